@@ -1,0 +1,107 @@
+/* cache: RRsets and negative answers with TTLs, LRU eviction under a byte
+ * budget. Knows nothing of sockets or clocks: every call takes "now" (ms,
+ * monotonic) from the caller.
+ *
+ * Names are uncompressed wire format; lookups are case-insensitive (the
+ * cache stores owner names lowercased). Rdata is stored as given: the caller
+ * has already expanded compressed names inside it.
+ *
+ * Entries returned by cache_get() are borrowed: valid until the next call
+ * that modifies this cache (put, flush, or a get that expires entries).
+ * A cache is used by one thread. */
+#ifndef PC_CACHE_CACHE_H
+#define PC_CACHE_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* How much the data is trusted (RFC 2181 section 5.4.1, simplified).
+ * A put never replaces a live entry of higher rank. */
+enum cache_rank {
+	CACHE_RANK_GLUE = 1,       /* additional-section addresses, in bailiwick */
+	CACHE_RANK_REFERRAL = 2,   /* NS from a referral's authority section */
+	CACHE_RANK_NONAUTH = 3,    /* answers from a forwarder (RD, no AA) */
+	CACHE_RANK_AUTH = 4,       /* authoritative answers (AA) */
+};
+
+enum cache_kind {
+	CACHE_RRSET = 1,    /* positive RRset */
+	CACHE_NODATA = 2,   /* the name exists, this type does not */
+	CACHE_NXDOMAIN = 3, /* the name does not exist (matches any type) */
+};
+
+/* Type used to store an NXDOMAIN entry; cache_get() finds it for every type. */
+#define CACHE_TYPE_NXDOMAIN 0
+
+struct cache_rdata {
+	const uint8_t *data;
+	uint16_t len;
+};
+
+/* A read-only view of one entry. */
+struct cache_entry {
+	enum cache_kind kind;
+	enum cache_rank rank;
+	const uint8_t *owner;      /* lowercased wire name */
+	uint16_t type, rclass;
+	uint32_t ttl;              /* remaining seconds, counted down from insertion */
+	size_t n_rdata;
+	/* Negative entries carry the SOA that proves them (may be absent: n_soa 0). */
+	const uint8_t *soa_owner;
+	size_t n_soa;
+	uint32_t soa_ttl;          /* remaining */
+	/* private: use cache_entry_rdata() / cache_entry_soa() */
+	const void *priv;
+};
+
+struct cache_stats {
+	uint64_t bytes;      /* bytes accounted (entries + overhead) */
+	uint64_t budget;
+	uint64_t entries;
+	uint64_t evictions;  /* LRU evictions for space */
+	uint64_t expired;    /* removed at expiry */
+};
+
+struct cache;
+
+/* budget: bytes; min_ttl/max_ttl clamp every positive TTL stored;
+ * max_neg_ttl caps negative TTLs. Returns NULL on allocation failure. */
+struct cache *cache_new(uint64_t budget, uint32_t min_ttl, uint32_t max_ttl, uint32_t max_neg_ttl);
+void cache_free(struct cache *c);
+
+/* Store an RRset (owner, type, class) of n rdatas with one TTL (seconds).
+ * Replaces any existing entry for the key unless that entry is live and of
+ * higher rank. Returns 0, PC_EEXIST when a higher-rank entry was kept, PC_ENOMEM
+ * or PC_EINVAL (n == 0, or one entry larger than the budget). */
+int cache_put_rrset(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
+		    uint32_t ttl, const struct cache_rdata *rdata, size_t n,
+		    enum cache_rank rank, uint64_t now_ms);
+
+/* Store a negative answer (RFC 2308). kind is CACHE_NODATA (for this type) or
+ * CACHE_NXDOMAIN (type is ignored and stored as CACHE_TYPE_NXDOMAIN).
+ * soa_owner/soa may be NULL/0; ttl is already min(SOA TTL, SOA MINIMUM). */
+int cache_put_negative(struct cache *c, enum cache_kind kind, const uint8_t *owner,
+		       uint16_t type, uint16_t rclass, uint32_t ttl,
+		       const uint8_t *soa_owner, const struct cache_rdata *soa, size_t n_soa,
+		       enum cache_rank rank, uint64_t now_ms);
+
+/* Look up (owner, type, class). An NXDOMAIN entry for owner answers any type.
+ * Expired entries are removed and not returned. A hit moves the entry to the
+ * front of the LRU. Returns true and fills *out on a hit. */
+bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
+	       uint64_t now_ms, struct cache_entry *out);
+
+/* The i-th rdata (i < n_rdata) / SOA rdata (i < n_soa) of an entry. */
+struct cache_rdata cache_entry_rdata(const struct cache_entry *e, size_t i);
+struct cache_rdata cache_entry_soa(const struct cache_entry *e, size_t i);
+
+/* Remove every entry whose owner is name (all types and classes). Returns count. */
+size_t cache_flush_name(struct cache *c, const uint8_t *name);
+/* Remove every entry at or below name. Returns count. */
+size_t cache_flush_zone(struct cache *c, const uint8_t *name);
+void cache_flush_all(struct cache *c);
+
+void cache_get_stats(const struct cache *c, struct cache_stats *out);
+
+#endif

@@ -1,0 +1,104 @@
+/* config: the daemon's configuration, read from an unbound.conf-shaped file.
+ *
+ *   server:
+ *       interface: 127.0.0.1@5353     # comment
+ *       socket-pool-exclude: 50000-50100
+ *   forward-zone:
+ *       name: "corp."
+ *       forward-addr: 127.9.0.1
+ *
+ * Clauses are "server:", "forward-zone:", "stub-zone:" and "remote-control:"
+ * (the latter only holds control-socket for familiarity). Values may be
+ * double-quoted. Every error names the file, the line and the key.
+ * config_defaults() gives the built-in configuration used without -c. */
+#ifndef PC_DAEMON_CONFIG_H
+#define PC_DAEMON_CONFIG_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define CONFIG_MAX_ADDRS 16     /* per list: interfaces, forward-addr, ... */
+#define CONFIG_MAX_ACL 64
+#define CONFIG_MAX_EXCLUDE 64
+#define CONFIG_MAX_ZONES 32
+#define CONFIG_PATH_MAX 256
+
+/* An address with port, as a ready-to-use sockaddr (port in network order). */
+struct config_addr {
+	struct sockaddr_storage sa;
+	socklen_t len;
+};
+
+struct config_acl {
+	struct sockaddr_storage net; /* family + network address, port unused */
+	uint8_t prefix;              /* prefix length in bits */
+	bool allow;                  /* allow | refuse (deny is a synonym of refuse) */
+};
+
+struct config_range {
+	uint16_t low, high; /* inclusive; low <= high */
+};
+
+/* forward-zone or stub-zone */
+struct config_zone {
+	uint8_t name[256];  /* wire format, lowercased; "." is the root */
+	struct config_addr addrs[CONFIG_MAX_ADDRS];
+	size_t n_addrs;
+};
+
+struct config {
+	struct config_addr interfaces[CONFIG_MAX_ADDRS]; /* listen; default port 53 */
+	size_t n_interfaces;
+	struct config_addr outgoing[CONFIG_MAX_ADDRS];   /* outgoing-interface, port 0 */
+	size_t n_outgoing;
+	struct config_acl acl[CONFIG_MAX_ACL];
+	size_t n_acl;                                    /* empty: loopback allowed only */
+	char root_hints[CONFIG_PATH_MAX];                /* "" = built-in IANA hints */
+	char control_socket[CONFIG_PATH_MAX];            /* default /run/portcullis.ctl */
+	bool do_ip4, do_ip6;                             /* default yes, yes */
+	bool do_udp, do_tcp;                             /* default yes, yes */
+	bool do_not_query_localhost;                     /* default yes */
+	bool qname_minimisation;                         /* default yes */
+	bool harden_glue;                                /* default yes */
+	bool use_caps_for_id;                            /* 0x20; default yes */
+	uint64_t cache_size;                             /* bytes; default 64 MiB; accepts k/m/g */
+	uint32_t cache_min_ttl;                          /* default 0 */
+	uint32_t cache_max_ttl;                          /* default 86400 */
+	uint32_t cache_max_negative_ttl;                 /* default 3600 */
+	uint16_t edns_buffer_size;                       /* default 1232; 512..4096 */
+	uint32_t socket_pool_size;                       /* default 2500; 0 = one socket */
+	struct config_range socket_pool_range;           /* default 49152-65535 */
+	struct config_range pool_exclude[CONFIG_MAX_EXCLUDE];
+	size_t n_pool_exclude;
+	uint32_t num_threads;                            /* default 1 */
+	uint32_t tcp_idle_timeout;                       /* ms; default 30000 */
+	uint32_t upstream_timeout;                       /* ms; first-try timeout, default 400 */
+	uint32_t verbosity;                              /* 0..3, default 1 */
+	struct config_zone forward[CONFIG_MAX_ZONES];
+	size_t n_forward;
+	struct config_zone stub[CONFIG_MAX_ZONES];
+	size_t n_stub;
+};
+
+/* Fill cfg with the built-in defaults (listen on 127.0.0.1 and ::1 port 53). */
+void config_defaults(struct config *cfg);
+
+/* Read FILE over the defaults already in cfg. A key given in the file
+ * replaces the default; repeatable keys (interface, access-control,
+ * outgoing-interface, socket-pool-exclude, forward-addr, stub-addr) collect,
+ * and the first "interface:" line in a file drops the default interfaces.
+ * On error returns PC_EINVAL (or PC_EIO when the file cannot be read) and
+ * writes one line "FILE:LINE: KEY: what is wrong" into err (NUL-terminated). */
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+
+/* Same, from a buffer in memory; name is used in messages. */
+int config_parse(struct config *cfg, const char *name, const char *text, size_t len,
+		 char *err, size_t errlen);
+
+/* Parse "addr" or "addr@port" (IPv4 or IPv6) into out, with default_port. */
+int config_parse_addr(const char *text, uint16_t default_port, struct config_addr *out);
+
+#endif
