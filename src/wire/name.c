@@ -1,0 +1,188 @@
+/* Names in uncompressed wire format: comparison, hashing, text forms. */
+#include "wire/wire.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/err.h"
+
+static inline uint8_t lower(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+}
+
+size_t wire_name_len(const uint8_t *name)
+{
+	size_t n = 0;
+	while (name[n] != 0)
+		n += (size_t)name[n] + 1;
+	return n + 1;
+}
+
+unsigned wire_name_labels(const uint8_t *name)
+{
+	unsigned count = 0;
+	for (size_t n = 0; name[n] != 0; n += (size_t)name[n] + 1)
+		count++;
+	return count;
+}
+
+bool wire_name_eq(const uint8_t *a, const uint8_t *b)
+{
+	size_t la = wire_name_len(a);
+	if (la != wire_name_len(b))
+		return false;
+	for (size_t i = 0; i < la; i++)
+		if (lower(a[i]) != lower(b[i]))
+			return false;
+	return true;
+}
+
+bool wire_name_eq_exact(const uint8_t *a, const uint8_t *b)
+{
+	size_t la = wire_name_len(a);
+	return la == wire_name_len(b) && memcmp(a, b, la) == 0;
+}
+
+const uint8_t *wire_name_strip(const uint8_t *name, unsigned n)
+{
+	while (n-- > 0 && *name != 0)
+		name += *name + 1;
+	return name;
+}
+
+bool wire_name_in(const uint8_t *name, const uint8_t *zone)
+{
+	unsigned ln = wire_name_labels(name), lz = wire_name_labels(zone);
+	if (ln < lz)
+		return false;
+	return wire_name_eq(wire_name_strip(name, ln - lz), zone);
+}
+
+void wire_name_lower(uint8_t *name)
+{
+	for (size_t n = 0; name[n] != 0; n += (size_t)name[n] + 1)
+		for (size_t i = 1; i <= name[n]; i++)
+			name[n + i] = lower(name[n + i]);
+}
+
+size_t wire_name_copy(uint8_t *out, const uint8_t *name)
+{
+	size_t len = wire_name_len(name);
+	memmove(out, name, len);
+	return len;
+}
+
+void wire_name_apply_case(uint8_t *name, const uint8_t *bits)
+{
+	size_t bit = 0;
+	for (size_t n = 0; name[n] != 0; n += (size_t)name[n] + 1) {
+		for (size_t i = 1; i <= name[n]; i++, bit++) {
+			uint8_t c = name[n + i];
+			bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+			if (letter && (bits[bit / 8] >> (bit % 8)) & 1)
+				name[n + i] = c ^ 0x20;
+		}
+	}
+}
+
+uint32_t wire_name_hash(const uint8_t *name, uint32_t seed)
+{
+	uint32_t h = 2166136261u ^ seed;
+	size_t len = wire_name_len(name);
+	for (size_t i = 0; i < len; i++) {
+		h ^= lower(name[i]);
+		h *= 16777619u;
+	}
+	/* final avalanche so low bits depend on every input byte */
+	h ^= h >> 15;
+	h *= 0x2c1b3c6dU;
+	h ^= h >> 12;
+	return h;
+}
+
+int wire_name_from_text(const char *text, uint8_t out[WIRE_NAME_MAX])
+{
+	size_t o = 0;
+	const char *p = text;
+	if (strcmp(text, ".") == 0) {
+		out[0] = 0;
+		return 1;
+	}
+	while (*p != '\0') {
+		size_t lenpos = o++;
+		uint8_t llen = 0;
+		if (o >= WIRE_NAME_MAX)
+			return PC_EINVAL;
+		while (*p != '\0' && *p != '.') {
+			uint8_t c;
+			if (*p == '\\') {
+				p++;
+				if (isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) &&
+				    isdigit((unsigned char)p[2])) {
+					int v = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+					if (v > 255)
+						return PC_EINVAL;
+					c = (uint8_t)v;
+					p += 3;
+				} else if (*p != '\0') {
+					c = (uint8_t)*p++;
+				} else {
+					return PC_EINVAL;
+				}
+			} else {
+				c = (uint8_t)*p++;
+			}
+			if (llen == WIRE_LABEL_MAX || o + 1 >= WIRE_NAME_MAX)
+				return PC_EINVAL;
+			out[o++] = c;
+			llen++;
+		}
+		if (llen == 0)
+			return PC_EINVAL; /* empty label: ".." or leading dot */
+		out[lenpos] = llen;
+		if (*p == '.')
+			p++;
+	}
+	if (o >= WIRE_NAME_MAX)
+		return PC_EINVAL;
+	out[o++] = 0;
+	return (int)o;
+}
+
+int wire_name_to_text(const uint8_t *name, char *out, size_t cap)
+{
+	size_t o = 0;
+	if (cap < 2)
+		return PC_ESPACE;
+	if (name[0] == 0) {
+		out[0] = '.';
+		out[1] = '\0';
+		return 1;
+	}
+	for (size_t n = 0; name[n] != 0; n += (size_t)name[n] + 1) {
+		for (size_t i = 1; i <= name[n]; i++) {
+			uint8_t c = name[n + i];
+			char tmp[5];
+			size_t tl;
+			if (c == '.' || c == '\\') {
+				tmp[0] = '\\';
+				tmp[1] = (char)c;
+				tl = 2;
+			} else if (c <= 0x20 || c >= 0x7f) {
+				tl = (size_t)snprintf(tmp, sizeof(tmp), "\\%03u", c);
+			} else {
+				tmp[0] = (char)c;
+				tl = 1;
+			}
+			if (o + tl + 2 > cap)
+				return PC_ESPACE;
+			memcpy(out + o, tmp, tl);
+			o += tl;
+		}
+		out[o++] = '.';
+	}
+	out[o] = '\0';
+	return (int)o;
+}
