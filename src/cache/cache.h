@@ -8,7 +8,23 @@
  *
  * Entries returned by cache_get() are borrowed: valid until the next call
  * that modifies this cache (put, flush, or a get that expires entries).
- * A cache is used by one thread. */
+ * A cache is used by one thread.
+ *
+ * TTLs: an entry expires at now_ms + ttl * 1000 and is live while now_ms is
+ * before that. The TTL reported is the floor of the remaining seconds (a get
+ * 2.4 s after a put with TTL 60 reports 57; the last second reports 0).
+ * TTLs with the top bit set count as 0 (RFC 2181 section 8).
+ *
+ * Contradicting entries: positive/NODATA data proves the owner exists, an
+ * NXDOMAIN says it does not. A positive/NODATA put is refused (PC_EEXIST)
+ * while a live NXDOMAIN of higher rank is held for the owner and class, and
+ * otherwise removes that NXDOMAIN; an NXDOMAIN put removes the owner's
+ * entries (same class) of equal or lower rank. A lookup prefers the exact
+ * entry, which then always outranks a coexisting NXDOMAIN.
+ *
+ * Memory: every entry is one allocation; stats.bytes counts what malloc
+ * really uses for entries and the hash table, and the cache evicts least
+ * recently used entries to keep it within the budget. */
 #ifndef PC_CACHE_CACHE_H
 #define PC_CACHE_CACHE_H
 
@@ -61,26 +77,36 @@ struct cache_stats {
 	uint64_t entries;
 	uint64_t evictions;  /* LRU evictions for space */
 	uint64_t expired;    /* removed at expiry */
+	uint64_t buckets;    /* hash table size (grows with the entry count) */
 };
 
 struct cache;
 
-/* budget: bytes; min_ttl/max_ttl clamp every positive TTL stored;
- * max_neg_ttl caps negative TTLs. Returns NULL on allocation failure. */
+/* budget: bytes; min_ttl/max_ttl clamp every positive TTL stored (raised to
+ * min_ttl first, then capped at max_ttl, so max_ttl wins if they conflict);
+ * max_neg_ttl caps negative TTLs, which min_ttl never raises (that would hide
+ * a newly created name). The hash seed is drawn here from rand_bytes().
+ * Returns NULL on allocation failure. */
 struct cache *cache_new(uint64_t budget, uint32_t min_ttl, uint32_t max_ttl, uint32_t max_neg_ttl);
 void cache_free(struct cache *c);
 
 /* Store an RRset (owner, type, class) of n rdatas with one TTL (seconds).
  * Replaces any existing entry for the key unless that entry is live and of
  * higher rank. Returns 0, PC_EEXIST when a higher-rank entry was kept, PC_ENOMEM
- * or PC_EINVAL (n == 0, or one entry larger than the budget). */
+ * or PC_EINVAL (n == 0, or one entry larger than the budget, invalid name,
+ * rdata totalling over 65535 bytes, type CACHE_TYPE_NXDOMAIN).
+ * A TTL that is 0 after clamping is not stored (returns 0, nothing changes).
+ * rdata is copied; the caller keeps ownership of its buffers. */
 int cache_put_rrset(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
 		    uint32_t ttl, const struct cache_rdata *rdata, size_t n,
 		    enum cache_rank rank, uint64_t now_ms);
 
 /* Store a negative answer (RFC 2308). kind is CACHE_NODATA (for this type) or
  * CACHE_NXDOMAIN (type is ignored and stored as CACHE_TYPE_NXDOMAIN).
- * soa_owner/soa may be NULL/0; ttl is already min(SOA TTL, SOA MINIMUM). */
+ * soa_owner/soa may be NULL/0; ttl is already min(SOA TTL, SOA MINIMUM).
+ * At most 255 SOA rdatas. A TTL of 0 (after the max_neg_ttl cap) is not
+ * stored. On lookup soa_ttl is the remaining negative TTL (RFC 2308 section 5:
+ * the SOA's TTL counts down with the negative answer). */
 int cache_put_negative(struct cache *c, enum cache_kind kind, const uint8_t *owner,
 		       uint16_t type, uint16_t rclass, uint32_t ttl,
 		       const uint8_t *soa_owner, const struct cache_rdata *soa, size_t n_soa,
@@ -88,7 +114,9 @@ int cache_put_negative(struct cache *c, enum cache_kind kind, const uint8_t *own
 
 /* Look up (owner, type, class). An NXDOMAIN entry for owner answers any type.
  * Expired entries are removed and not returned. A hit moves the entry to the
- * front of the LRU. Returns true and fills *out on a hit. */
+ * front of the LRU. Returns true and fills *out on a hit (an NXDOMAIN hit has
+ * out->type == CACHE_TYPE_NXDOMAIN). No allocation, no copy: out points into
+ * the stored entry. */
 bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
 	       uint64_t now_ms, struct cache_entry *out);
 

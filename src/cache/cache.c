@@ -1,0 +1,646 @@
+/* cache: RRsets and negative answers, one malloc per entry, chained hash
+ * table keyed by the owner name, intrusive LRU list, byte budget.
+ *
+ * Layout of one entry (a single allocation, see struct centry):
+ *
+ *   header (46 bytes) | owner | soa owner | u16 end offsets | rdata... soa rdata...
+ *
+ * The owner follows the header directly so that walking a chain and comparing
+ * a key touches the first cache line or so of each candidate. The offsets are
+ * "end of the i-th rdata" relative to the start of the rdata area, which gives
+ * O(1) access to any rdata; they may be unaligned and are read with memcpy.
+ *
+ * The bucket is chosen from the hash of the owner only, never the type: every
+ * entry of one owner lives in one chain, so a lookup finds the exact entry and
+ * an NXDOMAIN entry for the owner in a single walk, and flushing a name is one
+ * chain walk.
+ *
+ * Rank rules beyond "same key": a positive or NODATA entry proves the owner
+ * exists, an NXDOMAIN entry says it does not, so they contradict each other.
+ *  - Putting a positive/NODATA entry is refused (PC_EEXIST) while a live
+ *    NXDOMAIN of higher rank is held for the owner; otherwise it removes the
+ *    NXDOMAIN entry.
+ *  - Putting an NXDOMAIN removes every entry at the owner (same class) of
+ *    equal or lower rank; higher-rank entries stay.
+ * Hence when an exact entry and an NXDOMAIN entry are both live, the exact
+ * one has the higher rank, and a lookup prefers it. */
+#include "cache/cache.h"
+
+#include "util/err.h"
+#include "util/rand.h"
+#include "wire/wire.h"
+
+#include <malloc.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TAB_MIN_BITS 4
+#define TTL_MAX_RFC2181 0x7fffffffu /* RFC 2181 section 8: larger means 0 */
+
+struct centry {
+	struct centry *hnext;         /* hash chain */
+	uint32_t hash;                /* seeded hash of the lowercased owner */
+	uint16_t type, rclass;
+	uint64_t exp_ms;              /* absolute expiry; live while now < exp_ms */
+	struct centry *lprev, *lnext; /* LRU; lprev towards the most recent end */
+	uint16_t n_rdata;
+	uint8_t flags;                /* kind in bits 0-1, rank in bits 2-4 */
+	uint8_t owner_len;
+	uint8_t n_soa;
+	uint8_t soa_owner_len;        /* 0: no SOA owner stored */
+	uint8_t data[];
+};
+
+/* The allocation stops at the data, not at sizeof (which pads to 48): two
+ * bytes decide the malloc size class of many small entries. */
+#define CENTRY_HDR offsetof(struct centry, data)
+
+struct cache {
+	struct centry **tab;
+	unsigned tab_bits; /* buckets = 1 << tab_bits */
+	size_t tab_bytes;
+	struct centry *lru_head; /* most recently used */
+	struct centry *lru_tail; /* next to evict */
+	uint64_t bytes, budget;
+	uint64_t entries, evictions, expired;
+	uint32_t seed;
+	uint32_t min_ttl, max_ttl, max_neg_ttl;
+};
+
+/* A new entry's fields before it is laid out. */
+struct newent {
+	enum cache_kind kind;
+	enum cache_rank rank;
+	const uint8_t *owner; /* lowercased */
+	size_t owner_len;
+	uint32_t hash;
+	uint16_t type, rclass;
+	uint64_t exp_ms;
+	const struct cache_rdata *rdata;
+	size_t n_rdata;
+	const uint8_t *soa_owner; /* lowercased, or NULL */
+	size_t soa_owner_len;
+	const struct cache_rdata *soa;
+	size_t n_soa;
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+/* What an allocation really costs: glibc rounds to its size classes and keeps
+ * one size_t of chunk header. Counting that keeps the budget close to RSS. */
+static size_t real_size(void *p)
+{
+	return malloc_usable_size(p) + sizeof(size_t);
+}
+
+/* Copy a wire name lowercased, checking it as we go: the cache must not
+ * trust a name's label lengths to stay inside 255 bytes. Returns the length,
+ * or 0 when the name is invalid (compression pointer, overlong). */
+static size_t name_lower_copy(uint8_t out[WIRE_NAME_MAX], const uint8_t *name)
+{
+	size_t pos = 0;
+	for (;;) {
+		uint8_t l = name[pos];
+		if (l > WIRE_LABEL_MAX || pos + 1 + l > WIRE_NAME_MAX)
+			return 0;
+		out[pos] = l;
+		for (size_t i = 1; i <= l; i++) {
+			uint8_t ch = name[pos + i];
+			out[pos + i] = (ch >= 'A' && ch <= 'Z') ? (uint8_t)(ch + 32) : ch;
+		}
+		pos += 1u + l;
+		if (l == 0)
+			return pos;
+	}
+}
+
+/* Fibonacci hashing takes the top bits of a multiply, so buckets depend on
+ * every bit of the (seeded) name hash, not only its low bits. */
+static size_t bucket_of(uint32_t hash, unsigned bits)
+{
+	return (uint32_t)(hash * 0x9e3779b9u) >> (32 - bits);
+}
+
+static enum cache_kind e_kind(const struct centry *e)
+{
+	return (enum cache_kind)(e->flags & 3u);
+}
+
+static enum cache_rank e_rank(const struct centry *e)
+{
+	return (enum cache_rank)((e->flags >> 2) & 7u);
+}
+
+static bool e_live(const struct centry *e, uint64_t now_ms)
+{
+	return now_ms < e->exp_ms;
+}
+
+static const uint8_t *e_offs(const struct centry *e)
+{
+	return e->data + e->owner_len + e->soa_owner_len;
+}
+
+static const uint8_t *e_payload(const struct centry *e)
+{
+	return e_offs(e) + 2u * ((size_t)e->n_rdata + e->n_soa);
+}
+
+static uint16_t e_off(const struct centry *e, size_t i)
+{
+	uint16_t v;
+	memcpy(&v, e_offs(e) + 2 * i, sizeof v);
+	return v;
+}
+
+/* The idx-th blob (rdata first, then SOA rdata) of an entry. */
+static struct cache_rdata e_blob(const struct centry *e, size_t idx)
+{
+	uint16_t start = idx ? e_off(e, idx - 1) : 0;
+	struct cache_rdata r = { e_payload(e) + start, (uint16_t)(e_off(e, idx) - start) };
+	return r;
+}
+
+static bool e_owner_is(const struct centry *e, uint32_t hash, const uint8_t *owner, size_t len)
+{
+	return e->hash == hash && e->owner_len == len && memcmp(e->data, owner, len) == 0;
+}
+
+/* ---- LRU and removal -------------------------------------------------- */
+
+static void lru_unlink(struct cache *c, struct centry *e)
+{
+	if (e->lprev)
+		e->lprev->lnext = e->lnext;
+	else
+		c->lru_head = e->lnext;
+	if (e->lnext)
+		e->lnext->lprev = e->lprev;
+	else
+		c->lru_tail = e->lprev;
+}
+
+static void lru_push_front(struct cache *c, struct centry *e)
+{
+	e->lprev = NULL;
+	e->lnext = c->lru_head;
+	if (c->lru_head)
+		c->lru_head->lprev = e;
+	else
+		c->lru_tail = e;
+	c->lru_head = e;
+}
+
+/* Free an entry already taken out of its hash chain. */
+static void entry_free_unchained(struct cache *c, struct centry *e)
+{
+	lru_unlink(c, e);
+	c->bytes -= real_size(e);
+	c->entries--;
+	free(e);
+}
+
+/* Remove an entry found by other means than a chain walk (LRU tail, zone
+ * flush): find the link that points at it in its chain first. */
+static void entry_drop(struct cache *c, struct centry *e)
+{
+	struct centry **link = &c->tab[bucket_of(e->hash, c->tab_bits)];
+	while (*link != e)
+		link = &(*link)->hnext;
+	*link = e->hnext;
+	entry_free_unchained(c, e);
+}
+
+/* Evict from the cold end until the budget holds. keep (the entry just
+ * stored) is never evicted: the put checked that it fits on its own. */
+static void evict(struct cache *c, const struct centry *keep, uint64_t now_ms)
+{
+	while (c->bytes > c->budget && c->lru_tail && c->lru_tail != keep) {
+		struct centry *v = c->lru_tail;
+		if (e_live(v, now_ms))
+			c->evictions++;
+		else
+			c->expired++;
+		entry_drop(c, v);
+	}
+}
+
+/* ---- the table -------------------------------------------------------- */
+
+/* Install a fresh zeroed table of 1 << bits buckets and count it. The caller
+ * frees the previous one; on failure nothing changes. */
+static int tab_alloc(struct cache *c, unsigned bits)
+{
+	struct centry **t = calloc((size_t)1 << bits, sizeof *t);
+	if (!t)
+		return PC_ENOMEM;
+	c->tab = t;
+	c->tab_bits = bits;
+	c->tab_bytes = real_size(t);
+	c->bytes += c->tab_bytes;
+	return 0;
+}
+
+/* Chaining keeps working at any load, so growth is an optimisation: it is
+ * skipped when memory is short, and the table may never take more than a
+ * quarter of the budget (with a tiny budget, entries matter more than short
+ * chains). Load stays <= 1 otherwise: a hit costs about 1.5 probes. */
+static void tab_maybe_grow(struct cache *c)
+{
+	size_t n = (size_t)1 << c->tab_bits;
+	if (c->entries <= n || c->tab_bits >= 31)
+		return;
+	if ((uint64_t)n * 2 * sizeof(struct centry *) > c->budget / 4)
+		return;
+	struct centry **old = c->tab;
+	size_t old_bytes = c->tab_bytes;
+	if (tab_alloc(c, c->tab_bits + 1) != 0)
+		return; /* the old table is still in place and correct */
+	for (size_t i = 0; i < n; i++) {
+		struct centry *e = old[i], *next;
+		for (; e; e = next) {
+			next = e->hnext;
+			size_t b = bucket_of(e->hash, c->tab_bits);
+			e->hnext = c->tab[b];
+			c->tab[b] = e;
+		}
+	}
+	c->bytes -= old_bytes;
+	free(old);
+}
+
+/* ---- lifecycle -------------------------------------------------------- */
+
+struct cache *cache_new(uint64_t budget, uint32_t min_ttl, uint32_t max_ttl, uint32_t max_neg_ttl)
+{
+	struct cache *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->budget = budget;
+	c->min_ttl = min_ttl;
+	c->max_ttl = max_ttl;
+	c->max_neg_ttl = max_neg_ttl;
+	/* A secret seed: without it, names chosen to share a bucket would turn
+	 * every lookup into a long chain walk. */
+	rand_bytes(&c->seed, sizeof c->seed);
+	if (tab_alloc(c, TAB_MIN_BITS) != 0) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void free_all_entries(struct cache *c)
+{
+	struct centry *e = c->lru_head, *next;
+	for (; e; e = next) {
+		next = e->lnext;
+		c->bytes -= real_size(e);
+		free(e);
+	}
+	c->lru_head = c->lru_tail = NULL;
+	c->entries = 0;
+	memset(c->tab, 0, ((size_t)1 << c->tab_bits) * sizeof *c->tab);
+}
+
+void cache_free(struct cache *c)
+{
+	if (!c)
+		return;
+	free_all_entries(c);
+	free(c->tab);
+	free(c);
+}
+
+void cache_flush_all(struct cache *c)
+{
+	free_all_entries(c);
+	/* Give the grown table back too, so a flush really frees memory; if the
+	 * small one cannot be had, the empty big one is still correct. */
+	if (c->tab_bits > TAB_MIN_BITS) {
+		struct centry **old = c->tab;
+		size_t old_bytes = c->tab_bytes;
+		if (tab_alloc(c, TAB_MIN_BITS) == 0) {
+			c->bytes -= old_bytes;
+			free(old);
+		}
+	}
+}
+
+void cache_get_stats(const struct cache *c, struct cache_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	out->bytes = c->bytes;
+	out->budget = c->budget;
+	out->entries = c->entries;
+	out->evictions = c->evictions;
+	out->expired = c->expired;
+	out->buckets = (uint64_t)1 << c->tab_bits;
+}
+
+/* ---- put -------------------------------------------------------------- */
+
+/* Lay the entry out in one allocation. PC_EINVAL when the blobs do not fit
+ * 16-bit offsets: an RRset from one DNS message never does. */
+static int entry_build(const struct newent *ne, struct centry **out)
+{
+	size_t n_blobs = ne->n_rdata + ne->n_soa;
+	size_t payload = 0;
+	for (size_t i = 0; i < ne->n_rdata; i++)
+		payload += ne->rdata[i].len;
+	for (size_t i = 0; i < ne->n_soa; i++)
+		payload += ne->soa[i].len;
+	if (payload > UINT16_MAX)
+		return PC_EINVAL;
+
+	size_t size = CENTRY_HDR + ne->owner_len + ne->soa_owner_len + 2 * n_blobs + payload;
+	struct centry *e = malloc(size);
+	if (!e)
+		return PC_ENOMEM;
+	e->hnext = NULL;
+	e->hash = ne->hash;
+	e->type = ne->type;
+	e->rclass = ne->rclass;
+	e->exp_ms = ne->exp_ms;
+	e->lprev = e->lnext = NULL;
+	e->n_rdata = (uint16_t)ne->n_rdata;
+	e->flags = (uint8_t)((unsigned)ne->kind | ((unsigned)ne->rank << 2));
+	e->owner_len = (uint8_t)ne->owner_len;
+	e->n_soa = (uint8_t)ne->n_soa;
+	e->soa_owner_len = (uint8_t)ne->soa_owner_len;
+
+	uint8_t *p = e->data;
+	memcpy(p, ne->owner, ne->owner_len);
+	p += ne->owner_len;
+	if (ne->soa_owner_len) {
+		memcpy(p, ne->soa_owner, ne->soa_owner_len);
+		p += ne->soa_owner_len;
+	}
+	uint8_t *offs = p;
+	uint8_t *blob = offs + 2 * n_blobs;
+	uint16_t end = 0;
+	for (size_t i = 0; i < n_blobs; i++) {
+		const struct cache_rdata *r = i < ne->n_rdata ? &ne->rdata[i] : &ne->soa[i - ne->n_rdata];
+		if (r->len)
+			memcpy(blob + end, r->data, r->len);
+		end = (uint16_t)(end + r->len);
+		memcpy(offs + 2 * i, &end, sizeof end);
+	}
+	*out = e;
+	return 0;
+}
+
+static int put_entry(struct cache *c, const struct newent *ne, uint64_t now_ms)
+{
+	struct centry *e;
+	int rc = entry_build(ne, &e);
+	if (rc)
+		return rc;
+	size_t esize = real_size(e);
+	if (esize + c->tab_bytes > c->budget) {
+		free(e);
+		return PC_EINVAL;
+	}
+
+	/* One walk of the owner's chain: drop what has expired, find the entry
+	 * with our key and the owner's NXDOMAIN entry. */
+	struct centry **link = &c->tab[bucket_of(ne->hash, c->tab_bits)];
+	struct centry *p, *same = NULL, *nx = NULL;
+	while ((p = *link)) {
+		if (!e_live(p, now_ms)) {
+			*link = p->hnext;
+			entry_free_unchained(c, p);
+			c->expired++;
+			continue;
+		}
+		if (p->rclass == ne->rclass && e_owner_is(p, ne->hash, ne->owner, ne->owner_len)) {
+			if (p->type == ne->type)
+				same = p;
+			else if (p->type == CACHE_TYPE_NXDOMAIN)
+				nx = p;
+		}
+		link = &p->hnext;
+	}
+	if ((same && e_rank(same) > ne->rank) || (nx && e_rank(nx) > ne->rank)) {
+		free(e);
+		return PC_EEXIST;
+	}
+
+	/* Remove what the new entry replaces: the same key, an NXDOMAIN that
+	 * the new data contradicts, or (for a new NXDOMAIN) all the owner's
+	 * entries that do not outrank it. */
+	link = &c->tab[bucket_of(ne->hash, c->tab_bits)];
+	while ((p = *link)) {
+		bool drop = p == same || p == nx;
+		if (!drop && ne->kind == CACHE_NXDOMAIN && p->rclass == ne->rclass &&
+		    e_rank(p) <= ne->rank && e_owner_is(p, ne->hash, ne->owner, ne->owner_len))
+			drop = true;
+		if (drop) {
+			*link = p->hnext;
+			entry_free_unchained(c, p);
+		} else {
+			link = &p->hnext;
+		}
+	}
+
+	size_t b = bucket_of(ne->hash, c->tab_bits);
+	e->hnext = c->tab[b];
+	c->tab[b] = e;
+	lru_push_front(c, e);
+	c->bytes += esize;
+	c->entries++;
+	tab_maybe_grow(c);
+	evict(c, e, now_ms);
+	return 0;
+}
+
+static bool rank_ok(enum cache_rank rank)
+{
+	return rank >= CACHE_RANK_GLUE && rank <= CACHE_RANK_AUTH;
+}
+
+int cache_put_rrset(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
+		    uint32_t ttl, const struct cache_rdata *rdata, size_t n,
+		    enum cache_rank rank, uint64_t now_ms)
+{
+	uint8_t key[WIRE_NAME_MAX];
+	size_t len = owner ? name_lower_copy(key, owner) : 0;
+	if (!len || n == 0 || n > UINT16_MAX || !rdata || !rank_ok(rank) ||
+	    type == CACHE_TYPE_NXDOMAIN)
+		return PC_EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (rdata[i].len && !rdata[i].data)
+			return PC_EINVAL;
+
+	if (ttl > TTL_MAX_RFC2181)
+		ttl = 0;
+	if (ttl < c->min_ttl)
+		ttl = c->min_ttl;
+	if (ttl > c->max_ttl)
+		ttl = c->max_ttl;
+	/* A zero TTL means "use once, do not cache": storing it would only cost
+	 * memory for an entry that is dead on arrival. */
+	if (ttl == 0)
+		return 0;
+
+	struct newent ne = {
+		.kind = CACHE_RRSET, .rank = rank, .owner = key, .owner_len = len,
+		.hash = wire_name_hash(key, c->seed), .type = type, .rclass = rclass,
+		.exp_ms = now_ms + (uint64_t)ttl * 1000u, .rdata = rdata, .n_rdata = n,
+	};
+	return put_entry(c, &ne, now_ms);
+}
+
+int cache_put_negative(struct cache *c, enum cache_kind kind, const uint8_t *owner,
+		       uint16_t type, uint16_t rclass, uint32_t ttl,
+		       const uint8_t *soa_owner, const struct cache_rdata *soa, size_t n_soa,
+		       enum cache_rank rank, uint64_t now_ms)
+{
+	uint8_t key[WIRE_NAME_MAX], soa_key[WIRE_NAME_MAX];
+	size_t len = owner ? name_lower_copy(key, owner) : 0;
+	size_t soa_len = 0;
+	if (!len || !rank_ok(rank) || (kind != CACHE_NODATA && kind != CACHE_NXDOMAIN) ||
+	    n_soa > UINT8_MAX || (n_soa && !soa))
+		return PC_EINVAL;
+	if (kind == CACHE_NODATA && type == CACHE_TYPE_NXDOMAIN)
+		return PC_EINVAL;
+	if (soa_owner && !(soa_len = name_lower_copy(soa_key, soa_owner)))
+		return PC_EINVAL;
+	for (size_t i = 0; i < n_soa; i++)
+		if (soa[i].len && !soa[i].data)
+			return PC_EINVAL;
+
+	/* Negative TTLs ignore min_ttl on purpose: raising how long we believe
+	 * a name does not exist would hide it after it is created. */
+	if (ttl > TTL_MAX_RFC2181)
+		ttl = 0;
+	if (ttl > c->max_neg_ttl)
+		ttl = c->max_neg_ttl;
+	if (ttl == 0)
+		return 0;
+
+	struct newent ne = {
+		.kind = kind, .rank = rank, .owner = key, .owner_len = len,
+		.hash = wire_name_hash(key, c->seed),
+		.type = kind == CACHE_NXDOMAIN ? CACHE_TYPE_NXDOMAIN : type, .rclass = rclass,
+		.exp_ms = now_ms + (uint64_t)ttl * 1000u,
+		.soa_owner = soa_len ? soa_key : NULL, .soa_owner_len = soa_len,
+		.soa = soa, .n_soa = n_soa,
+	};
+	return put_entry(c, &ne, now_ms);
+}
+
+/* ---- get -------------------------------------------------------------- */
+
+bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
+	       uint64_t now_ms, struct cache_entry *out)
+{
+	uint8_t key[WIRE_NAME_MAX];
+	size_t len = owner ? name_lower_copy(key, owner) : 0;
+	if (!len)
+		return false;
+	uint32_t h = wire_name_hash(key, c->seed);
+
+	struct centry **link = &c->tab[bucket_of(h, c->tab_bits)];
+	struct centry *e, *hit = NULL;
+	while ((e = *link)) {
+		if (!e_live(e, now_ms)) {
+			*link = e->hnext;
+			entry_free_unchained(c, e);
+			c->expired++;
+			continue;
+		}
+		if (e->rclass == rclass && e_owner_is(e, h, key, len)) {
+			if (e->type == type) {
+				hit = e; /* outranks any NXDOMAIN entry, see the top */
+				break;
+			}
+			if (e->type == CACHE_TYPE_NXDOMAIN)
+				hit = e;
+		}
+		link = &e->hnext;
+	}
+	if (!hit)
+		return false;
+
+	if (c->lru_head != hit) {
+		lru_unlink(c, hit);
+		lru_push_front(c, hit);
+	}
+	uint32_t ttl = (uint32_t)((hit->exp_ms - now_ms) / 1000u);
+	out->kind = e_kind(hit);
+	out->rank = e_rank(hit);
+	out->owner = hit->data;
+	out->type = hit->type;
+	out->rclass = hit->rclass;
+	out->ttl = ttl;
+	out->n_rdata = hit->n_rdata;
+	out->soa_owner = hit->soa_owner_len ? hit->data + hit->owner_len : NULL;
+	out->n_soa = hit->n_soa;
+	out->soa_ttl = ttl;
+	out->priv = hit;
+	return true;
+}
+
+struct cache_rdata cache_entry_rdata(const struct cache_entry *e, size_t i)
+{
+	const struct centry *ce = e->priv;
+	if (i >= ce->n_rdata) {
+		struct cache_rdata none = { NULL, 0 };
+		return none;
+	}
+	return e_blob(ce, i);
+}
+
+struct cache_rdata cache_entry_soa(const struct cache_entry *e, size_t i)
+{
+	const struct centry *ce = e->priv;
+	if (i >= ce->n_soa) {
+		struct cache_rdata none = { NULL, 0 };
+		return none;
+	}
+	return e_blob(ce, ce->n_rdata + i);
+}
+
+/* ---- flush ------------------------------------------------------------ */
+
+size_t cache_flush_name(struct cache *c, const uint8_t *name)
+{
+	uint8_t key[WIRE_NAME_MAX];
+	size_t len = name ? name_lower_copy(key, name) : 0;
+	if (!len)
+		return 0;
+	uint32_t h = wire_name_hash(key, c->seed);
+	struct centry **link = &c->tab[bucket_of(h, c->tab_bits)];
+	struct centry *e;
+	size_t n = 0;
+	while ((e = *link)) {
+		if (e_owner_is(e, h, key, len)) {
+			*link = e->hnext;
+			entry_free_unchained(c, e);
+			n++;
+		} else {
+			link = &e->hnext;
+		}
+	}
+	return n;
+}
+
+size_t cache_flush_zone(struct cache *c, const uint8_t *name)
+{
+	uint8_t key[WIRE_NAME_MAX];
+	if (!name || !name_lower_copy(key, name))
+		return 0;
+	/* A zone flush is an operator action, rare enough to visit every entry. */
+	struct centry *e = c->lru_head, *next;
+	size_t n = 0;
+	for (; e; e = next) {
+		next = e->lnext;
+		if (wire_name_in(e->data, key)) {
+			entry_drop(c, e);
+			n++;
+		}
+	}
+	return n;
+}
