@@ -1,0 +1,54 @@
+/* port_pool: what a running portcullis daemon says about its socket pool.
+ *
+ * The daemon's control socket answers the line "pool json\n" with one JSON
+ * document and closes:
+ *   {"pid": 1234, "size": 2500,
+ *    "sockets": [{"family": "ip4", "port": 60026, "sent": 3,
+ *                 "accepted": 3, "dropped": 0}, ...]}
+ * port_pool_parse reads exactly that shape with a small hand parser that
+ * skips keys it does not know, never reads past len, and bounds nesting.
+ * port_pool_fetch does the socket part. A struct port_pool owns its
+ * sockets array; release it with port_pool_free. */
+#ifndef PC_PORT_POOL_H
+#define PC_PORT_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "port/port_diag.h"
+#include "port/port_proc.h"
+
+#define PORT_POOL_MAX_REPLY (16u << 20) /* far above 65,536 sockets */
+
+struct port_pool_sock {
+	uint8_t family;   /* AF_INET or AF_INET6 */
+	uint16_t port;
+	uint64_t sent, accepted, dropped;
+};
+
+struct port_pool {
+	int pid;          /* -1 when the reply did not say */
+	int64_t size;     /* configured pool size; -1 when absent */
+	struct port_pool_sock *socks; /* owned; port_pool_mark sorts it */
+	size_t n;
+	uint64_t netns;   /* set by the caller: the daemon's network namespace */
+};
+
+/* Parse a reply. Returns 0, PC_EMALFORMED or PC_ENOMEM; on error *out is
+ * left empty (nothing to free). */
+int port_pool_parse(const char *json, size_t len, struct port_pool *out);
+void port_pool_free(struct port_pool *p);
+
+/* Connect to the AF_UNIX stream socket at path ("@name" = abstract), send
+ * "pool json\n", read the reply (at most PORT_POOL_MAX_REPLY bytes, two
+ * seconds) and parse it. Returns 0, PC_EIO (errno set), PC_EMALFORMED. */
+int port_pool_fetch(const char *path, struct port_pool *out);
+
+/* For each socket in socks, set pool_pid[i] to the pid of the pool that
+ * holds it, else leave it. A UDP socket belongs to a pool when the pool's
+ * namespace, family and port match and, if its owners are known, the
+ * daemon is one of them. pool_pid has socks->n entries. */
+void port_pool_mark(const struct port_sockset *socks, const struct port_owners *owners,
+		    struct port_pool *pools, size_t npools, int *pool_pid);
+
+#endif
