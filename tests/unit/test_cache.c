@@ -1,0 +1,533 @@
+/* Unit tests for the cache: round trips, TTLs on a fake clock, negative
+ * answers, rank rules, LRU eviction under a byte budget, flushes, stress. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "cache/cache.h"
+#include "util/err.h"
+#include "wire/wire.h"
+
+#define T0 1000000u /* fake clock start, ms; not 0 so "now - x" bugs show */
+#define BIG (64u << 20)
+
+struct nm {
+	uint8_t b[WIRE_NAME_MAX];
+};
+
+static struct nm name(const char *text)
+{
+	struct nm n;
+	assert_true(wire_name_from_text(text, n.b) > 0);
+	return n;
+}
+
+static const uint8_t A1[4] = { 192, 0, 2, 1 };
+static const uint8_t A2[4] = { 192, 0, 2, 2 };
+static const uint8_t A3[4] = { 192, 0, 2, 3 };
+/* A plausible SOA rdata body; the cache treats it as opaque bytes. */
+static const uint8_t SOA[] = "\2ns\3lab\0\4host\3lab\0\0\0\0\1\0\0\0\2\0\0\0\3\0\0\0\4\0\0\0\5";
+
+static int put_a(struct cache *c, const char *owner, const uint8_t *addr, uint32_t ttl,
+		 enum cache_rank rank, uint64_t now)
+{
+	struct nm n = name(owner);
+	struct cache_rdata rd = { addr, 4 };
+	return cache_put_rrset(c, n.b, WIRE_T_A, WIRE_C_IN, ttl, &rd, 1, rank, now);
+}
+
+static bool get(struct cache *c, const char *owner, uint16_t type, uint64_t now,
+		struct cache_entry *out)
+{
+	struct nm n = name(owner);
+	return cache_get(c, n.b, type, WIRE_C_IN, now, out);
+}
+
+static struct cache_stats stats(const struct cache *c)
+{
+	struct cache_stats s;
+	cache_get_stats(c, &s);
+	return s;
+}
+
+static void put_get_round_trip(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	assert_non_null(c);
+	struct nm owner = name("www.alpha.lab");
+	uint8_t txt[300];
+	memset(txt, 'x', sizeof txt);
+	txt[0] = 255;
+	struct cache_rdata rd[4] = { { A1, 4 }, { A2, 4 }, { txt, 256 }, { NULL, 0 } };
+	assert_int_equal(cache_put_rrset(c, owner.b, WIRE_T_TXT, WIRE_C_IN, 300, rd, 4,
+					 CACHE_RANK_AUTH, T0), 0);
+
+	struct cache_entry e;
+	assert_true(cache_get(c, owner.b, WIRE_T_TXT, WIRE_C_IN, T0, &e));
+	assert_int_equal(e.kind, CACHE_RRSET);
+	assert_int_equal(e.rank, CACHE_RANK_AUTH);
+	assert_int_equal(e.type, WIRE_T_TXT);
+	assert_int_equal(e.rclass, WIRE_C_IN);
+	assert_int_equal(e.ttl, 300);
+	assert_memory_equal(e.owner, owner.b, wire_name_len(owner.b));
+	assert_int_equal(e.n_rdata, 4);
+	assert_int_equal(e.n_soa, 0);
+	assert_null(e.soa_owner);
+	for (size_t i = 0; i < 4; i++) {
+		struct cache_rdata r = cache_entry_rdata(&e, i);
+		assert_int_equal(r.len, rd[i].len);
+		if (r.len)
+			assert_memory_equal(r.data, rd[i].data, r.len);
+	}
+	assert_null(cache_entry_rdata(&e, 4).data);
+
+	/* Other types, classes and names miss. */
+	assert_false(cache_get(c, owner.b, WIRE_T_A, WIRE_C_IN, T0, &e));
+	assert_false(cache_get(c, owner.b, WIRE_T_TXT, WIRE_C_CH, T0, &e));
+	assert_false(get(c, "alpha.lab", WIRE_T_TXT, T0, &e));
+	assert_false(get(c, "www.alpha.lab.x", WIRE_T_TXT, T0, &e));
+
+	/* The cache copied the rdata: the caller's buffer is its own again. */
+	memset(txt, 0, sizeof txt);
+	assert_true(cache_get(c, owner.b, WIRE_T_TXT, WIRE_C_IN, T0, &e));
+	assert_int_equal(cache_entry_rdata(&e, 2).data[0], 255);
+
+	/* Replacing with an equal rank changes the data. */
+	struct cache_rdata one = { A3, 4 };
+	assert_int_equal(cache_put_rrset(c, owner.b, WIRE_T_TXT, WIRE_C_IN, 60, &one, 1,
+					 CACHE_RANK_AUTH, T0), 0);
+	assert_true(cache_get(c, owner.b, WIRE_T_TXT, WIRE_C_IN, T0, &e));
+	assert_int_equal(e.n_rdata, 1);
+	assert_memory_equal(cache_entry_rdata(&e, 0).data, A3, 4);
+	assert_int_equal(stats(c).entries, 1);
+	cache_free(c);
+}
+
+static void bad_arguments(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(4096, 0, 86400, 3600);
+	struct nm owner = name("a.lab");
+	struct cache_rdata rd = { A1, 4 };
+	assert_int_equal(cache_put_rrset(c, owner.b, WIRE_T_A, WIRE_C_IN, 60, &rd, 0,
+					 CACHE_RANK_AUTH, T0), PC_EINVAL);
+	assert_int_equal(cache_put_rrset(c, owner.b, WIRE_T_A, WIRE_C_IN, 60, &rd, 1,
+					 (enum cache_rank)9, T0), PC_EINVAL);
+	const uint8_t pointer[] = { 0xc0, 0x0c };
+	assert_int_equal(cache_put_rrset(c, pointer, WIRE_T_A, WIRE_C_IN, 60, &rd, 1,
+					 CACHE_RANK_AUTH, T0), PC_EINVAL);
+	static uint8_t huge[5000];
+	struct cache_rdata big = { huge, sizeof huge };
+	assert_int_equal(cache_put_rrset(c, owner.b, WIRE_T_TXT, WIRE_C_IN, 60, &big, 1,
+					 CACHE_RANK_AUTH, T0), PC_EINVAL);
+	assert_int_equal(cache_put_negative(c, CACHE_RRSET, owner.b, WIRE_T_A, WIRE_C_IN, 60,
+					    NULL, NULL, 0, CACHE_RANK_AUTH, T0), PC_EINVAL);
+	assert_int_equal(stats(c).entries, 0);
+	struct cache_entry e;
+	assert_false(cache_get(c, pointer, WIRE_T_A, WIRE_C_IN, T0, &e));
+	cache_free(c);
+}
+
+static void case_insensitive(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	assert_int_equal(put_a(c, "WWW.Alpha.LAB", A1, 60, CACHE_RANK_AUTH, T0), 0);
+	struct cache_entry e;
+	assert_true(get(c, "www.alpha.lab", WIRE_T_A, T0, &e));
+	/* Stored lowercased, whatever case the put used. */
+	struct nm lower = name("www.alpha.lab");
+	assert_memory_equal(e.owner, lower.b, wire_name_len(lower.b));
+	assert_true(get(c, "wWw.ALPHA.lab", WIRE_T_A, T0, &e));
+	/* A differently cased put is the same key: it replaces, not adds. */
+	assert_int_equal(put_a(c, "www.ALPHA.lab", A2, 60, CACHE_RANK_AUTH, T0), 0);
+	assert_int_equal(stats(c).entries, 1);
+	assert_true(get(c, "WWW.ALPHA.LAB", WIRE_T_A, T0, &e));
+	assert_memory_equal(cache_entry_rdata(&e, 0).data, A2, 4);
+	cache_free(c);
+}
+
+static void ttl_countdown_and_expiry(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	assert_int_equal(put_a(c, "a.lab", A1, 60, CACHE_RANK_AUTH, T0), 0);
+	struct cache_entry e;
+	assert_true(get(c, "a.lab", WIRE_T_A, T0, &e));
+	assert_int_equal(e.ttl, 60);
+	assert_true(get(c, "a.lab", WIRE_T_A, T0 + 999, &e));
+	assert_int_equal(e.ttl, 59);
+	assert_true(get(c, "a.lab", WIRE_T_A, T0 + 2400, &e));
+	assert_int_equal(e.ttl, 57); /* floor(57.6) */
+	assert_true(get(c, "a.lab", WIRE_T_A, T0 + 59999, &e));
+	assert_int_equal(e.ttl, 0);
+	assert_int_equal(stats(c).expired, 0);
+	assert_false(get(c, "a.lab", WIRE_T_A, T0 + 60000, &e));
+	struct cache_stats s = stats(c);
+	assert_int_equal(s.expired, 1);
+	assert_int_equal(s.entries, 0);
+	cache_free(c);
+}
+
+static void ttl_clamping(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(BIG, 30, 3600, 900);
+	struct cache_entry e;
+	assert_int_equal(put_a(c, "low.lab", A1, 5, CACHE_RANK_AUTH, T0), 0);
+	assert_true(get(c, "low.lab", WIRE_T_A, T0, &e));
+	assert_int_equal(e.ttl, 30);
+	assert_int_equal(put_a(c, "high.lab", A1, 100000, CACHE_RANK_AUTH, T0), 0);
+	assert_true(get(c, "high.lab", WIRE_T_A, T0, &e));
+	assert_int_equal(e.ttl, 3600);
+	/* TTL 0 is raised to min_ttl when one is set... */
+	assert_int_equal(put_a(c, "zero.lab", A1, 0, CACHE_RANK_AUTH, T0), 0);
+	assert_true(get(c, "zero.lab", WIRE_T_A, T0, &e));
+	assert_int_equal(e.ttl, 30);
+	/* ...and a TTL with the top bit set counts as 0 (RFC 2181 section 8). */
+	assert_int_equal(put_a(c, "top.lab", A1, 0x80000000u, CACHE_RANK_AUTH, T0), 0);
+	assert_true(get(c, "top.lab", WIRE_T_A, T0, &e));
+	assert_int_equal(e.ttl, 30);
+
+	/* Negative TTLs: capped at max_neg_ttl, never raised to min_ttl. */
+	struct nm n1 = name("neg1.lab"), n2 = name("neg2.lab");
+	assert_int_equal(cache_put_negative(c, CACHE_NXDOMAIN, n1.b, 0, WIRE_C_IN, 10,
+					    NULL, NULL, 0, CACHE_RANK_AUTH, T0), 0);
+	assert_int_equal(cache_put_negative(c, CACHE_NODATA, n2.b, WIRE_T_A, WIRE_C_IN, 9999,
+					    NULL, NULL, 0, CACHE_RANK_AUTH, T0), 0);
+	assert_true(get(c, "neg1.lab", WIRE_T_A, T0, &e));
+	assert_int_equal(e.ttl, 10);
+	assert_true(get(c, "neg2.lab", WIRE_T_A, T0, &e));
+	assert_int_equal(e.ttl, 900);
+	cache_free(c);
+
+	/* Without min_ttl, TTL 0 data is not stored at all. */
+	c = cache_new(BIG, 0, 3600, 900);
+	uint64_t empty = stats(c).bytes;
+	assert_int_equal(put_a(c, "zero.lab", A1, 0, CACHE_RANK_AUTH, T0), 0);
+	assert_int_equal(stats(c).entries, 0);
+	assert_int_equal(stats(c).bytes, empty);
+	assert_false(get(c, "zero.lab", WIRE_T_A, T0, &e));
+	assert_int_equal(cache_put_negative(c, CACHE_NXDOMAIN, n1.b, 0, WIRE_C_IN, 0,
+					    NULL, NULL, 0, CACHE_RANK_AUTH, T0), 0);
+	assert_int_equal(stats(c).entries, 0);
+	assert_false(get(c, "neg1.lab", WIRE_T_A, T0, &e));
+	assert_int_equal(stats(c).expired, 0);
+	cache_free(c);
+}
+
+static void negative_nodata(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct nm owner = name("host.alpha.lab"), zone = name("Alpha.lab");
+	struct cache_rdata soa = { SOA, sizeof SOA - 1 };
+	assert_int_equal(cache_put_negative(c, CACHE_NODATA, owner.b, WIRE_T_AAAA, WIRE_C_IN, 300,
+					    zone.b, &soa, 1, CACHE_RANK_AUTH, T0), 0);
+	struct cache_entry e;
+	assert_true(get(c, "host.alpha.lab", WIRE_T_AAAA, T0 + 10500, &e));
+	assert_int_equal(e.kind, CACHE_NODATA);
+	assert_int_equal(e.type, WIRE_T_AAAA);
+	assert_int_equal(e.n_rdata, 0);
+	assert_int_equal(e.ttl, 289);
+	assert_int_equal(e.soa_ttl, 289);
+	assert_non_null(e.soa_owner);
+	struct nm zl = name("alpha.lab");
+	assert_memory_equal(e.soa_owner, zl.b, wire_name_len(zl.b));
+	assert_int_equal(e.n_soa, 1);
+	struct cache_rdata r = cache_entry_soa(&e, 0);
+	assert_int_equal(r.len, sizeof SOA - 1);
+	assert_memory_equal(r.data, SOA, r.len);
+	assert_null(cache_entry_soa(&e, 1).data);
+	/* NODATA is for one type only. */
+	assert_false(get(c, "host.alpha.lab", WIRE_T_A, T0, &e));
+	cache_free(c);
+}
+
+static void negative_nxdomain_any_type(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct nm owner = name("gone.alpha.lab"), zone = name("alpha.lab");
+	struct cache_rdata soa = { SOA, sizeof SOA - 1 };
+	/* The type argument is ignored for NXDOMAIN. */
+	assert_int_equal(cache_put_negative(c, CACHE_NXDOMAIN, owner.b, WIRE_T_MX, WIRE_C_IN, 120,
+					    zone.b, &soa, 1, CACHE_RANK_AUTH, T0), 0);
+	const uint16_t types[] = { WIRE_T_A, WIRE_T_AAAA, WIRE_T_MX, WIRE_T_TXT, WIRE_T_NS };
+	struct cache_entry e;
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+		assert_true(get(c, "GONE.alpha.lab", types[i], T0 + 1000, &e));
+		assert_int_equal(e.kind, CACHE_NXDOMAIN);
+		assert_int_equal(e.type, CACHE_TYPE_NXDOMAIN);
+		assert_int_equal(e.ttl, 119);
+		assert_int_equal(e.n_soa, 1);
+	}
+	/* Not another class, not a parent, not a child (no RFC 8020 here). */
+	assert_false(cache_get(c, owner.b, WIRE_T_A, WIRE_C_CH, T0, &e));
+	assert_false(get(c, "alpha.lab", WIRE_T_A, T0, &e));
+	assert_false(get(c, "x.gone.alpha.lab", WIRE_T_A, T0, &e));
+	assert_false(get(c, "gone.alpha.lab", WIRE_T_A, T0 + 120000, &e));
+	cache_free(c);
+}
+
+static void rank_rules(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct cache_entry e;
+
+	/* Glue does not replace auth. */
+	assert_int_equal(put_a(c, "ns.alpha.lab", A1, 300, CACHE_RANK_AUTH, T0), 0);
+	assert_int_equal(put_a(c, "ns.alpha.lab", A2, 300, CACHE_RANK_GLUE, T0), PC_EEXIST);
+	assert_true(get(c, "ns.alpha.lab", WIRE_T_A, T0, &e));
+	assert_memory_equal(cache_entry_rdata(&e, 0).data, A1, 4);
+	assert_int_equal(e.rank, CACHE_RANK_AUTH);
+
+	/* Auth replaces glue. */
+	assert_int_equal(put_a(c, "ns.beta.lab", A1, 300, CACHE_RANK_GLUE, T0), 0);
+	assert_int_equal(put_a(c, "ns.beta.lab", A2, 300, CACHE_RANK_AUTH, T0), 0);
+	assert_true(get(c, "ns.beta.lab", WIRE_T_A, T0, &e));
+	assert_memory_equal(cache_entry_rdata(&e, 0).data, A2, 4);
+	assert_int_equal(e.rank, CACHE_RANK_AUTH);
+
+	/* An expired higher-rank entry is replaced. */
+	assert_int_equal(put_a(c, "ns.alpha.lab", A3, 300, CACHE_RANK_GLUE, T0 + 300000), 0);
+	assert_true(get(c, "ns.alpha.lab", WIRE_T_A, T0 + 300000, &e));
+	assert_memory_equal(cache_entry_rdata(&e, 0).data, A3, 4);
+	assert_int_equal(e.rank, CACHE_RANK_GLUE);
+
+	/* An authoritative NXDOMAIN keeps out lower-ranked data for the owner. */
+	struct nm gone = name("gone.alpha.lab");
+	assert_int_equal(cache_put_negative(c, CACHE_NXDOMAIN, gone.b, 0, WIRE_C_IN, 300,
+					    NULL, NULL, 0, CACHE_RANK_AUTH, T0), 0);
+	assert_int_equal(put_a(c, "gone.alpha.lab", A1, 300, CACHE_RANK_GLUE, T0), PC_EEXIST);
+	assert_true(get(c, "gone.alpha.lab", WIRE_T_A, T0, &e));
+	assert_int_equal(e.kind, CACHE_NXDOMAIN);
+	/* Equal-rank positive data proves the name exists: the NXDOMAIN goes. */
+	assert_int_equal(put_a(c, "gone.alpha.lab", A1, 300, CACHE_RANK_AUTH, T0), 0);
+	assert_true(get(c, "gone.alpha.lab", WIRE_T_A, T0, &e));
+	assert_int_equal(e.kind, CACHE_RRSET);
+	assert_false(get(c, "gone.alpha.lab", WIRE_T_AAAA, T0, &e));
+
+	/* A forwarder's NXDOMAIN does not remove auth data at the owner, but
+	 * answers the types that data does not cover. */
+	assert_int_equal(cache_put_negative(c, CACHE_NXDOMAIN, gone.b, 0, WIRE_C_IN, 300,
+					    NULL, NULL, 0, CACHE_RANK_NONAUTH, T0), 0);
+	assert_true(get(c, "gone.alpha.lab", WIRE_T_A, T0, &e));
+	assert_int_equal(e.kind, CACHE_RRSET);
+	assert_true(get(c, "gone.alpha.lab", WIRE_T_AAAA, T0, &e));
+	assert_int_equal(e.kind, CACHE_NXDOMAIN);
+	/* An auth NXDOMAIN removes everything at the owner of equal rank. */
+	assert_int_equal(cache_put_negative(c, CACHE_NXDOMAIN, gone.b, 0, WIRE_C_IN, 300,
+					    NULL, NULL, 0, CACHE_RANK_AUTH, T0), 0);
+	assert_true(get(c, "gone.alpha.lab", WIRE_T_A, T0, &e));
+	assert_int_equal(e.kind, CACHE_NXDOMAIN);
+	cache_free(c);
+}
+
+/* Size of one A entry as this cache accounts it, and of the empty table. */
+static void measure(const char *owner, uint64_t *empty, uint64_t *one)
+{
+	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	*empty = stats(c).bytes;
+	assert_int_equal(put_a(c, owner, A1, 60, CACHE_RANK_AUTH, T0), 0);
+	*one = stats(c).bytes - *empty;
+	cache_free(c);
+}
+
+static void lru_eviction(void **state)
+{
+	(void)state;
+	uint64_t empty, one;
+	measure("a.lru.lab", &empty, &one);
+	assert_true(one > 4 + 11 && one < 200);
+	/* Room for three entries and a half. */
+	struct cache *c = cache_new(empty + 3 * one + one / 2, 0, 86400, 3600);
+	struct cache_entry e;
+	assert_int_equal(put_a(c, "a.lru.lab", A1, 60, CACHE_RANK_AUTH, T0), 0);
+	assert_int_equal(put_a(c, "b.lru.lab", A1, 60, CACHE_RANK_AUTH, T0 + 1), 0);
+	assert_int_equal(put_a(c, "c.lru.lab", A1, 60, CACHE_RANK_AUTH, T0 + 2), 0);
+	assert_int_equal(stats(c).entries, 3);
+	assert_int_equal(stats(c).evictions, 0);
+	/* Touch a: b becomes the least recently used. */
+	assert_true(get(c, "a.lru.lab", WIRE_T_A, T0 + 3, &e));
+	assert_int_equal(put_a(c, "d.lru.lab", A1, 60, CACHE_RANK_AUTH, T0 + 4), 0);
+	assert_int_equal(stats(c).evictions, 1);
+	assert_false(get(c, "b.lru.lab", WIRE_T_A, T0 + 5, &e));
+	/* Now c is the coldest (order: d, a, c). */
+	assert_int_equal(put_a(c, "e.lru.lab", A1, 60, CACHE_RANK_AUTH, T0 + 6), 0);
+	assert_false(get(c, "c.lru.lab", WIRE_T_A, T0 + 7, &e));
+	assert_true(get(c, "a.lru.lab", WIRE_T_A, T0 + 7, &e));
+	assert_true(get(c, "d.lru.lab", WIRE_T_A, T0 + 7, &e));
+	assert_true(get(c, "e.lru.lab", WIRE_T_A, T0 + 7, &e));
+	struct cache_stats s = stats(c);
+	assert_int_equal(s.entries, 3);
+	assert_int_equal(s.evictions, 2);
+	assert_true(s.bytes <= s.budget);
+	/* An entry bigger than the whole budget is refused, nothing evicted. */
+	static uint8_t big[1000];
+	struct nm n = name("big.lru.lab");
+	struct cache_rdata rd = { big, sizeof big };
+	assert_int_equal(cache_put_rrset(c, n.b, WIRE_T_TXT, WIRE_C_IN, 60, &rd, 1,
+					 CACHE_RANK_AUTH, T0), PC_EINVAL);
+	assert_int_equal(stats(c).entries, 3);
+	cache_free(c);
+}
+
+static void accounting_after_flush_all(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct cache_stats s0 = stats(c);
+	char text[64];
+	for (int i = 0; i < 5000; i++) {
+		snprintf(text, sizeof text, "host%d.acct.lab", i);
+		assert_int_equal(put_a(c, text, A1, 60, CACHE_RANK_AUTH, T0), 0);
+	}
+	struct cache_stats s1 = stats(c);
+	assert_int_equal(s1.entries, 5000);
+	/* Every entry costs at least its header, name and rdata. */
+	assert_true(s1.bytes - s0.bytes >= 5000u * (40 + 18 + 4));
+	assert_true(s1.buckets > s0.buckets);
+	cache_flush_all(c);
+	struct cache_stats s2 = stats(c);
+	assert_int_equal(s2.entries, 0);
+	assert_int_equal(s2.bytes, s0.bytes);
+	assert_int_equal(s2.buckets, s0.buckets);
+	struct cache_entry e;
+	assert_false(get(c, "host1.acct.lab", WIRE_T_A, T0, &e));
+	/* Still usable after the flush. */
+	assert_int_equal(put_a(c, "host1.acct.lab", A1, 60, CACHE_RANK_AUTH, T0), 0);
+	assert_true(get(c, "host1.acct.lab", WIRE_T_A, T0, &e));
+	cache_free(c);
+}
+
+static void flush_name_and_zone(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct cache_entry e;
+	const char *owners[] = { "alpha.lab", "www.alpha.lab", "a.b.alpha.lab",
+				 "beta.lab", "xalpha.lab", "alpha.lab.other" };
+	for (size_t i = 0; i < sizeof owners / sizeof owners[0]; i++)
+		assert_int_equal(put_a(c, owners[i], A1, 60, CACHE_RANK_AUTH, T0), 0);
+	struct nm www = name("www.alpha.lab");
+	struct cache_rdata rd = { A1, 4 };
+	assert_int_equal(cache_put_rrset(c, www.b, WIRE_T_AAAA, WIRE_C_IN, 60, &rd, 1,
+					 CACHE_RANK_AUTH, T0), 0);
+	assert_int_equal(cache_put_rrset(c, www.b, WIRE_T_A, WIRE_C_CH, 60, &rd, 1,
+					 CACHE_RANK_AUTH, T0), 0);
+	assert_int_equal(stats(c).entries, 8);
+
+	/* flush_name: exact owner, every type and class, any case. */
+	struct nm upper = name("WWW.Alpha.lab");
+	assert_int_equal(cache_flush_name(c, upper.b), 3);
+	assert_false(get(c, "www.alpha.lab", WIRE_T_A, T0, &e));
+	assert_false(get(c, "www.alpha.lab", WIRE_T_AAAA, T0, &e));
+	assert_true(get(c, "alpha.lab", WIRE_T_A, T0, &e));
+	assert_true(get(c, "a.b.alpha.lab", WIRE_T_A, T0, &e));
+	assert_int_equal(cache_flush_name(c, upper.b), 0);
+
+	/* flush_zone: at or below, on label boundaries only. */
+	assert_int_equal(put_a(c, "www.alpha.lab", A1, 60, CACHE_RANK_AUTH, T0), 0);
+	struct nm zone = name("ALPHA.lab");
+	assert_int_equal(cache_flush_zone(c, zone.b), 3);
+	assert_false(get(c, "alpha.lab", WIRE_T_A, T0, &e));
+	assert_false(get(c, "www.alpha.lab", WIRE_T_A, T0, &e));
+	assert_false(get(c, "a.b.alpha.lab", WIRE_T_A, T0, &e));
+	assert_true(get(c, "beta.lab", WIRE_T_A, T0, &e));
+	assert_true(get(c, "xalpha.lab", WIRE_T_A, T0, &e));
+	assert_true(get(c, "alpha.lab.other", WIRE_T_A, T0, &e));
+	assert_int_equal(stats(c).entries, 3);
+	struct nm root = name(".");
+	assert_int_equal(cache_flush_zone(c, root.b), 3);
+	assert_int_equal(stats(c).entries, 0);
+	cache_free(c);
+}
+
+static void stress_growth(void **state)
+{
+	(void)state;
+	enum { N = 100000 };
+	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	char text[64];
+	uint8_t addr[4];
+	for (uint32_t i = 0; i < N; i++) {
+		snprintf(text, sizeof text, "h%u.stress.lab", i);
+		memcpy(addr, &i, 4);
+		assert_int_equal(put_a(c, text, addr, 600, CACHE_RANK_AUTH, T0), 0);
+	}
+	struct cache_stats s = stats(c);
+	assert_int_equal(s.entries, N);
+	assert_int_equal(s.evictions, 0);
+	assert_int_equal(s.buckets, 131072); /* load <= 1 */
+	struct cache_entry e;
+	for (uint32_t i = 0; i < N; i++) {
+		snprintf(text, sizeof text, "H%u.Stress.lab", i);
+		assert_true(get(c, text, WIRE_T_A, T0 + 1, &e));
+		assert_memory_equal(cache_entry_rdata(&e, 0).data, &i, 4);
+	}
+	cache_free(c);
+}
+
+static void stress_budget(void **state)
+{
+	(void)state;
+	enum { N = 100000 };
+	const uint64_t budget = 2u << 20;
+	struct cache *c = cache_new(budget, 0, 86400, 3600);
+	char text[64];
+	uint8_t addr[4];
+	struct cache_entry e;
+	for (uint32_t i = 0; i < N; i++) {
+		snprintf(text, sizeof text, "h%u.stress.lab", i);
+		memcpy(addr, &i, 4);
+		/* Mixed TTLs so that some entries expire on the way. */
+		assert_int_equal(put_a(c, text, addr, 1 + i % 500, CACHE_RANK_AUTH, T0 + i), 0);
+		assert_true(stats(c).bytes <= budget);
+		if (i % 7 == 0) {
+			snprintf(text, sizeof text, "h%u.stress.lab", i / 2);
+			(void)get(c, text, WIRE_T_A, T0 + i, &e);
+		}
+	}
+	struct cache_stats s = stats(c);
+	assert_true(s.evictions > 0);
+	assert_int_equal(s.entries + s.evictions + s.expired, N);
+	assert_true(s.buckets >= 4096);
+	/* The newest entries survive, the oldest went. (Entry i expires at
+	 * T0 + i + 1000 at the earliest, hence the lookups at T0 + N - 1.) */
+	for (uint32_t i = N - 1000; i < N; i++) {
+		snprintf(text, sizeof text, "h%u.stress.lab", i);
+		assert_true(get(c, text, WIRE_T_A, T0 + N - 1, &e));
+		assert_memory_equal(cache_entry_rdata(&e, 0).data, &i, 4);
+	}
+	assert_false(get(c, "h1.stress.lab", WIRE_T_A, T0 + N - 1, &e));
+	cache_flush_all(c);
+	assert_int_equal(stats(c).entries, 0);
+	cache_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(put_get_round_trip),
+		cmocka_unit_test(bad_arguments),
+		cmocka_unit_test(case_insensitive),
+		cmocka_unit_test(ttl_countdown_and_expiry),
+		cmocka_unit_test(ttl_clamping),
+		cmocka_unit_test(negative_nodata),
+		cmocka_unit_test(negative_nxdomain_any_type),
+		cmocka_unit_test(rank_rules),
+		cmocka_unit_test(lru_eviction),
+		cmocka_unit_test(accounting_after_flush_all),
+		cmocka_unit_test(flush_name_and_zone),
+		cmocka_unit_test(stress_growth),
+		cmocka_unit_test(stress_budget),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
