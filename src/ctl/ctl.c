@@ -1,0 +1,216 @@
+/* portcullis-ctl: command-line client of the daemon's control socket.
+ *
+ * Checks the command line locally (so a typo never reaches the daemon),
+ * sends one request line, prints the reply. Exit status: 0 success, 1 the
+ * daemon refused or could not be reached, 2 bad usage. Plain blocking
+ * sockets: the tool makes exactly one exchange and needs no event loop. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define DEFAULT_SOCKET "/run/portcullis.ctl"
+#define REQUEST_MAX 1024          /* the daemon's CONTROL_LINE_MAX */
+#define REPLY_MAX (64u << 20)     /* far above any reply the daemon sends */
+#define IO_TIMEOUT_S 30           /* a flush of a large cache may take a moment */
+
+enum { EXIT_REFUSED = 1, EXIT_USAGE = 2 };
+
+static const char usage_text[] =
+	"usage: portcullis-ctl [-s SOCKET] [-h] COMMAND [ARGS]\n"
+	"\n"
+	"commands:\n"
+	"  stats            counters of the running daemon\n"
+	"  pool [--json]    the upstream socket pool, as text or JSON\n"
+	"  flush NAME|all   drop cached data at and below NAME, or all of it\n"
+	"  stop             stop the daemon\n"
+	"\n"
+	"options:\n"
+	"  -s SOCKET        control socket (default " DEFAULT_SOCKET ")\n"
+	"  -h               show this help\n";
+
+__attribute__((format(printf, 2, 3), noreturn))
+static void die(int status, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("portcullis-ctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(status);
+}
+
+/* A word we can put on the request line: the protocol splits on blanks
+ * and has no quoting, and control bytes have no business there. */
+static bool is_word(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c <= 0x20 || c == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+/* Builds the request line from COMMAND and its arguments. */
+static void build_request(int argc, char **argv, char *req, size_t cap)
+{
+	const char *cmd = argv[0];
+	int nargs = argc - 1;
+	int n;
+	if (strcmp(cmd, "stats") == 0 || strcmp(cmd, "stop") == 0) {
+		if (nargs != 0)
+			die(EXIT_USAGE, "%s takes no argument", cmd);
+		n = snprintf(req, cap, "%s\n", cmd);
+	} else if (strcmp(cmd, "pool") == 0) {
+		if (nargs > 1 || (nargs == 1 && strcmp(argv[1], "--json") != 0))
+			die(EXIT_USAGE, "pool takes only --json");
+		n = snprintf(req, cap, nargs ? "pool json\n" : "pool\n");
+	} else if (strcmp(cmd, "flush") == 0) {
+		if (nargs != 1)
+			die(EXIT_USAGE, "flush takes one argument: a domain name or \"all\"");
+		if (!is_word(argv[1]))
+			die(EXIT_USAGE, "flush: the name may not be empty or contain blanks");
+		n = snprintf(req, cap, "flush %s\n", argv[1]);
+	} else {
+		die(EXIT_USAGE, "unknown command \"%s\" (try -h)", cmd);
+	}
+	if (n < 0 || (size_t)n >= cap)
+		die(EXIT_USAGE, "request longer than %d bytes", REQUEST_MAX);
+}
+
+static int connect_socket(const char *path)
+{
+	struct sockaddr_un sun;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		die(EXIT_USAGE, "socket path is longer than %zu bytes", sizeof(sun.sun_path) - 1);
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die(EXIT_REFUSED, "socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		die(EXIT_REFUSED, "cannot connect to %s: %s", path, strerror(errno));
+	/* Never hang forever on a daemon that accepted and went quiet. */
+	struct timeval tv = { .tv_sec = IO_TIMEOUT_S };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+static void send_request(int fd, const char *path, const char *req)
+{
+	size_t len = strlen(req), off = 0;
+	while (off < len) {
+		ssize_t n = send(fd, req + off, len - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die(EXIT_REFUSED, "cannot send to %s: %s", path, strerror(errno));
+		off += (size_t)n;
+	}
+}
+
+/* Reads until the daemon closes the connection. Returns a heap buffer,
+ * NUL-terminated, its length in *len. */
+static char *read_reply(int fd, const char *path, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	if (!buf)
+		die(EXIT_REFUSED, "out of memory");
+	for (;;) {
+		if (cap - n < 2) {
+			if (cap >= REPLY_MAX)
+				die(EXIT_REFUSED, "reply from %s is larger than %u bytes", path, REPLY_MAX);
+			char *b = realloc(buf, cap * 2);
+			if (!b)
+				die(EXIT_REFUSED, "out of memory");
+			buf = b;
+			cap *= 2;
+		}
+		ssize_t r = recv(fd, buf + n, cap - n - 1, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			die(EXIT_REFUSED, "no reply from %s within %d s", path, IO_TIMEOUT_S);
+		if (r < 0)
+			die(EXIT_REFUSED, "cannot read from %s: %s", path, strerror(errno));
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = DEFAULT_SOCKET;
+	int opt;
+	opterr = 0; /* our own messages, in our own format */
+	/* "+": options end at the command, so "pool --json" reaches us whole. */
+	while ((opt = getopt(argc, argv, "+s:h")) != -1) {
+		switch (opt) {
+		case 's':
+			path = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case ':':
+		case '?':
+		default:
+			if (optopt == 's')
+				die(EXIT_USAGE, "option -s needs a socket path");
+			if (optopt == '-' || optopt == 0) {
+				/* A long option: name the whole word, not its '-'. */
+				for (int i = 1; i < argc && i <= optind; i++)
+					if (strncmp(argv[i], "--", 2) == 0 && argv[i][2])
+						die(EXIT_USAGE, "unknown option %s (try -h)", argv[i]);
+			}
+			die(EXIT_USAGE, "unknown option -%c (try -h)", optopt ? optopt : '?');
+		}
+	}
+	if (optind >= argc)
+		die(EXIT_USAGE, "no command given (try -h)");
+	if (!*path)
+		die(EXIT_USAGE, "empty socket path");
+
+	char req[REQUEST_MAX + 1];
+	build_request(argc - optind, argv + optind, req, sizeof(req));
+
+	int fd = connect_socket(path);
+	send_request(fd, path, req);
+	size_t len;
+	char *reply = read_reply(fd, path, &len);
+	close(fd);
+
+	if (strncmp(reply, "ok\n", 3) == 0 || strcmp(reply, "ok") == 0) {
+		size_t off = len >= 3 ? 3 : len;
+		if (fwrite(reply + off, 1, len - off, stdout) != len - off || fflush(stdout) != 0)
+			die(EXIT_REFUSED, "cannot write output: %s", strerror(errno));
+		free(reply);
+		return 0;
+	}
+	if (strncmp(reply, "error ", 6) == 0) {
+		char *msg = reply + 6;
+		msg[strcspn(msg, "\n")] = '\0';
+		die(EXIT_REFUSED, "%s", msg);
+	}
+	if (len == 0)
+		die(EXIT_REFUSED, "%s closed the connection without a reply", path);
+	die(EXIT_REFUSED, "malformed reply from %s", path);
+}
