@@ -207,13 +207,17 @@ static void find_owners(struct gather *g)
 
 /* Ask a control socket for its pool; keep it unless we have that pid. */
 static bool try_pool(struct port_pool **pools, size_t *n, const char *path, int pid_hint,
-		     uint64_t ns_hint)
+		     uint64_t ns_hint, char *why, size_t whylen)
 {
 	struct port_pool p;
 	struct port_pool *v;
+	int rc = port_pool_fetch(path, &p, why, whylen);
 
-	if (port_pool_fetch(path, &p) != 0)
+	if (rc != 0) {
+		if (rc != PC_EINVAL)
+			snprintf(why, whylen, "%s", rc == PC_EIO ? strerror(errno) : pc_strerror(rc));
 		return false;
+	}
 	if (p.pid <= 0)
 		p.pid = pid_hint;
 	for (size_t i = 0; i < *n; i++)
@@ -241,6 +245,7 @@ static void mark_pools(struct gather *g, int *pool_pid)
 	size_t npools = 0, ndaemons = 0, udp = 0;
 	int *pids = NULL;
 	bool all_found = true;
+	char why[160] = "";
 
 	for (size_t i = 0; i < g->socks.n; i++)
 		udp += g->socks.v[i].proto == IPPROTO_UDP;
@@ -260,7 +265,8 @@ static void mark_pools(struct gather *g, int *pool_pid)
 				for (size_t k = 0; k < nino && !found; k++)
 					if (ino[k] == g->unix_l[u].inode)
 						found = try_pool(&pools, &npools,
-								 g->unix_l[u].path, pids[d], ns);
+								 g->unix_l[u].path, pids[d], ns,
+								 why, sizeof(why));
 		}
 		free(ino);
 		all_found = all_found && found;
@@ -269,10 +275,11 @@ static void mark_pools(struct gather *g, int *pool_pid)
 	 * inspect and daemons renamed by a wrapper. */
 	if (!all_found || ndaemons == 0) {
 		if ((g->args->control_given || access(g->args->control, F_OK) == 0) &&
-		    !try_pool(&pools, &npools, g->args->control, 0, g->rep.self_ns)) {
+		    !try_pool(&pools, &npools, g->args->control, 0, g->rep.self_ns, why,
+			      sizeof(why))) {
 			if (g->args->control_given || ndaemons)
 				warn(g, "portcullis control socket %s did not answer 'pool json' (%s); "
-				     "pool sockets are not marked", g->args->control, strerror(errno));
+				     "pool sockets are not marked", g->args->control, why);
 		}
 	}
 	if (ndaemons > npools && !(g->args->control_given))

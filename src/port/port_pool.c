@@ -313,6 +313,34 @@ int port_pool_parse(const char *json, size_t len, struct port_pool *out)
 	return 0;
 }
 
+int port_pool_parse_reply(const char *buf, size_t len, struct port_pool *out,
+			  char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	if (errlen)
+		err[0] = '\0';
+	if (!buf)
+		return PC_EMALFORMED;
+	if (len >= 3 && memcmp(buf, "ok\n", 3) == 0)
+		return port_pool_parse(buf + 3, len - 3, out);
+	if (len >= 6 && memcmp(buf, "error ", 6) == 0) {
+		const char *nl = memchr(buf, '\n', len);
+		size_t n = (nl ? (size_t)(nl - buf) : len) - 6;
+		if (errlen) {
+			if (n >= errlen)
+				n = errlen - 1;
+			/* Keep the message printable: it ends up on a terminal. */
+			for (size_t i = 0; i < n; i++) {
+				unsigned char c = (unsigned char)buf[6 + i];
+				err[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+			}
+			err[n] = '\0';
+		}
+		return PC_EINVAL;
+	}
+	return port_pool_parse(buf, len, out);
+}
+
 void port_pool_free(struct port_pool *p)
 {
 	free(p->socks);
@@ -345,7 +373,7 @@ static bool wait_fd(int fd, short ev, int64_t deadline)
 	}
 }
 
-int port_pool_fetch(const char *path, struct port_pool *out)
+int port_pool_fetch(const char *path, struct port_pool *out, char *err, size_t errlen)
 {
 	static const char cmd[] = "pool json\n";
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -356,6 +384,8 @@ int port_pool_fetch(const char *path, struct port_pool *out)
 	int fd, rc = PC_EIO;
 
 	memset(out, 0, sizeof(*out));
+	if (errlen)
+		err[0] = '\0';
 	if (plen == 0 || plen >= sizeof(sa.sun_path)) {
 		errno = ENAMETOOLONG;
 		return PC_EIO;
@@ -402,7 +432,7 @@ int port_pool_fetch(const char *path, struct port_pool *out)
 			break;
 		have += (size_t)n;
 	}
-	rc = port_pool_parse(buf, have, out);
+	rc = port_pool_parse_reply(buf, have, out, err, errlen);
 out:
 	free(buf);
 	close(fd);

@@ -5,6 +5,8 @@
  *   {"pid": 1234, "size": 2500,
  *    "sockets": [{"family": "ip4", "port": 60026, "sent": 3,
  *                 "accepted": 3, "dropped": 0}, ...]}
+ * The control channel frames every reply as "ok\n<body>" or "error MSG\n";
+ * port_pool_parse_reply accepts either that or a bare document.
  * port_pool_parse reads exactly that shape with a small hand parser that
  * skips keys it does not know, never reads past len, and bounds nesting.
  * port_pool_fetch does the socket part. A struct port_pool owns its
@@ -38,11 +40,16 @@ struct port_pool {
  * left empty (nothing to free). */
 int port_pool_parse(const char *json, size_t len, struct port_pool *out);
 void port_pool_free(struct port_pool *p);
+/* A whole control-channel reply: strips an "ok" status line; an "error"
+ * line returns PC_EINVAL and copies its message into err[errlen]. */
+int port_pool_parse_reply(const char *buf, size_t len, struct port_pool *out,
+			  char *err, size_t errlen);
 
 /* Connect to the AF_UNIX stream socket at path ("@name" = abstract), send
  * "pool json\n", read the reply (at most PORT_POOL_MAX_REPLY bytes, two
- * seconds) and parse it. Returns 0, PC_EIO (errno set), PC_EMALFORMED. */
-int port_pool_fetch(const char *path, struct port_pool *out);
+ * seconds) and parse it. Returns 0, PC_EIO (errno set), PC_EMALFORMED, or
+ * PC_EINVAL when the daemon answered with an error (err holds it). */
+int port_pool_fetch(const char *path, struct port_pool *out, char *err, size_t errlen);
 
 /* For each socket in socks, set pool_pid[i] to the pid of the pool that
  * holds it, else leave it. A UDP socket belongs to a pool when the pool's
