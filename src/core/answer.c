@@ -1,0 +1,148 @@
+/* Answers from the cache, and the response written to a client. */
+#include <string.h>
+
+#include "core/internal.h"
+#include "util/err.h"
+
+static void step_entry(const struct cache_entry *e, struct core_cache_step *st)
+{
+	st->n = 0;
+	for (size_t i = 0; i < e->n_rdata && st->n < CORE_MAX_ANSWER; i++) {
+		struct cache_rdata rd = cache_entry_rdata(e, i);
+		struct core_rr *rr = &st->rr[st->n++];
+		rr->owner = e->owner;
+		rr->type = e->type;
+		rr->rclass = e->rclass;
+		rr->ttl = e->ttl;
+		rr->rdata = rd.data;
+		rr->rdlen = rd.len;
+	}
+}
+
+static void step_negative(const struct cache_entry *e, struct core_cache_step *st)
+{
+	st->n = 0;
+	st->authority = true;
+	for (size_t i = 0; i < e->n_soa && st->n < 1; i++) {
+		struct cache_rdata rd = cache_entry_soa(e, i);
+		struct core_rr *rr = &st->rr[st->n++];
+		rr->owner = e->soa_owner;
+		rr->type = WIRE_T_SOA;
+		rr->rclass = e->rclass;
+		rr->ttl = e->soa_ttl < e->ttl ? e->soa_ttl : e->ttl;
+		rr->rdata = rd.data;
+		rr->rdlen = rd.len;
+	}
+}
+
+int core_cache_step(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
+		    uint16_t qclass, uint64_t now, bool for_client, struct core_cache_step *st)
+{
+	struct cache_entry e;
+	enum cache_rank need = for_client ? CACHE_RANK_NONAUTH : CACHE_RANK_GLUE;
+	st->authority = false;
+	st->n = 0;
+	if (cache_get(env->cache, qname, qtype, qclass, now, &e) && e.rank >= need) {
+		if (e.kind == CACHE_RRSET) {
+			st->rcode = WIRE_RC_NOERROR;
+			step_entry(&e, st);
+			return CORE_STEP_FINAL;
+		}
+		st->rcode = e.kind == CACHE_NXDOMAIN ? WIRE_RC_NXDOMAIN : WIRE_RC_NOERROR;
+		step_negative(&e, st);
+		return CORE_STEP_FINAL;
+	}
+	if (qtype == WIRE_T_CNAME)
+		return CORE_STEP_MISS;
+	if (cache_get(env->cache, qname, WIRE_T_CNAME, qclass, now, &e) && e.rank >= need &&
+	    e.kind == CACHE_RRSET && e.n_rdata > 0) {
+		struct cache_rdata rd = cache_entry_rdata(&e, 0);
+		if (rd.len == 0 || rd.len > WIRE_NAME_MAX || wire_name_len(rd.data) != rd.len)
+			return CORE_STEP_MISS;
+		step_entry(&e, st);
+		wire_name_copy(st->next, rd.data);
+		wire_name_lower(st->next);
+		return CORE_STEP_CNAME;
+	}
+	return CORE_STEP_MISS;
+}
+
+bool core_answer_from_cache(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
+			    uint16_t qclass, uint64_t now, struct core_answer *out)
+{
+	static __thread struct core_cache_step st;
+	uint8_t name[WIRE_NAME_MAX];
+	wire_name_copy(name, qname);
+	wire_name_lower(name);
+	out->n_an = out->n_ns = 0;
+	for (int hops = 0; hops <= CORE_MAX_CNAME; hops++) {
+		int r = core_cache_step(env, name, qtype, qclass, now, true, &st);
+		if (r == CORE_STEP_MISS)
+			return false;
+		for (size_t i = 0; i < st.n; i++) {
+			if (st.authority) {
+				if (out->n_ns < sizeof(out->ns) / sizeof(out->ns[0]))
+					out->ns[out->n_ns++] = st.rr[i];
+			} else if (out->n_an < CORE_MAX_ANSWER) {
+				out->an[out->n_an++] = st.rr[i];
+			}
+		}
+		if (r == CORE_STEP_FINAL) {
+			out->rcode = st.rcode;
+			return true;
+		}
+		wire_name_copy(name, st.next);
+	}
+	return false;
+}
+
+static void write_records(struct wire_wr *w, const struct core_rr *rr, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		wire_wr_rr(w, rr[i].owner, rr[i].type, rr[i].rclass, rr[i].ttl, rr[i].rdata,
+			   rr[i].rdlen);
+}
+
+static void write_head(struct wire_wr *w, uint16_t id, uint16_t flags, const uint8_t *qname,
+		       uint16_t qtype, uint16_t qclass)
+{
+	wire_wr_header(w, id, flags);
+	wire_wr_name(w, qname, true);
+	wire_wr_u16(w, qtype);
+	wire_wr_u16(w, qclass);
+	wire_wr_set_count(w, 0, 1);
+}
+
+int core_write_response(uint8_t *buf, size_t cap, uint16_t id, uint16_t client_flags,
+			const uint8_t *qname, uint16_t qtype, uint16_t qclass, bool edns,
+			const struct core_answer *a)
+{
+	struct wire_wr w;
+	uint16_t flags = WIRE_F_QR | WIRE_F_RA | (client_flags & (WIRE_F_RD | WIRE_F_CD)) |
+			 (uint16_t)(a->rcode & 0xf);
+	size_t opt_len = edns ? 11 : 0;
+	if (cap < opt_len)
+		return PC_ESPACE;
+
+	/* Leave room for the OPT so that a full answer still carries it. */
+	wire_wr_init(&w, buf, cap - opt_len);
+	write_head(&w, id, flags, qname, qtype, qclass);
+	write_records(&w, a->an, a->n_an);
+	write_records(&w, a->ns, a->n_ns);
+	if (w.overflow) {
+		/* RFC 2181 §9: set TC rather than send a partial RRset. */
+		wire_wr_init(&w, buf, cap - opt_len);
+		write_head(&w, id, flags | WIRE_F_TC, qname, qtype, qclass);
+		if (w.overflow)
+			return PC_ESPACE;
+	} else {
+		wire_wr_set_count(&w, 1, (uint16_t)a->n_an);
+		wire_wr_set_count(&w, 2, (uint16_t)a->n_ns);
+	}
+	w.cap = cap;
+	if (edns) {
+		wire_wr_opt(&w, 1232, (uint8_t)(a->rcode >> 4), false, NULL, 0);
+		wire_wr_set_count(&w, 3, 1);
+	}
+	return w.overflow ? PC_ESPACE : (int)w.len;
+}

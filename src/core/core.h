@@ -1,0 +1,121 @@
+/* core: recursive resolution as an explicit state machine, with no I/O.
+ *
+ * The daemon creates a request for a client question and drives it:
+ *
+ *     req = core_req_new(env, qname, qtype, qclass);
+ *     while (core_req_next(req, now, &send) == CORE_SEND) {
+ *         ... send `send` upstream, wait ...
+ *         core_req_reply(req, &parsed_reply, rtt, now)  or  core_req_fail(req, now);
+ *     }
+ *     core_req_answer(req) -> the answer to write back
+ *
+ * The core reads and fills the cache, picks servers by smoothed RTT (infra),
+ * follows referrals (with bailiwick rules), resolves out-of-bailiwick name
+ * server names itself, chases CNAME chains, handles negative answers and
+ * QNAME minimisation. It never reads the clock (now is passed in) and never
+ * draws randomness except through env->rand_uniform. */
+#ifndef PC_CORE_CORE_H
+#define PC_CORE_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "cache/cache.h"
+#include "wire/wire.h"
+
+struct config;
+struct hints;
+struct core_infra;
+
+#define CORE_MAX_CNAME 10   /* CNAMEs followed per request */
+#define CORE_MAX_SENDS 64   /* upstream queries per request */
+#define CORE_MAX_DEPTH 6    /* nested name-server address lookups */
+#define CORE_MAX_ANSWER 512 /* records in one answer */
+
+struct core_env {
+	struct cache *cache;
+	const struct config *cfg;
+	const struct hints *hints;
+	struct core_infra *infra;
+	uint32_t (*rand_uniform)(uint32_t bound);
+};
+
+/* One record of an answer; owner and rdata are owned by the request (or by
+ * the caller's scratch space for cache answers). */
+struct core_rr {
+	const uint8_t *owner;
+	uint16_t type, rclass;
+	uint32_t ttl;
+	const uint8_t *rdata;
+	uint16_t rdlen;
+};
+
+struct core_answer {
+	unsigned rcode;
+	size_t n_an, n_ns;
+	struct core_rr an[CORE_MAX_ANSWER];
+	struct core_rr ns[8]; /* SOA proving a negative answer */
+};
+
+/* What the core asks the daemon to send. */
+struct core_send {
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	uint8_t qname[WIRE_NAME_MAX]; /* lowercase; the transport applies 0x20 */
+	uint16_t qtype, qclass;
+	bool rd;          /* recursion desired: set for forwarders */
+	bool tcp;         /* send over TCP */
+	uint32_t timeout_ms;
+};
+
+enum core_status { CORE_SEND = 1, CORE_DONE = 2 };
+
+struct core_req;
+
+/* Answer a question from the cache alone. On a complete hit fills *out
+ * (records point into the cache: use them before the next cache change) and
+ * returns true. Never allocates. */
+bool core_answer_from_cache(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
+			    uint16_t qclass, uint64_t now_ms, struct core_answer *out);
+
+/* A new request; NULL when out of memory. */
+struct core_req *core_req_new(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
+			      uint16_t qclass);
+void core_req_free(struct core_req *req);
+
+/* Advance: CORE_SEND fills *out with the next upstream query; CORE_DONE
+ * means the answer is ready. */
+enum core_status core_req_next(struct core_req *req, uint64_t now_ms, struct core_send *out);
+
+/* The reply to the last CORE_SEND, already matched to it (RFC 5452) and
+ * parsed. rtt_ms feeds the server's smoothed RTT. */
+void core_req_reply(struct core_req *req, const struct wire_msg *reply, uint32_t rtt_ms,
+		    uint64_t now_ms);
+
+/* The last CORE_SEND timed out or could not be sent. */
+void core_req_fail(struct core_req *req, uint64_t now_ms);
+
+/* The answer once core_req_next returned CORE_DONE. */
+const struct core_answer *core_req_answer(const struct core_req *req);
+
+/* Write a response to a client: header with id and the client's RD/CD bits,
+ * the question as the client sent it (qname keeps its case), the answer's
+ * records, and an OPT when the client sent one. When the records do not fit
+ * in cap, writes a truncated response (TC, question only). Returns length or
+ * a negative error. */
+int core_write_response(uint8_t *buf, size_t cap, uint16_t id, uint16_t client_flags,
+			const uint8_t *qname, uint16_t qtype, uint16_t qclass, bool edns,
+			const struct core_answer *a);
+
+/* ---- infra: smoothed RTT per server address ---------------------------- */
+
+struct core_infra *core_infra_new(void);
+void core_infra_free(struct core_infra *inf);
+/* Smoothed RTT in ms, or 0 when the server is unknown. */
+uint32_t core_infra_srtt(struct core_infra *inf, const struct sockaddr *sa);
+void core_infra_rtt(struct core_infra *inf, const struct sockaddr *sa, uint32_t rtt_ms);
+void core_infra_timeout(struct core_infra *inf, const struct sockaddr *sa, uint32_t timeout_ms);
+
+#endif

@@ -1,0 +1,699 @@
+/* The iterator: one client question resolved by a stack of frames.
+ *
+ * Frame 0 answers the client's question (and collects the answer records);
+ * a frame above it resolves the address of a name server that a lower frame
+ * needs and found no address for. Each frame runs START (cache, then find
+ * the closest zone cut) and SEND (pick a server, send, read its reply). Only
+ * one upstream query is outstanding per request, which keeps the machine
+ * simple and its behaviour easy to replay in tests. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "core/internal.h"
+#include "daemon/config.h"
+#include "daemon/hints.h"
+#include "util/arena.h"
+#include "util/err.h"
+
+#define MAX_NS 16
+#define MAX_TRIED 32
+#define MAX_CAND 64
+#define MAX_REFERRALS 16
+#define TRIES_PER_ADDR 2
+
+enum frame_state { F_START, F_SEND };
+enum zone_mode { Z_ITER, Z_FORWARD };
+
+struct ns_entry {
+	uint8_t name[WIRE_NAME_MAX];
+	bool failed;      /* its address could not be found */
+	bool asked_a, asked_aaaa;
+};
+
+struct tried {
+	struct sockaddr_storage addr;
+	uint8_t tries;
+	bool bad;
+};
+
+struct frame {
+	enum frame_state state;
+	uint8_t qname[WIRE_NAME_MAX];
+	uint16_t qtype;
+	uint8_t zone[WIRE_NAME_MAX];
+	enum zone_mode mode;
+	const struct config_zone *explicit_zone; /* forward or stub addresses */
+	struct ns_entry ns[MAX_NS];
+	size_t n_ns;
+	struct tried tried[MAX_TRIED];
+	size_t n_tried;
+	unsigned qmin_extra; /* labels below the zone in a minimised query */
+	bool qmin_off;
+	bool retry_tcp;
+	unsigned referrals;
+	/* the query in flight */
+	struct sockaddr_storage last_addr;
+	socklen_t last_len;
+	bool last_tcp;
+	uint32_t last_timeout;
+	uint8_t sent_name[WIRE_NAME_MAX];
+	uint16_t sent_type;
+	int child_ns; /* index of the ns entry a child frame is resolving */
+};
+
+struct core_req {
+	const struct core_env *env;
+	struct arena arena;
+	uint16_t qclass;
+	int depth; /* index of the top frame */
+	unsigned sends, cnames;
+	bool done;
+	struct core_answer ans;
+	struct frame frames[CORE_MAX_DEPTH];
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+	return x->sin6_port == y->sin6_port &&
+	       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+}
+
+static bool is_loopback(const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr) >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)a)->sin6_addr);
+}
+
+static struct tried *tried_find(struct frame *f, const struct sockaddr_storage *a, bool create)
+{
+	for (size_t i = 0; i < f->n_tried; i++)
+		if (same_addr(&f->tried[i].addr, a))
+			return &f->tried[i];
+	if (!create || f->n_tried == MAX_TRIED)
+		return NULL;
+	struct tried *t = &f->tried[f->n_tried++];
+	memset(t, 0, sizeof(*t));
+	t->addr = *a;
+	return t;
+}
+
+static uint32_t clamp_ttl(const struct core_env *env, uint32_t ttl)
+{
+	if (ttl < env->cfg->cache_min_ttl)
+		ttl = env->cfg->cache_min_ttl;
+	if (ttl > env->cfg->cache_max_ttl)
+		ttl = env->cfg->cache_max_ttl;
+	return ttl;
+}
+
+/* Copy a record into the request's answer (frame 0 only). */
+static void answer_add(struct core_req *req, bool authority, const uint8_t *owner, uint16_t type,
+		       uint16_t rclass, uint32_t ttl, const uint8_t *rdata, uint16_t rdlen)
+{
+	struct core_answer *a = &req->ans;
+	size_t *n = authority ? &a->n_ns : &a->n_an;
+	size_t cap = authority ? sizeof(a->ns) / sizeof(a->ns[0]) : CORE_MAX_ANSWER;
+	if (*n == cap)
+		return;
+	struct core_rr *rr = authority ? &a->ns[*n] : &a->an[*n];
+	rr->owner = arena_dup(&req->arena, owner, wire_name_len(owner));
+	rr->rdata = rdlen ? arena_dup(&req->arena, rdata, rdlen) : (const uint8_t *)"";
+	if (rr->owner == NULL || rr->rdata == NULL)
+		return; /* out of memory: the answer is shorter; counted by the caller's SERVFAIL path */
+	rr->type = type;
+	rr->rclass = rclass;
+	rr->ttl = ttl;
+	rr->rdlen = rdlen;
+	(*n)++;
+}
+
+/* ---- frames ------------------------------------------------------------ */
+
+static void frame_init(struct frame *f, const uint8_t *qname, uint16_t qtype)
+{
+	memset(f, 0, sizeof(*f));
+	f->state = F_START;
+	wire_name_copy(f->qname, qname);
+	wire_name_lower(f->qname);
+	f->qtype = qtype;
+	f->child_ns = -1;
+}
+
+static void finish(struct core_req *req, unsigned rcode)
+{
+	if (req->depth == 0) {
+		req->done = true;
+		req->ans.rcode = rcode;
+		if (rcode == WIRE_RC_SERVFAIL)
+			req->ans.n_an = req->ans.n_ns = 0; /* no partial chains */
+		return;
+	}
+	req->depth--;
+	struct frame *parent = &req->frames[req->depth];
+	if (parent->child_ns >= 0 && rcode != WIRE_RC_NOERROR)
+		parent->ns[parent->child_ns].asked_a = parent->ns[parent->child_ns].asked_aaaa = true;
+	parent->child_ns = -1;
+}
+
+static void fail(struct core_req *req)
+{
+	/* A failure anywhere above frame 0 only fails that name server. */
+	finish(req, WIRE_RC_SERVFAIL);
+}
+
+/* Run the cache for frame f: follows cached CNAMEs, returns true when the
+ * frame is finished (answer or negative answer found). */
+static bool start_from_cache(struct core_req *req, struct frame *f, uint64_t now)
+{
+	const struct core_env *env = req->env;
+	bool top = f == &req->frames[0];
+	for (;;) {
+		struct core_cache_step st;
+		int r = core_cache_step(env, f->qname, f->qtype, req->qclass, now, top, &st);
+		if (r == CORE_STEP_MISS)
+			return false;
+		if (top)
+			for (size_t i = 0; i < st.n; i++)
+				answer_add(req, st.authority, st.rr[i].owner, st.rr[i].type,
+					   st.rr[i].rclass, st.rr[i].ttl, st.rr[i].rdata,
+					   st.rr[i].rdlen);
+		if (r == CORE_STEP_CNAME) {
+			if (++req->cnames > CORE_MAX_CNAME) {
+				finish(req, WIRE_RC_SERVFAIL);
+				return true;
+			}
+			wire_name_copy(f->qname, st.next);
+			continue;
+		}
+		finish(req, st.rcode);
+		return true;
+	}
+}
+
+static void set_ns_from_rdata(struct frame *f, const struct cache_entry *e)
+{
+	f->n_ns = 0;
+	for (size_t i = 0; i < e->n_rdata && f->n_ns < MAX_NS; i++) {
+		struct cache_rdata rd = cache_entry_rdata(e, i);
+		if (rd.len == 0 || rd.len > WIRE_NAME_MAX || wire_name_len(rd.data) != rd.len)
+			continue;
+		memset(&f->ns[f->n_ns], 0, sizeof(f->ns[0]));
+		wire_name_copy(f->ns[f->n_ns].name, rd.data);
+		f->n_ns++;
+	}
+}
+
+static void set_ns_from_hints(struct core_req *req, struct frame *f)
+{
+	const struct hints *h = req->env->hints;
+	f->n_ns = 0;
+	for (size_t i = 0; i < h->n && f->n_ns < MAX_NS; i++) {
+		if (h->rr[i].type != WIRE_T_NS)
+			continue;
+		memset(&f->ns[f->n_ns], 0, sizeof(f->ns[0]));
+		wire_name_copy(f->ns[f->n_ns].name, h->rr[i].rdata);
+		f->n_ns++;
+	}
+}
+
+static const struct config_zone *longest_zone(const struct config_zone *z, size_t n,
+					      const uint8_t *qname)
+{
+	const struct config_zone *best = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (wire_name_in(qname, z[i].name) &&
+		    (best == NULL || wire_name_labels(z[i].name) > wire_name_labels(best->name)))
+			best = &z[i];
+	return best;
+}
+
+static void enter_zone(struct frame *f, const uint8_t *zone)
+{
+	wire_name_copy(f->zone, zone);
+	f->n_tried = 0;
+	f->qmin_extra = 0;
+	f->retry_tcp = false;
+}
+
+/* Find the closest known zone cut above f->qname and its servers. */
+static void find_zone(struct core_req *req, struct frame *f, uint64_t now)
+{
+	const struct config *cfg = req->env->cfg;
+	f->explicit_zone = NULL;
+	f->mode = Z_ITER;
+	const struct config_zone *fwd = longest_zone(cfg->forward, cfg->n_forward, f->qname);
+	if (fwd != NULL) {
+		/* Everything inside a forward zone goes to its forwarders, whatever
+		 * else the cache holds: no server can widen that boundary. */
+		enter_zone(f, fwd->name);
+		f->mode = Z_FORWARD;
+		f->explicit_zone = fwd;
+		f->n_ns = 0;
+		return;
+	}
+	const struct config_zone *stub = longest_zone(cfg->stub, cfg->n_stub, f->qname);
+	const uint8_t *n = f->qname;
+	for (;;) {
+		if (stub != NULL && wire_name_eq(n, stub->name)) {
+			enter_zone(f, n);
+			f->explicit_zone = stub;
+			f->n_ns = 0;
+			return;
+		}
+		struct cache_entry e;
+		if (cache_get(req->env->cache, n, WIRE_T_NS, req->qclass, now, &e) &&
+		    e.kind == CACHE_RRSET && e.rank >= CACHE_RANK_REFERRAL) {
+			enter_zone(f, n);
+			set_ns_from_rdata(f, &e);
+			if (f->n_ns > 0)
+				return;
+		}
+		if (n[0] == 0)
+			break;
+		n = wire_name_strip(n, 1);
+	}
+	enter_zone(f, (const uint8_t *)"");
+	set_ns_from_hints(req, f);
+}
+
+/* ---- choosing a server --------------------------------------------------- */
+
+struct cand {
+	struct sockaddr_storage addr;
+	socklen_t len;
+	uint32_t score;
+};
+
+static bool family_ok(const struct config *cfg, int family)
+{
+	return family == AF_INET ? cfg->do_ip4 : cfg->do_ip6;
+}
+
+static void add_cand(struct core_req *req, struct frame *f, struct cand *c, size_t *n,
+		     const struct sockaddr_storage *sa, socklen_t len)
+{
+	const struct config *cfg = req->env->cfg;
+	if (*n == MAX_CAND || !family_ok(cfg, sa->ss_family))
+		return;
+	if (cfg->do_not_query_localhost && is_loopback(sa))
+		return;
+	struct tried *t = tried_find(f, sa, false);
+	if (t != NULL && (t->bad || t->tries >= TRIES_PER_ADDR))
+		return;
+	uint32_t srtt = core_infra_srtt(req->env->infra, (const struct sockaddr *)sa);
+	/* Unknown servers look fast so they get probed; a server that already
+	 * timed out for this question goes to the back of the queue. */
+	uint32_t score = srtt ? srtt : 1 + req->env->rand_uniform(50);
+	if (t != NULL)
+		score += 100000u * t->tries;
+	c[*n].addr = *sa;
+	c[*n].len = len;
+	c[*n].score = score;
+	(*n)++;
+}
+
+static void addr_from_rdata(uint16_t type, const uint8_t *rd, uint16_t len,
+			    struct sockaddr_storage *sa, socklen_t *salen)
+{
+	memset(sa, 0, sizeof(*sa));
+	if (type == WIRE_T_A && len == 4) {
+		struct sockaddr_in *in = (struct sockaddr_in *)sa;
+		in->sin_family = AF_INET;
+		in->sin_port = htons(53);
+		memcpy(&in->sin_addr, rd, 4);
+		*salen = sizeof(*in);
+	} else if (type == WIRE_T_AAAA && len == 16) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)sa;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(53);
+		memcpy(&in6->sin6_addr, rd, 16);
+		*salen = sizeof(*in6);
+	} else {
+		*salen = 0;
+	}
+}
+
+/* Addresses of one name server, from the root hints (root zone only) and
+ * the cache. Returns how many were found, usable or not. */
+static size_t ns_candidates(struct core_req *req, struct frame *f, const uint8_t *name,
+			    struct cand *c, size_t *n, uint64_t now)
+{
+	size_t found = 0;
+	struct sockaddr_storage sa;
+	socklen_t len;
+	if (f->zone[0] == 0) {
+		const struct hints *h = req->env->hints;
+		for (size_t i = 0; i < h->n; i++) {
+			if (h->rr[i].type == WIRE_T_NS || !wire_name_eq(h->rr[i].owner, name))
+				continue;
+			addr_from_rdata(h->rr[i].type, h->rr[i].rdata, h->rr[i].rdlen, &sa, &len);
+			if (len) {
+				found++;
+				add_cand(req, f, c, n, &sa, len);
+			}
+		}
+	}
+	static const uint16_t types[2] = { WIRE_T_A, WIRE_T_AAAA };
+	for (int t = 0; t < 2; t++) {
+		struct cache_entry e;
+		if (!cache_get(req->env->cache, name, types[t], req->qclass, now, &e) ||
+		    e.kind != CACHE_RRSET)
+			continue;
+		for (size_t i = 0; i < e.n_rdata; i++) {
+			struct cache_rdata rd = cache_entry_rdata(&e, i);
+			addr_from_rdata(types[t], rd.data, rd.len, &sa, &len);
+			if (len) {
+				found++;
+				add_cand(req, f, c, n, &sa, len);
+			}
+		}
+	}
+	return found;
+}
+
+/* Is some frame below the top already looking up this name? (cycle guard) */
+static bool resolving_already(const struct core_req *req, const uint8_t *name)
+{
+	for (int i = 0; i <= req->depth; i++)
+		if (wire_name_eq(req->frames[i].qname, name))
+			return true;
+	return false;
+}
+
+/* Start a child frame for the address of ns entry i; false if it can't be. */
+static bool push_child(struct core_req *req, struct frame *f, size_t i)
+{
+	const struct config *cfg = req->env->cfg;
+	struct ns_entry *ns = &f->ns[i];
+	uint16_t type;
+	if (cfg->do_ip4 && !ns->asked_a) {
+		type = WIRE_T_A;
+		ns->asked_a = true;
+	} else if (cfg->do_ip6 && !ns->asked_aaaa) {
+		type = WIRE_T_AAAA;
+		ns->asked_aaaa = true;
+	} else {
+		return false;
+	}
+	if (req->depth + 1 >= CORE_MAX_DEPTH || resolving_already(req, ns->name))
+		return false;
+	f->child_ns = (int)i;
+	req->depth++;
+	frame_init(&req->frames[req->depth], ns->name, type);
+	return true;
+}
+
+enum pick { PICK_SENT, PICK_PUSHED, PICK_NONE };
+
+static uint32_t timeout_for(const struct core_req *req, const struct sockaddr *sa, unsigned tries)
+{
+	uint32_t srtt = core_infra_srtt(req->env->infra, sa);
+	uint32_t t = srtt ? srtt * 4 + 100 : req->env->cfg->upstream_timeout;
+	if (t < 150)
+		t = 150;
+	t <<= tries;
+	return t > 3000 ? 3000 : t;
+}
+
+static void fill_send(struct core_req *req, struct frame *f, struct core_send *out)
+{
+	unsigned zl = wire_name_labels(f->zone), ql = wire_name_labels(f->qname);
+	bool minimise = req->env->cfg->qname_minimisation && f->mode == Z_ITER && !f->qmin_off &&
+			zl + f->qmin_extra + 1 < ql;
+	if (minimise) {
+		/* RFC 9156: reveal one more label than the zone cut, ask for A */
+		wire_name_copy(f->sent_name, wire_name_strip(f->qname, ql - zl - f->qmin_extra - 1));
+		f->sent_type = WIRE_T_A;
+	} else {
+		wire_name_copy(f->sent_name, f->qname);
+		f->sent_type = f->qtype;
+	}
+	out->addr = f->last_addr;
+	out->addrlen = f->last_len;
+	wire_name_copy(out->qname, f->sent_name);
+	out->qtype = f->sent_type;
+	out->qclass = req->qclass;
+	out->rd = f->mode == Z_FORWARD;
+	out->tcp = f->last_tcp;
+	out->timeout_ms = f->last_timeout;
+}
+
+static enum pick pick_server(struct core_req *req, struct frame *f, uint64_t now,
+			     struct core_send *out)
+{
+	struct cand c[MAX_CAND];
+	size_t n = 0;
+
+	if (f->retry_tcp && req->env->cfg->do_tcp) {
+		f->retry_tcp = false;
+		f->last_tcp = true;
+		f->last_timeout = timeout_for(req, (struct sockaddr *)&f->last_addr, 1);
+		fill_send(req, f, out);
+		return PICK_SENT;
+	}
+	f->retry_tcp = false;
+	if (f->explicit_zone != NULL) {
+		for (size_t i = 0; i < f->explicit_zone->n_addrs; i++)
+			add_cand(req, f, c, &n, &f->explicit_zone->addrs[i].sa,
+				 f->explicit_zone->addrs[i].len);
+	}
+	bool any_unresolved = false;
+	for (size_t i = 0; i < f->n_ns; i++) {
+		if (f->ns[i].failed)
+			continue;
+		if (ns_candidates(req, f, f->ns[i].name, c, &n, now) == 0)
+			any_unresolved = true;
+	}
+	if (n == 0 && any_unresolved) {
+		/* No usable address: look one up. A name server inside the zone it
+		 * serves, without glue, can't be found through that zone. */
+		for (size_t i = 0; i < f->n_ns; i++) {
+			if (f->ns[i].failed)
+				continue;
+			if (wire_name_in(f->ns[i].name, f->zone) && f->zone[0] != 0) {
+				f->ns[i].failed = true;
+				continue;
+			}
+			size_t dummy = 0;
+			struct cand tmp[1];
+			if (ns_candidates(req, f, f->ns[i].name, tmp, &dummy, now) > 0)
+				continue;
+			if (push_child(req, f, i))
+				return PICK_PUSHED;
+			f->ns[i].failed = true;
+		}
+	}
+	if (n == 0)
+		return PICK_NONE;
+	size_t best = 0;
+	for (size_t i = 1; i < n; i++)
+		if (c[i].score < c[best].score)
+			best = i;
+	struct tried *t = tried_find(f, &c[best].addr, true);
+	unsigned tries = t ? t->tries : 0;
+	if (t != NULL)
+		t->tries++;
+	f->last_addr = c[best].addr;
+	f->last_len = c[best].len;
+	f->last_tcp = !req->env->cfg->do_udp;
+	f->last_timeout = timeout_for(req, (struct sockaddr *)&c[best].addr, tries);
+	fill_send(req, f, out);
+	return PICK_SENT;
+}
+
+/* ---- public: driving ------------------------------------------------------ */
+
+struct core_req *core_req_new(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
+			      uint16_t qclass)
+{
+	struct core_req *req = malloc(sizeof(*req));
+	if (req == NULL)
+		return NULL;
+	req->env = env;
+	arena_init(&req->arena);
+	req->qclass = qclass;
+	req->depth = 0;
+	req->sends = req->cnames = 0;
+	req->done = false;
+	req->ans.rcode = WIRE_RC_SERVFAIL;
+	req->ans.n_an = req->ans.n_ns = 0;
+	frame_init(&req->frames[0], qname, qtype);
+	return req;
+}
+
+void core_req_free(struct core_req *req)
+{
+	if (req == NULL)
+		return;
+	arena_free(&req->arena);
+	free(req);
+}
+
+const struct core_answer *core_req_answer(const struct core_req *req)
+{
+	return &req->ans;
+}
+
+enum core_status core_req_next(struct core_req *req, uint64_t now, struct core_send *out)
+{
+	while (!req->done) {
+		struct frame *f = &req->frames[req->depth];
+		if (f->state == F_START) {
+			if (start_from_cache(req, f, now))
+				continue;
+			find_zone(req, f, now);
+			f->state = F_SEND;
+		}
+		if (req->sends >= CORE_MAX_SENDS) {
+			req->depth = 0;
+			finish(req, WIRE_RC_SERVFAIL);
+			break;
+		}
+		switch (pick_server(req, f, now, out)) {
+		case PICK_SENT:
+			req->sends++;
+			return CORE_SEND;
+		case PICK_PUSHED:
+			continue;
+		case PICK_NONE:
+			fail(req);
+			continue;
+		}
+	}
+	return CORE_DONE;
+}
+
+void core_req_fail(struct core_req *req, uint64_t now)
+{
+	(void)now;
+	if (req->done)
+		return;
+	struct frame *f = &req->frames[req->depth];
+	core_infra_timeout(req->env->infra, (struct sockaddr *)&f->last_addr, f->last_timeout);
+	if (f->last_tcp) {
+		struct tried *t = tried_find(f, &f->last_addr, true);
+		if (t != NULL)
+			t->bad = true;
+	}
+}
+
+void core_req_reply(struct core_req *req, const struct wire_msg *m, uint32_t rtt_ms, uint64_t now)
+{
+	if (req->done)
+		return;
+	struct frame *f = &req->frames[req->depth];
+	core_infra_rtt(req->env->infra, (struct sockaddr *)&f->last_addr, rtt_ms);
+	/* The server answered: its timeouts no longer count against it. */
+	struct tried *t = tried_find(f, &f->last_addr, false);
+	if (t != NULL)
+		t->tries = 0;
+	core_iter_reply(req, f, m, now);
+}
+
+/* ---- reply processing (called back from reply.c) ------------------------- */
+
+const struct core_env *core_iter_env(const struct core_req *req) { return req->env; }
+bool core_iter_is_top(const struct core_req *req, const struct frame *f)
+{
+	return f == &req->frames[0];
+}
+
+void core_iter_mark_bad(struct core_req *req, struct frame *f)
+{
+	(void)req;
+	struct tried *t = tried_find(f, &f->last_addr, true);
+	if (t != NULL)
+		t->bad = true;
+}
+
+void core_iter_retry_tcp(struct core_req *req, struct frame *f)
+{
+	(void)req;
+	f->retry_tcp = true;
+}
+
+bool core_iter_minimised(const struct frame *f)
+{
+	return !wire_name_eq(f->sent_name, f->qname) || f->sent_type != f->qtype;
+}
+
+void core_iter_qmin_next(struct core_req *req, struct frame *f, bool give_up)
+{
+	(void)req;
+	if (give_up)
+		f->qmin_off = true;
+	else
+		f->qmin_extra++;
+}
+
+const uint8_t *core_iter_zone(const struct frame *f) { return f->zone; }
+const uint8_t *core_iter_qname(const struct frame *f) { return f->qname; }
+const uint8_t *core_iter_sent_name(const struct frame *f) { return f->sent_name; }
+uint16_t core_iter_sent_type(const struct frame *f) { return f->sent_type; }
+uint16_t core_iter_qtype(const struct frame *f) { return f->qtype; }
+uint16_t core_iter_qclass(const struct core_req *req) { return req->qclass; }
+bool core_iter_forwarding(const struct frame *f) { return f->mode == Z_FORWARD; }
+bool core_iter_last_tcp(const struct frame *f) { return f->last_tcp; }
+
+bool core_iter_follow_cname(struct core_req *req, struct frame *f, const uint8_t *target)
+{
+	if (++req->cnames > CORE_MAX_CNAME)
+		return false;
+	wire_name_copy(f->qname, target);
+	wire_name_lower(f->qname);
+	return true;
+}
+
+void core_iter_restart(struct core_req *req, struct frame *f)
+{
+	(void)req;
+	f->state = F_START;
+	f->qmin_off = false;
+}
+
+bool core_iter_referral(struct core_req *req, struct frame *f, const uint8_t *zone,
+			const uint8_t *const *ns, size_t n_ns)
+{
+	if (++f->referrals > MAX_REFERRALS)
+		return false;
+	enter_zone(f, zone);
+	f->explicit_zone = NULL;
+	f->n_ns = 0;
+	for (size_t i = 0; i < n_ns && f->n_ns < MAX_NS; i++) {
+		memset(&f->ns[f->n_ns], 0, sizeof(f->ns[0]));
+		wire_name_copy(f->ns[f->n_ns].name, ns[i]);
+		wire_name_lower(f->ns[f->n_ns].name);
+		f->n_ns++;
+	}
+	(void)req;
+	return true;
+}
+
+void core_iter_answer_add(struct core_req *req, bool authority, const struct wire_rr *rr,
+			  uint32_t ttl)
+{
+	answer_add(req, authority, rr->owner, rr->type, rr->rclass, ttl, rr->rdata, rr->rdlen);
+}
+
+void core_iter_finish(struct core_req *req, unsigned rcode)
+{
+	finish(req, rcode);
+}
+
+uint32_t core_iter_clamp_ttl(const struct core_req *req, uint32_t ttl)
+{
+	return clamp_ttl(req->env, ttl);
+}

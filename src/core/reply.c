@@ -1,0 +1,270 @@
+/* Reading an upstream reply: answer, CNAME, negative answer, referral or
+ * lame, and what of it may be cached.
+ *
+ * Bailiwick rule: from a server asked about zone Z we keep only records
+ * whose owner is Z or below it; a referral must point strictly below Z and
+ * towards the name asked; glue must belong to one of the referral's name
+ * servers and (harden-glue) lie inside Z. Everything else is ignored. */
+#include <string.h>
+
+#include "cache/cache.h"
+#include "core/internal.h"
+#include "daemon/config.h"
+
+#define MAX_SET 256
+
+static bool rr_matches(const struct wire_rr *rr, const uint8_t *owner, uint16_t type,
+		       uint16_t rclass)
+{
+	return rr->type == type && rr->rclass == rclass && wire_name_eq(rr->owner, owner);
+}
+
+/* Cache every record of the RRset (owner, type) found in one section; add
+ * them to the answer when add_section is nonzero. */
+static void keep_rrset(struct core_req *req, const struct wire_msg *m, int section,
+		       const uint8_t *owner, uint16_t type, enum cache_rank rank, uint64_t now,
+		       bool add_answer)
+{
+	const struct core_env *env = core_iter_env(req);
+	uint16_t qclass = core_iter_qclass(req);
+	struct cache_rdata rd[MAX_SET];
+	size_t n = 0;
+	uint32_t ttl = UINT32_MAX;
+	for (size_t i = 0; i < m->n_rr && n < MAX_SET; i++) {
+		const struct wire_rr *rr = &m->rr[i];
+		if (rr->section != section || !rr_matches(rr, owner, type, qclass))
+			continue;
+		rd[n].data = rr->rdata;
+		rd[n].len = rr->rdlen;
+		n++;
+		if (rr->ttl < ttl)
+			ttl = rr->ttl;
+	}
+	if (n == 0)
+		return;
+	uint8_t lower[WIRE_NAME_MAX];
+	wire_name_copy(lower, owner);
+	wire_name_lower(lower);
+	cache_put_rrset(env->cache, lower, type, qclass, ttl, rd, n, rank, now);
+	if (!add_answer)
+		return;
+	for (size_t i = 0; i < m->n_rr; i++) {
+		const struct wire_rr *rr = &m->rr[i];
+		if (rr->section == section && rr_matches(rr, owner, type, qclass))
+			core_iter_answer_add(req, false, rr, core_iter_clamp_ttl(req, ttl));
+	}
+}
+
+static const struct wire_rr *find_soa(const struct wire_msg *m, const uint8_t *zone,
+				      const uint8_t *name)
+{
+	for (size_t i = 0; i < m->n_rr; i++) {
+		const struct wire_rr *rr = &m->rr[i];
+		if (rr->section == WIRE_SEC_NS && rr->type == WIRE_T_SOA &&
+		    wire_name_in(rr->owner, zone) && wire_name_in(name, rr->owner))
+			return rr;
+	}
+	return NULL;
+}
+
+static uint32_t soa_negative_ttl(const struct wire_rr *soa)
+{
+	uint32_t minimum = 0;
+	if (soa->rdlen >= 4) {
+		const uint8_t *p = soa->rdata + soa->rdlen - 4;
+		minimum = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	}
+	return soa->ttl < minimum ? soa->ttl : minimum;
+}
+
+static void keep_negative(struct core_req *req, struct frame *f, const struct wire_rr *soa,
+			  enum cache_kind kind, enum cache_rank rank, uint64_t now)
+{
+	const struct core_env *env = core_iter_env(req);
+	uint32_t ttl = soa ? soa_negative_ttl(soa) : 0;
+	uint8_t owner[WIRE_NAME_MAX], soa_owner[WIRE_NAME_MAX];
+	wire_name_copy(owner, core_iter_qname(f));
+	wire_name_lower(owner);
+	if (soa != NULL) {
+		struct cache_rdata rd = { soa->rdata, soa->rdlen };
+		wire_name_copy(soa_owner, soa->owner);
+		wire_name_lower(soa_owner);
+		if (ttl > 0)
+			cache_put_negative(env->cache, kind, owner, core_iter_qtype(f),
+					   core_iter_qclass(req), ttl, soa_owner, &rd, 1, rank, now);
+		if (core_iter_is_top(req, f))
+			core_iter_answer_add(req, true, soa, ttl);
+	}
+}
+
+/* Collect a referral below zone towards name: returns its cut or NULL. */
+static const uint8_t *find_referral(const struct wire_msg *m, const uint8_t *zone,
+				    const uint8_t *name, uint16_t qclass,
+				    const uint8_t **ns, size_t *n_ns, size_t cap)
+{
+	const uint8_t *cut = NULL;
+	*n_ns = 0;
+	for (size_t i = 0; i < m->n_rr; i++) {
+		const struct wire_rr *rr = &m->rr[i];
+		if (rr->section != WIRE_SEC_NS || rr->type != WIRE_T_NS || rr->rclass != qclass)
+			continue;
+		if (!wire_name_in(rr->owner, zone) || wire_name_eq(rr->owner, zone) ||
+		    !wire_name_in(name, rr->owner))
+			continue;
+		if (cut == NULL)
+			cut = rr->owner;
+		else if (!wire_name_eq(cut, rr->owner))
+			continue; /* one cut per referral */
+		if (*n_ns < cap)
+			ns[(*n_ns)++] = rr->rdata;
+	}
+	return cut;
+}
+
+static void keep_glue(struct core_req *req, const struct wire_msg *m, const uint8_t *zone,
+		      const uint8_t *const *ns, size_t n_ns, uint64_t now)
+{
+	const struct core_env *env = core_iter_env(req);
+	for (size_t i = 0; i < m->n_rr; i++) {
+		const struct wire_rr *rr = &m->rr[i];
+		if (rr->section != WIRE_SEC_AR || (rr->type != WIRE_T_A && rr->type != WIRE_T_AAAA))
+			continue;
+		if (env->cfg->harden_glue && !wire_name_in(rr->owner, zone))
+			continue;
+		bool wanted = false;
+		for (size_t j = 0; j < n_ns && !wanted; j++)
+			wanted = wire_name_eq(rr->owner, ns[j]);
+		/* the first record of each RRset stores the whole set */
+		bool first = true;
+		for (size_t j = 0; j < i && first; j++)
+			first = !(m->rr[j].section == WIRE_SEC_AR &&
+				  rr_matches(&m->rr[j], rr->owner, rr->type, rr->rclass));
+		if (wanted && first)
+			keep_rrset(req, m, WIRE_SEC_AR, rr->owner, rr->type, CACHE_RANK_GLUE, now,
+				   false);
+	}
+}
+
+void core_iter_reply(struct core_req *req, struct frame *f, const struct wire_msg *m, uint64_t now)
+{
+	unsigned rcode = wire_msg_rcode(m);
+	uint16_t qclass = core_iter_qclass(req);
+	const uint8_t *zone = core_iter_zone(f);
+	bool fwd = core_iter_forwarding(f);
+	bool aa = (m->flags & WIRE_F_AA) != 0;
+	bool top = core_iter_is_top(req, f);
+	enum cache_rank rank = aa ? CACHE_RANK_AUTH : CACHE_RANK_NONAUTH;
+
+	if (!(m->flags & WIRE_F_QR) || WIRE_OPCODE(m->flags) != 0) {
+		core_iter_mark_bad(req, f);
+		return;
+	}
+	if (m->flags & WIRE_F_TC) {
+		if (core_iter_last_tcp(f))
+			core_iter_mark_bad(req, f); /* truncated even over TCP */
+		else
+			core_iter_retry_tcp(req, f);
+		return;
+	}
+	if (rcode != WIRE_RC_NOERROR && rcode != WIRE_RC_NXDOMAIN) {
+		core_iter_mark_bad(req, f);
+		return;
+	}
+	if (!fwd && !aa && m->n_an > 0) {
+		/* An iterative server that answers without authority is lame. */
+		core_iter_mark_bad(req, f);
+		return;
+	}
+
+	bool minimised = core_iter_minimised(f);
+	uint16_t stype = core_iter_sent_type(f);
+	uint8_t cur[WIRE_NAME_MAX];
+	bool followed = false;
+	wire_name_copy(cur, core_iter_sent_name(f));
+
+	for (;;) {
+		const struct wire_rr *hit = NULL, *cname = NULL;
+		for (size_t i = 0; i < m->n_an; i++) {
+			const struct wire_rr *rr = &m->rr[i];
+			if (rr->rclass != qclass || !wire_name_eq(rr->owner, cur) ||
+			    !wire_name_in(rr->owner, zone))
+				continue;
+			if (rr->type == stype || (stype == WIRE_T_ANY && rr->type != WIRE_T_CNAME)) {
+				hit = rr;
+				break;
+			}
+			if (rr->type == WIRE_T_CNAME && cname == NULL)
+				cname = rr;
+		}
+		if (hit != NULL) {
+			if (minimised) {
+				core_iter_qmin_next(req, f, false);
+				return;
+			}
+			keep_rrset(req, m, WIRE_SEC_AN, hit->owner, hit->type, rank, now, top);
+			core_iter_finish(req, WIRE_RC_NOERROR);
+			return;
+		}
+		if (cname == NULL || stype == WIRE_T_CNAME)
+			break;
+		if (minimised) {
+			/* an alias above the name asked: ask the full name instead */
+			core_iter_qmin_next(req, f, true);
+			return;
+		}
+		keep_rrset(req, m, WIRE_SEC_AN, cname->owner, WIRE_T_CNAME, rank, now, top);
+		if (cname->rdlen == 0 || !core_iter_follow_cname(req, f, cname->rdata)) {
+			core_iter_finish(req, WIRE_RC_SERVFAIL);
+			return;
+		}
+		wire_name_copy(cur, cname->rdata);
+		followed = true;
+		if (!wire_name_in(cur, zone)) {
+			core_iter_restart(req, f);
+			return;
+		}
+	}
+
+	const struct wire_rr *soa = find_soa(m, zone, cur);
+	const uint8_t *ns[16];
+	size_t n_ns = 0;
+	const uint8_t *cut = fwd ? NULL : find_referral(m, zone, cur, qclass, ns, &n_ns, 16);
+
+	if (rcode == WIRE_RC_NXDOMAIN) {
+		if (minimised) {
+			core_iter_qmin_next(req, f, true);
+			return;
+		}
+		keep_negative(req, f, soa, CACHE_NXDOMAIN, rank, now);
+		core_iter_finish(req, WIRE_RC_NXDOMAIN);
+		return;
+	}
+	if (cut != NULL && n_ns > 0) {
+		if (followed) {
+			core_iter_restart(req, f);
+			return;
+		}
+		keep_rrset(req, m, WIRE_SEC_NS, cut, WIRE_T_NS, CACHE_RANK_REFERRAL, now, false);
+		keep_glue(req, m, zone, ns, n_ns, now);
+		uint8_t cutname[WIRE_NAME_MAX];
+		wire_name_copy(cutname, cut);
+		wire_name_lower(cutname);
+		if (!core_iter_referral(req, f, cutname, ns, n_ns))
+			core_iter_finish(req, WIRE_RC_SERVFAIL);
+		return;
+	}
+	if (aa || soa != NULL || fwd) {
+		if (minimised) {
+			core_iter_qmin_next(req, f, false);
+			return;
+		}
+		keep_negative(req, f, soa, CACHE_NODATA, rank, now);
+		core_iter_finish(req, WIRE_RC_NOERROR);
+		return;
+	}
+	if (followed) {
+		core_iter_restart(req, f);
+		return;
+	}
+	core_iter_mark_bad(req, f); /* upward or sideways referral: lame */
+}

@@ -1,0 +1,126 @@
+/* portcullis: the resolver daemon's entry point. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "daemon/config.h"
+#include "daemon/hints.h"
+#include "daemon/server.h"
+#include "net/pool.h"
+#include "util/log.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: portcullis [-c FILE] [--check] [-v] [-h]\n"
+		   "  -c FILE   configuration file (default: built-in configuration)\n"
+		   "  --check   validate the configuration and exit (0 ok, 2 error)\n"
+		   "  -v        more logging (repeatable)\n");
+}
+
+/* Each pool socket is a file descriptor: make room for all of them. */
+static int raise_fd_limit(const struct config *cfg, char *err, size_t errlen)
+{
+	size_t per = cfg->socket_pool_size ? cfg->socket_pool_size : 1;
+	rlim_t need = (rlim_t)(per * ((cfg->do_ip4 ? 1 : 0) + (cfg->do_ip6 ? 1 : 0)) + 1024);
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 0;
+	if (rl.rlim_cur >= need)
+		return 0;
+	rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
+	if (rl.rlim_cur < need) {
+		rl.rlim_max = need;
+		rl.rlim_cur = need;
+	}
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		snprintf(err, errlen, "need %llu file descriptors for the socket pool: %s",
+			 (unsigned long long)need, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "check", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = NULL;
+	bool check = false;
+	int verbose = 0, c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'k': check = true; break;
+		case 'v': verbose++; break;
+		case 'h': usage(stdout); return 0;
+		default:
+			fprintf(stderr, "portcullis: unknown option '%s' (try -h)\n", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "portcullis: unexpected argument '%s' (try -h)\n", argv[optind]);
+		return 2;
+	}
+
+	static struct config cfg;
+	char err[512];
+	config_defaults(&cfg);
+	if (path != NULL && config_load(&cfg, path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "portcullis: %s\n", err);
+		return 2;
+	}
+	struct hints hints = { 0 };
+	int rc = cfg.root_hints[0] ? hints_load_file(cfg.root_hints, &hints, err, sizeof(err))
+				   : hints_load_builtin(&hints);
+	if (rc != 0) {
+		fprintf(stderr, "portcullis: root-hints: %s\n", cfg.root_hints[0] ? err : "cannot load built-in hints");
+		return 2;
+	}
+	size_t per = cfg.socket_pool_size ? cfg.socket_pool_size : 1;
+	size_t avail = pool_available_ports(&cfg);
+	if (avail < per) {
+		fprintf(stderr,
+			"portcullis: socket-pool-size %zu is larger than socket-pool-range %u-%u minus "
+			"socket-pool-exclude allows (%zu ports)\n",
+			per, cfg.socket_pool_range.low, cfg.socket_pool_range.high, avail);
+		hints_free(&hints);
+		return 2;
+	}
+	if (check) {
+		printf("portcullis: configuration %s is valid\n", path ? path : "(built-in)");
+		hints_free(&hints);
+		return 0;
+	}
+	log_set_level((enum log_level)(cfg.verbosity + (unsigned)verbose > LOG_DEBUG
+					       ? LOG_DEBUG
+					       : cfg.verbosity + (unsigned)verbose + 1));
+	if (raise_fd_limit(&cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "portcullis: %s\n", err);
+		hints_free(&hints);
+		return 1;
+	}
+
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct server *srv = NULL;
+	rc = server_new(&srv, &loop, &cfg, &hints, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "portcullis: %s\n", err);
+		return 1;
+	}
+	log_info("ready");
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	server_free(srv);
+	hints_free(&hints);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,365 @@
+#include "net/listen.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/config.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#define RECV_BATCH 32
+#define TCP_MAX_CONNS 512
+#define TCP_BUF (65535 + 2)
+
+struct udp_listener {
+	int fd;
+	uv_poll_t poll;
+	struct listeners *owner;
+};
+
+struct tcp_listener {
+	uv_tcp_t h;
+	struct listeners *owner;
+};
+
+struct tcp_conn {
+	uv_tcp_t h;
+	uv_timer_t idle;
+	struct listeners *owner;
+	int refs;        /* the connection itself + each held client */
+	int open_handles;
+	bool closing;
+	unsigned pending;
+	uint8_t *buf;
+	size_t len;
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	struct tcp_conn *prev, *next; /* open connections of the listeners */
+};
+
+struct listeners {
+	uv_loop_t *loop;
+	const struct config *cfg;
+	listen_query_fn fn;
+	void *ud;
+	struct udp_listener udp[CONFIG_MAX_ADDRS];
+	size_t n_udp;
+	struct tcp_listener tcp[CONFIG_MAX_ADDRS];
+	size_t n_tcp;
+	unsigned n_conns;
+	struct tcp_conn *conns;
+};
+
+/* ---- UDP ---------------------------------------------------------------- */
+
+static void udp_readable(uv_poll_t *h, int status, int events)
+{
+	struct udp_listener *ul = h->data;
+	static uint8_t bufs[RECV_BATCH][4096];
+	struct mmsghdr msgs[RECV_BATCH];
+	struct iovec iov[RECV_BATCH];
+	struct sockaddr_storage from[RECV_BATCH];
+	(void)events;
+	if (status < 0)
+		return;
+	for (;;) {
+		for (int i = 0; i < RECV_BATCH; i++) {
+			iov[i].iov_base = bufs[i];
+			iov[i].iov_len = sizeof(bufs[i]);
+			memset(&msgs[i].msg_hdr, 0, sizeof(msgs[i].msg_hdr));
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+			msgs[i].msg_hdr.msg_name = &from[i];
+			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		}
+		int n = recvmmsg(ul->fd, msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return;
+		for (int i = 0; i < n; i++) {
+			struct listen_client c = { .tcp = false, .fd = ul->fd, .conn = NULL,
+						   .peer = from[i], .peerlen = msgs[i].msg_hdr.msg_namelen };
+			ul->owner->fn(ul->owner->ud, &c, bufs[i], msgs[i].msg_len);
+		}
+		if (n < RECV_BATCH)
+			return;
+	}
+}
+
+static int open_udp(struct listeners *l, const struct config_addr *a, char *err, size_t errlen)
+{
+	int fd = socket(a->sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1;
+	if (fd < 0)
+		goto fail;
+	if (a->sa.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&a->sa, a->len) < 0)
+		goto fail;
+	struct udp_listener *ul = &l->udp[l->n_udp++];
+	ul->fd = fd;
+	ul->owner = l;
+	uv_poll_init_socket(l->loop, &ul->poll, fd);
+	ul->poll.data = ul;
+	uv_poll_start(&ul->poll, UV_READABLE, udp_readable);
+	return 0;
+fail:;
+	char host[64] = "?";
+	uint16_t port = 0;
+	if (a->sa.ss_family == AF_INET) {
+		uv_ip4_name((const struct sockaddr_in *)&a->sa, host, sizeof(host));
+		port = ntohs(((const struct sockaddr_in *)&a->sa)->sin_port);
+	} else {
+		uv_ip6_name((const struct sockaddr_in6 *)&a->sa, host, sizeof(host));
+		port = ntohs(((const struct sockaddr_in6 *)&a->sa)->sin6_port);
+	}
+	snprintf(err, errlen, "cannot listen on %s port %u (udp): %s", host, port, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return PC_EIO;
+}
+
+/* ---- TCP ---------------------------------------------------------------- */
+
+static void conn_handle_closed(uv_handle_t *h)
+{
+	struct tcp_conn *c = h->data;
+	if (--c->open_handles == 0 && c->refs == 0) {
+		free(c->buf);
+		free(c);
+	}
+}
+
+static void conn_unref(struct tcp_conn *c)
+{
+	if (--c->refs == 0 && c->open_handles == 0) {
+		free(c->buf);
+		free(c);
+	}
+}
+
+static void conn_close(struct tcp_conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	c->owner->n_conns--;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		c->owner->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	uv_timer_stop(&c->idle);
+	uv_close((uv_handle_t *)&c->h, conn_handle_closed);
+	uv_close((uv_handle_t *)&c->idle, conn_handle_closed);
+	conn_unref(c);
+}
+
+static void conn_idle(uv_timer_t *t)
+{
+	struct tcp_conn *c = t->data;
+	if (c->pending > 0) {
+		uv_timer_again(&c->idle); /* answers still to come: wait for them */
+		return;
+	}
+	conn_close(c);
+}
+
+static void conn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	struct tcp_conn *c = h->data;
+	(void)hint;
+	b->base = (char *)c->buf + c->len;
+	b->len = TCP_BUF - c->len;
+}
+
+static void conn_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
+{
+	struct tcp_conn *c = st->data;
+	(void)b;
+	if (n < 0) {
+		conn_close(c);
+		return;
+	}
+	c->len += (size_t)n;
+	uv_timer_again(&c->idle);
+	size_t off = 0;
+	while (c->len - off >= 2) {
+		size_t mlen = (size_t)c->buf[off] << 8 | c->buf[off + 1];
+		if (c->len - off - 2 < mlen)
+			break;
+		struct listen_client cl = { .tcp = true, .fd = -1, .conn = c, .peer = c->peer,
+					    .peerlen = c->peerlen };
+		c->owner->fn(c->owner->ud, &cl, c->buf + off + 2, mlen);
+		off += mlen + 2;
+		if (c->closing)
+			return;
+	}
+	memmove(c->buf, c->buf + off, c->len - off);
+	c->len -= off;
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+	struct tcp_listener *tl = server->data;
+	struct listeners *l = tl->owner;
+	if (status < 0)
+		return;
+	struct tcp_conn *c = calloc(1, sizeof(*c));
+	if (c == NULL || (c->buf = malloc(TCP_BUF)) == NULL) {
+		free(c);
+		return;
+	}
+	c->owner = l;
+	c->refs = 1;
+	uv_tcp_init(l->loop, &c->h);
+	c->h.data = c;
+	uv_timer_init(l->loop, &c->idle);
+	c->idle.data = c;
+	c->open_handles = 2;
+	l->n_conns++;
+	c->next = l->conns;
+	if (l->conns != NULL)
+		l->conns->prev = c;
+	l->conns = c;
+	if (uv_accept(server, (uv_stream_t *)&c->h) != 0 || l->n_conns > TCP_MAX_CONNS) {
+		conn_close(c);
+		return;
+	}
+	int plen = sizeof(c->peer);
+	uv_tcp_getpeername(&c->h, (struct sockaddr *)&c->peer, &plen);
+	c->peerlen = (socklen_t)plen;
+	uv_timer_start(&c->idle, conn_idle, l->cfg->tcp_idle_timeout, l->cfg->tcp_idle_timeout);
+	uv_read_start((uv_stream_t *)&c->h, conn_alloc, conn_read);
+}
+
+static int open_tcp(struct listeners *l, const struct config_addr *a, char *err, size_t errlen)
+{
+	struct tcp_listener *tl = &l->tcp[l->n_tcp];
+	uv_tcp_init_ex(l->loop, &tl->h, a->sa.ss_family);
+	tl->h.data = tl;
+	tl->owner = l;
+	unsigned flags = a->sa.ss_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0;
+	int rc = uv_tcp_bind(&tl->h, (const struct sockaddr *)&a->sa, flags);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&tl->h, 128, on_connection);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot listen on TCP interface %zu: %s", l->n_tcp + 1,
+			 uv_strerror(rc));
+		uv_close((uv_handle_t *)&tl->h, NULL);
+		return PC_EIO;
+	}
+	l->n_tcp++;
+	return 0;
+}
+
+int listen_open(struct listeners **out, uv_loop_t *loop, const struct config *cfg,
+		listen_query_fn fn, void *ud, char *err, size_t errlen)
+{
+	struct listeners *l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return PC_ENOMEM;
+	l->loop = loop;
+	l->cfg = cfg;
+	l->fn = fn;
+	l->ud = ud;
+	*out = l;
+	for (size_t i = 0; i < cfg->n_interfaces; i++) {
+		int rc = 0;
+		if (cfg->do_udp && (rc = open_udp(l, &cfg->interfaces[i], err, errlen)) != 0)
+			return rc;
+		if (cfg->do_tcp && (rc = open_tcp(l, &cfg->interfaces[i], err, errlen)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void noop_close(uv_handle_t *h)
+{
+	(void)h;
+}
+
+void listen_close(struct listeners *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->n_udp; i++) {
+		uv_poll_stop(&l->udp[i].poll);
+		uv_close((uv_handle_t *)&l->udp[i].poll, noop_close);
+		close(l->udp[i].fd);
+	}
+	for (size_t i = 0; i < l->n_tcp; i++)
+		uv_close((uv_handle_t *)&l->tcp[i].h, noop_close);
+	while (l->conns != NULL)
+		conn_close(l->conns);
+	l->n_udp = l->n_tcp = 0;
+}
+
+void listen_free(struct listeners *l)
+{
+	free(l);
+}
+
+/* ---- answers ------------------------------------------------------------ */
+
+struct tcp_write {
+	uv_write_t w;
+	struct tcp_conn *c;
+	uint8_t data[];
+};
+
+static void tcp_written(uv_write_t *w, int status)
+{
+	struct tcp_write *tw = w->data;
+	(void)status;
+	conn_unref(tw->c);
+	free(tw);
+}
+
+void listen_respond(const struct listen_client *c, const uint8_t *pkt, size_t len)
+{
+	if (!c->tcp) {
+		sendto(c->fd, pkt, len, MSG_DONTWAIT, (const struct sockaddr *)&c->peer, c->peerlen);
+		return;
+	}
+	struct tcp_conn *conn = c->conn;
+	if (conn->closing || len > 65535)
+		return;
+	struct tcp_write *tw = malloc(sizeof(*tw) + len + 2);
+	if (tw == NULL)
+		return;
+	tw->data[0] = (uint8_t)(len >> 8);
+	tw->data[1] = (uint8_t)len;
+	memcpy(tw->data + 2, pkt, len);
+	tw->c = conn;
+	tw->w.data = tw;
+	conn->refs++;
+	uv_buf_t b = uv_buf_init((char *)tw->data, (unsigned)len + 2);
+	if (uv_write(&tw->w, (uv_stream_t *)&conn->h, &b, 1, tcp_written) != 0) {
+		conn_unref(conn);
+		free(tw);
+	}
+}
+
+void listen_client_hold(struct listen_client *dst, const struct listen_client *src)
+{
+	*dst = *src;
+	if (dst->tcp) {
+		dst->conn->refs++;
+		dst->conn->pending++;
+	}
+}
+
+void listen_client_release(struct listen_client *c)
+{
+	if (c->tcp && c->conn != NULL) {
+		c->conn->pending--;
+		conn_unref(c->conn);
+		c->conn = NULL;
+	}
+}

@@ -1,0 +1,46 @@
+/* listen: client-facing UDP and TCP listeners.
+ *
+ * UDP: one socket per interface, read in batches with recvmmsg.
+ * TCP: length-prefixed messages (RFC 7766), several queries in flight per
+ * connection (pipelined; answered in whatever order they complete), an idle
+ * timeout, and a cap on connections.
+ * Each query is handed to the daemon with a struct listen_client naming where
+ * the answer goes; the daemon copies it with listen_client_hold() when the
+ * answer will come later and releases it when done. */
+#ifndef PC_NET_LISTEN_H
+#define PC_NET_LISTEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <uv.h>
+
+struct config;
+struct tcp_conn;
+struct listeners;
+
+struct listen_client {
+	bool tcp;
+	int fd;                       /* UDP socket the query came in on */
+	struct tcp_conn *conn;        /* TCP connection (refcounted) */
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+};
+
+typedef void (*listen_query_fn)(void *ud, const struct listen_client *c, const uint8_t *pkt,
+				size_t len);
+
+int listen_open(struct listeners **out, uv_loop_t *loop, const struct config *cfg,
+		listen_query_fn fn, void *ud, char *err, size_t errlen);
+void listen_close(struct listeners *l);
+/* After the loop has run the close callbacks. */
+void listen_free(struct listeners *l);
+
+/* Send an answer back to the client (no-op if its TCP connection is gone). */
+void listen_respond(const struct listen_client *c, const uint8_t *pkt, size_t len);
+/* Keep a client past the query callback; release it exactly once. */
+void listen_client_hold(struct listen_client *dst, const struct listen_client *src);
+void listen_client_release(struct listen_client *c);
+
+#endif

@@ -1,0 +1,49 @@
+/* upstream: sends the core's queries and matches replies to them.
+ *
+ * UDP queries leave from a pool socket drawn uniformly from the whole pool,
+ * with a fresh uniform ID and (use-caps-for-id) a random letter case. A reply
+ * is accepted only if RFC 5452 §9.1 holds in full: it arrived on the socket
+ * the query left from, from the server's address and port, with the ID and
+ * the exact question (QNAME byte for byte, QTYPE, QCLASS), and parses as a
+ * whole message. Anything else is dropped, counted by reason, and does not
+ * end the wait. TCP queries (after TC) use a fresh connection. */
+#ifndef PC_NET_UPSTREAM_H
+#define PC_NET_UPSTREAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "core/core.h"
+#include "net/pool.h"
+#include "wire/wire.h"
+
+enum up_drop {
+	UP_DROP_BAD_ID, UP_DROP_BAD_SOURCE, UP_DROP_BAD_QUESTION, UP_DROP_MALFORMED,
+	UP_DROP_UNSOLICITED, UP_DROP_N
+};
+
+struct up_stats {
+	uint64_t sent_udp, sent_tcp, timeouts, accepted, tcp_errors;
+	uint64_t dropped[UP_DROP_N];
+};
+
+struct up_query;
+struct upstream;
+
+/* Completion: reply is the parsed, matched reply or NULL on timeout/error. */
+typedef void (*up_done_fn)(void *ud, const struct wire_msg *reply, uint32_t rtt_ms);
+
+struct upstream *up_new(uv_loop_t *loop, const struct config *cfg, char *err, size_t errlen);
+void up_free(struct upstream *u);
+struct pool *up_pool(struct upstream *u);
+const struct up_stats *up_stats(const struct upstream *u);
+
+/* Send q; done is called exactly once unless up_cancel is called first.
+ * Returns NULL if nothing could be sent (done is not called then). */
+struct up_query *up_send(struct upstream *u, const struct core_send *q, up_done_fn done, void *ud);
+void up_cancel(struct up_query *q);
+/* Stop everything (shutdown); outstanding queries are cancelled silently. */
+void up_close(struct upstream *u);
+
+#endif
