@@ -84,6 +84,13 @@ static int walk_fds(int procfd, int pid, fd_visit fn, void *ctx, bool *denied)
 		/* readlinkat relative to the open directory: one short path
 		 * lookup per fd instead of walking /proc/PID/fd/N from the root. */
 		ssize_t n = readlinkat(fd, e->d_name, link, sizeof(link));
+		if (n < 0 && (errno == EACCES || errno == EPERM)) {
+			/* The directory may be listable while its links are not:
+			 * reading them takes ptrace access (non-dumpable
+			 * processes, other users without CAP_SYS_PTRACE). */
+			*denied = true;
+			break;
+		}
 		if (n <= 0 || n >= (ssize_t)sizeof(link))
 			continue;
 		uint32_t ino = socket_inode(link, n);
@@ -176,7 +183,8 @@ int port_proc_owners(uint32_t *inodes, size_t n, struct port_owners *out)
 	rc = walk_procs(add_owner, &c, &out->hidden);
 	if (rc != 0)
 		return rc;
-	qsort(out->v, out->n, sizeof(out->v[0]), cmp_owner);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(out->v[0]), cmp_owner);
 	/* Only now, for the few processes that matched, read their names. */
 	for (size_t i = 0; i < out->n; i++) {
 		if (i > 0 && out->v[i - 1].pid == out->v[i].pid)
