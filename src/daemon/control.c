@@ -12,6 +12,7 @@
 #include "util/log.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -491,6 +492,15 @@ int control_start(uv_loop_t *loop, const char *path, control_handler_fn fn, void
 		return fail(err, errlen, PC_EINVAL, "control socket path \"%s\" is empty or longer "
 			    "than %zu bytes", path, sizeof(sun.sun_path) - 1);
 	memcpy(sun.sun_path, path, plen + 1);
+
+	/* libuv writes with write(), so a client that hangs up before reading
+	 * its reply would raise SIGPIPE and kill the daemon. Ignore it unless
+	 * the program chose a disposition of its own. */
+	struct sigaction sa;
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGPIPE, &sa, NULL);
+	}
 
 	int rc = clear_path(&sun, err, errlen);
 	if (rc < 0)

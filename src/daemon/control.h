@@ -16,8 +16,9 @@
  * the daemon gave to control_start(), which writes the reply into a
  * struct control_out. All of it runs on the daemon's libuv loop thread.
  *
- * The process must ignore SIGPIPE (the daemon does): a client that hangs up
- * before reading its reply must not kill the daemon. */
+ * A client that hangs up before reading its reply must not kill the daemon
+ * with SIGPIPE: control_start() sets SIGPIPE to SIG_IGN when it is still at
+ * SIG_DFL (a process-wide change; the daemon wants it anyway for TCP). */
 #ifndef PC_DAEMON_CONTROL_H
 #define PC_DAEMON_CONTROL_H
 

@@ -59,7 +59,6 @@ static void handler(void *ud, int argc, char **argv, struct control_out *out)
 static int setup(void **state)
 {
 	(void)state;
-	signal(SIGPIPE, SIG_IGN);
 	strcpy(dir, "/tmp/pc-test-ctl-XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
@@ -210,6 +209,32 @@ static void test_big_reply(void **state)
 	char req[64];
 	snprintf(req, sizeof(req), "big %u\n", CONTROL_REPLY_MAX + 1);
 	assert_string_equal(ASK(req), "error reply too large or out of memory\n");
+}
+
+static void test_hangup(void **state)
+{
+	(void)state;
+	/* Clients that leave before reading their reply must not hurt the
+	 * channel: small replies, large ones, and a reset mid-request. */
+	const char *reqs[] = { "echo bye\n", "big 500000\n", "echo", "" };
+	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		int fd = connect_to(path);
+		assert_true(fd >= 0);
+		send_all(fd, reqs[i], strlen(reqs[i]));
+		close(fd);
+		for (int k = 0; k < 50; k++)
+			uv_run(&loop, UV_RUN_NOWAIT);
+		assert_string_equal(ASK("echo after\n"), "ok\necho|after\n");
+	}
+}
+
+static void test_sigpipe_ignored(void **state)
+{
+	(void)state;
+	/* control_start() took care of it; test_hangup relies on that. */
+	struct sigaction sa;
+	assert_int_equal(sigaction(SIGPIPE, NULL, &sa), 0);
+	assert_true(sa.sa_handler == SIG_IGN);
 }
 
 static void test_timeout(void **state)
@@ -378,6 +403,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_framing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_line_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sigpipe_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hangup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mode, setup, teardown),
