@@ -91,7 +91,9 @@ void config_defaults(struct config *cfg);
  * outgoing-interface, socket-pool-exclude, forward-addr, stub-addr) collect,
  * and the first "interface:" line in a file drops the default interfaces.
  * On error returns PC_EINVAL (or PC_EIO when the file cannot be read) and
- * writes one line "FILE:LINE: KEY: what is wrong" into err (NUL-terminated). */
+ * writes one line "FILE:LINE: KEY: what is wrong" into err (NUL-terminated);
+ * cfg is then left exactly as it was. Files over 1 MiB and lines over
+ * 4096 bytes are refused. docs/config.md lists every key. */
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 
 /* Same, from a buffer in memory; name is used in messages. */
