@@ -84,13 +84,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "portcullis: root-hints: %s\n", cfg.root_hints[0] ? err : "cannot load built-in hints");
 		return 2;
 	}
-	size_t per = cfg.socket_pool_size ? cfg.socket_pool_size : 1;
-	size_t avail = pool_available_ports(&cfg);
-	if (avail < per) {
-		fprintf(stderr,
-			"portcullis: socket-pool-size %zu is larger than socket-pool-range %u-%u minus "
-			"socket-pool-exclude allows (%zu ports)\n",
-			per, cfg.socket_pool_range.low, cfg.socket_pool_range.high, avail);
+	if (pool_check_range(&cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "portcullis: %s\n", err);
 		hints_free(&hints);
 		return 2;
 	}

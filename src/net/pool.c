@@ -163,26 +163,33 @@ static int open_family(struct pool *p, uv_loop_t *loop, const struct config *cfg
 	return 0;
 }
 
+int pool_check_range(const struct config *cfg, char *err, size_t errlen)
+{
+	size_t per = cfg->socket_pool_size ? cfg->socket_pool_size : 1;
+	size_t avail = pool_available_ports(cfg);
+	if (avail >= per)
+		return 0;
+	snprintf(err, errlen,
+		 "socket pool: socket-pool-range %u-%u minus socket-pool-exclude holds only %zu ports, "
+		 "too few for socket-pool-size %zu",
+		 cfg->socket_pool_range.low, cfg->socket_pool_range.high, avail, per);
+	return PC_ELIMIT;
+}
+
 int pool_open(struct pool *p, uv_loop_t *loop, const struct config *cfg, pool_recv_fn recv,
 	      void *ud, char *err, size_t errlen)
 {
 	size_t per = cfg->socket_pool_size ? cfg->socket_pool_size : 1;
-	size_t avail = pool_available_ports(cfg);
 	memset(p, 0, sizeof(*p));
-	if (avail < per) {
-		snprintf(err, errlen,
-			 "socket-pool-size %zu is larger than socket-pool-range %u-%u minus "
-			 "socket-pool-exclude allows (%zu ports)",
-			 per, cfg->socket_pool_range.low, cfg->socket_pool_range.high, avail);
-		return PC_ELIMIT;
-	}
+	int rc = pool_check_range(cfg, err, errlen);
+	if (rc != 0)
+		return rc;
 	size_t n4 = cfg->do_ip4 ? per : 0, n6 = cfg->do_ip6 ? per : 0;
 	p->socks = calloc(n4 + n6, sizeof(*p->socks));
 	if (p->socks == NULL)
 		return PC_ENOMEM;
 	p->recv = recv;
 	p->ud = ud;
-	int rc = 0;
 	if (n4 && (rc = open_family(p, loop, cfg, AF_INET, p->socks, n4, err, errlen)) < 0)
 		return rc;
 	p->n4 = n4;

@@ -42,6 +42,9 @@ int pool_open(struct pool *p, uv_loop_t *loop, const struct config *cfg, pool_re
 	      void *ud, char *err, size_t errlen);
 /* Count the ports that range minus exclusions offers. */
 size_t pool_available_ports(const struct config *cfg);
+/* 0 when the range minus exclusions holds enough ports for the pool, else
+ * PC_ELIMIT with one line in err saying how many it holds. */
+int pool_check_range(const struct config *cfg, char *err, size_t errlen);
 /* A socket of the family drawn uniformly from the whole pool; NULL if none. */
 struct pool_sock *pool_draw(struct pool *p, int family);
 void pool_close(struct pool *p);
