@@ -15,6 +15,13 @@
  * an NXDOMAIN entry for the owner in a single walk, and flushing a name is one
  * chain walk.
  *
+ * The price of owner-only buckets: anyone can ask for many types at a popular
+ * name, and each NODATA answer would lengthen that name's chain. So an owner
+ * holds at most OWNER_MAX entries; a put beyond that drops the owner's least
+ * valuable entry (a negative one first, then the one expiring soonest), and a
+ * hit moves its entry to the front of the chain so hot entries are found
+ * first whatever else shares the bucket.
+ *
  * Rank rules beyond "same key": a positive or NODATA entry proves the owner
  * exists, an NXDOMAIN entry says it does not, so they contradict each other.
  *  - Putting a positive/NODATA entry is refused (PC_EEXIST) while a live
@@ -36,6 +43,7 @@
 #include <string.h>
 
 #define TAB_MIN_BITS 4
+#define OWNER_MAX 32 /* entries per owner name, all types and classes */
 #define TTL_MAX_RFC2181 0x7fffffffu /* RFC 2181 section 8: larger means 0 */
 
 struct centry {
@@ -160,6 +168,15 @@ static struct cache_rdata e_blob(const struct centry *e, size_t idx)
 	uint16_t start = idx ? e_off(e, idx - 1) : 0;
 	struct cache_rdata r = { e_payload(e) + start, (uint16_t)(e_off(e, idx) - start) };
 	return r;
+}
+
+/* Which of two entries of one owner to give up first when it is full. */
+static bool cheaper(const struct centry *a, const struct centry *b)
+{
+	bool a_neg = e_kind(a) != CACHE_RRSET, b_neg = e_kind(b) != CACHE_RRSET;
+	if (a_neg != b_neg)
+		return a_neg;
+	return a->exp_ms < b->exp_ms;
 }
 
 static bool e_owner_is(const struct centry *e, uint32_t hash, const uint8_t *owner, size_t len)
@@ -406,7 +423,8 @@ static int put_entry(struct cache *c, const struct newent *ne, uint64_t now_ms)
 	/* One walk of the owner's chain: drop what has expired, find the entry
 	 * with our key and the owner's NXDOMAIN entry. */
 	struct centry **link = &c->tab[bucket_of(ne->hash, c->tab_bits)];
-	struct centry *p, *same = NULL, *nx = NULL;
+	struct centry *p, *same = NULL, *nx = NULL, *cheapest = NULL;
+	size_t at_owner = 0;
 	while ((p = *link)) {
 		if (!e_live(p, now_ms)) {
 			*link = p->hnext;
@@ -414,17 +432,25 @@ static int put_entry(struct cache *c, const struct newent *ne, uint64_t now_ms)
 			c->expired++;
 			continue;
 		}
-		if (p->rclass == ne->rclass && e_owner_is(p, ne->hash, ne->owner, ne->owner_len)) {
-			if (p->type == ne->type)
+		if (e_owner_is(p, ne->hash, ne->owner, ne->owner_len)) {
+			at_owner++;
+			if (p->rclass == ne->rclass && p->type == ne->type)
 				same = p;
-			else if (p->type == CACHE_TYPE_NXDOMAIN)
+			else if (p->rclass == ne->rclass && p->type == CACHE_TYPE_NXDOMAIN)
 				nx = p;
+			else if (!cheapest || cheaper(p, cheapest))
+				cheapest = p;
 		}
 		link = &p->hnext;
 	}
 	if ((same && e_rank(same) > ne->rank) || (nx && e_rank(nx) > ne->rank)) {
 		free(e);
 		return PC_EEXIST;
+	}
+	/* Adding a key to a full owner: make room (see the top of the file). */
+	if (!same && at_owner >= OWNER_MAX && cheapest) {
+		entry_drop(c, cheapest);
+		c->evictions++;
 	}
 
 	/* Remove what the new entry replaces: the same key, an NXDOMAIN that
@@ -542,7 +568,8 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
 		return false;
 	uint32_t h = wire_name_hash(key, c->seed);
 
-	struct centry **link = &c->tab[bucket_of(h, c->tab_bits)];
+	struct centry **head = &c->tab[bucket_of(h, c->tab_bits)];
+	struct centry **link = head, **hit_link = NULL;
 	struct centry *e, *hit = NULL;
 	while ((e = *link)) {
 		if (!e_live(e, now_ms)) {
@@ -554,15 +581,24 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
 		if (e->rclass == rclass && e_owner_is(e, h, key, len)) {
 			if (e->type == type) {
 				hit = e; /* outranks any NXDOMAIN entry, see the top */
+				hit_link = link;
 				break;
 			}
-			if (e->type == CACHE_TYPE_NXDOMAIN)
+			if (e->type == CACHE_TYPE_NXDOMAIN) {
 				hit = e;
+				hit_link = link;
+			}
 		}
 		link = &e->hnext;
 	}
 	if (!hit)
 		return false;
+
+	if (hit_link != head) {
+		*hit_link = hit->hnext;
+		hit->hnext = *head;
+		*head = hit;
+	}
 
 	if (c->lru_head != hit) {
 		lru_unlink(c, hit);

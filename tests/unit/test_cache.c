@@ -450,6 +450,35 @@ static void flush_name_and_zone(void **state)
 	cache_free(c);
 }
 
+static void owner_cap(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct nm owner = name("popular.lab");
+	struct cache_entry e;
+	assert_int_equal(put_a(c, "popular.lab", A1, 3600, CACHE_RANK_AUTH, T0), 0);
+	assert_int_equal(put_a(c, "other.lab", A1, 60, CACHE_RANK_AUTH, T0), 0);
+	/* A flood of queries for odd types, each cached as NODATA. */
+	for (uint16_t t = 1000; t < 1100; t++)
+		assert_int_equal(cache_put_negative(c, CACHE_NODATA, owner.b, t, WIRE_C_IN, 600,
+						    NULL, NULL, 0, CACHE_RANK_AUTH, T0 + t), 0);
+	struct cache_stats s = stats(c);
+	/* The owner holds at most 32 entries, the real data is kept, other
+	 * owners are untouched, and the newest NODATA entries are there. */
+	assert_int_equal(s.entries, 32 + 1);
+	assert_int_equal(s.evictions, 100 + 1 - 32);
+	assert_true(get(c, "popular.lab", WIRE_T_A, T0 + 2000, &e));
+	assert_int_equal(e.kind, CACHE_RRSET);
+	assert_true(get(c, "other.lab", WIRE_T_A, T0 + 2000, &e));
+	assert_true(cache_get(c, owner.b, 1099, WIRE_C_IN, T0 + 2000, &e));
+	assert_false(cache_get(c, owner.b, 1000, WIRE_C_IN, T0 + 2000, &e));
+	/* Replacing an existing key at a full owner drops nothing else. */
+	assert_int_equal(put_a(c, "popular.lab", A2, 3600, CACHE_RANK_AUTH, T0 + 2000), 0);
+	assert_int_equal(stats(c).entries, 33);
+	assert_int_equal(cache_flush_name(c, owner.b), 32);
+	cache_free(c);
+}
+
 static void stress_growth(void **state)
 {
 	(void)state;
@@ -526,6 +555,7 @@ int main(void)
 		cmocka_unit_test(lru_eviction),
 		cmocka_unit_test(accounting_after_flush_all),
 		cmocka_unit_test(flush_name_and_zone),
+		cmocka_unit_test(owner_cap),
 		cmocka_unit_test(stress_growth),
 		cmocka_unit_test(stress_budget),
 	};
