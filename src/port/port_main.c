@@ -205,6 +205,14 @@ static void find_owners(struct gather *g)
 	free(inodes);
 }
 
+static bool has_udp_in(const struct port_sockset *set, uint64_t ns)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i].proto == IPPROTO_UDP && set->v[i].netns == ns)
+			return true;
+	return false;
+}
+
 /* Ask a control socket for its pool; keep it unless we have that pid. */
 static bool try_pool(struct port_pool **pools, size_t *n, const char *path, int pid_hint,
 		     uint64_t ns_hint, char *why, size_t whylen)
@@ -242,7 +250,7 @@ static bool try_pool(struct port_pool **pools, size_t *n, const char *path, int 
 static void mark_pools(struct gather *g, int *pool_pid)
 {
 	struct port_pool *pools = NULL;
-	size_t npools = 0, ndaemons = 0, udp = 0;
+	size_t npools = 0, ndaemons = 0, nrelevant = 0, udp = 0;
 	int *pids = NULL;
 	bool all_found = true;
 	char why[160] = "";
@@ -258,7 +266,11 @@ static void mark_pools(struct gather *g, int *pool_pid)
 		uint64_t ns = g->rep.self_ns;
 		bool found = false;
 
-		(void)port_proc_netns(pids[d], &ns);
+		/* A daemon in a namespace we did not look at cannot own any of
+		 * the sockets found; one we cannot inspect is left to --control. */
+		if (port_proc_netns(pids[d], &ns) != 0 || !has_udp_in(&g->socks, ns))
+			continue;
+		nrelevant++;
 		if (port_proc_sockets(pids[d], &ino, &nino) == 0) {
 			/* Its control socket is a listening AF_UNIX socket it holds. */
 			for (size_t u = 0; u < g->n_unix && !found; u++)
@@ -273,18 +285,18 @@ static void mark_pools(struct gather *g, int *pool_pid)
 	}
 	/* The named (or default) control socket covers daemons we could not
 	 * inspect and daemons renamed by a wrapper. */
-	if (!all_found || ndaemons == 0) {
+	if (!all_found || nrelevant == 0) {
 		if ((g->args->control_given || access(g->args->control, F_OK) == 0) &&
 		    !try_pool(&pools, &npools, g->args->control, 0, g->rep.self_ns, why,
 			      sizeof(why))) {
-			if (g->args->control_given || ndaemons)
+			if (g->args->control_given || nrelevant)
 				warn(g, "portcullis control socket %s did not answer 'pool json' (%s); "
 				     "pool sockets are not marked", g->args->control, why);
 		}
 	}
-	if (ndaemons > npools && !(g->args->control_given))
-		warn(g, "%zu portcullis process(es) running but only %zu pool(s) could be read; "
-		     "try --control PATH", ndaemons, npools);
+	if (nrelevant > npools && !g->args->control_given)
+		warn(g, "%zu portcullis process(es) running here but only %zu pool(s) could be "
+		     "read; try --control PATH", nrelevant, npools);
 	port_pool_mark(&g->socks, &g->owners, pools, npools, pool_pid);
 	for (size_t i = 0; i < npools; i++)
 		port_pool_free(&pools[i]);
