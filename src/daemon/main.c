@@ -94,9 +94,11 @@ int main(int argc, char **argv)
 		hints_free(&hints);
 		return 0;
 	}
-	log_set_level((enum log_level)(cfg.verbosity + (unsigned)verbose > LOG_DEBUG
-					       ? LOG_DEBUG
-					       : cfg.verbosity + (unsigned)verbose + 1));
+	unsigned level = cfg.verbosity + (unsigned)verbose;
+	log_set_level(level > LOG_DEBUG ? LOG_DEBUG : (enum log_level)level);
+	if (cfg.num_threads > 1)
+		log_warn("num-threads %u: this version runs one worker; the setting is ignored",
+			 cfg.num_threads);
 	if (raise_fd_limit(&cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "portcullis: %s\n", err);
 		hints_free(&hints);
@@ -111,7 +113,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "portcullis: %s\n", err);
 		return 1;
 	}
-	log_info("ready");
+	log_info("ready: listening on %zu interfaces", cfg.n_interfaces);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	server_free(srv);
