@@ -9,7 +9,7 @@ case "$want" in
   build) pkgs="$build" ;;
   demo)  pkgs="$build $lab" ;;
   test)  pkgs="$build $lab libcmocka-dev dnsperf iproute2 lsof" ;;
-  bench) pkgs="$build $lab dnsperf unbound lsof gnuplot-nox" ;;
+  bench) pkgs="$build $lab dnsperf unbound lsof gnuplot-nox hyperfine" ;;
   fuzz)  pkgs="$build clang libclang-rt-14-dev" ;;
   *) echo "deps.sh: unknown target '$want'" >&2; exit 2 ;;
 esac
