@@ -43,14 +43,6 @@ SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
 LISTEN_POOL = ["127.0.0.%d" % i for i in range(53, 80)]
 
 
-def pytest_configure(config):
-    if os.environ.get("PC_IN_NETNS") != "1":
-        raise pytest.UsageError(
-            "the integration tests need the lab's network namespace: run them "
-            "as tests/lab/netns-run /usr/bin/python3 -m pytest tests/integration "
-            "(or make integration)")
-
-
 def need_binary(path):
     if not os.access(path, os.X_OK):
         pytest.fail("portcullis binary not found: %s is missing or not executable "
@@ -228,6 +220,10 @@ def recv_exact(s, n):
 
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory):
+    if os.environ.get("PC_IN_NETNS") != "1":
+        pytest.fail("the lab needs its own network namespace: run the tests as "
+                    "tests/lab/netns-run /usr/bin/python3 -m pytest tests/integration "
+                    "(or make integration)", pytrace=False)
     the_lab = lablib.Lab(str(tmp_path_factory.mktemp("lab")))
     the_lab.start()
     yield the_lab

@@ -77,8 +77,7 @@ def test_check_rejects_bad_config(tmp_path, bad, key):
     assert r.returncode == 2, (r.returncode, r.stderr)
     lines = [l for l in r.stderr.splitlines() if l.strip()]
     assert len(lines) == 1, "want one line, got:\n" + r.stderr
-    assert "%s:4" % conf in lines[0], lines[0]
-    assert key in lines[0], lines[0]
+    assert "%s:4: %s" % (conf, key) in lines[0], lines[0]
 
 
 def test_sigterm_exits_zero(resolver):
