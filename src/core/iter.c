@@ -17,6 +17,7 @@
 #include "daemon/hints.h"
 #include "util/arena.h"
 #include "util/err.h"
+#include "util/sockaddr.h"
 
 #define MAX_NS 16
 #define MAX_TRIED 32
@@ -77,19 +78,6 @@ struct core_req {
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-	return x->sin6_port == y->sin6_port &&
-	       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
-}
-
 static bool is_loopback(const struct sockaddr_storage *a)
 {
 	if (a->ss_family == AF_INET)
@@ -100,7 +88,7 @@ static bool is_loopback(const struct sockaddr_storage *a)
 static struct tried *tried_find(struct frame *f, const struct sockaddr_storage *a, bool create)
 {
 	for (size_t i = 0; i < f->n_tried; i++)
-		if (same_addr(&f->tried[i].addr, a))
+		if (sockaddr_equal(&f->tried[i].addr, a))
 			return &f->tried[i];
 	if (!create || f->n_tried == MAX_TRIED)
 		return NULL;

@@ -8,10 +8,10 @@
 #include <unistd.h>
 
 #include "daemon/config.h"
+#include "net/recv.h"
 #include "util/err.h"
 #include "util/log.h"
 
-#define RECV_BATCH 32
 #define TCP_MAX_CONNS 512
 #define TCP_BUF (65535 + 2)
 
@@ -56,37 +56,21 @@ struct listeners {
 
 /* ---- UDP ---------------------------------------------------------------- */
 
+static void udp_dgram(void *ud, uint8_t *pkt, size_t len, const struct sockaddr_storage *from,
+		      socklen_t fromlen)
+{
+	struct udp_listener *ul = ud;
+	struct listen_client c = { .tcp = false, .fd = ul->fd, .conn = NULL, .peer = *from,
+				   .peerlen = fromlen };
+	ul->owner->fn(ul->owner->ud, &c, pkt, len);
+}
+
 static void udp_readable(uv_poll_t *h, int status, int events)
 {
 	struct udp_listener *ul = h->data;
-	static uint8_t bufs[RECV_BATCH][4096];
-	struct mmsghdr msgs[RECV_BATCH];
-	struct iovec iov[RECV_BATCH];
-	struct sockaddr_storage from[RECV_BATCH];
 	(void)events;
-	if (status < 0)
-		return;
-	for (;;) {
-		for (int i = 0; i < RECV_BATCH; i++) {
-			iov[i].iov_base = bufs[i];
-			iov[i].iov_len = sizeof(bufs[i]);
-			memset(&msgs[i].msg_hdr, 0, sizeof(msgs[i].msg_hdr));
-			msgs[i].msg_hdr.msg_iov = &iov[i];
-			msgs[i].msg_hdr.msg_iovlen = 1;
-			msgs[i].msg_hdr.msg_name = &from[i];
-			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
-		}
-		int n = recvmmsg(ul->fd, msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
-		if (n <= 0)
-			return;
-		for (int i = 0; i < n; i++) {
-			struct listen_client c = { .tcp = false, .fd = ul->fd, .conn = NULL,
-						   .peer = from[i], .peerlen = msgs[i].msg_hdr.msg_namelen };
-			ul->owner->fn(ul->owner->ud, &c, bufs[i], msgs[i].msg_len);
-		}
-		if (n < RECV_BATCH)
-			return;
-	}
+	if (status == 0)
+		net_recv_all(ul->fd, udp_dgram, ul);
 }
 
 static int open_udp(struct listeners *l, const struct config_addr *a, char *err, size_t errlen)

@@ -9,11 +9,10 @@
 #include <unistd.h>
 
 #include "daemon/config.h"
+#include "net/recv.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/rand.h"
-
-#define RECV_BATCH 16
 
 static bool excluded(const struct config *cfg, uint16_t port)
 {
@@ -44,34 +43,19 @@ size_t pool_available_ports(const struct config *cfg)
 	return n;
 }
 
+static void on_dgram(void *ud, uint8_t *pkt, size_t len, const struct sockaddr_storage *from,
+		     socklen_t fromlen)
+{
+	struct pool_sock *s = ud;
+	(void)fromlen;
+	s->pool->recv(s->pool->ud, s, pkt, len, from);
+}
+
 static void on_readable(uv_poll_t *h, int status, int events)
 {
-	struct pool_sock *s = h->data;
-	static uint8_t bufs[RECV_BATCH][65536];
-	struct mmsghdr msgs[RECV_BATCH];
-	struct iovec iov[RECV_BATCH];
-	struct sockaddr_storage from[RECV_BATCH];
 	(void)events;
-	if (status < 0)
-		return;
-	for (;;) {
-		for (int i = 0; i < RECV_BATCH; i++) {
-			iov[i].iov_base = bufs[i];
-			iov[i].iov_len = sizeof(bufs[i]);
-			memset(&msgs[i].msg_hdr, 0, sizeof(msgs[i].msg_hdr));
-			msgs[i].msg_hdr.msg_iov = &iov[i];
-			msgs[i].msg_hdr.msg_iovlen = 1;
-			msgs[i].msg_hdr.msg_name = &from[i];
-			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
-		}
-		int n = recvmmsg(s->fd, msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
-		if (n <= 0)
-			return;
-		for (int i = 0; i < n; i++)
-			s->pool->recv(s->pool->ud, s, bufs[i], msgs[i].msg_len, &from[i]);
-		if (n < RECV_BATCH)
-			return;
-	}
+	if (status == 0)
+		net_recv_all(((struct pool_sock *)h->data)->fd, on_dgram, h->data);
 }
 
 static int bind_sock(const struct config *cfg, int family, uint16_t port, int *out)

@@ -10,6 +10,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/rand.h"
+#include "util/sockaddr.h"
 
 #define BUCKETS 65536u
 #define ID_DRAWS 32
@@ -107,19 +108,6 @@ static void on_timeout(uv_timer_t *t)
 	finish(q, NULL, true);
 }
 
-static bool same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-	return x->sin6_port == y->sin6_port &&
-	       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
-}
-
 static bool question_matches(const struct up_query *q, uint16_t flags, const uint8_t *qname,
 			     uint16_t qtype, uint16_t qclass)
 {
@@ -157,7 +145,7 @@ static void on_datagram(void *ud, struct pool_sock *s, uint8_t *pkt, size_t len,
 		drop(u, s, s->outstanding ? UP_DROP_BAD_ID : UP_DROP_UNSOLICITED);
 		return;
 	}
-	if (!same_peer(from, &q->server)) {
+	if (!sockaddr_equal(from, &q->server)) {
 		drop(u, s, UP_DROP_BAD_SOURCE);
 		return;
 	}

@@ -1,0 +1,11 @@
+/* sockaddr: comparing socket addresses (family, address and port). */
+#ifndef PC_UTIL_SOCKADDR_H
+#define PC_UTIL_SOCKADDR_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+/* Same family, address and port (IPv4 or IPv6; other families: false). */
+bool sockaddr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+
+#endif
