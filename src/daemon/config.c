@@ -50,13 +50,29 @@ struct parser {
 
 /* ---- messages --------------------------------------------------------- */
 
+static const char *show(const char *v, char *out);
+
+/* True for a key as the user meant to write one; anything else (control
+ * bytes, a 4 KiB token) is quoted and escaped when echoed. */
+static bool plain_key(const char *k)
+{
+	size_t n = 0;
+	for (; k[n]; n++)
+		if (!((k[n] >= 'a' && k[n] <= 'z') || (k[n] >= 'A' && k[n] <= 'Z') ||
+		      (k[n] >= '0' && k[n] <= '9') || k[n] == '-' || k[n] == '_'))
+			return false;
+	return n <= SHOW_MAX;
+}
+
 /* Formats "FILE:LINE: KEY: what" (KEY left out when there is none). */
 static int failv(struct parser *p, size_t line, const char *key, const char *fmt, va_list ap)
 {
 	if (p->err && p->errlen) {
+		char shown[SHOW_MAX * 4 + 8];
 		int n;
 		if (key)
-			n = snprintf(p->err, p->errlen, "%s:%zu: %s: ", p->file, line, key);
+			n = snprintf(p->err, p->errlen, "%s:%zu: %s: ", p->file, line,
+				     plain_key(key) ? key : show(key, shown));
 		else
 			n = snprintf(p->err, p->errlen, "%s:%zu: ", p->file, line);
 		if (n >= 0 && (size_t)n < p->errlen)

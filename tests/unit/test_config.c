@@ -395,6 +395,8 @@ static void test_syntax(void **state)
 	ERR("Server:\n", "x.conf:1: Server: unknown key");
 	/* Odd bytes in a value are escaped so the message stays one line. */
 	ERR("server:\n verbosity: \x01\x1b[2J\n", "x.conf:2: verbosity: \"\\x01\\x1b[2J\" is not a number");
+	ERR("server:\n fo\ro: 1\n", "x.conf:2: \"fo\\x0do\": unknown key");
+	ERR("server:\n a.b: 1\n", "x.conf:2: \"a.b\": unknown key");
 	char nul[] = "server:\n verbosity: 1\0\n";
 	config_defaults(&cfg);
 	assert_int_equal(config_parse(&cfg, "x.conf", nul, sizeof(nul) - 1, err, sizeof(err)), PC_EINVAL);
