@@ -1,6 +1,7 @@
 /* portcullis: the resolver daemon's entry point. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	/* A client that hangs up before its answer is written must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	struct server *srv = NULL;
