@@ -8,6 +8,7 @@
 #include "daemon/config.h"
 
 #include "util/err.h"
+#include "util/file.h"
 #include "wire/wire.h"
 
 #include <arpa/inet.h>
@@ -852,39 +853,12 @@ int config_parse(struct config *cfg, const char *name, const char *text, size_t 
 
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return PC_EIO;
-	}
-	/* Read one byte past the limit to tell "exactly 1 MiB" from "more". */
-	char *buf = malloc(FILE_MAX_BYTES + 1);
-	if (!buf) {
-		close(fd);
-		if (err && errlen)
-			snprintf(err, errlen, "%s: out of memory", path);
-		return PC_ENOMEM;
-	}
-	size_t len = 0;
-	while (len < FILE_MAX_BYTES + 1) {
-		ssize_t n = read(fd, buf + len, FILE_MAX_BYTES + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			free(buf);
-			if (err && errlen)
-				snprintf(err, errlen, "%s: cannot read: %s", path, strerror(e));
-			return PC_EIO;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	int rc = config_parse(cfg, path, buf, len, err, errlen);
+	char *buf;
+	size_t len;
+	int rc = file_read_bounded(path, FILE_MAX_BYTES, &buf, &len, err, errlen);
+	if (rc != 0)
+		return rc;
+	rc = config_parse(cfg, path, buf, len, err, errlen);
 	free(buf);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include "daemon/hints.h"
 
 #include "util/err.h"
+#include "util/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -288,39 +289,12 @@ int hints_load_file(const char *path, struct hints *out, char *err, size_t errle
 {
 	out->rr = NULL;
 	out->n = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return PC_EIO;
-	}
-	/* One byte beyond the limit tells "too large" from "exactly full". */
-	char *buf = malloc(HINTS_MAX_TEXT + 1);
-	if (!buf) {
-		close(fd);
-		if (err && errlen)
-			snprintf(err, errlen, "%s: out of memory", path);
-		return PC_ENOMEM;
-	}
-	size_t len = 0;
-	while (len < HINTS_MAX_TEXT + 1) {
-		ssize_t n = read(fd, buf + len, HINTS_MAX_TEXT + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			free(buf);
-			if (err && errlen)
-				snprintf(err, errlen, "%s: cannot read: %s", path, strerror(e));
-			return PC_EIO;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	int rc = hints_load_text(buf, len, path, out, err, errlen);
+	char *buf;
+	size_t len;
+	int rc = file_read_bounded(path, HINTS_MAX_TEXT, &buf, &len, err, errlen);
+	if (rc != 0)
+		return rc;
+	rc = hints_load_text(buf, len, path, out, err, errlen);
 	free(buf);
 	return rc;
 }
