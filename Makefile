@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 PY         := /usr/bin/python3
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps demo test unit integration bench fuzz clean
+.PHONY: all deps demo test unit integration bench fuzz attack clean
 
 all:
 	@scripts/deps.sh build
@@ -36,6 +36,12 @@ bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh $(BUILD)
+
+# The off-path forgery harness (tests/attack): minutes, not part of make test.
+attack:
+	@scripts/deps.sh attack
+	@$(MAKE) --no-print-directory all
+	@tests/attack/run.sh $(BUILD)
 
 fuzz:
 	@scripts/deps.sh fuzz

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages a target needs, or says exactly how to.
-# usage: scripts/deps.sh build|test|demo|bench|fuzz
+# usage: scripts/deps.sh build|test|demo|bench|fuzz|attack
 set -eu
 want="$1"
 build="cmake make gcc pkg-config libuv1-dev libldns-dev"
@@ -11,6 +11,7 @@ case "$want" in
   test)  pkgs="$build $lab libcmocka-dev dnsperf iproute2 lsof" ;;
   bench) pkgs="$build $lab dnsperf unbound lsof gnuplot-nox hyperfine" ;;
   fuzz)  pkgs="$build clang libclang-rt-14-dev" ;;
+  attack) pkgs="$build $lab unbound" ;;
   *) echo "deps.sh: unknown target '$want'" >&2; exit 2 ;;
 esac
 missing=""

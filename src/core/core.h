@@ -64,6 +64,7 @@ struct core_send {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	uint8_t qname[WIRE_NAME_MAX]; /* lowercase; the transport applies 0x20 */
+	uint8_t zone[WIRE_NAME_MAX];  /* the zone cut (or forward/stub zone) the server serves */
 	uint16_t qtype, qclass;
 	bool rd;          /* recursion desired: set for forwarders */
 	bool tcp;         /* send over TCP */

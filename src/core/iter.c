@@ -432,6 +432,7 @@ static void fill_send(struct core_req *req, struct frame *f, struct core_send *o
 	out->addr = f->last_addr;
 	out->addrlen = f->last_len;
 	wire_name_copy(out->qname, f->sent_name);
+	wire_name_copy(out->zone, f->zone);
 	out->qtype = f->sent_type;
 	out->qclass = req->qclass;
 	out->rd = f->mode == Z_FORWARD;

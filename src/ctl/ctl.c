@@ -29,6 +29,7 @@ static const char usage_text[] =
 	"commands:\n"
 	"  stats            counters of the running daemon\n"
 	"  pool [--json]    the upstream socket pool, as text or JSON\n"
+	"  pool rotate      replace every pool socket by one on a fresh random port\n"
 	"  flush NAME|all   drop cached data at and below NAME, or all of it\n"
 	"  stop             stop the daemon\n"
 	"\n"
@@ -73,9 +74,10 @@ static void build_request(int argc, char **argv, char *req, size_t cap)
 			die(EXIT_USAGE, "%s takes no argument", cmd);
 		n = snprintf(req, cap, "%s\n", cmd);
 	} else if (strcmp(cmd, "pool") == 0) {
-		if (nargs > 1 || (nargs == 1 && strcmp(argv[1], "--json") != 0))
-			die(EXIT_USAGE, "pool takes only --json");
-		n = snprintf(req, cap, nargs ? "pool json\n" : "pool\n");
+		bool rotate = nargs == 1 && strcmp(argv[1], "rotate") == 0;
+		if (nargs > 1 || (nargs == 1 && !rotate && strcmp(argv[1], "--json") != 0))
+			die(EXIT_USAGE, "pool takes only --json or rotate");
+		n = snprintf(req, cap, rotate ? "pool rotate\n" : nargs ? "pool json\n" : "pool\n");
 	} else if (strcmp(cmd, "flush") == 0) {
 		if (nargs != 1)
 			die(EXIT_USAGE, "flush takes one argument: a domain name or \"all\"");

@@ -429,6 +429,10 @@ BOOL_KEY(k_harden_glue, harden_glue)
 BOOL_KEY(k_caps, use_caps_for_id)
 BOOL_KEY(k_do_ip4, do_ip4)
 BOOL_KEY(k_do_ip6, do_ip6)
+BOOL_KEY(k_tcp_mismatch, tcp_after_mismatch)
+BOOL_KEY(k_cookies, upstream_cookies)
+BOOL_KEY(k_refuse_frag, refuse_fragmented_replies)
+BOOL_KEY(k_merge, merge_identical_queries)
 
 /* TTLs are 31-bit quantities (RFC 2181 section 8). */
 #define TTL_MAX 2147483647u
@@ -439,6 +443,10 @@ U32_KEY(k_max_ttl, cache_max_ttl, 0, TTL_MAX)
 U32_KEY(k_max_neg_ttl, cache_max_negative_ttl, 0, TTL_MAX)
 U32_KEY(k_pool_size, socket_pool_size, 0, 65535)
 U32_KEY(k_threads, num_threads, 1, 64)
+U32_KEY(k_rotate_uses, pool_rotate_uses, 0, 100000000)
+U32_KEY(k_rotate_secs, pool_rotate_seconds, 0, 86400)
+U32_KEY(k_unwanted, unwanted_reply_threshold, 0, 4000000000u)
+U32_KEY(k_defensive, defensive_mode_time, 1, 86400)
 U32_KEY(k_tcp_idle, tcp_idle_timeout, 1, 3600000)
 U32_KEY(k_upstream_timeout, upstream_timeout, 1, 60000)
 U32_KEY(k_verbosity, verbosity, 0, 3)
@@ -471,6 +479,23 @@ static int k_pool_exclude(struct parser *p, const char *v)
 	if (p->cfg->n_pool_exclude >= CONFIG_MAX_EXCLUDE)
 		return fail(p, "more than %d ranges (CONFIG_MAX_EXCLUDE)", CONFIG_MAX_EXCLUDE);
 	p->cfg->pool_exclude[p->cfg->n_pool_exclude++] = r;
+	return 0;
+}
+
+static int k_caps_exempt(struct parser *p, const char *v)
+{
+	SHOWBUF;
+	uint8_t name[WIRE_NAME_MAX];
+	if (wire_name_from_text(v, name) < 0)
+		return fail(p, "%s is not a domain name", SHOW(v));
+	wire_name_lower(name);
+	struct config *cfg = p->cfg;
+	for (size_t i = 0; i < cfg->n_caps_exempt; i++)
+		if (wire_name_eq(cfg->caps_exempt[i], name))
+			return 0;
+	if (cfg->n_caps_exempt >= CONFIG_MAX_ZONES)
+		return fail(p, "more than %d names (CONFIG_MAX_ZONES)", CONFIG_MAX_ZONES);
+	memcpy(cfg->caps_exempt[cfg->n_caps_exempt++], name, sizeof(name));
 	return 0;
 }
 
@@ -534,6 +559,15 @@ static const struct key keys[] = {
 	{ "socket-pool-size", CL_SERVER, k_pool_size, 0 },
 	{ "socket-pool-range", CL_SERVER, k_pool_range, LINE_OF(l_range) },
 	{ "socket-pool-exclude", CL_SERVER, k_pool_exclude, LINE_OF(l_exclude) },
+	{ "pool-rotate-uses", CL_SERVER, k_rotate_uses, 0 },
+	{ "pool-rotate-seconds", CL_SERVER, k_rotate_secs, 0 },
+	{ "tcp-after-mismatch", CL_SERVER, k_tcp_mismatch, 0 },
+	{ "unwanted-reply-threshold", CL_SERVER, k_unwanted, 0 },
+	{ "defensive-mode-time", CL_SERVER, k_defensive, 0 },
+	{ "upstream-cookies", CL_SERVER, k_cookies, 0 },
+	{ "refuse-fragmented-replies", CL_SERVER, k_refuse_frag, 0 },
+	{ "merge-identical-queries", CL_SERVER, k_merge, 0 },
+	{ "caps-exempt", CL_SERVER, k_caps_exempt, 0 },
 	{ "num-threads", CL_SERVER, k_threads, 0 },
 	{ "tcp-idle-timeout", CL_SERVER, k_tcp_idle, 0 },
 	{ "upstream-timeout", CL_SERVER, k_upstream_timeout, 0 },
@@ -792,6 +826,14 @@ void config_defaults(struct config *cfg)
 	cfg->socket_pool_size = 2500;
 	cfg->socket_pool_range.low = 49152;
 	cfg->socket_pool_range.high = 65535;
+	cfg->pool_rotate_uses = 64;
+	cfg->pool_rotate_seconds = 60;
+	cfg->tcp_after_mismatch = true;
+	cfg->unwanted_reply_threshold = 10000;
+	cfg->defensive_mode_time = 300;
+	cfg->upstream_cookies = true;
+	cfg->refuse_fragmented_replies = true;
+	cfg->merge_identical_queries = true;
 	cfg->num_threads = 1;
 	cfg->tcp_idle_timeout = 30000;
 	cfg->upstream_timeout = 400;

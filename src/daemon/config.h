@@ -73,6 +73,16 @@ struct config {
 	struct config_range socket_pool_range;           /* default 49152-65535 */
 	struct config_range pool_exclude[CONFIG_MAX_EXCLUDE];
 	size_t n_pool_exclude;
+	uint32_t pool_rotate_uses;                       /* rebind a pool socket after N queries; 0 = never; default 64 */
+	uint32_t pool_rotate_seconds;                    /* ... or after N seconds (jittered); 0 = never; default 60 */
+	bool tcp_after_mismatch;                         /* wrong-ID reply from the server -> retry over TCP; default yes */
+	uint32_t unwanted_reply_threshold;               /* unwanted replies per minute before defensive mode; 0 = off; default 10000 */
+	uint32_t defensive_mode_time;                    /* seconds defensive mode lasts; default 300 */
+	bool upstream_cookies;                           /* DNS cookies as a client (RFC 7873/9018); default yes */
+	bool refuse_fragmented_replies;                  /* drop replies that arrived in IP fragments; default yes */
+	bool merge_identical_queries;                    /* one upstream query per (server, question); default yes */
+	uint8_t caps_exempt[CONFIG_MAX_ZONES][256];      /* zones whose servers get no 0x20 (wire, lowercase) */
+	size_t n_caps_exempt;
 	uint32_t num_threads;                            /* default 1 */
 	uint32_t tcp_idle_timeout;                       /* ms; default 30000 */
 	uint32_t upstream_timeout;                       /* ms; first-try timeout, default 400 */

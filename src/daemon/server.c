@@ -271,15 +271,27 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 
 /* ---- control -------------------------------------------------------------- */
 
+/* Forged replies crossed the threshold: whatever the cache holds for the
+ * zones they aimed at may be poisoned, so it goes. */
+static void on_alarm(void *ud, const uint8_t *zone)
+{
+	struct server *s = ud;
+	char text[1024];
+	wire_name_to_text(zone, text, sizeof(text));
+	log_warn("defensive mode: flushing %s", text);
+	cache_flush_zone(s->cache, zone);
+}
+
+static void print_stat(void *ud, const char *key, uint64_t value)
+{
+	control_out_printf(ud, "%s=%llu\n", key, (unsigned long long)value);
+}
+
 static void print_stats(struct server *s, struct control_out *o)
 {
-	const struct up_stats *u = up_stats(s->up);
 	const struct pool *p = up_pool(s->up);
 	struct cache_stats cs;
 	cache_get_stats(s->cache, &cs);
-	uint64_t dropped = 0;
-	for (int i = 0; i < UP_DROP_N; i++)
-		dropped += u->dropped[i];
 	control_out_printf(o, "queries.client.total=%llu\n",
 			   (unsigned long long)(s->stats.client_udp + s->stats.client_tcp));
 	control_out_printf(o, "queries.client.udp=%llu\n", (unsigned long long)s->stats.client_udp);
@@ -288,19 +300,7 @@ static void print_stats(struct server *s, struct control_out *o)
 	control_out_printf(o, "queries.client.formerr=%llu\n", (unsigned long long)s->stats.formerr);
 	control_out_printf(o, "cache.hits=%llu\n", (unsigned long long)s->stats.cache_hits);
 	control_out_printf(o, "cache.misses=%llu\n", (unsigned long long)s->stats.cache_misses);
-	control_out_printf(o, "queries.upstream.total=%llu\n",
-			   (unsigned long long)(u->sent_udp + u->sent_tcp));
-	control_out_printf(o, "queries.upstream.udp=%llu\n", (unsigned long long)u->sent_udp);
-	control_out_printf(o, "queries.upstream.tcp=%llu\n", (unsigned long long)u->sent_tcp);
-	control_out_printf(o, "queries.upstream.timeouts=%llu\n", (unsigned long long)u->timeouts);
-	control_out_printf(o, "queries.upstream.tcp_errors=%llu\n", (unsigned long long)u->tcp_errors);
-	control_out_printf(o, "replies.accepted=%llu\n", (unsigned long long)u->accepted);
-	static const char *const why[UP_DROP_N] = { "bad_id", "bad_source", "bad_question",
-						     "malformed", "unsolicited" };
-	for (int i = 0; i < UP_DROP_N; i++)
-		control_out_printf(o, "replies.dropped.%s=%llu\n", why[i],
-				   (unsigned long long)u->dropped[i]);
-	control_out_printf(o, "replies.dropped.total=%llu\n", (unsigned long long)dropped);
+	up_stats_each(s->up, print_stat, o);
 	static const char *const rc[6] = { "noerror", "formerr", "servfail", "nxdomain",
 					   "notimp", "refused" };
 	for (int i = 0; i < 6; i++)
@@ -320,7 +320,7 @@ static void print_pool(struct server *s, struct control_out *o, bool json)
 	if (json)
 		control_out_printf(o, "{\"pid\": %ld, \"size\": %zu, \"sockets\": [", (long)getpid(), p->n);
 	for (size_t i = 0; i < p->n; i++) {
-		const struct pool_sock *k = &p->socks[i];
+		const struct pool_sock *k = p->slots[i];
 		const char *fam = k->family == AF_INET ? "ip4" : "ip6";
 		if (json)
 			control_out_printf(o, "%s\n  {\"family\": \"%s\", \"port\": %u, \"sent\": %llu, "
@@ -343,6 +343,11 @@ static void on_control(void *ud, int argc, char **argv, struct control_out *o)
 		print_stats(s, o);
 	} else if (strcmp(argv[0], "pool") == 0 && argc <= 2) {
 		bool json = argc == 2 && strcmp(argv[1], "json") == 0;
+		if (argc == 2 && strcmp(argv[1], "rotate") == 0) {
+			size_t n = pool_rotate_all(up_pool(s->up));
+			control_out_printf(o, "rotated %zu\n", n);
+			return;
+		}
 		if (argc == 2 && !json) {
 			control_out_error(o, "pool: unknown argument '%s'", argv[1]);
 			return;
@@ -407,6 +412,7 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	s->up = up_new(loop, cfg, err, errlen);
 	if (s->up == NULL)
 		return PC_EINVAL;
+	up_set_alarm(s->up, on_alarm, s);
 	int rc = listen_open(&s->ls, loop, cfg, on_query, s, err, errlen);
 	if (rc != 0)
 		return rc;

@@ -57,9 +57,10 @@ struct listeners {
 /* ---- UDP ---------------------------------------------------------------- */
 
 static void udp_dgram(void *ud, uint8_t *pkt, size_t len, const struct sockaddr_storage *from,
-		      socklen_t fromlen)
+		      socklen_t fromlen, unsigned rxflags)
 {
 	struct udp_listener *ul = ud;
+	(void)rxflags;
 	struct listen_client c = { .tcp = false, .fd = ul->fd, .conn = NULL, .peer = *from,
 				   .peerlen = fromlen };
 	ul->owner->fn(ul->owner->ud, &c, pkt, len);

@@ -44,11 +44,11 @@ size_t pool_available_ports(const struct config *cfg)
 }
 
 static void on_dgram(void *ud, uint8_t *pkt, size_t len, const struct sockaddr_storage *from,
-		     socklen_t fromlen)
+		     socklen_t fromlen, unsigned rxflags)
 {
 	struct pool_sock *s = ud;
 	(void)fromlen;
-	s->pool->recv(s->pool->ud, s, pkt, len, from);
+	s->pool->recv(s->pool->ud, s, pkt, len, from, rxflags);
 }
 
 static void on_readable(uv_poll_t *h, int status, int events)
@@ -91,6 +91,9 @@ static int bind_sock(const struct config *cfg, int family, uint16_t port, int *o
 		setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &omit, sizeof(omit));
 	else
 		setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &omit, sizeof(omit));
+	/* Learn which replies were reassembled from fragments, to refuse them. */
+	if (cfg->refuse_fragmented_replies && net_recv_want_fragsize(fd, family) != 0)
+		log_warn("socket pool: IP_RECVFRAGSIZE unavailable; fragmented replies cannot be told");
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
 		int e = errno;
 		close(fd);
@@ -100,51 +103,139 @@ static int bind_sock(const struct config *cfg, int family, uint16_t port, int *o
 	return 0;
 }
 
-/* Draw want ports for one family into socks[0..want). */
-static int open_family(struct pool *p, uv_loop_t *loop, const struct config *cfg, int family,
-		       struct pool_sock *socks, size_t want, char *err, size_t errlen)
+static uint64_t age_deadline(const struct pool *p)
 {
-	size_t n_allowed;
-	uint16_t *ports = allowed_ports(cfg, &n_allowed);
+	uint32_t t = p->cfg->pool_rotate_seconds;
+	if (t == 0)
+		return 0;
+	/* uniform in [t/2, t] seconds, in ms: rotations spread over time */
+	uint64_t half = (uint64_t)t * 500;
+	return uv_now(p->loop) + half + rand_uniform((uint32_t)half + 1);
+}
+
+/* A new socket on port for slot; NULL with *rc set when bind fails. */
+static struct pool_sock *sock_new(struct pool *p, int family, uint16_t port, uint32_t slot,
+				  int *rc)
+{
+	int fd = -1;
+	*rc = bind_sock(p->cfg, family, port, &fd);
+	if (*rc < 0)
+		return NULL;
+	struct pool_sock *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		close(fd);
+		*rc = PC_ENOMEM;
+		return NULL;
+	}
+	s->fd = fd;
+	s->family = family;
+	s->port = port;
+	s->pool = p;
+	s->slot = slot;
+	s->serial = p->next_serial++;
+	s->expires_ms = age_deadline(p);
+	uv_poll_init_socket(p->loop, &s->poll, fd);
+	s->poll.data = s;
+	uv_poll_start(&s->poll, UV_READABLE, on_readable);
+	return s;
+}
+
+/* The fd closes with the handle, after the loop is done with this
+ * iteration: a reader that is still draining it never meets a reused fd. */
+static void sock_closed(uv_handle_t *h)
+{
+	struct pool_sock *s = h->data;
+	close(s->fd);
+	free(s);
+}
+
+static void sock_close(struct pool_sock *s)
+{
+	uv_poll_stop(&s->poll);
+	uv_close((uv_handle_t *)&s->poll, sock_closed);
+}
+
+/* Draw want ports for one family into slots[first..first+want). */
+static int open_family(struct pool *p, int family, size_t first, size_t want, char *err,
+		       size_t errlen)
+{
+	uint16_t *ports = malloc(sizeof(uint16_t) * (p->n_ports ? p->n_ports : 1));
 	if (ports == NULL)
 		return PC_ENOMEM;
-	size_t got = 0, left = n_allowed;
+	memcpy(ports, p->ports, sizeof(uint16_t) * p->n_ports);
+	size_t got = 0, left = p->n_ports;
 	while (got < want && left > 0) {
 		/* partial Fisher-Yates: a uniform draw among the ports not yet tried */
 		uint32_t j = rand_uniform((uint32_t)left);
 		uint16_t port = ports[j];
 		ports[j] = ports[--left];
-		int fd = -1, rc = bind_sock(cfg, family, port, &fd);
+		int rc;
+		struct pool_sock *s = sock_new(p, family, port, (uint32_t)(first + got), &rc);
 		if (rc == -EADDRINUSE || rc == -EACCES)
 			continue; /* taken: draw again */
-		if (rc < 0) {
+		if (s == NULL) {
 			snprintf(err, errlen, "socket pool: cannot open %s socket on port %u: %s",
-				 family == AF_INET ? "IPv4" : "IPv6", port, strerror(-rc));
+				 family == AF_INET ? "IPv4" : "IPv6", port,
+				 rc == PC_ENOMEM ? "out of memory" : strerror(-rc));
 			free(ports);
-			return PC_EIO;
+			return rc == PC_ENOMEM ? PC_ENOMEM : PC_EIO;
 		}
-		struct pool_sock *s = &socks[got];
-		memset(s, 0, sizeof(*s));
-		s->fd = fd;
-		s->family = family;
-		s->port = port;
-		s->pool = p;
-		s->index = (uint32_t)(s - p->socks);
-		uv_poll_init_socket(loop, &s->poll, fd);
-		s->poll.data = s;
-		uv_poll_start(&s->poll, UV_READABLE, on_readable);
-		got++;
+		p->slots[first + got++] = s;
+		p->n++; /* counted at once so that pool_close finds it on failure */
 	}
 	free(ports);
 	if (got < want) {
 		snprintf(err, errlen,
 			 "socket pool: only %zu free %s ports in socket-pool-range %u-%u minus exclusions, "
 			 "socket-pool-size needs %zu",
-			 got, family == AF_INET ? "IPv4" : "IPv6", cfg->socket_pool_range.low,
-			 cfg->socket_pool_range.high, want);
+			 got, family == AF_INET ? "IPv4" : "IPv6", p->cfg->socket_pool_range.low,
+			 p->cfg->socket_pool_range.high, want);
 		return PC_ELIMIT;
 	}
 	return 0;
+}
+
+#define ROTATE_DRAWS 64
+
+/* Give slot a socket on a fresh random port and retire the old one. */
+static bool rotate_slot(struct pool *p, uint32_t slot)
+{
+	struct pool_sock *old = p->slots[slot];
+	for (int i = 0; i < ROTATE_DRAWS && p->n_ports > 0; i++) {
+		uint16_t port = p->ports[rand_uniform((uint32_t)p->n_ports)];
+		int rc;
+		struct pool_sock *s = sock_new(p, old->family, port, slot, &rc);
+		if (s == NULL) {
+			if (rc == -EADDRINUSE || rc == -EACCES)
+				continue;
+			break;
+		}
+		p->slots[slot] = s;
+		p->stats.rotations++;
+		old->retired = true;
+		if (old->outstanding == 0) {
+			sock_close(old);
+		} else {
+			old->next_retired = p->retired;
+			p->retired = old;
+			p->stats.retired_open++;
+		}
+		return true;
+	}
+	/* Keep serving on the old socket; try again at its next deadline. */
+	p->stats.rotate_failed++;
+	old->uses = 0;
+	old->expires_ms = age_deadline(p);
+	return false;
+}
+
+static void on_age_tick(uv_timer_t *t)
+{
+	struct pool *p = t->data;
+	uint64_t now = uv_now(p->loop);
+	for (size_t i = 0; i < p->n; i++)
+		if (p->slots[i]->expires_ms != 0 && p->slots[i]->expires_ms <= now)
+			rotate_slot(p, (uint32_t)i);
 }
 
 int pool_check_range(const struct config *cfg, char *err, size_t errlen)
@@ -165,23 +256,32 @@ int pool_open(struct pool *p, uv_loop_t *loop, const struct config *cfg, pool_re
 {
 	size_t per = cfg->socket_pool_size ? cfg->socket_pool_size : 1;
 	memset(p, 0, sizeof(*p));
+	p->loop = loop;
+	p->cfg = cfg;
+	p->recv = recv;
+	p->ud = ud;
+	p->next_serial = 1;
 	int rc = pool_check_range(cfg, err, errlen);
 	if (rc != 0)
 		return rc;
 	size_t n4 = cfg->do_ip4 ? per : 0, n6 = cfg->do_ip6 ? per : 0;
-	p->socks = calloc(n4 + n6, sizeof(*p->socks));
-	if (p->socks == NULL)
+	p->slots = calloc(n4 + n6, sizeof(*p->slots));
+	p->ports = allowed_ports(cfg, &p->n_ports);
+	if (p->slots == NULL || p->ports == NULL) {
+		snprintf(err, errlen, "socket pool: out of memory");
 		return PC_ENOMEM;
-	p->recv = recv;
-	p->ud = ud;
-	if (n4 && (rc = open_family(p, loop, cfg, AF_INET, p->socks, n4, err, errlen)) < 0)
+	}
+	if (n4 && (rc = open_family(p, AF_INET, 0, n4, err, errlen)) < 0)
 		return rc;
 	p->n4 = n4;
-	p->n = n4;
-	if (n6 && (rc = open_family(p, loop, cfg, AF_INET6, p->socks + n4, n6, err, errlen)) < 0)
+	if (n6 && (rc = open_family(p, AF_INET6, n4, n6, err, errlen)) < 0)
 		return rc;
 	p->n6 = n6;
-	p->n = n4 + n6;
+	uv_timer_init(loop, &p->age_timer);
+	p->age_timer.data = p;
+	p->timer_on = true;
+	if (cfg->pool_rotate_seconds)
+		uv_timer_start(&p->age_timer, on_age_tick, 1000, 1000);
 	log_info("socket pool: %zu IPv4 and %zu IPv6 sockets in %u-%u", n4, n6,
 		 cfg->socket_pool_range.low, cfg->socket_pool_range.high);
 	return 0;
@@ -190,20 +290,72 @@ int pool_open(struct pool *p, uv_loop_t *loop, const struct config *cfg, pool_re
 struct pool_sock *pool_draw(struct pool *p, int family)
 {
 	if (family == AF_INET)
-		return p->n4 ? &p->socks[rand_uniform((uint32_t)p->n4)] : NULL;
-	return p->n6 ? &p->socks[p->n4 + rand_uniform((uint32_t)p->n6)] : NULL;
+		return p->n4 ? p->slots[rand_uniform((uint32_t)p->n4)] : NULL;
+	return p->n6 ? p->slots[p->n4 + rand_uniform((uint32_t)p->n6)] : NULL;
 }
 
-static void closed(uv_handle_t *h)
+void pool_sock_sent(struct pool_sock *s)
+{
+	s->outstanding++;
+	s->sent++;
+	s->uses++;
+	struct pool *p = s->pool;
+	if (!s->retired && p->cfg->pool_rotate_uses && s->uses >= p->cfg->pool_rotate_uses &&
+	    !p->closing)
+		rotate_slot(p, s->slot);
+}
+
+void pool_sock_done(struct pool_sock *s)
+{
+	if (s->outstanding > 0)
+		s->outstanding--;
+	if (!s->retired || s->outstanding > 0 || s->pool->closing)
+		return;
+	struct pool *p = s->pool;
+	for (struct pool_sock **pp = &p->retired; *pp != NULL; pp = &(*pp)->next_retired) {
+		if (*pp == s) {
+			*pp = s->next_retired;
+			p->stats.retired_open--;
+			break;
+		}
+	}
+	sock_close(s);
+}
+
+size_t pool_rotate_all(struct pool *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->n; i++)
+		n += rotate_slot(p, (uint32_t)i);
+	return n;
+}
+
+static void timer_closed(uv_handle_t *h)
 {
 	(void)h;
 }
 
 void pool_close(struct pool *p)
 {
-	for (size_t i = 0; i < p->n; i++) {
-		uv_poll_stop(&p->socks[i].poll);
-		uv_close((uv_handle_t *)&p->socks[i].poll, closed);
-		close(p->socks[i].fd);
+	if (p->closing)
+		return;
+	p->closing = true;
+	if (p->timer_on)
+		uv_close((uv_handle_t *)&p->age_timer, timer_closed);
+	for (size_t i = 0; i < p->n; i++)
+		sock_close(p->slots[i]);
+	p->n = p->n4 = p->n6 = 0;
+	while (p->retired != NULL) {
+		struct pool_sock *s = p->retired;
+		p->retired = s->next_retired;
+		sock_close(s);
 	}
+}
+
+void pool_free(struct pool *p)
+{
+	free(p->slots);
+	free(p->ports);
+	p->slots = NULL;
+	p->ports = NULL;
 }

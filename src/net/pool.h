@@ -1,11 +1,18 @@
-/* pool: the socket pool. At start, for each upstream address family in use,
+/* pool: the socket pool. For each upstream address family in use,
  * socket-pool-size UDP sockets bound to distinct ports drawn uniformly at
  * random (CSPRNG) from socket-pool-range minus every socket-pool-exclude
- * range, redrawing when a port is taken. The sockets stay open for the life
- * of the pool; upstream.c draws one uniformly for every query. */
+ * range, redrawing when a port is taken. upstream.c draws one uniformly from
+ * the whole pool for every query.
+ *
+ * Rotation: a pool slot's socket is replaced by a socket on a fresh random
+ * port after pool-rotate-uses queries or about pool-rotate-seconds, so that
+ * a pool membership an attacker has learned goes stale. The replaced socket
+ * is retired, not closed: queries still waiting on it are answered there,
+ * and it closes when the last of them ends (pool_sock_done). */
 #ifndef PC_NET_POOL_H
 #define PC_NET_POOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
@@ -17,27 +24,50 @@ struct pool_sock {
 	int fd;
 	int family;        /* AF_INET or AF_INET6 */
 	uint16_t port;
-	uint32_t index;    /* position in the pool */
+	bool retired;      /* replaced in its slot; closes when outstanding is 0 */
+	uint32_t slot;     /* the pool slot it serves or served */
+	uint64_t serial;   /* unique over the life of the pool */
 	uint32_t outstanding;
+	uint32_t uses;     /* queries sent since it was opened */
+	uint64_t expires_ms; /* rotate by age at this time; 0 = never */
 	uint64_t sent, accepted, dropped;
 	uv_poll_t poll;
 	struct pool *pool;
+	struct pool_sock *next_retired;
 };
 
 /* Called for every datagram that arrives on a pool socket; the receiver may
- * rewrite the bytes in place (they are not used again). */
+ * rewrite the bytes in place (they are not used again). rxflags carries
+ * NET_RX_* bits (net/recv.h), e.g. that the datagram came in fragments. */
 typedef void (*pool_recv_fn)(void *ud, struct pool_sock *s, uint8_t *pkt, size_t len,
-			     const struct sockaddr_storage *from);
+			     const struct sockaddr_storage *from, unsigned rxflags);
+
+struct pool_stats {
+	uint64_t rotations;      /* sockets replaced */
+	uint64_t rotate_failed;  /* replacement could not be opened; old socket kept */
+	uint64_t retired_open;   /* retired sockets still waiting for queries */
+};
 
 struct pool {
-	struct pool_sock *socks; /* IPv4 sockets first, then IPv6 */
+	struct pool_sock **slots; /* IPv4 sockets first, then IPv6 */
 	size_t n, n4, n6;
 	pool_recv_fn recv;
 	void *ud;
+	uv_loop_t *loop;
+	const struct config *cfg;
+	uv_timer_t age_timer;
+	uint16_t *ports;          /* the allowed ports: range minus exclusions */
+	size_t n_ports;
+	struct pool_sock *retired; /* retired sockets still open */
+	uint64_t next_serial;
+	struct pool_stats stats;
+	bool closing, timer_on;
 };
 
 /* Open the pool for the families enabled in cfg. On failure returns a
- * negative PC_E* with one line in err (e.g. the range is too small). */
+ * negative PC_E* with one line in err (e.g. the range is too small); call
+ * pool_close and pool_free then as well (the sockets opened so far close
+ * when the loop runs, independently of p). */
 int pool_open(struct pool *p, uv_loop_t *loop, const struct config *cfg, pool_recv_fn recv,
 	      void *ud, char *err, size_t errlen);
 /* Count the ports that range minus exclusions offers. */
@@ -47,6 +77,17 @@ size_t pool_available_ports(const struct config *cfg);
 int pool_check_range(const struct config *cfg, char *err, size_t errlen);
 /* A socket of the family drawn uniformly from the whole pool; NULL if none. */
 struct pool_sock *pool_draw(struct pool *p, int family);
+/* A query was sent on s and now waits there (outstanding is counted here).
+ * When s has served pool-rotate-uses queries its slot gets a new socket. */
+void pool_sock_sent(struct pool_sock *s);
+/* A query that waited on s ended. A retired socket closes with its last. */
+void pool_sock_done(struct pool_sock *s);
+/* Replace every socket now (control command "pool rotate"); returns how
+ * many were replaced. */
+size_t pool_rotate_all(struct pool *p);
+/* Stop reading and close every socket; retired ones too. */
 void pool_close(struct pool *p);
+/* After the loop has run the close callbacks. */
+void pool_free(struct pool *p);
 
 #endif

@@ -1,6 +1,7 @@
 #include "net/upstream.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -49,16 +50,18 @@ struct upstream {
 	struct up_stats stats;
 	struct up_query *table[BUCKETS];
 	struct wire_msg msg; /* parse space for the reply being matched */
+	up_alarm_fn alarm;
+	void *alarm_ud;
 };
 
-static uint32_t bucket(uint32_t sock_index, uint16_t id)
+static uint32_t bucket(uint64_t sock_serial, uint16_t id)
 {
-	return ((sock_index * 2654435761u) ^ id) & (BUCKETS - 1);
+	return (((uint32_t)sock_serial * 2654435761u) ^ id) & (BUCKETS - 1);
 }
 
 static struct up_query *lookup(struct upstream *u, const struct pool_sock *s, uint16_t id)
 {
-	for (struct up_query *q = u->table[bucket(s->index, id)]; q != NULL; q = q->next)
+	for (struct up_query *q = u->table[bucket(s->serial, id)]; q != NULL; q = q->next)
 		if (q->sock == s && q->id == id)
 			return q;
 	return NULL;
@@ -68,12 +71,12 @@ static void table_remove(struct up_query *q)
 {
 	if (!q->in_table)
 		return;
-	struct up_query **pp = &q->u->table[bucket(q->sock->index, q->id)];
+	struct up_query **pp = &q->u->table[bucket(q->sock->serial, q->id)];
 	while (*pp != q)
 		pp = &(*pp)->next;
 	*pp = q->next;
 	q->in_table = false;
-	q->sock->outstanding--;
+	pool_sock_done(q->sock);
 }
 
 static void handle_closed(uv_handle_t *h)
@@ -131,8 +134,9 @@ static void canonical_question(uint8_t *pkt, size_t len)
 
 /* Every datagram arriving on a pool socket comes here. */
 static void on_datagram(void *ud, struct pool_sock *s, uint8_t *pkt, size_t len,
-			const struct sockaddr_storage *from)
+			const struct sockaddr_storage *from, unsigned rxflags)
 {
+	(void)rxflags;
 	struct upstream *u = ud;
 	uint16_t id, flags, qtype, qclass;
 	uint8_t qname[WIRE_NAME_MAX];
@@ -178,7 +182,8 @@ struct upstream *up_new(uv_loop_t *loop, const struct config *cfg, char *err, si
 	u->loop = loop;
 	u->cfg = cfg;
 	if (pool_open(&u->pool, loop, cfg, on_datagram, u, err, errlen) != 0) {
-		free(u->pool.socks);
+		pool_close(&u->pool);
+		pool_free(&u->pool);
 		free(u);
 		return NULL;
 	}
@@ -186,7 +191,38 @@ struct upstream *up_new(uv_loop_t *loop, const struct config *cfg, char *err, si
 }
 
 struct pool *up_pool(struct upstream *u) { return &u->pool; }
+
+void up_set_alarm(struct upstream *u, up_alarm_fn fn, void *ud)
+{
+	u->alarm = fn;
+	u->alarm_ud = ud;
+}
 const struct up_stats *up_stats(const struct upstream *u) { return &u->stats; }
+
+static const char *const drop_names[UP_DROP_N] = { "bad_id", "bad_source", "bad_question",
+						   "malformed", "unsolicited" };
+
+void up_stats_each(const struct upstream *u, up_stat_fn fn, void *ud)
+{
+	const struct up_stats *st = &u->stats;
+	char key[64];
+	uint64_t dropped = 0;
+	fn(ud, "queries.upstream.total", st->sent_udp + st->sent_tcp);
+	fn(ud, "queries.upstream.udp", st->sent_udp);
+	fn(ud, "queries.upstream.tcp", st->sent_tcp);
+	fn(ud, "queries.upstream.timeouts", st->timeouts);
+	fn(ud, "queries.upstream.tcp_errors", st->tcp_errors);
+	fn(ud, "replies.accepted", st->accepted);
+	for (int i = 0; i < UP_DROP_N; i++) {
+		snprintf(key, sizeof(key), "replies.dropped.%s", drop_names[i]);
+		fn(ud, key, st->dropped[i]);
+		dropped += st->dropped[i];
+	}
+	fn(ud, "replies.dropped.total", dropped);
+	fn(ud, "pool.rotations", u->pool.stats.rotations);
+	fn(ud, "pool.rotate_failed", u->pool.stats.rotate_failed);
+	fn(ud, "pool.retired_open", u->pool.stats.retired_open);
+}
 
 static int build(struct up_query *q, const struct core_send *s, uint8_t *buf, size_t cap)
 {
@@ -340,12 +376,11 @@ struct up_query *up_send(struct upstream *u, const struct core_send *s, up_done_
 		return NULL;
 	}
 	q->sock = sock;
-	uint32_t b = bucket(sock->index, q->id);
+	uint32_t b = bucket(sock->serial, q->id);
 	q->next = u->table[b];
 	u->table[b] = q;
 	q->in_table = true;
-	sock->outstanding++;
-	sock->sent++;
+	pool_sock_sent(sock);
 	u->stats.sent_udp++;
 	uv_timer_start(&q->timer, on_timeout, s->timeout_ms, 0);
 	return q;
@@ -369,6 +404,6 @@ void up_free(struct upstream *u)
 {
 	if (u == NULL)
 		return;
-	free(u->pool.socks);
+	pool_free(&u->pool);
 	free(u);
 }

@@ -38,6 +38,16 @@ struct upstream *up_new(uv_loop_t *loop, const struct config *cfg, char *err, si
 void up_free(struct upstream *u);
 struct pool *up_pool(struct upstream *u);
 const struct up_stats *up_stats(const struct upstream *u);
+/* Every upstream counter as "key", value (queries.upstream.*, replies.*,
+ * pool.*): the control channel prints them as they come. */
+typedef void (*up_stat_fn)(void *ud, const char *key, uint64_t value);
+void up_stats_each(const struct upstream *u, up_stat_fn fn, void *ud);
+
+/* Defensive mode: called when the unwanted-reply threshold is crossed, once
+ * for each zone (wire name) that forged replies aimed at, so that the owner
+ * can flush what may have been poisoned. */
+typedef void (*up_alarm_fn)(void *ud, const uint8_t *zone);
+void up_set_alarm(struct upstream *u, up_alarm_fn fn, void *ud);
 
 /* Send q; done is called exactly once unless up_cancel is called first.
  * Returns NULL if nothing could be sent (done is not called then). */
