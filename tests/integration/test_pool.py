@@ -5,12 +5,16 @@ import math
 import os
 import re
 import shutil
+import socket
 import subprocess
+import time
 
+import dns.exception
+import dns.message
 import dns.rcode
 import pytest
 
-from conftest import PORTCULLIS, need_binary, rand_label
+from conftest import PORTCULLIS, answer_rdata, need_binary, rand_label
 
 RANGE = (49152, 65535)
 EXCLUDE = (50000, 54999)
@@ -217,7 +221,8 @@ QUERIES = 20000
 def test_upstream_ports_and_ids_uniform(make_resolver, lab, tmp_path):
     dnsperf = shutil.which("dnsperf")
     assert dnsperf, "dnsperf is needed (Debian package dnsperf)"
-    r = make_resolver(do_ip6=False)
+    # rotation off: this test maps ports to pool slots
+    r = make_resolver(do_ip6=False, pool_rotate_uses=0, pool_rotate_seconds=0)
     run = rand_label("u")
     # learn the rnd.lab delegation first, so that the rest is one upstream
     # query per name
@@ -278,3 +283,104 @@ def test_upstream_ports_and_ids_uniform(make_resolver, lab, tmp_path):
 
     sent = sum(s["sent"] for s in after["sockets"])
     assert sent >= n, "pool counts %d sent, the server saw %d" % (sent, n)
+
+
+# ----- rotation -----
+
+def ip4_pool_ports(r):
+    return {s["port"] for s in r.pool()["sockets"] if s["family"] == "ip4"}
+
+
+def send_udp_queries(r, names):
+    """Send an A query for each name from its own socket; return the sockets
+    and the query IDs, to collect the answers later."""
+    out = []
+    for name in names:
+        q = dns.message.make_query(name, "A")
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        s.sendto(q.to_wire(), (r.listen, 53))
+        out.append((s, q))
+    return out
+
+
+def collect_answers(pending, timeout=10.0):
+    answers = []
+    deadline = time.monotonic() + timeout
+    for s, q in pending:
+        s.settimeout(max(0.1, deadline - time.monotonic()))
+        try:
+            data = s.recv(65535)
+            answers.append(dns.message.from_wire(data))
+        except (socket.timeout, dns.exception.DNSException):
+            answers.append(None)
+        finally:
+            s.close()
+    return answers
+
+
+def test_pool_rotate_moves_ports_and_keeps_queries_in_flight(make_resolver):
+    r = make_resolver(do_ip6=False, socket_pool_size=64, pool_rotate_uses=0,
+                      pool_rotate_seconds=0)
+    # learn the slow.lab delegation first: then each name is one query to
+    # the slow server, whose reply comes 500 ms later
+    assert r.query("%s.slow.lab." % rand_label("w"), "A",
+                   timeout=10).rcode() == dns.rcode.NOERROR
+    before = ip4_pool_ports(r)
+    assert len(before) == 64
+    names = ["%s.slow.lab." % rand_label("f") for _ in range(24)]
+    pending = send_udp_queries(r, names)
+    time.sleep(0.15)  # the queries are now waiting on pool sockets
+    waiting = r.stats()["pool.retired_open"]
+    rot = r.ctl("pool", "rotate")
+    assert rot.returncode == 0 and rot.stdout.strip() == "rotated 64", rot
+    mid = r.stats()
+    assert waiting == 0
+    assert mid["pool.rotations"] == 64
+    # the old sockets that queries wait on stay open until they are answered
+    assert mid["pool.retired_open"] >= 1
+    after = ip4_pool_ports(r)
+    assert len(after) == 64
+    assert len(before & after) <= 6, "rotation kept ports %s" % sorted(before & after)
+
+    answers = collect_answers(pending)
+    lost = [n for n, a in zip(names, answers) if a is None]
+    assert lost == [], "queries lost in the rotation: %s" % lost
+    for name, a in zip(names, answers):
+        assert a.rcode() == dns.rcode.NOERROR
+        assert answer_rdata(a, name, "A") == {"192.0.2.1"}
+    time.sleep(0.2)
+    end = r.stats()
+    assert end["pool.retired_open"] == 0
+    open_ports = set(pool_ports(udp_sockets(r.pid), "ip4"))
+    assert open_ports == after, "retired sockets still open: %s" % sorted(
+        open_ports - after)
+
+
+def test_pool_rotates_after_uses(make_resolver, lab):
+    r = make_resolver(do_ip6=False, socket_pool_size=4, pool_rotate_uses=3,
+                      pool_rotate_seconds=0)
+    run = rand_label("ru")
+    names = ["%s-%d.rnd.lab." % (run, i) for i in range(40)]
+    for n in names:
+        assert r.query(n, "A").rcode() == dns.rcode.NOERROR
+    st = r.stats()
+    # 40+ queries over 4 sockets that each serve 3: at least 9 rotations
+    assert st["pool.rotations"] >= 9, st["pool.rotations"]
+    ports = {e["port"] for e in lab.read_rnd_log() if e["qname"].lower() in set(names)}
+    assert len(ports) >= 10, "queries used only ports %s" % sorted(ports)
+    for p in ports:
+        assert RANGE[0] <= p <= RANGE[1]
+    assert len(ip4_pool_ports(r)) == 4
+
+
+def test_pool_rotates_by_age(make_resolver):
+    r = make_resolver(do_ip6=False, socket_pool_size=8, pool_rotate_uses=0,
+                      pool_rotate_seconds=2)
+    before = ip4_pool_ports(r)
+    time.sleep(3.5)  # every deadline is within 1-2 s, checked every second
+    after = ip4_pool_ports(r)
+    assert r.stats()["pool.rotations"] >= 8
+    assert len(after) == 8
+    assert len(before & after) <= 1, sorted(before & after)
+    assert r.query("www.alpha.lab.", "A").rcode() == dns.rcode.NOERROR
