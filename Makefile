@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 PY         := /usr/bin/python3
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps demo test unit integration bench fuzz attack clean
+.PHONY: all deps demo test unit integration bench fuzz attack entropy clean
 
 all:
 	@scripts/deps.sh build
@@ -42,6 +42,13 @@ attack:
 	@scripts/deps.sh attack
 	@$(MAKE) --no-print-directory all
 	@tests/attack/run.sh $(BUILD)
+	@$(MAKE) --no-print-directory entropy
+
+# Bits per upstream query an off-path forger must guess, from 100,000 captured queries.
+entropy:
+	@scripts/deps.sh attack
+	@$(MAKE) --no-print-directory all
+	@tests/lab/netns-run $(PY) tests/entropy/measure.py $(BUILD) tests/entropy/results $(ENTROPY_ARGS)
 
 fuzz:
 	@scripts/deps.sh fuzz
