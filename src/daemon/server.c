@@ -239,8 +239,8 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 				max_size = s->cfg->edns_buffer_size;
 		}
 	}
-	uint64_t now = clock_now_ms();
-	if (core_answer_from_cache(&s->env, m->qname, m->qtype, m->qclass, now, &s->cached)) {
+	/* The time the listener read the query: one clock read per batch. */
+	if (core_answer_from_cache(&s->env, m->qname, m->qtype, m->qclass, c->rx_ms, &s->cached)) {
 		s->stats.cache_hits++;
 		respond(s, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns, max_size,
 			&s->cached);
@@ -413,7 +413,7 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	if (s->up == NULL)
 		return PC_EINVAL;
 	up_set_alarm(s->up, on_alarm, s);
-	int rc = listen_open(&s->ls, loop, cfg, on_query, s, err, errlen);
+	int rc = listen_open(&s->ls, loop, cfg, on_query, s, false, err, errlen);
 	if (rc != 0)
 		return rc;
 	if (cfg->control_socket[0] != '\0') {

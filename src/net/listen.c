@@ -9,11 +9,17 @@
 
 #include "daemon/config.h"
 #include "net/recv.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
 
 #define TCP_MAX_CONNS 512
 #define TCP_BUF (65535 + 2)
+/* Batches read per wake-up: enough to amortise the poll, few enough that a
+ * flooded socket cannot starve the loop's other handles (timers, upstream). */
+#define UDP_BATCHES_PER_WAKE 8
+/* Answers bigger than a slot skip the batch (rare: EDNS sizes above 4096). */
+#define TX_SLOT 4096
 
 struct udp_listener {
 	int fd;
@@ -56,35 +62,136 @@ struct listeners {
 
 /* ---- UDP ---------------------------------------------------------------- */
 
+/* The answers collected while this thread handles one recvmmsg batch of the
+ * socket fd (-1: no batch open). They are copied into slots because the
+ * caller's buffer is reused for the next query of the batch. */
+struct udp_tx {
+	int fd;
+	unsigned n;
+	struct mmsghdr m[NET_RECV_BATCH];
+	struct iovec iov[NET_RECV_BATCH];
+	struct sockaddr_storage to[NET_RECV_BATCH];
+	uint8_t slot[NET_RECV_BATCH][TX_SLOT];
+};
+
+static _Thread_local struct udp_tx tx = { .fd = -1 };
+
+/* Send what the batch collected. A datagram the kernel refuses (say, an
+ * unreachable destination) is skipped so that it cannot block the others;
+ * a full send buffer drops the rest, as sendto would have. */
+static void tx_flush(void)
+{
+	unsigned i = 0;
+	while (i < tx.n) {
+		int r = sendmmsg(tx.fd, tx.m + i, tx.n - i, MSG_DONTWAIT);
+		if (r > 0)
+			i += (unsigned)r;
+		else if (r < 0 && errno == EINTR)
+			continue;
+		else if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		else
+			i++;
+	}
+	tx.n = 0;
+}
+
+static void tx_add(const struct listen_client *c, const uint8_t *pkt, size_t len)
+{
+	if (tx.n == NET_RECV_BATCH)
+		tx_flush(); /* more answers than queries: cannot happen, but stay safe */
+	unsigned i = tx.n++;
+	memcpy(tx.slot[i], pkt, len);
+	memcpy(&tx.to[i], &c->peer, c->peerlen);
+	tx.iov[i].iov_base = tx.slot[i];
+	tx.iov[i].iov_len = len;
+	memset(&tx.m[i].msg_hdr, 0, sizeof(tx.m[i].msg_hdr));
+	tx.m[i].msg_hdr.msg_name = &tx.to[i];
+	tx.m[i].msg_hdr.msg_namelen = c->peerlen;
+	tx.m[i].msg_hdr.msg_iov = &tx.iov[i];
+	tx.m[i].msg_hdr.msg_iovlen = 1;
+}
+
+struct udp_read {
+	struct udp_listener *ul;
+	uint64_t now;
+};
+
 static void udp_dgram(void *ud, uint8_t *pkt, size_t len, const struct sockaddr_storage *from,
 		      socklen_t fromlen, unsigned rxflags)
 {
-	struct udp_listener *ul = ud;
+	struct udp_read *rd = ud;
+	struct listeners *l = rd->ul->owner;
 	(void)rxflags;
-	struct listen_client c = { .tcp = false, .fd = ul->fd, .conn = NULL, .peer = *from,
-				   .peerlen = fromlen };
-	ul->owner->fn(ul->owner->ud, &c, pkt, len);
+	struct listen_client c = { .tcp = false, .fd = rd->ul->fd, .conn = NULL,
+				   .peerlen = fromlen, .rx_ms = rd->now };
+	memcpy(&c.peer, from, fromlen <= sizeof(c.peer) ? fromlen : sizeof(c.peer));
+	l->fn(l->ud, &c, pkt, len);
+}
+
+static void udp_batch_done(void *ud, unsigned n)
+{
+	struct udp_read *rd = ud;
+	tx_flush();
+	if (n == NET_RECV_BATCH)
+		rd->now = clock_now_ms(); /* another batch may follow */
 }
 
 static void udp_readable(uv_poll_t *h, int status, int events)
 {
-	struct udp_listener *ul = h->data;
+	struct udp_read rd = { .ul = h->data, .now = clock_now_ms() };
 	(void)events;
-	if (status == 0)
-		net_recv_all(ul->fd, udp_dgram, ul);
+	if (status != 0)
+		return;
+	tx.fd = rd.ul->fd;
+	tx.n = 0;
+	net_recv_batches(rd.ul->fd, udp_dgram, udp_batch_done, &rd, UDP_BATCHES_PER_WAKE);
+	tx.fd = -1;
 }
 
-static int open_udp(struct listeners *l, const struct config_addr *a, char *err, size_t errlen)
+static void addr_text(const struct config_addr *a, char *host, size_t hostlen, uint16_t *port)
 {
-	int fd = socket(a->sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (a->sa.ss_family == AF_INET) {
+		uv_ip4_name((const struct sockaddr_in *)&a->sa, host, hostlen);
+		*port = ntohs(((const struct sockaddr_in *)&a->sa)->sin_port);
+	} else {
+		uv_ip6_name((const struct sockaddr_in6 *)&a->sa, host, hostlen);
+		*port = ntohs(((const struct sockaddr_in6 *)&a->sa)->sin6_port);
+	}
+}
+
+/* A bound socket of the given type, or -1 with errno set. */
+static int bind_socket(const struct config_addr *a, int type, bool reuseport)
+{
+	int fd = socket(a->sa.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int one = 1;
 	if (fd < 0)
-		goto fail;
+		return -1;
 	if (a->sa.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)&a->sa, a->len) < 0)
-		goto fail;
+	if ((reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) ||
+	    bind(fd, (const struct sockaddr *)&a->sa, a->len) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static int open_udp(struct listeners *l, const struct config_addr *a, bool reuseport, char *err,
+		    size_t errlen)
+{
+	int fd = bind_socket(a, SOCK_DGRAM, reuseport);
+	if (fd < 0) {
+		char host[64] = "?";
+		uint16_t port = 0;
+		addr_text(a, host, sizeof(host), &port);
+		snprintf(err, errlen, "cannot listen on %s port %u (udp): %s", host, port,
+			 strerror(errno));
+		return PC_EIO;
+	}
 	struct udp_listener *ul = &l->udp[l->n_udp++];
 	ul->fd = fd;
 	ul->owner = l;
@@ -92,20 +199,6 @@ static int open_udp(struct listeners *l, const struct config_addr *a, char *err,
 	ul->poll.data = ul;
 	uv_poll_start(&ul->poll, UV_READABLE, udp_readable);
 	return 0;
-fail:;
-	char host[64] = "?";
-	uint16_t port = 0;
-	if (a->sa.ss_family == AF_INET) {
-		uv_ip4_name((const struct sockaddr_in *)&a->sa, host, sizeof(host));
-		port = ntohs(((const struct sockaddr_in *)&a->sa)->sin_port);
-	} else {
-		uv_ip6_name((const struct sockaddr_in6 *)&a->sa, host, sizeof(host));
-		port = ntohs(((const struct sockaddr_in6 *)&a->sa)->sin6_port);
-	}
-	snprintf(err, errlen, "cannot listen on %s port %u (udp): %s", host, port, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return PC_EIO;
 }
 
 /* ---- TCP ---------------------------------------------------------------- */
@@ -179,7 +272,7 @@ static void conn_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 		if (c->len - off - 2 < mlen)
 			break;
 		struct listen_client cl = { .tcp = true, .fd = -1, .conn = c, .peer = c->peer,
-					    .peerlen = c->peerlen };
+					    .peerlen = c->peerlen, .rx_ms = clock_now_ms() };
 		c->owner->fn(c->owner->ud, &cl, c->buf + off + 2, mlen);
 		off += mlen + 2;
 		if (c->closing)
@@ -223,16 +316,29 @@ static void on_connection(uv_stream_t *server, int status)
 	uv_read_start((uv_stream_t *)&c->h, conn_alloc, conn_read);
 }
 
-static int open_tcp(struct listeners *l, const struct config_addr *a, char *err, size_t errlen)
+/* The socket is bound here rather than by uv_tcp_bind, which (libuv 1.44)
+ * cannot set SO_REUSEPORT on Linux. */
+static int open_tcp(struct listeners *l, const struct config_addr *a, bool reuseport, char *err,
+		    size_t errlen)
 {
 	struct tcp_listener *tl = &l->tcp[l->n_tcp];
-	uv_tcp_init_ex(l->loop, &tl->h, a->sa.ss_family);
+	int rc, fd = bind_socket(a, SOCK_STREAM, reuseport);
+	if (fd < 0) {
+		char host[64] = "?";
+		uint16_t port = 0;
+		addr_text(a, host, sizeof(host), &port);
+		snprintf(err, errlen, "cannot listen on %s port %u (tcp): %s", host, port,
+			 strerror(errno));
+		return PC_EIO;
+	}
+	uv_tcp_init(l->loop, &tl->h);
 	tl->h.data = tl;
 	tl->owner = l;
-	unsigned flags = a->sa.ss_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0;
-	int rc = uv_tcp_bind(&tl->h, (const struct sockaddr *)&a->sa, flags);
+	rc = uv_tcp_open(&tl->h, fd);
 	if (rc == 0)
 		rc = uv_listen((uv_stream_t *)&tl->h, 128, on_connection);
+	else
+		close(fd); /* not the handle's yet */
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot listen on TCP interface %zu: %s", l->n_tcp + 1,
 			 uv_strerror(rc));
@@ -244,7 +350,7 @@ static int open_tcp(struct listeners *l, const struct config_addr *a, char *err,
 }
 
 int listen_open(struct listeners **out, uv_loop_t *loop, const struct config *cfg,
-		listen_query_fn fn, void *ud, char *err, size_t errlen)
+		listen_query_fn fn, void *ud, bool reuseport, char *err, size_t errlen)
 {
 	struct listeners *l = calloc(1, sizeof(*l));
 	if (l == NULL)
@@ -256,9 +362,10 @@ int listen_open(struct listeners **out, uv_loop_t *loop, const struct config *cf
 	*out = l;
 	for (size_t i = 0; i < cfg->n_interfaces; i++) {
 		int rc = 0;
-		if (cfg->do_udp && (rc = open_udp(l, &cfg->interfaces[i], err, errlen)) != 0)
+		const struct config_addr *a = &cfg->interfaces[i];
+		if (cfg->do_udp && (rc = open_udp(l, a, reuseport, err, errlen)) != 0)
 			return rc;
-		if (cfg->do_tcp && (rc = open_tcp(l, &cfg->interfaces[i], err, errlen)) != 0)
+		if (cfg->do_tcp && (rc = open_tcp(l, a, reuseport, err, errlen)) != 0)
 			return rc;
 	}
 	return 0;
@@ -309,7 +416,11 @@ static void tcp_written(uv_write_t *w, int status)
 void listen_respond(const struct listen_client *c, const uint8_t *pkt, size_t len)
 {
 	if (!c->tcp) {
-		sendto(c->fd, pkt, len, MSG_DONTWAIT, (const struct sockaddr *)&c->peer, c->peerlen);
+		if (c->fd == tx.fd && len <= TX_SLOT)
+			tx_add(c, pkt, len);
+		else
+			sendto(c->fd, pkt, len, MSG_DONTWAIT, (const struct sockaddr *)&c->peer,
+			       c->peerlen);
 		return;
 	}
 	struct tcp_conn *conn = c->conn;

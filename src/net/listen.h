@@ -1,12 +1,21 @@
 /* listen: client-facing UDP and TCP listeners.
  *
- * UDP: one socket per interface, read in batches with recvmmsg.
+ * UDP: one socket per interface, read in batches with recvmmsg. Answers given
+ * while a batch is being handled (cache hits) are collected and sent with
+ * one sendmmsg when the batch is done; answers given at any other time
+ * (after upstream, from another thread) go out at once with sendto.
  * TCP: length-prefixed messages (RFC 7766), several queries in flight per
  * connection (pipelined; answered in whatever order they complete), an idle
  * timeout, and a cap on connections.
  * Each query is handed to the daemon with a struct listen_client naming where
  * the answer goes; the daemon copies it with listen_client_hold() when the
- * answer will come later and releases it when done. */
+ * answer will come later and releases it when done.
+ *
+ * Threads: a struct listeners belongs to the thread running its loop. The
+ * one exception is listen_respond() for a UDP client, which any thread may
+ * call while the listeners are open (it only sends on the socket). With
+ * reuseport, several struct listeners (one per thread) bind the same
+ * addresses with SO_REUSEPORT and the kernel spreads clients over them. */
 #ifndef PC_NET_LISTEN_H
 #define PC_NET_LISTEN_H
 
@@ -26,13 +35,19 @@ struct listen_client {
 	struct tcp_conn *conn;        /* TCP connection (refcounted) */
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
+	uint64_t rx_ms;               /* clock_now_ms() when the query was read
+				       * (one clock read per batch of reads) */
 };
 
 typedef void (*listen_query_fn)(void *ud, const struct listen_client *c, const uint8_t *pkt,
 				size_t len);
 
+/* Open a UDP and a TCP listener (as cfg says) on every interface; with
+ * reuseport each socket is bound with SO_REUSEPORT so that other threads'
+ * listeners can share the addresses. On failure returns a negative PC_E*
+ * with one line in err; call listen_close and listen_free still. */
 int listen_open(struct listeners **out, uv_loop_t *loop, const struct config *cfg,
-		listen_query_fn fn, void *ud, char *err, size_t errlen);
+		listen_query_fn fn, void *ud, bool reuseport, char *err, size_t errlen);
 void listen_close(struct listeners *l);
 /* After the loop has run the close callbacks. */
 void listen_free(struct listeners *l);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <string.h>
 
 /* Linux 4.10+; older C libraries lack the names. */
@@ -12,8 +13,26 @@
 #define IPV6_RECVFRAGSIZE 77
 #endif
 
-#define RECV_BATCH 32
 #define DGRAM_MAX 65536
+
+/* One thread's receive scratch. The headers point into the buffers and are
+ * built once; after a batch only the fields the kernel rewrote (name and
+ * control lengths) are reset, and only for the messages it filled. Setting
+ * up all 32 headers on every read cost more than the datagrams' handling
+ * when a wake-up brings only a few. */
+struct rx_scratch {
+	bool ready;
+	struct mmsghdr msgs[NET_RECV_BATCH];
+	struct iovec iov[NET_RECV_BATCH];
+	struct sockaddr_storage from[NET_RECV_BATCH];
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(int)) * 2];
+	} ctl[NET_RECV_BATCH];
+	uint8_t bufs[NET_RECV_BATCH][DGRAM_MAX];
+};
+
+static _Thread_local struct rx_scratch rx;
 
 int net_recv_want_fragsize(int fd, int family)
 {
@@ -29,6 +48,8 @@ int net_recv_want_fragsize(int fd, int family)
 static unsigned rx_flags(struct msghdr *h)
 {
 	unsigned flags = 0;
+	if (h->msg_controllen == 0 && !(h->msg_flags & MSG_CTRUNC))
+		return 0; /* the common case: nothing attached */
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c))
 		if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVFRAGSIZE) ||
 		    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVFRAGSIZE))
@@ -38,35 +59,51 @@ static unsigned rx_flags(struct msghdr *h)
 	return flags;
 }
 
-void net_recv_all(int fd, net_dgram_fn fn, void *ud)
+static void reset_hdr(unsigned i)
 {
-	union {
-		struct cmsghdr align;
-		uint8_t buf[CMSG_SPACE(sizeof(int)) * 2];
-	} ctl[RECV_BATCH];
-	static _Thread_local uint8_t bufs[RECV_BATCH][DGRAM_MAX];
-	struct mmsghdr msgs[RECV_BATCH];
-	struct iovec iov[RECV_BATCH];
-	struct sockaddr_storage from[RECV_BATCH];
-	for (;;) {
-		for (int i = 0; i < RECV_BATCH; i++) {
-			iov[i].iov_base = bufs[i];
-			iov[i].iov_len = sizeof(bufs[i]);
-			memset(&msgs[i].msg_hdr, 0, sizeof(msgs[i].msg_hdr));
-			msgs[i].msg_hdr.msg_iov = &iov[i];
-			msgs[i].msg_hdr.msg_iovlen = 1;
-			msgs[i].msg_hdr.msg_name = &from[i];
-			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
-			msgs[i].msg_hdr.msg_control = ctl[i].buf;
-			msgs[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
-		}
-		int n = recvmmsg(fd, msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
+	struct msghdr *h = &rx.msgs[i].msg_hdr;
+	h->msg_namelen = sizeof(rx.from[i]);
+	h->msg_controllen = sizeof(rx.ctl[i].buf);
+	h->msg_flags = 0;
+}
+
+static void scratch_init(void)
+{
+	for (unsigned i = 0; i < NET_RECV_BATCH; i++) {
+		rx.iov[i].iov_base = rx.bufs[i];
+		rx.iov[i].iov_len = sizeof(rx.bufs[i]);
+		memset(&rx.msgs[i].msg_hdr, 0, sizeof(rx.msgs[i].msg_hdr));
+		rx.msgs[i].msg_hdr.msg_iov = &rx.iov[i];
+		rx.msgs[i].msg_hdr.msg_iovlen = 1;
+		rx.msgs[i].msg_hdr.msg_name = &rx.from[i];
+		rx.msgs[i].msg_hdr.msg_control = rx.ctl[i].buf;
+		reset_hdr(i);
+	}
+	rx.ready = true;
+}
+
+void net_recv_batches(int fd, net_dgram_fn fn, net_batch_fn end, void *ud, unsigned max_batches)
+{
+	if (!rx.ready)
+		scratch_init();
+	for (unsigned b = 0; max_batches == 0 || b < max_batches; b++) {
+		int n = recvmmsg(fd, rx.msgs, NET_RECV_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
+		for (int i = 0; i < n; i++) {
+			struct msghdr *h = &rx.msgs[i].msg_hdr;
+			fn(ud, rx.bufs[i], rx.msgs[i].msg_len, &rx.from[i], h->msg_namelen, rx_flags(h));
+		}
 		for (int i = 0; i < n; i++)
-			fn(ud, bufs[i], msgs[i].msg_len, &from[i], msgs[i].msg_hdr.msg_namelen,
-			   rx_flags(&msgs[i].msg_hdr));
-		if (n < RECV_BATCH)
+			reset_hdr((unsigned)i);
+		if (end != NULL)
+			end(ud, (unsigned)n);
+		if (n < NET_RECV_BATCH)
 			return;
 	}
+}
+
+void net_recv_all(int fd, net_dgram_fn fn, void *ud)
+{
+	net_recv_batches(fd, fn, NULL, ud, 0);
 }
