@@ -1,0 +1,455 @@
+/* Fuzz target: upstream replies against an outstanding query.
+ *
+ * Each input is one resolution. A fresh core environment (small cache,
+ * infra, a fake root at a.root.lab. = 127.1.0.1, do-not-query-localhost off,
+ * a deterministic rand) resolves one question; every query the core sends is
+ * answered by the next chunk of the input, until the core is done or the
+ * input ends (then queries time out, TAIL_FAILS of them, and a request still
+ * not done is freed mid-flight). The answer is written as a client response,
+ * which must parse again, and the cache is read back: the question answered
+ * from the cache alone, the names queried, and the question once more as a
+ * new request that only ever sees timeouts.
+ *
+ * Input:
+ *   byte 0   scenario: bits 0-2 the question (table below), bit 3 QNAME
+ *            minimisation off, bit 4 harden-glue off, bit 5 do-ip6 (the root
+ *            also gets ::1 as an AAAA hint), bit 6 forward example-lab.org.
+ *            to 127.9.0.1/.2, bit 7 stub example-lab.org. at 127.8.0.1
+ *   byte 1   bits 0-3 rand seed, bit 4 tiny cache (4 KiB, evicts all the
+ *            time) instead of 1 MiB, bit 5 client sent EDNS, bits 6-7 the
+ *            response buffer (512, 1232, 4096, 65535 bytes)
+ *   then chunks: a 2-byte big-endian word, bit 15 "as is", bits 0-14 the
+ *            length, then that many bytes (fewer if the input ends first).
+ *            Length 0: the outstanding query times out (core_req_fail).
+ *            As is: the bytes are the datagram, accepted only if it passes
+ *            the checks of src/net/upstream.c on_datagram (question parses,
+ *            ID, QR, qtype, qclass and the 0x20-cased name match exactly;
+ *            the name is then lowercased in place; the whole message
+ *            parses). The ID expected is 0x5000 + the query's number, the
+ *            name's case pattern fixed_case() below.
+ *            Otherwise the bytes are a reply made to match: the header's ID
+ *            and QR are set, QDCOUNT is 1 and the chunk's own question (if
+ *            any) is replaced by the query's; the rest follows unchanged.
+ *            A reply that then fails wire_parse is dropped and the query
+ *            stays outstanding, as in the daemon.
+ *
+ * FUZZ_REPLY_TRACE=1 in the environment prints every step to stderr (to
+ * check seeds and replay findings). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache/cache.h"
+#include "core/core.h"
+#include "daemon/config.h"
+#include "daemon/hints.h"
+#include "util/err.h"
+#include "wire/wire.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const struct {
+	const char *name;
+	uint16_t type;
+} questions[8] = {
+	{ "www.example-lab.org.", WIRE_T_A },
+	{ "www.example-lab.org.", WIRE_T_MX },
+	{ "www.example-lab.org.", WIRE_T_CNAME },
+	{ "alias.example-lab.org.", WIRE_T_A },
+	{ "www.example-lab.org.", WIRE_T_AAAA },
+	{ "example-lab.org.", WIRE_T_NS },
+	{ "nx.example-lab.org.", WIRE_T_TXT },
+	{ "deep.a.b.c.example-lab.org.", WIRE_T_A },
+};
+
+static struct config cfg;
+static struct hints hints;
+static struct hints_rr hint_rr[3];
+static uint8_t qnames[8][WIRE_NAME_MAX];
+static bool trace;
+
+/* Big buffers, reused: the parsed reply, the client response and its parse. */
+static struct wire_msg reply_msg, resp_msg;
+static uint8_t pkt[2 * 65536];
+static uint8_t resp[65536];
+static struct core_answer cached;
+
+/* ---- environment ---------------------------------------------------------- */
+
+static uint32_t rng;
+
+static uint32_t fuzz_rand(uint32_t bound)
+{
+	rng = rng * 1103515245u + 12345u;
+	return bound ? (rng >> 8) % bound : 0;
+}
+
+static void set_addr(struct config_addr *a, const char *ip)
+{
+	if (config_parse_addr(ip, 53, a) != 0)
+		abort();
+}
+
+static void make_zone(struct config_zone *z, const char *zone, const char *a1, const char *a2)
+{
+	memset(z, 0, sizeof(*z));
+	if (wire_name_from_text(zone, z->name) <= 0)
+		abort();
+	set_addr(&z->addrs[z->n_addrs++], a1);
+	if (a2 != NULL)
+		set_addr(&z->addrs[z->n_addrs++], a2);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	trace = getenv("FUZZ_REPLY_TRACE") != NULL;
+	config_defaults(&cfg);
+	cfg.do_not_query_localhost = false;
+	make_zone(&cfg.forward[0], "example-lab.org.", "127.9.0.1", "127.9.0.2");
+	make_zone(&cfg.stub[0], "example-lab.org.", "127.8.0.1", NULL);
+	memset(hint_rr, 0, sizeof(hint_rr));
+	if (wire_name_from_text(".", hint_rr[0].owner) <= 0 ||
+	    wire_name_from_text("a.root.lab.", hint_rr[1].owner) <= 0 ||
+	    wire_name_from_text("a.root.lab.", hint_rr[2].owner) <= 0)
+		abort();
+	hint_rr[0].type = WIRE_T_NS;
+	hint_rr[0].ttl = 3600000;
+	hint_rr[0].rdlen = (uint16_t)wire_name_from_text("a.root.lab.", hint_rr[0].rdata);
+	hint_rr[1].type = WIRE_T_A;
+	hint_rr[1].ttl = 3600000;
+	hint_rr[1].rdlen = 4;
+	inet_pton(AF_INET, "127.1.0.1", hint_rr[1].rdata);
+	hint_rr[2].type = WIRE_T_AAAA;
+	hint_rr[2].ttl = 3600000;
+	hint_rr[2].rdlen = 16;
+	inet_pton(AF_INET6, "::1", hint_rr[2].rdata);
+	hints.rr = hint_rr;
+	hints.n = 3;
+	for (size_t i = 0; i < 8; i++)
+		if (wire_name_from_text(questions[i].name, qnames[i]) <= 0)
+			abort();
+	return 0;
+}
+
+/* ---- helpers ----------------------------------------------------------------- */
+
+static void show_send(unsigned n, const struct core_send *s)
+{
+	char addr[INET6_ADDRSTRLEN] = "?", name[WIRE_NAME_MAX * 4 + 2];
+	if (s->addr.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)&s->addr)->sin_addr, addr,
+			  sizeof(addr));
+	else if (s->addr.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&s->addr)->sin6_addr, addr,
+			  sizeof(addr));
+	wire_name_to_text(s->qname, name, sizeof(name));
+	fprintf(stderr, "send %u: %s %s type %u%s%s\n", n, addr, name, s->qtype,
+		s->tcp ? " tcp" : "", s->rd ? " rd" : "");
+}
+
+/* The 0x20 pattern the "as is" replies must echo: fixed per query number. */
+static void fixed_case(uint8_t *name, unsigned n)
+{
+	uint8_t bits[WIRE_NAME_MAX / 8 + 1];
+	for (size_t i = 0; i < sizeof(bits); i++)
+		bits[i] = (uint8_t)(0xa5 ^ (n * 0x3b) ^ (i * 0x11));
+	wire_name_apply_case(name, bits);
+}
+
+/* Lowercase the question name in place (what upstream.c does once the
+ * question matched: the name has the same length, right after the header). */
+static void lower_question(uint8_t *p, size_t len)
+{
+	for (size_t i = WIRE_HDR_LEN; i < len && p[i] != 0; i += (size_t)p[i] + 1)
+		for (size_t j = 1; j <= p[i] && i + j < len; j++)
+			if (p[i + j] >= 'A' && p[i + j] <= 'Z')
+				p[i + j] += 32;
+}
+
+/* Offset just past the question of a chunk, or 12 when it has none that
+ * can be skipped. */
+static size_t question_end(const uint8_t *c, size_t len)
+{
+	if (len < WIRE_HDR_LEN || ((c[4] << 8) | c[5]) == 0)
+		return WIRE_HDR_LEN;
+	size_t i = WIRE_HDR_LEN;
+	while (i < len) {
+		if (c[i] == 0) {
+			i++;
+			break;
+		}
+		if ((c[i] & 0xc0) == 0xc0) {
+			i += 2;
+			break;
+		}
+		if (c[i] > WIRE_LABEL_MAX)
+			return WIRE_HDR_LEN;
+		i += (size_t)c[i] + 1;
+	}
+	i += 4;
+	return i <= len ? i : WIRE_HDR_LEN;
+}
+
+/* Build the datagram for query n from a chunk into pkt; returns its length,
+ * or 0 when upstream.c would have dropped it before parsing. */
+static size_t make_datagram(const uint8_t *c, size_t len, bool as_is, unsigned n,
+			    const struct core_send *s)
+{
+	uint16_t id = (uint16_t)(0x5000 + n);
+	if (as_is) {
+		uint16_t rid, flags, qt, qc;
+		uint8_t qn[WIRE_NAME_MAX], want[WIRE_NAME_MAX];
+		if (wire_parse_question(c, len, &rid, &flags, qn, &qt, &qc) != 0)
+			return 0;
+		wire_name_copy(want, s->qname);
+		fixed_case(want, n);
+		if (rid != id || !(flags & WIRE_F_QR) || qt != s->qtype || qc != s->qclass ||
+		    !wire_name_eq_exact(qn, want))
+			return 0;
+		memcpy(pkt, c, len);
+		lower_question(pkt, len);
+		return len;
+	}
+	uint8_t hdr[WIRE_HDR_LEN] = { 0 };
+	memcpy(hdr, c, len < WIRE_HDR_LEN ? len : WIRE_HDR_LEN);
+	size_t rest = question_end(c, len);
+	hdr[0] = (uint8_t)(id >> 8);
+	hdr[1] = (uint8_t)id;
+	hdr[2] |= 0x80; /* QR */
+	hdr[4] = 0;
+	hdr[5] = 1;
+	size_t o = 0, nl = wire_name_len(s->qname);
+	memcpy(pkt, hdr, WIRE_HDR_LEN);
+	o = WIRE_HDR_LEN;
+	memcpy(pkt + o, s->qname, nl);
+	o += nl;
+	pkt[o++] = (uint8_t)(s->qtype >> 8);
+	pkt[o++] = (uint8_t)s->qtype;
+	pkt[o++] = (uint8_t)(s->qclass >> 8);
+	pkt[o++] = (uint8_t)s->qclass;
+	if (rest < len) {
+		memcpy(pkt + o, c + rest, len - rest);
+		o += len - rest;
+	}
+	return o;
+}
+
+static volatile uint32_t sink;
+
+static void touch_rr(const struct core_rr *rr)
+{
+	size_t l = wire_name_len(rr->owner);
+	if (l == 0 || l > WIRE_NAME_MAX)
+		abort();
+	uint32_t s = rr->type + rr->rclass + rr->ttl + rr->owner[l - 1];
+	for (size_t i = 0; i < rr->rdlen; i++)
+		s += rr->rdata[i];
+	sink += s;
+}
+
+/* Write the answer as a client response and parse that again. */
+static void check_answer(const struct core_answer *a, const uint8_t *qname, uint16_t qtype,
+			 size_t cap, bool edns)
+{
+	if (a->n_an > CORE_MAX_ANSWER || a->n_ns > sizeof(a->ns) / sizeof(a->ns[0]))
+		abort();
+	if (a->rcode != WIRE_RC_NOERROR && a->rcode != WIRE_RC_NXDOMAIN &&
+	    a->rcode != WIRE_RC_SERVFAIL)
+		abort();
+	for (size_t i = 0; i < a->n_an; i++)
+		touch_rr(&a->an[i]);
+	for (size_t i = 0; i < a->n_ns; i++)
+		touch_rr(&a->ns[i]);
+	int len = core_write_response(resp, cap, 0xbeef, WIRE_F_RD, qname, qtype, WIRE_C_IN,
+				      edns, a);
+	if (len == PC_ESPACE)
+		return;
+	if (len < WIRE_HDR_LEN || (size_t)len > cap)
+		abort();
+	int rc = wire_parse(&resp_msg, resp, (size_t)len);
+	if (rc == PC_ESPACE)
+		return; /* more records than the parser keeps: not a defect */
+	if (rc != 0 || resp_msg.id != 0xbeef || !resp_msg.has_question ||
+	    !wire_name_eq_exact(resp_msg.qname, qname) || resp_msg.qtype != qtype ||
+	    resp_msg.has_edns != edns || wire_msg_rcode(&resp_msg) != a->rcode)
+		abort();
+	if (!(resp_msg.flags & WIRE_F_TC) &&
+	    (resp_msg.n_an != a->n_an || resp_msg.n_ns != a->n_ns))
+		abort();
+}
+
+/* Look a name up in the cache for a few types and read what comes back. */
+static void probe_cache(struct cache *c, const uint8_t *name, uint64_t now)
+{
+	static const uint16_t types[] = { WIRE_T_A, WIRE_T_NS, WIRE_T_CNAME, WIRE_T_AAAA,
+					  WIRE_T_MX };
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		struct cache_entry e;
+		if (!cache_get(c, name, types[t], WIRE_C_IN, now, &e))
+			continue;
+		uint32_t s = e.ttl;
+		for (size_t i = 0; i < e.n_rdata; i++) {
+			struct cache_rdata rd = cache_entry_rdata(&e, i);
+			for (size_t j = 0; j < rd.len; j++)
+				s += rd.data[j];
+		}
+		for (size_t i = 0; i < e.n_soa; i++)
+			s += cache_entry_soa(&e, i).len;
+		sink += s;
+	}
+}
+
+/* ---- one input ------------------------------------------------------------- */
+
+#define MAX_PROBE 16 /* distinct names read back from the cache */
+/* Timeouts a request gets once the input has ended before it is dropped:
+ * enough to reach the retry and give-up paths with a few servers, without
+ * spending most of the time walking 64 sends through long server lists. */
+#define TAIL_FAILS 6
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const size_t caps[4] = { 512, 1232, 4096, 65535 };
+	if (size < 2)
+		return 0;
+	uint8_t sc = data[0], opt = data[1];
+	unsigned qi = sc & 7;
+	cfg.qname_minimisation = !(sc & 0x08);
+	cfg.harden_glue = !(sc & 0x10);
+	cfg.do_ip6 = (sc & 0x20) != 0;
+	cfg.n_forward = (sc & 0x40) ? 1 : 0;
+	cfg.n_stub = (sc & 0x80) ? 1 : 0;
+	hints.n = cfg.do_ip6 ? 3 : 2;
+	rng = opt & 0x0f;
+	bool edns = (opt & 0x20) != 0;
+	size_t cap = caps[opt >> 6];
+
+	struct core_env env = { 0 };
+	env.cfg = &cfg;
+	env.hints = &hints;
+	env.rand_uniform = fuzz_rand;
+	env.cache = cache_new((opt & 0x10) ? 4096 : (1u << 20), cfg.cache_min_ttl,
+			      cfg.cache_max_ttl, cfg.cache_max_negative_ttl);
+	env.infra = core_infra_new();
+	struct core_req *req = NULL;
+	if (env.cache == NULL || env.infra == NULL)
+		goto out;
+	req = core_req_new(&env, qnames[qi], questions[qi].type, WIRE_C_IN);
+	if (req == NULL)
+		goto out;
+
+	static uint8_t probe[MAX_PROBE][WIRE_NAME_MAX];
+	size_t n_probe = 0;
+	uint64_t now = 1000000000;
+	unsigned n = 0;
+	size_t pos = 2;
+	unsigned tail = 0; /* timeouts after the input ended */
+	bool done = false;
+	struct core_send s;
+	while (!(done = core_req_next(req, now, &s) == CORE_DONE)) {
+		if (size - pos < 2 && ++tail > TAIL_FAILS)
+			break; /* give up mid-flight, as when a client goes away */
+		if (++n > CORE_MAX_SENDS + 1)
+			abort(); /* the core promised to stop at CORE_MAX_SENDS */
+		if (wire_name_len(s.qname) > WIRE_NAME_MAX || s.addrlen == 0 ||
+		    s.addrlen > sizeof(s.addr) ||
+		    (s.addr.ss_family != AF_INET && s.addr.ss_family != AF_INET6))
+			abort();
+		if (!cfg.do_ip6 && s.addr.ss_family == AF_INET6)
+			abort();
+		if (n_probe < MAX_PROBE && (n_probe == 0 || !wire_name_eq(probe[n_probe - 1], s.qname)))
+			wire_name_copy(probe[n_probe++], s.qname);
+		if (trace)
+			show_send(n, &s);
+		now += 5;
+		/* Replies for this query until one is accepted or it times out. */
+		bool answered = false;
+		while (!answered) {
+			if (size - pos < 2) {
+				if (trace)
+					fprintf(stderr, "  input ends: timeout\n");
+				now += s.timeout_ms;
+				core_req_fail(req, now);
+				break;
+			}
+			uint16_t w = (uint16_t)(data[pos] << 8 | data[pos + 1]);
+			pos += 2;
+			size_t len = w & 0x7fff;
+			bool as_is = (w & 0x8000) != 0;
+			if (len > size - pos)
+				len = size - pos;
+			const uint8_t *c = data + pos;
+			pos += len;
+			if (len == 0) {
+				if (trace)
+					fprintf(stderr, "  timeout\n");
+				now += s.timeout_ms;
+				core_req_fail(req, now);
+				break;
+			}
+			size_t dl = make_datagram(c, len, as_is, n, &s);
+			if (dl == 0) {
+				if (trace)
+					fprintf(stderr, "  %zu bytes as is: no match, dropped\n", len);
+				continue;
+			}
+			if (wire_parse(&reply_msg, pkt, dl) != 0) {
+				if (trace)
+					fprintf(stderr, "  %zu bytes: malformed, dropped\n", dl);
+				continue;
+			}
+			if (trace)
+				fprintf(stderr, "  reply: flags %04x an %zu ns %zu ar %zu\n",
+					reply_msg.flags, reply_msg.n_an, reply_msg.n_ns,
+					reply_msg.n_ar);
+			core_req_reply(req, &reply_msg, 1 + (uint32_t)(len % 200), now);
+			answered = true;
+		}
+	}
+	if (done) {
+		const struct core_answer *a = core_req_answer(req);
+		if (trace)
+			fprintf(stderr, "done: rcode %u an %zu ns %zu\n", a->rcode, a->n_an,
+				a->n_ns);
+		check_answer(a, qnames[qi], questions[qi].type, cap, edns);
+	} else if (trace) {
+		fprintf(stderr, "not done: request freed mid-flight\n");
+	}
+	core_req_free(req);
+	req = NULL;
+
+	/* What went into the cache: the answer from the cache alone, then the
+	 * names the queries asked about, then the same question again with no
+	 * server answering (cache-fed iteration, retries, giving up). */
+	now += 1000;
+	if (core_answer_from_cache(&env, qnames[qi], questions[qi].type, WIRE_C_IN, now,
+				   &cached))
+		check_answer(&cached, qnames[qi], questions[qi].type, cap, edns);
+	for (size_t i = 0; i < n_probe; i++)
+		probe_cache(env.cache, probe[i], now);
+	req = core_req_new(&env, qnames[qi], questions[qi].type, WIRE_C_IN);
+	if (req == NULL)
+		goto out;
+	n = 0;
+	while (!(done = core_req_next(req, now, &s) == CORE_DONE) && ++n <= TAIL_FAILS) {
+		now += s.timeout_ms;
+		core_req_fail(req, now);
+	}
+	if (done)
+		check_answer(core_req_answer(req), qnames[qi], questions[qi].type, cap, edns);
+out:
+	core_req_free(req);
+	if (env.infra != NULL)
+		core_infra_free(env.infra);
+	if (env.cache != NULL)
+		cache_free(env.cache);
+	return 0;
+}
