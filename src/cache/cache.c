@@ -30,7 +30,19 @@
  *  - Putting an NXDOMAIN removes every entry at the owner (same class) of
  *    equal or lower rank; higher-rank entries stay.
  * Hence when an exact entry and an NXDOMAIN entry are both live, the exact
- * one has the higher rank, and a lookup prefers it. */
+ * one has the higher rank, and a lookup prefers it.
+ *
+ * Threads: one writer thread, any number of readers (see cache.h). Every
+ * chain walk, by anyone, holds the lock of the chain's stripe; the LRU list
+ * and the counters belong to the writer alone and take no lock. A stripe is
+ * chosen by the same top hash bits as the bucket, so each bucket lies in
+ * exactly one stripe whatever the table size, and an entry never changes
+ * stripe when the table grows. Only the writer frees entries and resizes
+ * the table (holding every stripe lock), which is why the writer's borrowed
+ * views stay valid while readers come and go. Readers cannot touch the LRU,
+ * so a reader's hit sets a "referenced" flag under its stripe lock instead,
+ * and eviction gives a referenced tail entry a second chance (CLOCK): the
+ * LRU order stays close to real use without a global lock on the hit path. */
 #include "cache/cache.h"
 
 #include "util/err.h"
@@ -38,11 +50,17 @@
 #include "wire/wire.h"
 
 #include <malloc.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define TAB_MIN_BITS 4
+#define STRIPE_BITS 4 /* 16 locks; at most TAB_MIN_BITS, see the top */
+#define N_STRIPES (1u << STRIPE_BITS)
+#define F_REF 0x20u /* flags bit 5: a reader hit it since it was last at the tail */
+
+_Static_assert(STRIPE_BITS <= TAB_MIN_BITS, "a bucket must lie in one stripe");
 #define OWNER_MAX 32 /* entries per owner name, all types and classes */
 #define TTL_MAX_RFC2181 0x7fffffffu /* RFC 2181 section 8: larger means 0 */
 
@@ -53,7 +71,7 @@ struct centry {
 	uint64_t exp_ms;              /* absolute expiry; live while now < exp_ms */
 	struct centry *lprev, *lnext; /* LRU; lprev towards the most recent end */
 	uint16_t n_rdata;
-	uint8_t flags;                /* kind in bits 0-1, rank in bits 2-4 */
+	uint8_t flags;                /* kind in bits 0-1, rank in bits 2-4, F_REF */
 	uint8_t owner_len;
 	uint8_t n_soa;
 	uint8_t soa_owner_len;        /* 0: no SOA owner stored */
@@ -64,7 +82,15 @@ struct centry {
  * bytes decide the malloc size class of many small entries. */
 #define CENTRY_HDR offsetof(struct centry, data)
 
+/* One lock per stripe, each on its own cache line so that two threads
+ * using different stripes do not share a line. */
+union stripe {
+	pthread_mutex_t mu;
+	uint8_t pad[64];
+};
+
 struct cache {
+	union stripe stripes[N_STRIPES]; /* first: the struct is 64-byte aligned */
 	struct centry **tab;
 	unsigned tab_bits; /* buckets = 1 << tab_bits */
 	size_t tab_bytes;
@@ -184,6 +210,32 @@ static bool e_owner_is(const struct centry *e, uint32_t hash, const uint8_t *own
 	return e->hash == hash && e->owner_len == len && memcmp(e->data, owner, len) == 0;
 }
 
+/* Bytes of the entry's allocation that hold data (header to last blob). */
+static size_t e_size(const struct centry *e)
+{
+	size_t n_blobs = (size_t)e->n_rdata + e->n_soa;
+	return (size_t)(e_payload(e) - (const uint8_t *)e) + (n_blobs ? e_off(e, n_blobs - 1) : 0);
+}
+
+/* ---- locks ------------------------------------------------------------ */
+
+static pthread_mutex_t *stripe_lock(struct cache *c, uint32_t hash)
+{
+	return &c->stripes[bucket_of(hash, STRIPE_BITS)].mu;
+}
+
+static void lock_all(struct cache *c)
+{
+	for (unsigned i = 0; i < N_STRIPES; i++)
+		pthread_mutex_lock(&c->stripes[i].mu);
+}
+
+static void unlock_all(struct cache *c)
+{
+	for (unsigned i = N_STRIPES; i-- > 0;)
+		pthread_mutex_unlock(&c->stripes[i].mu);
+}
+
 /* ---- LRU and removal -------------------------------------------------- */
 
 static void lru_unlink(struct cache *c, struct centry *e)
@@ -230,16 +282,30 @@ static void entry_drop(struct cache *c, struct centry *e)
 }
 
 /* Evict from the cold end until the budget holds. keep (the entry just
- * stored) is never evicted: the put checked that it fits on its own. */
+ * stored) is never evicted: the put checked that it fits on its own. A
+ * live tail entry that readers used gets a second chance, once per entry
+ * and call, so the walk ends. */
 static void evict(struct cache *c, const struct centry *keep, uint64_t now_ms)
 {
+	uint64_t chances = c->entries;
 	while (c->bytes > c->budget && c->lru_tail && c->lru_tail != keep) {
 		struct centry *v = c->lru_tail;
+		pthread_mutex_t *mu = stripe_lock(c, v->hash);
+		pthread_mutex_lock(mu);
+		if ((v->flags & F_REF) && chances > 0 && e_live(v, now_ms)) {
+			v->flags &= (uint8_t)~F_REF;
+			pthread_mutex_unlock(mu);
+			chances--;
+			lru_unlink(c, v);
+			lru_push_front(c, v);
+			continue;
+		}
 		if (e_live(v, now_ms))
 			c->evictions++;
 		else
 			c->expired++;
 		entry_drop(c, v);
+		pthread_mutex_unlock(mu);
 	}
 }
 
@@ -272,8 +338,11 @@ static void tab_maybe_grow(struct cache *c)
 		return;
 	struct centry **old = c->tab;
 	size_t old_bytes = c->tab_bytes;
-	if (tab_alloc(c, c->tab_bits + 1) != 0)
+	lock_all(c);
+	if (tab_alloc(c, c->tab_bits + 1) != 0) {
+		unlock_all(c);
 		return; /* the old table is still in place and correct */
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct centry *e = old[i], *next;
 		for (; e; e = next) {
@@ -283,6 +352,7 @@ static void tab_maybe_grow(struct cache *c)
 			c->tab[b] = e;
 		}
 	}
+	unlock_all(c);
 	c->bytes -= old_bytes;
 	free(old);
 }
@@ -291,9 +361,12 @@ static void tab_maybe_grow(struct cache *c)
 
 struct cache *cache_new(uint64_t budget, uint32_t min_ttl, uint32_t max_ttl, uint32_t max_neg_ttl)
 {
-	struct cache *c = calloc(1, sizeof *c);
-	if (!c)
+	void *mem = NULL;
+	if (posix_memalign(&mem, 64, sizeof(struct cache)) != 0)
 		return NULL;
+	struct cache *c = memset(mem, 0, sizeof(struct cache));
+	for (unsigned i = 0; i < N_STRIPES; i++)
+		pthread_mutex_init(&c->stripes[i].mu, NULL);
 	c->budget = budget;
 	c->min_ttl = min_ttl;
 	c->max_ttl = max_ttl;
@@ -302,7 +375,7 @@ struct cache *cache_new(uint64_t budget, uint32_t min_ttl, uint32_t max_ttl, uin
 	 * every lookup into a long chain walk. */
 	rand_bytes(&c->seed, sizeof c->seed);
 	if (tab_alloc(c, TAB_MIN_BITS) != 0) {
-		free(c);
+		cache_free(c);
 		return NULL;
 	}
 	return c;
@@ -325,23 +398,32 @@ void cache_free(struct cache *c)
 {
 	if (!c)
 		return;
-	free_all_entries(c);
+	if (c->tab)
+		free_all_entries(c);
 	free(c->tab);
+	for (unsigned i = 0; i < N_STRIPES; i++)
+		pthread_mutex_destroy(&c->stripes[i].mu);
 	free(c);
 }
 
 void cache_flush_all(struct cache *c)
 {
+	struct centry **old = NULL;
+	size_t old_bytes = 0;
+	lock_all(c);
 	free_all_entries(c);
 	/* Give the grown table back too, so a flush really frees memory; if the
 	 * small one cannot be had, the empty big one is still correct. */
 	if (c->tab_bits > TAB_MIN_BITS) {
-		struct centry **old = c->tab;
-		size_t old_bytes = c->tab_bytes;
-		if (tab_alloc(c, TAB_MIN_BITS) == 0) {
-			c->bytes -= old_bytes;
-			free(old);
-		}
+		old = c->tab;
+		old_bytes = c->tab_bytes;
+		if (tab_alloc(c, TAB_MIN_BITS) != 0)
+			old = NULL;
+	}
+	unlock_all(c);
+	if (old != NULL) {
+		c->bytes -= old_bytes;
+		free(old);
 	}
 }
 
@@ -422,6 +504,8 @@ static int put_entry(struct cache *c, const struct newent *ne, uint64_t now_ms)
 
 	/* One walk of the owner's chain: drop what has expired, find the entry
 	 * with our key and the owner's NXDOMAIN entry. */
+	pthread_mutex_t *mu = stripe_lock(c, ne->hash);
+	pthread_mutex_lock(mu);
 	struct centry **link = &c->tab[bucket_of(ne->hash, c->tab_bits)];
 	struct centry *p, *same = NULL, *nx = NULL, *cheapest = NULL;
 	size_t at_owner = 0;
@@ -444,6 +528,7 @@ static int put_entry(struct cache *c, const struct newent *ne, uint64_t now_ms)
 		link = &p->hnext;
 	}
 	if ((same && e_rank(same) > ne->rank) || (nx && e_rank(nx) > ne->rank)) {
+		pthread_mutex_unlock(mu);
 		free(e);
 		return PC_EEXIST;
 	}
@@ -473,6 +558,7 @@ static int put_entry(struct cache *c, const struct newent *ne, uint64_t now_ms)
 	size_t b = bucket_of(ne->hash, c->tab_bits);
 	e->hnext = c->tab[b];
 	c->tab[b] = e;
+	pthread_mutex_unlock(mu);
 	lru_push_front(c, e);
 	c->bytes += esize;
 	c->entries++;
@@ -567,6 +653,8 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
 	if (!len)
 		return false;
 	uint32_t h = wire_name_hash(key, c->seed);
+	pthread_mutex_t *mu = stripe_lock(c, h);
+	pthread_mutex_lock(mu);
 
 	struct centry **head = &c->tab[bucket_of(h, c->tab_bits)];
 	struct centry **link = head, **hit_link = NULL;
@@ -591,14 +679,17 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
 		}
 		link = &e->hnext;
 	}
-	if (!hit)
+	if (!hit) {
+		pthread_mutex_unlock(mu);
 		return false;
+	}
 
 	if (hit_link != head) {
 		*hit_link = hit->hnext;
 		hit->hnext = *head;
 		*head = hit;
 	}
+	pthread_mutex_unlock(mu); /* hit stays: only this thread frees entries */
 
 	if (c->lru_head != hit) {
 		lru_unlink(c, hit);
@@ -617,6 +708,67 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
 	out->soa_ttl = ttl;
 	out->priv = hit;
 	return true;
+}
+
+size_t cache_get_copy(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
+		      uint64_t now_ms, struct cache_entry *out, void *buf, size_t cap)
+{
+	uint8_t key[WIRE_NAME_MAX];
+	size_t len = owner ? name_lower_copy(key, owner) : 0;
+	if (!len)
+		return 0;
+	uint32_t h = wire_name_hash(key, c->seed);
+	pthread_mutex_t *mu = stripe_lock(c, h);
+	pthread_mutex_lock(mu);
+
+	/* Like cache_get, except that expired entries are left for the writer
+	 * to remove (a reader may not free) and the LRU is not touched. */
+	struct centry **head = &c->tab[bucket_of(h, c->tab_bits)];
+	struct centry **link = head, **hit_link = NULL;
+	struct centry *e, *hit = NULL;
+	for (; (e = *link); link = &e->hnext) {
+		if (!e_live(e, now_ms) || e->rclass != rclass || !e_owner_is(e, h, key, len))
+			continue;
+		if (e->type == type) {
+			hit = e;
+			hit_link = link;
+			break;
+		}
+		if (e->type == CACHE_TYPE_NXDOMAIN) {
+			hit = e;
+			hit_link = link;
+		}
+	}
+	size_t size = hit ? e_size(hit) : 0;
+	if (!hit || size > cap) {
+		pthread_mutex_unlock(mu);
+		return 0;
+	}
+	if (hit_link != head) {
+		*hit_link = hit->hnext;
+		hit->hnext = *head;
+		*head = hit;
+	}
+	/* Test first: a hot entry then stays a read-only cache line for all. */
+	if (!(hit->flags & F_REF))
+		hit->flags |= F_REF;
+	memcpy(buf, hit, size);
+	pthread_mutex_unlock(mu);
+
+	const struct centry *cp = buf;
+	uint32_t ttl = (uint32_t)((cp->exp_ms - now_ms) / 1000u);
+	out->kind = e_kind(cp);
+	out->rank = e_rank(cp);
+	out->owner = cp->data;
+	out->type = cp->type;
+	out->rclass = cp->rclass;
+	out->ttl = ttl;
+	out->n_rdata = cp->n_rdata;
+	out->soa_owner = cp->soa_owner_len ? cp->data + cp->owner_len : NULL;
+	out->n_soa = cp->n_soa;
+	out->soa_ttl = ttl;
+	out->priv = cp;
+	return (size + 7) & ~(size_t)7;
 }
 
 struct cache_rdata cache_entry_rdata(const struct cache_entry *e, size_t i)
@@ -648,6 +800,8 @@ size_t cache_flush_name(struct cache *c, const uint8_t *name)
 	if (!len)
 		return 0;
 	uint32_t h = wire_name_hash(key, c->seed);
+	pthread_mutex_t *mu = stripe_lock(c, h);
+	pthread_mutex_lock(mu);
 	struct centry **link = &c->tab[bucket_of(h, c->tab_bits)];
 	struct centry *e;
 	size_t n = 0;
@@ -660,6 +814,7 @@ size_t cache_flush_name(struct cache *c, const uint8_t *name)
 			link = &e->hnext;
 		}
 	}
+	pthread_mutex_unlock(mu);
 	return n;
 }
 
@@ -674,7 +829,10 @@ size_t cache_flush_zone(struct cache *c, const uint8_t *name)
 	for (; e; e = next) {
 		next = e->lnext;
 		if (wire_name_in(e->data, key)) {
+			pthread_mutex_t *mu = stripe_lock(c, e->hash);
+			pthread_mutex_lock(mu);
 			entry_drop(c, e);
+			pthread_mutex_unlock(mu);
 			n++;
 		}
 	}

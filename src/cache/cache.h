@@ -8,7 +8,12 @@
  *
  * Entries returned by cache_get() are borrowed: valid until the next call
  * that modifies this cache (put, flush, or a get that expires entries).
- * A cache is used by one thread.
+ *
+ * Threads: one thread, the writer, makes every call except cache_get_copy
+ * (puts, flushes, cache_get, stats). Any number of other threads may call
+ * cache_get_copy at the same time: it copies the entry out under a lock
+ * striped by hash bucket, so a reader never holds a pointer into the cache
+ * and the writer stays free to replace or evict the entry at once.
  *
  * TTLs: an entry expires at now_ms + ttl * 1000 and is live while now_ms is
  * before that. The TTL reported is the floor of the remaining seconds (a get
@@ -119,6 +124,15 @@ int cache_put_negative(struct cache *c, enum cache_kind kind, const uint8_t *own
  * the stored entry. */
 bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
 	       uint64_t now_ms, struct cache_entry *out);
+
+/* Any thread (see the top). Look up like cache_get, but copy the entry into
+ * buf (cap bytes, 8-byte aligned) and point *out into the copy, which stays
+ * valid as long as buf does. Expired entries are skipped, not removed, and
+ * the LRU order is not changed: the hit is remembered for eviction (which
+ * then spares the entry once). Returns the bytes of buf used, rounded up
+ * to a multiple of 8, or 0 on a miss or when the entry does not fit. */
+size_t cache_get_copy(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
+		      uint64_t now_ms, struct cache_entry *out, void *buf, size_t cap);
 
 /* The i-th rdata (i < n_rdata) / SOA rdata (i < n_soa) of an entry. */
 struct cache_rdata cache_entry_rdata(const struct cache_entry *e, size_t i);

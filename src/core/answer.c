@@ -35,14 +35,34 @@ static void step_negative(const struct cache_entry *e, struct core_cache_step *s
 	}
 }
 
-int core_cache_step(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
-		    uint16_t qclass, uint64_t now, bool for_client, struct core_cache_step *st)
+/* Where a client answer's records are copied out of the cache. NULL in
+ * core_cache_step: the iterator runs on the cache's writer thread and may
+ * borrow entries. */
+struct copy_space {
+	uint8_t *buf;
+	size_t used, cap;
+};
+
+static bool lookup(const struct core_env *env, struct copy_space *cs, const uint8_t *name,
+		   uint16_t type, uint16_t qclass, uint64_t now, struct cache_entry *e)
+{
+	if (cs == NULL)
+		return cache_get(env->cache, name, type, qclass, now, e);
+	size_t n = cache_get_copy(env->cache, name, type, qclass, now, e, cs->buf + cs->used,
+				  cs->cap - cs->used);
+	cs->used += n;
+	return n != 0;
+}
+
+static int cache_step(const struct core_env *env, struct copy_space *cs, const uint8_t *qname,
+		      uint16_t qtype, uint16_t qclass, uint64_t now, bool for_client,
+		      struct core_cache_step *st)
 {
 	struct cache_entry e;
 	enum cache_rank need = for_client ? CACHE_RANK_NONAUTH : CACHE_RANK_GLUE;
 	st->authority = false;
 	st->n = 0;
-	if (cache_get(env->cache, qname, qtype, qclass, now, &e) && e.rank >= need) {
+	if (lookup(env, cs, qname, qtype, qclass, now, &e) && e.rank >= need) {
 		if (e.kind == CACHE_RRSET) {
 			st->rcode = WIRE_RC_NOERROR;
 			step_entry(&e, st);
@@ -54,7 +74,7 @@ int core_cache_step(const struct core_env *env, const uint8_t *qname, uint16_t q
 	}
 	if (qtype == WIRE_T_CNAME)
 		return CORE_STEP_MISS;
-	if (cache_get(env->cache, qname, WIRE_T_CNAME, qclass, now, &e) && e.rank >= need &&
+	if (lookup(env, cs, qname, WIRE_T_CNAME, qclass, now, &e) && e.rank >= need &&
 	    e.kind == CACHE_RRSET && e.n_rdata > 0) {
 		struct cache_rdata rd = cache_entry_rdata(&e, 0);
 		if (rd.len == 0 || rd.len > WIRE_NAME_MAX || wire_name_len(rd.data) != rd.len)
@@ -67,16 +87,31 @@ int core_cache_step(const struct core_env *env, const uint8_t *qname, uint16_t q
 	return CORE_STEP_MISS;
 }
 
+int core_cache_step(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
+		    uint16_t qclass, uint64_t now, bool for_client, struct core_cache_step *st)
+{
+	return cache_step(env, NULL, qname, qtype, qclass, now, for_client, st);
+}
+
+/* Client answers may be built on any thread (one per listener thread), so
+ * their records are copies, made under the cache's stripe lock, into this
+ * thread's space: valid until this thread's next call. An answer whose
+ * entries do not fit is treated as a miss, and the resolver (on the
+ * writer thread) answers it from the cache instead. */
+#define COPY_SPACE (128u * 1024u)
+
 bool core_answer_from_cache(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
 			    uint16_t qclass, uint64_t now, struct core_answer *out)
 {
-	static __thread struct core_cache_step st;
+	static _Thread_local struct core_cache_step st;
+	static _Thread_local uint64_t space[COPY_SPACE / sizeof(uint64_t)]; /* 8-byte aligned */
+	struct copy_space cs = { (uint8_t *)space, 0, sizeof(space) };
 	uint8_t name[WIRE_NAME_MAX];
 	wire_name_copy(name, qname);
 	wire_name_lower(name);
 	out->n_an = out->n_ns = 0;
 	for (int hops = 0; hops <= CORE_MAX_CNAME; hops++) {
-		int r = core_cache_step(env, name, qtype, qclass, now, true, &st);
+		int r = cache_step(env, &cs, name, qtype, qclass, now, true, &st);
 		if (r == CORE_STEP_MISS)
 			return false;
 		for (size_t i = 0; i < st.n; i++) {

@@ -8,6 +8,7 @@
  * simple and its behaviour easy to replay in tests. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -505,10 +506,41 @@ static enum pick pick_server(struct core_req *req, struct frame *f, uint64_t now
 
 /* ---- public: driving ------------------------------------------------------ */
 
+/* Freed requests kept for reuse. A request is about 75 KB (frames and the
+ * answer array): allocating one per cache miss cost more than the miss's
+ * own work in page faults and malloc's big-block path. The list is bounded
+ * so that a burst does not pin memory forever, and locked so that any
+ * thread may create and free requests (the lock is taken once per request,
+ * not per packet). Entries on the list stay reachable from a global, so
+ * leak checkers do not report them; core_req_trim() gives them back. */
+#define REQ_SPARE_MAX 32
+
+static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct core_req *spare[REQ_SPARE_MAX];
+static size_t n_spare;
+
+static struct core_req *req_alloc(void)
+{
+	struct core_req *req = NULL;
+	pthread_mutex_lock(&spare_lock);
+	if (n_spare > 0)
+		req = spare[--n_spare];
+	pthread_mutex_unlock(&spare_lock);
+	return req != NULL ? req : malloc(sizeof(*req));
+}
+
+void core_req_trim(void)
+{
+	pthread_mutex_lock(&spare_lock);
+	while (n_spare > 0)
+		free(spare[--n_spare]);
+	pthread_mutex_unlock(&spare_lock);
+}
+
 struct core_req *core_req_new(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
 			      uint16_t qclass)
 {
-	struct core_req *req = malloc(sizeof(*req));
+	struct core_req *req = req_alloc();
 	if (req == NULL)
 		return NULL;
 	req->env = env;
@@ -528,6 +560,12 @@ void core_req_free(struct core_req *req)
 	if (req == NULL)
 		return;
 	arena_free(&req->arena);
+	pthread_mutex_lock(&spare_lock);
+	if (n_spare < REQ_SPARE_MAX) {
+		spare[n_spare++] = req;
+		req = NULL;
+	}
+	pthread_mutex_unlock(&spare_lock);
 	free(req);
 }
 
