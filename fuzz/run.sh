@@ -78,7 +78,13 @@ $name | - | - | - | missing"
 	if [ "$rc" -eq 0 ]; then
 		result="no finding"
 	else
-		result="FOUND (exit $rc): see $log and $build/crashes/$name-*"
+		# libFuzzer names the input it stopped on: "Test unit written to X"
+		unit="$(sed -n 's/.*Test unit written to //p' "$log" | tail -n 1)"
+		if [ -n "$unit" ]; then
+			result="FOUND (exit $rc): $unit, see $log"
+		else
+			result="FAILED (exit $rc, no input saved: interrupted?), see $log"
+		fi
 		grep -m 1 -E "^==[0-9]+==ERROR|^SUMMARY|deadly signal|ERROR: libFuzzer" "$log" || true
 		status=1
 	fi
