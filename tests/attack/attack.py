@@ -13,6 +13,7 @@ import time
 
 import dns.exception
 import dns.message
+import dns.name
 import dns.query
 import dns.rcode
 import dns.rdatatype
@@ -260,13 +261,17 @@ class Resolver:
 
 
 def evil_in(msg):
-    """The attacker's addresses in MSG's answer section."""
+    """The attacker's data in MSG's answer section: its addresses, or a
+    CNAME owned by a name under slow.lab (the genuine zone has none)."""
     if msg is None:
         return []
     found = []
+    zone = dns.name.from_text(ZONE)
     for rrset in msg.answer:
         if rrset.rdtype == dns.rdatatype.A:
             found += [rd.address for rd in rrset if rd.address in EVIL]
+        elif rrset.rdtype == dns.rdatatype.CNAME and rrset.name.is_subdomain(zone):
+            found += ["%s CNAME %s" % (rrset.name, rd.target) for rd in rrset]
     return found
 
 
@@ -320,6 +325,8 @@ def run_one(args, lab, target, variant, workdir):
                     "--pid", str(res.pid), "--mode", mode, "--packets", str(args.packets),
                     "--seconds", str(args.seconds), "--scan-ms", str(scan_ms),
                     "--birthday", str(birthday), "--stop-on-accept"]
+            if args.id_sweep:
+                argv.append("--id-sweep")
             r = subprocess.run(argv, capture_output=True, text=True,
                                timeout=args.seconds + 60)
             if r.returncode != 0:
@@ -487,6 +494,8 @@ def main():
     ap.add_argument("--seconds", type=float)
     ap.add_argument("--targets", default=",".join(TARGETS))
     ap.add_argument("--variants", default=",".join(VARIANTS))
+    ap.add_argument("--id-sweep", action="store_true",
+                    help="forge IDs in order instead of at random")
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
     args = ap.parse_args()
     if os.environ.get("PC_IN_NETNS") != "1":

