@@ -9,7 +9,7 @@ case "$want" in
   build) pkgs="$build" ;;
   demo)  pkgs="$build $lab" ;;
   test)  pkgs="$build $lab libcmocka-dev dnsperf iproute2 lsof" ;;
-  bench) pkgs="$build $lab dnsperf unbound lsof gnuplot-nox hyperfine" ;;
+  bench) pkgs="$build $lab dnsperf unbound pdns-recursor knot-resolver lsof gnuplot-nox hyperfine procps" ;;
   fuzz)  pkgs="$build clang libclang-rt-14-dev" ;;
   attack) pkgs="$build $lab unbound" ;;
   *) echo "deps.sh: unknown target '$want'" >&2; exit 2 ;;

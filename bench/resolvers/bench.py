@@ -1,0 +1,583 @@
+#!/usr/bin/python3
+"""Resolver benchmark: portcullis side by side with Unbound, PowerDNS Recursor,
+Knot Resolver and a canned-answer responder (the ceiling). See README.md.
+
+    bench.py BUILD_DIR RESULTS_DIR      (inside tests/lab/netns-run; run.sh does it)
+
+Environment: QUICK=1 (1 repetition, short phases), REPS, PHASE_SECONDS,
+FIXED_QPS (skip the calibration pass), COLD_NAMES, MEM_NAMES, TARGETS
+(comma-separated subset), KEEP=1 (keep the work directory).
+"""
+
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lab"))
+import lab as labmod  # noqa: E402
+
+QUICK = os.environ.get("QUICK", "") not in ("", "0")
+REPS = int(os.environ.get("REPS", "1" if QUICK else "5"))
+PHASE = float(os.environ.get("PHASE_SECONDS", "3" if QUICK else "6"))
+COLD_NAMES = int(os.environ.get("COLD_NAMES", "20000"))
+MEM_NAMES = int(os.environ.get("MEM_NAMES", "100000"))  # cold names included
+ZONES = 200
+ZONE_SERVERS = 4
+CACHED_BENCH_NAMES = 1000
+CACHE_MB = 256
+DNSPERF_CLIENTS = 4
+DNSPERF_INFLIGHT = 500
+COLD_INFLIGHT = 100
+POOL_SIZES = (2500, 10000)
+CLK = os.sysconf("SC_CLK_TCK")
+
+# The benchmark's own hierarchy: root, bench. TLD, ZONES zones on
+# ZONE_SERVERS servers. The root also delegates the lab's lab. and net.
+ROOT_ADDR = "127.40.0.1"
+TLD_ADDR = "127.41.0.1"
+ZONE_ADDRS = ["127.42.0.%d" % (i + 1) for i in range(ZONE_SERVERS)]
+
+# name, listen address, kind
+TARGETS = [
+    ("ceiling", "127.50.0.9", "ceiling"),
+    ("portcullis", "127.50.0.1", "portcullis"),
+    ("portcullis-2t", "127.50.0.5", "portcullis"),
+    ("unbound", "127.50.0.2", "unbound"),
+    ("pdns-recursor", "127.50.0.3", "pdns"),
+    ("knot-resolver", "127.50.0.4", "kresd"),
+]
+RESOLVERS = [t for t in TARGETS if t[2] != "ceiling"]
+
+# Lab names (TTL 300) asked in the cached phases, with CACHED_BENCH_NAMES more.
+LAB_CACHED = [("www.alpha.lab.", "A"), ("www.alpha.lab.", "AAAA"),
+              ("mail.alpha.lab.", "MX"), ("mx.alpha.lab.", "A"),
+              ("c3.alpha.lab.", "A"), ("www.gamma.lab.", "A"),
+              ("www.beta.net.", "A"), ("ns1.alpha.lab.", "A")]
+
+
+def log(*a):
+    print("[bench %s]" % time.strftime("%H:%M:%S"), *a, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- /proc
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        rest = f.read().rsplit(")", 1)[1].split()
+    return (int(rest[11]) + int(rest[12])) / CLK  # utime + stime, all threads
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+# ---------------------------------------------------------------- hierarchy
+
+def nsd_conf(d, addr, zones):
+    os.makedirs(d, exist_ok=True)
+    lines = ["server:", "    ip-address: %s" % addr, "    port: 53",
+             '    username: ""', '    chroot: ""', "    server-count: 1",
+             "    verbosity: 0", "    hide-version: yes",
+             "    rrl-ratelimit: 0", "    rrl-whitelist-ratelimit: 0",
+             '    pidfile: "%s/nsd.pid"' % d, '    zonelistfile: "%s/zone.list"' % d,
+             '    xfrdfile: "%s/xfrd.state"' % d, '    xfrdir: "%s"' % d,
+             '    database: ""',
+             "remote-control:", "    control-enable: yes",
+             "    control-interface: %s/nsd.ctl" % d]
+    for name, path in zones:
+        lines += ["zone:", '    name: "%s"' % name, '    zonefile: "%s"' % path]
+    conf = os.path.join(d, "nsd.conf")
+    with open(conf, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return conf
+
+
+def zone_name(i):
+    return "z%03d.bench." % i
+
+
+def write_hierarchy(w):
+    """Writes zone files, NSD configs and the root hints; returns
+    [(name, conf)] for the NSD instances."""
+    zd = os.path.join(w, "zones")
+    os.makedirs(zd, exist_ok=True)
+    soa = "@ 86400 IN SOA %s hostmaster.nic.bench. 1 3600 900 604800 86400\n"
+    with open(os.path.join(zd, "root.zone"), "w") as f:
+        f.write("$ORIGIN .\n$TTL 86400\n" + soa % "a.root.bench.")
+        f.write("@ NS a.root.bench.\n"
+                "bench. NS ns1.nic.bench.\nns1.nic.bench. A %s\n"
+                "a.root.bench. A %s\n"
+                "lab. NS ns1.nic.lab.\nlab. NS ns2.nic.lab.\n"
+                "ns1.nic.lab. A 127.2.0.1\nns2.nic.lab. A 127.2.0.2\n"
+                "net. NS ns1.nic.net.\nns1.nic.net. A 127.3.0.1\n"
+                % (TLD_ADDR, ROOT_ADDR))
+    with open(os.path.join(zd, "bench.zone"), "w") as f:
+        f.write("$ORIGIN bench.\n$TTL 86400\n" + soa % "ns1.nic.bench.")
+        f.write("@ NS ns1.nic.bench.\nns1.nic A %s\n" % TLD_ADDR)
+        f.write("a.root A %s\n" % ROOT_ADDR)
+        for i in range(ZONES):
+            z = zone_name(i)
+            f.write("%s NS ns.%s\nns.%s A %s\n" % (z, z, z, ZONE_ADDRS[i % ZONE_SERVERS]))
+    per_server = [[] for _ in ZONE_ADDRS]
+    for i in range(ZONES):
+        z = zone_name(i)
+        path = os.path.join(zd, z + "zone")
+        with open(path, "w") as f:
+            f.write("$ORIGIN %s\n$TTL 86400\n" % z + soa % ("ns." + z))
+            f.write("@ NS ns\nns A %s\n* A 192.0.2.1\n" % ZONE_ADDRS[i % ZONE_SERVERS])
+        per_server[i % ZONE_SERVERS].append((z, path))
+    nsds = [("root", nsd_conf(os.path.join(w, "nsd", "root"), ROOT_ADDR,
+                              [(".", os.path.join(zd, "root.zone"))])),
+            ("tld", nsd_conf(os.path.join(w, "nsd", "tld"), TLD_ADDR,
+                             [("bench.", os.path.join(zd, "bench.zone"))]))]
+    for k, addr in enumerate(ZONE_ADDRS):
+        nsds.append(("zones%d" % k, nsd_conf(os.path.join(w, "nsd", "zones%d" % k),
+                                              addr, per_server[k])))
+    with open(os.path.join(w, "bench.hints"), "w") as f:
+        f.write(".  3600000 NS a.root.bench.\na.root.bench. 3600000 A %s\n" % ROOT_ADDR)
+    return nsds
+
+
+def write_names(w):
+    files = {}
+
+    def out(name, rows):
+        p = os.path.join(w, name)
+        with open(p, "w") as f:
+            f.writelines("%s %s\n" % r for r in rows)
+        files[name] = p
+    out("cold.txt", [("c%d.%s" % (i, zone_name(i % ZONES)), "A") for i in range(COLD_NAMES)])
+    out("mem.txt", [("m%d.%s" % (i, zone_name(i % ZONES)), "A")
+                    for i in range(max(0, MEM_NAMES - COLD_NAMES))])
+    out("cached.txt", LAB_CACHED + [("k%d.%s" % (i, zone_name(i % ZONES)), "A")
+                                    for i in range(CACHED_BENCH_NAMES)])
+    out("ready.txt", [(".", "NS")])
+    return files
+
+
+def nsd_queries(nsds):
+    total = 0
+    for _, conf in nsds:
+        r = subprocess.run(["nsd-control", "-c", conf, "stats_noreset"],
+                           capture_output=True, text=True, timeout=10)
+        m = re.search(r"^num\.queries=(\d+)", r.stdout, re.M)
+        if not m:
+            raise RuntimeError("nsd-control %s: %s %s" % (conf, r.stdout, r.stderr))
+        total += int(m.group(1))
+    return total
+
+
+# ---------------------------------------------------------------- resolvers
+
+def resolver_argv(name, addr, kind, w, build, threads=1, pool=None, verbosity=1):
+    d = os.path.join(w, "run", name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    hints = os.path.join(w, "bench.hints")
+    if kind == "ceiling":
+        return [os.path.join(build, "bench", "pc-bench-ceiling"), addr]
+    if kind == "portcullis":
+        conf = os.path.join(d, "portcullis.conf")
+        with open(conf, "w") as f:
+            f.write("\n".join([
+                "server:",
+                "    interface: %s" % addr,
+                "    access-control: 127.0.0.0/8 allow",
+                "    root-hints: %s" % hints,
+                "    do-ip6: no",
+                "    do-not-query-localhost: no",
+                "    qname-minimisation: no",
+                "    cache-size: %dm" % CACHE_MB,
+                "    num-threads: %d" % threads,
+                "    verbosity: %d" % verbosity,
+                "    control-socket: %s/ctl" % d,
+            ] + (["    socket-pool-size: %d" % pool] if pool else [])) + "\n")
+        return [os.path.join(build, "portcullis"), "-c", conf]
+    if kind == "unbound":
+        conf = os.path.join(d, "unbound.conf")
+        with open(conf, "w") as f:
+            f.write("\n".join([
+                "server:",
+                "    interface: %s" % addr, "    port: 53",
+                "    access-control: 127.0.0.0/8 allow",
+                "    root-hints: %s" % hints,
+                "    do-ip6: no",
+                "    do-not-query-localhost: no",
+                "    qname-minimisation: no",
+                "    module-config: \"iterator\"",
+                "    num-threads: %d" % threads,
+                "    msg-cache-size: %dm" % (CACHE_MB // 2),
+                "    rrset-cache-size: %dm" % (CACHE_MB // 2),
+                "    prefetch: no",
+                "    chroot: \"\"", "    username: \"\"",
+                "    directory: \"%s\"" % d, "    pidfile: \"\"",
+                "    use-syslog: no", "    logfile: \"\"", "    verbosity: 0",
+                "remote-control:", "    control-enable: no",
+            ]) + "\n")
+        return ["unbound", "-d", "-c", conf]
+    if kind == "pdns":
+        conf = os.path.join(d, "recursor.conf")
+        with open(conf, "w") as f:
+            f.write("\n".join([
+                "local-address=%s" % addr, "local-port=53",
+                "allow-from=127.0.0.0/8",
+                "hint-file=%s" % hints,
+                "dont-query=",
+                "dnssec=off",
+                "threads=%d" % threads,
+                "pdns-distributes-queries=no",
+                "qname-minimization=no",
+                "max-cache-entries=1000000",
+                "max-packetcache-entries=500000",
+                "refresh-on-ttl-perc=0",
+                "security-poll-suffix=",
+                "socket-dir=%s" % d,
+                "daemon=no", "write-pid=no", "disable-syslog=yes",
+                "loglevel=3", "quiet=yes",
+            ]) + "\n")
+        return ["pdns_recursor", "--config-dir=%s" % d]
+    if kind == "kresd":
+        conf = os.path.join(d, "config.lua")
+        with open(conf, "w") as f:
+            f.write("\n".join([
+                "-- generated by bench/resolvers/bench.py",
+                "log_level('warning')",
+                "net.ipv6 = false",
+                "net.listen('%s', 53, { kind = 'dns' })" % addr,
+                "cache.open(%d * MB, 'lmdb://%s/cache')" % (CACHE_MB, d),
+                "trust_anchors.remove('.')",
+                "modules.load('hints > iterate')",
+                "hints.root_file('%s')" % hints,
+                "policy.add(policy.all(policy.FLAGS({'ALLOW_LOCAL', 'NO_MINIMIZE'})))",
+            ]) + "\n")
+        return ["kresd", "-n", "-c", conf, d]
+    raise ValueError(kind)
+
+
+class Proc:
+    def __init__(self, name, argv, w):
+        self.name = name
+        self.logpath = os.path.join(w, "logs", name + ".log")
+        os.makedirs(os.path.dirname(self.logpath), exist_ok=True)
+        out = open(self.logpath, "ab")
+        self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+        out.close()
+        self.pid = self.p.pid
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def stop(self):
+        if self.p.poll() is None:
+            os.killpg(self.pid, signal.SIGTERM)
+            try:
+                self.p.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.pid, signal.SIGKILL)
+                self.p.wait()
+
+    def tail(self):
+        return labmod.tail(self.logpath, 2000)
+
+
+def wait_answers(proc, addr, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not proc.alive():
+            raise RuntimeError("%s exited: %s" % (proc.name, proc.tail()))
+        r, _ = labmod.ask(addr, ".", "NS", timeout=0.5)
+        if r is not None:
+            return
+        time.sleep(0.05)
+    raise RuntimeError("%s does not answer on %s: %s" % (proc.name, addr, proc.tail()))
+
+
+# ---------------------------------------------------------------- load
+
+def dnsperf(addr, datafile, extra):
+    argv = ["dnsperf", "-s", addr, "-d", datafile] + extra
+    r = subprocess.run(argv, capture_output=True, text=True)
+    out = r.stdout
+    def num(pat, default=0.0):
+        m = re.search(pat, out)
+        return float(m.group(1)) if m else default
+    res = {"sent": num(r"Queries sent:\s+(\d+)"),
+           "completed": num(r"Queries completed:\s+(\d+)"),
+           "lost": num(r"Queries lost:\s+(\d+)"),
+           "runtime": num(r"Run time \(s\):\s+([\d.]+)"),
+           "qps": num(r"Queries per second:\s+([\d.]+)"),
+           "noerror": num(r"NOERROR (\d+)")}
+    if r.returncode != 0 or res["sent"] == 0:
+        raise RuntimeError("dnsperf failed: %s\n%s%s" % (" ".join(argv), out, r.stderr))
+    return res
+
+
+def latprobe(build, addr, datafile, rate, secs, warm):
+    argv = [os.path.join(build, "bench", "pc-bench-latprobe"), addr, "53", datafile,
+            "%d" % rate, "%g" % secs, "%g" % warm]
+    r = subprocess.run(argv, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("latprobe failed: %s" % r.stderr)
+    return json.loads(r.stdout)
+
+
+# ---------------------------------------------------------------- phases
+
+def start_target(name, addr, kind, w, build):
+    threads = 2 if name.endswith("-2t") else 1
+    proc = Proc(name, resolver_argv(name, addr, kind, w, build, threads=threads), w)
+    wait_answers(proc, addr)
+    return proc
+
+
+def prime(addr, files):
+    for _ in range(2):
+        dnsperf(addr, files["cached.txt"], ["-n", "1", "-q", "50", "-t", "3"])
+
+
+def peak(addr, files):
+    return dnsperf(addr, files["cached.txt"], ["-c", str(DNSPERF_CLIENTS), "-q",
+                                               str(DNSPERF_INFLIGHT), "-l", "%g" % PHASE])
+
+
+def run_target(t, w, build, files, nsds, fixed_qps, rep):
+    name, addr, kind = t
+    res = {"target": name, "rep": rep}
+    proc = start_target(name, addr, kind, w, build)
+    try:
+        if kind != "ceiling" and not name.endswith("-2t"):
+            rss0, cpu0, up0 = rss_kb(proc.pid), cpu_seconds(proc.pid), nsd_queries(nsds)
+            c = dnsperf(addr, files["cold.txt"], ["-n", "1", "-c", "10", "-q",
+                                                  str(COLD_INFLIGHT), "-t", "5"])
+            cpu1, up1 = cpu_seconds(proc.pid), nsd_queries(nsds)
+            res["cold"] = {"names": COLD_NAMES, "wall_s": c["runtime"],
+                           "noerror": c["noerror"], "lost": c["lost"],
+                           "cpu_s_per_1000": (cpu1 - cpu0) / COLD_NAMES * 1000,
+                           "upstream_per_name": (up1 - up0) / COLD_NAMES}
+            if MEM_NAMES > COLD_NAMES:
+                m = dnsperf(addr, files["mem.txt"], ["-n", "1", "-c", "10", "-q",
+                                                     str(COLD_INFLIGHT), "-t", "5"])
+                cached = c["noerror"] + m["noerror"]
+            else:
+                cached = c["noerror"]
+            time.sleep(0.5)
+            rss1 = rss_kb(proc.pid)
+            res["memory"] = {"rrsets": cached, "rss_start_kb": rss0, "rss_end_kb": rss1,
+                             "bytes_per_rrset": (rss1 - rss0) * 1024.0 / max(1, cached)}
+            log("  %s cold: %.1f s, %.3f cpu-s/1000, %.2f upstream/name; %.0f B/RRset" % (
+                name, c["runtime"], res["cold"]["cpu_s_per_1000"],
+                res["cold"]["upstream_per_name"], res["memory"]["bytes_per_rrset"]))
+        prime(addr, files)
+        p = peak(addr, files)
+        res["peak"] = {"qps": p["qps"], "completed": p["completed"], "lost": p["lost"]}
+        half = max(1000, int(p["qps"] / 2))
+        res["half"] = latprobe(build, addr, files["cached.txt"], half, PHASE, 1.0)
+        cpu0 = cpu_seconds(proc.pid)
+        f = latprobe(build, addr, files["cached.txt"], fixed_qps, PHASE, 0)
+        cpu1 = cpu_seconds(proc.pid)
+        f["cpu_s"] = cpu1 - cpu0
+        f["cpu_us_per_answer"] = (cpu1 - cpu0) / max(1, f["answered"]) * 1e6
+        res["fixed"] = f
+        log("  %s peak %.0f qps; half %d: p50 %.0f us p99 %.0f us; fixed %d: %.2f us cpu/answer (%d lost)" % (
+            name, p["qps"], half, res["half"]["p50_us"], res["half"]["p99_us"], fixed_qps,
+            f["cpu_us_per_answer"], f["lost"]))
+        if not proc.alive():
+            raise RuntimeError("%s died: %s" % (name, proc.tail()))
+    finally:
+        proc.stop()
+    return res
+
+
+def startup(w, build, pool, rep):
+    name = "startup-%d" % pool
+    d = os.path.join(w, "run", name)
+    argv = resolver_argv(name, "127.50.0.7", "portcullis", w, build, pool=pool, verbosity=2)
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        ready = None
+        lines = []
+        for line in p.stderr:
+            lines.append(line)
+            if "ready:" in line:
+                ready = time.monotonic() - t0
+                break
+        if ready is None:
+            raise RuntimeError("portcullis (pool %d) never ready: %s" % (pool, "".join(lines)))
+        rss = rss_kb(p.pid)
+        # count the UDP sockets it holds, as a check that the pool is there
+        socks = sum(1 for fd in os.listdir("/proc/%d/fd" % p.pid)
+                    if os.readlink("/proc/%d/fd/%s" % (p.pid, fd)).startswith("socket:"))
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGTERM)
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+    shutil.rmtree(d, ignore_errors=True)
+    return {"pool": pool, "rep": rep, "ready_ms": ready * 1000, "rss_kb": rss, "sockets": socks}
+
+
+def calibrate(w, build, files, targets):
+    """Short peak run of every target; the fixed load is 80% of the lowest
+    peak, rounded down to 1,000 qps, and at most 50,000 qps."""
+    peaks = {}
+    for t in targets:
+        proc = start_target(t[0], t[1], t[2], w, build)
+        try:
+            prime(t[1], files)
+            peaks[t[0]] = dnsperf(t[1], files["cached.txt"],
+                                  ["-c", str(DNSPERF_CLIENTS), "-q", str(DNSPERF_INFLIGHT),
+                                   "-l", "2"])["qps"]
+        finally:
+            proc.stop()
+    low = min(peaks.values())
+    return max(1000, min(50000, int(low * 0.8) // 1000 * 1000)), peaks
+
+
+# ---------------------------------------------------------------- facts
+
+def versions():
+    def first(argv, pat=None):
+        try:
+            r = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+            out = (r.stdout + r.stderr)
+        except OSError as e:
+            return str(e)
+        for line in out.splitlines():
+            if pat is None or re.search(pat, line):
+                return line.strip()
+        return out.strip()[:80]
+    def deb(pkg):
+        r = subprocess.run(["dpkg-query", "-W", "-f=${Version}", pkg], capture_output=True, text=True)
+        return r.stdout.strip()
+    git = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                         capture_output=True, text=True).stdout.strip()
+    return {
+        "portcullis": "git " + git,
+        "unbound": "%s (Debian %s)" % (first(["unbound", "-V"], "Version"), deb("unbound")),
+        "pdns-recursor": "PowerDNS Recursor (Debian %s)" % deb("pdns-recursor"),
+        "knot-resolver": "%s (Debian %s)" % (first(["kresd", "--version"]), deb("knot-resolver")),
+        "dnsperf": "dnsperf (Debian %s)" % deb("dnsperf"),
+        "nsd": "%s (Debian %s)" % (first(["nsd", "-v"], "version"), deb("nsd")),
+    }
+
+
+def machine():
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    with open("/proc/loadavg") as f:
+        load = f.read().split()[:3]
+    return {"nproc": os.cpu_count(), "kernel": platform.release(), "cpu": model,
+            "loadavg_at_start": load, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+# ---------------------------------------------------------------- main
+
+def main(argv):
+    if len(argv) != 3:
+        print("usage: bench.py BUILD_DIR RESULTS_DIR", file=sys.stderr)
+        return 2
+    build, results = os.path.abspath(argv[1]), os.path.abspath(argv[2])
+    if os.environ.get("PC_IN_NETNS") != "1":
+        print("bench.py: run inside tests/lab/netns-run", file=sys.stderr)
+        return 2
+    sel = os.environ.get("TARGETS")
+    targets = [t for t in TARGETS if not sel or t[0] in sel.split(",")]
+    base = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    w = tempfile.mkdtemp(prefix="pc-bench-resolvers-", dir=base)
+    facts = {"machine": machine(), "versions": versions(),
+             "settings": {"quick": QUICK, "reps": REPS, "phase_seconds": PHASE,
+                          "cold_names": COLD_NAMES, "mem_names": MEM_NAMES, "zones": ZONES,
+                          "cache_mb": CACHE_MB, "dnsperf_clients": DNSPERF_CLIENTS,
+                          "dnsperf_inflight": DNSPERF_INFLIGHT, "cold_inflight": COLD_INFLIGHT,
+                          "cached_names": len(LAB_CACHED) + CACHED_BENCH_NAMES}}
+    lab = labmod.Lab(os.path.join(w, "lab"))
+    nsd_procs = []
+    runs, starts = [], []
+    try:
+        log("work directory %s; %d repetition(s), %g s phases%s" % (
+            w, REPS, PHASE, " (QUICK)" if QUICK else ""))
+        lab.start()
+        nsds = write_hierarchy(w)
+        files = write_names(w)
+        for name, conf in nsds:
+            nsd_procs.append(Proc("nsd-" + name, ["nsd", "-d", "-c", conf], w))
+        deadline = time.monotonic() + 20
+        for (name, conf), addr in zip(nsds, [ROOT_ADDR, TLD_ADDR] + ZONE_ADDRS):
+            zone = "." if name == "root" else "bench." if name == "tld" else \
+                zone_name(ZONE_ADDRS.index(addr))
+            while not labmod.soa_answers(addr, zone, 0.5):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("bench NSD %s not answering" % name)
+                time.sleep(0.1)
+        log("lab and bench hierarchy up (%d zones)" % ZONES)
+        if os.environ.get("FIXED_QPS"):
+            fixed, cal = int(os.environ["FIXED_QPS"]), {}
+        else:
+            fixed, cal = calibrate(w, build, files, targets)
+            log("calibration peaks %s -> fixed load %d qps" % (
+                ", ".join("%s %.0f" % kv for kv in cal.items()), fixed))
+        facts["settings"]["fixed_qps"] = fixed
+        facts["calibration_peaks"] = cal
+        for rep in range(REPS):
+            k = rep % len(targets)
+            order = targets[k:] + targets[:k]
+            log("repetition %d/%d: %s" % (rep + 1, REPS, ", ".join(t[0] for t in order)))
+            for t in order:
+                runs.append(run_target(t, w, build, files, nsds, fixed, rep))
+            if any(t[2] == "portcullis" for t in targets):
+                for pool in POOL_SIZES:
+                    s = startup(w, build, pool, rep)
+                    starts.append(s)
+                    log("  start-up pool %d: %.0f ms, %d kB RSS, %d sockets" % (
+                        pool, s["ready_ms"], s["rss_kb"], s["sockets"]))
+            with open(os.path.join(results, "resolvers.json"), "w") as f:
+                json.dump({"facts": facts, "runs": runs, "startup": starts}, f, indent=1)
+        with open("/proc/loadavg") as f:
+            facts["machine"]["loadavg_at_end"] = f.read().split()[:3]
+        with open(os.path.join(results, "resolvers.json"), "w") as f:
+            json.dump({"facts": facts, "runs": runs, "startup": starts}, f, indent=1)
+    finally:
+        for p in nsd_procs:
+            p.stop()
+        try:
+            lab.stop()
+        except labmod.LabError as e:
+            log("lab: %s" % e)
+        if os.environ.get("KEEP"):
+            log("kept %s" % w)
+        else:
+            shutil.rmtree(w, ignore_errors=True)
+    subprocess.run([sys.executable, os.path.join(HERE, "report.py"),
+                    os.path.join(results, "resolvers.json"), results], check=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
