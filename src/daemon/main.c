@@ -97,9 +97,6 @@ int main(int argc, char **argv)
 	}
 	unsigned level = cfg.verbosity + (unsigned)verbose;
 	log_set_level(level > LOG_DEBUG ? LOG_DEBUG : (enum log_level)level);
-	if (cfg.num_threads > 1)
-		log_warn("num-threads %u: this version runs one worker; the setting is ignored",
-			 cfg.num_threads);
 	if (raise_fd_limit(&cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "portcullis: %s\n", err);
 		hints_free(&hints);
@@ -114,9 +111,16 @@ int main(int argc, char **argv)
 	rc = server_new(&srv, &loop, &cfg, &hints, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "portcullis: %s\n", err);
+		/* Undo what was opened, so that a failed start leaks nothing. */
+		server_stop(srv);
+		uv_run(&loop, UV_RUN_DEFAULT);
+		uv_loop_close(&loop);
+		server_free(srv);
+		hints_free(&hints);
 		return 1;
 	}
-	log_info("ready: listening on %zu interfaces", cfg.n_interfaces);
+	log_info("ready: listening on %zu interfaces with %u workers", cfg.n_interfaces,
+		 cfg.num_threads);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	server_free(srv);

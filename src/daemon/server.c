@@ -1,9 +1,12 @@
-/* server: one resolver instance on one event loop. It ties the listeners,
- * the cache, the core and the upstream together, keeps the statistics and
- * answers the control channel. Resolution decisions live in core/. */
+/* server: one resolver instance. It owns the cache, the core, the upstream
+ * layer and the workers (daemon/worker.h explains how work is split among
+ * them), resolves on worker 0 the misses every worker hands it, sums the
+ * statistics and answers the control channel. Resolution decisions live in
+ * core/. */
 #include "daemon/server.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +14,9 @@
 
 #include "cache/cache.h"
 #include "core/core.h"
+#include "core/internal.h"
 #include "daemon/control.h"
+#include "daemon/worker.h"
 #include "net/listen.h"
 #include "net/upstream.h"
 #include "util/clock.h"
@@ -19,13 +24,7 @@
 #include "util/log.h"
 #include "util/rand.h"
 
-struct stats {
-	uint64_t client_udp, client_tcp, refused, formerr;
-	uint64_t cache_hits, cache_misses;
-	uint64_t rcode[6];
-};
-
-struct creq;
+#define CREQ_SPARE_MAX 64 /* request objects kept for reuse */
 
 struct server {
 	uv_loop_t *loop;
@@ -35,114 +34,71 @@ struct server {
 	struct core_infra *infra;
 	struct core_env env;
 	struct upstream *up;
-	struct listeners *ls;
 	struct control *ctl;
 	uv_signal_t sig_term, sig_int;
-	struct stats stats;
+	bool signals_on;
 	uint64_t started_ms;
-	struct creq *reqs; /* requests waiting for upstream */
+	struct creq *reqs; /* being resolved (worker 0) */
 	bool stopping;
-	struct wire_msg qmsg;
-	struct core_answer cached;
-	uint8_t out[65535];
+	unsigned n_workers;
+	struct worker **workers;
+	/* Free request objects, shared by all workers (a miss on any worker
+	 * takes one; worker 0 gives it back): a lock per miss, none per hit. */
+	pthread_mutex_t spare_mu;
+	struct creq *spare;
+	size_t n_spare;
 };
 
-/* A client question that is being resolved. */
-struct creq {
-	struct server *s;
-	struct core_req *core;
-	struct up_query *q;
-	struct listen_client client;
-	uint16_t id, flags, qtype, qclass, max_size;
-	bool edns;
-	uint8_t qname[WIRE_NAME_MAX]; /* as the client wrote it */
-	struct creq *prev, *next;
-};
+/* ---- what the workers use ------------------------------------------------- */
 
-/* ---- access control ------------------------------------------------------- */
-
-static bool prefix_match(const uint8_t *a, const uint8_t *b, unsigned bits)
+const struct config *server_cfg(const struct server *s)
 {
-	unsigned bytes = bits / 8, rest = bits % 8;
-	if (memcmp(a, b, bytes) != 0)
-		return false;
-	if (rest == 0)
-		return true;
-	uint8_t mask = (uint8_t)(0xff << (8 - rest));
-	return (a[bytes] & mask) == (b[bytes] & mask);
+	return s->cfg;
 }
 
-static const uint8_t *addr_bytes(const struct sockaddr_storage *sa, int *family)
+const struct core_env *server_env(const struct server *s)
 {
-	*family = sa->ss_family;
-	if (sa->ss_family == AF_INET)
-		return (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
-	return (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+	return &s->env;
 }
 
-static bool allowed(const struct server *s, const struct sockaddr_storage *peer)
+struct worker *server_worker(const struct server *s, unsigned idx)
 {
-	int family;
-	const uint8_t *a = addr_bytes(peer, &family);
-	if (s->cfg->n_acl == 0) {
-		/* default: loopback only */
-		if (family == AF_INET)
-			return a[0] == 127;
-		return IN6_IS_ADDR_LOOPBACK((const struct in6_addr *)a);
+	return s->workers[idx];
+}
+
+struct creq *server_creq_get(struct server *s)
+{
+	pthread_mutex_lock(&s->spare_mu);
+	struct creq *r = s->spare;
+	if (r != NULL) {
+		s->spare = r->next;
+		s->n_spare--;
 	}
-	const struct config_acl *best = NULL;
-	for (size_t i = 0; i < s->cfg->n_acl; i++) {
-		const struct config_acl *acl = &s->cfg->acl[i];
-		int f;
-		const uint8_t *net = addr_bytes(&acl->net, &f);
-		if (f == family && prefix_match(a, net, acl->prefix) &&
-		    (best == NULL || acl->prefix >= best->prefix))
-			best = acl;
-	}
-	return best != NULL && best->allow;
+	pthread_mutex_unlock(&s->spare_mu);
+	if (r == NULL && (r = malloc(sizeof(*r))) == NULL)
+		return NULL;
+	memset(r, 0, sizeof(*r));
+	r->s = s;
+	return r;
 }
 
-/* ---- answering ------------------------------------------------------------ */
-
-static void count_rcode(struct server *s, unsigned rcode)
+void server_creq_put(struct server *s, struct creq *r)
 {
-	if (rcode < 6)
-		s->stats.rcode[rcode]++;
-}
-
-static void respond(struct server *s, const struct listen_client *c, uint16_t id, uint16_t flags,
-		    const uint8_t *qname, uint16_t qtype, uint16_t qclass, bool edns,
-		    uint16_t max_size, const struct core_answer *a)
-{
-	int len = core_write_response(s->out, max_size, id, flags, qname, qtype, qclass, edns, a);
-	if (len < 0)
-		return;
-	count_rcode(s, a->rcode);
-	listen_respond(c, s->out, (size_t)len);
-}
-
-/* An error response with only a header (and question when we have one). */
-static void respond_error(struct server *s, const struct listen_client *c, const uint8_t *pkt,
-			  size_t len, unsigned rcode)
-{
-	struct wire_wr w;
-	uint16_t id = (uint16_t)(pkt[0] << 8 | pkt[1]);
-	uint16_t flags = (uint16_t)(pkt[2] << 8 | pkt[3]);
-	wire_wr_init(&w, s->out, 512);
-	wire_wr_header(&w, id, (uint16_t)(WIRE_F_QR | WIRE_F_RA | (flags & (WIRE_F_RD | 0x7800)) | rcode));
-	if (rcode != WIRE_RC_FORMERR && s->qmsg.has_question && len >= WIRE_HDR_LEN) {
-		wire_wr_name(&w, s->qmsg.qname, false);
-		wire_wr_u16(&w, s->qmsg.qtype);
-		wire_wr_u16(&w, s->qmsg.qclass);
-		wire_wr_set_count(&w, 0, 1);
+	pthread_mutex_lock(&s->spare_mu);
+	if (s->n_spare < CREQ_SPARE_MAX) {
+		r->next = s->spare;
+		s->spare = r;
+		s->n_spare++;
+		r = NULL;
 	}
-	if (!w.overflow) {
-		count_rcode(s, rcode);
-		listen_respond(c, s->out, w.len);
-	}
+	pthread_mutex_unlock(&s->spare_mu);
+	free(r);
 }
 
-static void creq_free(struct creq *r)
+/* ---- resolution (worker 0) ------------------------------------------------ */
+
+/* The request is over on this side: its client goes back to its worker. */
+static void creq_end(struct creq *r)
 {
 	struct server *s = r->s;
 	if (r->prev != NULL)
@@ -151,10 +107,12 @@ static void creq_free(struct creq *r)
 		s->reqs = r->next;
 	if (r->next != NULL)
 		r->next->prev = r->prev;
+	r->prev = r->next = NULL;
 	up_cancel(r->q);
+	r->q = NULL;
 	core_req_free(r->core);
-	listen_client_release(&r->client);
-	free(r);
+	r->core = NULL;
+	worker_return(r);
 }
 
 static void drive(struct creq *r);
@@ -177,9 +135,8 @@ static void drive(struct creq *r)
 	struct core_send send;
 	for (;;) {
 		if (core_req_next(r->core, clock_now_ms(), &send) == CORE_DONE) {
-			respond(s, &r->client, r->id, r->flags, r->qname, r->qtype, r->qclass, r->edns,
-				r->max_size, core_req_answer(r->core));
-			creq_free(r);
+			worker_respond(s->workers[0], r, core_req_answer(r->core));
+			creq_end(r);
 			return;
 		}
 		if (log_get_level() >= LOG_DEBUG) {
@@ -198,70 +155,20 @@ static void drive(struct creq *r)
 	}
 }
 
-static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt, size_t len)
+void server_resolve(struct server *s, struct creq *r)
 {
-	struct server *s = ud;
-	if (c->tcp)
-		s->stats.client_tcp++;
-	else
-		s->stats.client_udp++;
-	if (len < WIRE_HDR_LEN || (pkt[2] & 0x80))
-		return; /* not a query at all: never answer a response */
-	s->qmsg.has_question = false;
-	if (!allowed(s, &c->peer)) {
-		s->stats.refused++;
-		if (wire_parse(&s->qmsg, pkt, len) != 0)
-			s->qmsg.has_question = false;
-		respond_error(s, c, pkt, len, WIRE_RC_REFUSED);
+	if (s->stopping) {
+		worker_return(r);
 		return;
 	}
-	if (wire_parse(&s->qmsg, pkt, len) != 0 || !s->qmsg.has_question) {
-		s->stats.formerr++;
-		s->qmsg.has_question = false;
-		respond_error(s, c, pkt, len, WIRE_RC_FORMERR);
+	r->core = core_req_new(&s->env, r->qname, r->qtype, r->qclass);
+	if (r->core == NULL) {
+		static const struct core_answer servfail = { .rcode = WIRE_RC_SERVFAIL };
+		worker_respond(s->workers[0], r, &servfail);
+		worker_return(r);
 		return;
 	}
-	const struct wire_msg *m = &s->qmsg;
-	if (WIRE_OPCODE(m->flags) != 0) {
-		respond_error(s, c, pkt, len, WIRE_RC_NOTIMP);
-		return;
-	}
-	if (m->qtype == WIRE_T_AXFR || m->qtype == WIRE_T_IXFR || m->qtype == WIRE_T_OPT) {
-		respond_error(s, c, pkt, len, WIRE_RC_REFUSED);
-		return;
-	}
-	uint16_t max_size = 65535;
-	if (!c->tcp) {
-		max_size = 512;
-		if (m->has_edns) {
-			max_size = m->edns_udp < 512 ? 512 : m->edns_udp;
-			if (max_size > s->cfg->edns_buffer_size)
-				max_size = s->cfg->edns_buffer_size;
-		}
-	}
-	/* The time the listener read the query: one clock read per batch. */
-	if (core_answer_from_cache(&s->env, m->qname, m->qtype, m->qclass, c->rx_ms, &s->cached)) {
-		s->stats.cache_hits++;
-		respond(s, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns, max_size,
-			&s->cached);
-		return;
-	}
-	s->stats.cache_misses++;
-	struct creq *r = calloc(1, sizeof(*r));
-	if (r == NULL || (r->core = core_req_new(&s->env, m->qname, m->qtype, m->qclass)) == NULL) {
-		free(r);
-		respond_error(s, c, pkt, len, WIRE_RC_SERVFAIL);
-		return;
-	}
-	r->s = s;
-	r->id = m->id;
-	r->flags = m->flags;
-	r->qtype = m->qtype;
-	r->qclass = m->qclass;
-	r->edns = m->has_edns;
-	r->max_size = max_size;
-	wire_name_copy(r->qname, m->qname);
-	listen_client_hold(&r->client, c);
+	r->prev = NULL;
 	r->next = s->reqs;
 	if (s->reqs != NULL)
 		s->reqs->prev = r;
@@ -287,29 +194,58 @@ static void print_stat(void *ud, const char *key, uint64_t value)
 	control_out_printf(ud, "%s=%llu\n", key, (unsigned long long)value);
 }
 
+/* Sum of one counter (its offset in struct worker_stats) over the workers;
+ * each is read with a relaxed load while its worker may be counting (a
+ * stats line is a snapshot, not an instant). */
+static uint64_t sum_at(const struct server *s, size_t off)
+{
+	uint64_t sum = 0;
+	for (unsigned i = 0; i < s->n_workers; i++) {
+		const _Atomic uint64_t *v =
+			(const _Atomic uint64_t *)((const char *)&s->workers[i]->stats + off);
+		sum += atomic_load_explicit(v, memory_order_relaxed);
+	}
+	return sum;
+}
+
+#define SUM(field) sum_at(s, offsetof(struct worker_stats, field))
+
 static void print_stats(struct server *s, struct control_out *o)
 {
 	const struct pool *p = up_pool(s->up);
 	struct cache_stats cs;
 	cache_get_stats(s->cache, &cs);
-	control_out_printf(o, "queries.client.total=%llu\n",
-			   (unsigned long long)(s->stats.client_udp + s->stats.client_tcp));
-	control_out_printf(o, "queries.client.udp=%llu\n", (unsigned long long)s->stats.client_udp);
-	control_out_printf(o, "queries.client.tcp=%llu\n", (unsigned long long)s->stats.client_tcp);
-	control_out_printf(o, "queries.client.refused=%llu\n", (unsigned long long)s->stats.refused);
-	control_out_printf(o, "queries.client.formerr=%llu\n", (unsigned long long)s->stats.formerr);
-	control_out_printf(o, "cache.hits=%llu\n", (unsigned long long)s->stats.cache_hits);
-	control_out_printf(o, "cache.misses=%llu\n", (unsigned long long)s->stats.cache_misses);
+	uint64_t udp = SUM(client_udp), tcp = SUM(client_tcp);
+	control_out_printf(o, "queries.client.total=%llu\n", (unsigned long long)(udp + tcp));
+	control_out_printf(o, "queries.client.udp=%llu\n", (unsigned long long)udp);
+	control_out_printf(o, "queries.client.tcp=%llu\n", (unsigned long long)tcp);
+	control_out_printf(o, "queries.client.refused=%llu\n", (unsigned long long)SUM(refused));
+	control_out_printf(o, "queries.client.formerr=%llu\n", (unsigned long long)SUM(formerr));
+	control_out_printf(o, "cache.hits=%llu\n", (unsigned long long)SUM(cache_hits));
+	control_out_printf(o, "cache.misses=%llu\n", (unsigned long long)SUM(cache_misses));
 	up_stats_each(s->up, print_stat, o);
 	static const char *const rc[6] = { "noerror", "formerr", "servfail", "nxdomain",
 					   "notimp", "refused" };
 	for (int i = 0; i < 6; i++)
-		control_out_printf(o, "answers.%s=%llu\n", rc[i], (unsigned long long)s->stats.rcode[i]);
+		control_out_printf(o, "answers.%s=%llu\n", rc[i], (unsigned long long)sum_at(s, offsetof(struct worker_stats, rcode) +
+							     (size_t)i * sizeof(_Atomic uint64_t)));
 	control_out_printf(o, "pool.size.ip4=%zu\npool.size.ip6=%zu\npool.size.total=%zu\n", p->n4,
 			   p->n6, p->n);
 	control_out_printf(o, "cache.bytes=%llu\ncache.entries=%llu\ncache.budget=%llu\n",
 			   (unsigned long long)cs.bytes, (unsigned long long)cs.entries,
 			   (unsigned long long)cs.budget);
+	control_out_printf(o, "threads=%u\n", s->n_workers);
+	for (unsigned i = 0; i < s->n_workers; i++) {
+		const struct worker_stats *ws = &s->workers[i]->stats;
+		uint64_t wu = WSTAT_GET(ws, client_udp), wt = WSTAT_GET(ws, client_tcp);
+		control_out_printf(o, "worker.%u.queries=%llu\n", i, (unsigned long long)(wu + wt));
+		control_out_printf(o, "worker.%u.queries.udp=%llu\n", i, (unsigned long long)wu);
+		control_out_printf(o, "worker.%u.queries.tcp=%llu\n", i, (unsigned long long)wt);
+		control_out_printf(o, "worker.%u.cache.hits=%llu\n", i,
+				   (unsigned long long)WSTAT_GET(ws, cache_hits));
+		control_out_printf(o, "worker.%u.cache.misses=%llu\n", i,
+				   (unsigned long long)WSTAT_GET(ws, cache_misses));
+	}
 	control_out_printf(o, "uptime.seconds=%llu\n",
 			   (unsigned long long)((clock_now_ms() - s->started_ms) / 1000));
 }
@@ -397,10 +333,13 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	s->cfg = cfg;
 	s->hints = hints;
 	s->started_ms = clock_now_ms();
+	pthread_mutex_init(&s->spare_mu, NULL);
+	s->n_workers = cfg->num_threads > 0 ? cfg->num_threads : 1;
+	s->workers = calloc(s->n_workers, sizeof(*s->workers));
 	s->cache = cache_new(cfg->cache_size, cfg->cache_min_ttl, cfg->cache_max_ttl,
 			     cfg->cache_max_negative_ttl);
 	s->infra = core_infra_new();
-	if (s->cache == NULL || s->infra == NULL) {
+	if (s->workers == NULL || s->cache == NULL || s->infra == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return PC_ENOMEM;
 	}
@@ -413,9 +352,10 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	if (s->up == NULL)
 		return PC_EINVAL;
 	up_set_alarm(s->up, on_alarm, s);
-	int rc = listen_open(&s->ls, loop, cfg, on_query, s, false, err, errlen);
-	if (rc != 0)
-		return rc;
+	int rc;
+	for (unsigned i = 0; i < s->n_workers; i++)
+		if ((rc = worker_new(&s->workers[i], s, i, loop, s->n_workers > 1, err, errlen)) != 0)
+			return rc;
 	if (cfg->control_socket[0] != '\0') {
 		rc = control_start(loop, cfg->control_socket, on_control, s, &s->ctl, err, errlen);
 		if (rc != 0)
@@ -423,35 +363,63 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	}
 	uv_signal_init(loop, &s->sig_term);
 	uv_signal_init(loop, &s->sig_int);
+	s->signals_on = true;
 	s->sig_term.data = s->sig_int.data = s;
 	uv_signal_start(&s->sig_term, on_signal, SIGTERM);
 	uv_signal_start(&s->sig_int, on_signal, SIGINT);
+	/* Threads last: a failure above leaves none running to undo. */
+	for (unsigned i = 1; i < s->n_workers; i++) {
+		if (worker_start(s->workers[i]) != 0) {
+			snprintf(err, errlen, "cannot start worker thread %u", i);
+			return PC_EIO;
+		}
+	}
 	return 0;
 }
 
+/* Close every handle of the resolution side and ask the workers to stop;
+ * safe on a server that server_new left half made. */
 void server_stop(struct server *s)
 {
-	if (s->stopping)
+	if (s == NULL || s->stopping)
 		return;
 	s->stopping = true;
 	while (s->reqs != NULL)
-		creq_free(s->reqs);
+		creq_end(s->reqs);
+	/* Worker 0 first: it hands its queued misses back to their workers
+	 * before those are told to stop, so they release their clients. */
+	for (unsigned i = 0; s->workers != NULL && i < s->n_workers; i++)
+		worker_stop(s->workers[i]);
 	if (s->ctl != NULL)
 		control_stop(s->ctl);
 	s->ctl = NULL;
-	listen_close(s->ls);
-	up_close(s->up);
-	uv_close((uv_handle_t *)&s->sig_term, NULL);
-	uv_close((uv_handle_t *)&s->sig_int, NULL);
+	if (s->up != NULL)
+		up_close(s->up);
+	if (s->signals_on) {
+		uv_close((uv_handle_t *)&s->sig_term, NULL);
+		uv_close((uv_handle_t *)&s->sig_int, NULL);
+		s->signals_on = false;
+	}
 }
 
 void server_free(struct server *s)
 {
 	if (s == NULL)
 		return;
-	listen_free(s->ls);
+	for (unsigned i = 0; s->workers != NULL && i < s->n_workers; i++)
+		worker_join(s->workers[i]);
+	for (unsigned i = 0; s->workers != NULL && i < s->n_workers; i++)
+		worker_free(s->workers[i]);
+	free(s->workers);
 	up_free(s->up);
 	cache_free(s->cache);
 	core_infra_free(s->infra);
+	while (s->spare != NULL) {
+		struct creq *r = s->spare;
+		s->spare = r->next;
+		free(r);
+	}
+	pthread_mutex_destroy(&s->spare_mu);
+	core_req_trim();
 	free(s);
 }

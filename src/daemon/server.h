@@ -1,5 +1,9 @@
-/* server: one resolver on one event loop: listeners, cache, core, upstream,
- * statistics and the control channel's commands. */
+/* server: one resolver: the cache, the core, the upstream layer, the
+ * workers that answer clients (num-threads of them: daemon/worker.h says
+ * how the work is split and why), statistics and the control channel.
+ * Worker 0, the control channel and the signal handlers run on the loop
+ * given to server_new (the main thread); the other workers run threads of
+ * their own. */
 #ifndef PC_DAEMON_SERVER_H
 #define PC_DAEMON_SERVER_H
 
@@ -16,8 +20,11 @@ struct server;
  * passed to server_free. cfg and hints must outlive the server. */
 int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	       const struct hints *hints, char *err, size_t errlen);
-/* Close every handle; uv_run returns once their callbacks have run. */
+/* Close every handle and ask the other workers to stop; uv_run on the
+ * main loop returns once the callbacks have run. Also undoes a failed
+ * server_new. */
 void server_stop(struct server *s);
+/* After uv_run: waits for the worker threads, then frees everything. */
 void server_free(struct server *s);
 
 #endif

@@ -1,0 +1,140 @@
+/* worker: the threads that answer clients (num-threads of them).
+ *
+ * Every worker has its own libuv loop and its own client listeners: one UDP
+ * and one TCP socket per interface, bound with SO_REUSEPORT when there is
+ * more than one worker, so that the kernel spreads clients over the workers
+ * and no worker waits for another to read a query. A worker answers cache
+ * hits by itself, from the one cache all workers share: the cache copies
+ * the records out under a lock striped by hash bucket (cache.h), so a hit
+ * takes one uncontended lock and touches no other worker's memory, and the
+ * answers of one recvmmsg batch leave with one sendmmsg (net/listen.c).
+ *
+ * Everything else happens on worker 0, the resolution worker, which runs on
+ * the main thread's loop and alone owns the core, the upstream layer and
+ * the socket pool. A cache miss on another worker is handed to worker 0
+ * through its inbox (a mutex-protected list and a uv_async_t to wake its
+ * loop). Keeping one pool on one thread means every upstream query draws
+ * its socket uniformly from the whole pool: a pool split into per-thread
+ * slices would let an attacker learn which ports one thread uses (the
+ * Unbound per-thread port slice was such a hole). Worker 0 is also the
+ * cache's only writer, so the core keeps borrowing cache entries as before.
+ *
+ * When worker 0 has an answer for a UDP client it sends it itself on the
+ * client's listener socket (sendto on a socket is safe from any thread; the
+ * sockets stay open until worker 0 has stopped resolving). A TCP connection
+ * belongs to its worker's loop, so the answer travels back through that
+ * worker's inbox, and the worker writes it and releases the connection.
+ *
+ * Statistics are counted per worker, each counter written only by its own
+ * worker with relaxed atomic loads and stores (plain moves on x86, no
+ * locked instructions); the control channel, served by worker 0, sums them.
+ *
+ * Stopping (SIGTERM, SIGINT or "portcullis-ctl stop", all on worker 0):
+ * worker 0 ends its requests, sending each held TCP client back to its
+ * worker to be released, closes its own inbox, and asks every other worker
+ * to stop; each closes its listeners and inbox, and its thread ends when
+ * its loop has no more handles. server_free joins the threads and then
+ * releases whatever was still queued between workers, so nothing leaks. */
+#ifndef PC_DAEMON_WORKER_H
+#define PC_DAEMON_WORKER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "core/core.h"
+#include "net/listen.h"
+#include "wire/wire.h"
+
+struct server;
+struct worker;
+
+/* Counters of one worker: written by that worker only, read by anyone. */
+struct worker_stats {
+	_Atomic uint64_t client_udp, client_tcp, refused, formerr;
+	_Atomic uint64_t cache_hits, cache_misses;
+	_Atomic uint64_t rcode[6];
+};
+
+/* A single writer may increment without a locked instruction. */
+#define WSTAT_ADD(st, field, n)                                                           \
+	atomic_store_explicit(&(st)->field,                                               \
+			      atomic_load_explicit(&(st)->field, memory_order_relaxed) + (n), \
+			      memory_order_relaxed)
+#define WSTAT_GET(st, field) atomic_load_explicit(&(st)->field, memory_order_relaxed)
+
+/* A client question that missed the cache: made by the worker that read it,
+ * resolved on worker 0, and (TCP from another worker) sent back with its
+ * answer. */
+struct creq {
+	struct server *s;
+	struct worker *origin;
+	struct core_req *core;
+	struct up_query *q;
+	struct listen_client client; /* held: released on the origin's thread */
+	uint16_t id, flags, qtype, qclass, max_size;
+	bool edns;
+	uint8_t qname[WIRE_NAME_MAX]; /* as the client wrote it */
+	uint8_t *answer;              /* on the way back: the response, or NULL */
+	size_t answer_len;
+	struct creq *prev, *next;     /* worker 0's requests, or an inbox */
+};
+
+struct worker {
+	struct server *s;
+	unsigned idx;
+	uv_loop_t *loop;
+	uv_loop_t own_loop; /* the loop of workers 1..N-1 */
+	uv_thread_t thread;
+	bool thread_started;
+	struct listeners *ls;
+	uv_async_t wake;
+	bool wake_init;
+	pthread_mutex_t mu;  /* guards the inbox, closed and stop */
+	struct creq *inbox_head, *inbox_tail;
+	bool closed;         /* the inbox is no longer read: no wake-ups */
+	bool stop;           /* asked to stop */
+	struct worker_stats stats;
+	/* scratch for the queries this worker handles */
+	struct wire_msg qmsg;
+	struct core_answer cached;
+	uint8_t out[65535];
+};
+
+/* Implemented in server.c, used by the workers. */
+const struct config *server_cfg(const struct server *s);
+const struct core_env *server_env(const struct server *s);
+struct worker *server_worker(const struct server *s, unsigned idx);
+/* A request object (from a bounded free list), or NULL. Any thread. */
+struct creq *server_creq_get(struct server *s);
+void server_creq_put(struct server *s, struct creq *r);
+/* Worker 0 only: resolve r (or, when stopping, send it back unanswered). */
+void server_resolve(struct server *s, struct creq *r);
+
+/* Create worker idx (0 runs on loop, the others on a loop of their own)
+ * with its listeners and inbox. On failure returns a negative PC_E* with
+ * one line in err; *out must still be passed to worker_stop/worker_free. */
+int worker_new(struct worker **out, struct server *s, unsigned idx, uv_loop_t *loop,
+	       bool reuseport, char *err, size_t errlen);
+/* Start the thread of a worker other than 0. */
+int worker_start(struct worker *w);
+/* Queue r for w and wake it; any thread. If w no longer reads its inbox
+ * the request stays there until worker_free. */
+void worker_post(struct worker *w, struct creq *r);
+/* Answer r's client with a, counting on w (the calling thread's worker). */
+void worker_respond(struct worker *w, struct creq *r, const struct core_answer *a);
+/* Worker 0's thread: worker 0 stops reading its inbox and listeners and
+ * hands back what its inbox holds; another worker is asked to stop (or, if
+ * its thread never started, is stopped here). */
+void worker_stop(struct worker *w);
+/* After worker 0's loop has ended: wait for the worker's thread to end. */
+void worker_join(struct worker *w);
+/* Once every worker is joined: release what is left in the inbox, free. */
+void worker_free(struct worker *w);
+/* The client of r goes back to its worker: the answer (if any) is written
+ * there and the client released; any thread. */
+void worker_return(struct creq *r);
+
+#endif

@@ -1,0 +1,172 @@
+"""num-threads: several workers, each with its own SO_REUSEPORT listeners,
+one shared cache, and one resolution worker that owns the one socket pool.
+
+The kernel spreads clients over the workers' sockets by a hash of the
+client's address and port, so these tests ask from many source ports (UDP)
+and on many connections (TCP) to make sure every worker gets some: with 2
+workers and 24 independent source ports, one worker missing out has odds
+of 2 ** -23."""
+
+import os
+import socket
+import struct
+import time
+
+import dns.message
+import dns.query
+import dns.rcode
+
+from conftest import answer_rdata, rand_label, tcp_exchange, zone_rdata
+
+N_SOURCES = 24
+
+
+def udp_from_fresh_port(addr, msg, timeout=5.0):
+    """Ask over UDP from a socket of its own (a new source port)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.settimeout(timeout)
+        s.bind(("127.0.0.1", 0))
+        s.sendto(msg.to_wire(), (addr, 53))
+        data, _ = s.recvfrom(65535)
+        return dns.message.from_wire(data)
+    finally:
+        s.close()
+
+
+def worker_keys(st, n):
+    return [st.get("worker.%d.queries" % i) for i in range(n)]
+
+
+def test_two_workers_answer_hits_and_misses_udp(make_resolver):
+    r = make_resolver(num_threads=2)
+    want = zone_rdata("alpha.lab.", "www.alpha.lab.", "A")
+    for _ in range(N_SOURCES):
+        # a hit (after the first) and a miss that needs upstream every time
+        q = r.make_query("www.alpha.lab.")
+        assert answer_rdata(udp_from_fresh_port(r.listen, q), "www.alpha.lab.", "A") == want
+        name = "%s.alpha.lab." % rand_label("u")
+        a = udp_from_fresh_port(r.listen, r.make_query(name))
+        assert a.rcode() == dns.rcode.NXDOMAIN, a
+    st = r.stats()
+    assert st["threads"] == 2
+    per = worker_keys(st, 2)
+    assert all(v is not None and v > 0 for v in per), \
+        "a worker got no queries: %s" % per
+    assert sum(per) == st["queries.client.total"] == 2 * N_SOURCES
+    assert st["cache.hits"] + st["cache.misses"] == 2 * N_SOURCES
+    assert st["cache.hits"] == sum(st["worker.%d.cache.hits" % i] for i in range(2))
+    assert st["cache.misses"] == sum(st["worker.%d.cache.misses" % i] for i in range(2))
+    # misses read by worker 1 went to worker 0 and their answers came back
+    assert st["worker.1.cache.misses"] > 0
+    assert st["answers.nxdomain"] == N_SOURCES
+    assert st["answers.noerror"] == N_SOURCES
+
+
+def test_two_workers_answer_over_tcp(make_resolver):
+    r = make_resolver(num_threads=2)
+    want = zone_rdata("alpha.lab.", "www.alpha.lab.", "A")
+    for _ in range(N_SOURCES):
+        # per connection: a miss (upstream, answered by worker 0 and written
+        # by the worker that owns the connection), then a hit, pipelined
+        name = "%s.alpha.lab." % rand_label("t")
+        msgs = [r.make_query(name).to_wire(), r.make_query("www.alpha.lab.").to_wire()]
+        replies = tcp_exchange(r.listen, msgs)
+        by_name = {rr.question[0].name.to_text(): rr for rr in replies}
+        assert by_name[name].rcode() == dns.rcode.NXDOMAIN
+        assert answer_rdata(by_name["www.alpha.lab."], "www.alpha.lab.", "A") == want
+    st = r.stats()
+    tcp = [st["worker.%d.queries.tcp" % i] for i in range(2)]
+    assert all(v > 0 for v in tcp), "a worker got no TCP connection: %s" % tcp
+    assert sum(tcp) == st["queries.client.tcp"] == 2 * N_SOURCES
+    assert st["worker.1.cache.misses"] > 0
+
+
+def pool_udp_ports(pid):
+    """Local ports of the process's IPv4 UDP sockets outside port 53."""
+    inodes = set()
+    fd_dir = "/proc/%d/fd" % pid
+    for fd in os.listdir(fd_dir):
+        try:
+            link = os.readlink(os.path.join(fd_dir, fd))
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    ports = []
+    with open("/proc/net/udp") as f:
+        next(f)
+        for line in f:
+            cols = line.split()
+            port = int(cols[1].split(":")[1], 16)
+            if cols[9] in inodes and port != 53:
+                ports.append(port)
+    return ports
+
+
+def test_one_pool_whatever_the_workers(make_resolver):
+    pool = 40
+    r = make_resolver(num_threads=3, do_ip6=False, socket_pool_size=pool)
+    # traffic on every worker, so that any per-worker pool would show
+    for _ in range(N_SOURCES):
+        name = "%s.alpha.lab." % rand_label("p")
+        udp_from_fresh_port(r.listen, r.make_query(name))
+    p = r.pool()
+    assert p["size"] == pool and len(p["sockets"]) == pool, p["size"]
+    st = r.stats()
+    assert st["pool.size.total"] == pool
+    ports = pool_udp_ports(r.pid)
+    assert len(ports) == pool, "%d UDP sockets besides the listeners, want %d" % (
+        len(ports), pool)
+    assert sorted(ports) == sorted(s["port"] for s in p["sockets"])
+    assert st["queries.upstream.udp"] >= N_SOURCES
+
+
+def test_stop_with_requests_in_flight(make_resolver):
+    """Questions for a zone whose server never answers are still being
+    resolved when the daemon is told to stop: every worker's held TCP
+    connections and UDP clients must be let go without a leak (the fixture
+    checks the sanitizer output and the exit code)."""
+    r = make_resolver(num_threads=2)
+    conns = []
+    for i in range(N_SOURCES):
+        name = "%s.dead.lab." % rand_label("s")
+        c = socket.create_connection((r.listen, 53), timeout=5)
+        wire = r.make_query(name).to_wire()
+        c.sendall(struct.pack("!H", len(wire)) + wire)
+        conns.append(c)
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", 0))
+        u.sendto(r.make_query("%s.dead.lab." % rand_label("s")).to_wire(), (r.listen, 53))
+        conns.append(u)
+    # all of them read (and handed over) before the stop
+    deadline = 50
+    while r.stats()["cache.misses"] < 2 * N_SOURCES and deadline > 0:
+        deadline -= 1
+        time.sleep(0.1)
+    st = r.stats()
+    assert st["cache.misses"] == 2 * N_SOURCES
+    assert st["worker.0.queries"] > 0 and st["worker.1.queries"] > 0
+    out = r.ctl("stop")
+    assert out.returncode == 0 and "stopping" in out.stdout
+    assert r.wait_exit() == 0
+    for c in conns:
+        c.close()
+    r.stop()  # checks the sanitizer output
+
+
+def test_sigterm_stops_every_worker(make_resolver):
+    r = make_resolver(num_threads=4)
+    for _ in range(8):
+        udp_from_fresh_port(r.listen, r.make_query("www.alpha.lab."))
+    assert r.stats()["threads"] == 4
+    r.stop()  # SIGTERM, exit 0, no sanitizer report
+
+
+def test_one_thread_reports_one_worker(make_resolver):
+    r = make_resolver()
+    r.query("www.alpha.lab.")
+    st = r.stats()
+    assert st["threads"] == 1
+    assert st["worker.0.queries"] == st["queries.client.total"] == 1
+    assert "num-threads" not in r.stderr()
