@@ -6,7 +6,21 @@
  * the query left from, from the server's address and port, with the ID and
  * the exact question (QNAME byte for byte, QTYPE, QCLASS), and parses as a
  * whole message. Anything else is dropped, counted by reason, and does not
- * end the wait. TCP queries (after TC) use a fresh connection. */
+ * end the wait. TCP queries (after TC) use a fresh connection.
+ *
+ * Defenses beyond RFC 5452 (all here, the core never sees them):
+ *  - a reply from the queried server with a wrong ID, the wrong letter
+ *    case, a bad cookie, or that arrived in IP fragments means a forger is
+ *    at work: the queries waiting for that server on that socket are asked
+ *    again over TCP (tcp-after-mismatch, refuse-fragmented-replies);
+ *  - a server that does not echo 0x20 case (confirmed over TCP twice) is
+ *    sent lowercase for 15 minutes; caps-exempt zones never get 0x20;
+ *  - unwanted replies are counted per minute; at the threshold, defensive
+ *    mode sends everything over TCP for a while and raises the alarm for
+ *    the zones the forgeries aimed at (net/guard.h);
+ *  - identical outstanding questions to one server share one query
+ *    (merge-identical-queries): each caller is a waiter of it;
+ *  - DNS cookies as a client (upstream-cookies, net/srvstate.h). */
 #ifndef PC_NET_UPSTREAM_H
 #define PC_NET_UPSTREAM_H
 
@@ -20,12 +34,19 @@
 
 enum up_drop {
 	UP_DROP_BAD_ID, UP_DROP_BAD_SOURCE, UP_DROP_BAD_QUESTION, UP_DROP_MALFORMED,
-	UP_DROP_UNSOLICITED, UP_DROP_N
+	UP_DROP_UNSOLICITED, UP_DROP_BAD_CASE, UP_DROP_FRAGMENTED, UP_DROP_BAD_COOKIE,
+	UP_DROP_N
 };
 
 struct up_stats {
 	uint64_t sent_udp, sent_tcp, timeouts, accepted, tcp_errors;
 	uint64_t dropped[UP_DROP_N];
+	uint64_t tcp_after_mismatch;  /* queries asked again over TCP after a mismatch */
+	uint64_t merged;              /* callers attached to an outstanding query */
+	uint64_t defensive_tcp;       /* queries sent over TCP because of defensive mode */
+	uint64_t caps_misses;         /* confirmed: the server does not echo case */
+	uint64_t cookies_sent, cookies_echoed, cookies_learned, cookies_badcookie_resends,
+		cookies_forgotten;
 };
 
 struct up_query;
@@ -50,7 +71,9 @@ typedef void (*up_alarm_fn)(void *ud, const uint8_t *zone);
 void up_set_alarm(struct upstream *u, up_alarm_fn fn, void *ud);
 
 /* Send q; done is called exactly once unless up_cancel is called first.
- * Returns NULL if nothing could be sent (done is not called then). */
+ * Returns NULL if nothing could be sent (done is not called then). The
+ * handle is the caller's own even when its question was merged into an
+ * outstanding one: up_cancel ends only that caller's wait. */
 struct up_query *up_send(struct upstream *u, const struct core_send *q, up_done_fn done, void *ud);
 void up_cancel(struct up_query *q);
 /* Stop everything (shutdown); outstanding queries are cancelled silently. */
