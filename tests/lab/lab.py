@@ -73,7 +73,12 @@ MISBEHAVING = [
     # answer for them.
     ("rnd", "recorder", "127.30.0.1", ["rnd.lab.", "fwd.lab.", "stub.lab."],
      ["ns=127.30.0.1"], []),
+    ("nocase", "nocase", "127.20.0.10", ["nocase.lab."], ["ns=127.20.0.10"], []),
+    ("cookie", "cookie", "127.20.0.11", ["cookie.lab."], ["ns=127.20.0.11"], []),
 ]
+
+# NSD instances that answer DNS cookies (RFC 7873, NSD's answer-cookie).
+NSD_COOKIES = {"gamma"}
 
 # Servers that never answer: readiness is "sockets bound", not "answers SOA".
 SILENT = {"flaky-1", "dead"}
@@ -123,6 +128,11 @@ class Lab:
             '    xfrdir: "%s/xfr"' % d,
             '    database: ""',
             '    zonesdir: "%s"' % ZONES_DIR,
+        ]
+        if name in NSD_COOKIES:
+            lines += ["    answer-cookie: yes",
+                      '    cookie-secret-file: "%s/cookiesecrets.txt"' % d]
+        lines += [
             "remote-control:",
             "    control-enable: no",
         ]
@@ -167,6 +177,8 @@ class Lab:
                     argv += ["--ns", n]
                 if kind == "recorder":
                     argv += ["--log", self.rnd_log]
+                else:
+                    argv += ["--log", self.query_log(name)]
                 self.spawn("srv-" + name, argv + extra)
             self.wait_ready()
         except BaseException:
@@ -237,6 +249,19 @@ class Lab:
 
     def rnd_log_size(self):
         return os.path.getsize(self.rnd_log)
+
+    def query_log(self, name):
+        """Where the misbehaving server NAME (not the recorder) logs the
+        queries it gets, one JSON line each as the recorder does."""
+        return os.path.join(self.workdir, "logs", name + ".queries")
+
+    def read_query_log(self, name):
+        try:
+            with open(self.query_log(name)) as f:
+                data = f.read()
+        except FileNotFoundError:
+            return []
+        return [json.loads(l) for l in data.split("\n")[:-1] if l]
 
     def __enter__(self):
         self.start()

@@ -30,12 +30,28 @@ What the --kind changes:
   tcloop     UDP and TCP replies alike carry TC=1 and no records
   recorder   answers A queries for any name in its zones with rnd_address(),
              and appends a JSON line per query received to --log
+  nocase     does not echo the 0x20 letter case: the question (and every
+             name in its replies) comes back in lowercase, UDP and TCP
+  cookie     a DNS cookie server (RFC 7873): replies carry our client cookie
+             and a server cookie. A query that brings back a valid server
+             cookie first gets a decoy without any cookie (right ID and
+             question, A 192.0.2.66), then ~30 ms later the genuine reply.
+             For names whose first label starts with "strict", a query
+             without a valid server cookie gets BADCOOKIE (with a fresh
+             server cookie) instead of an answer.
+  frag       answers A queries over UDP with A 192.0.2.66 padded to about
+             3,000 bytes and sent without the DF bit (so a link with a small
+             MTU fragments it); over TCP with the genuine, unpadded reply
 
-The tricks only apply to UDP; over TCP every kind except silent, slow and
-tcloop sends just the genuine reply.
+Any kind logs a JSON line per query to --log when given (the cookie kind
+adds "cookie": the option's hex or null, and "scookie_ok").
+
+The tricks only apply to UDP; over TCP every kind except silent, slow,
+tcloop and nocase sends just the genuine reply.
 """
 
 import argparse
+import hashlib
 import heapq
 import json
 import os
@@ -48,6 +64,7 @@ import threading
 import time
 import zlib
 
+import dns.edns
 import dns.exception
 import dns.flags
 import dns.message
@@ -60,10 +77,14 @@ import dns.rdatatype
 import dns.rrset
 
 KINDS = ("normal", "silent", "slow", "wrongid", "wrongsrc", "wrongq",
-         "malformed", "tcloop", "recorder")
+         "malformed", "tcloop", "recorder", "nocase", "cookie", "frag")
 TTL = 300
 DEFAULT_A = "192.0.2.1"
 FIRST_DELAY = 0.030  # the decoy goes first, the genuine reply this much later
+DECOY_A = "192.0.2.66"
+COOKIE = 10          # EDNS option code
+PADDING = 12         # EDNS option code
+IP_MTU_DISCOVER, IP_PMTUDISC_DONT = 10, 0  # linux/in.h
 
 
 def rnd_address(name):
@@ -210,6 +231,11 @@ class Server:
         self.tcp.listen(64)
         self.fake = (self.bind(socket.SOCK_DGRAM, args.fake_src)
                      if args.fake_src else None)
+        self.secret = os.urandom(16)
+        if self.kind == "frag":
+            # without DF the kernel fragments datagrams beyond the link MTU
+            self.udp.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER,
+                                IP_PMTUDISC_DONT)
 
     def bind(self, type_, addr):
         fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
@@ -219,11 +245,13 @@ class Server:
         return s
 
     # ----- logging (recorder) -----
-    def record(self, port, qid, qname, qtype, rd, tcp):
+    def record(self, port, qid, qname, qtype, rd, tcp, **extra):
         if self.log is None:
             return
-        line = json.dumps({"port": port, "id": qid, "qname": qname,
-                           "qtype": qtype, "rd": rd, "tcp": tcp})
+        entry = {"port": port, "id": qid, "qname": qname, "qtype": qtype,
+                 "rd": rd, "tcp": tcp}
+        entry.update(extra)
+        line = json.dumps(entry)
         with self.log_lock:
             self.log.write(line + "\n")
 
@@ -274,8 +302,15 @@ class Server:
         if q is not None:
             self.record(peer[1], query.id, q.name.to_text(),
                         dns.rdatatype.to_text(q.rdtype),
-                        bool(query.flags & dns.flags.RD), False)
-        resp = self.zones.answer(query)
+                        bool(query.flags & dns.flags.RD), False,
+                        **self.cookie_fields(query, peer))
+        if self.kind == "cookie" and q is not None:
+            self.cookie_udp(query, peer)
+            return
+        if self.kind == "frag" and q is not None:
+            self.frag_udp(query, peer)
+            return
+        resp = self.answer(query)
         if self.kind == "tcloop":
             resp = self.truncated(query)
         genuine = resp.to_wire()
@@ -283,7 +318,7 @@ class Server:
         if k == "slow":
             self.sched.later(self.delay, self.udp, genuine, peer)
             return
-        if k in ("normal", "recorder", "tcloop") or q is None:
+        if k in ("normal", "recorder", "tcloop", "nocase") or q is None:
             self.udp.sendto(genuine, peer)
             return
         if k == "wrongid":
@@ -299,6 +334,81 @@ class Server:
             for junk in self.malformed(wire, genuine):
                 self.udp.sendto(junk, peer)
         self.sched.later(FIRST_DELAY, self.udp, genuine, peer)
+
+    def answer(self, query):
+        """The genuine reply; the nocase server lowercases every name."""
+        if self.kind == "nocase" and query.question:
+            q = query.question[0]
+            low = dns.name.from_text(q.name.to_text().lower())
+            query.question = [dns.rrset.RRset(low, q.rdclass, q.rdtype)]
+        return self.zones.answer(query)
+
+    # ----- cookies (the cookie kind) -----
+    @staticmethod
+    def query_cookie(query):
+        """The COOKIE option bytes of QUERY, or None."""
+        for opt in query.options:
+            if opt.otype == COOKIE:
+                return opt.to_wire() if hasattr(opt, "to_wire") else opt.data
+        return None
+
+    def server_cookie(self, client, peer):
+        return hashlib.sha256(self.secret + client + peer[0].encode()).digest()[:16]
+
+    def cookie_fields(self, query, peer):
+        if self.kind != "cookie":
+            return {}
+        c = self.query_cookie(query)
+        ok = (c is not None and len(c) == 24
+              and c[8:] == self.server_cookie(c[:8], peer))
+        return {"cookie": c.hex() if c is not None else None, "scookie_ok": ok}
+
+    def with_cookie(self, resp, client, peer, rcode=None):
+        opt = dns.edns.GenericOption(
+            COOKIE, client + self.server_cookie(client, peer))
+        resp.use_edns(0, 0, 1232, options=[opt])
+        if rcode is not None:
+            resp.set_rcode(rcode)
+        return resp
+
+    def cookie_udp(self, query, peer):
+        c = self.query_cookie(query)
+        if c is None or len(c) < 8:
+            self.udp.sendto(self.answer(query).to_wire(), peer)
+            return
+        client = c[:8]
+        valid = len(c) == 24 and c[8:] == self.server_cookie(client, peer)
+        first = query.question[0].name.labels[0].lower()
+        if not valid and first.startswith(b"strict"):
+            resp = dns.message.make_response(query)
+            self.udp.sendto(self.with_cookie(resp, client, peer,
+                                             dns.rcode.BADCOOKIE).to_wire(), peer)
+            return
+        genuine = self.with_cookie(self.answer(query), client, peer).to_wire()
+        if valid:
+            # what an off-path forger who got port, ID and case right would
+            # send: it cannot know our cookies
+            decoy = self.answer(query)
+            decoy.use_edns(0, 0, 1232)
+            for rrset in decoy.answer:
+                if rrset.rdtype == dns.rdatatype.A:
+                    rrset.clear()
+                    rrset.add(dns.rdata.from_text("IN", "A", DECOY_A))
+            self.udp.sendto(decoy.to_wire(), peer)
+            self.sched.later(FIRST_DELAY, self.udp, genuine, peer)
+            return
+        self.udp.sendto(genuine, peer)
+
+    def frag_udp(self, query, peer):
+        resp = self.answer(query)
+        for rrset in resp.answer:
+            if rrset.rdtype == dns.rdatatype.A:
+                rrset.clear()
+                rrset.add(dns.rdata.from_text("IN", "A", DECOY_A))
+        resp.use_edns(0, 0, 1232, options=[
+            dns.edns.GenericOption(PADDING, b"\0" * 3000)])
+        # beyond the payload size the query offered: that is the point
+        self.udp.sendto(resp.to_wire(max_size=65535), peer)
 
     def truncated(self, query):
         resp = dns.message.make_response(query)
@@ -373,11 +483,15 @@ class Server:
                 if q is not None:
                     self.record(peer[1], query.id, q.name.to_text(),
                                 dns.rdatatype.to_text(q.rdtype),
-                                bool(query.flags & dns.flags.RD), True)
+                                bool(query.flags & dns.flags.RD), True,
+                                **self.cookie_fields(query, peer))
                 if self.kind == "tcloop":
                     resp = self.truncated(query)
                 else:
-                    resp = self.zones.answer(query)
+                    resp = self.answer(query)
+                c = self.query_cookie(query) if self.kind == "cookie" else None
+                if c is not None and len(c) >= 8:
+                    resp = self.with_cookie(resp, c[:8], peer)
                 if self.kind == "slow":
                     time.sleep(self.delay)
                 out = resp.to_wire()
