@@ -1,8 +1,8 @@
 /* Fuzz target: upstream replies against an outstanding query.
  *
  * Each input is one resolution. A fresh core environment (small cache,
- * infra, a fake root at a.root.lab. = 127.1.0.1, do-not-query-localhost off,
- * a deterministic rand) resolves one question; every query the core sends is
+ * infra, a fake root at a.root.lab. = 127.1.0.1, do-not-query-localhost
+ * normally off, a deterministic rand) resolves one question; every query the core sends is
  * answered by the next chunk of the input, until the core is done or the
  * input ends (then queries time out, TAIL_FAILS of them, and a request still
  * not done is freed mid-flight). The answer is written as a client response,
@@ -13,11 +13,14 @@
  * Input:
  *   byte 0   scenario: bits 0-2 the question (table below), bit 3 QNAME
  *            minimisation off, bit 4 harden-glue off, bit 5 do-ip6 (the root
- *            also gets ::1 as an AAAA hint), bit 6 forward example-lab.org.
+ *            also has ::1 in the hints), bit 6 forward example-lab.org.
  *            to 127.9.0.1/.2, bit 7 stub example-lab.org. at 127.8.0.1
- *   byte 1   bits 0-3 rand seed, bit 4 tiny cache (4 KiB, evicts all the
- *            time) instead of 1 MiB, bit 5 client sent EDNS, bits 6-7 the
- *            response buffer (512, 1232, 4096, 65535 bytes)
+ *   byte 1   bits 0-2 rand seed, bit 3 do-not-query-localhost on (then
+ *            b.root.lab. = 192.0.2.1 joins the hints, and only servers
+ *            outside 127/8 and ::1 are asked),
+ *            bit 4 tiny cache (4 KiB, evicts all the time) instead of 1 MiB,
+ *            bit 5 client sent EDNS, bits 6-7 the response buffer (512,
+ *            1232, 4096, 65535 bytes)
  *   then chunks: a 2-byte big-endian word, bit 15 "as is", bits 0-14 the
  *            length, then that many bytes (fewer if the input ends first).
  *            Length 0: the outstanding query times out (core_req_fail).
@@ -71,7 +74,7 @@ static const struct {
 
 static struct config cfg;
 static struct hints hints;
-static struct hints_rr hint_rr[3];
+static struct hints_rr hint_rr[5];
 static uint8_t qnames[8][WIRE_NAME_MAX];
 static bool trace;
 
@@ -116,24 +119,37 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.do_not_query_localhost = false;
 	make_zone(&cfg.forward[0], "example-lab.org.", "127.9.0.1", "127.9.0.2");
 	make_zone(&cfg.stub[0], "example-lab.org.", "127.8.0.1", NULL);
+	/* a.root.lab. (127.1.0.1, ::1) always; b.root.lab. (192.0.2.1) only
+	 * with do-not-query-localhost, which leaves a.root.lab. unusable. */
+	static const struct {
+		const char *owner;
+		uint16_t type;
+		const char *data;
+	} h[5] = {
+		{ ".", WIRE_T_NS, "a.root.lab." },
+		{ "a.root.lab.", WIRE_T_A, "127.1.0.1" },
+		{ "a.root.lab.", WIRE_T_AAAA, "::1" },
+		{ ".", WIRE_T_NS, "b.root.lab." },
+		{ "b.root.lab.", WIRE_T_A, "192.0.2.1" },
+	};
 	memset(hint_rr, 0, sizeof(hint_rr));
-	if (wire_name_from_text(".", hint_rr[0].owner) <= 0 ||
-	    wire_name_from_text("a.root.lab.", hint_rr[1].owner) <= 0 ||
-	    wire_name_from_text("a.root.lab.", hint_rr[2].owner) <= 0)
-		abort();
-	hint_rr[0].type = WIRE_T_NS;
-	hint_rr[0].ttl = 3600000;
-	hint_rr[0].rdlen = (uint16_t)wire_name_from_text("a.root.lab.", hint_rr[0].rdata);
-	hint_rr[1].type = WIRE_T_A;
-	hint_rr[1].ttl = 3600000;
-	hint_rr[1].rdlen = 4;
-	inet_pton(AF_INET, "127.1.0.1", hint_rr[1].rdata);
-	hint_rr[2].type = WIRE_T_AAAA;
-	hint_rr[2].ttl = 3600000;
-	hint_rr[2].rdlen = 16;
-	inet_pton(AF_INET6, "::1", hint_rr[2].rdata);
+	for (size_t i = 0; i < 5; i++) {
+		struct hints_rr *r = &hint_rr[i];
+		if (wire_name_from_text(h[i].owner, r->owner) <= 0)
+			abort();
+		r->type = h[i].type;
+		r->ttl = 3600000;
+		if (r->type == WIRE_T_NS)
+			r->rdlen = (uint16_t)wire_name_from_text(h[i].data, r->rdata);
+		else if (r->type == WIRE_T_A)
+			r->rdlen = inet_pton(AF_INET, h[i].data, r->rdata) == 1 ? 4 : 0;
+		else
+			r->rdlen = inet_pton(AF_INET6, h[i].data, r->rdata) == 1 ? 16 : 0;
+		if (r->rdlen == 0)
+			abort();
+	}
 	hints.rr = hint_rr;
-	hints.n = 3;
+	hints.n = 5;
 	for (size_t i = 0; i < 8; i++)
 		if (wire_name_from_text(questions[i].name, qnames[i]) <= 0)
 			abort();
@@ -353,8 +369,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.do_ip6 = (sc & 0x20) != 0;
 	cfg.n_forward = (sc & 0x40) ? 1 : 0;
 	cfg.n_stub = (sc & 0x80) ? 1 : 0;
-	hints.n = cfg.do_ip6 ? 3 : 2;
-	rng = opt & 0x0f;
+	rng = opt & 0x07;
+	cfg.do_not_query_localhost = (opt & 0x08) != 0;
+	hints.n = cfg.do_not_query_localhost ? 5 : cfg.do_ip6 ? 3 : 2;
 	bool edns = (opt & 0x20) != 0;
 	size_t cap = caps[opt >> 6];
 

@@ -34,7 +34,7 @@ A, NS, CNAME, SOA, MX, TXT, AAAA = "A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA
 QMIN_OFF, GLUE_SOFT, IP6, FORWARD, STUB = 0x08, 0x10, 0x20, 0x40, 0x80
 Q_WWW_A, Q_WWW_MX, Q_WWW_CNAME, Q_ALIAS_A, Q_WWW_AAAA, Q_APEX_NS, Q_NX_TXT, Q_DEEP_A = range(8)
 # options byte
-TINY_CACHE, CLIENT_EDNS = 0x10, 0x20
+NO_LOCALHOST, TINY_CACHE, CLIENT_EDNS = 0x08, 0x10, 0x20
 CAP_512, CAP_1232, CAP_4096, CAP_65535 = 0x00, 0x40, 0x80, 0xC0
 
 AS_IS = 0x8000
@@ -234,6 +234,59 @@ def seeds():
               ns=[("example-lab.org.", NS, "ns1.example-lab.org.")],
               ar=[("ns1.example-lab.org.", AAAA, "::1")]),
         reply(www, AAAA, an=[(www, AAAA, "2001:db8::10")])]
+
+    # a CNAME to a name below a cut inside the zone: restart, then referral
+    sub = "www.sub.example-lab.org."
+    yield "cname-then-referral", Q_ALIAS_A, 0, path_to_lab() + [
+        reply(alias, A, an=[(alias, CNAME, sub)],
+              ns=[("sub.example-lab.org.", NS, "ns.sub.example-lab.org.")],
+              ar=[("ns.sub.example-lab.org.", A, "127.4.1.1")]),
+        reply("sub.example-lab.org.", A, aa=False,
+              ns=[("sub.example-lab.org.", NS, "ns.sub.example-lab.org.")],
+              ar=[("ns.sub.example-lab.org.", A, "127.4.1.1")]),
+        reply(sub, A, an=[(sub, A, "192.0.2.40")])]
+    # two cuts in one referral: only the first is followed
+    yield "two-cuts", Q_WWW_A | QMIN_OFF, 0, [
+        root_ref_org(www),
+        reply(www, A, aa=False,
+              ns=[("example-lab.org.", NS, "ns1.example-lab.org."),
+                  (www, NS, "ns.www.example-lab.org.")],
+              ar=[("ns1.example-lab.org.", A, "127.4.0.1"),
+                  ("ns.www.example-lab.org.", A, "127.4.2.1")]),
+        reply(www, A, an=[(www, A, "192.0.2.10")])]
+    # a chain of 12 CNAMEs: more than the core follows
+    chain = [alias] + ["c%d.example-lab.org." % i for i in range(1, 13)]
+    yield "cname-chain-too-long", Q_ALIAS_A, 0, path_to_lab() + [
+        reply(alias, A, an=[(chain[i], CNAME, chain[i + 1]) for i in range(12)]
+              + [(chain[12], A, "192.0.2.12")])]
+    # 16 name servers with 5 addresses each, then nothing but timeouts:
+    # more candidates than the core weighs, and the send budget runs out
+    deep = "deep.a.b.c.example-lab.org."
+    many_ns = [("c.example-lab.org.", NS, "ns%d.c.example-lab.org." % i) for i in range(16)]
+    many_glue = [("ns%d.c.example-lab.org." % i, A, "127.4.%d.%d" % (i, j))
+                 for i in range(16) for j in range(1, 6)]
+    yield "send-budget", Q_DEEP_A, 0, path_to_lab() + [
+        reply("c.example-lab.org.", A, aa=False, ns=many_ns, ar=many_glue)] + [None] * 64
+    # a CNAME out of the zone to a 17-label name, delegated one label at a
+    # time: more referrals than one request follows
+    labels = ["l%d" % i for i in range(15, 0, -1)]
+    target = ".".join(labels) + ".deep-lab.net."
+    zones = ["net.", "deep-lab.net."] + [
+        ".".join(labels[len(labels) - k:]) + ".deep-lab.net." for k in range(1, 16)]
+    msgs = path_to_lab() + [reply(alias, A, an=[(alias, CNAME, target)])]
+    for k, zone in enumerate(zones):
+        msgs.append(reply(zone, A, aa=False, ns=[(zone, NS, "ns." + zone)],
+                          ar=[("ns." + zone, A, "127.6.%d.1" % k)]))
+    yield "referral-limit", Q_ALIAS_A, 0, msgs
+    # do-not-query-localhost: only b.root.lab. and glue outside 127/8
+    yield "no-localhost", Q_WWW_A, NO_LOCALHOST, [
+        reply("org.", A, aa=False, ns=[("org.", NS, "a0.nic.org."), ("org.", NS, "b0.nic.org.")],
+              ar=[("a0.nic.org.", A, "127.3.0.1"), ("b0.nic.org.", A, "198.51.100.3")]),
+        reply("example-lab.org.", A, aa=False,
+              ns=[("example-lab.org.", NS, "ns1.example-lab.org.")],
+              ar=[("ns1.example-lab.org.", A, "198.51.100.4"),
+                  ("ns1.example-lab.org.", AAAA, "::1")]),
+        reply(www, A, an=[(www, A, "192.0.2.10")])]
 
 
 def as_is_seed():
