@@ -16,6 +16,7 @@ import re
 import shutil
 import signal
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -77,12 +78,29 @@ def cpu_seconds(pid):
     return (int(rest[11]) + int(rest[12])) / CLK  # utime + stime, all threads
 
 
-def rss_kb(pid):
+def rss_kb(pid, key="VmRSS"):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(key + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def lmdb_used_bytes(path):
+    """High-water mark of an LMDB file's pages in use, from its newer meta
+    page: (mm_last_pg + 1) * page size. Knot Resolver's cache."""
+    with open(path, "rb") as f:
+        head = f.read(4096)
+        psize = struct.unpack_from("<I", head, 16 + 24)[0]  # FREE_DBI md_pad = page size
+        f.seek(psize)
+        metas = [head, f.read(psize)]
+    best = max((struct.unpack_from("<QQ", m, 16 + 24 + 96) for m in metas
+                if struct.unpack_from("<I", m, 16)[0] == 0xBEEFC0DE), key=lambda x: x[1])
+    return (best[0] + 1) * psize
+
+
+def rss_parts(pid):
+    return {k: rss_kb(pid, k) for k in ("VmRSS", "RssAnon", "RssFile", "RssShmem")}
 
 
 # ---------------------------------------------------------------- hierarchy
@@ -165,7 +183,11 @@ def write_names(w):
                     for i in range(max(0, MEM_NAMES - COLD_NAMES))])
     out("cached.txt", LAB_CACHED + [("k%d.%s" % (i, zone_name(i % ZONES)), "A")
                                     for i in range(CACHED_BENCH_NAMES)])
-    out("ready.txt", [(".", "NS")])
+    # a sample of both, asked again after the memory phase: still cached?
+    out("recheck.txt", [("c%d.%s" % (i, zone_name(i % ZONES)), "A")
+                        for i in range(0, COLD_NAMES, max(1, COLD_NAMES // 1000))] +
+        [("m%d.%s" % (i, zone_name(i % ZONES)), "A")
+         for i in range(0, max(0, MEM_NAMES - COLD_NAMES), max(1, (MEM_NAMES - COLD_NAMES) // 1000))])
     return files
 
 
@@ -273,7 +295,7 @@ class Proc:
         self.name = name
         self.logpath = os.path.join(w, "logs", name + ".log")
         os.makedirs(os.path.dirname(self.logpath), exist_ok=True)
-        out = open(self.logpath, "ab")
+        out = open(self.logpath, "wb")
         self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
                                   stderr=subprocess.STDOUT, start_new_session=True)
         out.close()
@@ -361,7 +383,10 @@ def run_target(t, w, build, files, nsds, fixed_qps, rep):
     proc = start_target(name, addr, kind, w, build)
     try:
         if kind != "ceiling" and not name.endswith("-2t"):
-            rss0, cpu0, up0 = rss_kb(proc.pid), cpu_seconds(proc.pid), nsd_queries(nsds)
+            lmdb = os.path.join(w, "run", name, "cache", "data.mdb") if kind == "kresd" else None
+            lmdb0 = lmdb_used_bytes(lmdb) if lmdb else 0
+            parts0 = rss_parts(proc.pid)
+            rss0, cpu0, up0 = parts0["VmRSS"], cpu_seconds(proc.pid), nsd_queries(nsds)
             c = dnsperf(addr, files["cold.txt"], ["-n", "1", "-c", "10", "-q",
                                                   str(COLD_INFLIGHT), "-t", "5"])
             cpu1, up1 = cpu_seconds(proc.pid), nsd_queries(nsds)
@@ -376,20 +401,38 @@ def run_target(t, w, build, files, nsds, fixed_qps, rep):
             else:
                 cached = c["noerror"]
             time.sleep(0.5)
-            rss1 = rss_kb(proc.pid)
+            parts1 = rss_parts(proc.pid)
+            rss1 = parts1["VmRSS"]
+            grown = (rss1 - rss0) * 1024.0
+            if lmdb:
+                # the cache lives in a tmpfs file: count its pages in use, and
+                # take the mapped ones out of VmRSS so none counts twice
+                lmdb1 = lmdb_used_bytes(lmdb)
+                grown += (lmdb1 - lmdb0) - (parts1["RssShmem"] - parts0["RssShmem"]) * 1024.0
+            # are they still cached? ask a sample again and count upstream queries
+            up2 = nsd_queries(nsds)
+            rc = dnsperf(addr, files["recheck.txt"], ["-n", "1", "-q", "50", "-t", "5"])
+            up3 = nsd_queries(nsds)
             res["memory"] = {"rrsets": cached, "rss_start_kb": rss0, "rss_end_kb": rss1,
-                             "bytes_per_rrset": (rss1 - rss0) * 1024.0 / max(1, cached)}
+                             "start": parts0, "end": parts1,
+                             "bytes_per_rrset": grown / max(1, cached),
+                             "lmdb_used_start": lmdb0 if lmdb else None,
+                             "lmdb_used_end": lmdb1 if lmdb else None,
+                             "recheck_names": rc["sent"],
+                             "recheck_upstream_per_name": (up3 - up2) / max(1, rc["sent"])}
             log("  %s cold: %.1f s, %.3f cpu-s/1000, %.2f upstream/name; %.0f B/RRset" % (
                 name, c["runtime"], res["cold"]["cpu_s_per_1000"],
                 res["cold"]["upstream_per_name"], res["memory"]["bytes_per_rrset"]))
         prime(addr, files)
         p = peak(addr, files)
-        res["peak"] = {"qps": p["qps"], "completed": p["completed"], "lost": p["lost"]}
+        res["peak"] = {"qps": p["qps"], "completed": p["completed"], "lost": p["lost"],
+                       "noerror": p["noerror"]}
         half = max(1000, int(p["qps"] / 2))
         res["half"] = latprobe(build, addr, files["cached.txt"], half, PHASE, 1.0)
         cpu0 = cpu_seconds(proc.pid)
         f = latprobe(build, addr, files["cached.txt"], fixed_qps, PHASE, 0)
         cpu1 = cpu_seconds(proc.pid)
+        f["threads"] = len(os.listdir("/proc/%d/task" % proc.pid))
         f["cpu_s"] = cpu1 - cpu0
         f["cpu_us_per_answer"] = (cpu1 - cpu0) / max(1, f["answered"]) * 1e6
         res["fixed"] = f
@@ -400,6 +443,9 @@ def run_target(t, w, build, files, nsds, fixed_qps, rep):
             raise RuntimeError("%s died: %s" % (name, proc.tail()))
     finally:
         proc.stop()
+    if kind == "portcullis":
+        with open(proc.logpath, errors="replace") as lf:
+            res["ignored_threads"] = "setting is ignored" in lf.read()
     return res
 
 

@@ -72,12 +72,16 @@ def main(argv):
         "p99": ("half.p99_us", "%.0f"),
         "cpu": ("fixed.cpu_us_per_answer", "%.2f"),
         "fixed_lost": ("fixed.lost", "%.0f"),
+        "fixed_p50": ("fixed.p50_us", "%.0f"),
+        "fixed_p99": ("fixed.p99_us", "%.0f"),
+        "threads": ("fixed.threads", "%.0f"),
         "cold_wall": ("cold.wall_s", "%.2f"),
         "cold_cpu": ("cold.cpu_s_per_1000", "%.3f"),
         "cold_up": ("cold.upstream_per_name", "%.3f"),
         "cold_ok": ("cold.noerror", "%.0f"),
         "mem": ("memory.bytes_per_rrset", "%.0f"),
         "rrsets": ("memory.rrsets", "%.0f"),
+        "recheck": ("memory.recheck_upstream_per_name", "%.3f"),
     }
     S = {t: {k: stat(t, p) for k, (p, _) in metrics.items()} for t in targets}
     F = {k: f for k, (_, f) in metrics.items()}
@@ -140,10 +144,17 @@ def main(argv):
                                              "pass" if 0.9 <= r <= 1.1 else "FAIL"))
     w("")
     if pc2 is not None:
-        w("The portcullis-2t row runs with `num-threads: 2`; this build logs \"num-threads 2: "
-          "this version runs one worker; the setting is ignored\" if it still runs one worker "
-          "(see the log check in the JSON's facts), so that row is then a second sample of the "
-          "one-worker daemon.")
+        ign = [r.get("ignored_threads") for r in runs if r["target"] == "portcullis-2t"]
+        th = pc2["threads"].fmt("%.0f")
+        if any(ign):
+            w("The portcullis-2t row runs with `num-threads: 2`, but this build logged "
+              "\"num-threads 2: this version runs one worker; the setting is ignored\" "
+              "(process threads: %s, against %s for num-threads 1), so that row is a second "
+              "sample of the one-worker daemon, and the num-threads target says nothing yet."
+              % (th, pc["threads"].fmt("%.0f")))
+        else:
+            w("The portcullis-2t row runs with `num-threads: 2` (process threads: %s, against "
+              "%s for num-threads 1)." % (th, pc["threads"].fmt("%.0f")))
         w("")
 
     # ---- cached
@@ -157,16 +168,26 @@ def main(argv):
       % (s["dnsperf_clients"], s["dnsperf_inflight"], s["cached_names"],
          s["cached_names"] - 8, s["phase_seconds"], s["fixed_qps"]))
     w("")
-    w("| target | peak qps | / ceiling | / Unbound | probe rate | p50 µs | p99 µs | p99 / Unbound | CPU µs/answer | / ceiling | / Unbound |")
-    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    w("| target | peak qps | / ceiling | / Unbound | half-peak rate | p50 µs | p99 µs | p99 / Unbound |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|")
     for t in targets:
         x = S[t]
-        w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        w("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
             t, x["peak"].fmt(F["peak"]), ratio(x["peak"], ce and ce["peak"]),
             ratio(x["peak"], ub and ub["peak"]), x["half_rate"].fmt(F["half_rate"]),
-            x["p50"].fmt(F["p50"]), x["p99"].fmt(F["p99"]), ratio(x["p99"], ub and ub["p99"]),
-            x["cpu"].fmt(F["cpu"]), ratio(x["cpu"], ce and ce["cpu"]),
-            ratio(x["cpu"], ub and ub["cpu"])))
+            x["p50"].fmt(F["p50"]), x["p99"].fmt(F["p99"]), ratio(x["p99"], ub and ub["p99"])))
+    w("")
+    w("At the common fixed load of %d qps:" % s["fixed_qps"])
+    w("")
+    w("| target | CPU µs / answer | / ceiling | / Unbound | p50 µs | p99 µs | lost | threads |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for t in targets:
+        x = S[t]
+        w("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            t, x["cpu"].fmt(F["cpu"]), ratio(x["cpu"], ce and ce["cpu"]),
+            ratio(x["cpu"], ub and ub["cpu"]), x["fixed_p50"].fmt(F["fixed_p50"]),
+            x["fixed_p99"].fmt(F["fixed_p99"]), x["fixed_lost"].fmt(F["fixed_lost"]),
+            x["threads"].fmt(F["threads"])))
     w("")
     w("![cached throughput](resolvers-throughput.png) ![latency at half load](resolvers-latency.png)")
     w("")
@@ -185,15 +206,24 @@ def main(argv):
           % (s["cold_names"], s["zones"], s["cold_inflight"],
              max(0, s["mem_names"] - s["cold_names"])))
         w("")
-        w("| target | wall s | CPU s / 1000 names | / Unbound | upstream / name | answered | B / RRset | / Unbound | RRsets |")
-        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        w("| target | wall s | CPU s / 1000 names | / Unbound | upstream / name | answered | B / RRset | / Unbound | RRsets | re-ask: upstream / name |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for t in cold_targets:
             x = S[t]
-            w("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 t, x["cold_wall"].fmt(F["cold_wall"]), x["cold_cpu"].fmt(F["cold_cpu"]),
                 ratio(x["cold_cpu"], ub and ub["cold_cpu"]), x["cold_up"].fmt(F["cold_up"]),
                 x["cold_ok"].fmt(F["cold_ok"]), x["mem"].fmt(F["mem"]),
-                ratio(x["mem"], ub and ub["mem"]), x["rrsets"].fmt(F["rrsets"])))
+                ratio(x["mem"], ub and ub["mem"]), x["rrsets"].fmt(F["rrsets"]),
+                x["recheck"].fmt(F["recheck"])))
+        w("")
+        w("Re-ask: after the memory phase, about 2,000 of the names (every %d-th of each "
+          "list) are asked again and the upstream queries counted: near 0 means the RRsets "
+          "whose memory is counted are really held. Knot Resolver keeps its cache in an LMDB "
+          "file (on tmpfs, preallocated to 256 MB) that its VmRSS mostly does not show; its "
+          "figure is the growth of VmRSS without RssShmem plus the growth of the LMDB pages "
+          "in use (high-water mark from the file's meta page)."
+          % (max(1, s["cold_names"] // 1000)))
         w("")
 
     # ---- start-up
