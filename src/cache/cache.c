@@ -752,8 +752,13 @@ size_t cache_get_copy(struct cache *c, const uint8_t *owner, uint16_t type, uint
 	/* Test first: a hot entry then stays a read-only cache line for all. */
 	if (!(hit->flags & F_REF))
 		hit->flags |= F_REF;
-	memcpy(buf, hit, size);
+	/* Everything but the LRU links, which the writer changes without the
+	 * stripe lock (they are its own; the copy has no use for them). */
+	const size_t links = offsetof(struct centry, lprev), rest = offsetof(struct centry, n_rdata);
+	memcpy(buf, hit, links);
+	memcpy((uint8_t *)buf + rest, (const uint8_t *)hit + rest, size - rest);
 	pthread_mutex_unlock(mu);
+	((struct centry *)buf)->lprev = ((struct centry *)buf)->lnext = NULL;
 
 	const struct centry *cp = buf;
 	uint32_t ttl = (uint32_t)((cp->exp_ms - now_ms) / 1000u);

@@ -35,8 +35,8 @@ struct listen_client {
 	struct tcp_conn *conn;        /* TCP connection (refcounted) */
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
-	uint64_t rx_ms;               /* clock_now_ms() when the query was read
-				       * (one clock read per batch of reads) */
+	uint64_t rx_ms;               /* monotonic ms (clock_now_ms's clock) when
+				       * the query was read: the loop's time */
 };
 
 typedef void (*listen_query_fn)(void *ud, const struct listen_client *c, const uint8_t *pkt,
