@@ -3,8 +3,8 @@
 # namespace, results under bench/results/. Not part of make test.
 #   usage: bench/run.sh BUILD_DIR
 # QUICK=1 in the environment (make bench QUICK=1 puts it there) asks every
-# benchmark for a short run: one repetition of the resolver benchmark, fewer
-# timing runs for the port lookup.
+# benchmark for a short run: two short repetitions of the resolver benchmark, fewer
+# timing runs for the port lookup (RUNS=5).
 set -eu
 build="$(cd "${1:-build}" && pwd)"
 root="$(cd "$(dirname "$0")/.." && pwd)"

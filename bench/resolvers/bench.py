@@ -4,9 +4,10 @@ Knot Resolver and a canned-answer responder (the ceiling). See README.md.
 
     bench.py BUILD_DIR RESULTS_DIR      (inside tests/lab/netns-run; run.sh does it)
 
-Environment: QUICK=1 (1 repetition, short phases), REPS, PHASE_SECONDS,
+Environment: QUICK=1 (2 repetitions, short phases), REPS, PHASE_SECONDS,
 FIXED_QPS (skip the calibration pass), COLD_NAMES, MEM_NAMES, TARGETS
-(comma-separated subset), KEEP=1 (keep the work directory).
+(comma-separated subset), KEEP=1 (keep the work directory), BENCH_NOTE (a
+sentence for latest.md, e.g. why this is a QUICK run).
 """
 
 import json
@@ -28,7 +29,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "lab"))
 import lab as labmod  # noqa: E402
 
 QUICK = os.environ.get("QUICK", "") not in ("", "0")
-REPS = int(os.environ.get("REPS", "1" if QUICK else "5"))
+REPS = int(os.environ.get("REPS", "2" if QUICK else "5"))
 PHASE = float(os.environ.get("PHASE_SECONDS", "3" if QUICK else "6"))
 COLD_NAMES = int(os.environ.get("COLD_NAMES", "20000"))
 MEM_NAMES = int(os.environ.get("MEM_NAMES", "100000"))  # cold names included
@@ -565,7 +566,9 @@ def main(argv):
                           "cached_names": len(LAB_CACHED) + CACHED_BENCH_NAMES}}
     lab = labmod.Lab(os.path.join(w, "lab"))
     nsd_procs = []
-    runs, starts = [], []
+    runs, starts, errors = [], [], []
+    facts["notes"] = [n for n in [os.environ.get("BENCH_NOTE", "").strip()] if n]
+    facts["errors"] = errors
     try:
         log("work directory %s; %d repetition(s), %g s phases%s" % (
             w, REPS, PHASE, " (QUICK)" if QUICK else ""))
@@ -596,7 +599,11 @@ def main(argv):
             order = targets[k:] + targets[:k]
             log("repetition %d/%d: %s" % (rep + 1, REPS, ", ".join(t[0] for t in order)))
             for t in order:
-                runs.append(run_target(t, w, build, files, nsds, fixed, rep))
+                try:
+                    runs.append(run_target(t, w, build, files, nsds, fixed, rep))
+                except (RuntimeError, OSError, ValueError) as e:
+                    log("  %s FAILED: %s" % (t[0], e))
+                    errors.append("repetition %d, %s: %s" % (rep + 1, t[0], str(e)[:300]))
             if any(t[2] == "portcullis" for t in targets):
                 for pool in POOL_SIZES:
                     s = startup(w, build, pool, rep)

@@ -105,6 +105,9 @@ def main(argv):
       % (m["nproc"], m["cpu"] or "unknown CPU", m["kernel"], " ".join(m["loadavg_at_start"]),
          " ".join(m.get("loadavg_at_end", ["?"]))))
     w("")
+    for n in facts.get("notes", []):
+        w("**Note:** " + n)
+        w("")
     w("Versions: " + "; ".join("%s %s" % (k, v) for k, v in facts["versions"].items()) + ".")
     w("")
 
@@ -189,6 +192,11 @@ def main(argv):
             x["fixed_p99"].fmt(F["fixed_p99"]), x["fixed_lost"].fmt(F["fixed_lost"]),
             x["threads"].fmt(F["threads"])))
     w("")
+    w("On 2 CPUs the load generator (dnsperf, one thread) needs a core of its own, so the "
+      "ceiling's peak is dnsperf's as much as the loopback's: a resolver that comes near or "
+      "above it (ratio ≈ 1, or > 1 by noise) is at the generator's limit, and the CPU per "
+      "answer at the fixed load is the sharper comparison.")
+    w("")
     w("![cached throughput](resolvers-throughput.png) ![latency at half load](resolvers-latency.png)")
     w("")
 
@@ -241,11 +249,11 @@ def main(argv):
                                         Stat([x["rss_kb"] for x in rows]).fmt("%.0f"),
                                         Stat([x["sockets"] for x in rows]).fmt("%.0f")))
         w("")
-    if facts.get("notes"):
-        w("## Notes")
+    if facts.get("errors"):
+        w("## Failures")
         w("")
-        for n in facts["notes"]:
-            w("- " + n)
+        for n in facts["errors"]:
+            w("- " + n.replace("\n", " "))
         w("")
     with open(os.path.join(out, "latest.md"), "w") as f:
         f.write("\n".join(L))
