@@ -518,13 +518,16 @@ def versions():
         return r.stdout.strip()
     git = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
                          capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--", "src",
+                            "CMakeLists.txt"], capture_output=True, text=True).stdout.strip()
     return {
-        "portcullis": "git " + git,
-        "unbound": "%s (Debian %s)" % (first(["unbound", "-V"], "Version"), deb("unbound")),
-        "pdns-recursor": "PowerDNS Recursor (Debian %s)" % deb("pdns-recursor"),
-        "knot-resolver": "%s (Debian %s)" % (first(["kresd", "--version"]), deb("knot-resolver")),
-        "dnsperf": "dnsperf (Debian %s)" % deb("dnsperf"),
-        "nsd": "%s (Debian %s)" % (first(["nsd", "-v"], "version"), deb("nsd")),
+        "portcullis": "git %s%s" % (git, " + uncommitted changes in src/" if dirty else ""),
+        "Unbound": "Debian %s" % deb("unbound"),
+        "PowerDNS Recursor": "Debian %s" % deb("pdns-recursor"),
+        "Knot Resolver": "Debian %s" % deb("knot-resolver"),
+        "dnsperf": "Debian %s" % deb("dnsperf"),
+        "NSD": "Debian %s" % deb("nsd"),
+        "gnuplot": "Debian %s" % deb("gnuplot-nox"),
     }
 
 
@@ -606,7 +609,13 @@ def main(argv):
                     errors.append("repetition %d, %s: %s" % (rep + 1, t[0], str(e)[:300]))
             if any(t[2] == "portcullis" for t in targets):
                 for pool in POOL_SIZES:
-                    s = startup(w, build, pool, rep)
+                    try:
+                        s = startup(w, build, pool, rep)
+                    except (RuntimeError, OSError) as e:
+                        log("  start-up pool %d FAILED: %s" % (pool, e))
+                        errors.append("repetition %d, start-up pool %d: %s" % (
+                            rep + 1, pool, str(e)[:300]))
+                        continue
                     starts.append(s)
                     log("  start-up pool %d: %.0f ms, %d kB RSS, %d sockets" % (
                         pool, s["ready_ms"], s["rss_kb"], s["sockets"]))

@@ -99,11 +99,13 @@ def main(argv):
       % (" QUICK=1" if s["quick"] else "", m["date"], "QUICK run" if s["quick"] else "Full run",
          reps, s["phase_seconds"]))
     w("")
-    w("Machine: %d CPU(s) (%s), Linux %s; load average %s at start, %s at end "
-      "(the machine is shared: other jobs ran during the benchmark, so the spread "
-      "is wide and small differences mean little)."
+    busy = float(m["loadavg_at_start"][0]) > 1.0 or \
+        float(m.get("loadavg_at_end", ["0"])[0]) > 3.0
+    w("Machine: %d CPU(s) (%s), Linux %s; load average %s at start, %s at end%s."
       % (m["nproc"], m["cpu"] or "unknown CPU", m["kernel"], " ".join(m["loadavg_at_start"]),
-         " ".join(m.get("loadavg_at_end", ["?"]))))
+         " ".join(m.get("loadavg_at_end", ["?"])),
+         " (the machine was shared: other jobs ran during the benchmark, so the spread is "
+         "wide and small differences mean little)" if busy else ""))
     w("")
     for n in facts.get("notes", []):
         w("**Note:** " + n)
