@@ -16,7 +16,6 @@ import platform
 import re
 import shutil
 import signal
-import statistics
 import struct
 import subprocess
 import sys

@@ -12,7 +12,8 @@
  * one second for stragglers; a query still unanswered then is lost.
  * Prints one JSON object on stdout: sent, answered, lost, errors (answers
  * that are not NOERROR), and mean/p50/p90/p99/p99.9/max latency in
- * microseconds, measured from the send() call to the recv().
+ * microseconds, measured from the send() call to the recv(). A reply counts
+ * when its ID and question match a query in flight.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -213,6 +214,12 @@ int main(int argc, char **argv)
 				uint16_t id = (uint16_t)(w[0] << 8 | w[1]);
 				struct slot *s = &slots[id];
 				if (s->seq == 0)
+					continue;
+				/* a late reply to an older query with the same ID asks
+				 * (nearly always) another name: not this query's answer */
+				struct query *q = &qs[(s->seq - 1) % nq];
+				if (msgs[i].msg_len < q->len ||
+				    memcmp(w + 12, q->wire + 12, q->len - 12) != 0)
 					continue;
 				if (s->seq - 1 >= first) {
 					if ((w[3] & 0x0f) != 0)
