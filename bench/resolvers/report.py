@@ -216,7 +216,8 @@ def main(argv):
       "above it (ratio ≈ 1, or > 1 by noise) is at the generator's limit, and the CPU per "
       "answer at the fixed load is the sharper comparison.")
     w("")
-    w("![cached throughput](resolvers-throughput.png) ![latency at half load](resolvers-latency.png)")
+    w("![cached throughput](resolvers-throughput.png) ![latency at half load](resolvers-latency.png) "
+      "![CPU per answer](resolvers-cpu.png)")
     w("")
 
     # ---- cold and memory
@@ -283,11 +284,11 @@ def main(argv):
 def charts(out, targets, S):
     dat = os.path.join(out, ".resolvers-chart.dat")
     with open(dat, "w") as f:
-        f.write("# target peak lo hi p50 p50lo p50hi p99 p99lo p99hi\n")
+        f.write("# target peak lo hi p50 p50lo p50hi p99 p99lo p99hi cpu cpulo cpuhi\n")
         for t in targets:
             x = S[t]
             row = [t]
-            for k in ("peak", "p50", "p99"):
+            for k in ("peak", "p50", "p99", "cpu"):
                 st = x[k]
                 row += ["%g" % st.med, "%g" % st.lo, "%g" % st.hi] if st.ok() else ["0", "0", "0"]
             f.write(" ".join(row) + "\n")
@@ -304,6 +305,9 @@ set output "{out}/resolvers-throughput.png"
 set title "Cached answers: peak queries per second (dnsperf; median, bars min-max)"
 set style histogram errorbars gap 2 lw 1
 plot "{dat}" using 2:3:4:xtic(1) title "peak qps" lc rgb "#3b6ea5"
+set output "{out}/resolvers-cpu.png"
+set title "CPU per answered query at the common fixed load (microseconds; median, bars min-max)"
+plot "{dat}" using 11:12:13:xtic(1) title "CPU us / answer" lc rgb "#8e7cc3"
 set output "{out}/resolvers-latency.png"
 set title "Latency at half of each one's own peak (microseconds; median, bars min-max)"
 set logscale y
