@@ -306,6 +306,7 @@ set title "Cached answers: peak queries per second (dnsperf; median, bars min-ma
 set style histogram errorbars gap 2 lw 1
 plot "{dat}" using 2:3:4:xtic(1) title "peak qps" lc rgb "#3b6ea5"
 set output "{out}/resolvers-cpu.png"
+set key top left
 set title "CPU per answered query at the common fixed load (microseconds; median, bars min-max)"
 plot "{dat}" using 11:12:13:xtic(1) title "CPU us / answer" lc rgb "#8e7cc3"
 set output "{out}/resolvers-latency.png"
