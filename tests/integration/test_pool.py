@@ -329,9 +329,18 @@ def test_pool_rotate_moves_ports_and_keeps_queries_in_flight(make_resolver):
     before = ip4_pool_ports(r)
     assert len(before) == 64
     names = ["%s.slow.lab." % rand_label("f") for _ in range(24)]
+    sent_before = r.stats()["queries.upstream.udp"]
     pending = send_udp_queries(r, names)
-    time.sleep(0.15)  # the queries are now waiting on pool sockets
-    waiting = r.stats()["pool.retired_open"]
+    # rotate once all of them wait on pool sockets (the server answers each
+    # 500 ms after it arrives)
+    deadline = time.monotonic() + 5
+    while True:
+        st = r.stats()
+        if st["queries.upstream.udp"] - sent_before >= len(names):
+            break
+        assert time.monotonic() < deadline, "the queries never left: %s" % st
+        time.sleep(0.01)
+    waiting = st["pool.retired_open"]
     rot = r.ctl("pool", "rotate")
     assert rot.returncode == 0 and rot.stdout.strip() == "rotated 64", rot
     mid = r.stats()
