@@ -141,7 +141,7 @@ def main(argv):
             return
         r = a.med / b.med
         ok = r >= factor if higher_better else r <= factor
-        w("| %s | %s = %.2f× (needs %s %.2f×; per repetition %s) | **%s** |" % (
+        w("| %s | %s = %.3f× (needs %s %.2f×; per repetition %s) | **%s** |" % (
             desc, what, r, "≥" if higher_better else "≤", factor, ratio(a, b),
             "pass" if ok else "FAIL"))
 
@@ -160,7 +160,7 @@ def main(argv):
                "%.0f / %.0f µs" % (pc["p99"].med, ub["p99"].med))
     if pc and pc2 and pc["cpu"].ok() and pc2["cpu"].ok():
         r = pc2["cpu"].med / pc["cpu"].med
-        w("| CPU per query, num-threads 2 within 10%% of num-threads 1 | %.2f / %.2f µs = %.2f× "
+        w("| CPU per query, num-threads 2 within 10%% of num-threads 1 | %.2f / %.2f µs = %.3f× "
           "(needs 0.90–1.10×; per repetition %s) | **%s** |" % (
               pc2["cpu"].med, pc["cpu"].med, r, ratio(pc2["cpu"], pc["cpu"]),
               "pass" if 0.9 <= r <= 1.1 else "FAIL"))
