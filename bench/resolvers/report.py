@@ -46,7 +46,7 @@ class Stat:
     def fmt(self, f="%.0f"):
         if not self.values:
             return "–"
-        if len(self.values) == 1:
+        if len(self.values) == 1 or self.lo == self.hi:
             return f % self.med
         return (f + " (" + f + "–" + f + ")") % (self.med, self.lo, self.hi)
 
@@ -59,7 +59,7 @@ def ratio(a, b):
     r = [a.by_rep[k] / b.by_rep[k] for k in a.by_rep if k in b.by_rep and b.by_rep[k]]
     if not r:
         return "–"
-    if len(r) == 1:
+    if len(r) == 1 or min(r) == max(r):
         return "%.2f×" % r[0]
     return "%.2f× (%.2f–%.2f)" % (statistics.median(r), min(r), max(r))
 
