@@ -7,7 +7,8 @@ Knot Resolver and a canned-answer responder (the ceiling). See README.md.
 Environment: QUICK=1 (2 repetitions, short phases), REPS, PHASE_SECONDS,
 FIXED_QPS (skip the calibration pass), COLD_NAMES, MEM_NAMES, TARGETS
 (comma-separated subset), KEEP=1 (keep the work directory), BENCH_NOTE (a
-sentence for latest.md, e.g. why this is a QUICK run).
+sentence for latest.md, e.g. why this is a QUICK run), PORTCULLIS_EXTRA
+("key: value; key: value" added to portcullis's server: clause, for experiments).
 """
 
 import json
@@ -227,7 +228,9 @@ def resolver_argv(name, addr, kind, w, build, threads=1, pool=None, verbosity=1)
                 "    num-threads: %d" % threads,
                 "    verbosity: %d" % verbosity,
                 "    control-socket: %s/ctl" % d,
-            ] + (["    socket-pool-size: %d" % pool] if pool else [])) + "\n")
+            ] + (["    socket-pool-size: %d" % pool] if pool else [])
+              + [l.strip() and "    " + l.strip() for l in
+                 os.environ.get("PORTCULLIS_EXTRA", "").split(";") if l.strip()]) + "\n")
         return [os.path.join(build, "portcullis"), "-c", conf]
     if kind == "unbound":
         conf = os.path.join(d, "unbound.conf")
