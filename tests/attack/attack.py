@@ -58,8 +58,12 @@ VARIANT_TEXT = {
     "maginot-recursive": "6a MaginotDNS, delegated zone",
     "maginot-forward": "6b MaginotDNS, forward-zone",
 }
-TARGETS = ("portcullis", "weakened", "unbound")
-LISTEN = {"portcullis": "127.0.0.80", "weakened": "127.0.0.81", "unbound": "127.0.0.82"}
+TARGETS = ("portcullis", "entropy-only", "weakened", "unbound")
+LISTEN = {"portcullis": "127.0.0.80", "weakened": "127.0.0.81", "unbound": "127.0.0.82",
+          "entropy-only": "127.0.0.83"}
+# The defaults without the two defenses that take the attack off UDP: what
+# the guessing entropy (pool, ID, 0x20, rotation) holds by itself.
+ENTROPY_ONLY = {"tcp-after-mismatch": "no", "unwanted-reply-threshold": "0"}
 WEAKENED = {
     "socket-pool-size": "0", "use-caps-for-id": "no", "tcp-after-mismatch": "no",
     "unwanted-reply-threshold": "0", "pool-rotate-uses": "0",
@@ -199,6 +203,8 @@ class Resolver:
                     ("control-socket", '"%s"' % self.ctl_sock), ("verbosity", "1")]
             if target == "weakened":
                 keys += list(WEAKENED.items())
+            elif target == "entropy-only":
+                keys += list(ENTROPY_ONLY.items())
             text = "server:\n" + "".join("    %s: %s\n" % kv for kv in keys)
             text += "forward-zone:\n    name: %s\n    forward-addr: %s\n" % FORWARDED
             argv = [os.path.join(build, "portcullis"), "-c", self.conf]
@@ -433,7 +439,10 @@ def markdown(results, meta):
              "at one open port and %s packets/s spread over 2,500 ports of a process that "
              "does not read them." % (fmt_int(meta["forger_pps"].get(1)),
                                       fmt_int(meta["forger_pps"].get(2500))),
-             "", "Targets: **portcullis** = default configuration; **weakened** = "
+             "", "Targets: **portcullis** = default configuration; **entropy-only** = the "
+             "defaults with " + ", ".join("`%s: %s`" % kv for kv in ENTROPY_ONLY.items()) +
+             " (no move to TCP: only the pool, ID, 0x20 and rotation stand in the way); "
+             "**weakened** = "
              "portcullis with " + ", ".join("`%s: %s`" % kv for kv in WEAKENED.items()) +
              "; **unbound** = Unbound with module-config iterator, harden-glue yes, "
              "use-caps-for-id no (its default), unwanted-reply-threshold 0 (its default, off), "
@@ -564,6 +573,21 @@ def main():
             ok = False
             verdict.append("FAIL: the packet bound was not reached for portcullis in: " +
                            ", ".join(short) + " (raise --seconds or free the CPU)")
+    if "entropy-only" in targets:
+        bad = [v for v in variants if by[("entropy-only", v)].get("poisoned")
+               or "error" in by[("entropy-only", v)]]
+        if bad:
+            ok = False
+            verdict.append("FAIL: entropy-only portcullis poisoned (or run failed) in: " +
+                           ", ".join(bad))
+        else:
+            verdict.append("ok: entropy-only portcullis (no TCP fallback, no threshold) not "
+                           "poisoned in any variant")
+        short = [v for v in floods if by[("entropy-only", v)].get("sent", 0) < args.packets]
+        if short and not quick:
+            ok = False
+            verdict.append("FAIL: the packet bound was not reached for entropy-only in: " +
+                           ", ".join(short))
     if "weakened" in targets:
         w = by.get(("weakened", "kaminsky"))
         if w is None:
