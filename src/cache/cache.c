@@ -128,25 +128,46 @@ static size_t real_size(void *p)
 	return malloc_usable_size(p) + sizeof(size_t);
 }
 
-/* Copy a wire name lowercased, checking it as we go: the cache must not
- * trust a name's label lengths to stay inside 255 bytes. Returns the length,
- * or 0 when the name is invalid (compression pointer, overlong). */
-static size_t name_lower_copy(uint8_t out[WIRE_NAME_MAX], const uint8_t *name)
+/* Key buffers: a name plus room to lowercase its last bytes eight at a time. */
+#define KEY_MAX (WIRE_NAME_MAX + 8)
+
+/* Lowercase the ASCII letters among eight bytes at once (no branch per
+ * byte): a byte gets 0x20 added when it is in 'A'..'Z'. Label length bytes
+ * (at most 63) and bytes with the top bit set are never in that range. */
+static uint64_t lower8(uint64_t x)
 {
-	size_t pos = 0;
+	const uint64_t ones = 0x0101010101010101u;
+	uint64_t low7 = x & (0x7f * ones);
+	uint64_t above_z = low7 + (0x7f - 'Z') * ones; /* top bit set when > 'Z' */
+	uint64_t from_a = low7 + (0x80 - 'A') * ones;  /* top bit set when >= 'A' */
+	uint64_t upper = (from_a ^ above_z) & ~x & (0x80 * ones);
+	return x | (upper >> 2);
+}
+
+/* Copy a wire name lowercased, checking it first: the cache must not trust
+ * a name's label lengths to stay inside 255 bytes. Returns the length, or
+ * 0 when the name is invalid (compression pointer, overlong). This runs on
+ * every lookup, hence the word-at-a-time lowering. */
+static size_t name_lower_copy(uint8_t out[KEY_MAX], const uint8_t *name)
+{
+	size_t len = 0;
 	for (;;) {
-		uint8_t l = name[pos];
-		if (l > WIRE_LABEL_MAX || pos + 1 + l > WIRE_NAME_MAX)
+		uint8_t l = name[len];
+		if (l > WIRE_LABEL_MAX || len + 1 + l > WIRE_NAME_MAX)
 			return 0;
-		out[pos] = l;
-		for (size_t i = 1; i <= l; i++) {
-			uint8_t ch = name[pos + i];
-			out[pos + i] = (ch >= 'A' && ch <= 'Z') ? (uint8_t)(ch + 32) : ch;
-		}
-		pos += 1u + l;
+		len += 1u + l;
 		if (l == 0)
-			return pos;
+			break;
 	}
+	memcpy(out, name, len);
+	memset(out + len, 0, 8);
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t x;
+		memcpy(&x, out + i, 8);
+		x = lower8(x);
+		memcpy(out + i, &x, 8);
+	}
+	return len;
 }
 
 /* Fibonacci hashing takes the top bits of a multiply, so buckets depend on
@@ -576,7 +597,7 @@ int cache_put_rrset(struct cache *c, const uint8_t *owner, uint16_t type, uint16
 		    uint32_t ttl, const struct cache_rdata *rdata, size_t n,
 		    enum cache_rank rank, uint64_t now_ms)
 {
-	uint8_t key[WIRE_NAME_MAX];
+	uint8_t key[KEY_MAX];
 	size_t len = owner ? name_lower_copy(key, owner) : 0;
 	if (!len || n == 0 || n > UINT16_MAX || !rdata || !rank_ok(rank) ||
 	    type == CACHE_TYPE_NXDOMAIN)
@@ -609,7 +630,7 @@ int cache_put_negative(struct cache *c, enum cache_kind kind, const uint8_t *own
 		       const uint8_t *soa_owner, const struct cache_rdata *soa, size_t n_soa,
 		       enum cache_rank rank, uint64_t now_ms)
 {
-	uint8_t key[WIRE_NAME_MAX], soa_key[WIRE_NAME_MAX];
+	uint8_t key[KEY_MAX], soa_key[KEY_MAX];
 	size_t len = owner ? name_lower_copy(key, owner) : 0;
 	size_t soa_len = 0;
 	if (!len || !rank_ok(rank) || (kind != CACHE_NODATA && kind != CACHE_NXDOMAIN) ||
@@ -648,7 +669,7 @@ int cache_put_negative(struct cache *c, enum cache_kind kind, const uint8_t *own
 bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
 	       uint64_t now_ms, struct cache_entry *out)
 {
-	uint8_t key[WIRE_NAME_MAX];
+	uint8_t key[KEY_MAX];
 	size_t len = owner ? name_lower_copy(key, owner) : 0;
 	if (!len)
 		return false;
@@ -713,7 +734,7 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
 size_t cache_get_copy(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
 		      uint64_t now_ms, struct cache_entry *out, void *buf, size_t cap)
 {
-	uint8_t key[WIRE_NAME_MAX];
+	uint8_t key[KEY_MAX];
 	size_t len = owner ? name_lower_copy(key, owner) : 0;
 	if (!len)
 		return 0;
@@ -800,7 +821,7 @@ struct cache_rdata cache_entry_soa(const struct cache_entry *e, size_t i)
 
 size_t cache_flush_name(struct cache *c, const uint8_t *name)
 {
-	uint8_t key[WIRE_NAME_MAX];
+	uint8_t key[KEY_MAX];
 	size_t len = name ? name_lower_copy(key, name) : 0;
 	if (!len)
 		return 0;
@@ -825,7 +846,7 @@ size_t cache_flush_name(struct cache *c, const uint8_t *name)
 
 size_t cache_flush_zone(struct cache *c, const uint8_t *name)
 {
-	uint8_t key[WIRE_NAME_MAX];
+	uint8_t key[KEY_MAX];
 	if (!name || !name_lower_copy(key, name))
 		return 0;
 	/* A zone flush is an operator action, rare enough to visit every entry. */
