@@ -3,7 +3,7 @@
  *
  * Layout of one entry (a single allocation, see struct centry):
  *
- *   header (46 bytes) | owner | soa owner | u16 end offsets | rdata... soa rdata...
+ *   header (48 bytes) | owner | soa owner | u16 end offsets | rdata... soa rdata...
  *
  * The owner follows the header directly so that walking a chain and comparing
  * a key touches the first cache line or so of each candidate. The offsets are
@@ -32,17 +32,22 @@
  * Hence when an exact entry and an NXDOMAIN entry are both live, the exact
  * one has the higher rank, and a lookup prefers it.
  *
- * Threads: one writer thread, any number of readers (see cache.h). Every
- * chain walk, by anyone, holds the lock of the chain's stripe; the LRU list
- * and the counters belong to the writer alone and take no lock. A stripe is
- * chosen by the same top hash bits as the bucket, so each bucket lies in
- * exactly one stripe whatever the table size, and an entry never changes
- * stripe when the table grows. Only the writer frees entries and resizes
- * the table (holding every stripe lock), which is why the writer's borrowed
- * views stay valid while readers come and go. Readers cannot touch the LRU,
- * so a reader's hit sets a "referenced" flag under its stripe lock instead,
- * and eviction gives a referenced tail entry a second chance (CLOCK): the
- * LRU order stays close to real use without a global lock on the hit path. */
+ * Threads: one writer thread, any number of readers (see cache.h). The
+ * chains are guarded by locks striped by bucket: a stripe is chosen by the
+ * same top hash bits as the bucket, so each bucket lies in exactly one
+ * stripe whatever the table size, and an entry never changes stripe when
+ * the table grows. Each stripe has one lock per reader set (readers are
+ * spread over N_SETS sets by thread): a reader takes only its own set's
+ * lock, the writer takes the stripe's lock in every set. So two readers
+ * never write the same lock word, and a cache hit writes no memory another
+ * worker reads (a shared lock word would bounce between the cores on every
+ * hit). Readers therefore only read chains and entries; the one thing a
+ * reader writes is an entry's "referenced" byte, atomically, and only when
+ * it was clear. The LRU list and the counters belong to the writer alone.
+ * Only the writer frees entries and resizes the table (holding every lock),
+ * which is why the writer's borrowed views stay valid while readers come
+ * and go. Eviction gives a referenced tail entry a second chance (CLOCK),
+ * so the LRU order stays close to real use without readers moving entries. */
 #include "cache/cache.h"
 
 #include "util/err.h"
@@ -51,14 +56,19 @@
 
 #include <malloc.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define TAB_MIN_BITS 4
-#define STRIPE_BITS 4 /* 16 locks; at most TAB_MIN_BITS, see the top */
+/* 8 stripes in each of 4 reader sets: 32 locks, which the writer takes
+ * all at once to resize the table (a few dozen at most keeps lock checkers
+ * such as TSan's usable). More than 4 reader threads share sets, which
+ * costs some lock traffic between them, never correctness. */
+#define STRIPE_BITS 3 /* at most TAB_MIN_BITS, see the top */
 #define N_STRIPES (1u << STRIPE_BITS)
-#define F_REF 0x20u /* flags bit 5: a reader hit it since it was last at the tail */
+#define N_SETS 4
 
 _Static_assert(STRIPE_BITS <= TAB_MIN_BITS, "a bucket must lie in one stripe");
 #define OWNER_MAX 32 /* entries per owner name, all types and classes */
@@ -70,8 +80,9 @@ struct centry {
 	uint16_t type, rclass;
 	uint64_t exp_ms;              /* absolute expiry; live while now < exp_ms */
 	struct centry *lprev, *lnext; /* LRU; lprev towards the most recent end */
+	_Atomic uint8_t ref;          /* a reader hit it since it was last at the tail */
 	uint16_t n_rdata;
-	uint8_t flags;                /* kind in bits 0-1, rank in bits 2-4, F_REF */
+	uint8_t flags;                /* kind in bits 0-1, rank in bits 2-4 */
 	uint8_t owner_len;
 	uint8_t n_soa;
 	uint8_t soa_owner_len;        /* 0: no SOA owner stored */
@@ -90,7 +101,7 @@ union stripe {
 };
 
 struct cache {
-	union stripe stripes[N_STRIPES]; /* first: the struct is 64-byte aligned */
+	union stripe locks[N_SETS][N_STRIPES]; /* first: the struct is 64-byte aligned */
 	struct centry **tab;
 	unsigned tab_bits; /* buckets = 1 << tab_bits */
 	size_t tab_bytes;
@@ -240,21 +251,50 @@ static size_t e_size(const struct centry *e)
 
 /* ---- locks ------------------------------------------------------------ */
 
-static pthread_mutex_t *stripe_lock(struct cache *c, uint32_t hash)
+static unsigned stripe_of(uint32_t hash)
 {
-	return &c->stripes[bucket_of(hash, STRIPE_BITS)].mu;
+	return (unsigned)bucket_of(hash, STRIPE_BITS);
+}
+
+/* This thread's reader set, handed out round robin on first use. */
+static _Atomic unsigned sets_handed;
+static _Thread_local unsigned my_set_plus1;
+
+static pthread_mutex_t *reader_lock(struct cache *c, uint32_t hash)
+{
+	if (my_set_plus1 == 0)
+		my_set_plus1 = 1 + atomic_fetch_add_explicit(&sets_handed, 1, memory_order_relaxed) % N_SETS;
+	return &c->locks[my_set_plus1 - 1][stripe_of(hash)].mu;
+}
+
+/* The writer excludes every reader of the stripe. Readers hold one lock at
+ * a time and the writer is one thread, so the order cannot deadlock. */
+static void writer_lock(struct cache *c, uint32_t hash)
+{
+	unsigned st = stripe_of(hash);
+	for (unsigned i = 0; i < N_SETS; i++)
+		pthread_mutex_lock(&c->locks[i][st].mu);
+}
+
+static void writer_unlock(struct cache *c, uint32_t hash)
+{
+	unsigned st = stripe_of(hash);
+	for (unsigned i = N_SETS; i-- > 0;)
+		pthread_mutex_unlock(&c->locks[i][st].mu);
 }
 
 static void lock_all(struct cache *c)
 {
-	for (unsigned i = 0; i < N_STRIPES; i++)
-		pthread_mutex_lock(&c->stripes[i].mu);
+	for (unsigned st = 0; st < N_STRIPES; st++)
+		for (unsigned i = 0; i < N_SETS; i++)
+			pthread_mutex_lock(&c->locks[i][st].mu);
 }
 
 static void unlock_all(struct cache *c)
 {
-	for (unsigned i = N_STRIPES; i-- > 0;)
-		pthread_mutex_unlock(&c->stripes[i].mu);
+	for (unsigned st = N_STRIPES; st-- > 0;)
+		for (unsigned i = N_SETS; i-- > 0;)
+			pthread_mutex_unlock(&c->locks[i][st].mu);
 }
 
 /* ---- LRU and removal -------------------------------------------------- */
@@ -311,11 +351,12 @@ static void evict(struct cache *c, const struct centry *keep, uint64_t now_ms)
 	uint64_t chances = c->entries;
 	while (c->bytes > c->budget && c->lru_tail && c->lru_tail != keep) {
 		struct centry *v = c->lru_tail;
-		pthread_mutex_t *mu = stripe_lock(c, v->hash);
-		pthread_mutex_lock(mu);
-		if ((v->flags & F_REF) && chances > 0 && e_live(v, now_ms)) {
-			v->flags &= (uint8_t)~F_REF;
-			pthread_mutex_unlock(mu);
+		uint32_t h = v->hash; /* v may be freed before the unlock */
+		writer_lock(c, h);
+		if (atomic_load_explicit(&v->ref, memory_order_relaxed) && chances > 0 &&
+		    e_live(v, now_ms)) {
+			atomic_store_explicit(&v->ref, 0, memory_order_relaxed);
+			writer_unlock(c, h);
 			chances--;
 			lru_unlink(c, v);
 			lru_push_front(c, v);
@@ -326,7 +367,7 @@ static void evict(struct cache *c, const struct centry *keep, uint64_t now_ms)
 		else
 			c->expired++;
 		entry_drop(c, v);
-		pthread_mutex_unlock(mu);
+		writer_unlock(c, h);
 	}
 }
 
@@ -386,8 +427,9 @@ struct cache *cache_new(uint64_t budget, uint32_t min_ttl, uint32_t max_ttl, uin
 	if (posix_memalign(&mem, 64, sizeof(struct cache)) != 0)
 		return NULL;
 	struct cache *c = memset(mem, 0, sizeof(struct cache));
-	for (unsigned i = 0; i < N_STRIPES; i++)
-		pthread_mutex_init(&c->stripes[i].mu, NULL);
+	for (unsigned i = 0; i < N_SETS; i++)
+		for (unsigned st = 0; st < N_STRIPES; st++)
+			pthread_mutex_init(&c->locks[i][st].mu, NULL);
 	c->budget = budget;
 	c->min_ttl = min_ttl;
 	c->max_ttl = max_ttl;
@@ -422,8 +464,9 @@ void cache_free(struct cache *c)
 	if (c->tab)
 		free_all_entries(c);
 	free(c->tab);
-	for (unsigned i = 0; i < N_STRIPES; i++)
-		pthread_mutex_destroy(&c->stripes[i].mu);
+	for (unsigned i = 0; i < N_SETS; i++)
+		for (unsigned st = 0; st < N_STRIPES; st++)
+			pthread_mutex_destroy(&c->locks[i][st].mu);
 	free(c);
 }
 
@@ -484,6 +527,7 @@ static int entry_build(const struct newent *ne, struct centry **out)
 	e->rclass = ne->rclass;
 	e->exp_ms = ne->exp_ms;
 	e->lprev = e->lnext = NULL;
+	atomic_init(&e->ref, 0);
 	e->n_rdata = (uint16_t)ne->n_rdata;
 	e->flags = (uint8_t)((unsigned)ne->kind | ((unsigned)ne->rank << 2));
 	e->owner_len = (uint8_t)ne->owner_len;
@@ -525,8 +569,7 @@ static int put_entry(struct cache *c, const struct newent *ne, uint64_t now_ms)
 
 	/* One walk of the owner's chain: drop what has expired, find the entry
 	 * with our key and the owner's NXDOMAIN entry. */
-	pthread_mutex_t *mu = stripe_lock(c, ne->hash);
-	pthread_mutex_lock(mu);
+	writer_lock(c, ne->hash);
 	struct centry **link = &c->tab[bucket_of(ne->hash, c->tab_bits)];
 	struct centry *p, *same = NULL, *nx = NULL, *cheapest = NULL;
 	size_t at_owner = 0;
@@ -549,7 +592,7 @@ static int put_entry(struct cache *c, const struct newent *ne, uint64_t now_ms)
 		link = &p->hnext;
 	}
 	if ((same && e_rank(same) > ne->rank) || (nx && e_rank(nx) > ne->rank)) {
-		pthread_mutex_unlock(mu);
+		writer_unlock(c, ne->hash);
 		free(e);
 		return PC_EEXIST;
 	}
@@ -579,7 +622,7 @@ static int put_entry(struct cache *c, const struct newent *ne, uint64_t now_ms)
 	size_t b = bucket_of(ne->hash, c->tab_bits);
 	e->hnext = c->tab[b];
 	c->tab[b] = e;
-	pthread_mutex_unlock(mu);
+	writer_unlock(c, ne->hash);
 	lru_push_front(c, e);
 	c->bytes += esize;
 	c->entries++;
@@ -674,8 +717,7 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
 	if (!len)
 		return false;
 	uint32_t h = wire_name_hash(key, c->seed);
-	pthread_mutex_t *mu = stripe_lock(c, h);
-	pthread_mutex_lock(mu);
+	writer_lock(c, h); /* it may change the chain */
 
 	struct centry **head = &c->tab[bucket_of(h, c->tab_bits)];
 	struct centry **link = head, **hit_link = NULL;
@@ -701,7 +743,7 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
 		link = &e->hnext;
 	}
 	if (!hit) {
-		pthread_mutex_unlock(mu);
+		writer_unlock(c, h);
 		return false;
 	}
 
@@ -710,7 +752,7 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
 		hit->hnext = *head;
 		*head = hit;
 	}
-	pthread_mutex_unlock(mu); /* hit stays: only this thread frees entries */
+	writer_unlock(c, h); /* hit stays: only this thread frees entries */
 
 	if (c->lru_head != hit) {
 		lru_unlink(c, hit);
@@ -739,47 +781,37 @@ size_t cache_get_copy(struct cache *c, const uint8_t *owner, uint16_t type, uint
 	if (!len)
 		return 0;
 	uint32_t h = wire_name_hash(key, c->seed);
-	pthread_mutex_t *mu = stripe_lock(c, h);
+	pthread_mutex_t *mu = reader_lock(c, h);
 	pthread_mutex_lock(mu);
 
-	/* Like cache_get, except that expired entries are left for the writer
-	 * to remove (a reader may not free) and the LRU is not touched. */
-	struct centry **head = &c->tab[bucket_of(h, c->tab_bits)];
-	struct centry **link = head, **hit_link = NULL;
+	/* Like cache_get, but read-only (see the top): expired entries are left
+	 * for the writer to remove, and neither the chain nor the LRU moves. */
 	struct centry *e, *hit = NULL;
-	for (; (e = *link); link = &e->hnext) {
+	for (e = c->tab[bucket_of(h, c->tab_bits)]; e; e = e->hnext) {
 		if (!e_live(e, now_ms) || e->rclass != rclass || !e_owner_is(e, h, key, len))
 			continue;
 		if (e->type == type) {
 			hit = e;
-			hit_link = link;
 			break;
 		}
-		if (e->type == CACHE_TYPE_NXDOMAIN) {
+		if (e->type == CACHE_TYPE_NXDOMAIN)
 			hit = e;
-			hit_link = link;
-		}
 	}
 	size_t size = hit ? e_size(hit) : 0;
 	if (!hit || size > cap) {
 		pthread_mutex_unlock(mu);
 		return 0;
 	}
-	if (hit_link != head) {
-		*hit_link = hit->hnext;
-		hit->hnext = *head;
-		*head = hit;
-	}
 	/* Test first: a hot entry then stays a read-only cache line for all. */
-	if (!(hit->flags & F_REF))
-		hit->flags |= F_REF;
+	if (!atomic_load_explicit(&hit->ref, memory_order_relaxed))
+		atomic_store_explicit(&hit->ref, 1, memory_order_relaxed);
 	/* Everything but the LRU links, which the writer changes without the
-	 * stripe lock (they are its own; the copy has no use for them). */
+	 * stripe lock (they are its own), and the referenced byte, which other
+	 * readers may be setting: the copy has no use for either. */
 	const size_t links = offsetof(struct centry, lprev), rest = offsetof(struct centry, n_rdata);
 	memcpy(buf, hit, links);
 	memcpy((uint8_t *)buf + rest, (const uint8_t *)hit + rest, size - rest);
 	pthread_mutex_unlock(mu);
-	((struct centry *)buf)->lprev = ((struct centry *)buf)->lnext = NULL;
 
 	const struct centry *cp = buf;
 	uint32_t ttl = (uint32_t)((cp->exp_ms - now_ms) / 1000u);
@@ -826,8 +858,7 @@ size_t cache_flush_name(struct cache *c, const uint8_t *name)
 	if (!len)
 		return 0;
 	uint32_t h = wire_name_hash(key, c->seed);
-	pthread_mutex_t *mu = stripe_lock(c, h);
-	pthread_mutex_lock(mu);
+	writer_lock(c, h);
 	struct centry **link = &c->tab[bucket_of(h, c->tab_bits)];
 	struct centry *e;
 	size_t n = 0;
@@ -840,7 +871,7 @@ size_t cache_flush_name(struct cache *c, const uint8_t *name)
 			link = &e->hnext;
 		}
 	}
-	pthread_mutex_unlock(mu);
+	writer_unlock(c, h);
 	return n;
 }
 
@@ -855,10 +886,10 @@ size_t cache_flush_zone(struct cache *c, const uint8_t *name)
 	for (; e; e = next) {
 		next = e->lnext;
 		if (wire_name_in(e->data, key)) {
-			pthread_mutex_t *mu = stripe_lock(c, e->hash);
-			pthread_mutex_lock(mu);
+			uint32_t h = e->hash;
+			writer_lock(c, h);
 			entry_drop(c, e);
-			pthread_mutex_unlock(mu);
+			writer_unlock(c, h);
 			n++;
 		}
 	}

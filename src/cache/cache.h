@@ -10,9 +10,10 @@
  * that modifies this cache (put, flush, or a get that expires entries).
  *
  * Threads: one thread, the writer, makes every call except cache_get_copy
- * (puts, flushes, cache_get, stats). Any number of other threads may call
+ * (puts, flushes, cache_get, stats). Any number of threads may call
  * cache_get_copy at the same time: it copies the entry out under a lock
- * striped by hash bucket, so a reader never holds a pointer into the cache
+ * striped by hash bucket (one lock per stripe and reader set, so readers do
+ * not share lock words), so a reader never holds a pointer into the cache
  * and the writer stays free to replace or evict the entry at once.
  *
  * TTLs: an entry expires at now_ms + ttl * 1000 and is live while now_ms is
