@@ -75,9 +75,10 @@ enum core_status { CORE_SEND = 1, CORE_DONE = 2 };
 
 struct core_req;
 
-/* Answer a question from the cache alone. On a complete hit fills *out
- * (records point into the cache: use them before the next cache change) and
- * returns true. Never allocates. */
+/* Answer a question from the cache alone. On a complete hit fills *out and
+ * returns true; the records are copies taken under the cache's stripe lock
+ * into this thread's scratch space, valid until the next call on the same
+ * thread, so any worker may call this. Never allocates. */
 bool core_answer_from_cache(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
 			    uint16_t qclass, uint64_t now_ms, struct core_answer *out);
 
