@@ -17,6 +17,7 @@ list repeats the key, None drops a default key. extra_conf is appended as is
 
 import json
 import os
+import re
 import signal
 import socket
 import struct
@@ -192,6 +193,35 @@ class Resolver:
         r = self.ctl("pool", "--json")
         assert r.returncode == 0, "portcullis-ctl pool --json failed: %s" % r.stderr
         return json.loads(r.stdout)
+
+
+def udp_sockets(pid):
+    """[(family, address, port)] of every UDP socket PID holds."""
+    inodes = set()
+    fd_dir = "/proc/%d/fd" % pid
+    for fd in os.listdir(fd_dir):
+        try:
+            target = os.readlink(os.path.join(fd_dir, fd))
+        except OSError:
+            continue
+        m = re.fullmatch(r"socket:\[(\d+)\]", target)
+        if m:
+            inodes.add(m.group(1))
+    out = []
+    for family, table in (("ip4", "/proc/net/udp"), ("ip6", "/proc/net/udp6")):
+        with open(table) as f:
+            next(f)
+            for line in f:
+                parts = line.split()
+                addr, port = parts[1].split(":")
+                if parts[9] in inodes:
+                    out.append((family, addr, int(port, 16)))
+    return out
+
+
+def pool_ports(sockets, family):
+    """Ports of the pool sockets of FAMILY (everything not on port 53)."""
+    return [port for fam, _, port in sockets if fam == family and port != 53]
 
 
 def tcp_exchange(addr, messages, timeout=5.0, source=None):

@@ -2,7 +2,6 @@
 ports and IDs (RFC 5452 section 9.2)."""
 
 import math
-import os
 import re
 import shutil
 import socket
@@ -14,7 +13,8 @@ import dns.message
 import dns.rcode
 import pytest
 
-from conftest import PORTCULLIS, answer_rdata, need_binary, rand_label
+from conftest import (PORTCULLIS, answer_rdata, need_binary, pool_ports, rand_label,
+                      udp_sockets)
 
 RANGE = (49152, 65535)
 EXCLUDE = (50000, 54999)
@@ -96,35 +96,6 @@ def test_chi2_critical_values_match_the_tables():
 
 
 # ----- which UDP sockets a process holds, from /proc -----
-
-def udp_sockets(pid):
-    """[(family, address, port)] of every UDP socket PID holds."""
-    inodes = set()
-    fd_dir = "/proc/%d/fd" % pid
-    for fd in os.listdir(fd_dir):
-        try:
-            target = os.readlink(os.path.join(fd_dir, fd))
-        except OSError:
-            continue
-        m = re.fullmatch(r"socket:\[(\d+)\]", target)
-        if m:
-            inodes.add(m.group(1))
-    out = []
-    for family, table in (("ip4", "/proc/net/udp"), ("ip6", "/proc/net/udp6")):
-        with open(table) as f:
-            next(f)
-            for line in f:
-                parts = line.split()
-                addr, port = parts[1].split(":")
-                if parts[9] in inodes:
-                    out.append((family, addr, int(port, 16)))
-    return out
-
-
-def pool_ports(sockets, family):
-    """Ports of the pool sockets of FAMILY (everything not on port 53)."""
-    return [port for fam, _, port in sockets if fam == family and port != 53]
-
 
 def assert_ports_random_in_range(ports, allowed):
     """PORTS spread evenly over the ALLOWED ports (16 bins, chi-square)."""

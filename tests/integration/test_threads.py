@@ -7,7 +7,6 @@ and on many connections (TCP) to make sure every worker gets some: with 2
 workers and 24 independent source ports, one worker missing out has odds
 of 2 ** -23."""
 
-import os
 import socket
 import struct
 import time
@@ -16,7 +15,8 @@ import dns.message
 import dns.query
 import dns.rcode
 
-from conftest import answer_rdata, rand_label, tcp_exchange, zone_rdata
+from conftest import (answer_rdata, pool_ports, rand_label, tcp_exchange, udp_sockets,
+                      zone_rdata)
 
 N_SOURCES = 24
 
@@ -82,28 +82,6 @@ def test_two_workers_answer_over_tcp(make_resolver):
     assert st["worker.1.cache.misses"] > 0
 
 
-def pool_udp_ports(pid):
-    """Local ports of the process's IPv4 UDP sockets outside port 53."""
-    inodes = set()
-    fd_dir = "/proc/%d/fd" % pid
-    for fd in os.listdir(fd_dir):
-        try:
-            link = os.readlink(os.path.join(fd_dir, fd))
-        except OSError:
-            continue
-        if link.startswith("socket:["):
-            inodes.add(link[8:-1])
-    ports = []
-    with open("/proc/net/udp") as f:
-        next(f)
-        for line in f:
-            cols = line.split()
-            port = int(cols[1].split(":")[1], 16)
-            if cols[9] in inodes and port != 53:
-                ports.append(port)
-    return ports
-
-
 def test_one_pool_whatever_the_workers(make_resolver):
     pool = 40
     r = make_resolver(num_threads=3, do_ip6=False, socket_pool_size=pool)
@@ -115,7 +93,7 @@ def test_one_pool_whatever_the_workers(make_resolver):
     assert p["size"] == pool and len(p["sockets"]) == pool, p["size"]
     st = r.stats()
     assert st["pool.size.total"] == pool
-    ports = pool_udp_ports(r.pid)
+    ports = pool_ports(udp_sockets(r.pid), "ip4")
     assert len(ports) == pool, "%d UDP sockets besides the listeners, want %d" % (
         len(ports), pool)
     assert sorted(ports) == sorted(s["port"] for s in p["sockets"])
