@@ -181,6 +181,25 @@ static size_t name_lower_copy(uint8_t out[KEY_MAX], const uint8_t *name)
 	return len;
 }
 
+/* The seeded hash of a key from name_lower_copy, eight bytes per step: the
+ * key is already lowercased and zero-padded to a multiple of eight. Each
+ * step mixes a word in with a multiply and an xor-shift, so a byte's change
+ * reaches every later bit; the seed enters before the first multiply.
+ * Byte-at-a-time hashing of the same key was a visible share of a miss,
+ * which looks up a dozen keys. */
+static uint32_t key_hash(const uint8_t *key, size_t len, uint32_t seed)
+{
+	uint64_t h = ((uint64_t)seed << 32 | seed) ^ ((uint64_t)len * 0x9e3779b97f4a7c15u);
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t w;
+		memcpy(&w, key + i, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9u;
+		h ^= h >> 29;
+	}
+	h *= 0x94d049bb133111ebu;
+	return (uint32_t)(h >> 32);
+}
+
 /* Fibonacci hashing takes the top bits of a multiply, so buckets depend on
  * every bit of the (seeded) name hash, not only its low bits. */
 static size_t bucket_of(uint32_t hash, unsigned bits)
@@ -662,7 +681,7 @@ int cache_put_rrset(struct cache *c, const uint8_t *owner, uint16_t type, uint16
 
 	struct newent ne = {
 		.kind = CACHE_RRSET, .rank = rank, .owner = key, .owner_len = len,
-		.hash = wire_name_hash(key, c->seed), .type = type, .rclass = rclass,
+		.hash = key_hash(key, len, c->seed), .type = type, .rclass = rclass,
 		.exp_ms = now_ms + (uint64_t)ttl * 1000u, .rdata = rdata, .n_rdata = n,
 	};
 	return put_entry(c, &ne, now_ms);
@@ -698,7 +717,7 @@ int cache_put_negative(struct cache *c, enum cache_kind kind, const uint8_t *own
 
 	struct newent ne = {
 		.kind = kind, .rank = rank, .owner = key, .owner_len = len,
-		.hash = wire_name_hash(key, c->seed),
+		.hash = key_hash(key, len, c->seed),
 		.type = kind == CACHE_NXDOMAIN ? CACHE_TYPE_NXDOMAIN : type, .rclass = rclass,
 		.exp_ms = now_ms + (uint64_t)ttl * 1000u,
 		.soa_owner = soa_len ? soa_key : NULL, .soa_owner_len = soa_len,
@@ -716,7 +735,7 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
 	size_t len = owner ? name_lower_copy(key, owner) : 0;
 	if (!len)
 		return false;
-	uint32_t h = wire_name_hash(key, c->seed);
+	uint32_t h = key_hash(key, len, c->seed);
 	writer_lock(c, h); /* it may change the chain */
 
 	struct centry **head = &c->tab[bucket_of(h, c->tab_bits)];
@@ -780,7 +799,7 @@ size_t cache_get_copy(struct cache *c, const uint8_t *owner, uint16_t type, uint
 	size_t len = owner ? name_lower_copy(key, owner) : 0;
 	if (!len)
 		return 0;
-	uint32_t h = wire_name_hash(key, c->seed);
+	uint32_t h = key_hash(key, len, c->seed);
 	pthread_mutex_t *mu = reader_lock(c, h);
 	pthread_mutex_lock(mu);
 
@@ -857,7 +876,7 @@ size_t cache_flush_name(struct cache *c, const uint8_t *name)
 	size_t len = name ? name_lower_copy(key, name) : 0;
 	if (!len)
 		return 0;
-	uint32_t h = wire_name_hash(key, c->seed);
+	uint32_t h = key_hash(key, len, c->seed);
 	writer_lock(c, h);
 	struct centry **link = &c->tab[bucket_of(h, c->tab_bits)];
 	struct centry *e;
