@@ -200,11 +200,8 @@ static void print_stat(void *ud, const char *key, uint64_t value)
 static uint64_t sum_at(const struct server *s, size_t off)
 {
 	uint64_t sum = 0;
-	for (unsigned i = 0; i < s->n_workers; i++) {
-		const _Atomic uint64_t *v =
-			(const _Atomic uint64_t *)((const char *)&s->workers[i]->stats + off);
-		sum += atomic_load_explicit(v, memory_order_relaxed);
-	}
+	for (unsigned i = 0; i < s->n_workers; i++)
+		sum += worker_stat(s->workers[i], off);
 	return sum;
 }
 
@@ -236,15 +233,17 @@ static void print_stats(struct server *s, struct control_out *o)
 			   (unsigned long long)cs.budget);
 	control_out_printf(o, "threads=%u\n", s->n_workers);
 	for (unsigned i = 0; i < s->n_workers; i++) {
-		const struct worker_stats *ws = &s->workers[i]->stats;
-		uint64_t wu = WSTAT_GET(ws, client_udp), wt = WSTAT_GET(ws, client_tcp);
+		const struct worker *w = s->workers[i];
+#define WSUM(field) worker_stat(w, offsetof(struct worker_stats, field))
+		uint64_t wu = WSUM(client_udp), wt = WSUM(client_tcp);
 		control_out_printf(o, "worker.%u.queries=%llu\n", i, (unsigned long long)(wu + wt));
 		control_out_printf(o, "worker.%u.queries.udp=%llu\n", i, (unsigned long long)wu);
 		control_out_printf(o, "worker.%u.queries.tcp=%llu\n", i, (unsigned long long)wt);
 		control_out_printf(o, "worker.%u.cache.hits=%llu\n", i,
-				   (unsigned long long)WSTAT_GET(ws, cache_hits));
+				   (unsigned long long)WSUM(cache_hits));
 		control_out_printf(o, "worker.%u.cache.misses=%llu\n", i,
-				   (unsigned long long)WSTAT_GET(ws, cache_misses));
+				   (unsigned long long)WSUM(cache_misses));
+#undef WSUM
 	}
 	control_out_printf(o, "uptime.seconds=%llu\n",
 			   (unsigned long long)((clock_now_ms() - s->started_ms) / 1000));
@@ -368,9 +367,9 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	uv_signal_start(&s->sig_term, on_signal, SIGTERM);
 	uv_signal_start(&s->sig_int, on_signal, SIGINT);
 	/* Threads last: a failure above leaves none running to undo. */
-	for (unsigned i = 1; i < s->n_workers; i++) {
+	for (unsigned i = 0; i < s->n_workers; i++) {
 		if (worker_start(s->workers[i]) != 0) {
-			snprintf(err, errlen, "cannot start worker thread %u", i);
+			snprintf(err, errlen, "cannot start the threads of worker %u", i);
 			return PC_EIO;
 		}
 	}

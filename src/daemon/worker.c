@@ -60,94 +60,96 @@ static bool allowed(const struct config *cfg, const struct sockaddr_storage *pee
 
 /* ---- answering ------------------------------------------------------------ */
 
-static void count_rcode(struct worker *w, unsigned rcode)
+static void count_rcode(struct wctx *x, unsigned rcode)
 {
 	if (rcode < 6)
-		WSTAT_ADD(&w->stats, rcode[rcode], 1);
+		WSTAT_ADD(&x->stats, rcode[rcode], 1);
 }
 
-static void respond(struct worker *w, const struct listen_client *c, uint16_t id, uint16_t flags,
+static void respond(struct wctx *x, const struct listen_client *c, uint16_t id, uint16_t flags,
 		    const uint8_t *qname, uint16_t qtype, uint16_t qclass, bool edns,
 		    uint16_t max_size, const struct core_answer *a)
 {
-	int len = core_write_response(w->out, max_size, id, flags, qname, qtype, qclass, edns, a);
+	int len = core_write_response(x->out, max_size, id, flags, qname, qtype, qclass, edns, a);
 	if (len < 0)
 		return;
-	count_rcode(w, a->rcode);
-	listen_respond(c, w->out, (size_t)len);
+	count_rcode(x, a->rcode);
+	listen_respond(c, x->out, (size_t)len);
 }
 
 void worker_respond(struct worker *w, struct creq *r, const struct core_answer *a)
 {
-	int len = core_write_response(w->out, r->max_size, r->id, r->flags, r->qname, r->qtype,
+	struct wctx *x = &w->main;
+	int len = core_write_response(x->out, r->max_size, r->id, r->flags, r->qname, r->qtype,
 				      r->qclass, r->edns, a);
 	if (len < 0)
 		return;
-	count_rcode(w, a->rcode);
+	count_rcode(x, a->rcode);
 	/* A TCP connection may only be written on its own worker's loop. */
 	if (r->client.tcp && r->origin != w) {
 		r->answer = malloc((size_t)len);
 		if (r->answer != NULL) {
-			memcpy(r->answer, w->out, (size_t)len);
+			memcpy(r->answer, x->out, (size_t)len);
 			r->answer_len = (size_t)len;
 		}
 		return;
 	}
-	listen_respond(&r->client, w->out, (size_t)len);
+	listen_respond(&r->client, x->out, (size_t)len);
 }
 
 /* An error response with only a header (and question when we have one). */
-static void respond_error(struct worker *w, const struct listen_client *c, const uint8_t *pkt,
+static void respond_error(struct wctx *x, const struct listen_client *c, const uint8_t *pkt,
 			  size_t len, unsigned rcode)
 {
 	struct wire_wr wr;
 	uint16_t id = (uint16_t)(pkt[0] << 8 | pkt[1]);
 	uint16_t flags = (uint16_t)(pkt[2] << 8 | pkt[3]);
-	wire_wr_init(&wr, w->out, 512);
+	wire_wr_init(&wr, x->out, 512);
 	wire_wr_header(&wr, id, (uint16_t)(WIRE_F_QR | WIRE_F_RA | (flags & (WIRE_F_RD | 0x7800)) | rcode));
-	if (rcode != WIRE_RC_FORMERR && w->qmsg.has_question && len >= WIRE_HDR_LEN) {
-		wire_wr_name(&wr, w->qmsg.qname, false);
-		wire_wr_u16(&wr, w->qmsg.qtype);
-		wire_wr_u16(&wr, w->qmsg.qclass);
+	if (rcode != WIRE_RC_FORMERR && x->qmsg.has_question && len >= WIRE_HDR_LEN) {
+		wire_wr_name(&wr, x->qmsg.qname, false);
+		wire_wr_u16(&wr, x->qmsg.qtype);
+		wire_wr_u16(&wr, x->qmsg.qclass);
 		wire_wr_set_count(&wr, 0, 1);
 	}
 	if (!wr.overflow) {
-		count_rcode(w, rcode);
-		listen_respond(c, w->out, wr.len);
+		count_rcode(x, rcode);
+		listen_respond(c, x->out, wr.len);
 	}
 }
 
 static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt, size_t len)
 {
-	struct worker *w = ud;
+	struct wctx *x = ud;
+	struct worker *w = x->w;
 	const struct config *cfg = server_cfg(w->s);
 	if (c->tcp)
-		WSTAT_ADD(&w->stats, client_tcp, 1);
+		WSTAT_ADD(&x->stats, client_tcp, 1);
 	else
-		WSTAT_ADD(&w->stats, client_udp, 1);
+		WSTAT_ADD(&x->stats, client_udp, 1);
 	if (len < WIRE_HDR_LEN || (pkt[2] & 0x80))
 		return; /* not a query at all: never answer a response */
-	w->qmsg.has_question = false;
+	x->qmsg.has_question = false;
 	if (!allowed(cfg, &c->peer)) {
-		WSTAT_ADD(&w->stats, refused, 1);
-		if (wire_parse(&w->qmsg, pkt, len) != 0)
-			w->qmsg.has_question = false;
-		respond_error(w, c, pkt, len, WIRE_RC_REFUSED);
+		WSTAT_ADD(&x->stats, refused, 1);
+		if (wire_parse(&x->qmsg, pkt, len) != 0)
+			x->qmsg.has_question = false;
+		respond_error(x, c, pkt, len, WIRE_RC_REFUSED);
 		return;
 	}
-	if (wire_parse(&w->qmsg, pkt, len) != 0 || !w->qmsg.has_question) {
-		WSTAT_ADD(&w->stats, formerr, 1);
-		w->qmsg.has_question = false;
-		respond_error(w, c, pkt, len, WIRE_RC_FORMERR);
+	if (wire_parse(&x->qmsg, pkt, len) != 0 || !x->qmsg.has_question) {
+		WSTAT_ADD(&x->stats, formerr, 1);
+		x->qmsg.has_question = false;
+		respond_error(x, c, pkt, len, WIRE_RC_FORMERR);
 		return;
 	}
-	const struct wire_msg *m = &w->qmsg;
+	const struct wire_msg *m = &x->qmsg;
 	if (WIRE_OPCODE(m->flags) != 0) {
-		respond_error(w, c, pkt, len, WIRE_RC_NOTIMP);
+		respond_error(x, c, pkt, len, WIRE_RC_NOTIMP);
 		return;
 	}
 	if (m->qtype == WIRE_T_AXFR || m->qtype == WIRE_T_IXFR || m->qtype == WIRE_T_OPT) {
-		respond_error(w, c, pkt, len, WIRE_RC_REFUSED);
+		respond_error(x, c, pkt, len, WIRE_RC_REFUSED);
 		return;
 	}
 	uint16_t max_size = 65535;
@@ -161,16 +163,16 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 	}
 	/* The time the listener read the query: one clock read per batch. */
 	if (core_answer_from_cache(server_env(w->s), m->qname, m->qtype, m->qclass, c->rx_ms,
-				   &w->cached)) {
-		WSTAT_ADD(&w->stats, cache_hits, 1);
-		respond(w, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns, max_size,
-			&w->cached);
+				   &x->cached)) {
+		WSTAT_ADD(&x->stats, cache_hits, 1);
+		respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns, max_size,
+			&x->cached);
 		return;
 	}
-	WSTAT_ADD(&w->stats, cache_misses, 1);
+	WSTAT_ADD(&x->stats, cache_misses, 1);
 	struct creq *r = server_creq_get(w->s);
 	if (r == NULL) {
-		respond_error(w, c, pkt, len, WIRE_RC_SERVFAIL);
+		respond_error(x, c, pkt, len, WIRE_RC_SERVFAIL);
 		return;
 	}
 	r->origin = w;
@@ -182,7 +184,7 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 	r->max_size = max_size;
 	wire_name_copy(r->qname, m->qname);
 	listen_client_hold(&r->client, c);
-	if (w->idx == 0)
+	if (x->resolver)
 		server_resolve(w->s, r);
 	else
 		worker_post(server_worker(w->s, 0), r);
@@ -291,7 +293,21 @@ int worker_new(struct worker **out, struct server *s, unsigned idx, uv_loop_t *l
 	uv_async_init(loop, &w->wake, on_wake);
 	w->wake.data = w;
 	w->wake_init = true;
-	return listen_open(&w->ls, loop, server_cfg(s), on_query, w, reuseport, err, errlen);
+	w->main.w = w;
+	w->main.resolver = idx == 0;
+	int rc = listen_open(&w->ls, loop, server_cfg(s), on_query, &w->main, reuseport, err,
+			     errlen);
+	if (rc != 0)
+		return rc;
+	w->n_udp = listen_n_udp(w->ls);
+	w->udp = calloc(w->n_udp ? w->n_udp : 1, sizeof(*w->udp));
+	if (w->udp == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return PC_ENOMEM;
+	}
+	for (size_t i = 0; i < w->n_udp; i++)
+		w->udp[i].w = w;
+	return 0;
 }
 
 static void worker_main(void *arg)
@@ -302,6 +318,11 @@ static void worker_main(void *arg)
 
 int worker_start(struct worker *w)
 {
+	for (size_t i = 0; i < w->n_udp; i++)
+		if (listen_udp_start(w->ls, i, &w->udp[i]) != 0)
+			return PC_EIO;
+	if (w->idx == 0)
+		return 0; /* its loop is the main thread's */
 	uv_thread_options_t opt = { .flags = UV_THREAD_HAS_STACK_SIZE, .stack_size = WORKER_STACK };
 	int rc = uv_thread_create_ex(&w->thread, &opt, worker_main, w);
 	if (rc != 0)
@@ -367,6 +388,21 @@ void worker_free(struct worker *w)
 			log_warn("worker %u: event loop still busy at exit: %s", w->idx, uv_strerror(rc));
 	}
 	listen_free(w->ls);
+	free(w->udp);
 	pthread_mutex_destroy(&w->mu);
 	free(w);
+}
+
+static uint64_t ctx_stat(const struct wctx *x, size_t off)
+{
+	const _Atomic uint64_t *v = (const _Atomic uint64_t *)((const char *)&x->stats + off);
+	return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+uint64_t worker_stat(const struct worker *w, size_t off)
+{
+	uint64_t sum = ctx_stat(&w->main, off);
+	for (size_t i = 0; i < w->n_udp; i++)
+		sum += ctx_stat(&w->udp[i], off);
+	return sum;
 }

@@ -3,15 +3,21 @@
  * Every worker has its own libuv loop and its own client listeners: one UDP
  * and one TCP socket per interface, bound with SO_REUSEPORT when there is
  * more than one worker, so that the kernel spreads clients over the workers
- * and no worker waits for another to read a query. A worker answers cache
- * hits by itself, from the one cache all workers share: the cache copies
- * the records out under a lock striped by hash bucket (cache.h), so a hit
- * takes one uncontended lock and touches no other worker's memory, and the
- * answers of one recvmmsg batch leave with one sendmmsg (net/listen.c).
+ * and no worker waits for another to read a query. The loop serves TCP;
+ * each UDP socket has a reader thread of its own (net/listen.c) that sleeps
+ * in recvmmsg rather than in the loop's epoll, which saves a system call
+ * and the loop's bookkeeping on every wake-up. A thread that reads queries
+ * (the loop's, or a reader) answers cache hits by itself, with its own
+ * struct wctx (counters and scratch), from the one cache all workers share:
+ * the cache copies the records out under a lock striped by hash bucket
+ * (cache.h), so a hit takes one uncontended lock and touches no other
+ * thread's memory, and the answers of one recvmmsg batch leave with one
+ * sendmmsg.
  *
  * Everything else happens on worker 0, the resolution worker, which runs on
  * the main thread's loop and alone owns the core, the upstream layer and
- * the socket pool. A cache miss on another worker is handed to worker 0
+ * the socket pool. A cache miss read by any other thread (a UDP reader,
+ * worker 0's included, or another worker's loop) is handed to worker 0
  * through its inbox (a mutex-protected list and a uv_async_t to wake its
  * loop). Keeping one pool on one thread means every upstream query draws
  * its socket uniformly from the whole pool: a pool split into per-thread
@@ -25,15 +31,17 @@
  * belongs to its worker's loop, so the answer travels back through that
  * worker's inbox, and the worker writes it and releases the connection.
  *
- * Statistics are counted per worker, each counter written only by its own
- * worker with relaxed atomic loads and stores (plain moves on x86, no
- * locked instructions); the control channel, served by worker 0, sums them.
+ * Statistics are counted per thread (struct wctx), each counter written only
+ * by its own thread with relaxed atomic loads and stores (plain moves on
+ * x86, no locked instructions); the control channel, served by worker 0,
+ * sums them per worker.
  *
  * Stopping (SIGTERM, SIGINT or "portcullis-ctl stop", all on worker 0):
  * worker 0 ends its requests, sending each held TCP client back to its
  * worker to be released, closes its own inbox, and asks every other worker
- * to stop; each closes its listeners and inbox, and its thread ends when
- * its loop has no more handles. server_free joins the threads and then
+ * to stop; each closes its listeners (stopping and joining their UDP
+ * readers) and inbox, and its thread ends when its loop has no more
+ * handles. A miss a reader posts to worker 0 after that stays in the inbox. server_free joins the threads and then
  * releases whatever was still queued between workers, so nothing leaks. */
 #ifndef PC_DAEMON_WORKER_H
 #define PC_DAEMON_WORKER_H
@@ -63,7 +71,19 @@ struct worker_stats {
 	atomic_store_explicit(&(st)->field,                                               \
 			      atomic_load_explicit(&(st)->field, memory_order_relaxed) + (n), \
 			      memory_order_relaxed)
-#define WSTAT_GET(st, field) atomic_load_explicit(&(st)->field, memory_order_relaxed)
+
+/* What one thread needs to answer client queries: its counters (written
+ * by that thread only) and its scratch space. A worker has one for its loop
+ * thread (TCP queries, and on worker 0 the answers that come after upstream
+ * queries) and one for each UDP reader thread. */
+struct wctx {
+	struct worker *w;
+	bool resolver; /* worker 0's loop thread: resolves a miss in place */
+	struct worker_stats stats;
+	struct wire_msg qmsg;
+	struct core_answer cached;
+	uint8_t out[65535];
+};
 
 /* A client question that missed the cache: made by the worker that read it,
  * resolved on worker 0, and (TCP from another worker) sent back with its
@@ -96,11 +116,9 @@ struct worker {
 	struct creq *inbox_head, *inbox_tail;
 	bool closed;         /* the inbox is no longer read: no wake-ups */
 	bool stop;           /* asked to stop */
-	struct worker_stats stats;
-	/* scratch for the queries this worker handles */
-	struct wire_msg qmsg;
-	struct core_answer cached;
-	uint8_t out[65535];
+	struct wctx main;    /* the loop thread's */
+	struct wctx *udp;    /* one per UDP socket, for its reader thread */
+	size_t n_udp;
 };
 
 /* Implemented in server.c, used by the workers. */
@@ -118,7 +136,7 @@ void server_resolve(struct server *s, struct creq *r);
  * one line in err; *out must still be passed to worker_stop/worker_free. */
 int worker_new(struct worker **out, struct server *s, unsigned idx, uv_loop_t *loop,
 	       bool reuseport, char *err, size_t errlen);
-/* Start the thread of a worker other than 0. */
+/* Start the worker's UDP readers and (a worker other than 0) its thread. */
 int worker_start(struct worker *w);
 /* Queue r for w and wake it; any thread. If w no longer reads its inbox
  * the request stays there until worker_free. */
@@ -133,6 +151,9 @@ void worker_stop(struct worker *w);
 void worker_join(struct worker *w);
 /* Once every worker is joined: release what is left in the inbox, free. */
 void worker_free(struct worker *w);
+/* One counter (its offset in struct worker_stats) summed over the worker's
+ * threads; each is read with a relaxed load while it may be counting. */
+uint64_t worker_stat(const struct worker *w, size_t off);
 /* The client of r goes back to its worker: the answer (if any) is written
  * there and the client released; any thread. */
 void worker_return(struct creq *r);

@@ -1,9 +1,11 @@
 /* listen: client-facing UDP and TCP listeners.
  *
- * UDP: one socket per interface, read in batches with recvmmsg. Answers given
- * while a batch is being handled (cache hits) are collected and sent with
- * one sendmmsg when the batch is done; answers given at any other time
- * (after upstream, from another thread) go out at once with sendto.
+ * UDP: one socket per interface, each read by a thread of its own that
+ * sleeps in recvmmsg (listen_udp_start) and hands the queries to the query
+ * callback on that thread. Answers given while a batch is being handled
+ * (cache hits) are collected and sent with one sendmmsg when the batch is
+ * done; answers given at any other time (after upstream, from another
+ * thread) go out at once with sendto.
  * TCP: length-prefixed messages (RFC 7766), several queries in flight per
  * connection (pipelined; answered in whatever order they complete), an idle
  * timeout, and a cap on connections.
@@ -11,9 +13,10 @@
  * the answer goes; the daemon copies it with listen_client_hold() when the
  * answer will come later and releases it when done.
  *
- * Threads: a struct listeners belongs to the thread running its loop. The
- * one exception is listen_respond() for a UDP client, which any thread may
- * call while the listeners are open (it only sends on the socket). With
+ * Threads: a struct listeners belongs to the thread running its loop (TCP,
+ * and opening and closing it all); the UDP readers only read their socket
+ * and call back. listen_respond() for a UDP client may be called by any
+ * thread while the listeners are open (it only sends on the socket). With
  * reuseport, several struct listeners (one per thread) bind the same
  * addresses with SO_REUSEPORT and the kernel spreads clients over them. */
 #ifndef PC_NET_LISTEN_H
@@ -45,9 +48,17 @@ typedef void (*listen_query_fn)(void *ud, const struct listen_client *c, const u
 /* Open a UDP and a TCP listener (as cfg says) on every interface; with
  * reuseport each socket is bound with SO_REUSEPORT so that other threads'
  * listeners can share the addresses. On failure returns a negative PC_E*
- * with one line in err; call listen_close and listen_free still. */
+ * with one line in err; call listen_close and listen_free still. TCP
+ * queries reach fn with ud, on the loop's thread; UDP ones reach it on
+ * their reader's thread, with the reader's own ud (listen_udp_start). */
 int listen_open(struct listeners **out, uv_loop_t *loop, const struct config *cfg,
 		listen_query_fn fn, void *ud, bool reuseport, char *err, size_t errlen);
+/* The number of UDP sockets, and: start the reader thread of socket i
+ * (0 <= i < listen_n_udp), which calls fn with ud for each of its queries
+ * until listen_close. Returns 0 or PC_EIO. */
+size_t listen_n_udp(const struct listeners *l);
+int listen_udp_start(struct listeners *l, size_t i, void *ud);
+/* Stop and join the UDP readers, close every socket and connection. */
 void listen_close(struct listeners *l);
 /* After the loop has run the close callbacks. */
 void listen_free(struct listeners *l);

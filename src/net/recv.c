@@ -82,6 +82,20 @@ static void scratch_init(void)
 	rx.ready = true;
 }
 
+/* Hand out the n datagrams of the last recvmmsg and make their headers
+ * ready for the next one. */
+static void deliver(int n, net_dgram_fn fn, net_batch_fn end, void *ud)
+{
+	for (int i = 0; i < n; i++) {
+		struct msghdr *h = &rx.msgs[i].msg_hdr;
+		fn(ud, rx.bufs[i], rx.msgs[i].msg_len, &rx.from[i], h->msg_namelen, rx_flags(h));
+	}
+	for (int i = 0; i < n; i++)
+		reset_hdr((unsigned)i);
+	if (end != NULL)
+		end(ud, (unsigned)n);
+}
+
 void net_recv_batches(int fd, net_dgram_fn fn, net_batch_fn end, void *ud, unsigned max_batches)
 {
 	if (!rx.ready)
@@ -90,17 +104,21 @@ void net_recv_batches(int fd, net_dgram_fn fn, net_batch_fn end, void *ud, unsig
 		int n = recvmmsg(fd, rx.msgs, NET_RECV_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
-		for (int i = 0; i < n; i++) {
-			struct msghdr *h = &rx.msgs[i].msg_hdr;
-			fn(ud, rx.bufs[i], rx.msgs[i].msg_len, &rx.from[i], h->msg_namelen, rx_flags(h));
-		}
-		for (int i = 0; i < n; i++)
-			reset_hdr((unsigned)i);
-		if (end != NULL)
-			end(ud, (unsigned)n);
+		deliver(n, fn, end, ud);
 		if (n < NET_RECV_BATCH)
 			return;
 	}
+}
+
+int net_recv_wait(int fd, net_dgram_fn fn, net_batch_fn end, void *ud)
+{
+	if (!rx.ready)
+		scratch_init();
+	int n = recvmmsg(fd, rx.msgs, NET_RECV_BATCH, MSG_WAITFORONE, NULL);
+	if (n < 0)
+		return -errno;
+	deliver(n, fn, end, ud);
+	return n;
 }
 
 void net_recv_all(int fd, net_dgram_fn fn, void *ud)

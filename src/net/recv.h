@@ -1,5 +1,6 @@
-/* recv: drain a non-blocking UDP socket in batches with recvmmsg, handing
- * each datagram to a callback. Used by the pool and the client listeners.
+/* recv: read a UDP socket in batches with recvmmsg, handing each datagram
+ * to a callback: drain a non-blocking socket (the pool, on the event loop),
+ * or wait on a blocking one (a client listener's reader thread).
  * The datagram buffers and message headers are per-thread scratch space,
  * set up once per thread rather than once per read: the callback may modify
  * a datagram but must not keep it, and must not read from a socket with
@@ -36,5 +37,12 @@ void net_recv_all(int fd, net_dgram_fn fn, void *ud);
  * socket yield to the rest of the event loop; the loop's level-triggered
  * poll brings us back for the rest. */
 void net_recv_batches(int fd, net_dgram_fn fn, net_batch_fn end, void *ud, unsigned max_batches);
+
+/* Wait for at least one datagram on a blocking socket, then take what is
+ * queued (up to NET_RECV_BATCH) and hand it out, calling end (may be NULL)
+ * after the batch. Returns the number of datagrams, or -errno (-EINTR when
+ * a signal came first). After shutdown(fd, SHUT_RD) the call returns at
+ * once (with one empty datagram): the caller checks its own stop flag. */
+int net_recv_wait(int fd, net_dgram_fn fn, net_batch_fn end, void *ud);
 
 #endif
