@@ -19,8 +19,8 @@
  * name, and each NODATA answer would lengthen that name's chain. So an owner
  * holds at most OWNER_MAX entries; a put beyond that drops the owner's least
  * valuable entry (a negative one first, then the one expiring soonest), and a
- * hit moves its entry to the front of the chain so hot entries are found
- * first whatever else shares the bucket.
+ * hit found deeper than a few steps moves its entry to the front of the
+ * chain so hot entries are found first whatever else shares the bucket.
  *
  * Rank rules beyond "same key": a positive or NODATA entry proves the owner
  * exists, an NXDOMAIN entry says it does not, so they contradict each other.
@@ -138,6 +138,9 @@ static size_t real_size(void *p)
 {
 	return malloc_usable_size(p) + sizeof(size_t);
 }
+
+/* A hit this many steps or fewer down its chain is not moved to the front. */
+#define CHAIN_KEEP 2
 
 /* Key buffers: a name plus room to lowercase its last bytes eight at a time. */
 #define KEY_MAX (WIRE_NAME_MAX + 8)
@@ -736,42 +739,54 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
 	if (!len)
 		return false;
 	uint32_t h = key_hash(key, len, c->seed);
-	writer_lock(c, h); /* it may change the chain */
 
+	/* Only this thread changes chains (see the top), so it reads them
+	 * without a lock; it takes the readers' locks only to change one. */
 	struct centry **head = &c->tab[bucket_of(h, c->tab_bits)];
-	struct centry **link = head, **hit_link = NULL;
 	struct centry *e, *hit = NULL;
-	while ((e = *link)) {
+	unsigned depth = 0, hit_depth = 0;
+	bool expired = false;
+	for (e = *head; e; e = e->hnext, depth++) {
 		if (!e_live(e, now_ms)) {
-			*link = e->hnext;
-			entry_free_unchained(c, e);
-			c->expired++;
+			expired = true;
 			continue;
 		}
 		if (e->rclass == rclass && e_owner_is(e, h, key, len)) {
 			if (e->type == type) {
 				hit = e; /* outranks any NXDOMAIN entry, see the top */
-				hit_link = link;
+				hit_depth = depth;
 				break;
 			}
 			if (e->type == CACHE_TYPE_NXDOMAIN) {
 				hit = e;
-				hit_link = link;
+				hit_depth = depth;
 			}
 		}
-		link = &e->hnext;
 	}
-	if (!hit) {
+	/* A hit deep in the chain moves to the front; one among the first
+	 * few stays (moving it would cost the locks for a step or two). */
+	if (expired || hit_depth > CHAIN_KEEP) {
+		writer_lock(c, h);
+		struct centry **link = head;
+		while ((e = *link)) {
+			if (!e_live(e, now_ms)) {
+				*link = e->hnext;
+				entry_free_unchained(c, e);
+				c->expired++;
+				continue;
+			}
+			if (e == hit && link != head) {
+				*link = e->hnext;
+				e->hnext = *head;
+				*head = e;
+				continue; /* *link is now the entry after the hit */
+			}
+			link = &e->hnext;
+		}
 		writer_unlock(c, h);
+	}
+	if (!hit)
 		return false;
-	}
-
-	if (hit_link != head) {
-		*hit_link = hit->hnext;
-		hit->hnext = *head;
-		*head = hit;
-	}
-	writer_unlock(c, h); /* hit stays: only this thread frees entries */
 
 	if (c->lru_head != hit) {
 		lru_unlink(c, hit);
