@@ -10,11 +10,6 @@
 #include "util/err.h"
 #include "util/log.h"
 
-/* Worker threads keep large per-thread scratch space (the receive batch of
- * net/recv.c is 2 MB) in thread-local storage, which glibc carves out of the
- * thread's stack: ask for a stack that holds it with room to spare. */
-#define WORKER_STACK (16u << 20)
-
 /* ---- access control ------------------------------------------------------- */
 
 static bool prefix_match(const uint8_t *a, const uint8_t *b, unsigned bits)
@@ -323,8 +318,7 @@ int worker_start(struct worker *w)
 			return PC_EIO;
 	if (w->idx == 0)
 		return 0; /* its loop is the main thread's */
-	uv_thread_options_t opt = { .flags = UV_THREAD_HAS_STACK_SIZE, .stack_size = WORKER_STACK };
-	int rc = uv_thread_create_ex(&w->thread, &opt, worker_main, w);
+	int rc = uv_thread_create(&w->thread, worker_main, w);
 	if (rc != 0)
 		return PC_EIO;
 	w->thread_started = true;

@@ -19,10 +19,6 @@
 
 #define TCP_MAX_CONNS 512
 #define TCP_BUF (65535 + 2)
-/* A reader thread's stack: its receive and send scratch (net/recv.c's 2 MB
- * and the send slots here) live in thread-local storage, which glibc carves
- * out of the stack. Virtual: only the pages touched become resident. */
-#define READER_STACK (16u << 20)
 /* Answers bigger than a slot skip the batch (rare: EDNS sizes above 4096). */
 #define TX_SLOT 4096
 
@@ -30,6 +26,8 @@ struct udp_listener {
 	int fd;
 	struct listeners *owner;
 	void *ud;            /* the reader's context, given to fn */
+	struct net_rx *rx;   /* the reader's receive scratch */
+	struct udp_tx *tx;   /* and its batch of answers */
 	pthread_t reader;
 	bool started;
 	atomic_bool stop;
@@ -70,9 +68,9 @@ struct listeners {
 
 /* ---- UDP ---------------------------------------------------------------- */
 
-/* The answers collected while this thread handles one recvmmsg batch of the
- * socket fd (-1: no batch open). They are copied into slots because the
- * caller's buffer is reused for the next query of the batch. */
+/* The answers a reader collects while it handles one recvmmsg batch of its
+ * socket fd. They are copied into slots because the caller's buffer is
+ * reused for the next query of the batch. */
 struct udp_tx {
 	int fd;
 	unsigned n;
@@ -82,7 +80,8 @@ struct udp_tx {
 	uint8_t slot[NET_RECV_BATCH][TX_SLOT];
 };
 
-static _Thread_local struct udp_tx tx = { .fd = -1 };
+/* The calling thread's batch: set on reader threads only. */
+static _Thread_local struct udp_tx *tx;
 
 /* Send what the batch collected. A datagram the kernel refuses (say, an
  * unreachable destination) is skipped so that it cannot block the others;
@@ -90,8 +89,8 @@ static _Thread_local struct udp_tx tx = { .fd = -1 };
 static void tx_flush(void)
 {
 	unsigned i = 0;
-	while (i < tx.n) {
-		int r = sendmmsg(tx.fd, tx.m + i, tx.n - i, MSG_DONTWAIT);
+	while (i < tx->n) {
+		int r = sendmmsg(tx->fd, tx->m + i, tx->n - i, MSG_DONTWAIT);
 		if (r > 0)
 			i += (unsigned)r;
 		else if (r < 0 && errno == EINTR)
@@ -101,23 +100,23 @@ static void tx_flush(void)
 		else
 			i++;
 	}
-	tx.n = 0;
+	tx->n = 0;
 }
 
 static void tx_add(const struct listen_client *c, const uint8_t *pkt, size_t len)
 {
-	if (tx.n == NET_RECV_BATCH)
+	if (tx->n == NET_RECV_BATCH)
 		tx_flush(); /* more answers than queries: cannot happen, but stay safe */
-	unsigned i = tx.n++;
-	memcpy(tx.slot[i], pkt, len);
-	memcpy(&tx.to[i], &c->peer, c->peerlen);
-	tx.iov[i].iov_base = tx.slot[i];
-	tx.iov[i].iov_len = len;
-	memset(&tx.m[i].msg_hdr, 0, sizeof(tx.m[i].msg_hdr));
-	tx.m[i].msg_hdr.msg_name = &tx.to[i];
-	tx.m[i].msg_hdr.msg_namelen = c->peerlen;
-	tx.m[i].msg_hdr.msg_iov = &tx.iov[i];
-	tx.m[i].msg_hdr.msg_iovlen = 1;
+	unsigned i = tx->n++;
+	memcpy(tx->slot[i], pkt, len);
+	memcpy(&tx->to[i], &c->peer, c->peerlen);
+	tx->iov[i].iov_base = tx->slot[i];
+	tx->iov[i].iov_len = len;
+	memset(&tx->m[i].msg_hdr, 0, sizeof(tx->m[i].msg_hdr));
+	tx->m[i].msg_hdr.msg_name = &tx->to[i];
+	tx->m[i].msg_hdr.msg_namelen = c->peerlen;
+	tx->m[i].msg_hdr.msg_iov = &tx->iov[i];
+	tx->m[i].msg_hdr.msg_iovlen = 1;
 }
 
 struct udp_read {
@@ -155,18 +154,17 @@ static void *udp_reader(void *arg)
 {
 	struct udp_listener *ul = arg;
 	struct udp_read rd = { .ul = ul };
-	tx.fd = ul->fd;
-	tx.n = 0;
+	tx = ul->tx;
 	while (!atomic_load_explicit(&ul->stop, memory_order_acquire)) {
 		rd.now = 0; /* read after the wait, when a datagram is in hand */
-		int n = net_recv_wait(ul->fd, udp_dgram, udp_batch_done, &rd);
+		int n = net_recv_wait(ul->rx, ul->fd, udp_dgram, udp_batch_done, &rd);
 		if (n < 0 && n != -EINTR && n != -EAGAIN) {
 			/* Say, ENOMEM: report it, and do not spin on it. */
 			log_warn("udp listener: %s", strerror(-n));
 			usleep(10000);
 		}
 	}
-	tx.fd = -1;
+	tx = NULL;
 	return NULL;
 }
 
@@ -231,18 +229,18 @@ int listen_udp_start(struct listeners *l, size_t i, void *ud)
 {
 	struct udp_listener *ul = &l->udp[i];
 	ul->ud = ud;
-	pthread_attr_t attr;
+	ul->rx = net_rx_new();
+	ul->tx = calloc(1, sizeof(*ul->tx));
+	if (ul->rx == NULL || ul->tx == NULL)
+		return PC_ENOMEM; /* freed by listen_close */
+	ul->tx->fd = ul->fd;
 	sigset_t all, old;
-	if (pthread_attr_init(&attr) != 0)
-		return PC_EIO;
-	pthread_attr_setstacksize(&attr, READER_STACK);
 	/* Signals are the event loop's business: the reader inherits a mask
 	 * that blocks them all. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = pthread_create(&ul->reader, &attr, udp_reader, ul);
+	int rc = pthread_create(&ul->reader, NULL, udp_reader, ul);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
 	if (rc != 0)
 		return PC_EIO;
 	ul->started = true;
@@ -439,6 +437,10 @@ void listen_close(struct listeners *l)
 			pthread_join(ul->reader, NULL);
 			ul->started = false;
 		}
+		net_rx_free(ul->rx);
+		free(ul->tx);
+		ul->rx = NULL;
+		ul->tx = NULL;
 		close(ul->fd);
 	}
 	for (size_t i = 0; i < l->n_tcp; i++)
@@ -472,7 +474,7 @@ static void tcp_written(uv_write_t *w, int status)
 void listen_respond(const struct listen_client *c, const uint8_t *pkt, size_t len)
 {
 	if (!c->tcp) {
-		if (c->fd == tx.fd && len <= TX_SLOT)
+		if (tx != NULL && c->fd == tx->fd && len <= TX_SLOT)
 			tx_add(c, pkt, len);
 		else
 			sendto(c->fd, pkt, len, MSG_DONTWAIT, (const struct sockaddr *)&c->peer,

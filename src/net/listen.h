@@ -39,7 +39,8 @@ struct listen_client {
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
 	uint64_t rx_ms;               /* monotonic ms (clock_now_ms's clock) when
-				       * the query was read: the loop's time */
+				       * the query was read: the loop's time (TCP),
+				       * or the reader's clock read per batch (UDP) */
 };
 
 typedef void (*listen_query_fn)(void *ud, const struct listen_client *c, const uint8_t *pkt,

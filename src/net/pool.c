@@ -53,9 +53,10 @@ static void on_dgram(void *ud, uint8_t *pkt, size_t len, const struct sockaddr_s
 
 static void on_readable(uv_poll_t *h, int status, int events)
 {
+	struct pool_sock *s = h->data;
 	(void)events;
 	if (status == 0)
-		net_recv_all(((struct pool_sock *)h->data)->fd, on_dgram, h->data);
+		net_recv_all(s->pool->rx, s->fd, on_dgram, s);
 }
 
 static int bind_sock(const struct config *cfg, int family, uint16_t port, int *out)
@@ -264,6 +265,10 @@ int pool_open(struct pool *p, uv_loop_t *loop, const struct config *cfg, pool_re
 	int rc = pool_check_range(cfg, err, errlen);
 	if (rc != 0)
 		return rc;
+	if ((p->rx = net_rx_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return PC_ENOMEM;
+	}
 	size_t n4 = cfg->do_ip4 ? per : 0, n6 = cfg->do_ip6 ? per : 0;
 	p->slots = calloc(n4 + n6, sizeof(*p->slots));
 	p->ports = allowed_ports(cfg, &p->n_ports);
@@ -356,6 +361,8 @@ void pool_free(struct pool *p)
 {
 	free(p->slots);
 	free(p->ports);
+	net_rx_free(p->rx);
 	p->slots = NULL;
 	p->ports = NULL;
+	p->rx = NULL;
 }

@@ -48,6 +48,8 @@ struct pool_stats {
 	uint64_t retired_open;   /* retired sockets still waiting for queries */
 };
 
+struct net_rx;
+
 struct pool {
 	struct pool_sock **slots; /* IPv4 sockets first, then IPv6 */
 	size_t n, n4, n6;
@@ -62,6 +64,7 @@ struct pool {
 	uint64_t next_serial;
 	struct pool_stats stats;
 	bool closing, timer_on;
+	struct net_rx *rx;        /* receive scratch for the replies */
 };
 
 /* Open the pool for the families enabled in cfg. On failure returns a

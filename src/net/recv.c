@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Linux 4.10+; older C libraries lack the names. */
@@ -15,13 +16,12 @@
 
 #define DGRAM_MAX 65536
 
-/* One thread's receive scratch. The headers point into the buffers and are
+/* One reader's receive scratch. The headers point into the buffers and are
  * built once; after a batch only the fields the kernel rewrote (name and
  * control lengths) are reset, and only for the messages it filled. Setting
  * up all 32 headers on every read cost more than the datagrams' handling
  * when a wake-up brings only a few. */
-struct rx_scratch {
-	bool ready;
+struct net_rx {
 	struct mmsghdr msgs[NET_RECV_BATCH];
 	struct iovec iov[NET_RECV_BATCH];
 	struct sockaddr_storage from[NET_RECV_BATCH];
@@ -31,8 +31,6 @@ struct rx_scratch {
 	} ctl[NET_RECV_BATCH];
 	uint8_t bufs[NET_RECV_BATCH][DGRAM_MAX];
 };
-
-static _Thread_local struct rx_scratch rx;
 
 int net_recv_want_fragsize(int fd, int family)
 {
@@ -59,69 +57,69 @@ static unsigned rx_flags(struct msghdr *h)
 	return flags;
 }
 
-static void reset_hdr(unsigned i)
+static void reset_hdr(struct net_rx *rx, unsigned i)
 {
-	struct msghdr *h = &rx.msgs[i].msg_hdr;
-	h->msg_namelen = sizeof(rx.from[i]);
-	h->msg_controllen = sizeof(rx.ctl[i].buf);
+	struct msghdr *h = &rx->msgs[i].msg_hdr;
+	h->msg_namelen = sizeof(rx->from[i]);
+	h->msg_controllen = sizeof(rx->ctl[i].buf);
 	h->msg_flags = 0;
 }
 
-static void scratch_init(void)
+/* calloc: a block this big comes from mmap, so the datagram buffers stay
+ * untouched (and not resident) until datagrams land in them. */
+struct net_rx *net_rx_new(void)
 {
+	struct net_rx *rx = calloc(1, sizeof(*rx));
+	if (rx == NULL)
+		return NULL;
 	for (unsigned i = 0; i < NET_RECV_BATCH; i++) {
-		rx.iov[i].iov_base = rx.bufs[i];
-		rx.iov[i].iov_len = sizeof(rx.bufs[i]);
-		memset(&rx.msgs[i].msg_hdr, 0, sizeof(rx.msgs[i].msg_hdr));
-		rx.msgs[i].msg_hdr.msg_iov = &rx.iov[i];
-		rx.msgs[i].msg_hdr.msg_iovlen = 1;
-		rx.msgs[i].msg_hdr.msg_name = &rx.from[i];
-		rx.msgs[i].msg_hdr.msg_control = rx.ctl[i].buf;
-		reset_hdr(i);
+		rx->iov[i].iov_base = rx->bufs[i];
+		rx->iov[i].iov_len = sizeof(rx->bufs[i]);
+		rx->msgs[i].msg_hdr.msg_iov = &rx->iov[i];
+		rx->msgs[i].msg_hdr.msg_iovlen = 1;
+		rx->msgs[i].msg_hdr.msg_name = &rx->from[i];
+		rx->msgs[i].msg_hdr.msg_control = rx->ctl[i].buf;
+		reset_hdr(rx, i);
 	}
-	rx.ready = true;
+	return rx;
+}
+
+void net_rx_free(struct net_rx *rx)
+{
+	free(rx);
 }
 
 /* Hand out the n datagrams of the last recvmmsg and make their headers
  * ready for the next one. */
-static void deliver(int n, net_dgram_fn fn, net_batch_fn end, void *ud)
+static void deliver(struct net_rx *rx, int n, net_dgram_fn fn, net_batch_fn end, void *ud)
 {
 	for (int i = 0; i < n; i++) {
-		struct msghdr *h = &rx.msgs[i].msg_hdr;
-		fn(ud, rx.bufs[i], rx.msgs[i].msg_len, &rx.from[i], h->msg_namelen, rx_flags(h));
+		struct msghdr *h = &rx->msgs[i].msg_hdr;
+		fn(ud, rx->bufs[i], rx->msgs[i].msg_len, &rx->from[i], h->msg_namelen, rx_flags(h));
 	}
 	for (int i = 0; i < n; i++)
-		reset_hdr((unsigned)i);
+		reset_hdr(rx, (unsigned)i);
 	if (end != NULL)
 		end(ud, (unsigned)n);
 }
 
-void net_recv_batches(int fd, net_dgram_fn fn, net_batch_fn end, void *ud, unsigned max_batches)
+void net_recv_all(struct net_rx *rx, int fd, net_dgram_fn fn, void *ud)
 {
-	if (!rx.ready)
-		scratch_init();
-	for (unsigned b = 0; max_batches == 0 || b < max_batches; b++) {
-		int n = recvmmsg(fd, rx.msgs, NET_RECV_BATCH, MSG_DONTWAIT, NULL);
+	for (;;) {
+		int n = recvmmsg(fd, rx->msgs, NET_RECV_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
-		deliver(n, fn, end, ud);
+		deliver(rx, n, fn, NULL, ud);
 		if (n < NET_RECV_BATCH)
 			return;
 	}
 }
 
-int net_recv_wait(int fd, net_dgram_fn fn, net_batch_fn end, void *ud)
+int net_recv_wait(struct net_rx *rx, int fd, net_dgram_fn fn, net_batch_fn end, void *ud)
 {
-	if (!rx.ready)
-		scratch_init();
-	int n = recvmmsg(fd, rx.msgs, NET_RECV_BATCH, MSG_WAITFORONE, NULL);
+	int n = recvmmsg(fd, rx->msgs, NET_RECV_BATCH, MSG_WAITFORONE, NULL);
 	if (n < 0)
 		return -errno;
-	deliver(n, fn, end, ud);
+	deliver(rx, n, fn, end, ud);
 	return n;
-}
-
-void net_recv_all(int fd, net_dgram_fn fn, void *ud)
-{
-	net_recv_batches(fd, fn, NULL, ud, 0);
 }

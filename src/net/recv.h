@@ -1,10 +1,11 @@
 /* recv: read a UDP socket in batches with recvmmsg, handing each datagram
  * to a callback: drain a non-blocking socket (the pool, on the event loop),
  * or wait on a blocking one (a client listener's reader thread).
- * The datagram buffers and message headers are per-thread scratch space,
- * set up once per thread rather than once per read: the callback may modify
- * a datagram but must not keep it, and must not read from a socket with
- * these functions itself (the scratch space is in use). */
+ * The datagram buffers and message headers live in a struct net_rx, made
+ * once per reading thread and reused for every read: the callback may modify
+ * a datagram but must not keep it, and must not read with the same net_rx
+ * itself (its buffers are in use). A net_rx is 2 MB of address space, of
+ * which only the pages datagrams land in become resident. */
 #ifndef PC_NET_RECV_H
 #define PC_NET_RECV_H
 
@@ -18,31 +19,31 @@
 /* Datagrams read with one recvmmsg call, at most. */
 #define NET_RECV_BATCH 32
 
+struct net_rx;
+
 typedef void (*net_dgram_fn)(void *ud, uint8_t *pkt, size_t len,
 			     const struct sockaddr_storage *from, socklen_t fromlen,
 			     unsigned rxflags);
 /* Called after the datagrams of one recvmmsg call have been handed out;
- * n is how many there were (1..NET_RECV_BATCH). */
+ * n is how many there were (0..NET_RECV_BATCH). */
 typedef void (*net_batch_fn)(void *ud, unsigned n);
+
+/* Receive scratch for one thread's reads, or NULL when out of memory. */
+struct net_rx *net_rx_new(void);
+void net_rx_free(struct net_rx *rx);
 
 /* Ask the kernel to report, per datagram, whether it arrived in fragments
  * (IP_RECVFRAGSIZE / IPV6_RECVFRAGSIZE). Returns 0 or -errno. */
 int net_recv_want_fragsize(int fd, int family);
 
-/* Read until the socket would block. */
-void net_recv_all(int fd, net_dgram_fn fn, void *ud);
-
-/* Read at most max_batches recvmmsg batches (0: until the socket would
- * block), calling end (may be NULL) after each batch. A bound lets a busy
- * socket yield to the rest of the event loop; the loop's level-triggered
- * poll brings us back for the rest. */
-void net_recv_batches(int fd, net_dgram_fn fn, net_batch_fn end, void *ud, unsigned max_batches);
+/* Read a non-blocking socket until it would block. */
+void net_recv_all(struct net_rx *rx, int fd, net_dgram_fn fn, void *ud);
 
 /* Wait for at least one datagram on a blocking socket, then take what is
  * queued (up to NET_RECV_BATCH) and hand it out, calling end (may be NULL)
  * after the batch. Returns the number of datagrams, or -errno (-EINTR when
  * a signal came first). After shutdown(fd, SHUT_RD) the call returns at
- * once (with one empty datagram): the caller checks its own stop flag. */
-int net_recv_wait(int fd, net_dgram_fn fn, net_batch_fn end, void *ud);
+ * once: the caller checks its own stop flag. */
+int net_recv_wait(struct net_rx *rx, int fd, net_dgram_fn fn, net_batch_fn end, void *ud);
 
 #endif
