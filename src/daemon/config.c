@@ -465,6 +465,30 @@ static int k_cache_size(struct parser *p, const char *v)
 	return parse_size(p, v, &p->cfg->cache_size);
 }
 
+/* A socket buffer size: up to 1 GiB (the kernel takes an int). */
+static int sock_buf(struct parser *p, const char *v, uint32_t *out)
+{
+	SHOWBUF;
+	uint64_t n;
+	int rc = parse_size(p, v, &n);
+	if (rc != 0)
+		return rc;
+	if (n > (1ull << 30))
+		return fail(p, "%s is too large (at most 1g)", SHOW(v));
+	*out = (uint32_t)n;
+	return 0;
+}
+
+static int k_so_rcvbuf(struct parser *p, const char *v)
+{
+	return sock_buf(p, v, &p->cfg->so_rcvbuf);
+}
+
+static int k_so_sndbuf(struct parser *p, const char *v)
+{
+	return sock_buf(p, v, &p->cfg->so_sndbuf);
+}
+
 static int k_pool_range(struct parser *p, const char *v)
 {
 	return parse_range(p, v, false, &p->cfg->socket_pool_range);
@@ -556,6 +580,8 @@ static const struct key keys[] = {
 	{ "cache-max-ttl", CL_SERVER, k_max_ttl, LINE_OF(l_max_ttl) },
 	{ "cache-max-negative-ttl", CL_SERVER, k_max_neg_ttl, 0 },
 	{ "edns-buffer-size", CL_SERVER, k_edns, 0 },
+	{ "so-rcvbuf", CL_SERVER, k_so_rcvbuf, 0 },
+	{ "so-sndbuf", CL_SERVER, k_so_sndbuf, 0 },
 	{ "socket-pool-size", CL_SERVER, k_pool_size, 0 },
 	{ "socket-pool-range", CL_SERVER, k_pool_range, LINE_OF(l_range) },
 	{ "socket-pool-exclude", CL_SERVER, k_pool_exclude, LINE_OF(l_exclude) },
@@ -823,6 +849,7 @@ void config_defaults(struct config *cfg)
 	cfg->cache_max_ttl = 86400;
 	cfg->cache_max_negative_ttl = 3600;
 	cfg->edns_buffer_size = 1232;
+	cfg->so_rcvbuf = cfg->so_sndbuf = 4u << 20;
 	cfg->socket_pool_size = 2500;
 	cfg->socket_pool_range.low = 49152;
 	cfg->socket_pool_range.high = 65535;

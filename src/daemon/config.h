@@ -69,6 +69,8 @@ struct config {
 	uint32_t cache_max_ttl;                          /* default 86400 */
 	uint32_t cache_max_negative_ttl;                 /* default 3600 */
 	uint16_t edns_buffer_size;                       /* default 1232; 512..4096 */
+	uint32_t so_rcvbuf, so_sndbuf;                   /* client UDP socket buffers, bytes;
+							  * default 4 MiB; 0 = the system's */
 	uint32_t socket_pool_size;                       /* default 2500; 0 = one socket */
 	struct config_range socket_pool_range;           /* default 49152-65535 */
 	struct config_range pool_exclude[CONFIG_MAX_EXCLUDE];

@@ -199,6 +199,30 @@ static int bind_socket(const struct config_addr *a, int type, bool reuseport)
 	return fd;
 }
 
+/* Ask for a socket buffer of want bytes (so-rcvbuf, so-sndbuf): beyond the
+ * kernel's limit (net.core.rmem_max / wmem_max) only with CAP_NET_ADMIN,
+ * which the FORCE option needs. Short query bursts then wait in the buffer
+ * instead of being dropped. A smaller grant is said once, not refused. */
+static void set_buf(int fd, int opt, int force_opt, uint32_t want, const char *key,
+		    const char *sysctl)
+{
+	static atomic_bool told_rcv, told_snd;
+	if (want == 0)
+		return;
+	int v = (int)want;
+	if (setsockopt(fd, SOL_SOCKET, force_opt, &v, sizeof(v)) != 0)
+		(void)setsockopt(fd, SOL_SOCKET, opt, &v, sizeof(v));
+	int got = 0;
+	socklen_t len = sizeof(got);
+	/* The kernel reports twice what it grants (its bookkeeping share). */
+	if (getsockopt(fd, SOL_SOCKET, opt, &got, &len) == 0 && (uint64_t)got / 2 < want) {
+		atomic_bool *told = opt == SO_RCVBUF ? &told_rcv : &told_snd;
+		if (!atomic_exchange(told, true))
+			log_info("%s: asked for %u bytes, the kernel allows %d (%s)", key, want,
+				 got / 2, sysctl);
+	}
+}
+
 static int open_udp(struct listeners *l, const struct config_addr *a, bool reuseport, char *err,
 		    size_t errlen)
 {
@@ -211,6 +235,8 @@ static int open_udp(struct listeners *l, const struct config_addr *a, bool reuse
 			 strerror(errno));
 		return PC_EIO;
 	}
+	set_buf(fd, SO_RCVBUF, SO_RCVBUFFORCE, l->cfg->so_rcvbuf, "so-rcvbuf", "net.core.rmem_max");
+	set_buf(fd, SO_SNDBUF, SO_SNDBUFFORCE, l->cfg->so_sndbuf, "so-sndbuf", "net.core.wmem_max");
 	/* Its reader sleeps in recvmmsg; answers are sent with MSG_DONTWAIT. */
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	struct udp_listener *ul = &l->udp[l->n_udp++];

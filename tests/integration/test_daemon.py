@@ -1,6 +1,7 @@
 """The daemon as a program: --check, signals, and portcullis-ctl."""
 
 import os
+import re
 import subprocess
 
 import dns.rcode
@@ -69,6 +70,7 @@ BASE = 'server:\n    interface: 127.0.0.53\n    root-hints: "{hints}"\n'
     ("    interface: 127.0.0.999\n", "interface"),
     ("    access-control: 127.0.0.0/33 allow\n", "access-control"),
     ("    cache-max-ttl: -1\n", "cache-max-ttl"),
+    ("    so-rcvbuf: 2g\n", "so-rcvbuf"),
 ])
 def test_check_rejects_bad_config(tmp_path, bad, key):
     # the bad line is line 4, with a good line after it
@@ -131,3 +133,41 @@ def test_stats_keys(resolver):
     assert st["answers.noerror"] >= 1
     assert st["queries.upstream.total"] >= 3  # root, lab., alpha.lab.
     assert st["replies.accepted"] >= 3
+
+
+def listener_buffers(addr):
+    """(rb, tb) of the UDP socket bound to addr:53, from ss -m: the kernel
+    reports twice the bytes it grants."""
+    out = subprocess.run(["ss", "-Huamn", "src", "%s:53" % addr], capture_output=True,
+                         text=True, check=True).stdout
+    m = re.search(r"skmem:\(r\d+,rb(\d+),t\d+,tb(\d+)", out)
+    assert m, "no UDP socket on %s:53 in ss -m output:\n%s" % (addr, out)
+    return int(m.group(1)), int(m.group(2))
+
+
+def sysctl(name):
+    with open("/proc/sys/net/core/" + name) as f:
+        return int(f.read())
+
+
+def test_socket_buffers_as_configured(make_resolver):
+    """so-rcvbuf / so-sndbuf set the client UDP socket's buffers; the kernel
+    caps them at net.core.rmem_max / wmem_max (no CAP_NET_ADMIN in the
+    test's namespace, so the FORCE options are refused)."""
+    r = make_resolver(so_rcvbuf="96k", so_sndbuf="80k")
+    assert r.query("www.alpha.lab.").rcode() == dns.rcode.NOERROR
+    rb, tb = listener_buffers(r.listen)
+    assert rb == 2 * min(96 * 1024, sysctl("rmem_max"))
+    assert tb == 2 * min(80 * 1024, sysctl("wmem_max"))
+
+
+def test_socket_buffers_default_and_system(make_resolver):
+    """The default asks for 4 MiB each way; 0 keeps the system's default."""
+    big = make_resolver()
+    rb, tb = listener_buffers(big.listen)
+    assert rb == 2 * min(4 << 20, sysctl("rmem_max"))
+    assert tb == 2 * min(4 << 20, sysctl("wmem_max"))
+    sysdef = make_resolver(so_rcvbuf=0, so_sndbuf=0)
+    rb, tb = listener_buffers(sysdef.listen)
+    assert rb == sysctl("rmem_default")
+    assert tb == sysctl("wmem_default")

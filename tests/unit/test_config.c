@@ -233,6 +233,21 @@ static void test_cache_size(void **state)
 	ERR("server:\n cache-size: 17179869184g\n", "x.conf:2: cache-size: \"17179869184g\" is too large");
 }
 
+static void test_socket_buffers(void **state)
+{
+	(void)state;
+	OK("server:\n verbosity: 1\n");
+	assert_int_equal(cfg.so_rcvbuf, 4u << 20);
+	assert_int_equal(cfg.so_sndbuf, 4u << 20);
+	OK("server:\n so-rcvbuf: 8m\n so-sndbuf: 0\n");
+	assert_int_equal(cfg.so_rcvbuf, 8u << 20);
+	assert_int_equal(cfg.so_sndbuf, 0);
+	OK("server:\n so-sndbuf: 1g\n");
+	assert_int_equal(cfg.so_sndbuf, 1u << 30);
+	ERR("server:\n so-rcvbuf: 1025m\n", "x.conf:2: so-rcvbuf: \"1025m\" is too large (at most 1g)");
+	ERR("server:\n so-sndbuf: big\n", "x.conf:2: so-sndbuf: \"big\" is not a size");
+}
+
 static void test_numbers(void **state)
 {
 	(void)state;
@@ -492,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_bools),
 		cmocka_unit_test(test_cache_size),
+		cmocka_unit_test(test_socket_buffers),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_pool),
 		cmocka_unit_test(test_zones),
