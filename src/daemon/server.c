@@ -120,7 +120,7 @@ static void drive(struct creq *r);
 static void on_upstream(void *ud, const struct wire_msg *reply, uint32_t rtt_ms)
 {
 	struct creq *r = ud;
-	uint64_t now = clock_now_ms();
+	uint64_t now = uv_now(r->s->loop); /* the loop's time: no clock read */
 	r->q = NULL;
 	if (reply != NULL)
 		core_req_reply(r->core, reply, rtt_ms, now);
@@ -134,7 +134,7 @@ static void drive(struct creq *r)
 	struct server *s = r->s;
 	struct core_send send;
 	for (;;) {
-		if (core_req_next(r->core, clock_now_ms(), &send) == CORE_DONE) {
+		if (core_req_next(r->core, uv_now(s->loop), &send) == CORE_DONE) {
 			worker_respond(s->workers[0], r, core_req_answer(r->core));
 			creq_end(r);
 			return;
@@ -151,7 +151,7 @@ static void drive(struct creq *r)
 		r->q = up_send(s->up, &send, on_upstream, r);
 		if (r->q != NULL)
 			return;
-		core_req_fail(r->core, clock_now_ms()); /* could not send: next server */
+		core_req_fail(r->core, uv_now(s->loop)); /* could not send: next server */
 	}
 }
 

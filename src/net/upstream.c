@@ -10,7 +10,6 @@
 #include "net/guard.h"
 #include "net/recv.h"
 #include "net/srvstate.h"
-#include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/rand.h"
@@ -102,6 +101,15 @@ struct upstream {
 };
 
 #define TX_SPARE_MAX 256
+
+/* The loop's time, read once per loop iteration: the clock reads of a
+ * miss's sends and replies were a measurable share of it, and a reply's
+ * timing needs no finer grain than the loop's turn. The same clock as
+ * clock_now_ms (CLOCK_MONOTONIC, in ms). */
+static uint64_t loop_ms(const struct upstream *u)
+{
+	return uv_now(u->loop);
+}
 
 /* ---- tables ------------------------------------------------------------ */
 
@@ -267,7 +275,7 @@ static void finish(struct up_tx *t, const struct wire_msg *reply, bool notify)
 	merge_remove(t);
 	all_unlink(t);
 	uv_timer_stop(&t->timer);
-	uint32_t rtt = (uint32_t)(clock_now_ms() - t->sent_at);
+	uint32_t rtt = (uint32_t)(loop_ms(t->u) - t->sent_at);
 	for (struct up_query *w = t->waiters; w != NULL; w = w->next) {
 		if (notify && !w->cancelled) {
 			w->cancelled = true;
@@ -314,7 +322,7 @@ static int build(struct up_tx *t, uint8_t *buf, size_t cap)
 	size_t opt_len = 0;
 	t->cookie_sent = false;
 	if (cfg->upstream_cookies) {
-		struct srv_entry *e = srv_get(&u->srv, &t->server, clock_now_ms());
+		struct srv_entry *e = srv_get(&u->srv, &t->server, loop_ms(u));
 		opt_len = srv_cookie_opt(e, opt);
 		memcpy(t->cookie, e->client, sizeof(t->cookie));
 		t->cookie_sent = true;
@@ -344,7 +352,7 @@ static void learn_cookie(struct up_tx *t, const uint8_t *sc, size_t sc_len)
 	struct upstream *u = t->u;
 	if (sc_len == 0)
 		return;
-	struct srv_entry *e = srv_get(&u->srv, &t->server, clock_now_ms());
+	struct srv_entry *e = srv_get(&u->srv, &t->server, loop_ms(u));
 	if (memcmp(e->client, t->cookie, sizeof(t->cookie)) != 0)
 		return;
 	if (e->server_len == 0)
@@ -400,7 +408,7 @@ static void tcp_reply(struct up_tx *t, uint8_t *pkt, size_t len)
 		tcp_fail(t);
 		return;
 	}
-	uint64_t now = clock_now_ms();
+	uint64_t now = loop_ms(u);
 	if (t->cookie_sent) {
 		const uint8_t *sc = NULL;
 		size_t sc_len = 0;
@@ -505,7 +513,7 @@ static int tcp_start(struct up_tx *t)
 		u->stats.tcp_errors++;
 		return -1;
 	}
-	t->sent_at = clock_now_ms();
+	t->sent_at = loop_ms(u);
 	u->stats.sent_tcp++;
 	return 0;
 }
@@ -558,7 +566,7 @@ static int udp_send(struct up_tx *t)
 		log_debug("upstream send failed: %s", strerror(errno));
 		return -1;
 	}
-	t->sent_at = clock_now_ms();
+	t->sent_at = loop_ms(u);
 	table_insert(t, sock);
 	u->stats.sent_udp++;
 	return 0;
@@ -579,7 +587,7 @@ static void drop(struct upstream *u, struct pool_sock *s, enum up_drop why, cons
 {
 	u->stats.dropped[why]++;
 	s->dropped++;
-	uint64_t now = clock_now_ms();
+	uint64_t now = loop_ms(u);
 	if (t != NULL)
 		guard_zone(&u->guard, t->zone, now);
 	if (guard_unwanted(&u->guard, now))
@@ -599,7 +607,7 @@ static void mismatch(struct upstream *u, struct pool_sock *s, const struct socka
 	     t != NULL && n < MISMATCH_BATCH; t = t->snext)
 		if (t->sock == s && t->shash == shash && sockaddr_equal(&t->server, from))
 			hit[n++] = t;
-	uint64_t now = clock_now_ms();
+	uint64_t now = loop_ms(u);
 	for (size_t i = 0; i < n; i++)
 		guard_zone(&u->guard, hit[i]->zone, now);
 	drop(u, s, reason, NULL);
@@ -749,7 +757,7 @@ void up_stats_each(const struct upstream *u, up_stat_fn fn, void *ud)
 	/* the guard's clock-driven state moves on when read */
 	struct upstream *mu = (struct upstream *)u;
 	const struct up_stats *st = &u->stats;
-	uint64_t now = clock_now_ms();
+	uint64_t now = loop_ms(u);
 	char key[64];
 	uint64_t dropped = 0;
 	fn(ud, "queries.upstream.total", st->sent_udp + st->sent_tcp);
@@ -798,7 +806,7 @@ static struct up_query *attach(struct up_tx *t, up_done_fn done, void *ud)
 struct up_query *up_send(struct upstream *u, const struct core_send *s, up_done_fn done, void *ud)
 {
 	const struct config *cfg = u->cfg;
-	uint64_t now = clock_now_ms();
+	uint64_t now = loop_ms(u);
 	bool tcp = s->tcp;
 	bool defensive = false;
 	if (!tcp && cfg->do_tcp && guard_defensive(&u->guard, now))
