@@ -102,7 +102,7 @@ static void tx_flush(void)
 {
 	unsigned i = 0;
 	while (i < tx->n) {
-		int r = sendmmsg(tx->fd, tx->m + i, tx->n - i, MSG_DONTWAIT);
+		int r = net_sendmmsg(tx->fd, tx->m + i, tx->n - i, MSG_DONTWAIT);
 		if (r > 0)
 			i += (unsigned)r;
 		else if (r < 0 && errno == EINTR)
@@ -143,7 +143,7 @@ static void udp_dgram(void *ud, uint8_t *pkt, size_t len, const struct sockaddr_
 	struct udp_listener *ul = rd->ul;
 	(void)rxflags;
 	if (rd->now == 0)
-		rd->now = clock_now_ms(); /* the batch's first datagram */
+		rd->now = clock_coarse_ms(); /* the batch's first datagram */
 	/* Field by field, and the address by a fixed-size copy: zeroing the
 	 * whole struct (its 128-byte address space) and copying a length known
 	 * only at run time both became string instructions whose start-up cost
@@ -168,8 +168,9 @@ static void udp_batch_done(void *ud, unsigned n)
 /* A UDP socket's reader: sleeps in recvmmsg until queries come, answers
  * what it can and sends the answers of each batch with one sendmmsg. Two
  * system calls per wake-up, where a poll on the event loop took three. The
- * clock is read once per batch, not per query (a clock read per query was
- * a measurable share of a cache hit). */
+ * clock is read once per batch, not per query, and from the last tick (a
+ * precise read per query was a measurable share of a cache hit; a TTL needs
+ * no better than a few milliseconds). */
 static void *udp_reader(void *arg)
 {
 	struct udp_listener *ul = arg;

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /* Linux 4.10+; older C libraries lack the names. */
 #ifndef IP_RECVFRAGSIZE
@@ -117,9 +119,15 @@ void net_recv_all(struct net_rx *rx, int fd, net_dgram_fn fn, void *ud)
 
 int net_recv_wait(struct net_rx *rx, int fd, net_dgram_fn fn, net_batch_fn end, void *ud)
 {
-	int n = recvmmsg(fd, rx->msgs, NET_RECV_BATCH, MSG_WAITFORONE, NULL);
+	/* the system call itself: see net_sendmmsg */
+	int n = (int)syscall(SYS_recvmmsg, fd, rx->msgs, NET_RECV_BATCH, MSG_WAITFORONE, NULL);
 	if (n < 0)
 		return -errno;
 	deliver(rx, n, fn, end, ud);
 	return n;
+}
+
+int net_sendmmsg(int fd, struct mmsghdr *m, unsigned n, int flags)
+{
+	return (int)syscall(SYS_sendmmsg, fd, m, n, flags);
 }
