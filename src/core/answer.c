@@ -177,11 +177,14 @@ static void write_records(struct wire_wr *w, const struct core_rr *rr, size_t n,
 				   rr[i].rdlen);
 			continue;
 		}
-		wire_wr_u16(w, (uint16_t)(0xc000 | QNAME_OFF));
-		wire_wr_u16(w, rr[i].type);
-		wire_wr_u16(w, rr[i].rclass);
-		wire_wr_u32(w, rr[i].ttl);
-		wire_wr_u16(w, rr[i].rdlen);
+		/* pointer, type, class, TTL, RDLENGTH: one write */
+		const uint16_t ptr = 0xc000 | QNAME_OFF;
+		const uint32_t ttl = rr[i].ttl;
+		uint8_t f[12] = { ptr >> 8, ptr & 0xff, (uint8_t)(rr[i].type >> 8), (uint8_t)rr[i].type,
+				  (uint8_t)(rr[i].rclass >> 8), (uint8_t)rr[i].rclass,
+				  (uint8_t)(ttl >> 24), (uint8_t)(ttl >> 16), (uint8_t)(ttl >> 8),
+				  (uint8_t)ttl, (uint8_t)(rr[i].rdlen >> 8), (uint8_t)rr[i].rdlen };
+		wire_wr_bytes(w, f, sizeof(f));
 		wire_wr_bytes(w, rr[i].rdata, rr[i].rdlen);
 	}
 }
