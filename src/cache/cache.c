@@ -145,19 +145,6 @@ static size_t real_size(void *p)
 /* Key buffers: a name plus room to lowercase its last bytes eight at a time. */
 #define KEY_MAX (WIRE_NAME_MAX + 8)
 
-/* Lowercase the ASCII letters among eight bytes at once (no branch per
- * byte): a byte gets 0x20 added when it is in 'A'..'Z'. Label length bytes
- * (at most 63) and bytes with the top bit set are never in that range. */
-static uint64_t lower8(uint64_t x)
-{
-	const uint64_t ones = 0x0101010101010101u;
-	uint64_t low7 = x & (0x7f * ones);
-	uint64_t above_z = low7 + (0x7f - 'Z') * ones; /* top bit set when > 'Z' */
-	uint64_t from_a = low7 + (0x80 - 'A') * ones;  /* top bit set when >= 'A' */
-	uint64_t upper = (from_a ^ above_z) & ~x & (0x80 * ones);
-	return x | (upper >> 2);
-}
-
 /* Copy a wire name lowercased, checking it first: the cache must not trust
  * a name's label lengths to stay inside 255 bytes. Returns the length, or
  * 0 when the name is invalid (compression pointer, overlong). The copy is
@@ -177,20 +164,30 @@ static size_t name_lower_copy(uint8_t out[KEY_MAX], const uint8_t *name)
 			break;
 	}
 	size_t i = 0;
+	uint64_t x;
 	for (; i + 8 <= len; i += 8) {
-		uint64_t x;
 		memcpy(&x, name + i, 8);
-		x = lower8(x);
+		x = wire_lower8(x);
 		memcpy(out + i, &x, 8);
 	}
-	/* The tail, gathered byte by byte (the name may end its buffer), and
-	 * the zero padding after it: one word either way. */
-	uint8_t tail[8] = { 0 };
-	for (size_t k = 0; i + k < len; k++)
-		tail[k] = name[i + k];
-	uint64_t x;
-	memcpy(&x, tail, 8);
-	x = lower8(x);
+	/* The tail and the zero padding after it: one word either way. The name
+	 * may end its buffer, so nothing past it is read: a long name's tail is
+	 * its last eight bytes shifted down (little-endian), a short one is
+	 * gathered byte by byte. */
+	size_t rest = len - i;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (len >= 8) {
+		memcpy(&x, name + len - 8, 8);
+		x = rest ? x >> (8 * (8 - rest)) : 0;
+	} else
+#endif
+	{
+		uint8_t tail[8] = { 0 };
+		for (size_t k = 0; k < rest; k++)
+			tail[k] = name[i + k];
+		memcpy(&x, tail, 8);
+	}
+	x = wire_lower8(x);
 	memcpy(out + i, &x, 8);
 	return len;
 }
@@ -203,15 +200,13 @@ static size_t name_lower_copy(uint8_t out[KEY_MAX], const uint8_t *name)
  * which looks up a dozen keys. */
 static uint32_t key_hash(const uint8_t *key, size_t len, uint32_t seed)
 {
-	uint64_t h = ((uint64_t)seed << 32 | seed) ^ ((uint64_t)len * 0x9e3779b97f4a7c15u);
+	uint64_t h = wire_hash_start(seed, len);
 	for (size_t i = 0; i < len; i += 8) {
 		uint64_t w;
 		memcpy(&w, key + i, 8);
-		h = (h ^ w) * 0xbf58476d1ce4e5b9u;
-		h ^= h >> 29;
+		h = wire_hash_step(h, w);
 	}
-	h *= 0x94d049bb133111ebu;
-	return (uint32_t)(h >> 32);
+	return wire_hash_end(h);
 }
 
 /* Fibonacci hashing takes the top bits of a multiply, so buckets depend on

@@ -136,10 +136,8 @@ bool core_answer_from_cache(const struct core_env *env, const uint8_t *qname, ui
 /* Where the question's name starts in every response. */
 #define QNAME_OFF WIRE_HDR_LEN
 
-/* The question's name lowercased, to compare with owners from the cache
- * (stored lowercased) by plain memcmp. Eight bytes at a time: a byte gets
- * 0x20 added when it is in 'A'..'Z'; label lengths (at most 63) and bytes
- * with the top bit set are never in that range. */
+/* The question's name lowercased (eight bytes at a time, wire_lower8), to
+ * compare with owners from the cache (stored lowercased) by plain memcmp. */
 struct lname {
 	uint8_t b[WIRE_NAME_MAX + 8];
 	size_t len;
@@ -147,17 +145,13 @@ struct lname {
 
 static void lname_set(struct lname *ln, const uint8_t *name)
 {
-	const uint64_t ones = 0x0101010101010101u;
 	ln->len = wire_name_len(name);
 	memcpy(ln->b, name, ln->len);
 	memset(ln->b + ln->len, 0, 8);
 	for (size_t i = 0; i < ln->len; i += 8) {
-		uint64_t x, low7, above_z, from_a;
+		uint64_t x;
 		memcpy(&x, ln->b + i, 8);
-		low7 = x & (0x7f * ones);
-		above_z = low7 + (0x7f - 'Z') * ones;
-		from_a = low7 + (0x80 - 'A') * ones;
-		x |= ((from_a ^ above_z) & ~x & (0x80 * ones)) >> 2;
+		x = wire_lower8(x);
 		memcpy(ln->b + i, &x, 8);
 	}
 }

@@ -28,15 +28,32 @@ unsigned wire_name_labels(const uint8_t *name)
 	return count;
 }
 
+static uint64_t word_at(const uint8_t *p)
+{
+	uint64_t x;
+	memcpy(&x, p, 8);
+	return x;
+}
+
+/* Eight bytes per step, lowered as words; a tail shorter than a word is
+ * compared as the name's last eight bytes (the overlap is already known to
+ * be equal), so no byte past either name is read. Byte by byte, this was
+ * the largest single cost of handling an upstream reply. */
 bool wire_name_eq(const uint8_t *a, const uint8_t *b)
 {
 	size_t la = wire_name_len(a);
 	if (la != wire_name_len(b))
 		return false;
-	for (size_t i = 0; i < la; i++)
-		if (lower(a[i]) != lower(b[i]))
+	if (la < 8) {
+		for (size_t i = 0; i < la; i++)
+			if (lower(a[i]) != lower(b[i]))
+				return false;
+		return true;
+	}
+	for (size_t i = 0; i + 8 <= la; i += 8)
+		if (wire_lower8(word_at(a + i)) != wire_lower8(word_at(b + i)))
 			return false;
-	return true;
+	return wire_lower8(word_at(a + la - 8)) == wire_lower8(word_at(b + la - 8));
 }
 
 bool wire_name_eq_exact(const uint8_t *a, const uint8_t *b)
@@ -62,9 +79,13 @@ bool wire_name_in(const uint8_t *name, const uint8_t *zone)
 
 void wire_name_lower(uint8_t *name)
 {
-	for (size_t n = 0; name[n] != 0; n += (size_t)name[n] + 1)
-		for (size_t i = 1; i <= name[n]; i++)
-			name[n + i] = lower(name[n + i]);
+	size_t len = wire_name_len(name), i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x = wire_lower8(word_at(name + i));
+		memcpy(name + i, &x, 8);
+	}
+	for (; i < len; i++)
+		name[i] = lower(name[i]);
 }
 
 size_t wire_name_copy(uint8_t *out, const uint8_t *name)
@@ -87,19 +108,25 @@ void wire_name_apply_case(uint8_t *name, const uint8_t *bits)
 	}
 }
 
+/* Words lowered on the fly; the tail as in wire_name_eq (the last eight
+ * bytes, or the bytes gathered when the name is shorter), so nothing past
+ * the name is read. */
 uint32_t wire_name_hash(const uint8_t *name, uint32_t seed)
 {
-	uint32_t h = 2166136261u ^ seed;
-	size_t len = wire_name_len(name);
-	for (size_t i = 0; i < len; i++) {
-		h ^= lower(name[i]);
-		h *= 16777619u;
+	size_t len = wire_name_len(name), i = 0;
+	uint64_t h = wire_hash_start(seed, len);
+	for (; i + 8 <= len; i += 8)
+		h = wire_hash_step(h, wire_lower8(word_at(name + i)));
+	if (i < len) {
+		uint64_t tail = 0;
+		if (len >= 8)
+			tail = word_at(name + len - 8);
+		else
+			for (size_t k = 0; k < len; k++)
+				tail |= (uint64_t)name[k] << (8 * k);
+		h = wire_hash_step(h, wire_lower8(tail));
 	}
-	/* final avalanche so low bits depend on every input byte */
-	h ^= h >> 15;
-	h *= 0x2c1b3c6dU;
-	h ^= h >> 12;
-	return h;
+	return wire_hash_end(h);
 }
 
 int wire_name_from_text(const char *text, uint8_t out[WIRE_NAME_MAX])

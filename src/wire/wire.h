@@ -48,6 +48,38 @@ enum wire_section { WIRE_SEC_AN = 1, WIRE_SEC_NS = 2, WIRE_SEC_AR = 3 };
 
 /* Length of a valid uncompressed name including the root label. */
 size_t wire_name_len(const uint8_t *name);
+/* Lowercase the ASCII letters among eight bytes at once, with no branch per
+ * byte: a byte gets 0x20 added when it is in 'A'..'Z'. Label length bytes
+ * (at most 63) and bytes with the top bit set are never in that range, so a
+ * whole name can go through it. */
+static inline uint64_t wire_lower8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101u;
+	uint64_t low7 = x & (0x7f * ones);
+	uint64_t above_z = low7 + (0x7f - 'Z') * ones; /* top bit set when > 'Z' */
+	uint64_t from_a = low7 + (0x80 - 'A') * ones;  /* top bit set when >= 'A' */
+	uint64_t upper = (from_a ^ above_z) & ~x & (0x80 * ones);
+	return x | (upper >> 2);
+}
+/* The steps of the seeded name hashes (wire_name_hash, the cache's key
+ * hash), eight bytes per step: the seed and the length enter first, each
+ * word is mixed in with a multiply and an xor-shift so that a byte's change
+ * reaches every later bit, and a last multiply spreads it to the top half,
+ * which is returned. Not cryptographic; the seed keeps an outsider from
+ * choosing names that collide. */
+static inline uint64_t wire_hash_start(uint32_t seed, size_t len)
+{
+	return ((uint64_t)seed << 32 | seed) ^ ((uint64_t)len * 0x9e3779b97f4a7c15u);
+}
+static inline uint64_t wire_hash_step(uint64_t h, uint64_t word)
+{
+	h = (h ^ word) * 0xbf58476d1ce4e5b9u;
+	return h ^ (h >> 29);
+}
+static inline uint32_t wire_hash_end(uint64_t h)
+{
+	return (uint32_t)((h * 0x94d049bb133111ebu) >> 32);
+}
 /* Number of labels, not counting the root. */
 unsigned wire_name_labels(const uint8_t *name);
 /* Case-insensitive equality (ASCII only, as DNS requires). */
@@ -65,7 +97,8 @@ size_t wire_name_copy(uint8_t *out, const uint8_t *name);
 /* Flip the case of each letter whose bit in bits is set (0x20 encoding);
  * bits must hold at least WIRE_NAME_MAX / 8 + 1 bytes. */
 void wire_name_apply_case(uint8_t *name, const uint8_t *bits);
-/* Hash of the lowercased name (seeded FNV-1a variant; not cryptographic). */
+/* Seeded hash of the lowercased name (wire_hash_step), so names equal by
+ * wire_name_eq hash alike. */
 uint32_t wire_name_hash(const uint8_t *name, uint32_t seed);
 /* Text ("www.example.", trailing dot optional, "\DDD" and "\X" escapes) to
  * wire. Returns the length or PC_EINVAL. */

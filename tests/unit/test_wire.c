@@ -61,6 +61,91 @@ static void name_compare(void **state)
 	assert_true(wire_name_eq_exact(a, b));
 }
 
+/* Byte-at-a-time references for the word-at-a-time functions. */
+static uint8_t ref_lower(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+}
+
+static int ref_eq(const uint8_t *a, const uint8_t *b)
+{
+	size_t la = wire_name_len(a);
+	if (la != wire_name_len(b))
+		return 0;
+	for (size_t i = 0; i < la; i++)
+		if (ref_lower(a[i]) != ref_lower(b[i]))
+			return 0;
+	return 1;
+}
+
+/* Names of every length from 1 to 255 bytes, placed at the very end of a
+ * buffer (so ASan sees any read past the name), with their letters in mixed
+ * case and each byte in turn changed to every value that keeps the name
+ * valid: letters across the case boundary ('@', '[', '`', '{'), bytes with
+ * the top bit set, other letters. wire_name_eq must agree with the byte-wise
+ * reference on every pair, and wire_name_lower must match it byte for byte.
+ * wire_name_hash must agree on equal pairs and, being a 32-bit hash over
+ * these few tens of thousands of pairs, tell every unequal pair apart (a
+ * hash that skipped the tail or the case would not). */
+static void name_words_match_bytes(void **state)
+{
+	(void)state;
+	static const uint8_t probe[] = { 'a', 'A', 'z', 'Z', '@', '[', '`', '{', 0xc1, 0xe1, 0x80, '0' };
+	unsigned pairs = 0, unequal = 0;
+	for (size_t len = 1; len <= WIRE_NAME_MAX; len++) {
+		uint8_t a_buf[WIRE_NAME_MAX], b_buf[WIRE_NAME_MAX];
+		uint8_t *a = a_buf + WIRE_NAME_MAX - len, *b = b_buf + WIRE_NAME_MAX - len;
+		/* labels of up to 9 bytes, the last one shorter as needed; a name
+		 * whose last label would be empty cannot be built this way */
+		size_t pos = 0;
+		while (pos + 1 < len) {
+			size_t l = len - 1 - pos - 1;
+			if (l > 9)
+				l = 9;
+			if (l == 0)
+				break;
+			a[pos] = (uint8_t)l;
+			for (size_t k = 1; k <= l; k++)
+				a[pos + k] = (uint8_t)((k + pos) % 3 ? 'a' + (k + len) % 26 : 'A' + k % 26);
+			pos += l + 1;
+		}
+		a[len - 1] = 0;
+		if (pos + 1 != len)
+			continue;
+		assert_int_equal(wire_name_len(a), len);
+		for (size_t i = 0; i < len - 1; i++) {
+			bool is_len = false;
+			for (size_t p = 0; p < len - 1; p += (size_t)a[p] + 1)
+				if (p == i)
+					is_len = true;
+			if (is_len)
+				continue;
+			for (size_t v = 0; v < sizeof(probe); v++) {
+				memcpy(b, a, len);
+				b[i] = probe[v];
+				assert_int_equal(wire_name_eq(a, b), ref_eq(a, b));
+				assert_int_equal(wire_name_eq(b, a), ref_eq(a, b));
+				if (ref_eq(a, b)) {
+					assert_int_equal(wire_name_hash(a, 7), wire_name_hash(b, 7));
+				} else {
+					assert_int_not_equal(wire_name_hash(a, 7), wire_name_hash(b, 7));
+					unequal++;
+				}
+				pairs++;
+				uint8_t low[WIRE_NAME_MAX];
+				memcpy(low, b, len);
+				wire_name_lower(low);
+				for (size_t k = 0; k < len; k++)
+					assert_int_equal(low[k], ref_lower(b[k]));
+			}
+		}
+	}
+	assert_true(pairs > 10000 && unequal > 5000);
+	uint8_t n[WIRE_NAME_MAX];
+	wire_name_from_text("www.example.", n);
+	assert_int_not_equal(wire_name_hash(n, 7), wire_name_hash(n, 8));
+}
+
 static void name_case_bits(void **state)
 {
 	(void)state;
@@ -205,6 +290,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(name_text_round_trip),
 		cmocka_unit_test(name_compare),
+		cmocka_unit_test(name_words_match_bytes),
 		cmocka_unit_test(name_case_bits),
 		cmocka_unit_test(parse_reply),
 		cmocka_unit_test(parse_rejects_every_truncation),
