@@ -3,8 +3,12 @@
  * schedule does not wait for answers) and reports the latency distribution
  * of the answers.
  *
- *   usage: latprobe ADDR PORT NAMEFILE RATE SECONDS [WARMUP_SECONDS]
+ *   usage: latprobe ADDR PORT NAMEFILE RATE SECONDS [WARMUP_SECONDS [SOCKETS]]
  *
+ * Queries leave from SOCKETS client sockets in turn (default 1, at most
+ * 64), each on its own source port, so that a server with several
+ * SO_REUSEPORT sockets (one per worker) gets its load spread over them as
+ * it would from many clients; one socket would always reach the same one.
  * NAMEFILE has dnsperf's shape: "NAME TYPE" per line (A, AAAA, MX, NS, TXT,
  * SOA, PTR, CNAME or a number), used round-robin. Queries carry RD and no
  * EDNS, like dnsperf without -e. Queries sent during the warm-up (default
@@ -31,6 +35,7 @@
 #include <unistd.h>
 
 #define MAXQ 300
+#define MAXSOCK 64
 #define SLOTS 65536
 #define BATCH 64
 
@@ -112,14 +117,19 @@ static double pct(const double *v, size_t n, double p)
 
 int main(int argc, char **argv)
 {
-	if (argc < 6 || argc > 7) {
-		fprintf(stderr, "usage: latprobe ADDR PORT NAMEFILE RATE SECONDS [WARMUP_SECONDS]\n");
+	if (argc < 6 || argc > 8) {
+		fprintf(stderr, "usage: latprobe ADDR PORT NAMEFILE RATE SECONDS [WARMUP_SECONDS [SOCKETS]]\n");
 		return 2;
 	}
 	double rate = atof(argv[4]), secs = atof(argv[5]);
-	double warm = argc == 7 ? atof(argv[6]) : 1.0;
+	double warm = argc >= 7 ? atof(argv[6]) : 1.0;
+	int nsock = argc == 8 ? atoi(argv[7]) : 1;
 	if (rate <= 0 || secs <= 0 || warm < 0) {
 		fprintf(stderr, "latprobe: bad rate or duration\n");
+		return 2;
+	}
+	if (nsock < 1 || nsock > MAXSOCK) {
+		fprintf(stderr, "latprobe: SOCKETS must be 1-%d\n", MAXSOCK);
 		return 2;
 	}
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(argv[2])) };
@@ -149,14 +159,20 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-	int size = 8 << 20;
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		perror("latprobe: socket");
-		return 1;
+	int fds[MAXSOCK];
+	struct pollfd pfds[MAXSOCK];
+	for (int k = 0; k < nsock; k++) {
+		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+		int size = 8 << 20;
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+			perror("latprobe: socket");
+			return 1;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+		fds[k] = fd;
+		pfds[k] = (struct pollfd){ .fd = fd, .events = POLLIN };
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 
 	uint64_t total = (uint64_t)(rate * (warm + secs));
@@ -191,7 +207,7 @@ int main(int argc, char **argv)
 			q->wire[0] = (unsigned char)(id >> 8);
 			q->wire[1] = (unsigned char)id;
 			double ts = now();
-			if (send(fd, q->wire, q->len, 0) < 0) {
+			if (send(fds[seq % (uint64_t)nsock], q->wire, q->len, 0) < 0) {
 				if (errno != EAGAIN && errno != ENOBUFS && errno != ECONNREFUSED) {
 					perror("latprobe: send");
 					return 1;
@@ -204,8 +220,22 @@ int main(int argc, char **argv)
 				sent_counted++;
 			seq++;
 		}
-		int n = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
-		if (n > 0) {
+		/* Wait until the next send is due or a reply comes (not at all when
+		 * a send is already due), then read the sockets that have replies. */
+		double next = seq < total ? start + (double)(seq + 1) / rate : drain;
+		double wait = next - now();
+		if (wait < 0)
+			wait = 0;
+		struct timespec ts = { .tv_sec = (time_t)wait,
+				       .tv_nsec = (long)((wait - (double)(time_t)wait) * 1e9) };
+		if (ppoll(pfds, (nfds_t)nsock, &ts, NULL) <= 0)
+			continue;
+		for (int k = 0; k < nsock; k++) {
+			if (!(pfds[k].revents & POLLIN))
+				continue;
+			int n = recvmmsg(fds[k], msgs, BATCH, MSG_DONTWAIT, NULL);
+			if (n <= 0)
+				continue;
 			double tr = now();
 			for (int i = 0; i < n; i++) {
 				unsigned char *w = rbuf[i];
@@ -231,16 +261,6 @@ int main(int argc, char **argv)
 				}
 				s->seq = 0;
 			}
-			continue;
-		}
-		/* Nothing to read: sleep until the next send is due or a reply comes. */
-		double next = seq < total ? start + (double)(seq + 1) / rate : drain;
-		double wait = next - now();
-		if (wait > 0) {
-			struct pollfd pfd = { .fd = fd, .events = POLLIN };
-			struct timespec ts = { .tv_sec = (time_t)wait,
-					       .tv_nsec = (long)((wait - (double)(time_t)wait) * 1e9) };
-			ppoll(&pfd, 1, &ts, NULL);
 		}
 	}
 	qsort(lat, nlat, sizeof(double), cmp);

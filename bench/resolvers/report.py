@@ -184,11 +184,13 @@ def main(argv):
     w("")
     w("dnsperf -c %d -q %d over %d cached names (8 lab names, %d under bench.), "
       "primed twice first. Latency: `pc-bench-latprobe` at half of each one's own peak, "
-      "open loop, 1 s warm-up not counted. CPU: utime+stime from /proc/PID/stat over a "
-      "%g s run at a fixed %d qps offered to every target (80%% of the lowest peak of a "
-      "calibration pass, at most 50,000), divided by the answers."
+      "open loop from %d client sockets, 1 s warm-up not counted. CPU: utime+stime from "
+      "/proc/PID/stat over a %g s run of the same prober at a fixed %d qps offered to every "
+      "target (80%% of the lowest peak of a calibration pass, at most 50,000), divided by "
+      "the answers."
       % (s["dnsperf_clients"], s["dnsperf_inflight"], s["cached_names"],
-         s["cached_names"] - 8, s["phase_seconds"], s["fixed_qps"]))
+         s["cached_names"] - 8, s.get("latprobe_sockets", 1), s["phase_seconds"],
+         s["fixed_qps"]))
     w("")
     w("| target | peak qps | / ceiling | / Unbound | half-peak rate | p50 µs | p99 µs | p99 / Unbound |")
     w("|---|---:|---:|---:|---:|---:|---:|---:|")
