@@ -170,24 +170,9 @@ static size_t name_lower_copy(uint8_t out[KEY_MAX], const uint8_t *name)
 		x = wire_lower8(x);
 		memcpy(out + i, &x, 8);
 	}
-	/* The tail and the zero padding after it: one word either way. The name
-	 * may end its buffer, so nothing past it is read: a long name's tail is
-	 * its last eight bytes shifted down (little-endian), a short one is
-	 * gathered byte by byte. */
-	size_t rest = len - i;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	if (len >= 8) {
-		memcpy(&x, name + len - 8, 8);
-		x = rest ? x >> (8 * (8 - rest)) : 0;
-	} else
-#endif
-	{
-		uint8_t tail[8] = { 0 };
-		for (size_t k = 0; k < rest; k++)
-			tail[k] = name[i + k];
-		memcpy(&x, tail, 8);
-	}
-	x = wire_lower8(x);
+	/* The tail and the zero padding after it: one word either way (the name
+	 * may end its buffer, so nothing past it is read). */
+	x = wire_lower8(wire_tail_word(name, len));
 	memcpy(out + i, &x, 8);
 	return len;
 }

@@ -136,24 +136,17 @@ bool core_answer_from_cache(const struct core_env *env, const uint8_t *qname, ui
 /* Where the question's name starts in every response. */
 #define QNAME_OFF WIRE_HDR_LEN
 
-/* The question's name lowercased (eight bytes at a time, wire_lower8), to
- * compare with owners from the cache (stored lowercased) by plain memcmp. */
+/* The question's name lowercased, to compare with owners from the cache
+ * (stored lowercased) by plain memcmp. */
 struct lname {
-	uint8_t b[WIRE_NAME_MAX + 8];
+	uint8_t b[WIRE_NAME_MAX];
 	size_t len;
 };
 
 static void lname_set(struct lname *ln, const uint8_t *name)
 {
-	ln->len = wire_name_len(name);
-	memcpy(ln->b, name, ln->len);
-	memset(ln->b + ln->len, 0, 8);
-	for (size_t i = 0; i < ln->len; i += 8) {
-		uint64_t x;
-		memcpy(&x, ln->b + i, 8);
-		x = wire_lower8(x);
-		memcpy(ln->b + i, &x, 8);
-	}
+	ln->len = wire_name_copy(ln->b, name);
+	wire_name_lower(ln->b);
 }
 
 /* Records whose owner is the question's name (nearly all of them) point at

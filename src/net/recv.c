@@ -105,10 +105,16 @@ static void deliver(struct net_rx *rx, int n, net_dgram_fn fn, net_batch_fn end,
 		end(ud, (unsigned)n);
 }
 
+/* recvmmsg as the plain system call: see net_sendmmsg. */
+static int rx_recvmmsg(struct net_rx *rx, int fd, int flags)
+{
+	return (int)syscall(SYS_recvmmsg, fd, rx->msgs, NET_RECV_BATCH, flags, NULL);
+}
+
 void net_recv_all(struct net_rx *rx, int fd, net_dgram_fn fn, void *ud)
 {
 	for (;;) {
-		int n = recvmmsg(fd, rx->msgs, NET_RECV_BATCH, MSG_DONTWAIT, NULL);
+		int n = rx_recvmmsg(rx, fd, MSG_DONTWAIT);
 		if (n <= 0)
 			return;
 		deliver(rx, n, fn, NULL, ud);
@@ -119,8 +125,7 @@ void net_recv_all(struct net_rx *rx, int fd, net_dgram_fn fn, void *ud)
 
 int net_recv_wait(struct net_rx *rx, int fd, net_dgram_fn fn, net_batch_fn end, void *ud)
 {
-	/* the system call itself: see net_sendmmsg */
-	int n = (int)syscall(SYS_recvmmsg, fd, rx->msgs, NET_RECV_BATCH, MSG_WAITFORONE, NULL);
+	int n = rx_recvmmsg(rx, fd, MSG_WAITFORONE);
 	if (n < 0)
 		return -errno;
 	deliver(rx, n, fn, end, ud);

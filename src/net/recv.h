@@ -50,8 +50,8 @@ int net_recv_wait(struct net_rx *rx, int fd, net_dgram_fn fn, net_batch_fn end, 
  * thread the C library's wrappers of recvmmsg and sendmmsg are cancellation
  * points, and each call pays two atomic updates of the thread's cancel
  * state, a measurable share of a cache hit; no portcullis thread is ever
- * cancelled (readers are stopped by shutdown and joined), so net_recv_wait
- * and this skip them. Same return and errno as sendmmsg. */
+ * cancelled (readers are stopped by shutdown and joined), so both receive
+ * calls above and this skip them. Same return and errno as sendmmsg. */
 int net_sendmmsg(int fd, struct mmsghdr *m, unsigned n, int flags);
 
 #endif

@@ -35,25 +35,18 @@ static uint64_t word_at(const uint8_t *p)
 	return x;
 }
 
-/* Eight bytes per step, lowered as words; a tail shorter than a word is
- * compared as the name's last eight bytes (the overlap is already known to
- * be equal), so no byte past either name is read. Byte by byte, this was
- * the largest single cost of handling an upstream reply. */
+/* Eight bytes per step, lowered as words, the tail as one more word
+ * (wire_tail_word: no byte past either name is read). Byte by byte, this
+ * was the largest single cost of handling an upstream reply. */
 bool wire_name_eq(const uint8_t *a, const uint8_t *b)
 {
 	size_t la = wire_name_len(a);
 	if (la != wire_name_len(b))
 		return false;
-	if (la < 8) {
-		for (size_t i = 0; i < la; i++)
-			if (lower(a[i]) != lower(b[i]))
-				return false;
-		return true;
-	}
 	for (size_t i = 0; i + 8 <= la; i += 8)
 		if (wire_lower8(word_at(a + i)) != wire_lower8(word_at(b + i)))
 			return false;
-	return wire_lower8(word_at(a + la - 8)) == wire_lower8(word_at(b + la - 8));
+	return wire_lower8(wire_tail_word(a, la)) == wire_lower8(wire_tail_word(b, la));
 }
 
 bool wire_name_eq_exact(const uint8_t *a, const uint8_t *b)
@@ -108,24 +101,15 @@ void wire_name_apply_case(uint8_t *name, const uint8_t *bits)
 	}
 }
 
-/* Words lowered on the fly; the tail as in wire_name_eq (the last eight
- * bytes, or the bytes gathered when the name is shorter), so nothing past
- * the name is read. */
+/* Words lowered on the fly, the tail as in wire_name_eq. */
 uint32_t wire_name_hash(const uint8_t *name, uint32_t seed)
 {
-	size_t len = wire_name_len(name), i = 0;
+	size_t len = wire_name_len(name);
 	uint64_t h = wire_hash_start(seed, len);
-	for (; i + 8 <= len; i += 8)
+	for (size_t i = 0; i + 8 <= len; i += 8)
 		h = wire_hash_step(h, wire_lower8(word_at(name + i)));
-	if (i < len) {
-		uint64_t tail = 0;
-		if (len >= 8)
-			tail = word_at(name + len - 8);
-		else
-			for (size_t k = 0; k < len; k++)
-				tail |= (uint64_t)name[k] << (8 * k);
-		h = wire_hash_step(h, wire_lower8(tail));
-	}
+	if (len % 8)
+		h = wire_hash_step(h, wire_lower8(wire_tail_word(name, len)));
 	return wire_hash_end(h);
 }
 

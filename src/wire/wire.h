@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define WIRE_NAME_MAX 255
 #define WIRE_LABEL_MAX 63
@@ -60,6 +61,29 @@ static inline uint64_t wire_lower8(uint64_t x)
 	uint64_t from_a = low7 + (0x80 - 'A') * ones;  /* top bit set when >= 'A' */
 	uint64_t upper = (from_a ^ above_z) & ~x & (0x80 * ones);
 	return x | (upper >> 2);
+}
+/* The last len % 8 bytes of the len bytes at p, zero-padded to a word (as
+ * a copy into a zeroed 8-byte buffer would lay them out), without reading
+ * past p + len: when len >= 8 the last eight bytes are loaded and shifted
+ * down (little-endian hosts), otherwise the bytes are gathered one by one.
+ * 0 when len is a multiple of eight. */
+static inline uint64_t wire_tail_word(const uint8_t *p, size_t len)
+{
+	size_t rest = len % 8;
+	uint64_t x = 0;
+	if (rest == 0)
+		return 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (len >= 8) {
+		memcpy(&x, p + len - 8, 8);
+		return x >> (8 * (8 - rest));
+	}
+#endif
+	uint8_t tail[8] = { 0 };
+	for (size_t k = 0; k < rest; k++)
+		tail[k] = p[len - rest + k];
+	memcpy(&x, tail, 8);
+	return x;
 }
 /* The steps of the seeded name hashes (wire_name_hash, the cache's key
  * hash), eight bytes per step: the seed and the length enter first, each
