@@ -351,7 +351,12 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	if (s->up == NULL)
 		return PC_EINVAL;
 	up_set_alarm(s->up, on_alarm, s);
-	int rc;
+	/* Worker 0's answers after upstream leave in batches (listen.h). */
+	int rc = listen_defer_start(loop);
+	if (rc != 0) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
+	}
 	for (unsigned i = 0; i < s->n_workers; i++)
 		if ((rc = worker_new(&s->workers[i], s, i, loop, s->n_workers > 1, err, errlen)) != 0)
 			return rc;
@@ -385,6 +390,8 @@ void server_stop(struct server *s)
 	s->stopping = true;
 	while (s->reqs != NULL)
 		creq_end(s->reqs);
+	/* Before any listener closes: send the answers still held. */
+	listen_defer_stop();
 	/* Worker 0 first: it hands its queued misses back to their workers
 	 * before those are told to stop, so they release their clients. */
 	for (unsigned i = 0; s->workers != NULL && i < s->n_workers; i++)

@@ -92,17 +92,18 @@ static void copy_addr(struct sockaddr_storage *dst, const struct sockaddr_storag
 		memcpy(dst, src, len);
 }
 
-/* The calling thread's batch: set on reader threads only. */
+/* The answers of the recvmmsg batch the calling thread is handling (set
+ * on reader threads only), or NULL. */
 static _Thread_local struct udp_tx *tx;
 
-/* Send what the batch collected. A datagram the kernel refuses (say, an
+/* Send what a batch collected. A datagram the kernel refuses (say, an
  * unreachable destination) is skipped so that it cannot block the others;
  * a full send buffer drops the rest, as sendto would have. */
-static void tx_flush(void)
+static void tx_flush(struct udp_tx *b)
 {
 	unsigned i = 0;
-	while (i < tx->n) {
-		int r = net_sendmmsg(tx->fd, tx->m + i, tx->n - i, MSG_DONTWAIT);
+	while (i < b->n) {
+		int r = net_sendmmsg(b->fd, b->m + i, b->n - i, MSG_DONTWAIT);
 		if (r > 0)
 			i += (unsigned)r;
 		else if (r < 0 && errno == EINTR)
@@ -112,23 +113,119 @@ static void tx_flush(void)
 		else
 			i++;
 	}
-	tx->n = 0;
+	b->n = 0;
 }
 
-static void tx_add(const struct listen_client *c, const uint8_t *pkt, size_t len)
+static void tx_add(struct udp_tx *b, const struct listen_client *c, const uint8_t *pkt,
+		   size_t len)
 {
-	if (tx->n == NET_RECV_BATCH)
-		tx_flush(); /* more answers than queries: cannot happen, but stay safe */
-	unsigned i = tx->n++;
-	memcpy(tx->slot[i], pkt, len);
-	copy_addr(&tx->to[i], &c->peer, c->peerlen);
-	tx->iov[i].iov_base = tx->slot[i];
-	tx->iov[i].iov_len = len;
-	memset(&tx->m[i].msg_hdr, 0, sizeof(tx->m[i].msg_hdr));
-	tx->m[i].msg_hdr.msg_name = &tx->to[i];
-	tx->m[i].msg_hdr.msg_namelen = c->peerlen;
-	tx->m[i].msg_hdr.msg_iov = &tx->iov[i];
-	tx->m[i].msg_hdr.msg_iovlen = 1;
+	if (b->n == NET_RECV_BATCH)
+		tx_flush(b);
+	unsigned i = b->n++;
+	memcpy(b->slot[i], pkt, len);
+	copy_addr(&b->to[i], &c->peer, c->peerlen);
+	b->iov[i].iov_base = b->slot[i];
+	b->iov[i].iov_len = len;
+	memset(&b->m[i].msg_hdr, 0, sizeof(b->m[i].msg_hdr));
+	b->m[i].msg_hdr.msg_name = &b->to[i];
+	b->m[i].msg_hdr.msg_namelen = c->peerlen;
+	b->m[i].msg_hdr.msg_iov = &b->iov[i];
+	b->m[i].msg_hdr.msg_iovlen = 1;
+}
+
+/* ---- answers held until the end of a loop iteration ---------------------- */
+
+/* The answers a loop thread gives outside a read batch (worker 0's, after
+ * upstream replies) go into one batch per client socket, sent when the
+ * iteration's I/O callbacks are done (uv_check) and before the loop would
+ * sleep (uv_prepare: answers given by timers). An upstream reply and its
+ * client answer are one datagram each way; in a busy iteration dozens of
+ * replies come in, and one sendmmsg per socket costs one system call where
+ * sendto per answer cost one each (and the client, woken by the first, is
+ * awake for the rest). */
+#define DEFER_SOCKETS 8
+
+struct listen_defer {
+	uv_prepare_t prepare;
+	uv_check_t check;
+	unsigned n;
+	unsigned open_handles;
+	struct udp_tx *b[DEFER_SOCKETS]; /* by client socket, made when first used */
+};
+
+static _Thread_local struct listen_defer *defer;
+
+static void defer_flush_all(struct listen_defer *d)
+{
+	for (unsigned i = 0; i < d->n; i++)
+		if (d->b[i]->n > 0)
+			tx_flush(d->b[i]);
+}
+
+static void on_defer_prepare(uv_prepare_t *h)
+{
+	defer_flush_all(h->data);
+}
+
+static void on_defer_check(uv_check_t *h)
+{
+	defer_flush_all(h->data);
+}
+
+/* The batch for socket fd, or NULL when every slot is taken (or no memory):
+ * the answer then goes out at once. */
+static struct udp_tx *defer_batch(struct listen_defer *d, int fd)
+{
+	for (unsigned i = 0; i < d->n; i++)
+		if (d->b[i]->fd == fd)
+			return d->b[i];
+	if (d->n == DEFER_SOCKETS)
+		return NULL;
+	struct udp_tx *b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return NULL;
+	b->fd = fd;
+	d->b[d->n++] = b;
+	return b;
+}
+
+int listen_defer_start(uv_loop_t *loop)
+{
+	struct listen_defer *d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return PC_ENOMEM;
+	uv_prepare_init(loop, &d->prepare);
+	uv_check_init(loop, &d->check);
+	d->prepare.data = d->check.data = d;
+	uv_prepare_start(&d->prepare, on_defer_prepare);
+	uv_check_start(&d->check, on_defer_check);
+	/* They must not keep the loop running on their own. */
+	uv_unref((uv_handle_t *)&d->prepare);
+	uv_unref((uv_handle_t *)&d->check);
+	defer = d;
+	return 0;
+}
+
+static void defer_closed(uv_handle_t *h)
+{
+	struct listen_defer *d = h->data;
+	if (--d->open_handles > 0)
+		return;
+	for (unsigned i = 0; i < d->n; i++)
+		free(d->b[i]);
+	free(d);
+}
+
+void listen_defer_stop(void)
+{
+	struct listen_defer *d = defer;
+	if (d == NULL)
+		return;
+	defer_flush_all(d);
+	defer = NULL;
+	d->open_handles = 2;
+	uv_close((uv_handle_t *)&d->prepare, defer_closed);
+	uv_close((uv_handle_t *)&d->check, defer_closed);
 }
 
 struct udp_read {
@@ -162,7 +259,7 @@ static void udp_batch_done(void *ud, unsigned n)
 {
 	(void)ud;
 	(void)n;
-	tx_flush();
+	tx_flush(tx);
 }
 
 /* A UDP socket's reader: sleeps in recvmmsg until queries come, answers
@@ -521,8 +618,15 @@ static void tcp_written(uv_write_t *w, int status)
 void listen_respond(const struct listen_client *c, const uint8_t *pkt, size_t len)
 {
 	if (!c->tcp) {
-		if (tx != NULL && c->fd == tx->fd && len <= TX_SLOT)
-			tx_add(c, pkt, len);
+		struct udp_tx *b = NULL;
+		if (len <= TX_SLOT) {
+			if (tx != NULL && c->fd == tx->fd)
+				b = tx;
+			else if (defer != NULL)
+				b = defer_batch(defer, c->fd);
+		}
+		if (b != NULL)
+			tx_add(b, c, pkt, len);
 		else
 			sendto(c->fd, pkt, len, MSG_DONTWAIT, (const struct sockaddr *)&c->peer,
 			       c->peerlen);

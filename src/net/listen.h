@@ -4,8 +4,10 @@
  * sleeps in recvmmsg (listen_udp_start) and hands the queries to the query
  * callback on that thread. Answers given while a batch is being handled
  * (cache hits) are collected and sent with one sendmmsg when the batch is
- * done; answers given at any other time (after upstream, from another
- * thread) go out at once with sendto.
+ * done; answers a loop thread gives after listen_defer_start (worker 0's,
+ * after upstream) are held per socket until the end of the loop iteration
+ * and sent with one sendmmsg per socket; any other answer goes out at once
+ * with sendto.
  * TCP: length-prefixed messages (RFC 7766), several queries in flight per
  * connection (pipelined; answered in whatever order they complete), an idle
  * timeout, and a cap on connections.
@@ -63,6 +65,15 @@ int listen_udp_start(struct listeners *l, size_t i, void *ud);
 void listen_close(struct listeners *l);
 /* After the loop has run the close callbacks. */
 void listen_free(struct listeners *l);
+
+/* On a loop's thread: from now on, UDP answers this thread gives outside a
+ * read batch are held per socket and sent with one sendmmsg per socket at
+ * the end of the loop iteration's I/O phase or before the loop sleeps.
+ * listen_defer_stop (same thread) sends what is held and goes back to
+ * sending at once; call it before any socket it may hold answers for is
+ * closed. Returns 0 or PC_ENOMEM. */
+int listen_defer_start(uv_loop_t *loop);
+void listen_defer_stop(void);
 
 /* Send an answer back to the client (no-op if its TCP connection is gone). */
 void listen_respond(const struct listen_client *c, const uint8_t *pkt, size_t len);

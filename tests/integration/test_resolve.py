@@ -245,3 +245,37 @@ def test_tcp_pipelined_queries(resolver):
     assert set(by_id) == {q1.id, q2.id}
     assert answer_rdata(by_id[q1.id], "www.alpha.lab.", "A") == {"192.0.2.10"}
     assert answer_rdata(by_id[q2.id], "www.alpha.lab.", "AAAA") == {"2001:db8::10"}
+
+
+def test_burst_of_misses_each_client_gets_its_own_answer(resolver):
+    """Answers after upstream leave in batches (one sendmmsg per listener
+    socket per loop iteration): each must still reach the client that asked,
+    with that client's ID and question, and none may be held back."""
+    n = 64
+    socks, asked = [], {}
+    try:
+        for i in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+            # mixed case: the answer must echo this client's spelling
+            name = "%s.Alpha.LAB." % rand_label("b%d" % i)
+            q = resolver.make_query(name)
+            asked[s.getsockname()[1]] = (q.id, name)
+        for s in socks:
+            q_id, name = asked[s.getsockname()[1]]
+            q = resolver.make_query(name)
+            q.id = q_id
+            s.sendto(q.to_wire(), (resolver.listen, 53))
+        deadline = time.monotonic() + 10
+        for s in socks:
+            s.settimeout(max(0.1, deadline - time.monotonic()))
+            data, _ = s.recvfrom(65535)
+            a = dns.message.from_wire(data)
+            q_id, name = asked[s.getsockname()[1]]
+            assert a.id == q_id
+            assert a.question[0].name.to_text() == name
+            assert a.rcode() == NXDOMAIN, rcode_name(a)
+    finally:
+        for s in socks:
+            s.close()
