@@ -21,7 +21,7 @@
 /* One reader's receive scratch. The headers point into the buffers and are
  * built once; after a batch only the fields the kernel rewrote (name and
  * control lengths) are reset, and only for the messages it filled. Setting
- * up all 32 headers on every read cost more than the datagrams' handling
+ * up all the headers on every read cost more than the datagrams' handling
  * when a wake-up brings only a few. */
 struct net_rx {
 	struct mmsghdr msgs[NET_RECV_BATCH];

@@ -4,7 +4,7 @@
  * The datagram buffers and message headers live in a struct net_rx, made
  * once per reading thread and reused for every read: the callback may modify
  * a datagram but must not keep it, and must not read with the same net_rx
- * itself (its buffers are in use). A net_rx is 2 MB of address space, of
+ * itself (its buffers are in use). A net_rx is 4 MB of address space, of
  * which only the pages datagrams land in become resident. */
 #ifndef PC_NET_RECV_H
 #define PC_NET_RECV_H
@@ -16,8 +16,11 @@
 /* rxflags bits */
 #define NET_RX_FRAGMENTED 1u /* reassembled from IP fragments (needs net_recv_want_fragsize) */
 
-/* Datagrams read with one recvmmsg call, at most. */
-#define NET_RECV_BATCH 32
+/* Datagrams read with one recvmmsg call, at most. At the cached peak
+ * (dnsperf, 500 queries in flight) a reader finds more than 32 queued:
+ * 64 took about 2% more answers per second than 32 (three interleaved
+ * runs), and 128 no more than 64. */
+#define NET_RECV_BATCH 64
 
 struct net_rx;
 
