@@ -387,76 +387,155 @@ def peak(addr, files):
                                                str(DNSPERF_INFLIGHT), "-l", "%g" % PHASE])
 
 
-def run_target(t, w, build, files, nsds, fixed_qps, rep):
+def run_cold(t, w, build, files, nsds, rep):
+    """Cold cache, then memory: a fresh process with an empty cache."""
     name, addr, kind = t
-    res = {"target": name, "rep": rep}
+    res = {"target": name, "rep": rep, "stage": "cold"}
     proc = start_target(name, addr, kind, w, build)
     try:
-        if kind != "ceiling" and not name.endswith("-2t"):
-            lmdb = os.path.join(w, "run", name, "cache", "data.mdb") if kind == "kresd" else None
-            lmdb0 = lmdb_used_bytes(lmdb) if lmdb else 0
-            parts0 = rss_parts(proc.pid)
-            rss0, cpu0, up0 = parts0["VmRSS"], cpu_seconds(proc.pid), nsd_queries(nsds)
-            c = dnsperf(addr, files["cold.txt"], ["-n", "1", "-c", "10", "-q",
-                                                  str(COLD_INFLIGHT), "-t", "5"])
-            cpu1, up1 = cpu_seconds(proc.pid), nsd_queries(nsds)
-            res["cold"] = {"names": COLD_NAMES, "wall_s": c["runtime"],
-                           "noerror": c["noerror"], "lost": c["lost"],
-                           "cpu_s_per_1000": (cpu1 - cpu0) / COLD_NAMES * 1000,
-                           "upstream_per_name": (up1 - up0) / COLD_NAMES}
-            if MEM_NAMES > COLD_NAMES:
-                m = dnsperf(addr, files["mem.txt"], ["-n", "1", "-c", "10", "-q",
-                                                     str(COLD_INFLIGHT), "-t", "5"])
-                cached = c["noerror"] + m["noerror"]
-            else:
-                cached = c["noerror"]
-            time.sleep(0.5)
-            parts1 = rss_parts(proc.pid)
-            rss1 = parts1["VmRSS"]
-            grown = (rss1 - rss0) * 1024.0
-            if lmdb:
-                # the cache lives in a tmpfs file: count its pages in use, and
-                # take the mapped ones out of VmRSS so none counts twice
-                lmdb1 = lmdb_used_bytes(lmdb)
-                grown += (lmdb1 - lmdb0) - (parts1["RssShmem"] - parts0["RssShmem"]) * 1024.0
-            # are they still cached? ask a sample again and count upstream queries
-            up2 = nsd_queries(nsds)
-            rc = dnsperf(addr, files["recheck.txt"], ["-n", "1", "-q", "50", "-t", "5"])
-            up3 = nsd_queries(nsds)
-            res["memory"] = {"rrsets": cached, "rss_start_kb": rss0, "rss_end_kb": rss1,
-                             "start": parts0, "end": parts1,
-                             "bytes_per_rrset": grown / max(1, cached),
-                             "lmdb_used_start": lmdb0 if lmdb else None,
-                             "lmdb_used_end": lmdb1 if lmdb else None,
-                             "recheck_names": rc["sent"],
-                             "recheck_upstream_per_name": (up3 - up2) / max(1, rc["sent"])}
-            log("  %s cold: %.1f s, %.3f cpu-s/1000, %.2f upstream/name; %.0f B/RRset" % (
-                name, c["runtime"], res["cold"]["cpu_s_per_1000"],
-                res["cold"]["upstream_per_name"], res["memory"]["bytes_per_rrset"]))
-        prime(addr, files)
-        p = peak(addr, files)
-        res["peak"] = {"qps": p["qps"], "completed": p["completed"], "lost": p["lost"],
-                       "noerror": p["noerror"]}
-        half = max(1000, int(p["qps"] / 2))
-        res["half"] = latprobe(build, addr, files["cached.txt"], half, PHASE, 1.0)
-        cpu0 = cpu_seconds(proc.pid)
-        f = latprobe(build, addr, files["cached.txt"], fixed_qps, PHASE, 0)
-        cpu1 = cpu_seconds(proc.pid)
-        f["threads"] = len(os.listdir("/proc/%d/task" % proc.pid))
-        f["cpu_s"] = cpu1 - cpu0
-        f["cpu_us_per_answer"] = (cpu1 - cpu0) / max(1, f["answered"]) * 1e6
-        res["fixed"] = f
-        log("  %s peak %.0f qps; half %d: p50 %.0f us p99 %.0f us; fixed %d: %.2f us cpu/answer (%d lost)" % (
-            name, p["qps"], half, res["half"]["p50_us"], res["half"]["p99_us"], fixed_qps,
-            f["cpu_us_per_answer"], f["lost"]))
+        lmdb = os.path.join(w, "run", name, "cache", "data.mdb") if kind == "kresd" else None
+        lmdb0 = lmdb_used_bytes(lmdb) if lmdb else 0
+        parts0 = rss_parts(proc.pid)
+        rss0, cpu0, up0 = parts0["VmRSS"], cpu_seconds(proc.pid), nsd_queries(nsds)
+        c = dnsperf(addr, files["cold.txt"], ["-n", "1", "-c", "10", "-q",
+                                              str(COLD_INFLIGHT), "-t", "5"])
+        cpu1, up1 = cpu_seconds(proc.pid), nsd_queries(nsds)
+        res["cold"] = {"names": COLD_NAMES, "wall_s": c["runtime"],
+                       "noerror": c["noerror"], "lost": c["lost"],
+                       "cpu_s_per_1000": (cpu1 - cpu0) / COLD_NAMES * 1000,
+                       "upstream_per_name": (up1 - up0) / COLD_NAMES}
+        if MEM_NAMES > COLD_NAMES:
+            m = dnsperf(addr, files["mem.txt"], ["-n", "1", "-c", "10", "-q",
+                                                 str(COLD_INFLIGHT), "-t", "5"])
+            cached = c["noerror"] + m["noerror"]
+        else:
+            cached = c["noerror"]
+        time.sleep(0.5)
+        parts1 = rss_parts(proc.pid)
+        rss1 = parts1["VmRSS"]
+        grown = (rss1 - rss0) * 1024.0
+        if lmdb:
+            # the cache lives in a tmpfs file: count its pages in use, and
+            # take the mapped ones out of VmRSS so none counts twice
+            lmdb1 = lmdb_used_bytes(lmdb)
+            grown += (lmdb1 - lmdb0) - (parts1["RssShmem"] - parts0["RssShmem"]) * 1024.0
+        # are they still cached? ask a sample again and count upstream queries
+        up2 = nsd_queries(nsds)
+        rc = dnsperf(addr, files["recheck.txt"], ["-n", "1", "-q", "50", "-t", "5"])
+        up3 = nsd_queries(nsds)
+        res["memory"] = {"rrsets": cached, "rss_start_kb": rss0, "rss_end_kb": rss1,
+                         "start": parts0, "end": parts1,
+                         "bytes_per_rrset": grown / max(1, cached),
+                         "lmdb_used_start": lmdb0 if lmdb else None,
+                         "lmdb_used_end": lmdb1 if lmdb else None,
+                         "recheck_names": rc["sent"],
+                         "recheck_upstream_per_name": (up3 - up2) / max(1, rc["sent"])}
+        log("  %s cold: %.1f s, %.3f cpu-s/1000, %.2f upstream/name; %.0f B/RRset" % (
+            name, c["runtime"], res["cold"]["cpu_s_per_1000"],
+            res["cold"]["upstream_per_name"], res["memory"]["bytes_per_rrset"]))
         if not proc.alive():
             raise RuntimeError("%s died: %s" % (name, proc.tail()))
     finally:
         proc.stop()
-    if kind == "portcullis":
-        with open(proc.logpath, errors="replace") as lf:
-            res["ignored_threads"] = "setting is ignored" in lf.read()
     return res
+
+
+def run_cached(targets, w, build, files, fixed_qps, errors):
+    """The cached-answer phases, interleaved: every target runs at once (an
+    idle one costs nothing), and each phase takes every target in turn before
+    the next phase starts, so that the slices compared are seconds apart
+    rather than minutes. Returns (runs, fixed_qps, calibration peaks)."""
+    procs, runs, cal = {}, [], {}
+    try:
+        for t in targets:
+            try:
+                procs[t[0]] = start_target(t[0], t[1], t[2], w, build)
+                prime(t[1], files)
+            except (RuntimeError, OSError) as e:
+                log("  %s FAILED to start: %s" % (t[0], e))
+                errors.append("cached stage, %s: %s" % (t[0], str(e)[:300]))
+        live = [t for t in targets if t[0] in procs]
+
+        def fail(t, e):
+            log("  %s FAILED: %s" % (t[0], e))
+            errors.append("cached stage, %s: %s" % (t[0], str(e)[:300]))
+            if t in live:
+                live.remove(t)
+
+        def each(order, fn):
+            for t in order:
+                if t not in live:
+                    continue
+                try:
+                    if not procs[t[0]].alive():
+                        raise RuntimeError("exited: %s" % procs[t[0]].tail())
+                    fn(t)
+                except (RuntimeError, OSError, ValueError, KeyError) as e:
+                    fail(t, e)
+
+        if fixed_qps is None:
+            # 80% of the lowest peak, rounded down to 1,000 qps, at most 50,000
+            def calibrate(t):
+                cal[t[0]] = dnsperf(t[1], files["cached.txt"],
+                                    ["-c", str(DNSPERF_CLIENTS), "-q", str(DNSPERF_INFLIGHT),
+                                     "-l", "2"])["qps"]
+            each(list(live), calibrate)
+            if not cal:
+                raise RuntimeError("no target could be calibrated")
+            fixed_qps = max(1000, min(50000, int(min(cal.values()) * 0.8) // 1000 * 1000))
+            log("calibration peaks %s -> fixed load %d qps" % (
+                ", ".join("%s %.0f" % kv for kv in cal.items()), fixed_qps))
+        for rnd in range(REPS):
+            if not live:
+                break
+            k = rnd % len(live)
+            order = live[k:] + live[:k]
+            log("round %d/%d: %s" % (rnd + 1, REPS, ", ".join(t[0] for t in order)))
+            res = {t[0]: {"target": t[0], "rep": rnd, "stage": "cached"} for t in order}
+
+            def do_peak(t):
+                prime(t[1], files)  # the lab names have TTL 300; the stage runs longer
+                p = peak(t[1], files)
+                res[t[0]]["peak"] = {"qps": p["qps"], "completed": p["completed"],
+                                     "lost": p["lost"], "noerror": p["noerror"]}
+
+            def do_half(t):
+                half = max(1000, int(res[t[0]]["peak"]["qps"] / 2))
+                res[t[0]]["half"] = latprobe(build, t[1], files["cached.txt"], half, PHASE, 1.0)
+
+            def do_fixed(t):
+                pid = procs[t[0]].pid
+                cpu0 = cpu_seconds(pid)
+                f = latprobe(build, t[1], files["cached.txt"], fixed_qps, PHASE, 0)
+                cpu1 = cpu_seconds(pid)
+                f["threads"] = len(os.listdir("/proc/%d/task" % pid))
+                f["cpu_s"] = cpu1 - cpu0
+                f["cpu_us_per_answer"] = (cpu1 - cpu0) / max(1, f["answered"]) * 1e6
+                res[t[0]]["fixed"] = f
+
+            each(order, do_peak)
+            each(order, do_half)
+            each(order, do_fixed)
+            for t in order:
+                if t not in live:
+                    continue
+                r = res[t[0]]
+                log("  %s peak %.0f qps; half %d: p50 %.0f us p99 %.0f us; fixed %d: "
+                    "%.2f us cpu/answer (%d lost)" % (
+                        t[0], r["peak"]["qps"], r["half"]["rate"], r["half"]["p50_us"],
+                        r["half"]["p99_us"], fixed_qps, r["fixed"]["cpu_us_per_answer"],
+                        r["fixed"]["lost"]))
+                runs.append(r)
+    finally:
+        for name, proc in procs.items():
+            proc.stop()
+            if name.startswith("portcullis"):
+                with open(proc.logpath, errors="replace") as lf:
+                    ignored = "setting is ignored" in lf.read()
+                for r in runs:
+                    if r["target"] == name:
+                        r["ignored_threads"] = ignored
+    return runs, fixed_qps, cal
 
 
 def startup(w, build, pool, rep):
@@ -490,23 +569,6 @@ def startup(w, build, pool, rep):
             p.wait()
     shutil.rmtree(d, ignore_errors=True)
     return {"pool": pool, "rep": rep, "ready_ms": ready * 1000, "rss_kb": rss, "sockets": socks}
-
-
-def calibrate(w, build, files, targets):
-    """Short peak run of every target; the fixed load is 80% of the lowest
-    peak, rounded down to 1,000 qps, and at most 50,000 qps."""
-    peaks = {}
-    for t in targets:
-        proc = start_target(t[0], t[1], t[2], w, build)
-        try:
-            prime(t[1], files)
-            peaks[t[0]] = dnsperf(t[1], files["cached.txt"],
-                                  ["-c", str(DNSPERF_CLIENTS), "-q", str(DNSPERF_INFLIGHT),
-                                   "-l", "2"])["qps"]
-        finally:
-            proc.stop()
-    low = min(peaks.values())
-    return max(1000, min(50000, int(low * 0.8) // 1000 * 1000)), peaks
 
 
 # ---------------------------------------------------------------- facts
@@ -599,38 +661,49 @@ def main(argv):
                     raise RuntimeError("bench NSD %s not answering" % name)
                 time.sleep(0.1)
         log("lab and bench hierarchy up (%d zones)" % ZONES)
-        if os.environ.get("FIXED_QPS"):
-            fixed, cal = int(os.environ["FIXED_QPS"]), {}
-        else:
-            fixed, cal = calibrate(w, build, files, targets)
-            log("calibration peaks %s -> fixed load %d qps" % (
-                ", ".join("%s %.0f" % kv for kv in cal.items()), fixed))
-        facts["settings"]["fixed_qps"] = fixed
-        facts["calibration_peaks"] = cal
-        for rep in range(REPS):
-            k = rep % len(targets)
-            order = targets[k:] + targets[:k]
-            log("repetition %d/%d: %s" % (rep + 1, REPS, ", ".join(t[0] for t in order)))
-            for t in order:
-                try:
-                    runs.append(run_target(t, w, build, files, nsds, fixed, rep))
-                except (RuntimeError, OSError, ValueError) as e:
-                    log("  %s FAILED: %s" % (t[0], e))
-                    errors.append("repetition %d, %s: %s" % (rep + 1, t[0], str(e)[:300]))
-            if any(t[2] == "portcullis" for t in targets):
-                for pool in POOL_SIZES:
-                    try:
-                        s = startup(w, build, pool, rep)
-                    except (RuntimeError, OSError) as e:
-                        log("  start-up pool %d FAILED: %s" % (pool, e))
-                        errors.append("repetition %d, start-up pool %d: %s" % (
-                            rep + 1, pool, str(e)[:300]))
-                        continue
-                    starts.append(s)
-                    log("  start-up pool %d: %.0f ms, %d kB RSS, %d sockets" % (
-                        pool, s["ready_ms"], s["rss_kb"], s["sockets"]))
+
+        def save():
             with open(os.path.join(results, "resolvers.json"), "w") as f:
                 json.dump({"facts": facts, "runs": runs, "startup": starts}, f, indent=1)
+
+        # 1. cold cache and memory: a fresh process per target and repetition
+        cold = [t for t in targets if t[2] != "ceiling" and not t[0].endswith("-2t")]
+        for rep in range(REPS if cold else 0):
+            k = rep % len(cold)
+            order = cold[k:] + cold[:k]
+            log("cold repetition %d/%d: %s" % (rep + 1, REPS, ", ".join(t[0] for t in order)))
+            for t in order:
+                try:
+                    runs.append(run_cold(t, w, build, files, nsds, rep))
+                except (RuntimeError, OSError, ValueError) as e:
+                    log("  %s FAILED: %s" % (t[0], e))
+                    errors.append("cold repetition %d, %s: %s" % (rep + 1, t[0], str(e)[:300]))
+            save()
+        # 2. cached answers: all targets at once, phases interleaved
+        fixed = int(os.environ["FIXED_QPS"]) if os.environ.get("FIXED_QPS") else None
+        try:
+            cached, fixed, cal = run_cached(targets, w, build, files, fixed, errors)
+            runs.extend(cached)
+        except (RuntimeError, OSError, ValueError) as e:
+            log("  cached stage FAILED: %s" % e)
+            errors.append("cached stage: %s" % str(e)[:300])
+            cal = {}
+        facts["settings"]["fixed_qps"] = fixed
+        facts["calibration_peaks"] = cal
+        save()
+        # 3. start-up of the pool
+        for rep in range(REPS if any(t[2] == "portcullis" for t in targets) else 0):
+            for pool in POOL_SIZES:
+                try:
+                    s = startup(w, build, pool, rep)
+                except (RuntimeError, OSError) as e:
+                    log("  start-up pool %d FAILED: %s" % (pool, e))
+                    errors.append("repetition %d, start-up pool %d: %s" % (
+                        rep + 1, pool, str(e)[:300]))
+                    continue
+                starts.append(s)
+                log("  start-up pool %d: %.0f ms, %d kB RSS, %d sockets" % (
+                    pool, s["ready_ms"], s["rss_kb"], s["sockets"]))
         with open("/proc/loadavg") as f:
             facts["machine"]["loadavg_at_end"] = f.read().split()[:3]
         with open(os.path.join(results, "resolvers.json"), "w") as f:
