@@ -136,30 +136,50 @@ bool core_answer_from_cache(const struct core_env *env, const uint8_t *qname, ui
 /* Where the question's name starts in every response. */
 #define QNAME_OFF WIRE_HDR_LEN
 
-/* The question's name lowercased, to compare with owners from the cache
- * (stored lowercased) by plain memcmp. */
-struct lname {
-	uint8_t b[WIRE_NAME_MAX];
-	size_t len;
-};
-
-static void lname_set(struct lname *ln, const uint8_t *name)
+/* Is owner (lowercase, as the cache stores names) the question's name
+ * (qlen bytes, in the client's case)? Eight bytes per step, the question's
+ * side lowered on the way; no lowered copy of the question is made. */
+static bool owner_is_question(const uint8_t *owner, const uint8_t *q, size_t qlen)
 {
-	ln->len = wire_name_copy(ln->b, name);
-	wire_name_lower(ln->b);
+	if (wire_name_len(owner) != qlen)
+		return false;
+	size_t i = 0;
+	for (; i + 8 <= qlen; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, owner + i, 8);
+		memcpy(&y, q + i, 8);
+		if (x != wire_lower8(y))
+			return false;
+	}
+	return wire_tail_word(owner, qlen) == wire_lower8(wire_tail_word(q, qlen));
+}
+
+/* The question's suffixes, for the compressor: the question is the first
+ * name of every response, at QNAME_OFF, so its suffixes are the first
+ * entries of the table whenever they are recorded. Only records whose owner
+ * is not the question go through the compressor, so this is done for the
+ * first of those, not for every response. */
+static void note_question(struct wire_wr *w, const uint8_t *qname)
+{
+	for (const uint8_t *p = qname; *p != 0; p += *p + 1) {
+		size_t off = QNAME_OFF + (size_t)(p - qname);
+		if (w->n_comp < WIRE_COMP_MAX && off < 0x3fff)
+			w->comp[w->n_comp++] = (uint16_t)off;
+	}
 }
 
 /* Records whose owner is the question's name (nearly all of them) point at
  * it directly: these are the bytes the compressor would write, without its
  * search, which re-reads every earlier name and was the largest single cost
- * of answering from the cache. Other owners (and owners not in lowercase,
- * which only the cache guarantees) go through the compressor, which finds
- * the same pointer the slow way. */
+ * of answering from the cache. Other owners go through the compressor,
+ * which finds the same pointers the slow way. */
 static void write_records(struct wire_wr *w, const struct core_rr *rr, size_t n,
-			  const struct lname *q)
+			  const uint8_t *qname, size_t qlen)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (wire_name_len(rr[i].owner) != q->len || memcmp(rr[i].owner, q->b, q->len) != 0) {
+		if (!owner_is_question(rr[i].owner, qname, qlen)) {
+			if (w->n_comp == 0)
+				note_question(w, qname);
 			wire_wr_rr(w, rr[i].owner, rr[i].type, rr[i].rclass, rr[i].ttl, rr[i].rdata,
 				   rr[i].rdlen);
 			continue;
@@ -176,22 +196,16 @@ static void write_records(struct wire_wr *w, const struct core_rr *rr, size_t n,
 	}
 }
 
-/* The question is the first name of the message, so compressing it can
- * find nothing (its own suffixes are shorter than the names before them):
- * write it plainly and record its suffixes for the names that follow, as
- * wire_wr_name(..., true) would have after its fruitless search. */
+/* Header and question: the question is the first name of the message, so
+ * compressing it could find nothing; its bytes go out as they came. */
 static void write_head(struct wire_wr *w, uint16_t id, uint16_t flags, const uint8_t *qname,
-		       uint16_t qtype, uint16_t qclass)
+		       size_t qlen, uint16_t qtype, uint16_t qclass)
 {
 	wire_wr_header(w, id, flags);
-	for (const uint8_t *p = qname; *p != 0 && !w->overflow; p += *p + 1) {
-		size_t off = w->len + (size_t)(p - qname);
-		if (w->n_comp < WIRE_COMP_MAX && off < 0x3fff)
-			w->comp[w->n_comp++] = (uint16_t)off;
-	}
-	wire_wr_name(w, qname, false);
-	wire_wr_u16(w, qtype);
-	wire_wr_u16(w, qclass);
+	wire_wr_bytes(w, qname, qlen);
+	uint8_t tc[4] = { (uint8_t)(qtype >> 8), (uint8_t)qtype, (uint8_t)(qclass >> 8),
+			  (uint8_t)qclass };
+	wire_wr_bytes(w, tc, sizeof(tc));
 	wire_wr_set_count(w, 0, 1);
 }
 
@@ -205,18 +219,17 @@ int core_write_response(uint8_t *buf, size_t cap, uint16_t id, uint16_t client_f
 	size_t opt_len = edns ? 11 : 0;
 	if (cap < opt_len)
 		return PC_ESPACE;
-	struct lname q;
-	lname_set(&q, qname);
+	size_t qlen = wire_name_len(qname);
 
 	/* Leave room for the OPT so that a full answer still carries it. */
 	wire_wr_init(&w, buf, cap - opt_len);
-	write_head(&w, id, flags, qname, qtype, qclass);
-	write_records(&w, a->an, a->n_an, &q);
-	write_records(&w, a->ns, a->n_ns, &q);
+	write_head(&w, id, flags, qname, qlen, qtype, qclass);
+	write_records(&w, a->an, a->n_an, qname, qlen);
+	write_records(&w, a->ns, a->n_ns, qname, qlen);
 	if (w.overflow) {
 		/* RFC 2181 §9: set TC rather than send a partial RRset. */
 		wire_wr_init(&w, buf, cap - opt_len);
-		write_head(&w, id, flags | WIRE_F_TC, qname, qtype, qclass);
+		write_head(&w, id, flags | WIRE_F_TC, qname, qlen, qtype, qclass);
 		if (w.overflow)
 			return PC_ESPACE;
 	} else {
