@@ -102,14 +102,18 @@ def test_nodata_cached(resolver, lab):
 
 def test_flush_name_and_all(resolver, lab):
     a, b = ("%s.rnd.lab." % rand_label("fl") for _ in range(2))
-    resolver.query(a, "A")
-    resolver.query(b, "A")
+    # twice each, so that each is also answered as a cache hit before the
+    # flush, and must not be one after it
+    for _ in range(2):
+        resolver.query(a, "A")
+        resolver.query(b, "A")
     res = resolver.ctl("flush", a)
     assert res.returncode == 0, res.stderr
     resolver.query(a, "A")
     resolver.query(b, "A")
     assert len(upstream_queries_for(lab, a)) == 2, "flushed name not refetched"
     assert len(upstream_queries_for(lab, b)) == 1, "flush NAME removed another name"
+    resolver.query(b, "A")
     res = resolver.ctl("flush", "all")
     assert res.returncode == 0, res.stderr
     resolver.query(b, "A")
