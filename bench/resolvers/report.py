@@ -189,7 +189,10 @@ def main(argv):
       "open loop from %d client sockets, 1 s warm-up not counted. CPU: utime+stime from "
       "/proc/PID/stat over a %g s run of the same prober at a fixed %d qps offered to every "
       "target (80%% of the lowest peak of a calibration pass, at most 50,000), divided by "
-      "the answers."
+      "the answers; in the fixed-load phases the prober runs on the first CPU and the "
+      "target on the others (the README says why). The phases interleave the targets: "
+      "each round runs every target's peak, then every target's latency, then every "
+      "target's fixed loads."
       % (s["dnsperf_clients"], s["dnsperf_inflight"], s["cached_names"],
          s["cached_names"] - 8, s.get("latprobe_sockets", 1), s["phase_seconds"],
          s["fixed_qps"]))
