@@ -743,8 +743,7 @@ def main(argv):
                     pool, s["ready_ms"], s["rss_kb"], s["sockets"]))
         with open("/proc/loadavg") as f:
             facts["machine"]["loadavg_at_end"] = f.read().split()[:3]
-        with open(os.path.join(results, "resolvers.json"), "w") as f:
-            json.dump({"facts": facts, "runs": runs, "startup": starts}, f, indent=1)
+        save()
     finally:
         for p in nsd_procs:
             p.stop()

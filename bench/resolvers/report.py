@@ -197,41 +197,36 @@ def main(argv):
          s["cached_names"] - 8, s.get("latprobe_sockets", 1), s["phase_seconds"],
          s["fixed_qps"]))
     w("")
-    w("| target | peak qps | / ceiling | / Unbound | half-peak rate | p50 µs | p99 µs | p99 / Unbound |")
-    w("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for t in targets:
-        x = S[t]
-        w("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            t, x["peak"].fmt(F["peak"]), ratio(x["peak"], ce and ce["peak"]),
-            ratio(x["peak"], ub and ub["peak"]), x["half_rate"].fmt(F["half_rate"]),
-            x["p50"].fmt(F["p50"]), x["p99"].fmt(F["p99"]), ratio(x["p99"], ub and ub["p99"])))
-    w("")
+    def vs(x, k):
+        """A figure and its ratios to the ceiling's and to Unbound's."""
+        return [x[k].fmt(F[k]), ratio(x[k], ce and ce[k]), ratio(x[k], ub and ub[k])]
+
+    def table(head, row, rows=targets):
+        w("| target | " + " | ".join(head) + " |")
+        w("|---|" + "---:|" * len(head))
+        for t in rows:
+            w("| " + " | ".join([t] + row(S[t])) + " |")
+        w("")
+
+    table(["peak qps", "/ ceiling", "/ Unbound", "half-peak rate", "p50 µs", "p99 µs",
+           "p99 / Unbound"],
+          lambda x: vs(x, "peak") + [x["half_rate"].fmt(F["half_rate"]), x["p50"].fmt(F["p50"]),
+                                     x["p99"].fmt(F["p99"]), ratio(x["p99"], ub and ub["p99"])])
     w("At the common fixed load of %d qps:" % s["fixed_qps"])
     w("")
-    w("| target | CPU µs / answer | / ceiling | / Unbound | p50 µs | p99 µs | lost | threads |")
-    w("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for t in targets:
-        x = S[t]
-        w("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            t, x["cpu"].fmt(F["cpu"]), ratio(x["cpu"], ce and ce["cpu"]),
-            ratio(x["cpu"], ub and ub["cpu"]), x["fixed_p50"].fmt(F["fixed_p50"]),
-            x["fixed_p99"].fmt(F["fixed_p99"]), x["fixed_lost"].fmt(F["fixed_lost"]),
-            x["threads"].fmt(F["threads"])))
-    w("")
+    table(["CPU µs / answer", "/ ceiling", "/ Unbound", "p50 µs", "p99 µs", "lost", "threads"],
+          lambda x: vs(x, "cpu") + [x["fixed_p50"].fmt(F["fixed_p50"]),
+                                    x["fixed_p99"].fmt(F["fixed_p99"]),
+                                    x["fixed_lost"].fmt(F["fixed_lost"]),
+                                    x["threads"].fmt(F["threads"])])
     if s.get("high_qps"):
         w("At the higher fixed load of %d qps (80%% of the lowest calibration peak, no "
           "cap), where the targets rarely sleep between queries, so the figure is the work "
           "per answer more than the cost of waking up (not a target; shown for comparison):"
           % s["high_qps"])
         w("")
-        w("| target | CPU µs / answer | / ceiling | / Unbound | lost |")
-        w("|---|---:|---:|---:|---:|")
-        for t in targets:
-            x = S[t]
-            w("| %s | %s | %s | %s | %s |" % (
-                t, x["high_cpu"].fmt(F["high_cpu"]), ratio(x["high_cpu"], ce and ce["high_cpu"]),
-                ratio(x["high_cpu"], ub and ub["high_cpu"]), x["high_lost"].fmt(F["high_lost"])))
-        w("")
+        table(["CPU µs / answer", "/ ceiling", "/ Unbound", "lost"],
+              lambda x: vs(x, "high_cpu") + [x["high_lost"].fmt(F["high_lost"])])
     w("On 2 CPUs the load generator (dnsperf, one thread) needs a core of its own, so the "
       "ceiling's peak is dnsperf's as much as the loopback's: a resolver that comes near or "
       "above it (ratio ≈ 1, or > 1 by noise) is at the generator's limit, and the CPU per "
@@ -255,17 +250,14 @@ def main(argv):
           % (s["cold_names"], s["zones"], s["cold_inflight"],
              max(0, s["mem_names"] - s["cold_names"])))
         w("")
-        w("| target | wall s | CPU s / 1000 names | / Unbound | upstream / name | answered | B / RRset | / Unbound | RRsets | re-ask: upstream / name |")
-        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for t in cold_targets:
-            x = S[t]
-            w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                t, x["cold_wall"].fmt(F["cold_wall"]), x["cold_cpu"].fmt(F["cold_cpu"]),
-                ratio(x["cold_cpu"], ub and ub["cold_cpu"]), x["cold_up"].fmt(F["cold_up"]),
-                x["cold_ok"].fmt(F["cold_ok"]), x["mem"].fmt(F["mem"]),
-                ratio(x["mem"], ub and ub["mem"]), x["rrsets"].fmt(F["rrsets"]),
-                x["recheck"].fmt(F["recheck"])))
-        w("")
+        table(["wall s", "CPU s / 1000 names", "/ Unbound", "upstream / name", "answered",
+               "B / RRset", "/ Unbound", "RRsets", "re-ask: upstream / name"],
+              lambda x: [x["cold_wall"].fmt(F["cold_wall"]), x["cold_cpu"].fmt(F["cold_cpu"]),
+                         ratio(x["cold_cpu"], ub and ub["cold_cpu"]),
+                         x["cold_up"].fmt(F["cold_up"]), x["cold_ok"].fmt(F["cold_ok"]),
+                         x["mem"].fmt(F["mem"]), ratio(x["mem"], ub and ub["mem"]),
+                         x["rrsets"].fmt(F["rrsets"]), x["recheck"].fmt(F["recheck"])],
+              cold_targets)
         w("Re-ask: after the memory phase, about 2,000 of the names (every %d-th of each "
           "list) are asked again and the upstream queries counted: near 0 means the RRsets "
           "whose memory is counted are really held. Knot Resolver keeps its cache in an LMDB "
