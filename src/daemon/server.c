@@ -360,6 +360,9 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	for (unsigned i = 0; i < s->n_workers; i++)
 		if ((rc = worker_new(&s->workers[i], s, i, loop, s->n_workers > 1, err, errlen)) != 0)
 			return rc;
+	for (unsigned i = 1; i < s->n_workers; i++)
+		if ((rc = worker_share(s->workers[i], s->workers[0], err, errlen)) != 0)
+			return rc;
 	if (cfg->control_socket[0] != '\0') {
 		rc = control_start(loop, cfg->control_socket, on_control, s, &s->ctl, err, errlen);
 		if (rc != 0)

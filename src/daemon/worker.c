@@ -3,6 +3,7 @@
  * misses to worker 0; it also moves requests between the workers' inboxes. */
 #include "daemon/worker.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -303,6 +304,15 @@ int worker_new(struct worker **out, struct server *s, unsigned idx, uv_loop_t *l
 	for (size_t i = 0; i < w->n_udp; i++)
 		w->udp[i].w = w;
 	return 0;
+}
+
+int worker_share(struct worker *w, struct worker *first, char *err, size_t errlen)
+{
+	int rc = listen_share(w->ls, first->ls);
+	if (rc != 0)
+		snprintf(err, errlen, "worker %u: cannot share the UDP sockets' reading: %s", w->idx,
+			 rc == PC_ENOMEM ? "out of memory" : strerror(errno));
+	return rc;
 }
 
 static void worker_main(void *arg)

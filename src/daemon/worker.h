@@ -6,7 +6,11 @@
  * and no worker waits for another to read a query. The loop serves TCP;
  * each UDP socket has a reader thread of its own (net/listen.c) that sleeps
  * in recvmmsg rather than in the loop's epoll, which saves a system call
- * and the loop's bookkeeping on every wake-up. A thread that reads queries
+ * and the loop's bookkeeping on every wake-up. With several workers the
+ * readers of one interface's sockets read them all together (worker_share):
+ * one waits for all while the load is moderate, and every one reads when a
+ * backlog builds up, so a second worker does not halve how many queries a
+ * wake-up finds. A thread that reads queries
  * (the loop's, or a reader) answers cache hits by itself, with its own
  * struct wctx (counters and scratch), from the one cache all workers share:
  * the cache copies the records out under a lock striped by hash bucket
@@ -136,6 +140,10 @@ void server_resolve(struct server *s, struct creq *r);
  * one line in err; *out must still be passed to worker_stop/worker_free. */
 int worker_new(struct worker **out, struct server *s, unsigned idx, uv_loop_t *loop,
 	       bool reuseport, char *err, size_t errlen);
+/* With several workers, after worker_new of both and before worker_start:
+ * w's UDP readers read worker first's sockets and w's together
+ * (listen_share). Returns 0 or a negative PC_E* with one line in err. */
+int worker_share(struct worker *w, struct worker *first, char *err, size_t errlen);
 /* Start the worker's UDP readers and (a worker other than 0) its thread. */
 int worker_start(struct worker *w);
 /* Queue r for w and wake it; any thread. If w no longer reads its inbox

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "daemon/config.h"
@@ -22,14 +24,30 @@
 /* Answers bigger than a slot skip the batch (rare: EDNS sizes above 4096). */
 #define TX_SLOT 4096
 
+struct udp_group;
+
 struct udp_listener {
 	int fd;
 	struct listeners *owner;
 	void *ud;            /* the reader's context, given to fn */
 	struct net_rx *rx;   /* the reader's receive scratch */
 	struct udp_tx *tx;   /* and its batch of answers */
+	struct udp_group *group; /* the sockets it shares reading with, or NULL */
 	pthread_t reader;
-	bool started;
+	bool started;        /* the reader runs (under group->mu in a group) */
+	atomic_bool stop;
+};
+
+/* The SO_REUSEPORT sockets of one interface, one per worker, and their
+ * reader threads, which read them together (see udp_group_reader). */
+#define GROUP_MAX 64 /* num-threads' upper bound */
+struct udp_group {
+	pthread_mutex_t lead; /* held by the reader that waits or reads */
+	pthread_mutex_t mu;   /* members, refs, stopped */
+	int ep;               /* epoll instance holding every member's socket */
+	struct udp_listener *member[GROUP_MAX];
+	unsigned n, refs;
+	bool stopped;
 	atomic_bool stop;
 };
 
@@ -229,7 +247,8 @@ void listen_defer_stop(void)
 }
 
 struct udp_read {
-	struct udp_listener *ul;
+	struct udp_listener *self; /* the reading thread's listener: fn and ud */
+	int fd;                    /* the socket the batch came from */
 	uint64_t now;
 };
 
@@ -237,7 +256,7 @@ static void udp_dgram(void *ud, uint8_t *pkt, size_t len, const struct sockaddr_
 		      socklen_t fromlen, unsigned rxflags)
 {
 	struct udp_read *rd = ud;
-	struct udp_listener *ul = rd->ul;
+	struct udp_listener *self = rd->self;
 	(void)rxflags;
 	if (rd->now == 0)
 		rd->now = clock_coarse_ms(); /* the batch's first datagram */
@@ -247,12 +266,12 @@ static void udp_dgram(void *ud, uint8_t *pkt, size_t len, const struct sockaddr_
 	 * was a visible share of a cache hit. */
 	struct listen_client c;
 	c.tcp = false;
-	c.fd = ul->fd;
+	c.fd = rd->fd;
 	c.conn = NULL;
 	c.peerlen = fromlen <= sizeof(c.peer) ? fromlen : sizeof(c.peer);
 	c.rx_ms = rd->now;
 	copy_addr(&c.peer, from, c.peerlen);
-	ul->owner->fn(ul->ud, &c, pkt, len);
+	self->owner->fn(self->ud, &c, pkt, len);
 }
 
 static void udp_batch_done(void *ud, unsigned n)
@@ -271,7 +290,7 @@ static void udp_batch_done(void *ud, unsigned n)
 static void *udp_reader(void *arg)
 {
 	struct udp_listener *ul = arg;
-	struct udp_read rd = { .ul = ul };
+	struct udp_read rd = { .self = ul, .fd = ul->fd };
 	tx = ul->tx;
 	while (!atomic_load_explicit(&ul->stop, memory_order_acquire)) {
 		rd.now = 0; /* read after the wait, when a datagram is in hand */
@@ -284,6 +303,142 @@ static void *udp_reader(void *arg)
 	}
 	tx = NULL;
 	return NULL;
+}
+
+/* With several workers, the readers of one interface's SO_REUSEPORT sockets
+ * read them together. At most one of them (the one holding the lead) waits,
+ * in epoll on all the sockets, and it reads whichever is ready; the others
+ * sleep on the lead. A reader that reads a full batch (a backlog) gives up
+ * the lead before it answers the batch, so that another one reads on
+ * meanwhile: under load every reader works, and at a moderate load one
+ * reader answers for all. Each socket gets only its share of the queries,
+ * so readers that each waited on their own socket found fewer queued per
+ * wake-up: two workers woke twice as often as one for the same answers (at
+ * 50,000 qps, 74,000 wake-ups against 38,000 per 150,000 answers), and each
+ * wake-up costs about as much as a cache hit. A batch's answers go out on
+ * the socket it came from; the reader's own context (counters, scratch)
+ * serves every socket. */
+static void *udp_group_reader(void *arg)
+{
+	struct udp_listener *self = arg;
+	struct udp_group *g = self->group;
+	struct udp_read rd = { .self = self };
+	struct epoll_event ev[GROUP_MAX];
+	bool lead = false;
+	tx = self->tx;
+	while (!atomic_load_explicit(&g->stop, memory_order_acquire)) {
+		if (!lead) {
+			pthread_mutex_lock(&g->lead);
+			lead = true;
+			continue; /* stopped meanwhile? */
+		}
+		/* The plain system call, as in net/recv.c: not a cancellation point. */
+		int n = (int)syscall(SYS_epoll_wait, g->ep, ev, GROUP_MAX, -1);
+		if (n < 0 && errno != EINTR) {
+			log_warn("udp listener: %s", strerror(errno));
+			usleep(10000);
+		}
+		for (int i = 0; i < n; i++) {
+			struct udp_listener *ul = ev[i].data.ptr;
+			int got = net_recv_take(self->rx, ul->fd);
+			if (got <= 0)
+				continue; /* another reader took them, or stopping */
+			if (got == NET_RECV_BATCH && lead) {
+				pthread_mutex_unlock(&g->lead);
+				lead = false;
+			}
+			rd.fd = ul->fd;
+			rd.now = 0;
+			tx->fd = ul->fd;
+			net_recv_hand(self->rx, got, udp_dgram, udp_batch_done, &rd);
+		}
+	}
+	if (lead)
+		pthread_mutex_unlock(&g->lead);
+	tx = NULL;
+	return NULL;
+}
+
+static int group_add(struct udp_group *g, struct udp_listener *ul)
+{
+	if (g->n == GROUP_MAX)
+		return PC_EINVAL;
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = ul };
+	if (epoll_ctl(g->ep, EPOLL_CTL_ADD, ul->fd, &ev) != 0)
+		return PC_EIO;
+	g->member[g->n++] = ul;
+	g->refs++;
+	ul->group = g;
+	return 0;
+}
+
+int listen_share(struct listeners *l, struct listeners *first)
+{
+	if (l->n_udp != first->n_udp)
+		return PC_EINVAL;
+	for (size_t i = 0; i < l->n_udp; i++) {
+		struct udp_listener *a = &first->udp[i];
+		int rc;
+		if (a->group == NULL) {
+			struct udp_group *g = calloc(1, sizeof(*g));
+			if (g == NULL)
+				return PC_ENOMEM;
+			g->ep = epoll_create1(EPOLL_CLOEXEC);
+			if (g->ep < 0) {
+				free(g);
+				return PC_EIO;
+			}
+			pthread_mutex_init(&g->lead, NULL);
+			pthread_mutex_init(&g->mu, NULL);
+			atomic_init(&g->stop, false);
+			if ((rc = group_add(g, a)) != 0) {
+				close(g->ep);
+				free(g);
+				return rc;
+			}
+		}
+		if ((rc = group_add(a->group, &l->udp[i])) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Stop and join every reader of the group (once, whichever member closes
+ * first): a reader may be reading any member's socket, so none closes while
+ * one runs. */
+static void group_stop(struct udp_group *g)
+{
+	pthread_mutex_lock(&g->mu);
+	if (!g->stopped) {
+		g->stopped = true;
+		atomic_store_explicit(&g->stop, true, memory_order_release);
+		/* Wakes the reader in epoll_wait; it hands the lead on, and so
+		 * each sleeper in turn finds the stop. */
+		for (unsigned i = 0; i < g->n; i++)
+			shutdown(g->member[i]->fd, SHUT_RD);
+		for (unsigned i = 0; i < g->n; i++) {
+			if (g->member[i]->started) {
+				pthread_join(g->member[i]->reader, NULL);
+				g->member[i]->started = false;
+			}
+		}
+	}
+	pthread_mutex_unlock(&g->mu);
+}
+
+static void group_leave(struct udp_listener *ul)
+{
+	struct udp_group *g = ul->group;
+	ul->group = NULL;
+	pthread_mutex_lock(&g->mu);
+	bool last = --g->refs == 0;
+	pthread_mutex_unlock(&g->mu);
+	if (!last)
+		return;
+	close(g->ep);
+	pthread_mutex_destroy(&g->lead);
+	pthread_mutex_destroy(&g->mu);
+	free(g);
 }
 
 static void addr_text(const struct config_addr *a, char *host, size_t hostlen, uint16_t *port)
@@ -383,12 +538,18 @@ int listen_udp_start(struct listeners *l, size_t i, void *ud)
 	 * that blocks them all. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = pthread_create(&ul->reader, NULL, udp_reader, ul);
+	struct udp_group *g = ul->group;
+	int rc = 0;
+	if (g != NULL)
+		pthread_mutex_lock(&g->mu);
+	if (g == NULL || !g->stopped) {
+		rc = pthread_create(&ul->reader, NULL, g != NULL ? udp_group_reader : udp_reader, ul);
+		ul->started = rc == 0;
+	}
+	if (g != NULL)
+		pthread_mutex_unlock(&g->mu);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0)
-		return PC_EIO;
-	ul->started = true;
-	return 0;
+	return rc != 0 ? PC_EIO : 0;
 }
 
 /* ---- TCP ---------------------------------------------------------------- */
@@ -572,7 +733,9 @@ void listen_close(struct listeners *l)
 		return;
 	for (size_t i = 0; i < l->n_udp; i++) {
 		struct udp_listener *ul = &l->udp[i];
-		if (ul->started) {
+		if (ul->group != NULL) {
+			group_stop(ul->group);
+		} else if (ul->started) {
 			/* shutdown wakes a reader asleep in recvmmsg (the call
 			 * fails with ENOTCONN on an unconnected socket, but the
 			 * socket is marked and its sleepers woken all the same). */
@@ -586,6 +749,8 @@ void listen_close(struct listeners *l)
 		ul->rx = NULL;
 		ul->tx = NULL;
 		close(ul->fd);
+		if (ul->group != NULL)
+			group_leave(ul);
 	}
 	for (size_t i = 0; i < l->n_tcp; i++)
 		uv_close((uv_handle_t *)&l->tcp[i].h, noop_close);

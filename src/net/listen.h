@@ -1,8 +1,9 @@
 /* listen: client-facing UDP and TCP listeners.
  *
- * UDP: one socket per interface, each read by a thread of its own that
- * sleeps in recvmmsg (listen_udp_start) and hands the queries to the query
- * callback on that thread. Answers given while a batch is being handled
+ * UDP: one socket per interface, each with a reader thread of its own
+ * (listen_udp_start) that hands the queries to the query callback on that
+ * thread. Alone, a reader sleeps in recvmmsg on its socket; the readers of
+ * sockets shared with listen_share take turns waiting on all of them. Answers given while a batch is being handled
  * (cache hits) are collected and sent with one sendmmsg when the batch is
  * done; answers a loop thread gives after listen_defer_start (worker 0's,
  * after upstream) are held per socket until the end of the loop iteration
@@ -16,8 +17,8 @@
  * answer will come later and releases it when done.
  *
  * Threads: a struct listeners belongs to the thread running its loop (TCP,
- * and opening and closing it all); the UDP readers only read their socket
- * and call back. listen_respond() for a UDP client may be called by any
+ * and opening and closing it all); the UDP readers only read and call
+ * back. listen_respond() for a UDP client may be called by any
  * thread while the listeners are open (it only sends on the socket). With
  * reuseport, several struct listeners (one per thread) bind the same
  * addresses with SO_REUSEPORT and the kernel spreads clients over them. */
@@ -61,6 +62,15 @@ int listen_open(struct listeners **out, uv_loop_t *loop, const struct config *cf
  * until listen_close. Returns 0 or PC_EIO. */
 size_t listen_n_udp(const struct listeners *l);
 int listen_udp_start(struct listeners *l, size_t i, void *ud);
+/* With several workers: make the UDP sockets of l (a listeners opened with
+ * reuseport and the same config as first) share their reading with
+ * first's, socket i with socket i; call before either starts its readers.
+ * The readers of shared sockets read all of them together (listen.c says
+ * how), so a query may reach the query callback on another socket's
+ * reader, with that reader's ud; its answer goes out on the socket it came
+ * in on. Closing any of them stops all their readers. Returns 0 or a
+ * negative PC_E*. */
+int listen_share(struct listeners *l, struct listeners *first);
 /* Stop and join the UDP readers, close every socket and connection. */
 void listen_close(struct listeners *l);
 /* After the loop has run the close callbacks. */

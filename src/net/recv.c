@@ -123,6 +123,17 @@ void net_recv_all(struct net_rx *rx, int fd, net_dgram_fn fn, void *ud)
 	}
 }
 
+int net_recv_take(struct net_rx *rx, int fd)
+{
+	int n = rx_recvmmsg(rx, fd, MSG_DONTWAIT);
+	return n < 0 ? -errno : n;
+}
+
+void net_recv_hand(struct net_rx *rx, int n, net_dgram_fn fn, net_batch_fn end, void *ud)
+{
+	deliver(rx, n, fn, end, ud);
+}
+
 int net_recv_wait(struct net_rx *rx, int fd, net_dgram_fn fn, net_batch_fn end, void *ud)
 {
 	int n = rx_recvmmsg(rx, fd, MSG_WAITFORONE);

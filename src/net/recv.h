@@ -49,6 +49,13 @@ void net_recv_all(struct net_rx *rx, int fd, net_dgram_fn fn, void *ud);
  * once: the caller checks its own stop flag. */
 int net_recv_wait(struct net_rx *rx, int fd, net_dgram_fn fn, net_batch_fn end, void *ud);
 
+/* The same in two steps, for a caller that must act between reading and
+ * handling: take what is queued on fd now (up to NET_RECV_BATCH, without
+ * waiting; returns the number or -errno, -EAGAIN when nothing is), then
+ * hand those n datagrams out as net_recv_wait does. */
+int net_recv_take(struct net_rx *rx, int fd);
+void net_recv_hand(struct net_rx *rx, int n, net_dgram_fn fn, net_batch_fn end, void *ud);
+
 /* sendmmsg(2) as a plain system call. In a process with more than one
  * thread the C library's wrappers of recvmmsg and sendmmsg are cancellation
  * points, and each call pays two atomic updates of the thread's cancel
