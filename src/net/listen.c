@@ -332,8 +332,9 @@ static void *udp_group_reader(void *arg)
 			lead = true;
 			continue; /* stopped meanwhile? */
 		}
-		/* The plain system call, as in net/recv.c: not a cancellation point. */
-		int n = (int)syscall(SYS_epoll_wait, g->ep, ev, GROUP_MAX, -1);
+		/* The plain system call, as in net/recv.c: not a cancellation
+		 * point. epoll_pwait with no mask, which every architecture has. */
+		int n = (int)syscall(SYS_epoll_pwait, g->ep, ev, GROUP_MAX, -1, NULL, (size_t)8);
 		if (n < 0 && errno != EINTR) {
 			log_warn("udp listener: %s", strerror(errno));
 			usleep(10000);
