@@ -311,7 +311,9 @@ int worker_share(struct worker *w, struct worker *first, char *err, size_t errle
 	int rc = listen_share(w->ls, first->ls);
 	if (rc != 0)
 		snprintf(err, errlen, "worker %u: cannot share the UDP sockets' reading: %s", w->idx,
-			 rc == PC_ENOMEM ? "out of memory" : strerror(errno));
+			 rc == PC_ENOMEM ? "out of memory"
+			 : rc == PC_EIO ? strerror(errno)
+					: "its sockets differ from worker 0's");
 	return rc;
 }
 
