@@ -146,7 +146,7 @@ def test_two_workers_answer_over_tcp(make_resolver):
 def test_one_pool_whatever_the_workers(make_resolver):
     pool = 40
     r = make_resolver(num_threads=3, do_ip6=False, socket_pool_size=pool)
-    # traffic on every worker, so that any per-worker pool would show
+    # misses over every worker's socket, so that any per-worker pool would show
     for _ in range(N_SOURCES):
         name = "%s.alpha.lab." % rand_label("p")
         udp_from_fresh_port(r.listen, r.make_query(name))
