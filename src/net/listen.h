@@ -3,8 +3,8 @@
  * UDP: one socket per interface, each with a reader thread of its own
  * (listen_udp_start) that hands the queries to the query callback on that
  * thread. Alone, a reader sleeps in recvmmsg on its socket; the readers of
- * sockets shared with listen_share take turns waiting on all of them. Answers given while a batch is being handled
- * (cache hits) are collected and sent with one sendmmsg when the batch is
+ * sockets shared with listen_share take turns waiting on all of them.
+ * Answers given while a batch is being handled (cache hits) are collected and sent with one sendmmsg when the batch is
  * done; answers a loop thread gives after listen_defer_start (worker 0's,
  * after upstream) are held per socket until the end of the loop iteration
  * and sent with one sendmmsg per socket; any other answer goes out at once

@@ -3,9 +3,10 @@ one shared cache, and one resolution worker that owns the one socket pool.
 
 The kernel spreads clients over the workers' sockets by a hash of the
 client's address and port, so these tests ask from many source ports (UDP)
-and on many connections (TCP) to make sure every socket gets some: with 2
+and on many connections (TCP) so that every socket gets some (with 2
 workers and 24 independent source ports, one socket missing out has odds
-of 2 ** -23. The UDP readers of the workers read all those sockets
+of 2 ** -23), and the answers must be right whichever socket a query
+reached. The UDP readers of the workers read all those sockets
 together: one at a time while each read brings less than a full batch,
 all of them when a backlog builds up."""
 
