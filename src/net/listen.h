@@ -4,11 +4,11 @@
  * (listen_udp_start) that hands the queries to the query callback on that
  * thread. Alone, a reader sleeps in recvmmsg on its socket; the readers of
  * sockets shared with listen_share take turns waiting on all of them.
- * Answers given while a batch is being handled (cache hits) are collected and sent with one sendmmsg when the batch is
- * done; answers a loop thread gives after listen_defer_start (worker 0's,
- * after upstream) are held per socket until the end of the loop iteration
- * and sent with one sendmmsg per socket; any other answer goes out at once
- * with sendto.
+ * Answers given while a batch is being handled (cache hits) are collected
+ * and sent with one sendmmsg when the batch is done; answers a loop thread
+ * gives after listen_defer_start (worker 0's, after upstream) are held per
+ * socket until the end of the loop iteration and sent with one sendmmsg per
+ * socket; any other answer goes out at once with sendto.
  * TCP: length-prefixed messages (RFC 7766), several queries in flight per
  * connection (pipelined; answered in whatever order they complete), an idle
  * timeout, and a cap on connections.
