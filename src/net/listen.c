@@ -43,11 +43,10 @@ struct udp_listener {
 #define GROUP_MAX 64 /* num-threads' upper bound */
 struct udp_group {
 	pthread_mutex_t lead; /* held by the reader that waits or reads */
-	pthread_mutex_t mu;   /* members, refs, stopped */
+	pthread_mutex_t mu;   /* members, refs, and setting stop */
 	int ep;               /* epoll instance holding every member's socket */
 	struct udp_listener *member[GROUP_MAX];
 	unsigned n, refs;
-	bool stopped;
 	atomic_bool stop;
 };
 
@@ -287,6 +286,13 @@ static void udp_batch_done(void *ud, unsigned n)
  * clock is read once per batch, not per query, and from the last tick (a
  * precise read per query was a measurable share of a cache hit; a TTL needs
  * no better than a few milliseconds). */
+/* A reader's wait failed (say, ENOMEM): report it, and do not spin on it. */
+static void read_failed(int err)
+{
+	log_warn("udp listener: %s", strerror(err));
+	usleep(10000);
+}
+
 static void *udp_reader(void *arg)
 {
 	struct udp_listener *ul = arg;
@@ -295,11 +301,8 @@ static void *udp_reader(void *arg)
 	while (!atomic_load_explicit(&ul->stop, memory_order_acquire)) {
 		rd.now = 0; /* read after the wait, when a datagram is in hand */
 		int n = net_recv_wait(ul->rx, ul->fd, udp_dgram, udp_batch_done, &rd);
-		if (n < 0 && n != -EINTR && n != -EAGAIN) {
-			/* Say, ENOMEM: report it, and do not spin on it. */
-			log_warn("udp listener: %s", strerror(-n));
-			usleep(10000);
-		}
+		if (n < 0 && n != -EINTR && n != -EAGAIN)
+			read_failed(-n);
 	}
 	tx = NULL;
 	return NULL;
@@ -335,10 +338,8 @@ static void *udp_group_reader(void *arg)
 		/* The plain system call, as in net/recv.c: not a cancellation
 		 * point. epoll_pwait with no mask, which every architecture has. */
 		int n = (int)syscall(SYS_epoll_pwait, g->ep, ev, GROUP_MAX, -1, NULL, (size_t)8);
-		if (n < 0 && errno != EINTR) {
-			log_warn("udp listener: %s", strerror(errno));
-			usleep(10000);
-		}
+		if (n < 0 && errno != EINTR)
+			read_failed(errno);
 		for (int i = 0; i < n; i++) {
 			struct udp_listener *ul = ev[i].data.ptr;
 			int got = net_recv_take(self->rx, ul->fd);
@@ -410,8 +411,7 @@ int listen_share(struct listeners *l, struct listeners *first)
 static void group_stop(struct udp_group *g)
 {
 	pthread_mutex_lock(&g->mu);
-	if (!g->stopped) {
-		g->stopped = true;
+	if (!atomic_load_explicit(&g->stop, memory_order_relaxed)) {
 		atomic_store_explicit(&g->stop, true, memory_order_release);
 		/* Wakes the reader in epoll_wait; it hands the lead on, and so
 		 * each sleeper in turn finds the stop. */
@@ -543,7 +543,7 @@ int listen_udp_start(struct listeners *l, size_t i, void *ud)
 	int rc = 0;
 	if (g != NULL)
 		pthread_mutex_lock(&g->mu);
-	if (g == NULL || !g->stopped) {
+	if (g == NULL || !atomic_load_explicit(&g->stop, memory_order_relaxed)) {
 		rc = pthread_create(&ul->reader, NULL, g != NULL ? udp_group_reader : udp_reader, ul);
 		ul->started = rc == 0;
 	}
