@@ -16,8 +16,13 @@
  * one second for stragglers; a query still unanswered then is lost.
  * Prints one JSON object on stdout: sent, answered, lost, errors (answers
  * that are not NOERROR), and mean/p50/p90/p99/p99.9/max latency in
- * microseconds, measured from the send() call to the recv(). A reply counts
- * when its ID and question match a query in flight.
+ * microseconds, measured from just before the send() call to the kernel's
+ * receive timestamp of the reply (SO_TIMESTAMPNS: on loopback, the moment
+ * the target's send queued it), so that time the prober itself spends
+ * before it reads (sending, or waiting for a CPU) is not charged to the
+ * target; read_p50_us and read_p99_us are the same up to the recvmmsg()
+ * that read the reply, for comparison. A reply counts when its ID and
+ * question match a query in flight.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -53,6 +58,14 @@ static double now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Latency timestamps: the clock of the kernel's receive timestamps. */
+static double wall(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -99,6 +112,21 @@ static int encode(const char *name, const char *type, struct query *q)
 	w[p++] = 1;
 	q->len = p;
 	return 0;
+}
+
+/* When the reply reached this host's network stack: the kernel's receive
+ * timestamp (CLOCK_REALTIME), or the user-space time of the read if the
+ * kernel gave none. */
+static double arrival(struct msghdr *h, double fallback)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+			struct timespec ts;
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+		}
+	}
+	return fallback;
 }
 
 static int cmp(const void *a, const void *b)
@@ -170,6 +198,11 @@ int main(int argc, char **argv)
 		}
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+		int one = 1;
+		if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) != 0) {
+			perror("latprobe: SO_TIMESTAMPNS");
+			return 1;
+		}
 		fds[k] = fd;
 		pfds[k] = (struct pollfd){ .fd = fd, .events = POLLIN };
 	}
@@ -179,14 +212,19 @@ int main(int argc, char **argv)
 	uint64_t first = (uint64_t)(rate * warm); /* first counted sequence number */
 	size_t cap = (size_t)(total - first) + 16;
 	double *lat = malloc(cap * sizeof(double));
+	double *ulat = malloc(cap * sizeof(double));
 	struct slot *slots = calloc(SLOTS, sizeof(*slots));
-	if (!lat || !slots) {
+	if (!lat || !ulat || !slots) {
 		fprintf(stderr, "latprobe: out of memory\n");
 		return 1;
 	}
 	uint64_t seq = 0, answered = 0, errors = 0, sent_counted = 0, dropped_send = 0;
 	size_t nlat = 0;
 	static unsigned char rbuf[BATCH][1500];
+	static union {
+		char buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} cbuf[BATCH];
 	struct iovec iov[BATCH];
 	struct mmsghdr msgs[BATCH];
 	for (int i = 0; i < BATCH; i++) {
@@ -206,7 +244,7 @@ int main(int argc, char **argv)
 			uint16_t id = (uint16_t)(seq & 0xffff);
 			q->wire[0] = (unsigned char)(id >> 8);
 			q->wire[1] = (unsigned char)id;
-			double ts = now();
+			double ts = wall();
 			if (send(fds[seq % (uint64_t)nsock], q->wire, q->len, 0) < 0) {
 				if (errno != EAGAIN && errno != ENOBUFS && errno != ECONNREFUSED) {
 					perror("latprobe: send");
@@ -233,10 +271,14 @@ int main(int argc, char **argv)
 		for (int k = 0; k < nsock; k++) {
 			if (!(pfds[k].revents & POLLIN))
 				continue;
+			for (int i = 0; i < BATCH; i++) {
+				msgs[i].msg_hdr.msg_control = cbuf[i].buf;
+				msgs[i].msg_hdr.msg_controllen = sizeof(cbuf[i].buf);
+			}
 			int n = recvmmsg(fds[k], msgs, BATCH, MSG_DONTWAIT, NULL);
 			if (n <= 0)
 				continue;
-			double tr = now();
+			double tr = wall();
 			for (int i = 0; i < n; i++) {
 				unsigned char *w = rbuf[i];
 				if (msgs[i].msg_len < 12 || !(w[2] & 0x80))
@@ -256,24 +298,28 @@ int main(int argc, char **argv)
 						errors++;
 					else
 						answered++;
-					if (nlat < cap)
-						lat[nlat++] = tr - s->sent;
+					if (nlat < cap) {
+						ulat[nlat] = tr - s->sent;
+						lat[nlat++] = arrival(&msgs[i].msg_hdr, tr) - s->sent;
+					}
 				}
 				s->seq = 0;
 			}
 		}
 	}
 	qsort(lat, nlat, sizeof(double), cmp);
+	qsort(ulat, nlat, sizeof(double), cmp);
 	double sum = 0;
 	for (size_t i = 0; i < nlat; i++)
 		sum += lat[i];
 	printf("{\"rate\": %.0f, \"seconds\": %.3f, \"sent\": %llu, \"answered\": %llu, \"errors\": %llu, "
 	       "\"lost\": %llu, \"send_failed\": %llu, \"mean_us\": %.1f, \"p50_us\": %.1f, \"p90_us\": %.1f, "
-	       "\"p99_us\": %.1f, \"p999_us\": %.1f, \"max_us\": %.1f}\n",
+	       "\"p99_us\": %.1f, \"p999_us\": %.1f, \"max_us\": %.1f, \"read_p50_us\": %.1f, \"read_p99_us\": %.1f}\n",
 	       rate, secs, (unsigned long long)sent_counted, (unsigned long long)answered,
 	       (unsigned long long)errors, (unsigned long long)(sent_counted - answered - errors),
 	       (unsigned long long)dropped_send, nlat ? sum / (double)nlat * 1e6 : 0.0,
 	       pct(lat, nlat, 50) * 1e6, pct(lat, nlat, 90) * 1e6, pct(lat, nlat, 99) * 1e6,
-	       pct(lat, nlat, 99.9) * 1e6, nlat ? lat[nlat - 1] * 1e6 : 0.0);
+	       pct(lat, nlat, 99.9) * 1e6, nlat ? lat[nlat - 1] * 1e6 : 0.0,
+	       pct(ulat, nlat, 50) * 1e6, pct(ulat, nlat, 99) * 1e6);
 	return 0;
 }

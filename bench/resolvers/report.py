@@ -186,7 +186,8 @@ def main(argv):
     w("")
     w("dnsperf -c %d -q %d over %d cached names (8 lab names, %d under bench.), "
       "primed twice first. Latency: `pc-bench-latprobe` at half of each one's own peak, "
-      "open loop from %d client sockets, 1 s warm-up not counted. CPU: utime+stime from "
+      "open loop from %d client sockets, 1 s warm-up not counted, from the send to the "
+      "kernel's receive timestamp of the answer. CPU: utime+stime from "
       "/proc/PID/stat over a %g s run of the same prober at a fixed %d qps offered to every "
       "target (80%% of the lowest peak of a calibration pass, at most 50,000), divided by "
       "the answers; in the fixed-load phases the prober runs on the first CPU and the "
