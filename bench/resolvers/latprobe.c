@@ -61,7 +61,9 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Latency timestamps: the clock of the kernel's receive timestamps. */
+/* Latency timestamps: the clock of the kernel's receive timestamps
+ * (CLOCK_REALTIME; a step of the system clock during a run would skew the
+ * latencies of the queries in flight across it). */
 static double wall(void)
 {
 	struct timespec ts;
