@@ -280,12 +280,6 @@ static void udp_batch_done(void *ud, unsigned n)
 	tx_flush(tx);
 }
 
-/* A UDP socket's reader: sleeps in recvmmsg until queries come, answers
- * what it can and sends the answers of each batch with one sendmmsg. Two
- * system calls per wake-up, where a poll on the event loop took three. The
- * clock is read once per batch, not per query, and from the last tick (a
- * precise read per query was a measurable share of a cache hit; a TTL needs
- * no better than a few milliseconds). */
 /* A reader's wait failed (say, ENOMEM): report it, and do not spin on it. */
 static void read_failed(int err)
 {
@@ -293,6 +287,12 @@ static void read_failed(int err)
 	usleep(10000);
 }
 
+/* A UDP socket's reader: sleeps in recvmmsg until queries come, answers
+ * what it can and sends the answers of each batch with one sendmmsg. Two
+ * system calls per wake-up, where a poll on the event loop took three. The
+ * clock is read once per batch, not per query, and from the last tick (a
+ * precise read per query was a measurable share of a cache hit; a TTL needs
+ * no better than a few milliseconds). */
 static void *udp_reader(void *arg)
 {
 	struct udp_listener *ul = arg;
