@@ -111,6 +111,10 @@ struct cache {
 	uint64_t entries, evictions, expired;
 	uint32_t seed;
 	uint32_t min_ttl, max_ttl, max_neg_ttl;
+	/* Read by every reader on each packet-cache hit: a line of its own, so
+	 * the writer's updates to the fields above do not move it. */
+	_Alignas(64) _Atomic uint64_t flush_gen;
+	uint8_t flush_gen_pad[64 - sizeof(uint64_t)];
 };
 
 /* A new entry's fields before it is laid out. */
@@ -447,6 +451,7 @@ struct cache *cache_new(uint64_t budget, uint32_t min_ttl, uint32_t max_ttl, uin
 	c->min_ttl = min_ttl;
 	c->max_ttl = max_ttl;
 	c->max_neg_ttl = max_neg_ttl;
+	atomic_init(&c->flush_gen, 0);
 	/* A secret seed: without it, names chosen to share a bucket would turn
 	 * every lookup into a long chain walk. */
 	rand_bytes(&c->seed, sizeof c->seed);
@@ -483,6 +488,16 @@ void cache_free(struct cache *c)
 	free(c);
 }
 
+static void flushed(struct cache *c)
+{
+	atomic_fetch_add_explicit(&c->flush_gen, 1, memory_order_release);
+}
+
+uint64_t cache_flush_gen(const struct cache *c)
+{
+	return atomic_load_explicit(&c->flush_gen, memory_order_acquire);
+}
+
 void cache_flush_all(struct cache *c)
 {
 	struct centry **old = NULL;
@@ -502,6 +517,7 @@ void cache_flush_all(struct cache *c)
 		c->bytes -= old_bytes;
 		free(old);
 	}
+	flushed(c);
 }
 
 void cache_get_stats(const struct cache *c, struct cache_stats *out)
@@ -897,6 +913,7 @@ size_t cache_flush_name(struct cache *c, const uint8_t *name)
 		}
 	}
 	writer_unlock(c, h);
+	flushed(c);
 	return n;
 }
 
@@ -918,5 +935,6 @@ size_t cache_flush_zone(struct cache *c, const uint8_t *name)
 			n++;
 		}
 	}
+	flushed(c);
 	return n;
 }

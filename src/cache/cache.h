@@ -145,6 +145,11 @@ size_t cache_flush_name(struct cache *c, const uint8_t *name);
 size_t cache_flush_zone(struct cache *c, const uint8_t *name);
 void cache_flush_all(struct cache *c);
 
+/* A count of the flushes above, raised after each has removed its entries:
+ * a copy of an answer made after reading it (pcache.h) holds no data that
+ * a later flush removed while the count still reads the same. Any thread. */
+uint64_t cache_flush_gen(const struct cache *c);
+
 void cache_get_stats(const struct cache *c, struct cache_stats *out);
 
 #endif

@@ -450,6 +450,7 @@ U32_KEY(k_defensive, defensive_mode_time, 1, 86400)
 U32_KEY(k_tcp_idle, tcp_idle_timeout, 1, 3600000)
 U32_KEY(k_upstream_timeout, upstream_timeout, 1, 60000)
 U32_KEY(k_verbosity, verbosity, 0, 3)
+U32_KEY(k_packet_cache, packet_cache_size, 0, 1u << 20)
 
 static int k_edns(struct parser *p, const char *v)
 {
@@ -576,6 +577,7 @@ static const struct key keys[] = {
 	{ "harden-glue", CL_SERVER, k_harden_glue, 0 },
 	{ "use-caps-for-id", CL_SERVER, k_caps, 0 },
 	{ "cache-size", CL_SERVER, k_cache_size, 0 },
+	{ "packet-cache-size", CL_SERVER, k_packet_cache, 0 },
 	{ "cache-min-ttl", CL_SERVER, k_min_ttl, LINE_OF(l_min_ttl) },
 	{ "cache-max-ttl", CL_SERVER, k_max_ttl, LINE_OF(l_max_ttl) },
 	{ "cache-max-negative-ttl", CL_SERVER, k_max_neg_ttl, 0 },
@@ -849,6 +851,7 @@ void config_defaults(struct config *cfg)
 	cfg->cache_max_ttl = 86400;
 	cfg->cache_max_negative_ttl = 3600;
 	cfg->edns_buffer_size = 1232;
+	cfg->packet_cache_size = 8192;
 	cfg->so_rcvbuf = cfg->so_sndbuf = 4u << 20;
 	cfg->socket_pool_size = 2500;
 	cfg->socket_pool_range.low = 49152;

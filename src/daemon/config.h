@@ -69,6 +69,9 @@ struct config {
 	uint32_t cache_max_ttl;                          /* default 86400 */
 	uint32_t cache_max_negative_ttl;                 /* default 3600 */
 	uint16_t edns_buffer_size;                       /* default 1232; 512..4096 */
+	uint32_t packet_cache_size;                      /* finished answers kept per UDP reader
+							  * thread (src/cache/pcache.h); 0 = none;
+							  * default 8192 */
 	uint32_t so_rcvbuf, so_sndbuf;                   /* client UDP socket buffers, bytes;
 							  * default 4 MiB; 0 = the system's */
 	uint32_t socket_pool_size;                       /* default 2500; 0 = one socket */

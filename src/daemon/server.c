@@ -220,6 +220,7 @@ static void print_stats(struct server *s, struct control_out *o)
 	control_out_printf(o, "queries.client.formerr=%llu\n", (unsigned long long)SUM(formerr));
 	control_out_printf(o, "cache.hits=%llu\n", (unsigned long long)SUM(cache_hits));
 	control_out_printf(o, "cache.misses=%llu\n", (unsigned long long)SUM(cache_misses));
+	control_out_printf(o, "cache.packet.hits=%llu\n", (unsigned long long)SUM(packet_hits));
 	up_stats_each(s->up, print_stat, o);
 	static const char *const rc[6] = { "noerror", "formerr", "servfail", "nxdomain",
 					   "notimp", "refused" };

@@ -7,9 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/cache.h"
+#include "cache/pcache.h"
 #include "daemon/config.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/rand.h"
 
 /* ---- access control ------------------------------------------------------- */
 
@@ -62,15 +65,17 @@ static void count_rcode(struct wctx *x, unsigned rcode)
 		WSTAT_ADD(&x->stats, rcode[rcode], 1);
 }
 
-static void respond(struct wctx *x, const struct listen_client *c, uint16_t id, uint16_t flags,
-		    const uint8_t *qname, uint16_t qtype, uint16_t qclass, bool edns,
-		    uint16_t max_size, const struct core_answer *a)
+/* Write and send a response; its length (it stays in x->out), or -1. */
+static int respond(struct wctx *x, const struct listen_client *c, uint16_t id, uint16_t flags,
+		   const uint8_t *qname, uint16_t qtype, uint16_t qclass, bool edns,
+		   uint16_t max_size, const struct core_answer *a)
 {
 	int len = core_write_response(x->out, max_size, id, flags, qname, qtype, qclass, edns, a);
 	if (len < 0)
-		return;
+		return -1;
 	count_rcode(x, a->rcode);
 	listen_respond(c, x->out, (size_t)len);
+	return len;
 }
 
 void worker_respond(struct worker *w, struct creq *r, const struct core_answer *a)
@@ -133,6 +138,24 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 		respond_error(x, c, pkt, len, WIRE_RC_REFUSED);
 		return;
 	}
+	/* The packet cache (UDP readers): the same bytes were answered from the
+	 * cache before. The flush generation is read before any lookup, so an
+	 * answer kept below holds nothing a flush removed since. */
+	const struct core_env *env = server_env(w->s);
+	uint64_t gen = 0;
+	if (x->pc != NULL && !c->tcp) {
+		gen = cache_flush_gen(env->cache);
+		unsigned rcode;
+		size_t n = pcache_answer(x->pc, pkt, len, c->rx_ms, gen, x->out, sizeof(x->out),
+					 &rcode);
+		if (n != 0) {
+			WSTAT_ADD(&x->stats, cache_hits, 1);
+			WSTAT_ADD(&x->stats, packet_hits, 1);
+			count_rcode(x, rcode);
+			listen_respond(c, x->out, n);
+			return;
+		}
+	}
 	if (wire_parse(&x->qmsg, pkt, len) != 0 || !x->qmsg.has_question) {
 		WSTAT_ADD(&x->stats, formerr, 1);
 		x->qmsg.has_question = false;
@@ -158,11 +181,12 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 		}
 	}
 	/* The time the listener read the query: one clock read per batch. */
-	if (core_answer_from_cache(server_env(w->s), m->qname, m->qtype, m->qclass, c->rx_ms,
-				   &x->cached)) {
+	if (core_answer_from_cache(env, m->qname, m->qtype, m->qclass, c->rx_ms, &x->cached)) {
 		WSTAT_ADD(&x->stats, cache_hits, 1);
-		respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns, max_size,
-			&x->cached);
+		int n = respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns,
+				max_size, &x->cached);
+		if (n > 0 && x->pc != NULL && !c->tcp)
+			pcache_keep(x->pc, pkt, len, x->out, (size_t)n, c->rx_ms, gen);
 		return;
 	}
 	WSTAT_ADD(&x->stats, cache_misses, 1);
@@ -301,8 +325,18 @@ int worker_new(struct worker **out, struct server *s, unsigned idx, uv_loop_t *l
 		snprintf(err, errlen, "out of memory");
 		return PC_ENOMEM;
 	}
-	for (size_t i = 0; i < w->n_udp; i++)
+	uint32_t size = server_cfg(s)->packet_cache_size;
+	for (size_t i = 0; i < w->n_udp; i++) {
 		w->udp[i].w = w;
+		if (size == 0)
+			continue;
+		uint32_t seed;
+		rand_bytes(&seed, sizeof(seed));
+		if ((w->udp[i].pc = pcache_new(size, seed)) == NULL) {
+			snprintf(err, errlen, "out of memory (packet-cache-size %u)", size);
+			return PC_ENOMEM;
+		}
+	}
 	return 0;
 }
 
@@ -394,6 +428,8 @@ void worker_free(struct worker *w)
 			log_warn("worker %u: event loop still busy at exit: %s", w->idx, uv_strerror(rc));
 	}
 	listen_free(w->ls);
+	for (size_t i = 0; w->udp != NULL && i < w->n_udp; i++)
+		pcache_free(w->udp[i].pc);
 	free(w->udp);
 	pthread_mutex_destroy(&w->mu);
 	free(w);

@@ -60,6 +60,7 @@
 #include "net/listen.h"
 #include "wire/wire.h"
 
+struct pcache;
 struct server;
 struct worker;
 
@@ -67,6 +68,7 @@ struct worker;
 struct worker_stats {
 	_Atomic uint64_t client_udp, client_tcp, refused, formerr;
 	_Atomic uint64_t cache_hits, cache_misses;
+	_Atomic uint64_t packet_hits; /* the cache hits the packet cache answered */
 	_Atomic uint64_t rcode[6];
 };
 
@@ -86,6 +88,7 @@ struct wctx {
 	struct worker_stats stats;
 	struct wire_msg qmsg;
 	struct core_answer cached;
+	struct pcache *pc; /* a UDP reader's packet cache, or NULL */
 	uint8_t out[65535];
 };
 

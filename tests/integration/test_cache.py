@@ -4,6 +4,7 @@ tells exactly when the resolver went upstream."""
 
 import time
 
+import dns.query
 import dns.rcode
 import dns.rdatatype
 
@@ -140,3 +141,62 @@ def test_cache_min_ttl_raises(make_resolver):
     st2 = r.stats()
     assert st2["queries.upstream.total"] == st1["queries.upstream.total"], (
         "still cached thanks to cache-min-ttl, yet fetched again")
+
+
+def sections(msg):
+    """A message's content without its ID and TTLs."""
+    return (msg.flags, msg.rcode(),
+            [(rr.name.to_text(), rr.rdtype, sorted(r.to_text() for r in rr))
+             for sec in (msg.question, msg.answer, msg.authority) for rr in sec])
+
+
+def test_packet_cache_repeats_the_full_answer(resolver, lab):
+    name = "%s.rnd.lab." % rand_label("pk")
+    resolver.query(name, "A")                  # upstream
+    second = resolver.query(name, "A")         # from the cache, written in full
+    st1 = resolver.stats()
+    time.sleep(1.1)
+    q = resolver.make_query(name, "A")
+    third = dns.query.udp(q, resolver.listen, timeout=5)  # the same bytes again
+    st2 = resolver.stats()
+    assert st2["cache.packet.hits"] == st1["cache.packet.hits"] + 1
+    assert st2["cache.hits"] == st1["cache.hits"] + 1
+    assert third.id == q.id
+    assert sections(third) == sections(second)
+    assert answer_ttl(third) <= answer_ttl(second) - 1, "the TTL must count down"
+    assert len(upstream_queries_for(lab, name)) == 1
+
+
+def test_packet_cache_keeps_the_clients_spelling(resolver):
+    name = "%s.rnd.lab." % rand_label("pk")
+    for _ in range(3):
+        resolver.query(name, "A")
+    st1 = resolver.stats()
+    mixed = name.upper()
+    for _ in range(2):
+        r = resolver.query(mixed, "A")
+        assert r.question[0].name.to_text() == mixed
+        assert answer_rdata(r, name, "A") == {servers.rnd_address(name)}
+    st2 = resolver.stats()
+    # the first differently spelled query is not the same bytes: a full hit
+    assert st2["cache.packet.hits"] == st1["cache.packet.hits"] + 1
+
+
+def test_packet_cache_does_not_outlive_a_flush(resolver, lab):
+    name = "%s.rnd.lab." % rand_label("pk")
+    for _ in range(3):
+        resolver.query(name, "A")
+    assert resolver.stats()["cache.packet.hits"] >= 1
+    assert resolver.ctl("flush", name).returncode == 0
+    resolver.query(name, "A")
+    assert len(upstream_queries_for(lab, name)) == 2, "served from the packet cache after a flush"
+
+
+def test_packet_cache_size_zero_turns_it_off(make_resolver, lab):
+    r = make_resolver(packet_cache_size=0)
+    name = "%s.rnd.lab." % rand_label("pk")
+    for _ in range(4):
+        assert answer_rdata(r.query(name, "A"), name, "A") == {servers.rnd_address(name)}
+    st = r.stats()
+    assert st["cache.packet.hits"] == 0 and st["cache.hits"] == 3
+    assert len(upstream_queries_for(lab, name)) == 1

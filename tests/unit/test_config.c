@@ -78,6 +78,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.cache_max_ttl, 86400);
 	assert_int_equal(cfg.cache_max_negative_ttl, 3600);
 	assert_int_equal(cfg.edns_buffer_size, 1232);
+	assert_int_equal(cfg.packet_cache_size, 8192);
 	assert_int_equal(cfg.socket_pool_size, 2500);
 	assert_int_equal(cfg.socket_pool_range.low, 49152);
 	assert_int_equal(cfg.socket_pool_range.high, 65535);
@@ -269,6 +270,12 @@ static void test_numbers(void **state)
 	ERR("server:\n edns-buffer-size: 511\n", "x.conf:2: edns-buffer-size: \"511\" is out of range 512..4096");
 	ERR("server:\n edns-buffer-size: 4097\n", "x.conf:2: edns-buffer-size: ");
 	ERR("server:\n socket-pool-size: 65536\n", "x.conf:2: socket-pool-size: \"65536\" is out of range");
+	OK("server:\n packet-cache-size: 0\n");
+	assert_int_equal(cfg.packet_cache_size, 0);
+	OK("server:\n packet-cache-size: 1048576\n");
+	assert_int_equal(cfg.packet_cache_size, 1u << 20);
+	ERR("server:\n packet-cache-size: 1048577\n",
+	    "x.conf:2: packet-cache-size: \"1048577\" is out of range 0..1048576");
 	ERR("server:\n num-threads: 0\n", "x.conf:2: num-threads: \"0\" is out of range 1..64");
 	ERR("server:\n num-threads: 65\n", "x.conf:2: num-threads: ");
 	ERR("server:\n verbosity: 4\n", "x.conf:2: verbosity: \"4\" is out of range 0..3");

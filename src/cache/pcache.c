@@ -1,0 +1,222 @@
+/* pcache: finished answers to exact query packets (pcache.h). */
+#include "cache/pcache.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire/wire.h"
+
+#define WAYS 4      /* entries per set */
+#define TTLS 16     /* records with a TTL per answer, at most */
+#define HDR 12
+#define T_OPT 41
+
+struct pentry {
+	uint64_t base_ms; /* when the answer was written */
+	uint64_t exp_ms;  /* when its first TTL runs out; 0: empty */
+	uint64_t gen;
+	uint16_t klen, alen;
+	uint8_t n_ttl, rcode;
+	uint16_t ttl_off[TTLS]; /* where each record's TTL is in ans */
+	uint32_t ttl[TTLS];     /* as written */
+	uint8_t key[PCACHE_QUERY_MAX]; /* the query after its ID */
+	uint8_t ans[PCACHE_ANSWER_MAX];
+};
+
+struct pcache {
+	size_t mask; /* sets - 1 */
+	uint32_t seed;
+	uint32_t *tag;  /* per set, WAYS hashes of the keys held (0: none) */
+	uint64_t rng;   /* xorshift state: which way a new entry replaces */
+	struct pentry *e;
+};
+
+struct pcache *pcache_new(size_t entries, uint32_t seed)
+{
+	if (entries == 0)
+		return NULL;
+	size_t sets = 1;
+	while (sets * WAYS < entries && sets < ((size_t)1 << 24))
+		sets <<= 1;
+	struct pcache *p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	p->mask = sets - 1;
+	p->seed = seed;
+	/* calloc: the entries' block is big enough to come from mmap, so its
+	 * pages cost memory only once an answer is kept in them. */
+	p->tag = calloc(sets * WAYS, sizeof(*p->tag));
+	p->rng = (uint64_t)seed << 32 | 0x9e3779b9u;
+	p->e = calloc(sets * WAYS, sizeof(*p->e));
+	if (p->tag == NULL || p->e == NULL) {
+		pcache_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void pcache_free(struct pcache *p)
+{
+	if (p == NULL)
+		return;
+	free(p->tag);
+	free(p->e);
+	free(p);
+}
+
+/* Never 0, which marks an empty way. Its low bits pick the set. */
+static uint32_t key_hash(const struct pcache *p, const uint8_t *k, size_t len)
+{
+	uint64_t h = wire_hash_start(p->seed, len);
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, k + i, 8);
+		h = wire_hash_step(h, w);
+	}
+	h = wire_hash_step(h, wire_tail_word(k, len));
+	uint32_t v = wire_hash_end(h);
+	return v != 0 ? v : 1;
+}
+
+static uint16_t get16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static void put32(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+}
+
+size_t pcache_answer(struct pcache *p, const uint8_t *q, size_t qlen, uint64_t now_ms,
+		     uint64_t gen, uint8_t *out, size_t cap, unsigned *rcode)
+{
+	if (p == NULL || qlen <= 2 || qlen - 2 > PCACHE_QUERY_MAX)
+		return 0;
+	const uint8_t *k = q + 2;
+	size_t klen = qlen - 2;
+	uint32_t h = key_hash(p, k, klen);
+	size_t set = h & p->mask;
+	const uint32_t *tag = p->tag + set * WAYS;
+	for (unsigned w = 0; w < WAYS; w++) {
+		if (tag[w] != h)
+			continue;
+		const struct pentry *e = &p->e[set * WAYS + w];
+		if (e->klen != klen || e->gen != gen || now_ms >= e->exp_ms ||
+		    e->alen > cap || memcmp(e->key, k, klen) != 0)
+			continue;
+		memcpy(out, e->ans, e->alen);
+		out[0] = q[0];
+		out[1] = q[1];
+		/* Rounding the time gone by up keeps every TTL at or below the
+		 * cache's own; exp_ms bounds it to the smallest TTL. */
+		uint64_t d = now_ms > e->base_ms ? now_ms - e->base_ms : 0;
+		uint32_t gone = (uint32_t)((d + 999) / 1000);
+		for (unsigned i = 0; i < e->n_ttl; i++)
+			put32(out + e->ttl_off[i], e->ttl[i] - gone);
+		*rcode = e->rcode;
+		return e->alen;
+	}
+	return 0;
+}
+
+/* Past the name at a[pos] (labels, or a compression pointer), or 0 when it
+ * runs off the alen bytes or is not a name. */
+static size_t skip_name(const uint8_t *a, size_t alen, size_t pos)
+{
+	for (unsigned n = 0; pos < alen && n < 128; n++) {
+		uint8_t l = a[pos];
+		if (l == 0)
+			return pos + 1;
+		if ((l & 0xc0) == 0xc0)
+			return pos + 2 <= alen ? pos + 2 : 0;
+		if (l & 0xc0)
+			return 0;
+		pos += 1u + l;
+	}
+	return 0;
+}
+
+void pcache_keep(struct pcache *p, const uint8_t *q, size_t qlen, const uint8_t *ans,
+		 size_t alen, uint64_t now_ms, uint64_t gen)
+{
+	if (p == NULL || qlen <= 2 || qlen - 2 > PCACHE_QUERY_MAX || alen < HDR ||
+	    alen > PCACHE_ANSWER_MAX)
+		return;
+	if ((ans[2] & 0x82) != 0x80 || get16(ans + 4) != 1)
+		return; /* not a response, truncated, or not one question */
+	/* Find every record's TTL; the OPT record's "TTL" is flags, kept as is. */
+	uint16_t off[TTLS];
+	uint32_t ttl[TTLS];
+	unsigned n = 0;
+	uint32_t min = UINT32_MAX;
+	size_t pos = skip_name(ans, alen, HDR);
+	if (pos == 0 || pos + 4 > alen)
+		return;
+	pos += 4;
+	unsigned records = (unsigned)get16(ans + 6) + get16(ans + 8) + get16(ans + 10);
+	for (unsigned r = 0; r < records; r++) {
+		pos = skip_name(ans, alen, pos);
+		if (pos == 0 || pos + 10 > alen)
+			return;
+		uint16_t type = get16(ans + pos);
+		size_t end = pos + 10 + get16(ans + pos + 8);
+		if (end > alen)
+			return;
+		if (type != T_OPT) {
+			uint32_t t = (uint32_t)ans[pos + 4] << 24 | (uint32_t)ans[pos + 5] << 16 |
+				     (uint32_t)ans[pos + 6] << 8 | ans[pos + 7];
+			if (n == TTLS || t == 0 || t > 0x7fffffffu)
+				return;
+			off[n] = (uint16_t)(pos + 4);
+			ttl[n++] = t;
+			if (t < min)
+				min = t;
+		}
+		pos = end;
+	}
+	if (pos != alen || n == 0)
+		return; /* trailing bytes, or nothing that expires */
+
+	const uint8_t *k = q + 2;
+	size_t klen = qlen - 2;
+	uint32_t h = key_hash(p, k, klen);
+	size_t set = h & p->mask;
+	uint32_t *tag = p->tag + set * WAYS;
+	/* The way already holding these bytes, else an empty or expired one,
+	 * else one at random: when more questions than ways keep coming back
+	 * in turn, replacing the oldest would make every one of them miss. */
+	unsigned way = WAYS;
+	for (unsigned w = 0; w < WAYS && way == WAYS; w++) {
+		const struct pentry *e = &p->e[set * WAYS + w];
+		if (tag[w] == h && e->klen == klen && memcmp(e->key, k, klen) == 0)
+			way = w;
+	}
+	for (unsigned w = 0; w < WAYS && way == WAYS; w++)
+		if (tag[w] == 0 || now_ms >= p->e[set * WAYS + w].exp_ms)
+			way = w;
+	if (way == WAYS) {
+		p->rng ^= p->rng << 13;
+		p->rng ^= p->rng >> 7;
+		p->rng ^= p->rng << 17;
+		way = (unsigned)(p->rng >> 32) % WAYS;
+	}
+	struct pentry *e = &p->e[set * WAYS + way];
+	e->base_ms = now_ms;
+	e->exp_ms = now_ms + (uint64_t)min * 1000u;
+	e->gen = gen;
+	e->klen = (uint16_t)klen;
+	e->alen = (uint16_t)alen;
+	e->n_ttl = (uint8_t)n;
+	e->rcode = ans[3] & 0x0f;
+	memcpy(e->ttl_off, off, n * sizeof(off[0]));
+	memcpy(e->ttl, ttl, n * sizeof(ttl[0]));
+	memcpy(e->key, k, klen);
+	memcpy(e->ans, ans, alen);
+	tag[way] = h;
+}
