@@ -23,6 +23,9 @@
  * answer, and an entry of another generation is not served. Data the cache
  * replaces before it expires (a better-ranked RRset) is served from here
  * until the old TTL ends, as a cache serves what it was given for that time.
+ * A hit here does not mark the cache's entries as used, so under memory
+ * pressure the cache may evict one that is asked only through here; the
+ * entry here still ends with its TTL, and the next full lookup asks again.
  *
  * Not thread-safe: each reader thread has its own. Memory: entries of a
  * fixed size, allocated at once but touched only when used. */
