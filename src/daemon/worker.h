@@ -16,7 +16,10 @@
  * the cache copies the records out under a lock striped by hash bucket
  * (cache.h), so a hit takes one uncontended lock and touches no other
  * thread's memory, and the answers of one recvmmsg batch leave with one
- * sendmmsg.
+ * sendmmsg. Before that, a UDP reader looks for the query's bytes in its
+ * own packet cache (cache/pcache.h), which holds the answers it wrote in
+ * full for cache hits; a flush ends them through the cache's flush
+ * generation, read before either lookup.
  *
  * Everything else happens on worker 0, the resolution worker, which runs on
  * the main thread's loop and alone owns the core, the upstream layer and
