@@ -9,8 +9,6 @@
 
 #define WAYS 4      /* entries per set */
 #define TTLS 16     /* records with a TTL per answer, at most */
-#define HDR 12
-#define T_OPT 41
 
 struct pentry {
 	uint64_t base_ms; /* when the answer was written */
@@ -80,11 +78,6 @@ static uint32_t key_hash(const struct pcache *p, const uint8_t *k, size_t len)
 	return v != 0 ? v : 1;
 }
 
-static uint16_t get16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
 static void put32(uint8_t *b, uint32_t v)
 {
 	b[0] = (uint8_t)(v >> 24);
@@ -125,62 +118,47 @@ size_t pcache_answer(struct pcache *p, const uint8_t *q, size_t qlen, uint64_t n
 	return 0;
 }
 
-/* Past the name at a[pos] (labels, or a compression pointer), or 0 when it
- * runs off the alen bytes or is not a name. */
-static size_t skip_name(const uint8_t *a, size_t alen, size_t pos)
-{
-	for (unsigned n = 0; pos < alen && n < 128; n++) {
-		uint8_t l = a[pos];
-		if (l == 0)
-			return pos + 1;
-		if ((l & 0xc0) == 0xc0)
-			return pos + 2 <= alen ? pos + 2 : 0;
-		if (l & 0xc0)
-			return 0;
-		pos += 1u + l;
-	}
-	return 0;
-}
-
 void pcache_keep(struct pcache *p, const uint8_t *q, size_t qlen, const uint8_t *ans,
 		 size_t alen, uint64_t now_ms, uint64_t gen)
 {
-	if (p == NULL || qlen <= 2 || qlen - 2 > PCACHE_QUERY_MAX || alen < HDR ||
+	if (p == NULL || qlen <= 2 || qlen - 2 > PCACHE_QUERY_MAX || alen < WIRE_HDR_LEN ||
 	    alen > PCACHE_ANSWER_MAX)
 		return;
-	if ((ans[2] & 0x82) != 0x80 || get16(ans + 4) != 1)
-		return; /* not a response, truncated, or not one question */
-	/* Find every record's TTL; the OPT record's "TTL" is flags, kept as is. */
+	if ((ans[2] & 0x82) != 0x80)
+		return; /* not a response, or truncated */
+	/* Walk the answer with the message reader; note every record's TTL. The
+	 * OPT record's "TTL" is flags, kept as is. */
+	struct wire_rd r;
+	uint8_t nm[WIRE_NAME_MAX];
+	uint16_t qd, an, ns, ar, type, rdlen;
+	wire_rd_init(&r, ans, alen);
+	if (wire_rd_skip(&r, 4) != 0 || wire_rd_u16(&r, &qd) != 0 || wire_rd_u16(&r, &an) != 0 ||
+	    wire_rd_u16(&r, &ns) != 0 || wire_rd_u16(&r, &ar) != 0 || qd != 1 ||
+	    wire_rd_name(&r, nm) < 0 || wire_rd_skip(&r, 4) != 0)
+		return;
 	uint16_t off[TTLS];
 	uint32_t ttl[TTLS];
 	unsigned n = 0;
 	uint32_t min = UINT32_MAX;
-	size_t pos = skip_name(ans, alen, HDR);
-	if (pos == 0 || pos + 4 > alen)
-		return;
-	pos += 4;
-	unsigned records = (unsigned)get16(ans + 6) + get16(ans + 8) + get16(ans + 10);
-	for (unsigned r = 0; r < records; r++) {
-		pos = skip_name(ans, alen, pos);
-		if (pos == 0 || pos + 10 > alen)
+	for (unsigned i = 0, records = (unsigned)an + ns + ar; i < records; i++) {
+		uint32_t t;
+		if (wire_rd_name(&r, nm) < 0 || wire_rd_u16(&r, &type) != 0 ||
+		    wire_rd_skip(&r, 2) != 0)
 			return;
-		uint16_t type = get16(ans + pos);
-		size_t end = pos + 10 + get16(ans + pos + 8);
-		if (end > alen)
+		size_t at = r.pos;
+		if (wire_rd_u32(&r, &t) != 0 || wire_rd_u16(&r, &rdlen) != 0 ||
+		    wire_rd_skip(&r, rdlen) != 0)
 			return;
-		if (type != T_OPT) {
-			uint32_t t = (uint32_t)ans[pos + 4] << 24 | (uint32_t)ans[pos + 5] << 16 |
-				     (uint32_t)ans[pos + 6] << 8 | ans[pos + 7];
-			if (n == TTLS || t == 0 || t > 0x7fffffffu)
-				return;
-			off[n] = (uint16_t)(pos + 4);
-			ttl[n++] = t;
-			if (t < min)
-				min = t;
-		}
-		pos = end;
+		if (type == WIRE_T_OPT)
+			continue;
+		if (n == TTLS || t == 0 || t > 0x7fffffffu)
+			return;
+		off[n] = (uint16_t)at;
+		ttl[n++] = t;
+		if (t < min)
+			min = t;
 	}
-	if (pos != alen || n == 0)
+	if (r.pos != alen || n == 0)
 		return; /* trailing bytes, or nothing that expires */
 
 	const uint8_t *k = q + 2;

@@ -81,20 +81,40 @@ static struct pkt query(uint16_t id, const char *qname, uint16_t qtype, uint16_t
 	return p;
 }
 
-/* Its answer: one A record of the given TTL (owner by pointer). */
-static struct pkt answer_a(const struct pkt *q, uint32_t ttl, bool edns)
+/* The query's header and question made a response's: QR, RA and rcode set,
+ * an answer and authority records announced (the caller appends them). */
+static struct pkt response_to(const struct pkt *q, bool edns, uint8_t rcode, uint8_t an,
+			      uint8_t ns)
 {
 	struct pkt p = *q;
 	p.n = q->n - (edns ? 11 : 0);
 	p.b[2] |= 0x80;
-	p.b[3] = 0x80;
+	p.b[3] = (uint8_t)(0x80 | rcode);
 	p.b[6] = 0;
-	p.b[7] = 1;
-	u16(&p, 0xc00c);
-	u16(&p, 1);
-	u16(&p, 1);
-	u32(&p, ttl);
-	u16(&p, 4);
+	p.b[7] = an;
+	p.b[8] = 0;
+	p.b[9] = ns;
+	return p;
+}
+
+/* A record's fixed part (class IN), its owner a compression pointer to
+ * owner_at; returns where its TTL is. */
+static size_t rr_head(struct pkt *p, size_t owner_at, uint16_t type, uint32_t ttl, uint16_t rdlen)
+{
+	u16(p, (uint16_t)(0xc000 | owner_at));
+	u16(p, type);
+	u16(p, 1);
+	size_t at = p->n;
+	u32(p, ttl);
+	u16(p, rdlen);
+	return at;
+}
+
+/* Its answer: one A record of the given TTL (owner by pointer). */
+static struct pkt answer_a(const struct pkt *q, uint32_t ttl, bool edns)
+{
+	struct pkt p = response_to(q, edns, 0, 1, 0);
+	rr_head(&p, 12, 1, ttl, 4);
 	u32(&p, 0xc0000201);
 	if (edns)
 		opt(&p, 0x00008000); /* DO set: flags, not a TTL */
@@ -159,25 +179,12 @@ static void first_ttl_ends_it(void **state)
 	struct pcache *pc = pcache_new(64, 1);
 	/* A CNAME (TTL 60) and its target's A (TTL 300). */
 	struct pkt q = query(1, "alias.example.", 1, 0x0100, false);
-	struct pkt a = q;
-	a.b[2] |= 0x80;
-	a.b[3] = 0x80;
-	a.b[7] = 2;
-	u16(&a, 0xc00c);
-	u16(&a, 5);
-	u16(&a, 1);
-	u32(&a, 60);
-	size_t rdlen_at = a.n;
-	u16(&a, 0);
+	struct pkt a = response_to(&q, false, 0, 2, 0);
+	size_t rdlen_at = rr_head(&a, 12, 5, 60, 0) + 4;
 	size_t target = a.n;
 	name(&a, "www.example.");
 	a.b[rdlen_at + 1] = (uint8_t)(a.n - target);
-	u16(&a, (uint16_t)(0xc000 | target));
-	u16(&a, 1);
-	u16(&a, 1);
-	size_t a_ttl = a.n;
-	u32(&a, 300);
-	u16(&a, 4);
+	size_t a_ttl = rr_head(&a, target, 1, 300, 4);
 	u32(&a, 0xc0000202);
 	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0);
 
@@ -250,15 +257,8 @@ static void rcode_comes_back(void **state)
 	(void)state;
 	struct pcache *pc = pcache_new(64, 5);
 	struct pkt q = query(1, "nx.example.", 1, 0x0100, false);
-	struct pkt a = q;
-	a.b[2] |= 0x80;
-	a.b[3] = 0x83; /* RA, NXDOMAIN */
-	a.b[9] = 1;
-	u16(&a, 0xc000 | 15); /* "example." inside the question */
-	u16(&a, 6);
-	u16(&a, 1);
-	u32(&a, 30);
-	u16(&a, 24);
+	struct pkt a = response_to(&q, false, 3, 0, 1); /* NXDOMAIN */
+	rr_head(&a, 15, 6, 30, 24); /* "example." inside the question */
 	u16(&a, 0xc000 | 15);
 	u16(&a, 0xc000 | 15);
 	for (int i = 0; i < 5; i++)
@@ -337,14 +337,8 @@ static void refuses_what_it_could_not_serve(void **state)
 
 	/* Too long an answer for its slot. */
 	struct pkt big = query(1, "big.example.", 16, 0x0100, false);
-	a = big;
-	a.b[2] |= 0x80;
-	a.b[7] = 1;
-	u16(&a, 0xc00c);
-	u16(&a, 16);
-	u16(&a, 1);
-	u32(&a, 300);
-	u16(&a, 500);
+	a = response_to(&big, false, 0, 1, 0);
+	rr_head(&a, 12, 16, 300, 500);
 	memset(a.b + a.n, 'x', 500);
 	a.n += 500;
 	assert_true(a.n > PCACHE_ANSWER_MAX);
