@@ -4,13 +4,24 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 PY         := /usr/bin/python3
 JOBS       ?= $(shell nproc)
+PREFIX     ?= /usr/local
+DESTDIR    ?=
 
-.PHONY: all deps demo test unit integration bench fuzz attack entropy clean
+.PHONY: all deps install demo test unit integration bench fuzz attack entropy clean
 
+# Plain make only builds: it names missing packages instead of installing them.
 all:
-	@scripts/deps.sh build
-	@cmake -S . -B $(BUILD) -DPC_TESTS=OFF >/dev/null
+	@scripts/deps.sh --check build
+	@cmake -S . -B $(BUILD) -DPC_TESTS=OFF -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+
+# Installs (as root) the Debian packages the build needs.
+deps:
+	@scripts/deps.sh build
+
+# PREFIX=/usr/local by default; DESTDIR stages the tree for a package.
+install: all
+	@DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
 demo:
 	@scripts/deps.sh demo

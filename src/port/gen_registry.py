@@ -2,14 +2,16 @@
 """Generate portcullis-port's compiled-in tables.
 
 Reads the IANA "Service Name and Transport Protocol Port Number Registry"
-XML (CC0) and the curated known-uses.tsv, and writes one C file with:
+XML (CC0; plain, or xz-compressed as data/iana/ keeps it) and the curated
+known-uses.tsv, and writes one C file with:
   - a string pool (every distinct string once, NUL-separated),
   - port_reg_recs[]: one row per registry record, sorted by port,
   - port_use_recs[]: the known unofficial uses.
 Run at build time by CMake; the output is never committed. Standard
-library only (xml.etree), so the build needs nothing beyond python3.
+library only (xml.etree, lzma), so the build needs nothing beyond python3.
 """
 import argparse
+import lzma
 import os
 import sys
 import xml.etree.ElementTree as ET
@@ -68,7 +70,11 @@ def parse_ports(text, where):
 
 
 def registry(path, pool):
-    root = ET.parse(path).getroot()
+    # The project keeps the registry xz-compressed (data/iana/); a plain XML
+    # file (IANA's download) is read as it is.
+    opener = lzma.open if path.endswith(".xz") else open
+    with opener(path, "rb") as f:
+        root = ET.parse(f).getroot()
     rows = []
     for i, rec in enumerate(root.iter(NS + "record")):
         ports = parse_ports(rec.findtext(NS + "number"), "record %d" % i)
