@@ -41,7 +41,12 @@ unit: $(ASAN_BUILD)/CMakeCache.txt
 
 integration: $(ASAN_BUILD)/CMakeCache.txt
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
-	@PC_BUILD=$(abspath $(ASAN_BUILD)) tests/lab/netns-run $(PY) -m pytest -q -p no:cacheprovider tests/integration $(PYTEST_ARGS)
+	@PC_BUILD=$(abspath $(ASAN_BUILD)) tests/lab/netns-run $(PY) -m pytest -q -p no:cacheprovider -m "not privileged" tests/integration $(PYTEST_ARGS)
+	@if [ "$$(id -u)" = 0 ]; then \
+		PC_BUILD=$(abspath $(ASAN_BUILD)) tests/lab/netns-run-root $(PY) -m pytest -q -p no:cacheprovider -m privileged tests/integration $(PYTEST_ARGS); \
+	else \
+		echo "integration: the privileged tests (privilege drop) were NOT run: they need root"; \
+	fi
 
 bench:
 	@scripts/deps.sh bench

@@ -419,6 +419,48 @@ static int k_control_socket(struct parser *p, const char *v)
 	return parse_path(p, v, SUN_PATH_MAX, p->cfg->control_socket);
 }
 
+/* A user name as useradd(8) takes it; "" turns the privilege drop off. */
+static int k_username(struct parser *p, const char *v)
+{
+	SHOWBUF;
+	size_t n = strlen(v);
+	if (n >= sizeof(p->cfg->username))
+		return fail(p, "user name is longer than %zu bytes", sizeof(p->cfg->username) - 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '_' || c == '.' || (c == '-' && i > 0);
+		if (!ok)
+			return fail(p, "%s is not a user name", SHOW(v));
+	}
+	memcpy(p->cfg->username, v, n + 1);
+	p->cfg->username_set = true;
+	return 0;
+}
+
+/* An absolute path, or "" for none. */
+static int optional_abs_path(struct parser *p, const char *v, char *out)
+{
+	SHOWBUF;
+	if (!*v) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (v[0] != '/')
+		return fail(p, "%s is not an absolute path", SHOW(v));
+	return parse_path(p, v, CONFIG_PATH_MAX - 1, out);
+}
+
+static int k_chroot(struct parser *p, const char *v)
+{
+	return optional_abs_path(p, v, p->cfg->chroot_dir);
+}
+
+static int k_pidfile(struct parser *p, const char *v)
+{
+	return optional_abs_path(p, v, p->cfg->pidfile);
+}
+
 #define BOOL_KEY(fn, field) \
 	static int fn(struct parser *p, const char *v) { return parse_bool(p, v, &p->cfg->field); }
 BOOL_KEY(k_do_udp, do_udp)
@@ -600,6 +642,9 @@ static const struct key keys[] = {
 	{ "tcp-idle-timeout", CL_SERVER, k_tcp_idle, 0 },
 	{ "upstream-timeout", CL_SERVER, k_upstream_timeout, 0 },
 	{ "verbosity", CL_SERVER, k_verbosity, 0 },
+	{ "username", CL_SERVER, k_username, 0 },
+	{ "chroot", CL_SERVER, k_chroot, 0 },
+	{ "pidfile", CL_SERVER, k_pidfile, 0 },
 	{ "control-socket", CL_SERVER | CL_REMOTE, k_control_socket, 0 },
 	{ "name", CL_FORWARD | CL_STUB, k_zone_name, 0 },
 	{ "forward-addr", CL_FORWARD, k_zone_addr, 0 },
@@ -668,6 +713,13 @@ static int begin_clause(struct parser *p, enum clause cl)
 
 static bool is_space(char c) { return c == ' ' || c == '\t'; }
 
+/* Keys for which a quoted "" is a value: it turns the setting off, as in
+ * unbound.conf. Every other key refuses an empty value. */
+static bool empty_ok(const struct key *k)
+{
+	return k->fn == k_username || k->fn == k_chroot || k->fn == k_pidfile;
+}
+
 /* One line, NUL-terminated, without its newline. */
 static int parse_line(struct parser *p, char *s)
 {
@@ -730,7 +782,7 @@ static int parse_line(struct parser *p, char *s)
 		if (!(k->clauses & p->clause))
 			return fail(p, "not valid in a %s: clause (it belongs under %s:)",
 				    clause_name(p->clause), clause_name(k->clauses));
-		if (*val == '\0')
+		if (*val == '\0' && !(quoted && empty_ok(k)))
 			return fail(p, "missing value");
 		int rc = k->fn(p, val);
 		if (rc == 0 && k->line_off)
@@ -868,6 +920,7 @@ void config_defaults(struct config *cfg)
 	cfg->tcp_idle_timeout = 30000;
 	cfg->upstream_timeout = 400;
 	cfg->verbosity = 1;
+	strcpy(cfg->username, "portcullis");
 }
 
 static int parse_into(struct parser *p, const char *text, size_t len)

@@ -92,6 +92,12 @@ struct config {
 	uint32_t tcp_idle_timeout;                       /* ms; default 30000 */
 	uint32_t upstream_timeout;                       /* ms; first-try timeout, default 400 */
 	uint32_t verbosity;                              /* 0..3, default 1 */
+	char username[33];                               /* drop to this user after start-up;
+							  * "" = stay; default "portcullis" */
+	bool username_set;                               /* given in the file: the user must exist
+							  * (the default applies only where it does) */
+	char chroot_dir[CONFIG_PATH_MAX];                /* chroot: after start-up; "" = none */
+	char pidfile[CONFIG_PATH_MAX];                   /* written at start-up; "" = none (default) */
 	struct config_zone forward[CONFIG_MAX_ZONES];
 	size_t n_forward;
 	struct config_zone stub[CONFIG_MAX_ZONES];

@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "daemon/config.h"
 #include "daemon/hints.h"
+#include "daemon/privs.h"
 #include "daemon/server.h"
 #include "net/pool.h"
 #include "util/log.h"
@@ -90,6 +92,12 @@ int main(int argc, char **argv)
 		hints_free(&hints);
 		return 2;
 	}
+	struct privs privs;
+	if (privs_plan(&cfg, &privs, err, sizeof(err)) != 0) {
+		fprintf(stderr, "portcullis: %s\n", err);
+		hints_free(&hints);
+		return 2;
+	}
 	if (check) {
 		printf("portcullis: configuration %s is valid\n", path ? path : "(built-in)");
 		hints_free(&hints);
@@ -119,12 +127,30 @@ int main(int argc, char **argv)
 		hints_free(&hints);
 		return 1;
 	}
+	/* Everything privileged is done: the listeners, the pool and the control
+	 * socket are bound. */
+	if ((cfg.pidfile[0] != '\0' && privs_pidfile_write(cfg.pidfile, err, sizeof(err)) != 0) ||
+	    privs_drop(&cfg, &privs, err, sizeof(err)) != 0) {
+		fprintf(stderr, "portcullis: %s\n", err);
+		server_stop(srv);
+		uv_run(&loop, UV_RUN_DEFAULT);
+		uv_loop_close(&loop);
+		server_free(srv);
+		hints_free(&hints);
+		return 1;
+	}
+	if (privs.drop)
+		log_info("running as user %s (uid %lu)", privs.user, (unsigned long)privs.uid);
 	log_info("ready: listening on %zu interfaces with %u workers", cfg.n_interfaces,
 		 cfg.num_threads);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	server_free(srv);
 	hints_free(&hints);
+	/* After a drop or a chroot this may fail (the directory is root's, or
+	 * outside the chroot); the next start replaces a stale pidfile. */
+	if (cfg.pidfile[0] != '\0' && cfg.chroot_dir[0] == '\0')
+		unlink(cfg.pidfile);
 	log_info("stopped");
 	return 0;
 }

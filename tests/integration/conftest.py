@@ -44,6 +44,12 @@ SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
 LISTEN_POOL = ["127.0.0.%d" % i for i in range(53, 80)]
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "privileged: needs real root (run by make integration under "
+        "tests/lab/netns-run-root, in a second pass)")
+
+
 def need_binary(path):
     if not os.access(path, os.X_OK):
         pytest.fail("portcullis binary not found: %s is missing or not executable "

@@ -194,6 +194,35 @@ static void test_paths(void **state)
 	ERR("server:\n root-hints:\n", "x.conf:2: root-hints: missing value");
 }
 
+static void test_privileges(void **state)
+{
+	(void)state;
+	OK("server:\n");
+	assert_string_equal(cfg.username, "portcullis");
+	assert_false(cfg.username_set);
+	assert_string_equal(cfg.chroot_dir, "");
+	assert_string_equal(cfg.pidfile, "");
+	OK("server:\n username: unbound\n chroot: /var/lib/portcullis\n pidfile: /run/p.pid\n");
+	assert_string_equal(cfg.username, "unbound");
+	assert_true(cfg.username_set);
+	assert_string_equal(cfg.chroot_dir, "/var/lib/portcullis");
+	assert_string_equal(cfg.pidfile, "/run/p.pid");
+	/* "" turns each of them off, as in unbound.conf. */
+	OK("server:\n username: \"\"\n chroot: \"\"\n pidfile: \"\"\n");
+	assert_string_equal(cfg.username, "");
+	assert_true(cfg.username_set);
+	assert_string_equal(cfg.chroot_dir, "");
+	ERR("server:\n username:\n", "x.conf:2: username: missing value");
+	ERR("server:\n username: -rf\n", "x.conf:2: username: ");
+	ERR("server:\n username: a/b\n", "x.conf:2: username: ");
+	ERR("server:\n username: abcdefghijklmnopqrstuvwxyz0123456\n",
+	    "x.conf:2: username: user name is longer than 32 bytes");
+	ERR("server:\n chroot: var/lib\n", "x.conf:2: chroot: ");
+	ERR("server:\n pidfile: p.pid\n", "x.conf:2: pidfile: ");
+	/* Other keys still refuse an empty value. */
+	ERR("server:\n root-hints: \"\"\n", "x.conf:2: root-hints: missing value");
+}
+
 static void test_bools(void **state)
 {
 	(void)state;
@@ -511,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_interface),
 		cmocka_unit_test(test_outgoing),
 		cmocka_unit_test(test_access_control),
+		cmocka_unit_test(test_privileges),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_bools),
 		cmocka_unit_test(test_cache_size),
