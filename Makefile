@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc)
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 
-.PHONY: all deps install demo test unit integration bench fuzz attack entropy clean
+.PHONY: all deps install deb package-check demo test unit integration bench fuzz attack entropy clean
 
 # Plain make only builds: it names missing packages instead of installing them.
 all:
@@ -22,6 +22,16 @@ deps:
 # PREFIX=/usr/local by default; DESTDIR stages the tree for a package.
 install: all
 	@DESTDIR=$(DESTDIR) cmake --install $(BUILD)
+
+# A Debian package (../portcullis_VERSION_ARCH.deb, as dpkg-buildpackage
+# writes it), and its check in a clean Debian root (needs root, a mirror and
+# a few minutes; not part of make test).
+deb:
+	@scripts/deps.sh deb
+	@dpkg-buildpackage -us -uc -b
+
+package-check: deb
+	@scripts/package-check.sh $$(ls -t ../portcullis_*_$$(dpkg --print-architecture).deb | head -1)
 
 demo:
 	@scripts/deps.sh demo

@@ -10,6 +10,7 @@
 
 #include "daemon/config.h"
 #include "daemon/hints.h"
+#include "daemon/notify.h"
 #include "daemon/privs.h"
 #include "daemon/server.h"
 #include "net/pool.h"
@@ -143,6 +144,8 @@ int main(int argc, char **argv)
 		log_info("running as user %s (uid %lu)", privs.user, (unsigned long)privs.uid);
 	log_info("ready: listening on %zu interfaces with %u workers", cfg.n_interfaces,
 		 cfg.num_threads);
+	notify_ready("answering on %zu interfaces; socket pool of %u per address family",
+		     cfg.n_interfaces, cfg.socket_pool_size ? cfg.socket_pool_size : 1);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	server_free(srv);

@@ -16,6 +16,7 @@
 #include "core/core.h"
 #include "core/internal.h"
 #include "daemon/control.h"
+#include "daemon/notify.h"
 #include "daemon/worker.h"
 #include "net/listen.h"
 #include "net/upstream.h"
@@ -392,6 +393,7 @@ void server_stop(struct server *s)
 	if (s == NULL || s->stopping)
 		return;
 	s->stopping = true;
+	notify_stopping();
 	while (s->reqs != NULL)
 		creq_end(s->reqs);
 	/* Before any listener closes: send the answers still held. */

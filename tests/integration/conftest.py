@@ -88,12 +88,13 @@ class Resolver:
             f.write(conf_text)
 
     # ----- life cycle -----
-    def start(self, wait=True):
+    def start(self, wait=True, env=None):
         need_binary(PORTCULLIS)
         with open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(
                 [PORTCULLIS, "-c", self.conf_path], stdin=subprocess.DEVNULL,
-                stdout=err, stderr=subprocess.STDOUT)
+                stdout=err, stderr=subprocess.STDOUT,
+                env=None if env is None else dict(os.environ, **env))
         if wait:
             self.wait_ready()
         return self

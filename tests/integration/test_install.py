@@ -45,3 +45,23 @@ def test_man_pages_render_cleanly():
         r = subprocess.run(["groff", "-man", "-ww", "-z", os.path.join(mandir, page)],
                            capture_output=True, text=True)
         assert r.returncode == 0 and r.stderr == "", "%s: %s" % (page, r.stderr)
+
+
+def test_systemd_unit_verifies(tmp_path):
+    """The unit as configured for a prefix passes systemd-analyze verify
+    (its ExecStart exists and is executable there, its man pages resolve)."""
+    prefix = tmp_path / "usr"
+    conf = tmp_path / "conf"
+    subprocess.run(["cmake", "-S", REPO, "-B", str(conf), "-DPC_TESTS=OFF",
+                    "-DCMAKE_INSTALL_PREFIX=%s" % prefix], check=True, capture_output=True)
+    subprocess.run(["cmake", "--install", BUILD, "--prefix", str(prefix)],
+                   check=True, capture_output=True, env=dict(os.environ, DESTDIR=""))
+    unit = (conf / "portcullis.service").read_text()
+    assert "Type=notify" in unit
+    assert "ExecStart=%s/sbin/portcullis -c %s/etc/portcullis/portcullis.conf" % (
+        prefix, prefix) in unit
+    path = tmp_path / "portcullis.service"
+    path.write_text(unit)
+    r = subprocess.run(["systemd-analyze", "verify", str(path)], capture_output=True,
+                       text=True, env=dict(os.environ, MANPATH=str(prefix / "share/man")))
+    assert r.returncode == 0 and r.stderr.strip() == "", r.stderr
