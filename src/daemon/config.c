@@ -461,6 +461,11 @@ static int k_pidfile(struct parser *p, const char *v)
 	return optional_abs_path(p, v, p->cfg->pidfile);
 }
 
+static int k_logfile(struct parser *p, const char *v)
+{
+	return optional_abs_path(p, v, p->cfg->logfile);
+}
+
 #define BOOL_KEY(fn, field) \
 	static int fn(struct parser *p, const char *v) { return parse_bool(p, v, &p->cfg->field); }
 BOOL_KEY(k_do_udp, do_udp)
@@ -475,6 +480,7 @@ BOOL_KEY(k_tcp_mismatch, tcp_after_mismatch)
 BOOL_KEY(k_cookies, upstream_cookies)
 BOOL_KEY(k_refuse_frag, refuse_fragmented_replies)
 BOOL_KEY(k_merge, merge_identical_queries)
+BOOL_KEY(k_use_syslog, use_syslog)
 
 /* TTLs are 31-bit quantities (RFC 2181 section 8). */
 #define TTL_MAX 2147483647u
@@ -645,6 +651,8 @@ static const struct key keys[] = {
 	{ "username", CL_SERVER, k_username, 0 },
 	{ "chroot", CL_SERVER, k_chroot, 0 },
 	{ "pidfile", CL_SERVER, k_pidfile, 0 },
+	{ "logfile", CL_SERVER, k_logfile, 0 },
+	{ "use-syslog", CL_SERVER, k_use_syslog, 0 },
 	{ "control-socket", CL_SERVER | CL_REMOTE, k_control_socket, 0 },
 	{ "name", CL_FORWARD | CL_STUB, k_zone_name, 0 },
 	{ "forward-addr", CL_FORWARD, k_zone_addr, 0 },
@@ -717,7 +725,8 @@ static bool is_space(char c) { return c == ' ' || c == '\t'; }
  * unbound.conf. Every other key refuses an empty value. */
 static bool empty_ok(const struct key *k)
 {
-	return k->fn == k_username || k->fn == k_chroot || k->fn == k_pidfile;
+	return k->fn == k_username || k->fn == k_chroot || k->fn == k_pidfile ||
+	       k->fn == k_logfile;
 }
 
 /* One line, NUL-terminated, without its newline. */

@@ -98,6 +98,8 @@ struct config {
 							  * (the default applies only where it does) */
 	char chroot_dir[CONFIG_PATH_MAX];                /* chroot: after start-up; "" = none */
 	char pidfile[CONFIG_PATH_MAX];                   /* written at start-up; "" = none (default) */
+	char logfile[CONFIG_PATH_MAX];                   /* log here instead of stderr; "" = stderr */
+	bool use_syslog;                                 /* log to syslog (daemon); default no */
 	struct config_zone forward[CONFIG_MAX_ZONES];
 	size_t n_forward;
 	struct config_zone stub[CONFIG_MAX_ZONES];

@@ -47,6 +47,15 @@ static int raise_fd_limit(const struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* A start that fails after the log is open: one line on stderr, as before
+ * the log was open, and the same in the configured log. */
+static void start_failed(const char *why)
+{
+	fprintf(stderr, "portcullis: %s\n", why);
+	if (log_file_fd() >= 0 || log_to_syslog())
+		log_err("cannot start: %s", why);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -106,8 +115,15 @@ int main(int argc, char **argv)
 	}
 	unsigned level = cfg.verbosity + (unsigned)verbose;
 	log_set_level(level > LOG_DEBUG ? LOG_DEBUG : (enum log_level)level);
-	if (raise_fd_limit(&cfg, err, sizeof(err)) != 0) {
+	/* Opened as the starting user (before any drop). A failed start is
+	 * still told on stderr as well (start_failed). */
+	if (log_open(cfg.logfile, cfg.use_syslog, err, sizeof(err)) != 0) {
 		fprintf(stderr, "portcullis: %s\n", err);
+		hints_free(&hints);
+		return 1;
+	}
+	if (raise_fd_limit(&cfg, err, sizeof(err)) != 0) {
+		start_failed(err);
 		hints_free(&hints);
 		return 1;
 	}
@@ -119,7 +135,7 @@ int main(int argc, char **argv)
 	struct server *srv = NULL;
 	rc = server_new(&srv, &loop, &cfg, &hints, err, sizeof(err));
 	if (rc != 0) {
-		fprintf(stderr, "portcullis: %s\n", err);
+		start_failed(err);
 		/* Undo what was opened, so that a failed start leaks nothing. */
 		server_stop(srv);
 		uv_run(&loop, UV_RUN_DEFAULT);
@@ -132,7 +148,7 @@ int main(int argc, char **argv)
 	 * socket are bound. */
 	if ((cfg.pidfile[0] != '\0' && privs_pidfile_write(cfg.pidfile, err, sizeof(err)) != 0) ||
 	    privs_drop(&cfg, &privs, err, sizeof(err)) != 0) {
-		fprintf(stderr, "portcullis: %s\n", err);
+		start_failed(err);
 		server_stop(srv);
 		uv_run(&loop, UV_RUN_DEFAULT);
 		uv_loop_close(&loop);
@@ -142,8 +158,9 @@ int main(int argc, char **argv)
 	}
 	if (privs.drop)
 		log_info("running as user %s (uid %lu)", privs.user, (unsigned long)privs.uid);
-	log_info("ready: listening on %zu interfaces with %u workers", cfg.n_interfaces,
-		 cfg.num_threads);
+	log_notice("ready: answering on %zu interfaces with %u workers; socket pool of %u per "
+		   "address family", cfg.n_interfaces, cfg.num_threads,
+		   cfg.socket_pool_size ? cfg.socket_pool_size : 1);
 	notify_ready("answering on %zu interfaces; socket pool of %u per address family",
 		     cfg.n_interfaces, cfg.socket_pool_size ? cfg.socket_pool_size : 1);
 	uv_run(&loop, UV_RUN_DEFAULT);
@@ -154,6 +171,7 @@ int main(int argc, char **argv)
 	 * outside the chroot); the next start replaces a stale pidfile. */
 	if (cfg.pidfile[0] != '\0' && cfg.chroot_dir[0] == '\0')
 		unlink(cfg.pidfile);
-	log_info("stopped");
+	log_notice("stopped");
+	log_close();
 	return 0;
 }

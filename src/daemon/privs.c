@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "util/err.h"
+#include "util/log.h"
 
 int privs_plan(const struct config *cfg, struct privs *out, char *err, size_t errlen)
 {
@@ -99,6 +100,12 @@ int privs_drop(const struct config *cfg, const struct privs *pv, char *err, size
 		    chown(cfg->control_socket, pv->uid, pv->gid) != 0) {
 			snprintf(err, errlen, "control-socket: cannot give %s to \"%s\": %s",
 				 cfg->control_socket, pv->user, strerror(errno));
+			return PC_EIO;
+		}
+		int logfd = log_file_fd();
+		if (logfd >= 0 && fchown(logfd, pv->uid, pv->gid) != 0) {
+			snprintf(err, errlen, "logfile: cannot give %s to \"%s\": %s", cfg->logfile,
+				 pv->user, strerror(errno));
 			return PC_EIO;
 		}
 		if (cfg->pidfile[0] != '\0' && chown(cfg->pidfile, pv->uid, pv->gid) != 0) {

@@ -219,6 +219,14 @@ static void test_privileges(void **state)
 	    "x.conf:2: username: user name is longer than 32 bytes");
 	ERR("server:\n chroot: var/lib\n", "x.conf:2: chroot: ");
 	ERR("server:\n pidfile: p.pid\n", "x.conf:2: pidfile: ");
+	OK("server:\n logfile: /var/log/portcullis.log\n use-syslog: yes\n");
+	assert_string_equal(cfg.logfile, "/var/log/portcullis.log");
+	assert_true(cfg.use_syslog);
+	OK("server:\n logfile: \"\"\n");
+	assert_string_equal(cfg.logfile, "");
+	assert_false(cfg.use_syslog);
+	ERR("server:\n logfile: p.log\n", "x.conf:2: logfile: ");
+	ERR("server:\n use-syslog: \"\"\n", "x.conf:2: use-syslog: missing value");
 	/* Other keys still refuse an empty value. */
 	ERR("server:\n root-hints: \"\"\n", "x.conf:2: root-hints: missing value");
 }
