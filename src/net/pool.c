@@ -59,7 +59,10 @@ static void on_readable(uv_poll_t *h, int status, int events)
 		net_recv_all(s->pool->rx, s->fd, on_dgram, s);
 }
 
-static int bind_sock(const struct config *cfg, int family, uint16_t port, int *out)
+/* 0 with the descriptor in *out, or PC_EIO with the system's errno in
+ * *sys_err (kept apart from the project's codes: -EPERM is -1, as is
+ * PC_ENOMEM). */
+static int bind_sock(const struct config *cfg, int family, uint16_t port, int *out, int *sys_err)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -80,8 +83,10 @@ static int bind_sock(const struct config *cfg, int family, uint16_t port, int *o
 		len = sizeof(struct sockaddr_in6);
 	}
 	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		*sys_err = errno;
+		return PC_EIO;
+	}
 	int one = 1;
 	if (family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
@@ -96,9 +101,9 @@ static int bind_sock(const struct config *cfg, int family, uint16_t port, int *o
 	if (cfg->refuse_fragmented_replies && net_recv_want_fragsize(fd, family) != 0)
 		log_warn("socket pool: IP_RECVFRAGSIZE unavailable; fragmented replies cannot be told");
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
-		int e = errno;
+		*sys_err = errno;
 		close(fd);
-		return -e;
+		return PC_EIO;
 	}
 	*out = fd;
 	return 0;
@@ -114,12 +119,14 @@ static uint64_t age_deadline(const struct pool *p)
 	return uv_now(p->loop) + half + rand_uniform((uint32_t)half + 1);
 }
 
-/* A new socket on port for slot; NULL with *rc set when bind fails. */
+/* A new socket on port for slot; NULL with *rc set (PC_ENOMEM, or PC_EIO
+ * with the system's errno in *sys_err) when it cannot be had. */
 static struct pool_sock *sock_new(struct pool *p, int family, uint16_t port, uint32_t slot,
-				  int *rc)
+				  int *rc, int *sys_err)
 {
 	int fd = -1;
-	*rc = bind_sock(p->cfg, family, port, &fd);
+	*sys_err = 0;
+	*rc = bind_sock(p->cfg, family, port, &fd, sys_err);
 	if (*rc < 0)
 		return NULL;
 	struct pool_sock *s = calloc(1, sizeof(*s));
@@ -143,6 +150,12 @@ static struct pool_sock *sock_new(struct pool *p, int family, uint16_t port, uin
 
 /* The fd closes with the handle, after the loop is done with this
  * iteration: a reader that is still draining it never meets a reused fd. */
+/* The port is held by someone else (or reserved): draw another. */
+static bool port_taken(int rc, int sys_err)
+{
+	return rc == PC_EIO && (sys_err == EADDRINUSE || sys_err == EACCES);
+}
+
 static void sock_closed(uv_handle_t *h)
 {
 	struct pool_sock *s = h->data;
@@ -170,14 +183,15 @@ static int open_family(struct pool *p, int family, size_t first, size_t want, ch
 		uint32_t j = rand_uniform((uint32_t)left);
 		uint16_t port = ports[j];
 		ports[j] = ports[--left];
-		int rc;
-		struct pool_sock *s = sock_new(p, family, port, (uint32_t)(first + got), &rc);
-		if (rc == -EADDRINUSE || rc == -EACCES)
+		int rc, sys_err;
+		struct pool_sock *s = sock_new(p, family, port, (uint32_t)(first + got), &rc,
+					       &sys_err);
+		if (port_taken(rc, sys_err))
 			continue; /* taken: draw again */
 		if (s == NULL) {
 			snprintf(err, errlen, "socket pool: cannot open %s socket on port %u: %s",
 				 family == AF_INET ? "IPv4" : "IPv6", port,
-				 rc == PC_ENOMEM ? "out of memory" : strerror(-rc));
+				 rc == PC_ENOMEM ? "out of memory" : strerror(sys_err));
 			free(ports);
 			return rc == PC_ENOMEM ? PC_ENOMEM : PC_EIO;
 		}
@@ -204,10 +218,10 @@ static bool rotate_slot(struct pool *p, uint32_t slot)
 	struct pool_sock *old = p->slots[slot];
 	for (int i = 0; i < ROTATE_DRAWS && p->n_ports > 0; i++) {
 		uint16_t port = p->ports[rand_uniform((uint32_t)p->n_ports)];
-		int rc;
-		struct pool_sock *s = sock_new(p, old->family, port, slot, &rc);
+		int rc, sys_err;
+		struct pool_sock *s = sock_new(p, old->family, port, slot, &rc, &sys_err);
 		if (s == NULL) {
-			if (rc == -EADDRINUSE || rc == -EACCES)
+			if (port_taken(rc, sys_err))
 				continue;
 			break;
 		}
