@@ -985,6 +985,11 @@ int config_parse(struct config *cfg, const char *name, const char *text, size_t 
 	return rc;
 }
 
+const char *config_key_name(size_t i)
+{
+	return i < sizeof(keys) / sizeof(keys[0]) ? keys[i].name : NULL;
+}
+
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
 	char *buf;

@@ -123,6 +123,10 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 int config_parse(struct config *cfg, const char *name, const char *text, size_t len,
 		 char *err, size_t errlen);
 
+/* The name of the i-th key the parser knows (every clause), or NULL past the
+ * last: for checks that the documentation names every key. */
+const char *config_key_name(size_t i);
+
 /* Parse "addr" or "addr@port" (IPv4 or IPv6) into out, with default_port. */
 int config_parse_addr(const char *text, uint16_t default_port, struct config_addr *out);
 
