@@ -629,16 +629,18 @@ static void sockets_section(FILE *f, const struct port_report *r, const struct p
 			if (x[k] > w[k])
 				w[k] = x[k];
 	}
-	/* Columns that do not fit move to the detail line: user first, then
-	 * the process, then the peer. The first three always fit. */
-	static const int movable[] = { USER, PROC, PEER };
-	for (size_t m = 0; !r->args->wide && m < 3; m++) {
+	/* Columns that do not fit move to the detail line: the user, else the
+	 * process, else both, else the peer too. The first three always fit. */
+	static const unsigned moves[] = { 0, 1u << USER, 1u << PROC, 1u << USER | 1u << PROC,
+					  1u << USER | 1u << PROC | 1u << PEER };
+	for (size_t m = 0; !r->args->wide && m < sizeof(moves) / sizeof(moves[0]); m++) {
 		total = 2;
-		for (int k = 0; k < NCOL; k++)
+		for (int k = 0; k < NCOL; k++) {
+			show[k] = !(moves[m] >> k & 1);
 			total += show[k] ? w[k] + 2 : 0;
+		}
 		if (total - 2 <= PORT_TEXT_WIDTH)
 			break;
-		show[movable[m]] = false;
 	}
 	if (r->args->wide) {
 		tbl_init(&t, 8, 0, false);
