@@ -36,7 +36,7 @@ package-check: deb
 demo:
 	@scripts/deps.sh demo
 	@$(MAKE) --no-print-directory all
-	@tests/lab/netns-run tests/lab/demo.sh $(BUILD)
+	@tests/lab/netns-run tests/lab/demo.sh $(DEMO_ARGS) $(BUILD)
 
 $(ASAN_BUILD)/CMakeCache.txt:
 	@cmake -S . -B $(ASAN_BUILD) -DPC_SANITIZE=ON -DPC_TESTS=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null

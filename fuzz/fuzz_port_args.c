@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct port_args a;
 	char err[128];
 	uint16_t lo, hi;
-	enum port_query_kind kind;
+	static struct port_spec sp;
 
 	if (!copy)
 		return 0;
@@ -35,7 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	argv[argc] = NULL;
 	if (port_args_parse(argc, argv, &a, err, sizeof(err)) == 0 && a.word)
 		(void)strlen(a.word);
-	(void)port_spec_parse(copy, &kind, &lo, &hi, err, sizeof(err));
+	if (port_spec_parse(copy, &sp, err, sizeof(err)) == 0 && sp.n > PORT_MAX_ITEMS)
+		abort();
 	(void)port_sysctl_range_parse((const char *)data, size, &lo, &hi);
 	memset(bits, 0, sizeof(bits));
 	(void)port_reserved_parse((const char *)data, size, bits);

@@ -30,9 +30,42 @@ done
 if [ -z "$check_only" ] && [ "$(id -u)" = 0 ]; then
   echo "installing:$missing" >&2
   export DEBIAN_FRONTEND=noninteractive
+  # Debian starts and enables the service of a package as it installs it
+  # (nsd, unbound, pdns-recursor, knot-resolver): a daemon on port 53 that
+  # nobody asked for, and on every boot after. policy-rc.d forbids the start
+  # during the install; whatever the install enabled is disabled after it.
+  # Services enabled before are left as they were.
+  units="${PC_DEPS_SYSTEMD_DIR:-/etc/systemd/system}"
+  policy="${PC_DEPS_POLICY_RC_D:-/usr/sbin/policy-rc.d}"
+  enabled() { find "$units" -path '*.wants/*' -type l 2>/dev/null | sort; }
+  before=$(enabled)
+  own_policy=
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# scripts/deps.sh: no service starts while packages install\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    own_policy=1
+    trap 'rm -f "$policy"' EXIT
+  fi
   apt-get update -qq >&2
   # shellcheck disable=SC2086
   apt-get install -y -qq --no-install-recommends $missing >&2
+  if [ -n "$own_policy" ]; then rm -f "$policy"; trap - EXIT; fi
+  printf '%s\n' "$before" >"${TMPDIR:-/tmp}/deps-before.$$"
+  enabled | comm -13 "${TMPDIR:-/tmp}/deps-before.$$" - | while read -r link; do
+    unit=${link##*/}
+    if command -v systemctl >/dev/null 2>&1 && systemctl disable "$unit" >/dev/null 2>&1; then
+      :
+    else
+      rm -f "$link"
+    fi
+    # policy-rc.d kept it from starting unless another policy was in place;
+    # without a running systemd there is nothing to stop and this fails.
+    if command -v systemctl >/dev/null 2>&1; then
+      systemctl stop "$unit" >/dev/null 2>&1 || true
+    fi
+    echo "deps.sh: disabled and stopped $unit, which the install enabled" >&2
+  done
+  rm -f "${TMPDIR:-/tmp}/deps-before.$$"
 else
   echo "missing Debian packages:$missing" >&2
   echo "run: sudo apt-get install -y$missing   (or, as root: make deps)" >&2

@@ -88,7 +88,12 @@ mkdir -p "$root/bench/results"
 	echo
 	cat "$tmp/table.md"
 	echo
-	echo "Host: $(uname -sr), $(nproc) CPU(s); $(date -u +%Y-%m-%d). $(ss -V 2>&1 | head -1);"
+	commit=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+	dirty=$(git -C "$root" status --porcelain -- src 2>/dev/null | head -1)
+	echo "portcullis-port built from commit $commit${dirty:+ (with uncommitted changes in src/)}."
+	echo "Host: $(uname -sr), $(nproc) CPU(s), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+	echo "(other work on the host slows all three; the ratios are what to compare); $(date -u +%Y-%m-%d)."
+	echo "$(ss -V 2>&1 | head -1);"
 	echo "lsof $(lsof -v 2>&1 | sed -n "s/^ *revision: *//p" | head -1)."
 } >"$tmp/port.md"
 cp "$tmp/port.md" "$root/bench/results/port.md"

@@ -254,20 +254,24 @@ static void print_stats(struct server *s, struct control_out *o)
 static void print_pool(struct server *s, struct control_out *o, bool json)
 {
 	const struct pool *p = up_pool(s->up);
+	char act[POOL_DESCRIBE_MAX];
 	if (json)
 		control_out_printf(o, "{\"pid\": %ld, \"size\": %zu, \"sockets\": [", (long)getpid(), p->n);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct pool_sock *k = p->slots[i];
 		const char *fam = k->family == AF_INET ? "ip4" : "ip6";
+		pool_sock_describe(k, uv_now(p->loop), json, act, sizeof(act));
 		if (json)
 			control_out_printf(o, "%s\n  {\"family\": \"%s\", \"port\": %u, \"sent\": %llu, "
-					      "\"accepted\": %llu, \"dropped\": %llu}",
+					      "\"accepted\": %llu, \"dropped\": %llu%s}",
 					   i ? "," : "", fam, k->port, (unsigned long long)k->sent,
-					   (unsigned long long)k->accepted, (unsigned long long)k->dropped);
+					   (unsigned long long)k->accepted, (unsigned long long)k->dropped,
+					   act);
 		else
-			control_out_printf(o, "%s %u sent=%llu accepted=%llu dropped=%llu\n", fam, k->port,
-					   (unsigned long long)k->sent, (unsigned long long)k->accepted,
-					   (unsigned long long)k->dropped);
+			control_out_printf(o, "%s %u sent=%llu accepted=%llu dropped=%llu%s\n", fam,
+					   k->port, (unsigned long long)k->sent,
+					   (unsigned long long)k->accepted, (unsigned long long)k->dropped,
+					   act);
 	}
 	if (json)
 		control_out_printf(o, "\n]}\n");

@@ -1,5 +1,6 @@
 #include "net/pool.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -322,6 +323,75 @@ void pool_sock_sent(struct pool_sock *s)
 	if (!s->retired && p->cfg->pool_rotate_uses && s->uses >= p->cfg->pool_rotate_uses &&
 	    !p->closing)
 		rotate_slot(p, s->slot);
+}
+
+void pool_sock_note_peer(struct pool_sock *s, const struct sockaddr_storage *server)
+{
+	struct pool_peer key = { .family = (uint8_t)server->ss_family };
+	if (server->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)server;
+		memcpy(key.addr, &a->sin_addr, 4);
+		key.port = ntohs(a->sin_port);
+	} else {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)server;
+		memcpy(key.addr, &a->sin6_addr, 16);
+		key.port = ntohs(a->sin6_port);
+	}
+	s->last_sent_ms = uv_now(s->pool->loop);
+	/* Move the server to the front, or push it in and drop the oldest. */
+	size_t i = 0;
+	while (i < POOL_PEERS - 1 && s->peers[i].port != 0 &&
+	       !(s->peers[i].port == key.port && s->peers[i].family == key.family &&
+		 memcmp(s->peers[i].addr, key.addr, 16) == 0))
+		i++;
+	if (s->peers[i].port == key.port && s->peers[i].family == key.family &&
+	    memcmp(s->peers[i].addr, key.addr, 16) == 0)
+		key.queries = s->peers[i].queries;
+	memmove(&s->peers[1], &s->peers[0], i * sizeof(s->peers[0]));
+	key.queries++;
+	s->peers[0] = key;
+}
+
+size_t pool_sock_describe(const struct pool_sock *s, uint64_t now_ms, bool json, char *buf,
+			  size_t cap)
+{
+	size_t o = 0;
+#define PUT(...)                                                              \
+	do {                                                                  \
+		int w_ = snprintf(buf + o, cap - o, __VA_ARGS__);             \
+		if (w_ < 0 || (size_t)w_ >= cap - o)                          \
+			return cap ? (buf[cap - 1] = '\0', cap - 1) : 0;     \
+		o += (size_t)w_;                                              \
+	} while (0)
+	if (cap == 0)
+		return 0;
+	buf[0] = '\0';
+	uint64_t idle = s->last_sent_ms && now_ms > s->last_sent_ms ? now_ms - s->last_sent_ms : 0;
+	if (json && s->last_sent_ms)
+		PUT(", \"idle_ms\": %llu, \"peers\": [", (unsigned long long)idle);
+	else if (json)
+		PUT(", \"idle_ms\": null, \"peers\": [");
+	else if (s->last_sent_ms)
+		PUT(" idle_ms=%llu peers=", (unsigned long long)idle);
+	else
+		PUT(" idle_ms=- peers=");
+	for (size_t i = 0; i < POOL_PEERS && s->peers[i].port != 0; i++) {
+		const struct pool_peer *p = &s->peers[i];
+		char a[INET6_ADDRSTRLEN];
+		inet_ntop(p->family == AF_INET ? AF_INET : AF_INET6, p->addr, a, sizeof(a));
+		if (json)
+			PUT("%s{\"addr\": \"%s\", \"port\": %u, \"queries\": %u}", i ? ", " : "", a,
+			    p->port, p->queries);
+		else
+			PUT(p->family == AF_INET ? "%s%s:%u/%u" : "%s[%s]:%u/%u", i ? "," : "", a,
+			    p->port, p->queries);
+	}
+	if (json)
+		PUT("]");
+	else if (s->peers[0].port == 0)
+		PUT("-");
+#undef PUT
+	return o;
 }
 
 void pool_sock_done(struct pool_sock *s)

@@ -20,6 +20,16 @@
 struct config;
 struct pool;
 
+/* A server a pool socket sent queries to, for the control channel's pool
+ * listing ("why is this port busy?"). Fixed size, no allocation. */
+#define POOL_PEERS 4
+struct pool_peer {
+	uint8_t addr[16];  /* 4 bytes used for IPv4 */
+	uint16_t port;     /* host order; 0 = empty entry */
+	uint8_t family;    /* AF_INET or AF_INET6 */
+	uint32_t queries;  /* sent to it on this socket */
+};
+
 struct pool_sock {
 	int fd;
 	int family;        /* AF_INET or AF_INET6 */
@@ -31,6 +41,8 @@ struct pool_sock {
 	uint32_t uses;     /* queries sent since it was opened */
 	uint64_t expires_ms; /* rotate by age at this time; 0 = never */
 	uint64_t sent, accepted, dropped;
+	uint64_t last_sent_ms;  /* loop time of the last query sent; 0 = none yet */
+	struct pool_peer peers[POOL_PEERS]; /* most recent first */
 	uv_poll_t poll;
 	struct pool *pool;
 	struct pool_sock *next_retired;
@@ -83,6 +95,18 @@ struct pool_sock *pool_draw(struct pool *p, int family);
 /* A query was sent on s and now waits there (outstanding is counted here).
  * When s has served pool-rotate-uses queries its slot gets a new socket. */
 void pool_sock_sent(struct pool_sock *s);
+/* Record that a query to server left from s (call with every send on a
+ * pool socket): the time, and the server in the socket's small ring of
+ * recent peers, most recent first. A few comparisons, no allocation. */
+void pool_sock_note_peer(struct pool_sock *s, const struct sockaddr_storage *server);
+/* The socket's recent activity for the control channel's pool listing:
+ * with json, the text `, "idle_ms": N|null, "peers": [{"addr": A, "port":
+ * P, "queries": Q}, ...]` to put inside its object; else ` idle_ms=N
+ * peers=A:P/Q,...`. now_ms is the loop time. Returns the length written
+ * (truncated to cap - 1, always NUL-terminated). */
+#define POOL_DESCRIBE_MAX 512
+size_t pool_sock_describe(const struct pool_sock *s, uint64_t now_ms, bool json, char *buf,
+			  size_t cap);
 /* A query that waited on s ended. A retired socket closes with its last. */
 void pool_sock_done(struct pool_sock *s);
 /* Replace every socket now (control command "pool rotate"); returns how

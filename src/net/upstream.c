@@ -567,6 +567,7 @@ static int udp_send(struct up_tx *t)
 		return -1;
 	}
 	t->sent_at = loop_ms(u);
+	pool_sock_note_peer(sock, &t->server);
 	table_insert(t, sock);
 	u->stats.sent_udp++;
 	return 0;

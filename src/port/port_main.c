@@ -27,14 +27,16 @@
 #define PROG "portcullis-port"
 
 static const char usage[] =
-	"usage: " PROG " PORT | LOW-HIGH | SERVICE-NAME [options]\n"
+	"usage: " PROG " PORT | LOW-HIGH | SERVICE-NAME | P1,P2,... [options]\n"
 	"       " PROG " --like WORD [options]\n"
 	"\n"
 	"Facts about a port (IANA range, ephemeral/reserved on this host, IANA\n"
 	"registry records, known unofficial uses) and every TCP/UDP socket using it,\n"
-	"with owning processes and portcullis socket-pool membership.\n"
+	"with owning processes and what a portcullis pool socket has been doing.\n"
+	"Ports as people write them: 53  :53  53/udp  udp/53  53,80,443  domain/tcp\n"
 	"\n"
 	"  -t, --tcp        TCP only          -u, --udp      UDP only\n"
+	"  -w, --wide       one line per socket, every column, nothing wrapped\n"
 	"  --json           JSON output (schema in portcullis-port(1))\n"
 	"  -n               do not resolve uids to user names\n"
 	"  --all-netns      also look in every other network namespace\n"
@@ -45,8 +47,14 @@ static const char usage[] =
 struct gather {
 	const struct port_args *args;
 	struct port_report rep;
+	struct port_item items[PORT_MAX_ITEMS]; /* what to look up */
+	size_t nitems;
 	struct port_sockset socks;
 	struct port_owners owners;
+	struct port_pool *pools;           /* read from the daemons' control sockets */
+	size_t npools;
+	struct port_nslabel *ns;           /* --all-netns: namespaces searched */
+	size_t nns;
 	struct port_unix_listener *unix_l; /* listening AF_UNIX sockets seen */
 	size_t n_unix, cap_unix;
 	char warnbuf[PORT_MAX_WARN][320];
@@ -123,14 +131,19 @@ static int keep_unix(void *ctx, const struct port_unix_listener *u)
 
 static const char *const transport_word[] = { "tcp4", "tcp6", "udp4", "udp6" };
 
-/* Query the namespace we are in now. */
+/* Query the namespace we are in now, for every item. */
 static int query_here(struct gather *g, uint64_t ns)
 {
 	unsigned skipped = 0;
-	int kerr = 0, rc;
+	int kerr = 0, rc = 0;
 
-	rc = port_diag_inet(&g->socks, g->args->tmask, g->args->lo, g->args->hi, ns,
-			    &skipped, &kerr);
+	for (size_t i = 0; i < g->nitems && rc == 0; i++) {
+		const struct port_item *it = &g->items[i];
+		/* Port 0 in a range would match every unconnected socket's
+		 * peer: nothing is ever bound to port 0, so start at 1. */
+		uint16_t lo = it->lo ? it->lo : 1;
+		rc = port_diag_inet(&g->socks, it->tmask, lo, it->hi, ns, &skipped, &kerr);
+	}
 	if (rc != 0) {
 		fprintf(stderr, PROG ": sock_diag query failed: %s\n",
 			rc == PC_EIO ? strerror(kerr) : pc_strerror(rc));
@@ -141,23 +154,44 @@ static int query_here(struct gather *g, uint64_t ns)
 			warn(g, "%s sockets not listed: the kernel has no sock_diag handler "
 			     "for them (diag module not loaded, or the family is disabled)",
 			     transport_word[i]);
-	/* Listening AF_UNIX sockets, to find portcullis control sockets. */
-	if (g->args->tmask & PORT_UDP)
-		(void)port_diag_unix_listeners(keep_unix, g, &kerr);
+	/* Listening AF_UNIX sockets, to find portcullis control sockets;
+	 * only pools hold UDP sockets, so TCP-only lookups skip this. */
+	for (size_t i = 0; i < g->nitems; i++)
+		if (g->items[i].tmask & PORT_UDP) {
+			(void)port_diag_unix_listeners(keep_unix, g, &kerr);
+			break;
+		}
 	return 0;
 }
 
-/* --all-netns: visit every other namespace a process of ours can see. */
+static void add_label(struct gather *g, uint64_t ino, int pid)
+{
+	struct port_nslabel *v = realloc(g->ns, (g->nns + 1) * sizeof(*v));
+
+	if (!v)
+		return;
+	g->ns = v;
+	v[g->nns].ino = ino;
+	v[g->nns].pid = pid;
+	if (!port_proc_netns_name(ino, v[g->nns].name))
+		v[g->nns].name[0] = '\0';
+	g->nns++;
+}
+
+/* --all-netns: visit every other namespace a process of ours can see, and
+ * say exactly what could not be seen. */
 static int query_other_netns(struct gather *g)
 {
 	struct port_netns *ns = NULL;
-	size_t n = 0, failed = 0;
-	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), rc = 0, err = 0;
+	size_t n = 0, failed = 0, unreadable = 0;
+	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), rc = 0, err = 0, rerr = 0;
 
-	if (self < 0 || port_proc_netns_list(g->rep.self_ns, &ns, &n) != 0) {
-		warn(g, "--all-netns: cannot list network namespaces");
+	add_label(g, g->rep.self_ns, 0);
+	if (self < 0 || port_proc_netns_list(g->rep.self_ns, &ns, &n, &unreadable, &rerr) != 0) {
+		warn(g, "--all-netns: cannot list network namespaces: only this one was searched");
 		if (self >= 0)
 			close(self);
+		g->rep.ns_failed = 1;
 		return 0;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -165,13 +199,15 @@ static int query_other_netns(struct gather *g)
 		snprintf(path, sizeof(path), "/proc/%d/ns/net", ns[i].pid);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
-			err = errno;
+			if (!err)
+				err = errno;
 			failed++;
 			if (fd >= 0)
 				close(fd);
 			continue;
 		}
 		close(fd);
+		add_label(g, ns[i].ino, ns[i].pid);
 		rc = query_here(g, ns[i].ino);
 		/* Come back before anything else happens, or we would read the
 		 * next namespace's sysctls and sockets as our own. */
@@ -181,10 +217,17 @@ static int query_other_netns(struct gather *g)
 			exit(1);
 		}
 	}
+	g->rep.ns_failed = failed;
+	g->rep.ns_unreadable = unreadable;
 	if (failed)
-		warn(g, "--all-netns: %zu of %zu other network namespaces could not be entered "
-		     "(%s); entering one needs root, or CAP_SYS_ADMIN and CAP_SYS_PTRACE",
-		     failed, n, strerror(err));
+		warn(g, "--all-netns: %zu of %zu other network namespace(s) could not be entered "
+		     "(%s): their sockets are not listed; entering one needs CAP_SYS_ADMIN over "
+		     "it (run as root)", failed, n, strerror(err));
+	if (unreadable)
+		warn(g, "--all-netns: the network namespace of %zu process(es) could not be read "
+		     "(%s): sockets in namespaces only they are in are not listed; reading "
+		     "another user's /proc/PID/ns/net needs CAP_SYS_PTRACE (run as root)",
+		     unreadable, strerror(rerr));
 	free(ns);
 	close(self);
 	return rc;
@@ -247,7 +290,7 @@ static bool try_pool(struct port_pool **pools, size_t *n, const char *path, int 
 
 /* Find running portcullis daemons, read their pools over their control
  * sockets, and mark the UDP sockets that belong to one. */
-static void mark_pools(struct gather *g, int *pool_pid)
+static void mark_pools(struct gather *g, int *pool_pid, const struct port_pool_sock **ent)
 {
 	struct port_pool *pools = NULL;
 	size_t npools = 0, ndaemons = 0, nrelevant = 0, udp = 0;
@@ -297,10 +340,9 @@ static void mark_pools(struct gather *g, int *pool_pid)
 	if (nrelevant > npools && !g->args->control_given)
 		warn(g, "%zu portcullis process(es) running here but only %zu pool(s) could be "
 		     "read; try --control PATH", nrelevant, npools);
-	port_pool_mark(&g->socks, &g->owners, pools, npools, pool_pid);
-	for (size_t i = 0; i < npools; i++)
-		port_pool_free(&pools[i]);
-	free(pools);
+	port_pool_mark(&g->socks, &g->owners, pools, npools, pool_pid, ent);
+	g->pools = pools; /* ent points into them: freed after the output */
+	g->npools = npools;
 	free(pids);
 }
 
@@ -325,45 +367,130 @@ static void privilege_note(struct gather *g)
 		     "another user namespace; run as root on the host)", hidden, g->owners.hidden);
 }
 
+/* A connection from local port 53 to peer port 80 is found for both: keep
+ * one of each socket. The set is sorted, so equal entries are adjacent. */
+static bool same_sock(const struct port_sock *a, const struct port_sock *b)
+{
+	/* Identity only: queue lengths may change between two dumps. */
+	return a->netns == b->netns && a->proto == b->proto && a->family == b->family &&
+	       a->lport == b->lport && a->rport == b->rport && a->inode == b->inode &&
+	       memcmp(a->laddr, b->laddr, 16) == 0 && memcmp(a->raddr, b->raddr, 16) == 0;
+}
+
+static void dedup(struct port_sockset *set)
+{
+	size_t o = 0;
+
+	if (set->n < 2)
+		return;
+	for (size_t i = 0; i < set->n; i++)
+		if (o == 0 || !same_sock(&set->v[o - 1], &set->v[i]))
+			set->v[o++] = set->v[i];
+	set->n = o;
+}
+
+/* The ports a service name is registered for, with their transports. */
+static void service_items(struct gather *g)
+{
+	struct port_reg_iter it = { PORT_REG_NAME, 0, 0, g->args->word, g->args->tmask, 0 };
+	struct port_reg_view v;
+
+	while (port_reg_next(&it, &v) && g->nitems < PORT_MAX_ITEMS) {
+		unsigned t = v.transport == PORT_T_TCP ? PORT_TCP
+			     : v.transport == PORT_T_UDP ? PORT_UDP
+			     : v.transport == PORT_T_NONE ? g->args->tmask : 0;
+		size_t k;
+
+		if (!v.has_port || !(t &= g->args->tmask))
+			continue; /* SCTP and DCCP: no sockets of theirs are listed */
+		for (k = 0; k < g->nitems; k++)
+			if (g->items[k].lo == v.lo && g->items[k].hi == v.hi)
+				break;
+		if (k == g->nitems)
+			g->items[g->nitems++] = (struct port_item){ v.lo, v.hi, 0 };
+		g->items[k].tmask |= t;
+	}
+}
+
 static int answer_ports(const struct port_args *a)
 {
 	static uint8_t reserved[8192];
 	struct gather *g = calloc(1, sizeof(*g));
-	int *pool_pid = NULL, rc;
+	const struct port_pool_sock **ent = NULL;
+	int *pool_pid = NULL, rc = 0;
 
 	if (!g)
 		return 1;
 	g->args = a;
 	g->rep.args = a;
+	if (a->kind == PORT_Q_SERVICE) {
+		service_items(g);
+	} else {
+		memcpy(g->items, a->items, a->nitems * sizeof(a->items[0]));
+		g->nitems = a->nitems;
+	}
+	g->rep.items = g->items;
+	g->rep.nitems = g->nitems;
 	read_sysctls(g, reserved);
 	if (port_proc_netns(0, &g->rep.self_ns) != 0)
 		g->rep.self_ns = 0;
-	rc = query_here(g, g->rep.self_ns);
-	if (rc == 0 && a->all_netns)
+	if (g->nitems)
+		rc = query_here(g, g->rep.self_ns);
+	if (rc == 0 && a->all_netns && g->nitems)
 		rc = query_other_netns(g);
 	if (rc != 0) {
 		free(g);
 		return 1;
 	}
+	g->rep.ns = g->ns;
+	g->rep.nns = g->nns;
 	port_sockset_sort(&g->socks);
+	dedup(&g->socks);
 	find_owners(g);
 	pool_pid = calloc(g->socks.n + 1, sizeof(*pool_pid));
-	if (pool_pid)
-		mark_pools(g, pool_pid);
+	ent = calloc(g->socks.n + 1, sizeof(*ent));
+	if (pool_pid && ent)
+		mark_pools(g, pool_pid, ent);
 	g->rep.socks = &g->socks;
 	g->rep.owners = &g->owners;
 	g->rep.pool_pid = pool_pid;
+	g->rep.pool_ent = ent;
 	privilege_note(g);
-	if (a->json)
+	if (a->kind == PORT_Q_SERVICE && a->json)
+		port_out_service_json(stdout, &g->rep);
+	else if (a->kind == PORT_Q_SERVICE)
+		port_out_service_text(stdout, &g->rep);
+	else if (a->json)
 		port_out_ports_json(stdout, &g->rep);
 	else
 		port_out_ports_text(stdout, &g->rep);
 	free(pool_pid);
+	free(ent);
+	for (size_t i = 0; i < g->npools; i++)
+		port_pool_free(&g->pools[i]);
+	free(g->pools);
+	free(g->ns);
 	free(g->unix_l);
 	port_owners_free(&g->owners);
 	port_sockset_free(&g->socks);
 	free(g);
 	return 0;
+}
+
+/* One line: the name is unknown, and the names it may have meant. */
+static void unknown_service(const struct port_args *a)
+{
+	struct port_suggestion sg[4];
+	size_t n = port_reg_suggest(a->word, a->tmask, sg, 4);
+
+	fprintf(stderr, PROG ": no service named '%s' in the IANA registry%s", a->word,
+		a->tmask == PORT_BOTH ? "" : " for this transport");
+	for (size_t i = 0; i < n; i++) {
+		fprintf(stderr, "%s%s (", i ? ", " : "; closest: ", sg[i].name);
+		fprintf(stderr, sg[i].port == sg[i].port_high ? "%u)" : "%u-%u)", sg[i].port,
+			sg[i].port_high);
+	}
+	fprintf(stderr, "; search names and descriptions with --like %s\n", a->word);
 }
 
 int main(int argc, char **argv)
@@ -380,19 +507,18 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (a.version) {
-		puts(PROG " 1.0");
+		puts(PROG " 1.1");
 		return 0;
 	}
 	if (a.kind == PORT_Q_SERVICE) {
 		struct port_reg_iter it = { PORT_REG_NAME, 0, 0, a.word, a.tmask, 0 };
 		struct port_reg_view v;
 		if (!port_reg_next(&it, &v)) {
-			fprintf(stderr, PROG ": no such service '%s'%s\n", a.word,
-				a.tmask == PORT_BOTH ? "" : " for this transport");
+			unknown_service(&a);
 			return 2;
 		}
 	}
-	if (a.kind == PORT_Q_SERVICE || a.kind == PORT_Q_LIKE) {
+	if (a.kind == PORT_Q_LIKE) {
 		if (a.json)
 			port_out_names_json(stdout, &a);
 		else

@@ -197,11 +197,62 @@ static int int_field(struct js *j, int64_t lo, int64_t hi, int64_t *out)
 	return 0;
 }
 
+/* {"addr": "...", "port": N, "queries": N}; an entry without an address
+ * or a port is skipped. */
+static int peer_obj(struct js *j, struct port_pool_sock *s)
+{
+	char key[16];
+	struct port_pool_peer pe = { "", 0, 0 };
+	int64_t port = -1, q = 0;
+
+	if (!eat(j, '{'))
+		return skip(j, 3);
+	if (!eat(j, '}')) {
+		do {
+			int rc;
+			if (string(j, key, sizeof(key)) != 0 || !eat(j, ':'))
+				return PC_EMALFORMED;
+			if (strcmp(key, "addr") == 0 && peek(j, '"'))
+				rc = string(j, pe.addr, sizeof(pe.addr));
+			else if (strcmp(key, "port") == 0)
+				rc = int_field(j, 1, 65535, &port);
+			else if (strcmp(key, "queries") == 0)
+				rc = int_field(j, 0, UINT32_MAX, &q);
+			else
+				rc = skip(j, 4);
+			if (rc != 0)
+				return rc;
+		} while (eat(j, ','));
+		if (!eat(j, '}'))
+			return PC_EMALFORMED;
+	}
+	if (pe.addr[0] && port > 0 && s->npeers < PORT_POOL_PEERS) {
+		pe.port = (uint16_t)port;
+		pe.queries = (uint32_t)q;
+		s->peers[s->npeers++] = pe;
+	}
+	return 0;
+}
+
+static int peers_array(struct js *j, struct port_pool_sock *s)
+{
+	if (!eat(j, '['))
+		return skip(j, 3); /* not an array: treat as absent */
+	if (eat(j, ']'))
+		return 0;
+	do {
+		if (peer_obj(j, s) != 0)
+			return PC_EMALFORMED;
+	} while (eat(j, ','));
+	return eat(j, ']') ? 0 : PC_EMALFORMED;
+}
+
 static int sock_obj(struct js *j, struct port_pool_sock *s, bool *valid)
 {
 	char key[16], fam[8] = "";
-	int64_t port = -1, sent = 0, acc = 0, drop = 0;
+	int64_t port = -1, sent = 0, acc = 0, drop = 0, idle = -1;
 
+	memset(s, 0, sizeof(*s));
 	if (!eat(j, '{'))
 		return PC_EMALFORMED;
 	if (!eat(j, '}')) {
@@ -219,6 +270,10 @@ static int sock_obj(struct js *j, struct port_pool_sock *s, bool *valid)
 				rc = int_field(j, 0, INT64_MAX, &acc);
 			else if (strcmp(key, "dropped") == 0)
 				rc = int_field(j, 0, INT64_MAX, &drop);
+			else if (strcmp(key, "idle_ms") == 0)
+				rc = int_field(j, 0, INT64_MAX, &idle);
+			else if (strcmp(key, "peers") == 0)
+				rc = peers_array(j, s);
 			else
 				rc = skip(j, 2);
 			if (rc != 0)
@@ -234,6 +289,7 @@ static int sock_obj(struct js *j, struct port_pool_sock *s, bool *valid)
 	s->sent = (uint64_t)sent;
 	s->accepted = (uint64_t)acc;
 	s->dropped = (uint64_t)drop;
+	s->idle_ms = idle;
 	return 0;
 }
 
@@ -449,7 +505,8 @@ static int cmp_pool_sock(const void *pa, const void *pb)
 }
 
 void port_pool_mark(const struct port_sockset *socks, const struct port_owners *owners,
-		    struct port_pool *pools, size_t npools, int *pool_pid)
+		    struct port_pool *pools, size_t npools, int *pool_pid,
+		    const struct port_pool_sock **entry)
 {
 	for (size_t p = 0; p < npools; p++)
 		if (pools[p].n > 1)
@@ -463,8 +520,9 @@ void port_pool_mark(const struct port_sockset *socks, const struct port_owners *
 			continue;
 		for (size_t p = 0; p < npools; p++) {
 			const struct port_pool *pl = &pools[p];
+			const struct port_pool_sock *hit;
 			if (pl->netns != s->netns || pl->n == 0 ||
-			    !bsearch(&key, pl->socks, pl->n, sizeof(key), cmp_pool_sock))
+			    !(hit = bsearch(&key, pl->socks, pl->n, sizeof(key), cmp_pool_sock)))
 				continue;
 			size_t k = port_owners_find(owners, s->inode);
 			bool known = k < owners->n, mine = !known;
@@ -472,6 +530,8 @@ void port_pool_mark(const struct port_sockset *socks, const struct port_owners *
 				mine = mine || owners->v[k].pid == pl->pid;
 			if (mine) {
 				pool_pid[i] = pl->pid;
+				if (entry)
+					entry[i] = hit;
 				break;
 			}
 		}

@@ -334,7 +334,8 @@ int port_proc_netns(int pid, uint64_t *ino)
 	return 0;
 }
 
-int port_proc_netns_list(uint64_t self_ns, struct port_netns **own, size_t *n)
+int port_proc_netns_list(uint64_t self_ns, struct port_netns **own, size_t *n,
+			 size_t *unreadable, int *err)
 {
 	size_t cap = 0;
 	struct dirent *e;
@@ -342,19 +343,35 @@ int port_proc_netns_list(uint64_t self_ns, struct port_netns **own, size_t *n)
 
 	*own = NULL;
 	*n = 0;
+	*unreadable = 0;
+	*err = 0;
 	if (!d)
 		return PC_EIO;
 	while ((e = readdir(d)) != NULL) {
 		int pid = pid_of(e->d_name);
 		uint64_t ino;
-		bool seen = false;
+		size_t i;
 
-		if (!pid || port_proc_netns(pid, &ino) != 0 || ino == self_ns)
+		if (!pid)
 			continue;
-		for (size_t i = 0; i < *n && !seen; i++)
-			seen = (*own)[i].ino == ino;
-		if (seen)
+		if (port_proc_netns(pid, &ino) != 0) {
+			/* ENOENT: the process ended meanwhile; not worth a word. */
+			if (errno != ENOENT && errno != ESRCH) {
+				if (!*err)
+					*err = errno;
+				(*unreadable)++;
+			}
 			continue;
+		}
+		if (ino == self_ns)
+			continue;
+		for (i = 0; i < *n && (*own)[i].ino != ino; i++)
+			;
+		if (i < *n) {
+			if (pid < (*own)[i].pid) /* readdir order is not pid order */
+				(*own)[i].pid = pid;
+			continue;
+		}
 		if (*n == cap) {
 			size_t c = cap ? cap * 2 : 8;
 			struct port_netns *v = realloc(*own, c * sizeof(*v));
@@ -371,6 +388,31 @@ int port_proc_netns_list(uint64_t self_ns, struct port_netns **own, size_t *n)
 	}
 	closedir(d);
 	return 0;
+}
+
+bool port_proc_netns_name(uint64_t ino, char name[PORT_NETNS_NAME_MAX])
+{
+	static const char dir[] = "/run/netns";
+	struct dirent *e;
+	struct stat nsfs, st;
+	DIR *d;
+	bool found = false;
+
+	/* Compare the device too: an ordinary file could share the inode. */
+	if (stat("/proc/self/ns/net", &nsfs) != 0 || (d = opendir(dir)) == NULL)
+		return false;
+	while (!found && (e = readdir(d)) != NULL) {
+		char path[sizeof(dir) + 256];
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= PORT_NETNS_NAME_MAX)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (stat(path, &st) == 0 && (uint64_t)st.st_ino == ino && st.st_dev == nsfs.st_dev) {
+			memcpy(name, e->d_name, strlen(e->d_name) + 1); /* length checked above */
+			found = true;
+		}
+	}
+	closedir(d);
+	return found;
 }
 
 void port_proc_privs(struct port_privs *p)

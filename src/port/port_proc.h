@@ -50,12 +50,22 @@ int port_proc_sockets(int pid, uint32_t **inodes_own, size_t *n);
 /* Inode of /proc/PID/ns/net (pid 0 = ourselves); 0 on success. */
 int port_proc_netns(int pid, uint64_t *ino);
 
-/* One process per network namespace other than ours, for --all-netns. */
+/* One process per network namespace other than ours, for --all-netns: the
+ * lowest pid in it, which names the namespace for people. Processes whose
+ * namespace we may not read (another user's, without CAP_SYS_PTRACE) are
+ * counted in *unreadable, with the errno of the first in *err. */
 struct port_netns {
 	uint64_t ino;
 	int pid;
 };
-int port_proc_netns_list(uint64_t self_ns, struct port_netns **own, size_t *n);
+int port_proc_netns_list(uint64_t self_ns, struct port_netns **own, size_t *n,
+			 size_t *unreadable, int *err);
+
+/* The name `ip netns` knows a namespace by: a file under /run/netns bind-
+ * mounted over it (same inode). Writes the name and returns true if one
+ * of them is the namespace ino. */
+#define PORT_NETNS_NAME_MAX 64
+bool port_proc_netns_name(uint64_t ino, char name[PORT_NETNS_NAME_MAX]);
 
 /* What this process may see of other users' processes. */
 struct port_privs {

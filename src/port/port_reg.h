@@ -79,6 +79,19 @@ bool port_use_next(struct port_reg_iter *it, struct port_use_view *out);
 
 const char *port_transport_name(enum port_transport t);
 
+/* Service names close to a word the registry does not hold, best first:
+ * names whose description's initials spell it ("dns": domain, "Domain Name
+ * Server"), names it begins or that begin with it, names one or two edits
+ * away, then names whose description holds it as a word. Only names with
+ * a port, of the transports in tmask. Returns how many (at most max). */
+#define PORT_SUGGEST_WORD 64
+struct port_suggestion {
+	const char *name; /* static registry data */
+	uint16_t port, port_high;
+};
+size_t port_reg_suggest(const char *word, unsigned tmask, struct port_suggestion *out,
+			size_t max);
+
 /* IANA's three ranges (RFC 6335 section 6). */
 enum port_iana_range { PORT_SYSTEM, PORT_USER, PORT_DYNAMIC };
 enum port_iana_range port_iana_range_of(uint16_t port);

@@ -145,7 +145,8 @@ def test_default_pool_ip4_only(make_resolver):
     assert text.returncode == 0, text.stderr
     lines = text.stdout.splitlines()
     assert len(lines) == POOL
-    assert re.fullmatch(r"ip4 \d+ sent=\d+ accepted=\d+ dropped=\d+", lines[0]), lines[0]
+    assert re.fullmatch(r"ip4 \d+ sent=\d+ accepted=\d+ dropped=\d+ idle_ms=(\d+|-) peers=\S+",
+                        lines[0]), lines[0]
     assert sorted(int(l.split()[1]) for l in lines) == sorted(ports)
 
 

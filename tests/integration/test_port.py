@@ -202,7 +202,9 @@ def test_reverse_lookup_and_like():
 
 
 @pytest.mark.parametrize("args", [["70000"], ["abc"], ["5-3"], ["--frobnicate", "53"],
-                                  ["53", "54"], [], ["-1"], ["1-70000"], ["--like"]])
+                                  ["53", "54"], [], ["-1"], ["1-70000"], ["--like"],
+                                  ["0"], ["dns"], ["53/sctp"], ["53,,80"], ["53/udp", "--tcp"],
+                                  ["53,domain"], ["domian/tcp"]])
 def test_bad_input_exit_2_one_line(args):
     need_tool()
     r = run(*args, check_rc=2)
@@ -334,13 +336,14 @@ def test_pool_sockets_of_running_daemon(tmp_path):
         mine = [s for s in doc["sockets"]
                 if any(o["pid"] == p.pid for o in s["processes"])]
         assert len(mine) == 50, doc["sockets"]
-        assert all(s["pool"] == {"daemon": "portcullis", "pid": p.pid} for s in mine)
+        assert all(s["pool"]["daemon"] == "portcullis" and s["pool"]["pid"] == p.pid
+                   for s in mine)
         assert all(s["family"] == "ip4" for s in mine)
         assert doc["facts"]["free"]["udp"] == 1000 - 50
 
         # One pool port alone, in the table: says whose pool it is.
         port = mine[0]["local"]["port"]
-        assert "pool of portcullis[%d]" % p.pid in run(port).stdout
+        assert "pool socket of portcullis[%d]" % p.pid in run(port).stdout
 
         # Found by process name; an explicit --control gives the same answer.
         again = tool_json(port, "--control", sock)
@@ -365,3 +368,243 @@ def test_pool_sockets_of_running_daemon(tmp_path):
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
+
+
+# ---- the forms people type --------------------------------------------------
+
+def socket_keys(doc):
+    return sorted((s["proto"], s["family"], s["local"]["port"]) for s in doc["sockets"])
+
+
+def test_input_forms_select_port_and_transport(holder):
+    h = holder([["udp4", 61501], ["tcp4-listen", 61501], ["udp4", 61502],
+                ["tcp4-listen", 61503], ["udp6", 61504]])
+    both = [("tcp", "ip4", 61501), ("udp", "ip4", 61501)]
+    assert socket_keys(tool_json(61501)) == both
+    # ":53" as lsof and ss write it.
+    doc = tool_json(":61501")
+    assert doc["query"]["kind"] == "port" and socket_keys(doc) == both
+    # "53/udp" (services(5)) and "udp/53" (nmap): the transport comes with the port.
+    for spec in ("61501/udp", "udp/61501", ":61501/udp", "61501/UDP"):
+        doc = tool_json(spec)
+        assert doc["query"]["transport"] == "udp", spec
+        assert socket_keys(doc) == [("udp", "ip4", 61501)], spec
+    for spec in ("61501/tcp", "tcp/61501"):
+        assert socket_keys(tool_json(spec)) == [("tcp", "ip4", 61501)], spec
+    assert "Port 61501/udp" in run("61501/udp").stdout
+    # The same transport as an option agrees; a different one is an error.
+    assert socket_keys(tool_json("61501/udp", "--udp")) == [("udp", "ip4", 61501)]
+    r = run("61501/udp", "--tcp", check_rc=2)
+    assert "one transport" in r.stderr and len(r.stderr.splitlines()) == 1
+    # A range with a colon, and ranges that start at 0 do not list every
+    # unconnected socket (their peer port is 0).
+    assert socket_keys(tool_json(":61500-61504")) == sorted(
+        both + [("udp", "ip4", 61502), ("tcp", "ip4", 61503), ("udp", "ip6", 61504)])
+    low = tool_json("0-1000", "--udp")
+    assert all(s["local"]["port"] <= 1000 or 1 <= s["peer"]["port"] <= 1000
+               for s in low["sockets"]), low["sockets"]
+    assert h.pid
+
+
+def test_port_list_answers_each_port(holder):
+    holder([["udp4", 61511], ["tcp4-listen", 61512]])
+    doc = tool_json("61511,61512/tcp,61513")
+    assert doc["query"]["kind"] == "list"
+    assert [(i["low"], i["transport"]) for i in doc["query"]["items"]] == \
+        [(61511, "tcp+udp"), (61512, "tcp"), (61513, "tcp+udp")]
+    answers = doc["answers"]
+    assert [a["query"]["low"] for a in answers] == [61511, 61512, 61513]
+    assert socket_keys(answers[0]) == [("udp", "ip4", 61511)]
+    assert socket_keys(answers[1]) == [("tcp", "ip4", 61512)]
+    assert socket_keys(answers[2]) == []
+    assert answers[2]["facts"]["free"] == {"tcp": 1, "udp": 1}
+    # The registry per port: 53,80,443 are domain, http and https.
+    well = tool_json("53,80,443")["answers"]
+    assert [{r["service"] for r in a["registry"]} >= {want}
+            for a, want in zip(well, ("domain", "http", "https"))] == [True] * 3
+    text = run("61511,61512/tcp,61513").stdout
+    assert "Port 61511\n" in text and "Port 61512/tcp\n" in text and "Port 61513\n" in text
+
+
+def test_service_name_shows_sockets_on_its_ports(lab, holder):
+    # domain is port 53: the lab's NSD instances listen there, as lsof -i :domain shows.
+    doc = tool_json("domain")
+    assert doc["query"]["kind"] == "service"
+    assert {(p["low"], p["transport"]) for p in doc["ports"]} == {(53, "tcp+udp")}
+    norm = lambda rows: sorted((a, b, c, tuple(sorted(d))) for a, b, c, d in rows)
+    got = norm(tool_sockets(doc))
+    assert got and got == norm(ss_sockets(53))
+    cmds = {p["command"] for s in doc["sockets"] for p in s["processes"]}
+    assert any(c.startswith("nsd") for c in cmds), cmds
+    tcp = tool_json("domain/tcp")
+    assert tcp["query"]["transport"] == "tcp"
+    assert {r["transport"] for r in tcp["registry"]} == {"tcp"}
+    assert tcp["sockets"] and {s["proto"] for s in tcp["sockets"]} == {"tcp"}
+    norm = lambda rows: sorted((a, b, c, tuple(sorted(d))) for a, b, c, d in rows)
+    assert norm(tool_sockets(tcp)) == norm(x for x in ss_sockets(53) if x[0] == "tcp")
+    text = run("udp/domain").stdout
+    assert "Sockets on 53/udp (" in text and "nsd" in text
+    # A service on a free port: its registry lines and an empty socket list.
+    holder([["udp4", 4500]])
+    ipsec = tool_json("ipsec-nat-t")
+    assert [(s["proto"], s["local"]["port"]) for s in ipsec["sockets"]] == [("udp", 4500)]
+
+
+def test_unknown_name_suggests_closest():
+    r = run("dns", check_rc=2)
+    (line,) = r.stderr.splitlines()
+    assert line.startswith("portcullis-port: no service named 'dns'")
+    # dns is how people say the Domain Name Server: domain comes first.
+    assert "closest: domain (53)" in line, line
+    assert "--like dns" in line
+    r = run("domian", check_rc=2)
+    assert "closest: domain (53)" in r.stderr
+    r = run("htpp/tcp", check_rc=2)
+    assert "closest: http (80)" in r.stderr
+    # --like dns searches descriptions: the DNS-related services.
+    like = tool_json("--like", "dns")
+    assert {"domain-s", "dnsix"} <= {x["service"] for x in like["registry"]}
+
+
+def test_port_zero_gets_a_sentence():
+    r = run("0", check_rc=2)
+    (line,) = r.stderr.splitlines()
+    assert "port 0 is never in use" in line and "ephemeral" in line
+    assert r.stdout == ""
+
+
+# ---- 80 columns ---------------------------------------------------------------
+
+def widest(text):
+    return max(len(l) for l in text.splitlines())
+
+
+def test_default_output_fits_80_columns(lab, holder, make_resolver):
+    r = make_resolver(socket_pool_size=40, socket_pool_range="62000-62999", do_ip6=False)
+    assert r.query("www.alpha.lab").answer
+    used = [s["port"] for s in r.pool()["sockets"] if s["sent"]]
+    assert used
+    # A dual-stack listener and a long-named holder make the widest rows.
+    holder([["tcp-dual", 62999], ["udp6", 62998]], comm="a-long-command-n")
+    cases = [[str(used[0])], ["62000-62999"], ["domain"], ["62998,62999,53"],
+             ["--like", "dns"], ["4500"]]
+    for args in cases:
+        text = run(*args).stdout
+        assert widest(text) <= 80, (args, [l for l in text.splitlines() if len(l) > 80])
+    # The pool port's answer is long: in --wide it is one line per socket,
+    # wider than 80, which is what the default folds.
+    wide = run(used[0], "-w").stdout
+    assert widest(wide) > 80
+    sock_lines = [l for l in wide.splitlines() if l.lstrip().startswith("udp ")]
+    assert len(sock_lines) == 1 and "recent peers" in sock_lines[0]
+    narrow = run(used[0]).stdout
+    assert "recent peers" in narrow
+
+
+# ---- --all-netns: honest about what it could not see -------------------------
+
+def test_all_netns_unprivileged_says_what_it_missed(holder):
+    if not shutil.which("setpriv") or not shutil.which("unshare"):
+        pytest.skip("setpriv/unshare (util-linux) not installed")
+    nocaps = ["setpriv", "--bounding-set=-all", "--inh-caps=-all", "--"]
+    # A namespace held by a process without capabilities: we may read its
+    # namespace link (same uid, no more capabilities than us) but, without
+    # CAP_SYS_ADMIN, not enter it.
+    holder([["udp4", 61601]], prefix=["unshare", "-n"] + nocaps)
+    r = subprocess.run(nocaps + [TOOL, "61601", "--all-netns", "--json"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["sockets"] == []
+    assert doc["netns_search"]["not_entered"] >= 1
+    assert any("could not be entered" in w and "Operation not permitted" in w
+               and "CAP_SYS_ADMIN" in w for w in doc["warnings"]), doc["warnings"]
+    text = subprocess.run(nocaps + [TOOL, "61601", "--all-netns"],
+                          capture_output=True, text=True).stdout
+    assert "Sockets (0), incomplete" in text
+    assert "could not be entered" in text.replace("\n", " ")
+    # With the capability the same namespace is entered and its socket found.
+    doc = tool_json(61601, "--all-netns")
+    assert len(doc["sockets"]) == 1
+
+
+def test_all_netns_counts_processes_it_cannot_read():
+    # The tests run in a user namespace: processes outside it (the host's,
+    # the make that started us) have namespaces we may not even read.
+    outside = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            os.stat("/proc/%s/ns/net" % pid)
+        except PermissionError:
+            outside += 1
+        except OSError:
+            pass
+    if outside == 0:
+        pytest.skip("every process's namespace is readable here")
+    doc = tool_json(61602, "--all-netns")
+    assert doc["netns_search"]["unreadable_processes"] >= 1
+    assert any("could not be read" in w and "CAP_SYS_PTRACE" in w for w in doc["warnings"])
+
+
+def test_all_netns_labels_namespaces_by_pid_and_ip_netns_name(holder):
+    if not shutil.which("unshare"):
+        pytest.skip("unshare not installed")
+    h = holder([["udp4", 61603]], prefix=["unshare", "-n"])
+    # `ip netns add` bind-mounts the namespace under /run/netns; do the same
+    # in a private mount namespace so that the host's /run is untouched.
+    script = ("mount -t tmpfs tmpfs /run && mkdir /run/netns && touch /run/netns/blue && "
+              "mount --bind /proc/%d/ns/net /run/netns/blue && exec \"$@\"" % h.pid)
+    r = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", TOOL, "61603",
+                        "--all-netns", "--json"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    (s,) = json.loads(r.stdout)["sockets"]
+    assert s["netns_name"] == "blue" and s["netns_pid"] == h.pid
+    text = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", TOOL, "61603",
+                           "--all-netns"], capture_output=True, text=True).stdout
+    assert "netns blue (pid %d)" % h.pid in text
+    assert str(s["netns"]) not in text          # no inode numbers for people
+    # Without a name, the pid names it.
+    doc = tool_json(61603, "--all-netns")
+    (s,) = doc["sockets"]
+    assert s["netns_name"] is None and s["netns_pid"] == h.pid
+    assert "netns of pid %d" % h.pid in run(61603, "--all-netns").stdout
+
+
+# ---- why is this port busy? ---------------------------------------------------
+
+LAB_SERVERS = {"127.1.0.1", "127.1.0.2", "127.2.0.1", "127.2.0.2", "127.10.0.1", "127.10.0.2"}
+
+
+def test_pool_socket_recent_peers_and_last_use(make_resolver):
+    r = make_resolver(socket_pool_size=30, socket_pool_range="63000-63999", do_ip6=False,
+                      pool_rotate_uses=0, pool_rotate_seconds=0)
+    assert r.query("www.alpha.lab").answer
+    assert r.query("mail.alpha.lab", "MX").answer
+    pool = r.pool()
+    used = [s for s in pool["sockets"] if s["sent"]]
+    idle = [s for s in pool["sockets"] if not s["sent"]]
+    assert used and idle
+    # The daemon's record: peers most recent first, each with its queries.
+    for s in used:
+        assert s["peers"], s
+        assert sum(p["queries"] for p in s["peers"]) == s["sent"]   # <= 4 peers here
+        assert all(p["addr"] in LAB_SERVERS and p["port"] == 53 for p in s["peers"]), s
+        assert 0 <= s["idle_ms"] < 60000
+    assert all(s["peers"] == [] and s["idle_ms"] is None for s in idle)
+    # portcullis-port shows the same, for the port alone.
+    s = max(used, key=lambda x: x["sent"])
+    (sock,) = tool_json(s["port"], "--udp")["sockets"]
+    got = sock["pool"]
+    assert got["pid"] == r.pid and got["sent"] == s["sent"]
+    assert got["peers"] == s["peers"]
+    assert got["idle_ms"] >= s["idle_ms"]
+    text = run(s["port"]).stdout
+    flat = " ".join(text.split())
+    queries = "query" if s["sent"] == 1 else "queries"
+    assert "In use UDP socket of portcullis[%d], pool socket, %d %s sent, the last" % (
+        r.pid, s["sent"], queries) in flat, text
+    first = s["peers"][0]
+    assert "to %s:53" % first["addr"] in flat
+    assert "recent peers %s:53 (%d)" % (first["addr"], first["queries"]) in flat
+    (sock,) = tool_json(idle[0]["port"], "--udp")["sockets"]
+    assert sock["pool"]["idle_ms"] is None and sock["pool"]["peers"] == []

@@ -36,6 +36,43 @@ static void test_schema(void **state)
 	port_pool_free(&p);
 }
 
+static void test_activity(void **state)
+{
+	struct port_pool p;
+	/* What the daemon says a socket has been doing: idle time and its
+	 * recent peers, most recent first; broken peer entries are skipped,
+	 * more than four are ignored, and an old daemon's reply (no such
+	 * fields) leaves idle_ms unknown. */
+	const char *s = "{\"pid\": 9, \"sockets\": ["
+			"{\"family\": \"ip4\", \"port\": 60026, \"sent\": 3, \"idle_ms\": 1250,"
+			" \"peers\": [{\"addr\": \"127.1.0.1\", \"port\": 53, \"queries\": 2},"
+			" {\"addr\": \"::1\", \"port\": 53, \"queries\": 1, \"later\": [1]},"
+			" {\"port\": 53}, {\"addr\": \"127.9.9.9\", \"port\": 0}, 5,"
+			" {\"addr\": \"a\", \"port\": 1}, {\"addr\": \"b\", \"port\": 2},"
+			" {\"addr\": \"c\", \"port\": 3}]},"
+			"{\"family\": \"ip4\", \"port\": 60027, \"idle_ms\": null, \"peers\": []},"
+			"{\"family\": \"ip4\", \"port\": 60028, \"sent\": 1}]}";
+
+	(void)state;
+	assert_int_equal(parse(s, &p), 0);
+	assert_int_equal(p.n, 3);
+	assert_int_equal(p.socks[0].idle_ms, 1250);
+	assert_int_equal(p.socks[0].npeers, 4);
+	assert_string_equal(p.socks[0].peers[0].addr, "127.1.0.1");
+	assert_int_equal(p.socks[0].peers[0].port, 53);
+	assert_int_equal(p.socks[0].peers[0].queries, 2);
+	assert_string_equal(p.socks[0].peers[1].addr, "::1");
+	assert_string_equal(p.socks[0].peers[2].addr, "a");
+	assert_string_equal(p.socks[0].peers[3].addr, "b");
+	assert_int_equal(p.socks[1].idle_ms, -1);
+	assert_int_equal(p.socks[1].npeers, 0);
+	assert_int_equal(p.socks[2].idle_ms, -1);
+	assert_int_equal(p.socks[2].npeers, 0);
+	port_pool_free(&p);
+	assert_int_equal(parse("{\"sockets\": [{\"family\": \"ip4\", \"port\": 1, "
+			       "\"peers\": [{\"addr\": 1]}]}", &p), PC_EMALFORMED);
+}
+
 static void test_tolerant(void **state)
 {
 	struct port_pool p;
@@ -93,10 +130,12 @@ static void test_mark(void **state)
 	struct port_sockset set = { 0 };
 	struct port_owner ow[2] = { { 10, 100, "portcullis" }, { 11, 200, "other" } };
 	struct port_owners owners = { ow, 2, 2, 0 };
-	struct port_pool_sock ps[2] = { { AF_INET, 60026, 0, 0, 0 }, { AF_INET, 60027, 0, 0, 0 } };
+	struct port_pool_sock ps[2] = { { .family = AF_INET, .port = 60026, .sent = 7 },
+					{ .family = AF_INET, .port = 60027 } };
 	struct port_pool pool = { 100, 2, ps, 2, 5 };
 	struct port_sock s;
 	int pid[4] = { 0 };
+	const struct port_pool_sock *ent[4] = { NULL };
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
@@ -113,8 +152,15 @@ static void test_mark(void **state)
 	assert_int_equal(port_sockset_add(&set, &s), 0);
 	s.proto = IPPROTO_TCP; /* pools are UDP */
 	assert_int_equal(port_sockset_add(&set, &s), 0);
-	port_pool_mark(&set, &owners, &pool, 1, pid);
+	port_pool_mark(&set, &owners, &pool, 1, pid, ent);
 	assert_int_equal(pid[0], 100);
+	/* The pool's own record comes with it: what the socket has been doing. */
+	assert_non_null(ent[0]);
+	assert_int_equal(ent[0]->port, 60026);
+	assert_int_equal(ent[0]->sent, 7);
+	assert_null(ent[1]);
+	assert_non_null(ent[2]);
+	assert_null(ent[3]);
 	assert_int_equal(pid[1], 0);
 	assert_int_equal(pid[2], 100);
 	assert_int_equal(pid[3], 0);
@@ -125,6 +171,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_schema),
+		cmocka_unit_test(test_activity),
 		cmocka_unit_test(test_tolerant),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_reply_framing),

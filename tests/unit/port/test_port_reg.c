@@ -82,9 +82,48 @@ static void test_reverse(void **state)
 	assert_false(port_reg_next(&none, &v));
 }
 
+static bool suggests(const char *word, unsigned tmask, const char *name, size_t *rank)
+{
+	struct port_suggestion sg[4];
+	size_t n = port_reg_suggest(word, tmask, sg, 4);
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(sg[i].name, name) == 0) {
+			if (rank)
+				*rank = i;
+			return true;
+		}
+	return false;
+}
+
+static void test_suggest(void **state)
+{
+	size_t rank = 9;
+
+	(void)state;
+	/* "dns" is how people say the Domain Name Server: first. */
+	assert_true(suggests("dns", PORT_BOTH, "domain", &rank));
+	assert_int_equal(rank, 0);
+	assert_true(suggests("DNS", PORT_UDP, "domain", NULL));
+	assert_true(suggests("dns", PORT_BOTH, "dnsix", NULL)); /* starts with it */
+	assert_true(suggests("htpp", PORT_BOTH, "http", &rank)); /* a typo */
+	assert_int_equal(rank, 0);
+	assert_true(suggests("domian", PORT_BOTH, "domain", NULL));
+	assert_true(suggests("ipsec-nat", PORT_UDP, "ipsec-nat-t", NULL));
+	struct port_suggestion sg[4];
+	assert_int_equal(port_reg_suggest("qqqqqqqqzzzzzz", PORT_BOTH, sg, 4), 0);
+	/* Every suggestion is a real name with a port, never twice. */
+	size_t n = port_reg_suggest("dns", PORT_BOTH, sg, 4);
+	assert_int_equal(n, 4);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			assert_string_not_equal(sg[i].name, sg[j].name);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_suggest),
 		cmocka_unit_test(test_well_known),
 		cmocka_unit_test(test_dynamic_port),
 		cmocka_unit_test(test_reverse),

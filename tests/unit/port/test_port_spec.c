@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -35,9 +36,113 @@ static void test_single_port(void **state)
 	assert_int_equal(a.hi, 53);
 	assert_int_equal(a.tmask, PORT_BOTH);
 	assert_string_equal(a.control, PORT_CONTROL_DEFAULT);
-	assert_int_equal(parse(&a, err, 2, "0"), 0);
 	assert_int_equal(parse(&a, err, 2, "65535"), 0);
 	assert_int_equal(a.lo, 65535);
+	assert_int_equal(a.nitems, 1);
+}
+
+/* Port 0 is refused with a sentence that says why, instead of listing
+ * every unconnected socket (their peer port is 0). */
+static void test_port_zero(void **state)
+{
+	struct port_args a;
+	char err[200];
+
+	(void)state;
+	assert_int_equal(parse(&a, err, 2, "0"), PC_EINVAL);
+	assert_non_null(strstr(err, "port 0 is never in use"));
+	assert_non_null(strstr(err, "1 to 65535"));
+	assert_int_equal(parse(&a, err, 2, ":0"), PC_EINVAL);
+	assert_int_equal(parse(&a, err, 2, "0/udp"), PC_EINVAL);
+	assert_int_equal(parse(&a, err, 2, "0-0"), PC_EINVAL);
+	assert_int_equal(parse(&a, err, 2, "53,0"), PC_EINVAL);
+	assert_non_null(strstr(err, "port 0 is never in use"));
+	/* A range may start at 0: the system ports, 0-1023. */
+	assert_int_equal(parse(&a, err, 2, "0-1023"), 0);
+	assert_int_equal(a.kind, PORT_Q_RANGE);
+	assert_int_equal(a.hi, 1023);
+}
+
+/* The forms people type, from ss, lsof, services(5) and nmap. */
+static void test_forms(void **state)
+{
+	struct port_args a;
+	char err[200];
+
+	(void)state;
+	assert_int_equal(parse(&a, err, 2, ":53"), 0);
+	assert_int_equal(a.kind, PORT_Q_PORT);
+	assert_int_equal(a.lo, 53);
+	assert_int_equal(a.tmask, PORT_BOTH);
+	assert_int_equal(parse(&a, err, 2, "53/udp"), 0);
+	assert_int_equal(a.kind, PORT_Q_PORT);
+	assert_int_equal(a.lo, 53);
+	assert_int_equal(a.tmask, PORT_UDP);
+	assert_int_equal(a.items[0].tmask, PORT_UDP);
+	assert_int_equal(parse(&a, err, 2, "udp/53"), 0);
+	assert_int_equal(a.lo, 53);
+	assert_int_equal(a.tmask, PORT_UDP);
+	assert_int_equal(parse(&a, err, 2, "53/TCP"), 0);
+	assert_int_equal(a.tmask, PORT_TCP);
+	assert_int_equal(parse(&a, err, 2, ":53/udp"), 0);
+	assert_int_equal(a.tmask, PORT_UDP);
+	assert_int_equal(parse(&a, err, 2, ":60000-60999"), 0);
+	assert_int_equal(a.kind, PORT_Q_RANGE);
+	assert_int_equal(a.lo, 60000);
+	assert_int_equal(a.hi, 60999);
+	/* Agreeing and disagreeing with the options. */
+	assert_int_equal(parse(&a, err, 3, "53/udp", "--udp"), 0);
+	assert_int_equal(a.tmask, PORT_UDP);
+	assert_int_equal(parse(&a, err, 3, "53/udp", "--tcp"), PC_EINVAL);
+	assert_non_null(strstr(err, "one transport"));
+	assert_int_equal(parse(&a, err, 4, "53/udp", "--tcp", "--udp"), 0);
+	assert_int_equal(a.tmask, PORT_UDP);
+
+	assert_int_equal(parse(&a, err, 2, "53,80,443"), 0);
+	assert_int_equal(a.kind, PORT_Q_LIST);
+	assert_int_equal(a.nitems, 3);
+	assert_int_equal(a.items[0].lo, 53);
+	assert_int_equal(a.items[1].lo, 80);
+	assert_int_equal(a.items[2].lo, 443);
+	assert_int_equal(a.items[2].hi, 443);
+	assert_int_equal(a.items[1].tmask, PORT_BOTH);
+	assert_int_equal(parse(&a, err, 3, ":53,80/tcp,udp/5000-5010", "-u"), PC_EINVAL);
+	assert_non_null(strstr(err, "one transport")); /* 80/tcp against -u */
+	assert_int_equal(parse(&a, err, 2, ":53,80/tcp,udp/5000-5010"), 0);
+	assert_int_equal(a.nitems, 3);
+	assert_int_equal(a.items[0].tmask, PORT_BOTH);
+	assert_int_equal(a.items[1].tmask, PORT_TCP);
+	assert_int_equal(a.items[2].tmask, PORT_UDP);
+	assert_int_equal(a.items[2].lo, 5000);
+	assert_int_equal(a.items[2].hi, 5010);
+
+	assert_int_equal(parse(&a, err, 2, "domain/tcp"), 0);
+	assert_int_equal(a.kind, PORT_Q_SERVICE);
+	assert_string_equal(a.word, "domain");
+	assert_int_equal(a.tmask, PORT_TCP);
+	assert_int_equal(parse(&a, err, 2, "udp/domain"), 0);
+	assert_string_equal(a.word, "domain");
+	assert_int_equal(a.tmask, PORT_UDP);
+	assert_int_equal(parse(&a, err, 2, "domain"), 0);
+	assert_int_equal(a.tmask, PORT_BOTH);
+
+	static const char *bad[] = { "53/sctp", "53/foo", "tcp/udp", "53/", "/53", "53,", ",53",
+				     "53,,80", "53,domain", "53/tcp/udp", ":", "53,70000" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(parse(&a, err, 3, "--", bad[i]), PC_EINVAL);
+		assert_true(strlen(err) > 0);
+		assert_null(strchr(err, '\n'));
+	}
+	char many[400] = "1";
+	for (int i = 2; i <= 65; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many), ",%d", i);
+	assert_int_equal(parse(&a, err, 2, many), PC_EINVAL);
+	assert_non_null(strstr(err, "too many"));
+	assert_int_equal(parse(&a, err, 3, "-w", "53"), 0);
+	assert_true(a.wide);
+	assert_int_equal(parse(&a, err, 3, "--wide", "53"), 0);
+	assert_true(a.wide);
 }
 
 static void test_range_and_flags(void **state)
@@ -153,6 +258,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_single_port),
+		cmocka_unit_test(test_port_zero),
+		cmocka_unit_test(test_forms),
 		cmocka_unit_test(test_range_and_flags),
 		cmocka_unit_test(test_names_and_like),
 		cmocka_unit_test(test_bad_input),
