@@ -433,6 +433,29 @@ BOOL_KEY(k_tcp_mismatch, tcp_after_mismatch)
 BOOL_KEY(k_cookies, upstream_cookies)
 BOOL_KEY(k_refuse_frag, refuse_fragmented_replies)
 BOOL_KEY(k_merge, merge_identical_queries)
+BOOL_KEY(k_hide_identity, hide_identity)
+BOOL_KEY(k_hide_version, hide_version)
+
+/* The text of a CH TXT answer: one character-string, so 255 bytes at most;
+ * "" (quoted) asks for the built-in text. */
+static int parse_txt(struct parser *p, const char *v, char out[256])
+{
+	size_t n = strlen(v);
+	if (n > 255)
+		return fail(p, "text is longer than 255 bytes (one TXT string)");
+	memcpy(out, v, n + 1);
+	return 0;
+}
+
+static int k_identity(struct parser *p, const char *v)
+{
+	return parse_txt(p, v, p->cfg->identity);
+}
+
+static int k_version(struct parser *p, const char *v)
+{
+	return parse_txt(p, v, p->cfg->version);
+}
 
 /* TTLs are 31-bit quantities (RFC 2181 section 8). */
 #define TTL_MAX 2147483647u
@@ -600,6 +623,10 @@ static const struct key keys[] = {
 	{ "tcp-idle-timeout", CL_SERVER, k_tcp_idle, 0 },
 	{ "upstream-timeout", CL_SERVER, k_upstream_timeout, 0 },
 	{ "verbosity", CL_SERVER, k_verbosity, 0 },
+	{ "hide-identity", CL_SERVER, k_hide_identity, 0 },
+	{ "hide-version", CL_SERVER, k_hide_version, 0 },
+	{ "identity", CL_SERVER, k_identity, 0 },
+	{ "version", CL_SERVER, k_version, 0 },
 	{ "control-socket", CL_SERVER | CL_REMOTE, k_control_socket, 0 },
 	{ "name", CL_FORWARD | CL_STUB, k_zone_name, 0 },
 	{ "forward-addr", CL_FORWARD, k_zone_addr, 0 },
@@ -730,7 +757,9 @@ static int parse_line(struct parser *p, char *s)
 		if (!(k->clauses & p->clause))
 			return fail(p, "not valid in a %s: clause (it belongs under %s:)",
 				    clause_name(p->clause), clause_name(k->clauses));
-		if (*val == '\0')
+		/* "" is a value for the texts: the built-in one */
+		bool empty_ok = quoted && (k->fn == k_identity || k->fn == k_version);
+		if (*val == '\0' && !empty_ok)
 			return fail(p, "missing value");
 		int rc = k->fn(p, val);
 		if (rc == 0 && k->line_off)

@@ -92,6 +92,9 @@ struct config {
 	uint32_t tcp_idle_timeout;                       /* ms; default 30000 */
 	uint32_t upstream_timeout;                       /* ms; first-try timeout, default 400 */
 	uint32_t verbosity;                              /* 0..3, default 1 */
+	bool hide_identity, hide_version;                /* refuse id.server / version.bind; default no */
+	char identity[256];                              /* id.server text; "" = the host name */
+	char version[256];                               /* version.bind text; "" = PC_VERSION_TEXT */
 	struct config_zone forward[CONFIG_MAX_ZONES];
 	size_t n_forward;
 	struct config_zone stub[CONFIG_MAX_ZONES];

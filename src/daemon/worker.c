@@ -9,6 +9,7 @@
 
 #include "cache/cache.h"
 #include "cache/pcache.h"
+#include "daemon/admit.h"
 #include "daemon/config.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -156,21 +157,22 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 			return;
 		}
 	}
-	if (wire_parse(&x->qmsg, pkt, len) != 0 || !x->qmsg.has_question) {
+	bool parsed = wire_parse(&x->qmsg, pkt, len) == 0 && x->qmsg.has_question;
+	/* An opcode we do not serve is NOTIMP whatever the rest holds. */
+	unsigned op_rcode = admit_opcode((uint16_t)(pkt[2] << 8 | pkt[3]));
+	if (op_rcode != 0) {
+		if (!parsed)
+			x->qmsg.has_question = false;
+		respond_error(x, c, pkt, len, op_rcode);
+		return;
+	}
+	if (!parsed) {
 		WSTAT_ADD(&x->stats, formerr, 1);
 		x->qmsg.has_question = false;
 		respond_error(x, c, pkt, len, WIRE_RC_FORMERR);
 		return;
 	}
 	const struct wire_msg *m = &x->qmsg;
-	if (WIRE_OPCODE(m->flags) != 0) {
-		respond_error(x, c, pkt, len, WIRE_RC_NOTIMP);
-		return;
-	}
-	if (m->qtype == WIRE_T_AXFR || m->qtype == WIRE_T_IXFR || m->qtype == WIRE_T_OPT) {
-		respond_error(x, c, pkt, len, WIRE_RC_REFUSED);
-		return;
-	}
 	uint16_t max_size = 65535;
 	if (!c->tcp) {
 		max_size = 512;
@@ -179,6 +181,18 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 			if (max_size > cfg->edns_buffer_size)
 				max_size = cfg->edns_buffer_size;
 		}
+	}
+	/* Answered here, or refused, never sent upstream (admit.h). */
+	switch (admit_plain(m) ? ADMIT_RESOLVE : admit_query(cfg, m, &x->cached)) {
+	case ADMIT_RESOLVE:
+		break;
+	case ADMIT_ANSWER:
+		respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns, max_size,
+			&x->cached);
+		return;
+	case ADMIT_ERROR:
+		respond_error(x, c, pkt, len, x->cached.rcode);
+		return;
 	}
 	/* The time the listener read the query: one clock read per batch. */
 	if (core_answer_from_cache(env, m->qname, m->qtype, m->qclass, c->rx_ms, &x->cached)) {
