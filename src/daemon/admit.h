@@ -55,8 +55,9 @@ static inline unsigned admit_opcode(uint16_t flags)
  * a data type below the meta range, opcode QUERY, EDNS absent or 0). */
 static inline bool admit_plain(const struct wire_msg *m)
 {
+	/* (edns_version is 0 when the query has no OPT) */
 	return m->qclass == WIRE_C_IN && m->qtype < 128 && m->qtype != WIRE_T_OPT &&
-	       WIRE_OPCODE(m->flags) == 0 && (!m->has_edns || m->edns_version == 0);
+	       (m->flags & 0x7800) == 0 && m->edns_version == 0;
 }
 
 /* The verdict on a parsed query with a question. On ADMIT_ANSWER and

@@ -140,8 +140,11 @@ static void tx_flush(struct udp_tx *b)
 	b->n = 0;
 }
 
-static void tx_add(struct udp_tx *b, const struct listen_client *c, const uint8_t *pkt,
-		   size_t len)
+/* Inlined at both its callers: on the hot path a call cost more than the
+ * answer's other bookkeeping here. */
+__attribute__((always_inline)) static inline void tx_add(struct udp_tx *b,
+							 const struct listen_client *c,
+							 const uint8_t *pkt, size_t len)
 {
 	if (b->n == NET_RECV_BATCH)
 		tx_flush(b);
@@ -851,32 +854,41 @@ static void tcp_written(uv_write_t *w, int status)
 	free(tw);
 }
 
+/* A UDP answer off the hot path: on a wildcard socket (from the address
+ * its query was sent to), or outside a reader's own batch (worker 0's held
+ * answers, or at once). Not inlined, so that listen_respond stays small. */
+__attribute__((noinline)) static void udp_respond_other(const struct listen_client *c,
+							 const uint8_t *pkt, size_t len)
+{
+	bool wild = srcaddr_wild(c->fd);
+	struct udp_tx *b = NULL;
+	if (len <= TX_SLOT) {
+		if (tx != NULL && c->fd == tx->fd)
+			b = tx;
+		else if (defer != NULL)
+			b = defer_batch(defer, c->fd);
+	}
+	if (b != NULL) {
+		tx_add(b, c, pkt, len);
+		if (wild)
+			tx_set_src(b, &c->dst);
+	} else if (wild) {
+		srcaddr_send(c->fd, pkt, len, &c->peer, c->peerlen, &c->dst);
+	} else {
+		sendto(c->fd, pkt, len, MSG_DONTWAIT, (const struct sockaddr *)&c->peer, c->peerlen);
+	}
+}
+
 void listen_respond(const struct listen_client *c, const uint8_t *pkt, size_t len)
 {
 	if (!c->tcp) {
-		/* A reader's answer on its own (not wildcard) socket: the hot path. */
-		if (len <= TX_SLOT && tx != NULL && c->fd == tx->plain_fd) {
+		/* A reader's answer on its own (not wildcard) socket, the hot
+		 * path, goes into its batch as it did before wildcard sockets
+		 * existed; everything else is sent by udp_respond_other. */
+		if (len <= TX_SLOT && tx != NULL && c->fd == tx->plain_fd)
 			tx_add(tx, c, pkt, len);
-			return;
-		}
-		bool wild = srcaddr_wild(c->fd);
-		struct udp_tx *b = NULL;
-		if (len <= TX_SLOT) {
-			if (tx != NULL && c->fd == tx->fd)
-				b = tx;
-			else if (defer != NULL)
-				b = defer_batch(defer, c->fd);
-		}
-		if (b != NULL) {
-			tx_add(b, c, pkt, len);
-			if (wild)
-				tx_set_src(b, &c->dst);
-		} else if (wild) {
-			srcaddr_send(c->fd, pkt, len, &c->peer, c->peerlen, &c->dst);
-		} else {
-			sendto(c->fd, pkt, len, MSG_DONTWAIT, (const struct sockaddr *)&c->peer,
-			       c->peerlen);
-		}
+		else
+			udp_respond_other(c, pkt, len);
 		return;
 	}
 	struct tcp_conn *conn = c->conn;
