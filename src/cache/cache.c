@@ -917,6 +917,33 @@ size_t cache_flush_name(struct cache *c, const uint8_t *name)
 	return n;
 }
 
+size_t cache_flush_type(struct cache *c, const uint8_t *name, uint16_t type)
+{
+	uint8_t key[KEY_MAX];
+	size_t len = name ? name_lower_copy(key, name) : 0;
+	if (!len)
+		return 0;
+	uint32_t h = key_hash(key, len, c->seed);
+	writer_lock(c, h);
+	struct centry **link = &c->tab[bucket_of(h, c->tab_bits)];
+	struct centry *e;
+	size_t n = 0;
+	while ((e = *link)) {
+		/* An NXDOMAIN answers every type, this one too. */
+		if (e_owner_is(e, h, key, len) &&
+		    (e->type == type || e_kind(e) == CACHE_NXDOMAIN)) {
+			*link = e->hnext;
+			entry_free_unchained(c, e);
+			n++;
+		} else {
+			link = &e->hnext;
+		}
+	}
+	writer_unlock(c, h);
+	flushed(c);
+	return n;
+}
+
 size_t cache_flush_zone(struct cache *c, const uint8_t *name)
 {
 	uint8_t key[KEY_MAX];

@@ -141,6 +141,9 @@ struct cache_rdata cache_entry_soa(const struct cache_entry *e, size_t i);
 
 /* Remove every entry whose owner is name (all types and classes). Returns count. */
 size_t cache_flush_name(struct cache *c, const uint8_t *name);
+/* Remove the entries of one type whose owner is name (every class), and
+ * an NXDOMAIN for name (it answers that type too). Returns count. */
+size_t cache_flush_type(struct cache *c, const uint8_t *name, uint16_t type);
 /* Remove every entry at or below name. Returns count. */
 size_t cache_flush_zone(struct cache *c, const uint8_t *name);
 void cache_flush_all(struct cache *c);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -31,6 +32,9 @@ static const char usage_text[] =
 	"  pool [--json]    the upstream socket pool, as text or JSON\n"
 	"  pool rotate      replace every pool socket by one on a fresh random port\n"
 	"  flush NAME|all   drop cached data at and below NAME, or all of it\n"
+	"  flush_zone NAME  the same as flush NAME\n"
+	"  flush_type NAME TYPE\n"
+	"                   drop the cached TYPE records of NAME (A, AAAA, MX, TYPE65, 65...)\n"
 	"  stop             stop the daemon\n"
 	"\n"
 	"options:\n"
@@ -63,6 +67,48 @@ static bool is_word(const char *s)
 	return true;
 }
 
+/* Type mnemonics an operator is likely to flush, and their numbers. */
+static const struct {
+	const char *name;
+	unsigned num;
+} types[] = {
+	{ "A", 1 },        { "NS", 2 },        { "CNAME", 5 },    { "SOA", 6 },
+	{ "PTR", 12 },     { "HINFO", 13 },    { "MX", 15 },      { "TXT", 16 },
+	{ "RP", 17 },      { "AFSDB", 18 },    { "AAAA", 28 },    { "LOC", 29 },
+	{ "SRV", 33 },     { "NAPTR", 35 },    { "KX", 36 },      { "CERT", 37 },
+	{ "DNAME", 39 },   { "DS", 43 },       { "SSHFP", 44 },   { "IPSECKEY", 45 },
+	{ "RRSIG", 46 },   { "NSEC", 47 },     { "DNSKEY", 48 },  { "DHCID", 49 },
+	{ "NSEC3", 50 },   { "NSEC3PARAM", 51 }, { "TLSA", 52 },  { "SMIMEA", 53 },
+	{ "CDS", 59 },     { "CDNSKEY", 60 },  { "OPENPGPKEY", 61 }, { "CSYNC", 62 },
+	{ "ZONEMD", 63 },  { "SVCB", 64 },     { "HTTPS", 65 },   { "SPF", 99 },
+	{ "URI", 256 },    { "CAA", 257 },
+};
+
+/* A decimal number 1..65535 without sign or leading junk, or 0. */
+static unsigned type_number(const char *s)
+{
+	unsigned long v = 0;
+	if (*s < '0' || *s > '9')
+		return 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || (v = v * 10 + (unsigned)(*s - '0')) > 65535)
+			return 0;
+	}
+	return (unsigned)v;
+}
+
+/* TYPE as a mnemonic (any case), TYPEnnn (RFC 3597) or a number; 0 when
+ * it is none of them. */
+static unsigned parse_type(const char *s)
+{
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcasecmp(s, types[i].name) == 0)
+			return types[i].num;
+	if (strncasecmp(s, "TYPE", 4) == 0)
+		return type_number(s + 4);
+	return type_number(s);
+}
+
 /* Builds the request line from COMMAND and its arguments. */
 static void build_request(int argc, char **argv, char *req, size_t cap)
 {
@@ -78,12 +124,25 @@ static void build_request(int argc, char **argv, char *req, size_t cap)
 		if (nargs > 1 || (nargs == 1 && !rotate && strcmp(argv[1], "--json") != 0))
 			die(EXIT_USAGE, "pool takes only --json or rotate");
 		n = snprintf(req, cap, rotate ? "pool rotate\n" : nargs ? "pool json\n" : "pool\n");
-	} else if (strcmp(cmd, "flush") == 0) {
+	} else if (strcmp(cmd, "flush") == 0 || strcmp(cmd, "flush_zone") == 0 ||
+		   strcmp(cmd, "flush-zone") == 0) {
+		const char *verb = strcmp(cmd, "flush") == 0 ? "flush" : "flush_zone";
 		if (nargs != 1)
-			die(EXIT_USAGE, "flush takes one argument: a domain name or \"all\"");
+			die(EXIT_USAGE, "%s takes one argument: a domain name%s", cmd,
+			    strcmp(cmd, "flush") == 0 ? " or \"all\"" : "");
 		if (!is_word(argv[1]))
-			die(EXIT_USAGE, "flush: the name may not be empty or contain blanks");
-		n = snprintf(req, cap, "flush %s\n", argv[1]);
+			die(EXIT_USAGE, "%s: the name may not be empty or contain blanks", cmd);
+		n = snprintf(req, cap, "%s %s\n", verb, argv[1]);
+	} else if (strcmp(cmd, "flush_type") == 0 || strcmp(cmd, "flush-type") == 0) {
+		if (nargs != 2)
+			die(EXIT_USAGE, "%s takes two arguments: a domain name and a type", cmd);
+		if (!is_word(argv[1]))
+			die(EXIT_USAGE, "%s: the name may not be empty or contain blanks", cmd);
+		unsigned type = parse_type(argv[2]);
+		if (type == 0)
+			die(EXIT_USAGE, "%s: unknown type \"%.40s\" (a name such as AAAA, TYPEnnn or "
+			    "a number 1..65535)", cmd, argv[2]);
+		n = snprintf(req, cap, "flush_type %s %u\n", argv[1], type);
 	} else {
 		die(EXIT_USAGE, "unknown command \"%s\" (try -h)", cmd);
 	}

@@ -481,6 +481,29 @@ BOOL_KEY(k_cookies, upstream_cookies)
 BOOL_KEY(k_refuse_frag, refuse_fragmented_replies)
 BOOL_KEY(k_merge, merge_identical_queries)
 BOOL_KEY(k_use_syslog, use_syslog)
+BOOL_KEY(k_hide_identity, hide_identity)
+BOOL_KEY(k_hide_version, hide_version)
+
+/* The text of a CH TXT answer: one character-string, so 255 bytes at most;
+ * "" (quoted) asks for the built-in text. */
+static int parse_txt(struct parser *p, const char *v, char out[256])
+{
+	size_t n = strlen(v);
+	if (n > 255)
+		return fail(p, "text is longer than 255 bytes (one TXT string)");
+	memcpy(out, v, n + 1);
+	return 0;
+}
+
+static int k_identity(struct parser *p, const char *v)
+{
+	return parse_txt(p, v, p->cfg->identity);
+}
+
+static int k_version(struct parser *p, const char *v)
+{
+	return parse_txt(p, v, p->cfg->version);
+}
 
 /* TTLs are 31-bit quantities (RFC 2181 section 8). */
 #define TTL_MAX 2147483647u
@@ -653,6 +676,10 @@ static const struct key keys[] = {
 	{ "pidfile", CL_SERVER, k_pidfile, 0 },
 	{ "logfile", CL_SERVER, k_logfile, 0 },
 	{ "use-syslog", CL_SERVER, k_use_syslog, 0 },
+	{ "hide-identity", CL_SERVER, k_hide_identity, 0 },
+	{ "hide-version", CL_SERVER, k_hide_version, 0 },
+	{ "identity", CL_SERVER, k_identity, 0 },
+	{ "version", CL_SERVER, k_version, 0 },
 	{ "control-socket", CL_SERVER | CL_REMOTE, k_control_socket, 0 },
 	{ "name", CL_FORWARD | CL_STUB, k_zone_name, 0 },
 	{ "forward-addr", CL_FORWARD, k_zone_addr, 0 },
@@ -721,12 +748,13 @@ static int begin_clause(struct parser *p, enum clause cl)
 
 static bool is_space(char c) { return c == ' ' || c == '\t'; }
 
-/* Keys for which a quoted "" is a value: it turns the setting off, as in
- * unbound.conf. Every other key refuses an empty value. */
+/* Keys for which a quoted "" is a value: it turns the setting off, or (for
+ * identity and version) asks for the built-in text, as in unbound.conf.
+ * Every other key refuses an empty value. */
 static bool empty_ok(const struct key *k)
 {
 	return k->fn == k_username || k->fn == k_chroot || k->fn == k_pidfile ||
-	       k->fn == k_logfile;
+	       k->fn == k_logfile || k->fn == k_identity || k->fn == k_version;
 }
 
 /* One line, NUL-terminated, without its newline. */

@@ -100,6 +100,9 @@ struct config {
 	char pidfile[CONFIG_PATH_MAX];                   /* written at start-up; "" = none (default) */
 	char logfile[CONFIG_PATH_MAX];                   /* log here instead of stderr; "" = stderr */
 	bool use_syslog;                                 /* log to syslog (daemon); default no */
+	bool hide_identity, hide_version;                /* refuse id.server / version.bind; default no */
+	char identity[256];                              /* id.server text; "" = the host name */
+	char version[256];                               /* version.bind text; "" = PC_VERSION_TEXT */
 	struct config_zone forward[CONFIG_MAX_ZONES];
 	size_t n_forward;
 	struct config_zone stub[CONFIG_MAX_ZONES];

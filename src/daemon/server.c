@@ -277,6 +277,44 @@ static void print_pool(struct server *s, struct control_out *o, bool json)
 		control_out_printf(o, "\n]}\n");
 }
 
+/* flush NAME | flush all | flush_zone NAME: NAME and everything below it
+ * (the packet caches end their answers through the flush generation);
+ * flush_type NAME TYPE: one type at NAME (portcullis-ctl sends TYPE as
+ * its number). */
+static void do_flush(struct server *s, int argc, char **argv, struct control_out *o)
+{
+	bool by_type = strcmp(argv[0], "flush_type") == 0;
+	if (!(by_type ? argc == 3
+		      : argc == 2 && (strcmp(argv[0], "flush") == 0 ||
+				      strcmp(argv[0], "flush_zone") == 0))) {
+		control_out_error(o, "unknown command '%s' (or wrong arguments)", argv[0]);
+		return;
+	}
+	if (argc == 2 && strcmp(argv[0], "flush") == 0 && strcmp(argv[1], "all") == 0) {
+		cache_flush_all(s->cache);
+		control_out_printf(o, "flushed all\n");
+		return;
+	}
+	uint8_t name[WIRE_NAME_MAX];
+	if (wire_name_from_text(argv[1], name) < 0) {
+		control_out_error(o, "%s: '%s' is not a domain name", argv[0], argv[1]);
+		return;
+	}
+	wire_name_lower(name);
+	if (!by_type) {
+		control_out_printf(o, "flushed %zu entries\n", cache_flush_zone(s->cache, name));
+		return;
+	}
+	char *end;
+	unsigned long type = strtoul(argv[2], &end, 10);
+	if (argv[2][0] < '0' || argv[2][0] > '9' || *end != '\0' || type == 0 || type > 65535) {
+		control_out_error(o, "flush_type: '%s' is not a type number (1..65535)", argv[2]);
+		return;
+	}
+	control_out_printf(o, "flushed %zu entries\n",
+			   cache_flush_type(s->cache, name, (uint16_t)type));
+}
+
 static void on_control(void *ud, int argc, char **argv, struct control_out *o)
 {
 	struct server *s = ud;
@@ -294,20 +332,8 @@ static void on_control(void *ud, int argc, char **argv, struct control_out *o)
 			return;
 		}
 		print_pool(s, o, json);
-	} else if (strcmp(argv[0], "flush") == 0 && argc == 2) {
-		if (strcmp(argv[1], "all") == 0) {
-			cache_flush_all(s->cache);
-			control_out_printf(o, "flushed all\n");
-			return;
-		}
-		uint8_t name[WIRE_NAME_MAX];
-		if (wire_name_from_text(argv[1], name) < 0) {
-			control_out_error(o, "flush: '%s' is not a domain name", argv[1]);
-			return;
-		}
-		wire_name_lower(name);
-		size_t n = cache_flush_name(s->cache, name);
-		control_out_printf(o, "flushed %zu entries\n", n);
+	} else if (strncmp(argv[0], "flush", 5) == 0) {
+		do_flush(s, argc, argv, o);
 	} else if (strcmp(argv[0], "stop") == 0 && argc == 1) {
 		control_out_printf(o, "stopping\n");
 		server_stop(s);

@@ -15,6 +15,7 @@
 
 #include "daemon/config.h"
 #include "net/recv.h"
+#include "net/srcaddr.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -34,6 +35,7 @@ struct udp_listener {
 	struct udp_tx *tx;   /* and its batch of answers */
 	struct udp_group *group; /* the sockets it shares reading with, or NULL */
 	pthread_t reader;
+	bool wild;           /* bound to 0.0.0.0 or ::: answers need a source */
 	bool started;        /* the reader runs (under group->mu in a group) */
 	atomic_bool stop;
 };
@@ -90,10 +92,15 @@ struct listeners {
  * reused for the next query of the batch. */
 struct udp_tx {
 	int fd;
+	int plain_fd; /* fd when it is not a wildcard socket, else -1 */
 	unsigned n;
 	struct mmsghdr m[NET_RECV_BATCH];
 	struct iovec iov[NET_RECV_BATCH];
 	struct sockaddr_storage to[NET_RECV_BATCH];
+	union {
+		struct cmsghdr align;
+		uint8_t buf[SRCADDR_CMSG_SPACE];
+	} ctl[NET_RECV_BATCH]; /* source addresses (wildcard sockets) */
 	uint8_t slot[NET_RECV_BATCH][TX_SLOT];
 };
 
@@ -133,8 +140,11 @@ static void tx_flush(struct udp_tx *b)
 	b->n = 0;
 }
 
-static void tx_add(struct udp_tx *b, const struct listen_client *c, const uint8_t *pkt,
-		   size_t len)
+/* Inlined at both its callers: on the hot path a call cost more than the
+ * answer's other bookkeeping here. */
+__attribute__((always_inline)) static inline void tx_add(struct udp_tx *b,
+							 const struct listen_client *c,
+							 const uint8_t *pkt, size_t len)
 {
 	if (b->n == NET_RECV_BATCH)
 		tx_flush(b);
@@ -148,6 +158,17 @@ static void tx_add(struct udp_tx *b, const struct listen_client *c, const uint8_
 	b->m[i].msg_hdr.msg_namelen = c->peerlen;
 	b->m[i].msg_hdr.msg_iov = &b->iov[i];
 	b->m[i].msg_hdr.msg_iovlen = 1;
+}
+
+/* The last answer added to b leaves from dst. */
+static void tx_set_src(struct udp_tx *b, const struct net_dst *dst)
+{
+	unsigned i = b->n - 1;
+	size_t len = srcaddr_cmsg(b->ctl[i].buf, dst);
+	if (len != 0) {
+		b->m[i].msg_hdr.msg_control = b->ctl[i].buf;
+		b->m[i].msg_hdr.msg_controllen = len;
+	}
 }
 
 /* ---- answers held until the end of a loop iteration ---------------------- */
@@ -202,6 +223,7 @@ static struct udp_tx *defer_batch(struct listen_defer *d, int fd)
 	if (b == NULL)
 		return NULL;
 	b->fd = fd;
+	b->plain_fd = fd;
 	d->b[d->n++] = b;
 	return b;
 }
@@ -273,6 +295,30 @@ static void udp_dgram(void *ud, uint8_t *pkt, size_t len, const struct sockaddr_
 	self->owner->fn(self->ud, &c, pkt, len);
 }
 
+/* The same for a wildcard socket: the query's destination comes along, for
+ * the answer's source. A separate callback, so that the others' does not
+ * even test for it. */
+static void udp_dgram_dst(void *ud, uint8_t *pkt, size_t len, const struct sockaddr_storage *from,
+			  socklen_t fromlen, unsigned rxflags)
+{
+	struct udp_read *rd = ud;
+	struct udp_listener *self = rd->self;
+	if (rd->now == 0)
+		rd->now = clock_coarse_ms();
+	struct listen_client c;
+	c.tcp = false;
+	c.fd = rd->fd;
+	c.conn = NULL;
+	c.peerlen = fromlen <= sizeof(c.peer) ? fromlen : sizeof(c.peer);
+	c.rx_ms = rd->now;
+	copy_addr(&c.peer, from, c.peerlen);
+	if (rxflags & NET_RX_DST)
+		c.dst = *net_rx_dst(self->rx);
+	else
+		c.dst.family = 0;
+	self->owner->fn(self->ud, &c, pkt, len);
+}
+
 static void udp_batch_done(void *ud, unsigned n)
 {
 	(void)ud;
@@ -297,10 +343,11 @@ static void *udp_reader(void *arg)
 {
 	struct udp_listener *ul = arg;
 	struct udp_read rd = { .self = ul, .fd = ul->fd };
+	net_dgram_fn dgram = ul->wild ? udp_dgram_dst : udp_dgram;
 	tx = ul->tx;
 	while (!atomic_load_explicit(&ul->stop, memory_order_acquire)) {
 		rd.now = 0; /* read after the wait, when a datagram is in hand */
-		int n = net_recv_wait(ul->rx, ul->fd, udp_dgram, udp_batch_done, &rd);
+		int n = net_recv_wait(ul->rx, ul->fd, dgram, udp_batch_done, &rd);
 		if (n < 0 && n != -EINTR && n != -EAGAIN)
 			read_failed(-n);
 	}
@@ -352,7 +399,9 @@ static void *udp_group_reader(void *arg)
 			rd.fd = ul->fd;
 			rd.now = 0;
 			tx->fd = ul->fd;
-			net_recv_hand(self->rx, got, udp_dgram, udp_batch_done, &rd);
+			tx->plain_fd = ul->wild ? -1 : ul->fd;
+			net_recv_hand(self->rx, got, ul->wild ? udp_dgram_dst : udp_dgram,
+				      udp_batch_done, &rd);
 		}
 	}
 	if (lead)
@@ -497,6 +546,14 @@ static void set_buf(int fd, int opt, int force_opt, uint32_t want, const char *k
 	}
 }
 
+/* 0.0.0.0 or ::, where the answer's source address must be chosen. */
+static bool is_wildcard(const struct config_addr *a)
+{
+	if (a->sa.ss_family == AF_INET)
+		return ((const struct sockaddr_in *)&a->sa)->sin_addr.s_addr == htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&a->sa)->sin6_addr);
+}
+
 static int open_udp(struct listeners *l, const struct config_addr *a, bool reuseport, char *err,
 		    size_t errlen)
 {
@@ -513,8 +570,21 @@ static int open_udp(struct listeners *l, const struct config_addr *a, bool reuse
 	set_buf(fd, SO_SNDBUF, SO_SNDBUFFORCE, l->cfg->so_sndbuf, "so-sndbuf", "net.core.wmem_max");
 	/* Its reader sleeps in recvmmsg; answers are sent with MSG_DONTWAIT. */
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	bool wild = is_wildcard(a);
+	if (wild && net_recv_want_pktinfo(fd, a->sa.ss_family) != 0) {
+		char host[64] = "?";
+		uint16_t port = 0;
+		addr_text(a, host, sizeof(host), &port);
+		snprintf(err, errlen, "cannot listen on %s port %u (udp): no destination "
+			 "addresses (%s)", host, port, strerror(errno));
+		close(fd);
+		return PC_EIO;
+	}
 	struct udp_listener *ul = &l->udp[l->n_udp++];
 	ul->fd = fd;
+	ul->wild = wild;
+	if (wild)
+		srcaddr_wild_add(fd);
 	ul->owner = l;
 	atomic_init(&ul->stop, false);
 	return 0;
@@ -534,6 +604,7 @@ int listen_udp_start(struct listeners *l, size_t i, void *ud)
 	if (ul->rx == NULL || ul->tx == NULL)
 		return PC_ENOMEM; /* freed by listen_close */
 	ul->tx->fd = ul->fd;
+	ul->tx->plain_fd = ul->wild ? -1 : ul->fd;
 	sigset_t all, old;
 	/* Signals are the event loop's business: the reader inherits a mask
 	 * that blocks them all. */
@@ -749,6 +820,8 @@ void listen_close(struct listeners *l)
 		free(ul->tx);
 		ul->rx = NULL;
 		ul->tx = NULL;
+		if (ul->wild)
+			srcaddr_wild_remove(ul->fd);
 		close(ul->fd);
 		if (ul->group != NULL)
 			group_leave(ul);
@@ -781,21 +854,41 @@ static void tcp_written(uv_write_t *w, int status)
 	free(tw);
 }
 
+/* A UDP answer off the hot path: on a wildcard socket (from the address
+ * its query was sent to), or outside a reader's own batch (worker 0's held
+ * answers, or at once). Not inlined, so that listen_respond stays small. */
+__attribute__((noinline)) static void udp_respond_other(const struct listen_client *c,
+							 const uint8_t *pkt, size_t len)
+{
+	bool wild = srcaddr_wild(c->fd);
+	struct udp_tx *b = NULL;
+	if (len <= TX_SLOT) {
+		if (tx != NULL && c->fd == tx->fd)
+			b = tx;
+		else if (defer != NULL)
+			b = defer_batch(defer, c->fd);
+	}
+	if (b != NULL) {
+		tx_add(b, c, pkt, len);
+		if (wild)
+			tx_set_src(b, &c->dst);
+	} else if (wild) {
+		srcaddr_send(c->fd, pkt, len, &c->peer, c->peerlen, &c->dst);
+	} else {
+		sendto(c->fd, pkt, len, MSG_DONTWAIT, (const struct sockaddr *)&c->peer, c->peerlen);
+	}
+}
+
 void listen_respond(const struct listen_client *c, const uint8_t *pkt, size_t len)
 {
 	if (!c->tcp) {
-		struct udp_tx *b = NULL;
-		if (len <= TX_SLOT) {
-			if (tx != NULL && c->fd == tx->fd)
-				b = tx;
-			else if (defer != NULL)
-				b = defer_batch(defer, c->fd);
-		}
-		if (b != NULL)
-			tx_add(b, c, pkt, len);
+		/* A reader's answer on its own (not wildcard) socket, the hot
+		 * path, goes into its batch as it did before wildcard sockets
+		 * existed; everything else is sent by udp_respond_other. */
+		if (len <= TX_SLOT && tx != NULL && c->fd == tx->plain_fd)
+			tx_add(tx, c, pkt, len);
 		else
-			sendto(c->fd, pkt, len, MSG_DONTWAIT, (const struct sockaddr *)&c->peer,
-			       c->peerlen);
+			udp_respond_other(c, pkt, len);
 		return;
 	}
 	struct tcp_conn *conn = c->conn;

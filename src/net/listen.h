@@ -9,6 +9,11 @@
  * gives after listen_defer_start (worker 0's, after upstream) are held per
  * socket until the end of the loop iteration and sent with one sendmmsg per
  * socket; any other answer goes out at once with sendto.
+ * A UDP socket bound to a wildcard address (0.0.0.0 or ::) asks for each
+ * query's destination address (IP_PKTINFO / IPV6_RECVPKTINFO) and sends the
+ * answer from it, as a host with several addresses needs; only those
+ * sockets pay for the control messages, the others' reading and sending is
+ * unchanged.
  * TCP: length-prefixed messages (RFC 7766), several queries in flight per
  * connection (pipelined; answered in whatever order they complete), an idle
  * timeout, and a cap on connections.
@@ -31,6 +36,8 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include "net/recv.h"
+
 struct config;
 struct tcp_conn;
 struct listeners;
@@ -44,6 +51,10 @@ struct listen_client {
 	uint64_t rx_ms;               /* monotonic ms (clock_now_ms's clock) when
 				       * the query was read: the loop's time (TCP),
 				       * or the reader's clock read per batch (UDP) */
+	struct net_dst dst;           /* UDP on a wildcard address only (set and
+				       * read for those sockets, left unset for
+				       * the others): where the query was sent,
+				       * the answer's source address */
 };
 
 typedef void (*listen_query_fn)(void *ud, const struct listen_client *c, const uint8_t *pkt,

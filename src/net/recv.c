@@ -29,8 +29,9 @@ struct net_rx {
 	struct sockaddr_storage from[NET_RECV_BATCH];
 	union {
 		struct cmsghdr align;
-		uint8_t buf[CMSG_SPACE(sizeof(int)) * 2];
+		uint8_t buf[CMSG_SPACE(sizeof(int)) * 2 + CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	} ctl[NET_RECV_BATCH];
+	struct net_dst dst; /* the datagram being handed out (NET_RX_DST) */
 	uint8_t bufs[NET_RECV_BATCH][DGRAM_MAX];
 };
 
@@ -43,17 +44,60 @@ int net_recv_want_fragsize(int fd, int family)
 	return rc == 0 ? 0 : -errno;
 }
 
+int net_recv_want_pktinfo(int fd, int family)
+{
+	int one = 1;
+	int rc = family == AF_INET
+			 ? setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one))
+			 : setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	return rc == 0 ? 0 : -errno;
+}
+
+const struct net_dst *net_rx_dst(const struct net_rx *rx)
+{
+	return &rx->dst;
+}
+
+/* The destination of a datagram, from its PKTINFO control message. */
+static void take_dst(struct net_rx *rx, const struct cmsghdr *c)
+{
+	if (c->cmsg_level == IPPROTO_IP) {
+		struct in_pktinfo pi;
+		memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+		rx->dst.family = AF_INET;
+		rx->dst.ifindex = pi.ipi_ifindex;
+		/* the local address the kernel routed it to: the header's
+		 * destination for unicast, never a broadcast address */
+		rx->dst.addr.v4 = pi.ipi_spec_dst;
+	} else {
+		struct in6_pktinfo pi;
+		memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+		rx->dst.family = AF_INET6;
+		rx->dst.ifindex = (int)pi.ipi6_ifindex;
+		rx->dst.addr.v6 = pi.ipi6_addr;
+	}
+}
+
 /* The kernel attaches a FRAGSIZE control message only to a datagram that was
- * reassembled; its presence is the signal. */
-static unsigned rx_flags(struct msghdr *h)
+ * reassembled; its presence is the signal. PKTINFO comes with every datagram
+ * of a socket that asked for it (wildcard listeners only). */
+static unsigned rx_flags(struct net_rx *rx, struct msghdr *h)
 {
 	unsigned flags = 0;
 	if (h->msg_controllen == 0 && !(h->msg_flags & MSG_CTRUNC))
 		return 0; /* the common case: nothing attached */
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c))
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
 		if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVFRAGSIZE) ||
 		    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVFRAGSIZE))
 			flags |= NET_RX_FRAGMENTED;
+		if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+		     c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) ||
+		    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+		     c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo)))) {
+			take_dst(rx, c);
+			flags |= NET_RX_DST;
+		}
+	}
 	if (h->msg_flags & MSG_CTRUNC)
 		flags |= NET_RX_FRAGMENTED; /* cannot tell: treat as suspect */
 	return flags;
@@ -97,7 +141,8 @@ static void deliver(struct net_rx *rx, int n, net_dgram_fn fn, net_batch_fn end,
 {
 	for (int i = 0; i < n; i++) {
 		struct msghdr *h = &rx->msgs[i].msg_hdr;
-		fn(ud, rx->bufs[i], rx->msgs[i].msg_len, &rx->from[i], h->msg_namelen, rx_flags(h));
+		fn(ud, rx->bufs[i], rx->msgs[i].msg_len, &rx->from[i], h->msg_namelen,
+		   rx_flags(rx, h));
 	}
 	for (int i = 0; i < n; i++)
 		reset_hdr(rx, (unsigned)i);

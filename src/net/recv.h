@@ -13,8 +13,21 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+
 /* rxflags bits */
 #define NET_RX_FRAGMENTED 1u /* reassembled from IP fragments (needs net_recv_want_fragsize) */
+#define NET_RX_DST 2u        /* net_rx_dst has its destination (needs net_recv_want_pktinfo) */
+
+/* The local address a datagram was sent to, and the interface it came in on. */
+struct net_dst {
+	int family; /* AF_INET or AF_INET6; 0 = unknown */
+	int ifindex;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} addr;
+};
 
 /* Datagrams read with one recvmmsg call, at most. At the cached peak
  * (dnsperf, 500 queries in flight) a reader finds more than 32 queued:
@@ -38,6 +51,15 @@ void net_rx_free(struct net_rx *rx);
 /* Ask the kernel to report, per datagram, whether it arrived in fragments
  * (IP_RECVFRAGSIZE / IPV6_RECVFRAGSIZE). Returns 0 or -errno. */
 int net_recv_want_fragsize(int fd, int family);
+
+/* Ask the kernel to report, per datagram, the local address it was sent to
+ * (IP_PKTINFO / IPV6_RECVPKTINFO): for a socket bound to a wildcard address,
+ * whose answers must leave from that address. Returns 0 or -errno. */
+int net_recv_want_pktinfo(int fd, int family);
+
+/* In the datagram callback, when rxflags has NET_RX_DST: where the datagram
+ * being handed out was sent. Valid until the callback returns. */
+const struct net_dst *net_rx_dst(const struct net_rx *rx);
 
 /* Read a non-blocking socket until it would block. */
 void net_recv_all(struct net_rx *rx, int fd, net_dgram_fn fn, void *ud);

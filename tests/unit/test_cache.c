@@ -452,6 +452,61 @@ static void flush_name_and_zone(void **state)
 	cache_free(c);
 }
 
+/* flush_type: one type at one owner (and an NXDOMAIN there, which answers
+ * that type too); every flush raises the generation the packet caches
+ * check, so none of them can keep serving what was flushed. */
+static void flush_type_and_generation(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct cache_entry e;
+	struct nm www = name("www.alpha.lab");
+	struct cache_rdata rd = { A1, 4 };
+	assert_int_equal(put_a(c, "www.alpha.lab", A1, 60, CACHE_RANK_AUTH, T0), 0);
+	assert_int_equal(put_a(c, "sub.www.alpha.lab", A1, 60, CACHE_RANK_AUTH, T0), 0);
+	assert_int_equal(cache_put_rrset(c, www.b, WIRE_T_AAAA, WIRE_C_IN, 60, &rd, 1,
+					 CACHE_RANK_AUTH, T0), 0);
+	assert_int_equal(cache_put_negative(c, CACHE_NODATA, www.b, WIRE_T_MX, WIRE_C_IN, 60,
+					    NULL, NULL, 0, CACHE_RANK_AUTH, T0), 0);
+	assert_int_equal(cache_put_rrset(c, www.b, WIRE_T_A, WIRE_C_CH, 60, &rd, 1,
+					 CACHE_RANK_AUTH, T0), 0);
+	uint64_t gen = cache_flush_gen(c);
+
+	struct nm upper = name("WWW.ALPHA.lab");
+	assert_int_equal(cache_flush_type(c, upper.b, WIRE_T_A), 2); /* IN and CH */
+	assert_true(cache_flush_gen(c) > gen);
+	assert_false(get(c, "www.alpha.lab", WIRE_T_A, T0, &e));
+	assert_true(get(c, "www.alpha.lab", WIRE_T_AAAA, T0, &e));
+	assert_true(get(c, "www.alpha.lab", WIRE_T_MX, T0, &e));
+	assert_true(get(c, "sub.www.alpha.lab", WIRE_T_A, T0, &e));
+	/* a negative entry of the type goes too */
+	assert_int_equal(cache_flush_type(c, www.b, WIRE_T_MX), 1);
+	assert_false(get(c, "www.alpha.lab", WIRE_T_MX, T0, &e));
+	assert_int_equal(cache_flush_type(c, www.b, WIRE_T_MX), 0);
+
+	/* an NXDOMAIN answers every type: flushing one type removes it */
+	struct nm gone = name("gone.alpha.lab");
+	assert_int_equal(cache_put_negative(c, CACHE_NXDOMAIN, gone.b, 0, WIRE_C_IN, 60, NULL,
+					    NULL, 0, CACHE_RANK_AUTH, T0), 0);
+	assert_true(get(c, "gone.alpha.lab", WIRE_T_TXT, T0, &e));
+	assert_int_equal(cache_flush_type(c, gone.b, WIRE_T_TXT), 1);
+	assert_false(get(c, "gone.alpha.lab", WIRE_T_A, T0, &e));
+	assert_int_equal(stats(c).entries, 2);
+
+	/* every kind of flush moves the generation on */
+	gen = cache_flush_gen(c);
+	cache_flush_name(c, www.b);
+	assert_true(cache_flush_gen(c) > gen);
+	gen = cache_flush_gen(c);
+	cache_flush_zone(c, www.b);
+	assert_true(cache_flush_gen(c) > gen);
+	assert_int_equal(stats(c).entries, 0);
+	gen = cache_flush_gen(c);
+	cache_flush_all(c);
+	assert_true(cache_flush_gen(c) > gen);
+	cache_free(c);
+}
+
 static void owner_cap(void **state)
 {
 	(void)state;
@@ -728,6 +783,7 @@ int main(void)
 		cmocka_unit_test(lru_eviction),
 		cmocka_unit_test(accounting_after_flush_all),
 		cmocka_unit_test(flush_name_and_zone),
+		cmocka_unit_test(flush_type_and_generation),
 		cmocka_unit_test(owner_cap),
 		cmocka_unit_test(stress_growth),
 		cmocka_unit_test(stress_budget),

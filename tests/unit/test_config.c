@@ -500,6 +500,41 @@ static void test_bounds(void **state)
 	assert_int_equal(config_parse(&cfg, "x.conf", bad, strlen(bad), NULL, 0), PC_EINVAL);
 }
 
+static void test_identity_version(void **state)
+{
+	(void)state;
+	OK("server:\n");
+	assert_false(cfg.hide_identity);
+	assert_false(cfg.hide_version);
+	assert_string_equal(cfg.identity, "");
+	assert_string_equal(cfg.version, "");
+	OK("server:\n  hide-identity: yes\n  hide-version: yes\n"
+	   "  identity: \"ns7 (lab) # not a comment\"\n  version: plain words # comment\n");
+	assert_true(cfg.hide_identity);
+	assert_true(cfg.hide_version);
+	assert_string_equal(cfg.identity, "ns7 (lab) # not a comment");
+	assert_string_equal(cfg.version, "plain words");
+	/* "" is the built-in text again; a bare empty value is a mistake */
+	OK("server:\n  identity: x\n  identity: \"\"\n  version: \"\"\n");
+	assert_string_equal(cfg.identity, "");
+	assert_string_equal(cfg.version, "");
+	ERR("server:\n  identity:\n", "x.conf:2: identity: missing value");
+	ERR("server:\n  hide-version: maybe\n", "x.conf:2: hide-version: \"maybe\" is not yes or no");
+	ERR("forward-zone:\n  version: x\n", "x.conf:2: version: not valid in a forward-zone: clause");
+	/* one TXT string: 255 bytes at most */
+	char text[300];
+	memset(text, 'v', 255);
+	text[255] = '\0';
+	char conf[400];
+	snprintf(conf, sizeof(conf), "server:\n  version: %s\n", text);
+	OK(conf);
+	assert_int_equal(strlen(cfg.version), 255);
+	snprintf(conf, sizeof(conf), "server:\n  identity: %sv\n", text);
+	ERR(conf, "x.conf:2: identity: text is longer than 255 bytes");
+	/* other keys still refuse a quoted empty value */
+	ERR("server:\n  root-hints: \"\"\n", "x.conf:2: root-hints: missing value");
+}
+
 static void test_load(void **state)
 {
 	(void)state;
@@ -559,6 +594,7 @@ int main(void)
 		cmocka_unit_test(test_families),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_identity_version),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_parse_addr),
 	};
