@@ -25,7 +25,7 @@
 enum { EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 
 static const char usage_text[] =
-	"usage: portcullis-ctl [-s SOCKET] [-h] COMMAND [ARGS]\n"
+	"usage: portcullis-ctl [-s SOCKET] [-h] [--version] COMMAND [ARGS]\n"
 	"\n"
 	"commands:\n"
 	"  stats            counters of the running daemon\n"
@@ -39,7 +39,8 @@ static const char usage_text[] =
 	"\n"
 	"options:\n"
 	"  -s SOCKET        control socket (default " DEFAULT_SOCKET ")\n"
-	"  -h               show this help\n";
+	"  -h, --help       show this help\n"
+	"  --version        print the version\n";
 
 __attribute__((format(printf, 2, 3), noreturn))
 static void die(int status, const char *fmt, ...)
@@ -223,8 +224,17 @@ int main(int argc, char **argv)
 	int opt;
 	opterr = 0; /* our own messages, in our own format */
 	/* "+": options end at the command, so "pool --json" reaches us whole. */
-	while ((opt = getopt(argc, argv, "+s:h")) != -1) {
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	while ((opt = getopt_long(argc, argv, "+s:h", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'V':
+			printf("portcullis-ctl %s\n", PC_VERSION);
+			return 0;
 		case 's':
 			path = optarg;
 			break;

@@ -31,7 +31,7 @@
 struct config;
 
 /* Text of version.bind when the version key is not set. */
-#define PC_VERSION_TEXT "portcullis 0.1"
+#define PC_VERSION_TEXT "portcullis " PC_VERSION
 
 /* Extended RCODE of a query with an EDNS version we do not speak. */
 #define ADMIT_RC_BADVERS 16

@@ -18,7 +18,7 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: portcullis [-c FILE] [--check] [-v] [-h]\n"
+	fprintf(f, "usage: portcullis [-c FILE] [--check] [-v] [-h] [--version]\n"
 		   "  -c FILE   configuration file (default: built-in configuration)\n"
 		   "  --check   validate the configuration and exit (0 ok, 2 error)\n"
 		   "  -v        more logging (repeatable)\n");
@@ -61,6 +61,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "check", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = NULL;
@@ -73,6 +74,7 @@ int main(int argc, char **argv)
 		case 'k': check = true; break;
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("portcullis %s\n", PC_VERSION); return 0;
 		default:
 			fprintf(stderr, "portcullis: unknown option '%s' (try -h)\n", argv[optind - 1]);
 			return 2;

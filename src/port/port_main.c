@@ -507,7 +507,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (a.version) {
-		puts(PROG " 1.1");
+		puts(PROG " " PC_VERSION);
 		return 0;
 	}
 	if (a.kind == PORT_Q_SERVICE) {

@@ -65,3 +65,16 @@ def test_systemd_unit_verifies(tmp_path):
     r = subprocess.run(["systemd-analyze", "verify", str(path)], capture_output=True,
                        text=True, env=dict(os.environ, MANPATH=str(prefix / "share/man")))
     assert r.returncode == 0 and r.stderr.strip() == "", r.stderr
+
+
+def test_version_everywhere():
+    """Every program prints the project's version, which is the package's."""
+    import re
+    with open(os.path.join(REPO, "CMakeLists.txt")) as f:
+        version = re.search(r"project\(portcullis VERSION ([0-9.]+)", f.read()).group(1)
+    with open(os.path.join(REPO, "debian", "changelog")) as f:
+        assert f.readline().startswith("portcullis (%s" % version)
+    for prog in ("portcullis", "portcullis-ctl", "portcullis-port"):
+        r = subprocess.run([os.path.join(BUILD, prog), "--version"], capture_output=True,
+                           text=True)
+        assert (r.returncode, r.stdout, r.stderr) == (0, "%s %s\n" % (prog, version), ""), prog
