@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages a target needs, or says exactly how to.
-# usage: scripts/deps.sh build|test|demo|bench|fuzz|attack
+# usage: scripts/deps.sh build|test|demo|bench|fuzz|attack|stress
 set -eu
 want="$1"
 build="cmake make gcc pkg-config libuv1-dev libldns-dev"
@@ -12,6 +12,7 @@ case "$want" in
   bench) pkgs="$build $lab dnsperf unbound pdns-recursor knot-resolver lsof gnuplot-nox hyperfine procps" ;;
   fuzz)  pkgs="$build clang libclang-rt-14-dev" ;;
   attack) pkgs="$build $lab unbound" ;;
+  stress) pkgs="$build $lab dnsperf procps" ;;
   *) echo "deps.sh: unknown target '$want'" >&2; exit 2 ;;
 esac
 missing=""
