@@ -129,12 +129,16 @@ def test_request_list_bounded_and_overload_answered_fast(make_resolver):
 
 # ----- defect: a TCP client that never reads -----
 
-def test_tcp_client_that_never_reads_is_cut_off(make_resolver):
+@pytest.mark.parametrize("limit", [{"tcp_queue_size": "64k"},
+                                   {"tcp_queue_size": "1g", "stream_wait_size": "64k"}],
+                         ids=["per-connection", "global"])
+def test_tcp_client_that_never_reads_is_cut_off(make_resolver, limit):
     """One connection pipelines thousands of queries for a 3 kB answer and
     never reads: the resolver stops reading it once tcp-queue-size bytes
-    wait, and closes it when it has not drained within tcp-message-timeout.
-    Without the limit every answer would be queued (tens of megabytes)."""
-    r = make_resolver(tcp_queue_size="64k", tcp_message_timeout=1500)
+    wait on it (or stream-wait-size on all connections), and closes it when
+    it has not drained within tcp-message-timeout. Without the limit every
+    answer would be queued (tens of megabytes)."""
+    r = make_resolver(tcp_message_timeout=1500, **limit)
     # the answer is in the cache, so every query is answered at once
     m = r.query("big.alpha.lab.", "TXT", tcp=True, timeout=10)
     assert len(m.to_wire()) > 2500
