@@ -18,6 +18,7 @@
 #include "core/internal.h"
 #include "daemon/control.h"
 #include "daemon/worker.h"
+#include "net/claim.h"
 #include "net/listen.h"
 #include "net/upstream.h"
 #include "util/clock.h"
@@ -40,7 +41,7 @@ struct server {
 	struct core_env env;
 	struct upstream *up;
 	struct control *ctl;
-	struct listen_claim *claim; /* this daemon's hold on its interfaces */
+	struct claim *claim; /* this daemon's hold on its interfaces */
 	uv_signal_t sig_term, sig_int, sig_quit, sig_hup, sig_usr1, sig_usr2;
 	bool signals_on;
 	uint64_t started_ms;
@@ -444,7 +445,7 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 		snprintf(err, errlen, "out of memory");
 		return rc;
 	}
-	if ((rc = listen_claim(&s->claim, cfg, err, errlen)) != 0)
+	if ((rc = claim_addrs(&s->claim, cfg, err, errlen)) != 0)
 		return rc;
 	for (unsigned i = 0; i < s->n_workers; i++)
 		if ((rc = worker_new(&s->workers[i], s, i, loop, s->n_workers > 1, err, errlen)) != 0)
@@ -522,7 +523,7 @@ void server_free(struct server *s)
 	for (unsigned i = 0; s->workers != NULL && i < s->n_workers; i++)
 		worker_free(s->workers[i]);
 	free(s->workers);
-	listen_claim_free(s->claim);
+	claim_free(s->claim);
 	up_free(s->up);
 	cache_free(s->cache);
 	core_infra_free(s->infra);

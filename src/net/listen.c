@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "daemon/config.h"
@@ -481,99 +480,6 @@ static int bind_socket(const struct config_addr *a, int type, bool reuseport)
 		return -1;
 	}
 	return fd;
-}
-
-/* ---- one owner per address ------------------------------------------------- */
-
-/* With several workers the listeners share each address through
- * SO_REUSEPORT, and Linux lets any socket of the same user join such a
- * group: a second daemon started with the same interface (by mistake, or
- * a second copy of the service) would bind beside the first and silently
- * take a share of its queries. Two checks before the first socket is bound
- * keep an address to one daemon:
- *  - a lock: an abstract UNIX socket named after the address, held for the
- *    daemon's life. Binding it is atomic and the kernel releases it when
- *    the process ends however it ends (no stale lock file); its namespace
- *    is the network namespace, the same scope as the ports it stands for.
- *    Two portcullis daemons, even started at the same instant, cannot
- *    both hold it;
- *  - a probe: a socket bound to the address without SO_REUSEPORT (and, for
- *    UDP, without SO_REUSEADDR) fails if any socket of any program holds
- *    it, so another resolver is found as well. It is closed right away. */
-struct listen_claim {
-	int fd[CONFIG_MAX_ADDRS];
-	size_t n;
-};
-
-static int claim_fail(char *err, size_t errlen, const struct config_addr *a, const char *what,
-		      const char *why)
-{
-	char host[64] = "?";
-	uint16_t port = 0;
-	addr_text(a, host, sizeof(host), &port);
-	snprintf(err, errlen, "cannot listen on %s port %u (%s): %s", host, port, what, why);
-	return PC_EIO;
-}
-
-static int probe(const struct config_addr *a, int type)
-{
-	int fd = socket(a->sa.ss_family, type | SOCK_CLOEXEC, 0);
-	int one = 1;
-	if (fd < 0)
-		return -1;
-	if (a->sa.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (type == SOCK_STREAM)
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	int rc = bind(fd, (const struct sockaddr *)&a->sa, a->len);
-	int e = errno;
-	close(fd);
-	errno = e;
-	return rc;
-}
-
-int listen_claim(struct listen_claim **out, const struct config *cfg, char *err, size_t errlen)
-{
-	static const char in_use[] = "the address is in use by another process "
-				     "(another resolver, or this one already running?)";
-	struct listen_claim *k = calloc(1, sizeof(*k));
-	*out = k;
-	if (k == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return PC_ENOMEM;
-	}
-	for (size_t i = 0; i < cfg->n_interfaces; i++) {
-		const struct config_addr *a = &cfg->interfaces[i];
-		char host[64] = "?";
-		uint16_t port = 0;
-		addr_text(a, host, sizeof(host), &port);
-		struct sockaddr_un un = { .sun_family = AF_UNIX };
-		int len = snprintf(un.sun_path + 1, sizeof(un.sun_path) - 1, "portcullis-listen %s %u",
-				   host, port);
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return claim_fail(err, errlen, a, "lock", strerror(errno));
-		k->fd[k->n++] = fd;
-		if (bind(fd, (const struct sockaddr *)&un,
-			 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len)) != 0)
-			return claim_fail(err, errlen, a, "lock",
-					  errno == EADDRINUSE ? "another portcullis is listening there"
-							      : strerror(errno));
-		if (cfg->do_udp && probe(a, SOCK_DGRAM) != 0)
-			return claim_fail(err, errlen, a, "udp",
-					  errno == EADDRINUSE ? in_use : strerror(errno));
-		if (cfg->do_tcp && probe(a, SOCK_STREAM) != 0)
-			return claim_fail(err, errlen, a, "tcp",
-					  errno == EADDRINUSE ? in_use : strerror(errno));
-	}
-	return 0;
-}
-
-void listen_claim_free(struct listen_claim *k)
-{
-	for (size_t i = 0; k != NULL && i < k->n; i++)
-		close(k->fd[i]);
-	free(k);
 }
 
 /* Ask for a socket buffer of want bytes (so-rcvbuf, so-sndbuf): beyond the

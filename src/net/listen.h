@@ -49,16 +49,6 @@ struct listen_client {
 typedef void (*listen_query_fn)(void *ud, const struct listen_client *c, const uint8_t *pkt,
 				size_t len);
 
-/* Before the first listeners are opened: make sure no other process holds
- * any of cfg's interfaces, and hold a lock on each (an abstract UNIX socket)
- * so that no other portcullis can join them through SO_REUSEPORT while this
- * one runs. On failure returns a negative PC_E* with one line in err;
- * *out must still be passed to listen_claim_free, which lets the addresses
- * go (call it after the listeners are closed). */
-struct listen_claim;
-int listen_claim(struct listen_claim **out, const struct config *cfg, char *err, size_t errlen);
-void listen_claim_free(struct listen_claim *k);
-
 /* Open a UDP and a TCP listener (as cfg says) on every interface; with
  * reuseport each socket is bound with SO_REUSEPORT so that other threads'
  * listeners can share the addresses. On failure returns a negative PC_E*
