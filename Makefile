@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc)
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 
-.PHONY: all deps install deb package-check demo test unit integration bench fuzz attack entropy clean
+.PHONY: all deps install deb package-check demo test unit integration bench fuzz attack entropy stress clean
 
 # Plain make only builds: it names missing packages instead of installing them.
 all:
@@ -69,6 +69,14 @@ attack:
 	@$(MAKE) --no-print-directory all
 	@tests/attack/run.sh $(BUILD)
 	@$(MAKE) --no-print-directory entropy
+
+# Resource bounds under hostile load (tests/stress): a flood of misses to a
+# silent zone, a TCP client that never reads, 600 slowloris connections;
+# minutes, not part of make test. STRESS_ARGS='--soak 300' adds the soak.
+stress:
+	@scripts/deps.sh stress
+	@$(MAKE) --no-print-directory all
+	@tests/lab/netns-run $(PY) tests/stress/stress.py --build $(BUILD) --out tests/stress/results.md $(STRESS_ARGS)
 
 # Bits per upstream query an off-path forger must guess, from 100,000 captured queries.
 entropy:

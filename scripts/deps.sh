@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages a target needs, or says exactly how to.
-# usage: scripts/deps.sh [--check] build|test|demo|bench|fuzz|attack|deb
+# usage: scripts/deps.sh [--check] build|test|demo|bench|fuzz|attack|stress|deb
 # --check never installs: it names what is missing and fails (plain `make`
 # only builds; `make deps` and the demo, test and bench targets install).
 set -eu
@@ -20,6 +20,7 @@ case "$want" in
   fuzz)  pkgs="$build clang libclang-rt-14-dev" ;;
   attack) pkgs="$build $lab unbound" ;;
   deb)   pkgs="$build debhelper dpkg-dev debootstrap systemd" ;;
+  stress) pkgs="$build $lab dnsperf procps" ;;
   *) echo "deps.sh: unknown target '$want'" >&2; exit 2 ;;
 esac
 missing=""

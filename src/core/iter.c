@@ -75,8 +75,15 @@ struct core_req {
 	int depth; /* index of the top frame */
 	unsigned sends, cnames;
 	bool done;
-	struct core_answer ans;
-	struct frame frames[CORE_MAX_DEPTH];
+	/* What a request in flight costs is what a flood of misses costs, so
+	 * the big parts are made when first needed, on the arena: the answer
+	 * (16 KB) when its first record comes or the request ends, and the
+	 * frames above frame 0 (9 KB each) when a name server's address must
+	 * be looked up. A request waiting for its first reply is about 10 KB. */
+	struct core_answer *ans;
+	unsigned rcode;   /* the answer's, until ans exists */
+	struct frame *frames[CORE_MAX_DEPTH];
+	struct frame top; /* frames[0] */
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -110,11 +117,26 @@ static uint32_t clamp_ttl(const struct core_env *env, uint32_t ttl)
 	return ttl;
 }
 
+/* The request's answer, made on first use; NULL when out of memory. */
+static struct core_answer *ans_get(struct core_req *req)
+{
+	if (req->ans == NULL) {
+		req->ans = arena_alloc(&req->arena, sizeof(*req->ans));
+		if (req->ans == NULL)
+			return NULL;
+		req->ans->rcode = req->rcode;
+		req->ans->n_an = req->ans->n_ns = 0;
+	}
+	return req->ans;
+}
+
 /* Copy a record into the request's answer (frame 0 only). */
 static void answer_add(struct core_req *req, bool authority, const uint8_t *owner, uint16_t type,
 		       uint16_t rclass, uint32_t ttl, const uint8_t *rdata, uint16_t rdlen)
 {
-	struct core_answer *a = &req->ans;
+	struct core_answer *a = ans_get(req);
+	if (a == NULL)
+		return;
 	size_t *n = authority ? &a->n_ns : &a->n_an;
 	size_t cap = authority ? sizeof(a->ns) / sizeof(a->ns[0]) : CORE_MAX_ANSWER;
 	if (*n == cap)
@@ -147,13 +169,17 @@ static void finish(struct core_req *req, unsigned rcode)
 {
 	if (req->depth == 0) {
 		req->done = true;
-		req->ans.rcode = rcode;
+		req->rcode = rcode;
+		struct core_answer *a = ans_get(req);
+		if (a == NULL)
+			return; /* core_req_answer says SERVFAIL */
+		a->rcode = rcode;
 		if (rcode == WIRE_RC_SERVFAIL)
-			req->ans.n_an = req->ans.n_ns = 0; /* no partial chains */
+			a->n_an = a->n_ns = 0; /* no partial chains */
 		return;
 	}
 	req->depth--;
-	struct frame *parent = &req->frames[req->depth];
+	struct frame *parent = req->frames[req->depth];
 	if (parent->child_ns >= 0 && rcode != WIRE_RC_NOERROR)
 		parent->ns[parent->child_ns].asked_a = parent->ns[parent->child_ns].asked_aaaa = true;
 	parent->child_ns = -1;
@@ -170,7 +196,7 @@ static void fail(struct core_req *req)
 static bool start_from_cache(struct core_req *req, struct frame *f, uint64_t now)
 {
 	const struct core_env *env = req->env;
-	bool top = f == &req->frames[0];
+	bool top = f == req->frames[0];
 	for (;;) {
 		struct core_cache_step st;
 		int r = core_cache_step(env, f->qname, f->qtype, req->qclass, now, top, &st);
@@ -379,7 +405,7 @@ static size_t ns_candidates(struct core_req *req, struct frame *f, const uint8_t
 static bool resolving_already(const struct core_req *req, const uint8_t *name)
 {
 	for (int i = 0; i <= req->depth; i++)
-		if (wire_name_eq(req->frames[i].qname, name))
+		if (wire_name_eq(req->frames[i]->qname, name))
 			return true;
 	return false;
 }
@@ -401,9 +427,12 @@ static bool push_child(struct core_req *req, struct frame *f, size_t i)
 	}
 	if (req->depth + 1 >= CORE_MAX_DEPTH || resolving_already(req, ns->name))
 		return false;
+	struct frame **child = &req->frames[req->depth + 1];
+	if (*child == NULL && (*child = arena_alloc(&req->arena, sizeof(**child))) == NULL)
+		return false; /* out of memory: as if the address could not be found */
 	f->child_ns = (int)i;
 	req->depth++;
-	frame_init(&req->frames[req->depth], ns->name, type);
+	frame_init(*child, ns->name, type);
 	return true;
 }
 
@@ -508,8 +537,8 @@ static enum pick pick_server(struct core_req *req, struct frame *f, uint64_t now
 
 /* ---- public: driving ------------------------------------------------------ */
 
-/* Freed requests kept for reuse. A request is about 75 KB (frames and the
- * answer array): allocating one per cache miss cost more than the miss's
+/* Freed requests kept for reuse. A request is about 10 KB (its frame 0;
+ * the rest comes from its arena when needed): allocating one per cache miss cost more than the miss's
  * own work in page faults and malloc's big-block path. The list is bounded
  * so that a burst does not pin memory forever, and locked so that any
  * thread may create and free requests (the lock is taken once per request,
@@ -551,9 +580,11 @@ struct core_req *core_req_new(const struct core_env *env, const uint8_t *qname, 
 	req->depth = 0;
 	req->sends = req->cnames = 0;
 	req->done = false;
-	req->ans.rcode = WIRE_RC_SERVFAIL;
-	req->ans.n_an = req->ans.n_ns = 0;
-	frame_init(&req->frames[0], qname, qtype);
+	req->ans = NULL;
+	req->rcode = WIRE_RC_SERVFAIL;
+	memset(req->frames, 0, sizeof(req->frames));
+	req->frames[0] = &req->top;
+	frame_init(req->frames[0], qname, qtype);
 	return req;
 }
 
@@ -573,13 +604,16 @@ void core_req_free(struct core_req *req)
 
 const struct core_answer *core_req_answer(const struct core_req *req)
 {
-	return &req->ans;
+	/* No answer made: the request ended without records, or the answer
+	 * could not be allocated (then SERVFAIL). */
+	static const struct core_answer servfail = { .rcode = WIRE_RC_SERVFAIL };
+	return req->ans != NULL ? req->ans : &servfail;
 }
 
 enum core_status core_req_next(struct core_req *req, uint64_t now, struct core_send *out)
 {
 	while (!req->done) {
-		struct frame *f = &req->frames[req->depth];
+		struct frame *f = req->frames[req->depth];
 		if (f->state == F_START) {
 			if (start_from_cache(req, f, now))
 				continue;
@@ -610,7 +644,7 @@ void core_req_fail(struct core_req *req, uint64_t now)
 	(void)now;
 	if (req->done)
 		return;
-	struct frame *f = &req->frames[req->depth];
+	struct frame *f = req->frames[req->depth];
 	core_infra_timeout(req->env->infra, (struct sockaddr *)&f->last_addr, f->last_timeout);
 	if (f->last_tcp) {
 		struct tried *t = tried_find(f, &f->last_addr, true);
@@ -623,7 +657,7 @@ void core_req_reply(struct core_req *req, const struct wire_msg *m, uint32_t rtt
 {
 	if (req->done)
 		return;
-	struct frame *f = &req->frames[req->depth];
+	struct frame *f = req->frames[req->depth];
 	core_infra_rtt(req->env->infra, (struct sockaddr *)&f->last_addr, rtt_ms);
 	/* The server answered: its timeouts no longer count against it. */
 	struct tried *t = tried_find(f, &f->last_addr, false);
@@ -637,7 +671,7 @@ void core_req_reply(struct core_req *req, const struct wire_msg *m, uint32_t rtt
 const struct core_env *core_iter_env(const struct core_req *req) { return req->env; }
 bool core_iter_is_top(const struct core_req *req, const struct frame *f)
 {
-	return f == &req->frames[0];
+	return f == req->frames[0];
 }
 
 void core_iter_mark_bad(struct core_req *req, struct frame *f)

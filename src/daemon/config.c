@@ -519,6 +519,11 @@ U32_KEY(k_rotate_secs, pool_rotate_seconds, 0, 86400)
 U32_KEY(k_unwanted, unwanted_reply_threshold, 0, 4000000000u)
 U32_KEY(k_defensive, defensive_mode_time, 1, 86400)
 U32_KEY(k_tcp_idle, tcp_idle_timeout, 1, 3600000)
+U32_KEY(k_nqpt, num_queries_per_thread, 1, 1000000)
+U32_KEY(k_jostle, jostle_timeout, 0, 3600000)
+U32_KEY(k_in_tcp, incoming_num_tcp, 1, 65536)
+U32_KEY(k_tcp_per_addr, tcp_per_address, 1, 65536)
+U32_KEY(k_tcp_msg, tcp_message_timeout, 1, 3600000)
 U32_KEY(k_upstream_timeout, upstream_timeout, 1, 60000)
 U32_KEY(k_verbosity, verbosity, 0, 3)
 U32_KEY(k_packet_cache, packet_cache_size, 0, 1u << 20)
@@ -548,6 +553,33 @@ static int sock_buf(struct parser *p, const char *v, uint32_t *out)
 	if (n > (1ull << 30))
 		return fail(p, "%s is too large (at most 1g)", SHOW(v));
 	*out = (uint32_t)n;
+	return 0;
+}
+
+/* Bytes of TCP answers waiting to be written (tcp-queue-size). */
+static int k_tcp_queue(struct parser *p, const char *v)
+{
+	SHOWBUF;
+	uint64_t n;
+	int rc = parse_size(p, v, &n);
+	if (rc != 0)
+		return rc;
+	if (n < 512 || n > (1ull << 30))
+		return fail(p, "%s is out of range (512 to 1g)", SHOW(v));
+	p->cfg->tcp_queue_size = (uint32_t)n;
+	return 0;
+}
+
+static int k_stream_wait(struct parser *p, const char *v)
+{
+	SHOWBUF;
+	uint64_t n;
+	int rc = parse_size(p, v, &n);
+	if (rc != 0)
+		return rc;
+	if (n < 512 || n > (64ull << 30))
+		return fail(p, "%s is out of range (512 to 64g)", SHOW(v));
+	p->cfg->stream_wait_size = n;
 	return 0;
 }
 
@@ -669,6 +701,13 @@ static const struct key keys[] = {
 	{ "caps-exempt", CL_SERVER, k_caps_exempt, 0 },
 	{ "num-threads", CL_SERVER, k_threads, 0 },
 	{ "tcp-idle-timeout", CL_SERVER, k_tcp_idle, 0 },
+	{ "num-queries-per-thread", CL_SERVER, k_nqpt, 0 },
+	{ "jostle-timeout", CL_SERVER, k_jostle, 0 },
+	{ "incoming-num-tcp", CL_SERVER, k_in_tcp, 0 },
+	{ "tcp-connections-per-address", CL_SERVER, k_tcp_per_addr, 0 },
+	{ "tcp-message-timeout", CL_SERVER, k_tcp_msg, 0 },
+	{ "tcp-queue-size", CL_SERVER, k_tcp_queue, 0 },
+	{ "stream-wait-size", CL_SERVER, k_stream_wait, 0 },
 	{ "upstream-timeout", CL_SERVER, k_upstream_timeout, 0 },
 	{ "verbosity", CL_SERVER, k_verbosity, 0 },
 	{ "username", CL_SERVER, k_username, 0 },
@@ -955,6 +994,13 @@ void config_defaults(struct config *cfg)
 	cfg->merge_identical_queries = true;
 	cfg->num_threads = 1;
 	cfg->tcp_idle_timeout = 30000;
+	cfg->num_queries_per_thread = 1024;
+	cfg->jostle_timeout = 200;
+	cfg->incoming_num_tcp = 512;
+	cfg->tcp_per_address = 32;
+	cfg->tcp_message_timeout = 5000;
+	cfg->tcp_queue_size = 64u << 10;
+	cfg->stream_wait_size = 4ull << 20;
 	cfg->upstream_timeout = 400;
 	cfg->verbosity = 1;
 	strcpy(cfg->username, "portcullis");

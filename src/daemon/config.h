@@ -90,6 +90,20 @@ struct config {
 	size_t n_caps_exempt;
 	uint32_t num_threads;                            /* default 1 */
 	uint32_t tcp_idle_timeout;                       /* ms; default 30000 */
+	uint32_t num_queries_per_thread;                 /* requests being resolved, per thread
+							  * (the bound is this times num-threads);
+							  * default 1024 */
+	uint32_t jostle_timeout;                         /* ms a request runs before a new one may
+							  * replace it when the list is full; default 200 */
+	uint32_t incoming_num_tcp;                       /* TCP client connections per thread; default 512 */
+	uint32_t tcp_per_address;                        /* ... of them from one client address; default 32 */
+	uint32_t tcp_message_timeout;                    /* ms to receive a whole message once it
+							  * began, or to drain a full write queue;
+							  * default 5000 */
+	uint32_t tcp_queue_size;                         /* bytes of answers queued per TCP connection
+							  * before it is no longer read; default 64 KiB */
+	uint64_t stream_wait_size;                       /* bytes of answers queued over all TCP
+							  * connections; default 4 MiB */
 	uint32_t upstream_timeout;                       /* ms; first-try timeout, default 400 */
 	uint32_t verbosity;                              /* 0..3, default 1 */
 	char username[33];                               /* drop to this user after start-up;

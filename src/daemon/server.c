@@ -6,6 +6,7 @@
 #include "daemon/server.h"
 
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "daemon/control.h"
 #include "daemon/notify.h"
 #include "daemon/worker.h"
+#include "net/claim.h"
 #include "net/listen.h"
 #include "net/upstream.h"
 #include "util/clock.h"
@@ -26,6 +28,10 @@
 #include "util/rand.h"
 
 #define CREQ_SPARE_MAX 64 /* request objects kept for reuse */
+/* After the request list has been this long, its memory goes back to the
+ * system once the list is short again (see trim_later). */
+#define TRIM_PEAK 256
+#define TRIM_DELAY_MS 1000
 
 struct server {
 	uv_loop_t *loop;
@@ -36,10 +42,18 @@ struct server {
 	struct core_env env;
 	struct upstream *up;
 	struct control *ctl;
-	uv_signal_t sig_term, sig_int;
+	struct claim *claim; /* this daemon's hold on its interfaces */
+	uv_signal_t sig_term, sig_int, sig_quit, sig_hup, sig_usr1, sig_usr2;
 	bool signals_on;
 	uint64_t started_ms;
-	struct creq *reqs; /* being resolved (worker 0) */
+	/* Being resolved (worker 0), oldest first; at most max_reqs of them
+	 * (num-queries-per-thread for each thread, all of whose misses come
+	 * here). */
+	struct creq *reqs, *reqs_tail;
+	size_t n_reqs, max_reqs, peak_reqs;
+	uint64_t jostled, overload_servfail;
+	uv_timer_t trim;
+	bool trim_on;
 	bool stopping;
 	unsigned n_workers;
 	struct worker **workers;
@@ -98,6 +112,24 @@ void server_creq_put(struct server *s, struct creq *r)
 
 /* ---- resolution (worker 0) ------------------------------------------------ */
 
+/* A burst of misses left glibc holding the freed requests' memory (its
+ * heaps only shrink from the top, and each thread that made requests has a
+ * heap): once the list is short again, hand what is free back. Deferred,
+ * so that it runs once per burst and outside any one request's work. */
+static void on_trim(uv_timer_t *t)
+{
+	struct server *s = t->data;
+	s->peak_reqs = s->n_reqs;
+	malloc_trim(0);
+}
+
+static void trim_later(struct server *s)
+{
+	if (s->trim_on && s->peak_reqs >= TRIM_PEAK && s->n_reqs <= s->peak_reqs / 8 &&
+	    !uv_is_active((uv_handle_t *)&s->trim))
+		uv_timer_start(&s->trim, on_trim, TRIM_DELAY_MS, 0);
+}
+
 /* The request is over on this side: its client goes back to its worker. */
 static void creq_end(struct creq *r)
 {
@@ -108,7 +140,11 @@ static void creq_end(struct creq *r)
 		s->reqs = r->next;
 	if (r->next != NULL)
 		r->next->prev = r->prev;
+	else
+		s->reqs_tail = r->prev;
 	r->prev = r->next = NULL;
+	s->n_reqs--;
+	trim_later(s);
 	up_cancel(r->q);
 	r->q = NULL;
 	core_req_free(r->core);
@@ -156,24 +192,55 @@ static void drive(struct creq *r)
 	}
 }
 
+static const struct core_answer servfail = { .rcode = WIRE_RC_SERVFAIL };
+
+/* The list is full (num-queries-per-thread): as Unbound's jostle, the
+ * oldest request gives its place to the new one if it has run for longer
+ * than jostle-timeout (a request that has not been answered in the time a
+ * normal one takes is likely waiting for a server that does not answer);
+ * otherwise the new request is answered SERVFAIL at once. Either way a
+ * client hears back at once instead of timing out, and the requests in
+ * flight stay bounded. Returns true when r may go on. */
+static bool make_room(struct server *s, struct creq *r, uint64_t now)
+{
+	struct creq *old = s->reqs;
+	if (old != NULL && now - old->started_ms >= s->cfg->jostle_timeout) {
+		s->jostled++;
+		worker_respond(s->workers[0], old, &servfail);
+		creq_end(old);
+		return true;
+	}
+	s->overload_servfail++;
+	worker_respond(s->workers[0], r, &servfail);
+	worker_return(r);
+	return false;
+}
+
 void server_resolve(struct server *s, struct creq *r)
 {
 	if (s->stopping) {
 		worker_return(r);
 		return;
 	}
+	uint64_t now = uv_now(s->loop);
+	if (s->n_reqs >= s->max_reqs && !make_room(s, r, now))
+		return;
 	r->core = core_req_new(&s->env, r->qname, r->qtype, r->qclass);
 	if (r->core == NULL) {
-		static const struct core_answer servfail = { .rcode = WIRE_RC_SERVFAIL };
 		worker_respond(s->workers[0], r, &servfail);
 		worker_return(r);
 		return;
 	}
-	r->prev = NULL;
-	r->next = s->reqs;
-	if (s->reqs != NULL)
-		s->reqs->prev = r;
-	s->reqs = r;
+	r->started_ms = now;
+	r->next = NULL;
+	r->prev = s->reqs_tail;
+	if (s->reqs_tail != NULL)
+		s->reqs_tail->next = r;
+	else
+		s->reqs = r;
+	s->reqs_tail = r;
+	if (++s->n_reqs > s->peak_reqs)
+		s->peak_reqs = s->n_reqs;
 	drive(r);
 }
 
@@ -222,6 +289,9 @@ static void print_stats(struct server *s, struct control_out *o)
 	control_out_printf(o, "cache.hits=%llu\n", (unsigned long long)SUM(cache_hits));
 	control_out_printf(o, "cache.misses=%llu\n", (unsigned long long)SUM(cache_misses));
 	control_out_printf(o, "cache.packet.hits=%llu\n", (unsigned long long)SUM(packet_hits));
+	control_out_printf(o, "requests.current=%zu\nrequests.max=%zu\n", s->n_reqs, s->max_reqs);
+	control_out_printf(o, "requests.jostled=%llu\nrequests.overload_servfail=%llu\n",
+			   (unsigned long long)s->jostled, (unsigned long long)s->overload_servfail);
 	up_stats_each(s->up, print_stat, o);
 	static const char *const rc[6] = { "noerror", "formerr", "servfail", "nxdomain",
 					   "notimp", "refused" };
@@ -347,8 +417,21 @@ static void on_control(void *ud, int argc, char **argv, struct control_out *o)
 static void on_signal(uv_signal_t *h, int signum)
 {
 	struct server *s = h->data;
-	log_info("signal %d: stopping", signum);
-	server_stop(s);
+	switch (signum) {
+	case SIGHUP:
+		/* What an operator sends to reload: until reloading exists, say
+		 * so and carry on rather than die. */
+		log_warn("SIGHUP: reloading the configuration is not supported yet; "
+			 "running on with the configuration read at start");
+		return;
+	case SIGUSR1:
+	case SIGUSR2:
+		log_info("signal %s ignored", signum == SIGUSR1 ? "SIGUSR1" : "SIGUSR2");
+		return;
+	default:
+		log_info("signal %d: stopping", signum);
+		server_stop(s);
+	}
 }
 
 int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
@@ -366,6 +449,10 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	s->started_ms = clock_now_ms();
 	pthread_mutex_init(&s->spare_mu, NULL);
 	s->n_workers = cfg->num_threads > 0 ? cfg->num_threads : 1;
+	s->max_reqs = (size_t)cfg->num_queries_per_thread * s->n_workers;
+	uv_timer_init(loop, &s->trim);
+	s->trim.data = s;
+	s->trim_on = true;
 	s->workers = calloc(s->n_workers, sizeof(*s->workers));
 	s->cache = cache_new(cfg->cache_size, cfg->cache_min_ttl, cfg->cache_max_ttl,
 			     cfg->cache_max_negative_ttl);
@@ -389,6 +476,8 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 		snprintf(err, errlen, "out of memory");
 		return rc;
 	}
+	if ((rc = claim_addrs(&s->claim, cfg, err, errlen)) != 0)
+		return rc;
 	for (unsigned i = 0; i < s->n_workers; i++)
 		if ((rc = worker_new(&s->workers[i], s, i, loop, s->n_workers > 1, err, errlen)) != 0)
 			return rc;
@@ -400,12 +489,17 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 		if (rc != 0)
 			return rc;
 	}
-	uv_signal_init(loop, &s->sig_term);
-	uv_signal_init(loop, &s->sig_int);
+	/* TERM, INT and QUIT stop cleanly; HUP, USR1 and USR2, which
+	 * operators and log rotators send, must not kill the daemon. */
+	uv_signal_t *sig[] = { &s->sig_term, &s->sig_int, &s->sig_quit,
+			       &s->sig_hup, &s->sig_usr1, &s->sig_usr2 };
+	static const int signum[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2 };
+	for (size_t i = 0; i < sizeof(sig) / sizeof(sig[0]); i++) {
+		uv_signal_init(loop, sig[i]);
+		sig[i]->data = s;
+		uv_signal_start(sig[i], on_signal, signum[i]);
+	}
 	s->signals_on = true;
-	s->sig_term.data = s->sig_int.data = s;
-	uv_signal_start(&s->sig_term, on_signal, SIGTERM);
-	uv_signal_start(&s->sig_int, on_signal, SIGINT);
 	/* Threads last: a failure above leaves none running to undo. */
 	for (unsigned i = 0; i < s->n_workers; i++) {
 		if (worker_start(s->workers[i]) != 0) {
@@ -440,7 +534,15 @@ void server_stop(struct server *s)
 	if (s->signals_on) {
 		uv_close((uv_handle_t *)&s->sig_term, NULL);
 		uv_close((uv_handle_t *)&s->sig_int, NULL);
+		uv_close((uv_handle_t *)&s->sig_quit, NULL);
+		uv_close((uv_handle_t *)&s->sig_hup, NULL);
+		uv_close((uv_handle_t *)&s->sig_usr1, NULL);
+		uv_close((uv_handle_t *)&s->sig_usr2, NULL);
 		s->signals_on = false;
+	}
+	if (s->trim_on) {
+		uv_close((uv_handle_t *)&s->trim, NULL);
+		s->trim_on = false;
 	}
 }
 
@@ -453,6 +555,7 @@ void server_free(struct server *s)
 	for (unsigned i = 0; s->workers != NULL && i < s->n_workers; i++)
 		worker_free(s->workers[i]);
 	free(s->workers);
+	claim_free(s->claim);
 	up_free(s->up);
 	cache_free(s->cache);
 	core_infra_free(s->infra);

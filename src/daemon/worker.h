@@ -107,9 +107,10 @@ struct creq {
 	uint16_t id, flags, qtype, qclass, max_size;
 	bool edns;
 	uint8_t qname[WIRE_NAME_MAX]; /* as the client wrote it */
+	uint64_t started_ms;          /* when worker 0 began resolving it */
 	uint8_t *answer;              /* on the way back: the response, or NULL */
 	size_t answer_len;
-	struct creq *prev, *next;     /* worker 0's requests, or an inbox */
+	struct creq *prev, *next;     /* worker 0's requests (oldest first), or an inbox */
 };
 
 struct worker {

@@ -20,8 +20,6 @@
 #include "util/err.h"
 #include "util/log.h"
 
-#define TCP_MAX_CONNS 512
-#define TCP_BUF (65535 + 2)
 /* Answers bigger than a slot skip the batch (rare: EDNS sizes above 4096). */
 #define TX_SLOT 4096
 
@@ -57,16 +55,23 @@ struct tcp_listener {
 	struct listeners *owner;
 };
 
+/* Which deadline a TCP connection is under (listen.c's TCP part says why). */
+enum conn_timer { CT_IDLE, CT_MESSAGE, CT_DRAIN };
+
 struct tcp_conn {
 	uv_tcp_t h;
-	uv_timer_t idle;
+	uv_timer_t timer;     /* the deadline of tstate */
 	struct listeners *owner;
-	int refs;        /* the connection itself + each held client */
+	int refs;             /* the connection itself + each held client */
 	int open_handles;
 	bool closing;
-	unsigned pending;
+	bool paused;          /* not read: its answers wait to be written */
+	enum conn_timer tstate;
+	unsigned pending;     /* queries handed over, not yet answered */
+	size_t queued;        /* answer bytes waiting to be written */
+	uint64_t last_ms;     /* when the last whole message came (or the connection) */
 	uint8_t *buf;
-	size_t len;
+	size_t len, cap;
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
 	struct tcp_conn *prev, *next; /* open connections of the listeners */
@@ -511,7 +516,11 @@ static int bind_socket(const struct config_addr *a, int type, bool reuseport)
 		return -1;
 	if (a->sa.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* TCP: a restart must not wait for the old connections' TIME_WAIT.
+	 * Never on UDP, where it would let a second process bind the same
+	 * address and take its share of the queries. */
+	if (type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if ((reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) ||
 	    bind(fd, (const struct sockaddr *)&a->sa, a->len) < 0) {
 		int e = errno;
@@ -626,21 +635,50 @@ int listen_udp_start(struct listeners *l, size_t i, void *ud)
 
 /* ---- TCP ---------------------------------------------------------------- */
 
+/* What a connection may cost, and for how long (RFC 7766 section 6.2, and
+ * what Unbound and Knot do):
+ *  - a connection table of incoming-num-tcp per thread; when it is full, a
+ *    new connection takes the place of the idlest one (nothing pending,
+ *    longest since its last whole message), or is refused when every one is
+ *    busy; at most tcp-connections-per-address of them from one address;
+ *  - tcp-idle-timeout between messages; once a message's first byte is in,
+ *    the whole message must follow within tcp-message-timeout (a deadline
+ *    that more bytes do not move, so a client trickling a byte at a time
+ *    cannot hold a slot);
+ *  - answers waiting to be written: at tcp-queue-size on the connection, or
+ *    stream-wait-size over all of them, the connection's further queries are
+ *    left unread until it drains, and it is closed if it does not drain
+ *    within tcp-message-timeout;
+ *  - the read buffer grows to the largest message actually sent. */
+#define TCP_BUF_MIN 512
+
+/* Answer bytes queued on every connection of every thread. */
+static _Atomic uint64_t tcp_queued_total;
+
+static bool queue_full(const struct tcp_conn *c)
+{
+	const struct config *cfg = c->owner->cfg;
+	return c->queued >= cfg->tcp_queue_size ||
+	       atomic_load_explicit(&tcp_queued_total, memory_order_relaxed) >= cfg->stream_wait_size;
+}
+
+static void conn_free(struct tcp_conn *c)
+{
+	free(c->buf);
+	free(c);
+}
+
 static void conn_handle_closed(uv_handle_t *h)
 {
 	struct tcp_conn *c = h->data;
-	if (--c->open_handles == 0 && c->refs == 0) {
-		free(c->buf);
-		free(c);
-	}
+	if (--c->open_handles == 0 && c->refs == 0)
+		conn_free(c);
 }
 
 static void conn_unref(struct tcp_conn *c)
 {
-	if (--c->refs == 0 && c->open_handles == 0) {
-		free(c->buf);
-		free(c);
-	}
+	if (--c->refs == 0 && c->open_handles == 0)
+		conn_free(c);
 }
 
 static void conn_close(struct tcp_conn *c)
@@ -655,17 +693,100 @@ static void conn_close(struct tcp_conn *c)
 		c->owner->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	uv_timer_stop(&c->idle);
+	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->h, conn_handle_closed);
-	uv_close((uv_handle_t *)&c->idle, conn_handle_closed);
+	uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
 	conn_unref(c);
 }
 
-static void conn_idle(uv_timer_t *t)
+static void conn_timeout(uv_timer_t *t);
+
+static void timer_set(struct tcp_conn *c, enum conn_timer what, bool restart)
+{
+	if (c->tstate == what && !restart)
+		return;
+	const struct config *cfg = c->owner->cfg;
+	c->tstate = what;
+	uint64_t ms = what == CT_IDLE ? cfg->tcp_idle_timeout : cfg->tcp_message_timeout;
+	uv_timer_start(&c->timer, conn_timeout, ms, 0);
+}
+
+/* Choose the deadline the connection is under now. message_done: a whole
+ * message was read since the last call (a partial one left is a new one). */
+static void conn_arm(struct tcp_conn *c, bool message_done)
+{
+	if (c->paused)
+		timer_set(c, CT_DRAIN, false);
+	else if (c->len > 0)
+		timer_set(c, CT_MESSAGE, message_done);
+	else
+		timer_set(c, CT_IDLE, message_done);
+}
+
+static void conn_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b);
+static void conn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b);
+
+/* Hand over the whole messages in the buffer while the answer queue has
+ * room; at a full queue stop reading. Returns false if c was closed. */
+static bool conn_process(struct tcp_conn *c)
+{
+	size_t off = 0;
+	bool done_any = false;
+	while (c->len - off >= 2) {
+		if (queue_full(c)) {
+			if (!c->paused) {
+				uv_read_stop((uv_stream_t *)&c->h);
+				c->paused = true;
+			}
+			break;
+		}
+		size_t mlen = (size_t)c->buf[off] << 8 | c->buf[off + 1];
+		if (c->len - off - 2 < mlen)
+			break;
+		struct listen_client cl = { .tcp = true, .fd = -1, .conn = c, .peer = c->peer,
+					    .peerlen = c->peerlen, .rx_ms = uv_now(c->h.loop) };
+		c->owner->fn(c->owner->ud, &cl, c->buf + off + 2, mlen);
+		off += mlen + 2;
+		done_any = true;
+		c->last_ms = cl.rx_ms;
+		if (c->closing)
+			return false;
+	}
+	memmove(c->buf, c->buf + off, c->len - off);
+	c->len -= off;
+	conn_arm(c, done_any);
+	return true;
+}
+
+/* The queue drained below its limits: read again. */
+static void conn_resume(struct tcp_conn *c)
+{
+	if (c->closing || !c->paused || queue_full(c))
+		return;
+	c->paused = false;
+	if (!conn_process(c) || c->paused)
+		return;
+	uv_read_start((uv_stream_t *)&c->h, conn_alloc, conn_read);
+}
+
+static void conn_timeout(uv_timer_t *t)
 {
 	struct tcp_conn *c = t->data;
-	if (c->pending > 0) {
-		uv_timer_again(&c->idle); /* answers still to come: wait for them */
+	if (c->tstate == CT_DRAIN) {
+		/* Paused only by the other connections' queues: not this
+		 * client's doing; it holds nothing queued, so it may wait. */
+		if (c->queued == 0) {
+			if (queue_full(c))
+				timer_set(c, CT_DRAIN, true);
+			else
+				conn_resume(c);
+			return;
+		}
+		conn_close(c); /* the client does not read its answers */
+		return;
+	}
+	if (c->tstate == CT_IDLE && c->pending > 0) {
+		timer_set(c, CT_IDLE, true); /* answers still to come: wait for them */
 		return;
 	}
 	conn_close(c);
@@ -675,34 +796,78 @@ static void conn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 {
 	struct tcp_conn *c = h->data;
 	(void)hint;
+	/* Room for the message being read: its length once known. */
+	size_t want = TCP_BUF_MIN;
+	if (c->len >= 2)
+		want = ((size_t)c->buf[0] << 8 | c->buf[1]) + 2;
+	if (want < c->len + 1)
+		want = c->len + 1;
+	if (want > c->cap) {
+		uint8_t *nb = realloc(c->buf, want);
+		if (nb != NULL) {
+			c->buf = nb;
+			c->cap = want;
+		}
+	}
 	b->base = (char *)c->buf + c->len;
-	b->len = TCP_BUF - c->len;
+	b->len = c->cap - c->len;
 }
 
 static void conn_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 {
 	struct tcp_conn *c = st->data;
 	(void)b;
-	if (n < 0) {
+	if (n < 0 || (n == 0 && c->len == c->cap)) {
 		conn_close(c);
 		return;
 	}
 	c->len += (size_t)n;
-	uv_timer_again(&c->idle);
-	size_t off = 0;
-	while (c->len - off >= 2) {
-		size_t mlen = (size_t)c->buf[off] << 8 | c->buf[off + 1];
-		if (c->len - off - 2 < mlen)
-			break;
-		struct listen_client cl = { .tcp = true, .fd = -1, .conn = c, .peer = c->peer,
-					    .peerlen = c->peerlen, .rx_ms = uv_now(c->h.loop) };
-		c->owner->fn(c->owner->ud, &cl, c->buf + off + 2, mlen);
-		off += mlen + 2;
-		if (c->closing)
-			return;
+	if (!conn_process(c))
+		return;
+	/* A big message's buffer goes back once it has been handled. */
+	if (c->len == 0 && c->cap > TCP_BUF_MIN) {
+		uint8_t *nb = realloc(c->buf, TCP_BUF_MIN);
+		if (nb != NULL) {
+			c->buf = nb;
+			c->cap = TCP_BUF_MIN;
+		}
 	}
-	memmove(c->buf, c->buf + off, c->len - off);
-	c->len -= off;
+}
+
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		      &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
+}
+
+/* Room for new connection c (already accepted and linked): false when it
+ * must go. Its address may hold only so many; a full table gives up its
+ * idlest connection, one with no answer pending or queued. */
+static bool conn_admit(struct listeners *l, struct tcp_conn *c)
+{
+	unsigned same = 0;
+	struct tcp_conn *idlest = NULL;
+	for (struct tcp_conn *o = l->conns; o != NULL; o = o->next) {
+		if (o == c)
+			continue;
+		if (same_addr(&o->peer, &c->peer))
+			same++;
+		if (o->pending == 0 && o->queued == 0 && (idlest == NULL || o->last_ms < idlest->last_ms))
+			idlest = o;
+	}
+	if (same >= l->cfg->tcp_per_address)
+		return false;
+	if (l->n_conns <= l->cfg->incoming_num_tcp)
+		return true;
+	if (idlest == NULL)
+		return false;
+	conn_close(idlest);
+	return true;
 }
 
 static void on_connection(uv_stream_t *server, int status)
@@ -712,30 +877,36 @@ static void on_connection(uv_stream_t *server, int status)
 	if (status < 0)
 		return;
 	struct tcp_conn *c = calloc(1, sizeof(*c));
-	if (c == NULL || (c->buf = malloc(TCP_BUF)) == NULL) {
+	if (c == NULL || (c->buf = malloc(TCP_BUF_MIN)) == NULL) {
 		free(c);
 		return;
 	}
+	c->cap = TCP_BUF_MIN;
 	c->owner = l;
 	c->refs = 1;
 	uv_tcp_init(l->loop, &c->h);
 	c->h.data = c;
-	uv_timer_init(l->loop, &c->idle);
-	c->idle.data = c;
+	uv_timer_init(l->loop, &c->timer);
+	c->timer.data = c;
 	c->open_handles = 2;
 	l->n_conns++;
 	c->next = l->conns;
 	if (l->conns != NULL)
 		l->conns->prev = c;
 	l->conns = c;
-	if (uv_accept(server, (uv_stream_t *)&c->h) != 0 || l->n_conns > TCP_MAX_CONNS) {
+	if (uv_accept(server, (uv_stream_t *)&c->h) != 0) {
 		conn_close(c);
 		return;
 	}
 	int plen = sizeof(c->peer);
 	uv_tcp_getpeername(&c->h, (struct sockaddr *)&c->peer, &plen);
 	c->peerlen = (socklen_t)plen;
-	uv_timer_start(&c->idle, conn_idle, l->cfg->tcp_idle_timeout, l->cfg->tcp_idle_timeout);
+	c->last_ms = uv_now(l->loop);
+	if (!conn_admit(l, c)) {
+		conn_close(c);
+		return;
+	}
+	timer_set(c, CT_IDLE, true);
 	uv_read_start((uv_stream_t *)&c->h, conn_alloc, conn_read);
 }
 
@@ -843,15 +1014,21 @@ void listen_free(struct listeners *l)
 struct tcp_write {
 	uv_write_t w;
 	struct tcp_conn *c;
+	size_t len;
 	uint8_t data[];
 };
 
 static void tcp_written(uv_write_t *w, int status)
 {
 	struct tcp_write *tw = w->data;
+	struct tcp_conn *c = tw->c;
 	(void)status;
-	conn_unref(tw->c);
+	c->queued -= tw->len;
+	atomic_fetch_sub_explicit(&tcp_queued_total, tw->len, memory_order_relaxed);
 	free(tw);
+	if (c->paused && !c->closing)
+		conn_resume(c);
+	conn_unref(c);
 }
 
 /* A UDP answer off the hot path: on a wildcard socket (from the address
@@ -901,13 +1078,16 @@ void listen_respond(const struct listen_client *c, const uint8_t *pkt, size_t le
 	tw->data[1] = (uint8_t)len;
 	memcpy(tw->data + 2, pkt, len);
 	tw->c = conn;
+	tw->len = len + 2;
 	tw->w.data = tw;
-	conn->refs++;
 	uv_buf_t b = uv_buf_init((char *)tw->data, (unsigned)len + 2);
 	if (uv_write(&tw->w, (uv_stream_t *)&conn->h, &b, 1, tcp_written) != 0) {
-		conn_unref(conn);
 		free(tw);
+		return;
 	}
+	conn->refs++;
+	conn->queued += len + 2;
+	atomic_fetch_add_explicit(&tcp_queued_total, len + 2, memory_order_relaxed);
 }
 
 void listen_client_hold(struct listen_client *dst, const struct listen_client *src)

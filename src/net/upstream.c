@@ -582,15 +582,32 @@ static void alarm_zone(void *ud, const uint8_t *zone)
 		u->alarm(u->alarm_ud, zone);
 }
 
-/* Every dropped reply: count it by reason, on its socket, and in the
- * unwanted-reply window; t (if known) is the query it aimed at. */
-static void drop(struct upstream *u, struct pool_sock *s, enum up_drop why, const struct up_tx *t)
+/* Is a query on s waiting for a reply from `from`? */
+static bool waiting_for(struct upstream *u, const struct pool_sock *s,
+			const struct sockaddr_storage *from)
+{
+	uint32_t shash = srv_addr_hash(from, u->seed);
+	for (struct up_tx *t = u->by_server[server_bucket(s->serial, shash)]; t != NULL; t = t->snext)
+		if (t->sock == s && t->shash == shash && sockaddr_equal(&t->server, from))
+			return true;
+	return false;
+}
+
+/* Every dropped reply: count it by reason and on its socket; t (if known)
+ * is the query it aimed at. Only a reply that could be a forgery counts in
+ * the unwanted-reply window (net/guard.h): one from a server a query on
+ * this socket waits for, which is what a forger must pretend to be. */
+static void drop(struct upstream *u, struct pool_sock *s, enum up_drop why, const struct up_tx *t,
+		 const struct sockaddr_storage *from)
 {
 	u->stats.dropped[why]++;
 	s->dropped++;
+	if (!(t != NULL && sockaddr_equal(from, &t->server)) && !waiting_for(u, s, from))
+		return;
 	uint64_t now = loop_ms(u);
 	if (t != NULL)
 		guard_zone(&u->guard, t->zone, now);
+	guard_server(&u->guard, from, now);
 	if (guard_unwanted(&u->guard, now))
 		guard_take_zones(&u->guard, now, alarm_zone, u);
 }
@@ -611,7 +628,7 @@ static void mismatch(struct upstream *u, struct pool_sock *s, const struct socka
 	uint64_t now = loop_ms(u);
 	for (size_t i = 0; i < n; i++)
 		guard_zone(&u->guard, hit[i]->zone, now);
-	drop(u, s, reason, NULL);
+	drop(u, s, reason, NULL, from);
 	/* to_tcp may call back into the daemon (a failed connect ends the
 	 * query), which may end other transactions: finished ones are skipped,
 	 * and their memory lives until the loop's close callbacks run. s itself
@@ -636,13 +653,13 @@ static void on_datagram(void *ud, struct pool_sock *s, uint8_t *pkt, size_t len,
 	uint16_t id, flags, qtype, qclass;
 	uint8_t qname[WIRE_NAME_MAX];
 	if (wire_parse_question(pkt, len, &id, &flags, qname, &qtype, &qclass) != 0) {
-		drop(u, s, UP_DROP_MALFORMED, NULL);
+		drop(u, s, UP_DROP_MALFORMED, NULL, from);
 		return;
 	}
 	struct up_tx *t = lookup(u, s, id);
 	if (t == NULL) {
 		if (s->outstanding == 0) {
-			drop(u, s, UP_DROP_UNSOLICITED, NULL);
+			drop(u, s, UP_DROP_UNSOLICITED, NULL, from);
 			return;
 		}
 		/* The right socket, maybe the server's address and port, but an ID
@@ -651,12 +668,12 @@ static void on_datagram(void *ud, struct pool_sock *s, uint8_t *pkt, size_t len,
 		return;
 	}
 	if (!sockaddr_equal(from, &t->server)) {
-		drop(u, s, UP_DROP_BAD_SOURCE, t);
+		drop(u, s, UP_DROP_BAD_SOURCE, t, from);
 		return;
 	}
 	if (!(flags & WIRE_F_QR) || qtype != t->qtype || qclass != t->qclass ||
 	    !wire_name_eq(qname, t->qname)) {
-		drop(u, s, UP_DROP_BAD_QUESTION, t);
+		drop(u, s, UP_DROP_BAD_QUESTION, t, from);
 		return;
 	}
 	if (!wire_name_eq_exact(qname, t->qname)) {
@@ -666,7 +683,7 @@ static void on_datagram(void *ud, struct pool_sock *s, uint8_t *pkt, size_t len,
 		 * reply decides whether the server gets lowercase from now on, so
 		 * a downgrade costs an attacker those 32 bits first and cannot
 		 * happen while the server's own TCP reply echoes case. */
-		drop(u, s, UP_DROP_BAD_CASE, t);
+		drop(u, s, UP_DROP_BAD_CASE, t, from);
 		to_tcp(t, WHY_CASE);
 		return;
 	}
@@ -677,7 +694,7 @@ static void on_datagram(void *ud, struct pool_sock *s, uint8_t *pkt, size_t len,
 	/* Right port, ID and question, but it must also parse in full: a broken
 	 * packet must not end the wait for the genuine reply. */
 	if (wire_parse(&u->msg, pkt, len) != 0) {
-		drop(u, s, UP_DROP_MALFORMED, t);
+		drop(u, s, UP_DROP_MALFORMED, t, from);
 		return;
 	}
 	if (t->cookie_sent) {
@@ -688,7 +705,7 @@ static void on_datagram(void *ud, struct pool_sock *s, uint8_t *pkt, size_t len,
 		if (v == SRV_COOKIE_BAD || (v == SRV_COOKIE_NONE && cookie_required(t))) {
 			/* Not our cookie, or none from a server that has given us
 			 * one: whoever sent this did not see our query. */
-			drop(u, s, UP_DROP_BAD_COOKIE, t);
+			drop(u, s, UP_DROP_BAD_COOKIE, t, from);
 			if (cfg->tcp_after_mismatch)
 				to_tcp(t, WHY_COOKIE);
 			return;
@@ -778,6 +795,7 @@ void up_stats_each(const struct upstream *u, up_stat_fn fn, void *ud)
 	fn(ud, "replies.dropped.total", dropped);
 	fn(ud, "replies.unwanted_last_minute", guard_count(&mu->guard, now));
 	fn(ud, "upstream.defensive_mode", guard_defensive(&mu->guard, now) ? 1 : 0);
+	fn(ud, "upstream.defensive_servers", guard_n_servers(&mu->guard, now));
 	fn(ud, "upstream.defensive_entries", u->guard.entered);
 	fn(ud, "upstream.caps_misses", st->caps_misses);
 	fn(ud, "upstream.caps_fallback_servers", srv_count_nocaps(&u->srv, now));
@@ -810,7 +828,7 @@ struct up_query *up_send(struct upstream *u, const struct core_send *s, up_done_
 	uint64_t now = loop_ms(u);
 	bool tcp = s->tcp;
 	bool defensive = false;
-	if (!tcp && cfg->do_tcp && guard_defensive(&u->guard, now))
+	if (!tcp && cfg->do_tcp && guard_server_defensive(&u->guard, &s->addr, now))
 		tcp = defensive = true;
 	/* A second identical question while the first is on the wire would
 	 * give a forger two targets for the price of one (birthday attack):

@@ -15,9 +15,11 @@
  *    again over TCP (tcp-after-mismatch, refuse-fragmented-replies);
  *  - a server that does not echo 0x20 case (confirmed over TCP twice) is
  *    sent lowercase for 15 minutes; caps-exempt zones never get 0x20;
- *  - unwanted replies are counted per minute; at the threshold, defensive
- *    mode sends everything over TCP for a while and raises the alarm for
- *    the zones the forgeries aimed at (net/guard.h);
+ *  - unwanted replies that could be forgeries (from a server a query on
+ *    that socket waits for) are counted per minute; at the threshold,
+ *    defensive mode sends the queries to the servers the forgeries came in
+ *    the name of over TCP for a while and raises the alarm for the zones
+ *    they aimed at (net/guard.h); other servers are asked as usual;
  *  - identical outstanding questions to one server share one query
  *    (merge-identical-queries): each caller is a waiter of it;
  *  - DNS cookies as a client (upstream-cookies, net/srvstate.h). */

@@ -120,6 +120,10 @@ class Lab:
             "    verbosity: 1",
             "    hide-version: yes",
             "    refuse-any: no",
+            # Debian's NSD limits responses per source by default (200/s),
+            # which throttles floods from the one address a test uses.
+            "    rrl-ratelimit: 0",
+            "    rrl-whitelist-ratelimit: 0",
             "    do-ip4: %s" % ("no" if ":" in addr else "yes"),
             "    do-ip6: %s" % ("yes" if ":" in addr else "no"),
             '    pidfile: "%s/nsd.pid"' % d,

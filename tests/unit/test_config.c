@@ -286,6 +286,36 @@ static void test_socket_buffers(void **state)
 	ERR("server:\n so-sndbuf: big\n", "x.conf:2: so-sndbuf: \"big\" is not a size");
 }
 
+static void test_limits(void **state)
+{
+	(void)state;
+	OK("server:\n verbosity: 1\n");
+	assert_int_equal(cfg.num_queries_per_thread, 1024);
+	assert_int_equal(cfg.jostle_timeout, 200);
+	assert_int_equal(cfg.incoming_num_tcp, 512);
+	assert_int_equal(cfg.tcp_per_address, 32);
+	assert_int_equal(cfg.tcp_message_timeout, 5000);
+	assert_int_equal(cfg.tcp_queue_size, 64u << 10);
+	assert_int_equal(cfg.stream_wait_size, 4ull << 20);
+	OK("server:\n num-queries-per-thread: 50\n jostle-timeout: 0\n incoming-num-tcp: 8\n"
+	   " tcp-connections-per-address: 2\n tcp-message-timeout: 1500\n tcp-queue-size: 512\n"
+	   " stream-wait-size: 2g\n");
+	assert_int_equal(cfg.num_queries_per_thread, 50);
+	assert_int_equal(cfg.jostle_timeout, 0);
+	assert_int_equal(cfg.incoming_num_tcp, 8);
+	assert_int_equal(cfg.tcp_per_address, 2);
+	assert_int_equal(cfg.tcp_message_timeout, 1500);
+	assert_int_equal(cfg.tcp_queue_size, 512);
+	assert_int_equal(cfg.stream_wait_size, 2ull << 30);
+	ERR("server:\n num-queries-per-thread: 0\n", "x.conf:2: num-queries-per-thread: \"0\" is out of range");
+	ERR("server:\n incoming-num-tcp: 0\n", "x.conf:2: incoming-num-tcp: ");
+	ERR("server:\n tcp-connections-per-address: 65537\n", "x.conf:2: tcp-connections-per-address: ");
+	ERR("server:\n tcp-message-timeout: 0\n", "x.conf:2: tcp-message-timeout: ");
+	ERR("server:\n tcp-queue-size: 511\n", "x.conf:2: tcp-queue-size: \"511\" is out of range");
+	ERR("server:\n tcp-queue-size: 2g\n", "x.conf:2: tcp-queue-size: ");
+	ERR("server:\n stream-wait-size: lots\n", "x.conf:2: stream-wait-size: \"lots\" is not a size");
+}
+
 static void test_numbers(void **state)
 {
 	(void)state;
@@ -589,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_cache_size),
 		cmocka_unit_test(test_socket_buffers),
 		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_pool),
 		cmocka_unit_test(test_zones),
 		cmocka_unit_test(test_families),

@@ -187,6 +187,37 @@ static void test_guard(void **state)
 	assert_int_equal(guard_count(&g, t0 + 60000 + 30000), 3);
 	assert_int_equal(guard_count(&g, t0 + 3 * 60000), 0);
 
+	/* defensive mode covers only the servers forgeries came in the name of */
+	{
+		struct sockaddr_storage s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
+		struct sockaddr_in *a1 = (struct sockaddr_in *)&s1, *a2 = (struct sockaddr_in *)&s2,
+				   *a3 = (struct sockaddr_in *)&s3;
+		a1->sin_family = a2->sin_family = a3->sin_family = AF_INET;
+		a1->sin_port = a2->sin_port = a3->sin_port = htons(53);
+		a1->sin_addr.s_addr = htonl(0x7f140001);
+		a2->sin_addr.s_addr = htonl(0x7f140002);
+		a3->sin_addr.s_addr = htonl(0x7f140003);
+		guard_init(&g, 3, 10);
+		guard_server(&g, &s1, t0);
+		assert_false(guard_unwanted(&g, t0));
+		guard_server(&g, &s2, t0 + 1);
+		assert_false(guard_unwanted(&g, t0 + 1));
+		assert_false(guard_server_defensive(&g, &s1, t0 + 1));
+		guard_server(&g, &s1, t0 + 2);
+		assert_true(guard_unwanted(&g, t0 + 2));
+		assert_true(guard_server_defensive(&g, &s1, t0 + 3));
+		assert_true(guard_server_defensive(&g, &s2, t0 + 3));
+		assert_false(guard_server_defensive(&g, &s3, t0 + 3));
+		assert_int_equal(guard_n_servers(&g, t0 + 3), 2);
+		/* a third server forged while the count is high joins them */
+		guard_server(&g, &s3, t0 + 4000);
+		assert_true(guard_unwanted(&g, t0 + 4000));
+		assert_true(guard_server_defensive(&g, &s3, t0 + 4001));
+		assert_true(guard_server_defensive(&g, &s1, t0 + 13999));
+		assert_false(guard_server_defensive(&g, &s3, t0 + 14000));
+		assert_int_equal(guard_n_servers(&g, t0 + 14000), 0);
+	}
+
 	/* the zone set is bounded: the oldest make room */
 	guard_init(&g, 1000, 10);
 	for (int i = 0; i < GUARD_ZONES + 10; i++) {
