@@ -136,21 +136,15 @@ int main(int argc, char **argv)
 	uv_loop_init(&loop);
 	struct server *srv = NULL;
 	rc = server_new(&srv, &loop, &cfg, &hints, err, sizeof(err));
+	/* Then, with the listeners, the pool and the control socket bound,
+	 * everything privileged is done. */
+	if (rc == 0 && cfg.pidfile[0] != '\0')
+		rc = privs_pidfile_write(cfg.pidfile, err, sizeof(err));
+	if (rc == 0)
+		rc = privs_drop(&cfg, &privs, err, sizeof(err));
 	if (rc != 0) {
 		start_failed(err);
 		/* Undo what was opened, so that a failed start leaks nothing. */
-		server_stop(srv);
-		uv_run(&loop, UV_RUN_DEFAULT);
-		uv_loop_close(&loop);
-		server_free(srv);
-		hints_free(&hints);
-		return 1;
-	}
-	/* Everything privileged is done: the listeners, the pool and the control
-	 * socket are bound. */
-	if ((cfg.pidfile[0] != '\0' && privs_pidfile_write(cfg.pidfile, err, sizeof(err)) != 0) ||
-	    privs_drop(&cfg, &privs, err, sizeof(err)) != 0) {
-		start_failed(err);
 		server_stop(srv);
 		uv_run(&loop, UV_RUN_DEFAULT);
 		uv_loop_close(&loop);
