@@ -269,6 +269,13 @@ void core_iter_reply(struct core_req *req, struct frame *f, const struct wire_ms
 			core_iter_finish(req, WIRE_RC_SERVFAIL);
 		return;
 	}
+	if (followed && soa == NULL) {
+		/* The reply gave a CNAME but neither the target's data nor a
+		 * proof that it has none: some servers give one link of a chain
+		 * per reply. Ask again for the target. */
+		core_iter_restart(req, f);
+		return;
+	}
 	if (aa || soa != NULL || fwd) {
 		if (minimised) {
 			core_iter_qmin_next(req, f, false);

@@ -43,6 +43,17 @@ What the --kind changes:
              3,000 bytes and sent without the DF bit (so a link with a small
              MTU fragments it); over TCP with the genuine, unpadded reply
 
+  noaa       the genuine replies without the AA bit (many real servers
+             leave it off; the data is still the zone's own)
+  cnames     the genuine replies, except: a name whose first label is
+             "aliasN" gets "aliasN CNAME www.<zone>" twice and www's A (a
+             repeated record); a name whose first label is "cN" (N >= 1)
+             gets only "cN CNAME c(N-1).<zone>", one link per reply, and
+             "c0" gets its A
+  upward     a lame server: every reply is NOERROR without AA, no answer, and
+             an upward referral (the parent zone's NS) in the authority; only
+             the apex SOA (the lab's readiness probe) is answered
+
 Any kind logs a JSON line per query to --log when given (the cookie kind
 adds "cookie": the option's hex or null, and "scookie_ok").
 
@@ -77,7 +88,8 @@ import dns.rdatatype
 import dns.rrset
 
 KINDS = ("normal", "silent", "slow", "wrongid", "wrongsrc", "wrongq",
-         "malformed", "tcloop", "recorder", "nocase", "cookie", "frag")
+         "malformed", "tcloop", "recorder", "nocase", "cookie", "frag",
+         "noaa", "cnames", "upward")
 TTL = 300
 DEFAULT_A = "192.0.2.1"
 FIRST_DELAY = 0.030  # the decoy goes first, the genuine reply this much later
@@ -318,7 +330,8 @@ class Server:
         if k == "slow":
             self.sched.later(self.delay, self.udp, genuine, peer)
             return
-        if k in ("normal", "recorder", "tcloop", "nocase") or q is None:
+        if k in ("normal", "recorder", "tcloop", "nocase", "noaa", "cnames",
+                 "upward") or q is None:
             self.udp.sendto(genuine, peer)
             return
         if k == "wrongid":
@@ -341,7 +354,62 @@ class Server:
             q = query.question[0]
             low = dns.name.from_text(q.name.to_text().lower())
             query.question = [dns.rrset.RRset(low, q.rdclass, q.rdtype)]
-        return self.zones.answer(query)
+        if self.kind == "cnames" and query.question:
+            resp = self.cname_answer(query)
+            if resp is not None:
+                return resp
+        if self.kind == "upward" and query.question:
+            return self.upward_referral(query)
+        resp = self.zones.answer(query)
+        if self.kind == "noaa":
+            resp.flags &= ~dns.flags.AA
+        return resp
+
+    # ----- CNAME quirks (the cnames kind) -----
+    def cname_answer(self, query):
+        q = query.question[0]
+        zone = self.zones.find(q.name)
+        if zone is None or q.name == zone or q.rdclass != dns.rdataclass.IN:
+            return None
+        first = q.name.labels[0].decode("ascii", "replace").lower()
+        resp = dns.message.make_response(query)
+        resp.flags |= dns.flags.AA
+        if first.startswith("alias"):
+            www = dns.name.from_text("www", zone)
+            cname = dns.rrset.from_text(q.name, TTL, "IN", "CNAME", www.to_text())
+            # the same record twice: dnspython would merge it inside one
+            # RRset, so it goes in as two RRsets
+            resp.answer.append(cname)
+            resp.answer.append(dns.rrset.from_text(q.name, TTL, "IN", "CNAME",
+                                                   www.to_text()))
+            if q.rdtype == dns.rdatatype.A:
+                resp.answer.append(dns.rrset.from_text(www, TTL, "IN", "A", DEFAULT_A))
+            return resp
+        if len(first) > 1 and first[0] == "c" and first[1:].isdigit() and \
+                len(q.name) == len(zone) + 1:
+            n = int(first[1:])
+            if n == 0:
+                return None  # c0: the genuine A
+            target = dns.name.from_text("c%d" % (n - 1), zone)
+            resp.answer.append(dns.rrset.from_text(q.name, TTL, "IN", "CNAME",
+                                                   target.to_text()))
+            return resp
+        return None
+
+    def upward_referral(self, query):
+        """NOERROR, no AA, no answer: the NS of the zone's parent."""
+        q = query.question[0]
+        resp = dns.message.make_response(query)
+        zone = self.zones.find(q.name)
+        if zone is None:
+            resp.set_rcode(dns.rcode.REFUSED)
+            return resp
+        if q.name == zone and q.rdtype == dns.rdatatype.SOA:
+            return self.zones.answer(query)
+        parent = zone.parent()
+        resp.authority.append(dns.rrset.from_text(parent, TTL, "IN", "NS",
+                                                  "ns1.nic.%s" % parent.to_text()))
+        return resp
 
     # ----- cookies (the cookie kind) -----
     @staticmethod
