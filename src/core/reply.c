@@ -114,6 +114,14 @@ static void keep_negative(struct core_req *req, struct frame *f, const struct wi
 	}
 }
 
+static bool has_ns(const struct wire_msg *m)
+{
+	for (size_t i = 0; i < m->n_rr; i++)
+		if (m->rr[i].section == WIRE_SEC_NS && m->rr[i].type == WIRE_T_NS)
+			return true;
+	return false;
+}
+
 /* Collect a referral below zone towards name: returns its cut or NULL. */
 static const uint8_t *find_referral(const struct wire_msg *m, const uint8_t *zone,
 				    const uint8_t *name, uint16_t qclass,
@@ -276,7 +284,12 @@ void core_iter_reply(struct core_req *req, struct frame *f, const struct wire_ms
 		core_iter_restart(req, f);
 		return;
 	}
-	if (aa || soa != NULL || fwd) {
+	/* An empty reply without AA or SOA is still the zone's "no such data"
+	 * (Unbound reads it so), unless it is lame: name servers in the
+	 * authority section that are not a referral (upward or sideways), or
+	 * a recursive server (RA) that had nothing to say for the zone. */
+	bool lame = has_ns(m) || (m->flags & WIRE_F_RA) != 0;
+	if (aa || soa != NULL || fwd || !lame) {
 		if (minimised) {
 			core_iter_qmin_next(req, f, false);
 			return;

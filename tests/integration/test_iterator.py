@@ -56,6 +56,18 @@ def test_answer_without_aa_is_used(resolver, lab):
     assert lab.read_query_log("noaa"), "the no-AA server was never asked"
 
 
+def test_empty_reply_without_aa_is_nodata(resolver):
+    # an empty NOERROR without AA and without SOA is the zone's "no data",
+    # not a lame server (there is no other server to try here)
+    r = resolver.query("empty1.noaa.lab.", "A")
+    assert r.rcode() == NOERROR, dns.rcode.to_text(r.rcode())
+    assert not r.answer
+    # a record of another type than asked is no answer to the question
+    r = resolver.query("othertype1.noaa.lab.", "AAAA")
+    assert r.rcode() == NOERROR, dns.rcode.to_text(r.rcode())
+    assert not r.answer, records(r)
+
+
 def test_repeated_cname_answered_once(resolver):
     # the server repeats "alias1 CNAME www" in its answer section
     wire, r = raw_query(resolver, "alias1.cnames.lab.")

@@ -44,7 +44,10 @@ What the --kind changes:
              MTU fragments it); over TCP with the genuine, unpadded reply
 
   noaa       the genuine replies without the AA bit (many real servers
-             leave it off; the data is still the zone's own)
+             leave it off; the data is still the zone's own); a name whose
+             first label starts with "empty" gets an empty NOERROR (no SOA),
+             and one starting with "othertype" gets its A whatever the type
+             asked
   cnames     the genuine replies, except: a name whose first label is
              "aliasN" gets "aliasN CNAME www.<zone>" twice and www's A (a
              repeated record); a name whose first label is "cN" (N >= 1)
@@ -363,6 +366,14 @@ class Server:
         resp = self.zones.answer(query)
         if self.kind == "noaa":
             resp.flags &= ~dns.flags.AA
+            q = query.question[0] if query.question else None
+            first = (q.name.labels[0].decode("ascii", "replace").lower()
+                     if q is not None and q.name.labels else "")
+            if resp.rcode() == dns.rcode.NOERROR and first.startswith("empty"):
+                resp.answer, resp.authority, resp.additional = [], [], []
+            elif resp.rcode() == dns.rcode.NOERROR and first.startswith("othertype"):
+                resp.answer = [dns.rrset.from_text(q.name, TTL, "IN", "A", DEFAULT_A)]
+                resp.authority = []
         return resp
 
     # ----- CNAME quirks (the cnames kind) -----
