@@ -114,10 +114,22 @@ static void keep_negative(struct core_req *req, struct frame *f, const struct wi
 	}
 }
 
-static bool has_ns(const struct wire_msg *m)
+/* An NS set in the authority section at the zone itself (ns_at), or above
+ * it (ns_upward: a referral back up the tree). */
+static bool ns_at(const struct wire_msg *m, const uint8_t *zone)
 {
 	for (size_t i = 0; i < m->n_rr; i++)
-		if (m->rr[i].section == WIRE_SEC_NS && m->rr[i].type == WIRE_T_NS)
+		if (m->rr[i].section == WIRE_SEC_NS && m->rr[i].type == WIRE_T_NS &&
+		    wire_name_eq(m->rr[i].owner, zone))
+			return true;
+	return false;
+}
+
+static bool ns_upward(const struct wire_msg *m, const uint8_t *zone)
+{
+	for (size_t i = 0; i < m->n_rr; i++)
+		if (m->rr[i].section == WIRE_SEC_NS && m->rr[i].type == WIRE_T_NS &&
+		    wire_name_in(zone, m->rr[i].owner) && !wire_name_eq(zone, m->rr[i].owner))
 			return true;
 	return false;
 }
@@ -284,12 +296,14 @@ void core_iter_reply(struct core_req *req, struct frame *f, const struct wire_ms
 		core_iter_restart(req, f);
 		return;
 	}
-	/* An empty reply without AA or SOA is still the zone's "no such data"
-	 * (Unbound reads it so), unless it is lame: name servers in the
-	 * authority section that are not a referral (upward or sideways), or
-	 * a recursive server (RA) that had nothing to say for the zone. */
-	bool lame = has_ns(m) || (m->flags & WIRE_F_RA) != 0;
-	if (aa || soa != NULL || fwd || !lame) {
+	/* An empty reply without SOA is still the zone's "no such data"
+	 * (Unbound reads it so, AA or not), unless it is lame: an upward
+	 * referral (even with AA), the zone's own NS without AA (a server
+	 * answering from a cache), or a recursive server (RA without AA) that
+	 * had nothing to say. An NS set beside the zone says nothing. */
+	bool lame = ns_upward(m, zone) || (!aa && ns_at(m, zone)) ||
+		    ((m->flags & WIRE_F_RA) != 0 && !aa);
+	if (soa != NULL || fwd || !lame) {
 		if (minimised) {
 			core_iter_qmin_next(req, f, false);
 			return;

@@ -112,6 +112,19 @@ def test_lame_server_beside_a_good_one(resolver, lab):
     assert lab.read_query_log("lame-2"), "the good server was never asked"
 
 
+def test_upward_referral_is_lame_even_with_aa(resolver):
+    # uplame.lab.'s only server refers every question back up to lab.; with
+    # AA set (names aa*) or not, that is no answer: SERVFAIL, not NODATA
+    for name in ("aa1.uplame.lab.", "h1.uplame.lab."):
+        r = resolver.query(name, "A")
+        assert r.rcode() == SERVFAIL, (name, dns.rcode.to_text(r.rcode()))
+    # beside a good server, the good one answers
+    for i in range(6):
+        name = "aa%d.lame.lab." % i
+        r = resolver.query(name, "A")
+        assert records(r) == [(name, "A", GENUINE_A)], name
+
+
 def test_unreachable_ns_address(resolver):
     # ns1.unreach.lab.'s glue points where nothing listens
     for i in range(6):

@@ -80,7 +80,7 @@ MISBEHAVING = [
     # NS inside the zone it serves
     ("noaa", "noaa", "127.20.0.12", ["noaa.lab."], ["ns=127.20.0.12"], []),
     ("cnames", "cnames", "127.20.0.13", ["cnames.lab."], ["ns=127.20.0.13"], []),
-    ("lame-1", "upward", "127.20.0.14", ["lame.lab."],
+    ("lame-1", "upward", "127.20.0.14", ["lame.lab.", "uplame.lab."],
      ["ns1=127.20.0.14", "ns2=127.20.0.15"], []),
     ("lame-2", "normal", "127.20.0.15", ["lame.lab."],
      ["ns1=127.20.0.14", "ns2=127.20.0.15"], []),

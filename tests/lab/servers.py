@@ -54,8 +54,9 @@ What the --kind changes:
              gets only "cN CNAME c(N-1).<zone>", one link per reply, and
              "c0" gets its A
   upward     a lame server: every reply is NOERROR without AA, no answer, and
-             an upward referral (the parent zone's NS) in the authority; only
-             the apex SOA (the lab's readiness probe) is answered
+             an upward referral (the parent zone's NS) in the authority, with
+             AA when the name's first label starts with "aa"; only the apex
+             SOA (the lab's readiness probe) is answered
 
 Any kind logs a JSON line per query to --log when given (the cookie kind
 adds "cookie": the option's hex or null, and "scookie_ok").
@@ -417,6 +418,8 @@ class Server:
             return resp
         if q.name == zone and q.rdtype == dns.rdatatype.SOA:
             return self.zones.answer(query)
+        if q.name.labels and q.name.labels[0].lower().startswith(b"aa"):
+            resp.flags |= dns.flags.AA
         parent = zone.parent()
         resp.authority.append(dns.rrset.from_text(parent, TTL, "IN", "NS",
                                                   "ns1.nic.%s" % parent.to_text()))
