@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 PY         := /usr/bin/python3
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps demo test unit integration bench fuzz attack entropy clean
+.PHONY: all deps demo test unit integration bench fuzz attack entropy conformance clean
 
 all:
 	@scripts/deps.sh build
@@ -36,6 +36,15 @@ bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh $(BUILD)
+
+# Deckard's resolver scenarios against build/portcullis (about two minutes):
+# writes tests/conformance/results/latest.{md,tsv} and fails when a test that
+# passed in the committed report fails now and in every re-run.
+# DECKARD=DIR points at the Deckard folder (default ../shared/deckard).
+conformance:
+	@scripts/deps.sh conformance
+	@$(MAKE) --no-print-directory all
+	@DECKARD=$(DECKARD) tests/conformance/run.sh $(BUILD)
 
 # The off-path forgery harness (tests/attack): minutes, not part of make test.
 attack:

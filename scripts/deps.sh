@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages a target needs, or says exactly how to.
-# usage: scripts/deps.sh build|test|demo|bench|fuzz|attack
+# usage: scripts/deps.sh build|test|demo|bench|fuzz|attack|conformance
 set -eu
 want="$1"
 build="cmake make gcc pkg-config libuv1-dev libldns-dev"
@@ -12,6 +12,11 @@ case "$want" in
   bench) pkgs="$build $lab dnsperf unbound pdns-recursor knot-resolver lsof gnuplot-nox hyperfine procps" ;;
   fuzz)  pkgs="$build clang libclang-rt-14-dev" ;;
   attack) pkgs="$build $lab unbound" ;;
+  # Deckard (../shared/deckard/README.md): its framework's Python modules,
+  # faketime for its faked clock, dumpcap for its packet capture
+  conformance) pkgs="$build faketime wireshark-common python3-dnspython python3-jinja2 python3-yaml
+    python3-augeas augeas-lenses python3-pytest python3-pytest-xdist python3-pytest-forked
+    python3-pyroute2 python3-dpkt python3-pytest-timeout" ;;
   *) echo "deps.sh: unknown target '$want'" >&2; exit 2 ;;
 esac
 missing=""
