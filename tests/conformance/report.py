@@ -57,6 +57,49 @@ def needs_dnssec(path):
     return re.search(r"^\s*trust-anchor\s*:", head, re.M | re.I) is not None
 
 
+def reasons_of(files):
+    """{(scenario, variant): one-line reason} from Deckard's junit XML."""
+    import xml.etree.ElementTree as ET
+    out = {}
+    for f in files:
+        try:
+            root = ET.parse(f).getroot()
+        except (OSError, ET.ParseError):
+            continue
+        for tc in root.iter("testcase"):
+            name = tc.get("name", "")
+            m = re.search(r"path='([^']+)'", name)
+            if not m:
+                continue
+            key = (os.path.basename(m.group(1)),
+                   "qmin_on" if "qmin_on" in name else "qmin_off")
+            for c in tc:
+                if c.tag not in ("failure", "error"):
+                    continue
+                text = (c.get("message") or "") + "\n" + (c.text or "")
+                r = re.search(r'step \d+ char position \d+, (.*?) in the response', text)
+                if r:
+                    why = r.group(1)
+                    eg = re.match(r'"(\w+)": expected "(.*)" got "(.*)"$', why, re.S)
+                    if eg:
+                        def cut(t):
+                            t = " ".join(t.split())
+                            return t if len(t) <= 70 else t[:67] + "..."
+                        why = '%s: expected "%s" got "%s"' % (eg.group(1), cut(eg.group(2)),
+                                                            cut(eg.group(3)))
+                elif "does not define all necessary answers" in text:
+                    why = "asked a question the scenario has no answer for"
+                elif "terminated" in text:
+                    why = "the resolver exited"
+                else:
+                    lines = [l for l in text.splitlines() if l.startswith("E ")]
+                    why = lines[-1][1:].strip() if lines else "failed"
+                if len(why) > 200:
+                    why = why[:197] + "..."
+                out[key] = why.replace("|", "/")
+    return out
+
+
 def ok(outcome):
     return outcome == "passed"
 
@@ -72,6 +115,8 @@ def main():
     ap.add_argument("--out-md", required=True)
     ap.add_argument("--out-tsv", required=True)
     ap.add_argument("--meta", action="append", default=[])
+    ap.add_argument("--junit", action="append", default=[],
+                    help="Deckard junit XML of the run: failure reasons")
     a = ap.parse_args()
 
     new = {k: v[0] for k, v in read_tsv(a.new).items()}
@@ -173,8 +218,11 @@ def main():
     gap = [k for k in sorted(final) if ok(unbound.get(k, "")) and not ok(final[k])]
     if not gap:
         L.append("None.")
+    reasons = reasons_of(a.junit)
     for scen, var in gap:
-        L.append("- %s %s%s" % (scen, var, " (needs DNSSEC validation)" if dnssec[scen] else ""))
+        why = reasons.get((scen, var))
+        L.append("- %s %s%s%s" % (scen, var, " (needs DNSSEC validation)" if dnssec[scen] else "",
+                                  ": " + why if why else ""))
     L.append("")
 
     L.append("## Re-runs")
@@ -198,11 +246,13 @@ def main():
 
     L.append("## Every test")
     L.append("")
-    L.append("| scenario | variant | portcullis | Unbound 1.17.1 | DNSSEC |")
-    L.append("|---|---|---|---|---|")
+    L.append("| scenario | variant | portcullis | Unbound 1.17.1 | DNSSEC | why it failed |")
+    L.append("|---|---|---|---|---|---|")
     for (scen, var), out in sorted(final.items()):
-        L.append("| %s | %s | %s | %s | %s |" % (scen, var, out, unbound.get((scen, var), "-"),
-                                            "yes" if dnssec[scen] else ""))
+        why = reasons.get((scen, var), "") if not ok(out) else ""
+        L.append("| %s | %s | %s | %s | %s | %s |" % (
+            scen, var, out, unbound.get((scen, var), "-"), "yes" if dnssec[scen] else "",
+            why.replace("\n", " ")))
     L.append("")
 
     with open(a.out_md, "w", encoding="utf-8") as fh:

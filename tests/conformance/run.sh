@@ -109,6 +109,7 @@ done
 "$PY" "$HERE/report.py" --new "$RES/main/results.tsv" --unbound "$UNBOUND_TSV" \
 	--scenarios "$DK/suite/sets/resolver" --previous "$PREV" --baseline "$BASE" \
 	--reruns "$RERUN_TSV" --out-md "$OUT/latest.md" --out-tsv "$OUT/latest.tsv" \
+	--junit "$RES/main/junit-mono.xml" --junit "$RES/main/junit-nonmono.xml" \
 	--meta "portcullis=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?')" \
 	--meta "Deckard=$DK/suite ($(ls "$DK"/suite/sets/resolver/*.rpl | wc -l) scenario files)" \
 	--meta "Unbound results=$(basename "$UNBOUND_TSV")" \
