@@ -204,6 +204,14 @@ void core_iter_reply(struct core_req *req, struct frame *f, const struct wire_ms
 		return;
 	}
 	if (rcode != WIRE_RC_NOERROR && rcode != WIRE_RC_NXDOMAIN) {
+		if (core_iter_minimised(f)) {
+			/* Some servers fail on a name they do not expect, such as
+			 * an empty non-terminal: ask the full name before calling
+			 * the server broken (RFC 9156 2.3; Unbound does so unless
+			 * qname-minimisation-strict). */
+			core_iter_qmin_next(req, f, true);
+			return;
+		}
 		core_iter_mark_bad(req, f);
 		return;
 	}

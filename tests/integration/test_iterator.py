@@ -144,6 +144,18 @@ def test_glueless_ns_inside_its_own_zone(resolver):
     assert records(r) == [("www.glueless.net.", "A", GENUINE_A)]
 
 
+def test_minimised_query_failure_falls_back_to_full_name(make_resolver, lab):
+    # entfail.lab.'s server answers SERVFAIL for ent.entfail.lab., the
+    # minimised query for www.ent.entfail.lab.: the full name must be asked
+    res = make_resolver(qname_minimisation=True)
+    r = res.query("www.ent.entfail.lab.", "A")
+    assert r.rcode() == NOERROR, dns.rcode.to_text(r.rcode())
+    assert records(r) == [("www.ent.entfail.lab.", "A", GENUINE_A)]
+    asked = [e["qname"].lower() for e in lab.read_query_log("entfail")]
+    assert "ent.entfail.lab." in asked, asked  # it did minimise first
+    assert "www.ent.entfail.lab." in asked, asked
+
+
 def test_glueless_cycle_fails_fast(resolver):
     # cyclea.lab.'s server is under cycleb.lab. and the other way round,
     # with no glue anywhere: SERVFAIL, quickly, and the resolver goes on

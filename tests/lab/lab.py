@@ -86,6 +86,7 @@ MISBEHAVING = [
      ["ns1=127.20.0.14", "ns2=127.20.0.15"], []),
     ("unreach", "normal", "127.20.0.16", ["unreach.lab.", "glueless.net."],
      ["ns1=127.40.0.1", "ns2=127.20.0.16"], []),
+    ("entfail", "entfail", "127.20.0.17", ["entfail.lab."], ["ns=127.20.0.17"], []),
 ]
 
 # NSD instances that answer DNS cookies (RFC 7873, NSD's answer-cookie).

@@ -58,6 +58,10 @@ What the --kind changes:
              AA when the name's first label starts with "aa"; only the apex
              SOA (the lab's readiness probe) is answered
 
+  entfail    the genuine replies, except SERVFAIL for a name whose first
+             label is "ent" (a server that fails on an empty non-terminal,
+             which a QNAME-minimising resolver asks about)
+
 Any kind logs a JSON line per query to --log when given (the cookie kind
 adds "cookie": the option's hex or null, and "scookie_ok").
 
@@ -93,7 +97,7 @@ import dns.rrset
 
 KINDS = ("normal", "silent", "slow", "wrongid", "wrongsrc", "wrongq",
          "malformed", "tcloop", "recorder", "nocase", "cookie", "frag",
-         "noaa", "cnames", "upward")
+         "noaa", "cnames", "upward", "entfail")
 TTL = 300
 DEFAULT_A = "192.0.2.1"
 FIRST_DELAY = 0.030  # the decoy goes first, the genuine reply this much later
@@ -335,7 +339,7 @@ class Server:
             self.sched.later(self.delay, self.udp, genuine, peer)
             return
         if k in ("normal", "recorder", "tcloop", "nocase", "noaa", "cnames",
-                 "upward") or q is None:
+                 "upward", "entfail") or q is None:
             self.udp.sendto(genuine, peer)
             return
         if k == "wrongid":
@@ -364,6 +368,11 @@ class Server:
                 return resp
         if self.kind == "upward" and query.question:
             return self.upward_referral(query)
+        if self.kind == "entfail" and query.question and \
+                [l.lower() for l in query.question[0].name.labels[:1]] == [b"ent"]:
+            resp = dns.message.make_response(query)
+            resp.set_rcode(dns.rcode.SERVFAIL)
+            return resp
         resp = self.zones.answer(query)
         if self.kind == "noaa":
             resp.flags &= ~dns.flags.AA
