@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc)
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 
-.PHONY: all deps install deb package-check demo test unit integration bench fuzz attack entropy stress clean
+.PHONY: all deps install deb package-check demo test unit integration bench fuzz attack entropy stress conformance clean
 
 # Plain make only builds: it names missing packages instead of installing them.
 all:
@@ -62,6 +62,15 @@ bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh $(BUILD)
+
+# Deckard's resolver scenarios against build/portcullis (about two minutes):
+# writes tests/conformance/results/latest.{md,tsv} and fails when a test that
+# passed in the committed report fails now and in every re-run.
+# DECKARD=DIR points at the Deckard folder (default ../shared/deckard).
+conformance:
+	@scripts/deps.sh conformance
+	@$(MAKE) --no-print-directory all
+	@DECKARD=$(DECKARD) tests/conformance/run.sh $(BUILD)
 
 # The off-path forgery harness (tests/attack): minutes, not part of make test.
 attack:

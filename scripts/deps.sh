@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages a target needs, or says exactly how to.
-# usage: scripts/deps.sh [--check] build|test|demo|bench|fuzz|attack|stress|deb
+# usage: scripts/deps.sh [--check] build|test|demo|bench|fuzz|attack|stress|deb|conformance
 # --check never installs: it names what is missing and fails (plain `make`
 # only builds; `make deps` and the demo, test and bench targets install).
 set -eu
@@ -21,6 +21,11 @@ case "$want" in
   attack) pkgs="$build $lab unbound" ;;
   deb)   pkgs="$build debhelper dpkg-dev debootstrap systemd" ;;
   stress) pkgs="$build $lab dnsperf procps" ;;
+  # Deckard (../shared/deckard/README.md): its framework's Python modules,
+  # faketime for its faked clock, dumpcap for its packet capture
+  conformance) pkgs="$build faketime wireshark-common python3-dnspython python3-jinja2 python3-yaml
+    python3-augeas augeas-lenses python3-pytest python3-pytest-xdist python3-pytest-forked
+    python3-pyroute2 python3-dpkt python3-pytest-timeout" ;;
   *) echo "deps.sh: unknown target '$want'" >&2; exit 2 ;;
 esac
 missing=""

@@ -141,6 +141,13 @@ static void answer_add(struct core_req *req, bool authority, const uint8_t *owne
 	size_t cap = authority ? sizeof(a->ns) / sizeof(a->ns[0]) : CORE_MAX_ANSWER;
 	if (*n == cap)
 		return;
+	/* A record already in the answer (a repeated CNAME, a chain that came
+	 * back through the same link) is given once. */
+	const struct core_rr *have = authority ? a->ns : a->an;
+	for (size_t i = 0; i < *n; i++)
+		if (have[i].type == type && have[i].rclass == rclass && have[i].rdlen == rdlen &&
+		    wire_name_eq(have[i].owner, owner) && memcmp(have[i].rdata, rdata, rdlen) == 0)
+			return;
 	struct core_rr *rr = authority ? &a->ns[*n] : &a->an[*n];
 	rr->owner = arena_dup(&req->arena, owner, wire_name_len(owner));
 	rr->rdata = rdlen ? arena_dup(&req->arena, rdata, rdlen) : (const uint8_t *)"";

@@ -19,6 +19,21 @@ static bool rr_matches(const struct wire_rr *rr, const uint8_t *owner, uint16_t 
 	return rr->type == type && rr->rclass == rclass && wire_name_eq(rr->owner, owner);
 }
 
+/* Does record i repeat an earlier record of the same section (owner,
+ * type, class and rdata)? A set holds each record once (RFC 2181 5): a
+ * server that repeats one must not make the client see it twice. */
+static bool rr_repeated(const struct wire_msg *m, size_t i)
+{
+	const struct wire_rr *rr = &m->rr[i];
+	for (size_t j = 0; j < i; j++) {
+		const struct wire_rr *o = &m->rr[j];
+		if (o->section == rr->section && rr_matches(o, rr->owner, rr->type, rr->rclass) &&
+		    o->rdlen == rr->rdlen && memcmp(o->rdata, rr->rdata, rr->rdlen) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* Cache every record of the RRset (owner, type) found in one section; add
  * them to the answer when add_section is nonzero. */
 static void keep_rrset(struct core_req *req, const struct wire_msg *m, int section,
@@ -32,7 +47,8 @@ static void keep_rrset(struct core_req *req, const struct wire_msg *m, int secti
 	uint32_t ttl = UINT32_MAX;
 	for (size_t i = 0; i < m->n_rr && n < MAX_SET; i++) {
 		const struct wire_rr *rr = &m->rr[i];
-		if (rr->section != section || !rr_matches(rr, owner, type, qclass))
+		if (rr->section != section || !rr_matches(rr, owner, type, qclass) ||
+		    rr_repeated(m, i))
 			continue;
 		rd[n].data = rr->rdata;
 		rd[n].len = rr->rdlen;
@@ -50,7 +66,8 @@ static void keep_rrset(struct core_req *req, const struct wire_msg *m, int secti
 		return;
 	for (size_t i = 0; i < m->n_rr; i++) {
 		const struct wire_rr *rr = &m->rr[i];
-		if (rr->section == section && rr_matches(rr, owner, type, qclass))
+		if (rr->section == section && rr_matches(rr, owner, type, qclass) &&
+		    !rr_repeated(m, i))
 			core_iter_answer_add(req, false, rr, core_iter_clamp_ttl(req, ttl));
 	}
 }
@@ -95,6 +112,26 @@ static void keep_negative(struct core_req *req, struct frame *f, const struct wi
 		if (core_iter_is_top(req, f))
 			core_iter_answer_add(req, true, soa, ttl);
 	}
+}
+
+/* An NS set in the authority section at the zone itself (ns_at), or above
+ * it (ns_upward: a referral back up the tree). */
+static bool ns_at(const struct wire_msg *m, const uint8_t *zone)
+{
+	for (size_t i = 0; i < m->n_rr; i++)
+		if (m->rr[i].section == WIRE_SEC_NS && m->rr[i].type == WIRE_T_NS &&
+		    wire_name_eq(m->rr[i].owner, zone))
+			return true;
+	return false;
+}
+
+static bool ns_upward(const struct wire_msg *m, const uint8_t *zone)
+{
+	for (size_t i = 0; i < m->n_rr; i++)
+		if (m->rr[i].section == WIRE_SEC_NS && m->rr[i].type == WIRE_T_NS &&
+		    wire_name_in(zone, m->rr[i].owner) && !wire_name_eq(zone, m->rr[i].owner))
+			return true;
+	return false;
 }
 
 /* Collect a referral below zone towards name: returns its cut or NULL. */
@@ -167,14 +204,21 @@ void core_iter_reply(struct core_req *req, struct frame *f, const struct wire_ms
 		return;
 	}
 	if (rcode != WIRE_RC_NOERROR && rcode != WIRE_RC_NXDOMAIN) {
+		if (core_iter_minimised(f)) {
+			/* Some servers fail on a name they do not expect, such as
+			 * an empty non-terminal: ask the full name before calling
+			 * the server broken (RFC 9156 2.3; Unbound does so unless
+			 * qname-minimisation-strict). */
+			core_iter_qmin_next(req, f, true);
+			return;
+		}
 		core_iter_mark_bad(req, f);
 		return;
 	}
-	if (!fwd && !aa && m->n_an > 0) {
-		/* An iterative server that answers without authority is lame. */
-		core_iter_mark_bad(req, f);
-		return;
-	}
+	/* An answer without AA is still used when its records lie inside the
+	 * zone this server was asked about (as Unbound and BIND do): many
+	 * servers leave AA off. The bailiwick walk below keeps nothing else, and
+	 * a reply that answers nothing (upward or sideways referral) is lame. */
 
 	bool minimised = core_iter_minimised(f);
 	uint16_t stype = core_iter_sent_type(f);
@@ -253,7 +297,21 @@ void core_iter_reply(struct core_req *req, struct frame *f, const struct wire_ms
 			core_iter_finish(req, WIRE_RC_SERVFAIL);
 		return;
 	}
-	if (aa || soa != NULL || fwd) {
+	if (followed && soa == NULL) {
+		/* The reply gave a CNAME but neither the target's data nor a
+		 * proof that it has none: some servers give one link of a chain
+		 * per reply. Ask again for the target. */
+		core_iter_restart(req, f);
+		return;
+	}
+	/* An empty reply without SOA is still the zone's "no such data"
+	 * (Unbound reads it so, AA or not), unless it is lame: an upward
+	 * referral (even with AA), the zone's own NS without AA (a server
+	 * answering from a cache), or a recursive server (RA without AA) that
+	 * had nothing to say. An NS set beside the zone says nothing. */
+	bool lame = ns_upward(m, zone) || (!aa && ns_at(m, zone)) ||
+		    ((m->flags & WIRE_F_RA) != 0 && !aa);
+	if (soa != NULL || fwd || !lame) {
 		if (minimised) {
 			core_iter_qmin_next(req, f, false);
 			return;

@@ -75,6 +75,18 @@ MISBEHAVING = [
      ["ns=127.30.0.1"], []),
     ("nocase", "nocase", "127.20.0.10", ["nocase.lab."], ["ns=127.20.0.10"], []),
     ("cookie", "cookie", "127.20.0.11", ["cookie.lab."], ["ns=127.20.0.11"], []),
+    # the iterator's quirks: answers without AA, repeated and one-link CNAMEs,
+    # a lame server beside a good one, an unreachable NS address, a glueless
+    # NS inside the zone it serves
+    ("noaa", "noaa", "127.20.0.12", ["noaa.lab."], ["ns=127.20.0.12"], []),
+    ("cnames", "cnames", "127.20.0.13", ["cnames.lab."], ["ns=127.20.0.13"], []),
+    ("lame-1", "upward", "127.20.0.14", ["lame.lab.", "uplame.lab."],
+     ["ns1=127.20.0.14", "ns2=127.20.0.15"], []),
+    ("lame-2", "normal", "127.20.0.15", ["lame.lab."],
+     ["ns1=127.20.0.14", "ns2=127.20.0.15"], []),
+    ("unreach", "normal", "127.20.0.16", ["unreach.lab.", "glueless.net."],
+     ["ns1=127.40.0.1", "ns2=127.20.0.16"], []),
+    ("entfail", "entfail", "127.20.0.17", ["entfail.lab."], ["ns=127.20.0.17"], []),
 ]
 
 # NSD instances that answer DNS cookies (RFC 7873, NSD's answer-cookie).

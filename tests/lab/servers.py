@@ -43,6 +43,25 @@ What the --kind changes:
              3,000 bytes and sent without the DF bit (so a link with a small
              MTU fragments it); over TCP with the genuine, unpadded reply
 
+  noaa       the genuine replies without the AA bit (many real servers
+             leave it off; the data is still the zone's own); a name whose
+             first label starts with "empty" gets an empty NOERROR (no SOA),
+             and one starting with "othertype" gets its A whatever the type
+             asked
+  cnames     the genuine replies, except: a name whose first label is
+             "aliasN" gets "aliasN CNAME www.<zone>" twice and www's A (a
+             repeated record); a name whose first label is "cN" (N >= 1)
+             gets only "cN CNAME c(N-1).<zone>", one link per reply, and
+             "c0" gets its A
+  upward     a lame server: every reply is NOERROR without AA, no answer, and
+             an upward referral (the parent zone's NS) in the authority, with
+             AA when the name's first label starts with "aa"; only the apex
+             SOA (the lab's readiness probe) is answered
+
+  entfail    the genuine replies, except SERVFAIL for a name whose first
+             label is "ent" (a server that fails on an empty non-terminal,
+             which a QNAME-minimising resolver asks about)
+
 Any kind logs a JSON line per query to --log when given (the cookie kind
 adds "cookie": the option's hex or null, and "scookie_ok").
 
@@ -77,7 +96,8 @@ import dns.rdatatype
 import dns.rrset
 
 KINDS = ("normal", "silent", "slow", "wrongid", "wrongsrc", "wrongq",
-         "malformed", "tcloop", "recorder", "nocase", "cookie", "frag")
+         "malformed", "tcloop", "recorder", "nocase", "cookie", "frag",
+         "noaa", "cnames", "upward", "entfail")
 TTL = 300
 DEFAULT_A = "192.0.2.1"
 FIRST_DELAY = 0.030  # the decoy goes first, the genuine reply this much later
@@ -318,7 +338,8 @@ class Server:
         if k == "slow":
             self.sched.later(self.delay, self.udp, genuine, peer)
             return
-        if k in ("normal", "recorder", "tcloop", "nocase") or q is None:
+        if k in ("normal", "recorder", "tcloop", "nocase", "noaa", "cnames",
+                 "upward", "entfail") or q is None:
             self.udp.sendto(genuine, peer)
             return
         if k == "wrongid":
@@ -341,7 +362,77 @@ class Server:
             q = query.question[0]
             low = dns.name.from_text(q.name.to_text().lower())
             query.question = [dns.rrset.RRset(low, q.rdclass, q.rdtype)]
-        return self.zones.answer(query)
+        if self.kind == "cnames" and query.question:
+            resp = self.cname_answer(query)
+            if resp is not None:
+                return resp
+        if self.kind == "upward" and query.question:
+            return self.upward_referral(query)
+        if self.kind == "entfail" and query.question and \
+                [l.lower() for l in query.question[0].name.labels[:1]] == [b"ent"]:
+            resp = dns.message.make_response(query)
+            resp.set_rcode(dns.rcode.SERVFAIL)
+            return resp
+        resp = self.zones.answer(query)
+        if self.kind == "noaa":
+            resp.flags &= ~dns.flags.AA
+            q = query.question[0] if query.question else None
+            first = (q.name.labels[0].decode("ascii", "replace").lower()
+                     if q is not None and q.name.labels else "")
+            if resp.rcode() == dns.rcode.NOERROR and first.startswith("empty"):
+                resp.answer, resp.authority, resp.additional = [], [], []
+            elif resp.rcode() == dns.rcode.NOERROR and first.startswith("othertype"):
+                resp.answer = [dns.rrset.from_text(q.name, TTL, "IN", "A", DEFAULT_A)]
+                resp.authority = []
+        return resp
+
+    # ----- CNAME quirks (the cnames kind) -----
+    def cname_answer(self, query):
+        q = query.question[0]
+        zone = self.zones.find(q.name)
+        if zone is None or q.name == zone or q.rdclass != dns.rdataclass.IN:
+            return None
+        first = q.name.labels[0].decode("ascii", "replace").lower()
+        resp = dns.message.make_response(query)
+        resp.flags |= dns.flags.AA
+        if first.startswith("alias"):
+            www = dns.name.from_text("www", zone)
+            cname = dns.rrset.from_text(q.name, TTL, "IN", "CNAME", www.to_text())
+            # the same record twice: dnspython would merge it inside one
+            # RRset, so it goes in as two RRsets
+            resp.answer.append(cname)
+            resp.answer.append(dns.rrset.from_text(q.name, TTL, "IN", "CNAME",
+                                                   www.to_text()))
+            if q.rdtype == dns.rdatatype.A:
+                resp.answer.append(dns.rrset.from_text(www, TTL, "IN", "A", DEFAULT_A))
+            return resp
+        if len(first) > 1 and first[0] == "c" and first[1:].isdigit() and \
+                len(q.name) == len(zone) + 1:
+            n = int(first[1:])
+            if n == 0:
+                return None  # c0: the genuine A
+            target = dns.name.from_text("c%d" % (n - 1), zone)
+            resp.answer.append(dns.rrset.from_text(q.name, TTL, "IN", "CNAME",
+                                                   target.to_text()))
+            return resp
+        return None
+
+    def upward_referral(self, query):
+        """NOERROR, no AA, no answer: the NS of the zone's parent."""
+        q = query.question[0]
+        resp = dns.message.make_response(query)
+        zone = self.zones.find(q.name)
+        if zone is None:
+            resp.set_rcode(dns.rcode.REFUSED)
+            return resp
+        if q.name == zone and q.rdtype == dns.rdatatype.SOA:
+            return self.zones.answer(query)
+        if q.name.labels and q.name.labels[0].lower().startswith(b"aa"):
+            resp.flags |= dns.flags.AA
+        parent = zone.parent()
+        resp.authority.append(dns.rrset.from_text(parent, TTL, "IN", "NS",
+                                                  "ns1.nic.%s" % parent.to_text()))
+        return resp
 
     # ----- cookies (the cookie kind) -----
     @staticmethod
