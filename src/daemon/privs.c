@@ -12,6 +12,22 @@
 #include "util/err.h"
 #include "util/log.h"
 
+/* Whether id has a meaning in this process's user namespace: in an
+ * unprivileged namespace (tests, containers) only a few ids are mapped and
+ * a change to any other fails. True when the map cannot be read. */
+static bool id_mapped(const char *map, unsigned long id)
+{
+	FILE *f = fopen(map, "re");
+	if (f == NULL)
+		return true;
+	unsigned long inside, outside, count;
+	bool found = false;
+	while (!found && fscanf(f, "%lu %lu %lu", &inside, &outside, &count) == 3)
+		found = id >= inside && id - inside < count;
+	fclose(f);
+	return found;
+}
+
 int privs_plan(const struct config *cfg, struct privs *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
@@ -35,6 +51,16 @@ int privs_plan(const struct config *cfg, struct privs *out, char *err, size_t er
 	uid_t euid = geteuid();
 	if (pw->pw_uid == euid && pw->pw_gid == getegid())
 		return 0; /* already that user */
+	if (!id_mapped("/proc/self/uid_map", pw->pw_uid) ||
+	    !id_mapped("/proc/self/gid_map", pw->pw_gid)) {
+		if (!cfg->username_set)
+			return 0; /* the default user cannot be become here */
+		snprintf(err, errlen,
+			 "username: \"%s\" (uid %lu, gid %lu) does not exist in this user namespace, "
+			 "so the daemon cannot become it",
+			 cfg->username, (unsigned long)pw->pw_uid, (unsigned long)pw->pw_gid);
+		return PC_EINVAL;
+	}
 	if (euid != 0) {
 		if (!cfg->username_set)
 			return 0;

@@ -28,9 +28,10 @@ struct privs {
 
 /* Decides whom to become. cfg->username when the file sets it (the user must
  * exist, and the daemon must be able to become it); otherwise the default
- * "portcullis" when the daemon runs as root and that user exists; nobody
- * when the name is "" or the daemon already runs as that user. Reads the
- * user database, so it runs before any chroot. */
+ * "portcullis" when the daemon runs as root, that user exists and its ids
+ * exist in the daemon's user namespace; nobody when the name is "" or the
+ * daemon already runs as that user. Reads the user database, so it runs
+ * before any chroot. */
 int privs_plan(const struct config *cfg, struct privs *out, char *err, size_t errlen);
 
 /* Writes "PID\n" to path through a temporary file in the same directory and

@@ -15,7 +15,6 @@ import pytest
 
 from conftest import PORTCULLIS, answer_rdata, rand_label, zone_rdata
 
-pytestmark = pytest.mark.privileged
 
 
 def full_root():
@@ -51,6 +50,7 @@ def open_dir(tmp_path):
     return tmp_path
 
 
+@pytest.mark.privileged
 def test_runs_as_configured_user_and_keeps_working(make_resolver, nobody, lab, tmp_path):
     d = open_dir(tmp_path)
     pidfile = d / "portcullis.pid"
@@ -77,6 +77,7 @@ def test_runs_as_configured_user_and_keeps_working(make_resolver, nobody, lab, t
     assert "cannot" not in r.stderr()
 
 
+@pytest.mark.privileged
 def test_default_is_to_stay_when_the_user_is_missing(make_resolver, nobody):
     # No "portcullis" user on this machine: the default drops nothing.
     try:
@@ -102,6 +103,7 @@ def jail(tmp_path):
     subprocess.run(["umount", "-l", str(j / "proc")], check=False)
 
 
+@pytest.mark.privileged
 def test_chroot(jail, nobody, make_resolver):
     # jail first: it must be unmounted after the daemon has stopped.
     r = make_resolver(username="nobody", chroot='"%s"' % jail, socket_pool_size=4)
@@ -111,6 +113,7 @@ def test_chroot(jail, nobody, make_resolver):
     assert answer_rdata(r.query(name, "A"), name, "A") == zone_rdata("alpha.lab.", name, "A")
 
 
+@pytest.mark.privileged
 def test_unknown_user_is_refused(nobody, tmp_path):
     conf = tmp_path / "p.conf"
     conf.write_text("server:\n    username: no-such-user-here\n")
@@ -118,3 +121,43 @@ def test_unknown_user_is_refused(nobody, tmp_path):
                          text=True)
     assert res.returncode == 2
     assert res.stderr.strip() == 'portcullis: username: no user "no-such-user-here" on this system'
+
+
+def fake_user_db(tmp_path, uid):
+    """Copies of /etc/passwd and /etc/group with a user and group
+    "portcullis" (uid = gid = UID) added, for a mount namespace to put in
+    place of the real ones."""
+    files = {}
+    for name, line in (("passwd", "portcullis:x:%d:%d::/nonexistent:/usr/sbin/nologin\n"),
+                       ("group", "portcullis:x:%d:\n")):
+        with open("/etc/" + name) as f:
+            text = f.read()
+        path = tmp_path / name
+        path.write_text(text + (line % ((uid, uid) if name == "passwd" else (uid,))))
+        files[name] = path
+    return files
+
+
+def start_with_user_db(r, files):
+    """Start r's daemon in a mount namespace whose /etc/passwd and
+    /etc/group are FILES."""
+    setup = ("mount --bind {p} /etc/passwd && mount --bind {g} /etc/group && "
+             "exec {d} -c {c}").format(p=files["passwd"], g=files["group"], d=PORTCULLIS,
+                                      c=r.conf_path)
+    with open(r.stderr_path, "wb") as err:
+        r.proc = subprocess.Popen(["unshare", "-m", "sh", "-c", setup],
+                                  stdin=subprocess.DEVNULL, stdout=err,
+                                  stderr=subprocess.STDOUT)
+    r.wait_ready()
+
+
+@pytest.mark.privileged
+def test_default_user_portcullis_is_taken_when_it_exists(make_resolver, nobody, tmp_path):
+    d = open_dir(tmp_path)
+    r = make_resolver(start=False, username=None, socket_pool_size=4)
+    assert "username" not in open(r.conf_path).read()
+    start_with_user_db(r, fake_user_db(d, 64999))
+    ids = proc_ids(r.pid)
+    assert ids["Uid"] == ["64999"] * 4 and ids["Gid"] == ["64999"] * 4, ids
+    name = "www.alpha.lab."
+    assert answer_rdata(r.query(name, "A"), name, "A") == zone_rdata("alpha.lab.", name, "A")
