@@ -20,9 +20,11 @@ if [ ! -x "$root/usr/bin/apt-get" ]; then
 	debootstrap --variant=minbase bookworm "$root" "$mirror" >/dev/null
 fi
 mounted=""
+pid=""
 cleanup() {
+	# Only the daemon this script started: a host may run its own.
+	[ -z "$pid" ] || kill -TERM "$pid" 2>/dev/null || true
 	for m in $mounted; do umount -l "$m" 2>/dev/null || true; done
-	pkill -TERM -f "^/usr/sbin/portcullis -c /etc/portcullis/portcullis.conf" 2>/dev/null || true
 }
 trap cleanup EXIT
 mount -t proc proc "$root/proc" && mounted="$root/proc"
@@ -51,14 +53,16 @@ chroot "$root" dpkg-query -W -f='${Conffiles}\n' portcullis | grep -q /etc/portc
 
 echo "== the daemon, started as the unit starts it"
 start=$(grep '^ExecStart=' "$root/lib/systemd/system/portcullis.service" | cut -d= -f2-)
+# unshare, sh and chroot each exec the next: $! ends up the daemon's PID.
 unshare -n sh -c "ip link set lo up; exec chroot '$root' $start" >/tmp/package-check-daemon.log 2>&1 &
+pid=$!
 i=0
 until chroot "$root" portcullis-ctl stats >/dev/null 2>&1; do
 	i=$((i + 1))
 	[ $i -lt 100 ] || { cat /tmp/package-check-daemon.log; fail "daemon not ready"; }
 	sleep 0.1
 done
-pid=$(pgrep -f "^/usr/sbin/portcullis -c /etc/portcullis/portcullis.conf" | head -1)
+[ "$(readlink "/proc/$pid/root")" = "$root" ] || fail "process $pid is not the daemon in $root"
 grep -E '^(Uid|Gid):' "/proc/$pid/status"
 grep -q "^Uid:	$uid	$uid	$uid	$uid" "/proc/$pid/status" || fail "daemon does not run as portcullis"
 # uids of the clean root mean other names on this host: compare numbers.
@@ -66,4 +70,6 @@ stat -c 'owner uid %u, mode %a: %n' "$root/run/portcullis.ctl"
 [ "$(stat -c '%u %a' "$root/run/portcullis.ctl")" = "$uid 600" ] || fail "control socket owner/mode"
 chroot "$root" portcullis-ctl stats | grep '^pool.size.total='
 chroot "$root" portcullis-ctl stop >/dev/null
+wait "$pid" || fail "daemon exit status $?"
+pid=""
 echo "package-check: ok ($(basename "$deb"))"
