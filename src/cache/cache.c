@@ -892,7 +892,10 @@ struct cache_rdata cache_entry_soa(const struct cache_entry *e, size_t i)
 
 /* ---- flush ------------------------------------------------------------ */
 
-size_t cache_flush_name(struct cache *c, const uint8_t *name)
+/* Remove the entries whose owner is name: of every type when all_types,
+ * else of that type, and an NXDOMAIN for name, which answers every type
+ * (this one too). One bucket holds every entry of an owner. */
+static size_t flush_owner(struct cache *c, const uint8_t *name, bool all_types, uint16_t type)
 {
 	uint8_t key[KEY_MAX];
 	size_t len = name ? name_lower_copy(key, name) : 0;
@@ -904,7 +907,8 @@ size_t cache_flush_name(struct cache *c, const uint8_t *name)
 	struct centry *e;
 	size_t n = 0;
 	while ((e = *link)) {
-		if (e_owner_is(e, h, key, len)) {
+		if (e_owner_is(e, h, key, len) &&
+		    (all_types || e->type == type || e_kind(e) == CACHE_NXDOMAIN)) {
 			*link = e->hnext;
 			entry_free_unchained(c, e);
 			n++;
@@ -917,31 +921,14 @@ size_t cache_flush_name(struct cache *c, const uint8_t *name)
 	return n;
 }
 
+size_t cache_flush_name(struct cache *c, const uint8_t *name)
+{
+	return flush_owner(c, name, true, 0);
+}
+
 size_t cache_flush_type(struct cache *c, const uint8_t *name, uint16_t type)
 {
-	uint8_t key[KEY_MAX];
-	size_t len = name ? name_lower_copy(key, name) : 0;
-	if (!len)
-		return 0;
-	uint32_t h = key_hash(key, len, c->seed);
-	writer_lock(c, h);
-	struct centry **link = &c->tab[bucket_of(h, c->tab_bits)];
-	struct centry *e;
-	size_t n = 0;
-	while ((e = *link)) {
-		/* An NXDOMAIN answers every type, this one too. */
-		if (e_owner_is(e, h, key, len) &&
-		    (e->type == type || e_kind(e) == CACHE_NXDOMAIN)) {
-			*link = e->hnext;
-			entry_free_unchained(c, e);
-			n++;
-		} else {
-			link = &e->hnext;
-		}
-	}
-	writer_unlock(c, h);
-	flushed(c);
-	return n;
+	return flush_owner(c, name, false, type);
 }
 
 size_t cache_flush_zone(struct cache *c, const uint8_t *name)
