@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include "daemon/config.h"
+#include "net/listen.h"
 #include "util/err.h"
 
 struct claim {
@@ -21,42 +22,25 @@ struct claim {
 	size_t n;
 };
 
-static void addr_text(const struct config_addr *a, char *host, size_t hostlen, uint16_t *port)
-{
-	if (a->sa.ss_family == AF_INET) {
-		uv_ip4_name((const struct sockaddr_in *)&a->sa, host, hostlen);
-		*port = ntohs(((const struct sockaddr_in *)&a->sa)->sin_port);
-	} else {
-		uv_ip6_name((const struct sockaddr_in6 *)&a->sa, host, hostlen);
-		*port = ntohs(((const struct sockaddr_in6 *)&a->sa)->sin6_port);
-	}
-}
-
 static int claim_fail(char *err, size_t errlen, const struct config_addr *a, const char *what,
 		      const char *why)
 {
 	char host[64] = "?";
 	uint16_t port = 0;
-	addr_text(a, host, sizeof(host), &port);
+	listen_addr_text(a, host, sizeof(host), &port);
 	snprintf(err, errlen, "cannot listen on %s port %u (%s): %s", host, port, what, why);
 	return PC_EIO;
 }
 
+/* Bind a's address as the listener will, and let it go again: fails when
+ * any socket of any program holds it. */
 static int probe(const struct config_addr *a, int type)
 {
-	int fd = socket(a->sa.ss_family, type | SOCK_CLOEXEC, 0);
-	int one = 1;
+	int fd = listen_bind_socket(a, type, false);
 	if (fd < 0)
 		return -1;
-	if (a->sa.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (type == SOCK_STREAM)
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	int rc = bind(fd, (const struct sockaddr *)&a->sa, a->len);
-	int e = errno;
 	close(fd);
-	errno = e;
-	return rc;
+	return 0;
 }
 
 int claim_addrs(struct claim **out, const struct config *cfg, char *err, size_t errlen)
@@ -79,7 +63,7 @@ int claim_addrs(struct claim **out, const struct config *cfg, char *err, size_t 
 			continue;
 		char host[64] = "?";
 		uint16_t port = 0;
-		addr_text(a, host, sizeof(host), &port);
+		listen_addr_text(a, host, sizeof(host), &port);
 		struct sockaddr_un un = { .sun_family = AF_UNIX };
 		int len = snprintf(un.sun_path + 1, sizeof(un.sun_path) - 1, "portcullis-listen %s %u",
 				   host, port);

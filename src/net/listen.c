@@ -496,7 +496,7 @@ static void group_leave(struct udp_listener *ul)
 	free(g);
 }
 
-static void addr_text(const struct config_addr *a, char *host, size_t hostlen, uint16_t *port)
+void listen_addr_text(const struct config_addr *a, char *host, size_t hostlen, uint16_t *port)
 {
 	if (a->sa.ss_family == AF_INET) {
 		uv_ip4_name((const struct sockaddr_in *)&a->sa, host, hostlen);
@@ -507,8 +507,7 @@ static void addr_text(const struct config_addr *a, char *host, size_t hostlen, u
 	}
 }
 
-/* A bound socket of the given type, or -1 with errno set. */
-static int bind_socket(const struct config_addr *a, int type, bool reuseport)
+int listen_bind_socket(const struct config_addr *a, int type, bool reuseport)
 {
 	int fd = socket(a->sa.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int one = 1;
@@ -566,11 +565,11 @@ static bool is_wildcard(const struct config_addr *a)
 static int open_udp(struct listeners *l, const struct config_addr *a, bool reuseport, char *err,
 		    size_t errlen)
 {
-	int fd = bind_socket(a, SOCK_DGRAM, reuseport);
+	int fd = listen_bind_socket(a, SOCK_DGRAM, reuseport);
 	if (fd < 0) {
 		char host[64] = "?";
 		uint16_t port = 0;
-		addr_text(a, host, sizeof(host), &port);
+		listen_addr_text(a, host, sizeof(host), &port);
 		snprintf(err, errlen, "cannot listen on %s port %u (udp): %s", host, port,
 			 strerror(errno));
 		return PC_EIO;
@@ -583,7 +582,7 @@ static int open_udp(struct listeners *l, const struct config_addr *a, bool reuse
 	if (wild && net_recv_want_pktinfo(fd, a->sa.ss_family) != 0) {
 		char host[64] = "?";
 		uint16_t port = 0;
-		addr_text(a, host, sizeof(host), &port);
+		listen_addr_text(a, host, sizeof(host), &port);
 		snprintf(err, errlen, "cannot listen on %s port %u (udp): no destination "
 			 "addresses (%s)", host, port, strerror(errno));
 		close(fd);
@@ -916,11 +915,11 @@ static int open_tcp(struct listeners *l, const struct config_addr *a, bool reuse
 		    size_t errlen)
 {
 	struct tcp_listener *tl = &l->tcp[l->n_tcp];
-	int rc, fd = bind_socket(a, SOCK_STREAM, reuseport);
+	int rc, fd = listen_bind_socket(a, SOCK_STREAM, reuseport);
 	if (fd < 0) {
 		char host[64] = "?";
 		uint16_t port = 0;
-		addr_text(a, host, sizeof(host), &port);
+		listen_addr_text(a, host, sizeof(host), &port);
 		snprintf(err, errlen, "cannot listen on %s port %u (tcp): %s", host, port,
 			 strerror(errno));
 		return PC_EIO;

@@ -102,4 +102,13 @@ void listen_respond(const struct listen_client *c, const uint8_t *pkt, size_t le
 void listen_client_hold(struct listen_client *dst, const struct listen_client *src);
 void listen_client_release(struct listen_client *c);
 
+struct config_addr;
+/* A client listener socket of type (SOCK_DGRAM, SOCK_STREAM) bound to a, set
+ * up as every listener is (IPv6 only on an IPv6 address, SO_REUSEADDR on TCP
+ * only, SO_REUSEPORT when asked), non-blocking; or -1 with errno set. claim.c
+ * probes an address with it, so the probe binds exactly as the listener will. */
+int listen_bind_socket(const struct config_addr *a, int type, bool reuseport);
+/* a's address as text (without brackets) and its port, for messages. */
+void listen_addr_text(const struct config_addr *a, char *host, size_t hostlen, uint16_t *port);
+
 #endif
