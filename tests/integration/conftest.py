@@ -319,6 +319,16 @@ def resolver(make_resolver):
 ZONES_DIR = os.path.join(REPO, "tests", "lab", "zones")
 
 
+def wait_for(pred, timeout=3.0):
+    """True once pred() holds (polled every 50 ms), False after timeout s."""
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def zone_rdata(zone, name, rdtype):
     """The set of rdata texts the lab's zone file ZONE holds at NAME/RDTYPE
     (ground truth for an answer)."""

@@ -18,7 +18,7 @@ import dns.query
 import dns.rcode
 import pytest
 
-from conftest import answer_rdata, rand_label
+from conftest import answer_rdata, rand_label, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -31,15 +31,6 @@ def entries(lab, server, name):
     """The queries the lab server logged for NAME (any case)."""
     name = name.lower()
     return [e for e in lab.read_query_log(server) if e["qname"].lower() == name]
-
-
-def wait_for(pred, timeout=3.0):
-    deadline = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def letters(text):

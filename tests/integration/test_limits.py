@@ -12,7 +12,6 @@ import selectors
 import signal
 import socket
 import struct
-import subprocess
 import time
 
 import dns.flags
@@ -22,16 +21,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from conftest import PORTCULLIS, answer_rdata, pool_ports, rand_label, udp_sockets
-
-
-def wait_for(pred, timeout=3.0):
-    deadline = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
+from conftest import answer_rdata, pool_ports, rand_label, udp_sockets
 
 
 def entries(lab, server, name):
