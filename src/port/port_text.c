@@ -714,26 +714,37 @@ void port_out_ports_text(FILE *f, const struct port_report *r)
 	notes(f, r);
 }
 
-void port_out_service_text(FILE *f, const struct port_report *r)
+/* The registry entries the iterator yields, as a table (a header row, then
+ * service, port or range, transport, description, reference); returns how
+ * many entries. */
+static size_t registry_rows(struct tbl *t, struct port_reg_iter *it, bool wide)
 {
-	const struct port_args *a = r->args;
-	struct port_reg_iter it = { PORT_REG_NAME, 0, 0, a->word, a->tmask, 0 };
 	struct port_reg_view v;
-	struct tbl t;
-	char b[32], title[256];
-	size_t n = 0, o = 0;
-
-	tbl_init(&t, 5, 1u << 3 | 1u << 4, !a->wide);
-	tbl_row(&t, "SERVICE", "PORT", "TRANSPORT", "DESCRIPTION", "REFERENCE");
-	while (port_reg_next(&it, &v)) {
+	char b[32];
+	size_t n = 0;
+	tbl_init(t, 5, 1u << 3 | 1u << 4, !wide);
+	tbl_row(t, "SERVICE", "PORT", "TRANSPORT", "DESCRIPTION", "REFERENCE");
+	while (port_reg_next(it, &v)) {
 		if (!v.has_port)
 			snprintf(b, sizeof(b), "-");
 		else
 			snprintf(b, sizeof(b), v.lo == v.hi ? "%u" : "%u-%u", v.lo, v.hi);
-		tbl_row(&t, *v.name ? v.name : "-", b, *port_transport_name(v.transport) ?
+		tbl_row(t, *v.name ? v.name : "-", b, *port_transport_name(v.transport) ?
 			port_transport_name(v.transport) : "-", v.desc, v.ref);
 		n++;
 	}
+	return n;
+}
+
+void port_out_service_text(FILE *f, const struct port_report *r)
+{
+	const struct port_args *a = r->args;
+	struct port_reg_iter it = { PORT_REG_NAME, 0, 0, a->word, a->tmask, 0 };
+	struct tbl t;
+	char title[256];
+	size_t n, o = 0;
+
+	n = registry_rows(&t, &it, a->wide);
 	fprintf(f, "IANA registry entries for service \"%s\" (%zu)\n", a->word, n);
 	tbl_print(f, &t, 2);
 	title[0] = '\0';
@@ -759,23 +770,12 @@ void port_out_service_text(FILE *f, const struct port_report *r)
 size_t port_out_names_text(FILE *f, const struct port_args *a)
 {
 	struct port_reg_iter it = { PORT_REG_LIKE, 0, 0, a->word, a->tmask, 0 };
-	struct port_reg_view v;
 	struct port_use_view u;
 	struct tbl t;
 	char b[32];
-	size_t n = 0;
+	size_t n;
 
-	tbl_init(&t, 5, 1u << 3 | 1u << 4, !a->wide);
-	tbl_row(&t, "SERVICE", "PORT", "TRANSPORT", "DESCRIPTION", "REFERENCE");
-	while (port_reg_next(&it, &v)) {
-		if (!v.has_port)
-			snprintf(b, sizeof(b), "-");
-		else
-			snprintf(b, sizeof(b), v.lo == v.hi ? "%u" : "%u-%u", v.lo, v.hi);
-		tbl_row(&t, *v.name ? v.name : "-", b, *port_transport_name(v.transport) ?
-			port_transport_name(v.transport) : "-", v.desc, v.ref);
-		n++;
-	}
+	n = registry_rows(&t, &it, a->wide);
 	fprintf(f, "IANA registry entries matching \"%s\" (%zu)\n", a->word, n);
 	tbl_print(f, &t, 2);
 	fputs("\nKnown unofficial uses\n", f);
