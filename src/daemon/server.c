@@ -18,6 +18,7 @@
 #include "core/internal.h"
 #include "daemon/control.h"
 #include "daemon/notify.h"
+#include "daemon/server_int.h"
 #include "daemon/worker.h"
 #include "net/claim.h"
 #include "net/listen.h"
@@ -33,36 +34,6 @@
 #define TRIM_PEAK 256
 #define TRIM_DELAY_MS 1000
 
-struct server {
-	uv_loop_t *loop;
-	const struct config *cfg;
-	const struct hints *hints;
-	struct cache *cache;
-	struct core_infra *infra;
-	struct core_env env;
-	struct upstream *up;
-	struct control *ctl;
-	struct claim *claim; /* this daemon's hold on its interfaces */
-	uv_signal_t sig_term, sig_int, sig_quit, sig_hup, sig_usr1, sig_usr2;
-	bool signals_on;
-	uint64_t started_ms;
-	/* Being resolved (worker 0), oldest first; at most max_reqs of them
-	 * (num-queries-per-thread for each thread, all of whose misses come
-	 * here). */
-	struct creq *reqs, *reqs_tail;
-	size_t n_reqs, max_reqs, peak_reqs;
-	uint64_t jostled, overload_servfail;
-	uv_timer_t trim;
-	bool trim_on;
-	bool stopping;
-	unsigned n_workers;
-	struct worker **workers;
-	/* Free request objects, shared by all workers (a miss on any worker
-	 * takes one; worker 0 gives it back): a lock per miss, none per hit. */
-	pthread_mutex_t spare_mu;
-	struct creq *spare;
-	size_t n_spare;
-};
 
 /* ---- what the workers use ------------------------------------------------- */
 
@@ -257,161 +228,6 @@ static void on_alarm(void *ud, const uint8_t *zone)
 	cache_flush_zone(s->cache, zone);
 }
 
-static void print_stat(void *ud, const char *key, uint64_t value)
-{
-	control_out_printf(ud, "%s=%llu\n", key, (unsigned long long)value);
-}
-
-/* Sum of one counter (its offset in struct worker_stats) over the workers;
- * each is read with a relaxed load while its worker may be counting (a
- * stats line is a snapshot, not an instant). */
-static uint64_t sum_at(const struct server *s, size_t off)
-{
-	uint64_t sum = 0;
-	for (unsigned i = 0; i < s->n_workers; i++)
-		sum += worker_stat(s->workers[i], off);
-	return sum;
-}
-
-#define SUM(field) sum_at(s, offsetof(struct worker_stats, field))
-
-static void print_stats(struct server *s, struct control_out *o)
-{
-	const struct pool *p = up_pool(s->up);
-	struct cache_stats cs;
-	cache_get_stats(s->cache, &cs);
-	uint64_t udp = SUM(client_udp), tcp = SUM(client_tcp);
-	control_out_printf(o, "queries.client.total=%llu\n", (unsigned long long)(udp + tcp));
-	control_out_printf(o, "queries.client.udp=%llu\n", (unsigned long long)udp);
-	control_out_printf(o, "queries.client.tcp=%llu\n", (unsigned long long)tcp);
-	control_out_printf(o, "queries.client.refused=%llu\n", (unsigned long long)SUM(refused));
-	control_out_printf(o, "queries.client.formerr=%llu\n", (unsigned long long)SUM(formerr));
-	control_out_printf(o, "cache.hits=%llu\n", (unsigned long long)SUM(cache_hits));
-	control_out_printf(o, "cache.misses=%llu\n", (unsigned long long)SUM(cache_misses));
-	control_out_printf(o, "cache.packet.hits=%llu\n", (unsigned long long)SUM(packet_hits));
-	control_out_printf(o, "requests.current=%zu\nrequests.max=%zu\n", s->n_reqs, s->max_reqs);
-	control_out_printf(o, "requests.jostled=%llu\nrequests.overload_servfail=%llu\n",
-			   (unsigned long long)s->jostled, (unsigned long long)s->overload_servfail);
-	up_stats_each(s->up, print_stat, o);
-	static const char *const rc[6] = { "noerror", "formerr", "servfail", "nxdomain",
-					   "notimp", "refused" };
-	for (int i = 0; i < 6; i++)
-		control_out_printf(o, "answers.%s=%llu\n", rc[i], (unsigned long long)sum_at(s, offsetof(struct worker_stats, rcode) +
-							     (size_t)i * sizeof(_Atomic uint64_t)));
-	control_out_printf(o, "pool.size.ip4=%zu\npool.size.ip6=%zu\npool.size.total=%zu\n", p->n4,
-			   p->n6, p->n);
-	control_out_printf(o, "cache.bytes=%llu\ncache.entries=%llu\ncache.budget=%llu\n",
-			   (unsigned long long)cs.bytes, (unsigned long long)cs.entries,
-			   (unsigned long long)cs.budget);
-	control_out_printf(o, "threads=%u\n", s->n_workers);
-	for (unsigned i = 0; i < s->n_workers; i++) {
-		const struct worker *w = s->workers[i];
-#define WSUM(field) worker_stat(w, offsetof(struct worker_stats, field))
-		uint64_t wu = WSUM(client_udp), wt = WSUM(client_tcp);
-		control_out_printf(o, "worker.%u.queries=%llu\n", i, (unsigned long long)(wu + wt));
-		control_out_printf(o, "worker.%u.queries.udp=%llu\n", i, (unsigned long long)wu);
-		control_out_printf(o, "worker.%u.queries.tcp=%llu\n", i, (unsigned long long)wt);
-		control_out_printf(o, "worker.%u.cache.hits=%llu\n", i,
-				   (unsigned long long)WSUM(cache_hits));
-		control_out_printf(o, "worker.%u.cache.misses=%llu\n", i,
-				   (unsigned long long)WSUM(cache_misses));
-#undef WSUM
-	}
-	control_out_printf(o, "uptime.seconds=%llu\n",
-			   (unsigned long long)((clock_now_ms() - s->started_ms) / 1000));
-}
-
-static void print_pool(struct server *s, struct control_out *o, bool json)
-{
-	const struct pool *p = up_pool(s->up);
-	char act[POOL_DESCRIBE_MAX];
-	if (json)
-		control_out_printf(o, "{\"pid\": %ld, \"size\": %zu, \"sockets\": [", (long)getpid(), p->n);
-	for (size_t i = 0; i < p->n; i++) {
-		const struct pool_sock *k = p->slots[i];
-		const char *fam = k->family == AF_INET ? "ip4" : "ip6";
-		pool_sock_describe(k, uv_now(p->loop), json, act, sizeof(act));
-		if (json)
-			control_out_printf(o, "%s\n  {\"family\": \"%s\", \"port\": %u, \"sent\": %llu, "
-					      "\"accepted\": %llu, \"dropped\": %llu%s}",
-					   i ? "," : "", fam, k->port, (unsigned long long)k->sent,
-					   (unsigned long long)k->accepted, (unsigned long long)k->dropped,
-					   act);
-		else
-			control_out_printf(o, "%s %u sent=%llu accepted=%llu dropped=%llu%s\n", fam,
-					   k->port, (unsigned long long)k->sent,
-					   (unsigned long long)k->accepted, (unsigned long long)k->dropped,
-					   act);
-	}
-	if (json)
-		control_out_printf(o, "\n]}\n");
-}
-
-/* flush NAME | flush all | flush_zone NAME: NAME and everything below it
- * (the packet caches end their answers through the flush generation);
- * flush_type NAME TYPE: one type at NAME (portcullis-ctl sends TYPE as
- * its number). */
-static void do_flush(struct server *s, int argc, char **argv, struct control_out *o)
-{
-	bool by_type = strcmp(argv[0], "flush_type") == 0;
-	if (!(by_type ? argc == 3
-		      : argc == 2 && (strcmp(argv[0], "flush") == 0 ||
-				      strcmp(argv[0], "flush_zone") == 0))) {
-		control_out_error(o, "unknown command '%s' (or wrong arguments)", argv[0]);
-		return;
-	}
-	if (argc == 2 && strcmp(argv[0], "flush") == 0 && strcmp(argv[1], "all") == 0) {
-		cache_flush_all(s->cache);
-		control_out_printf(o, "flushed all\n");
-		return;
-	}
-	uint8_t name[WIRE_NAME_MAX];
-	if (wire_name_from_text(argv[1], name) < 0) {
-		control_out_error(o, "%s: '%s' is not a domain name", argv[0], argv[1]);
-		return;
-	}
-	wire_name_lower(name);
-	if (!by_type) {
-		control_out_printf(o, "flushed %zu entries\n", cache_flush_zone(s->cache, name));
-		return;
-	}
-	char *end;
-	unsigned long type = strtoul(argv[2], &end, 10);
-	if (argv[2][0] < '0' || argv[2][0] > '9' || *end != '\0' || type == 0 || type > 65535) {
-		control_out_error(o, "flush_type: '%s' is not a type number (1..65535)", argv[2]);
-		return;
-	}
-	control_out_printf(o, "flushed %zu entries\n",
-			   cache_flush_type(s->cache, name, (uint16_t)type));
-}
-
-static void on_control(void *ud, int argc, char **argv, struct control_out *o)
-{
-	struct server *s = ud;
-	if (strcmp(argv[0], "stats") == 0 && argc == 1) {
-		print_stats(s, o);
-	} else if (strcmp(argv[0], "pool") == 0 && argc <= 2) {
-		bool json = argc == 2 && strcmp(argv[1], "json") == 0;
-		if (argc == 2 && strcmp(argv[1], "rotate") == 0) {
-			size_t n = pool_rotate_all(up_pool(s->up));
-			control_out_printf(o, "rotated %zu\n", n);
-			return;
-		}
-		if (argc == 2 && !json) {
-			control_out_error(o, "pool: unknown argument '%s'", argv[1]);
-			return;
-		}
-		print_pool(s, o, json);
-	} else if (strncmp(argv[0], "flush", 5) == 0) {
-		do_flush(s, argc, argv, o);
-	} else if (strcmp(argv[0], "stop") == 0 && argc == 1) {
-		control_out_printf(o, "stopping\n");
-		server_stop(s);
-	} else {
-		control_out_error(o, "unknown command '%s' (or wrong arguments)", argv[0]);
-	}
-}
-
 /* ---- life cycle ----------------------------------------------------------- */
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -485,7 +301,7 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 		if ((rc = worker_share(s->workers[i], s->workers[0], err, errlen)) != 0)
 			return rc;
 	if (cfg->control_socket[0] != '\0') {
-		rc = control_start(loop, cfg->control_socket, on_control, s, &s->ctl, err, errlen);
+		rc = control_start(loop, cfg->control_socket, server_on_control, s, &s->ctl, err, errlen);
 		if (rc != 0)
 			return rc;
 	}
