@@ -15,7 +15,7 @@ lab="nsd bind9-dnsutils knot-dnsutils python3-dnspython python3-pytest iproute2 
 case "$want" in
   build) pkgs="$build" ;;
   demo)  pkgs="$build $lab" ;;
-  test)  pkgs="$build $lab libcmocka-dev dnsperf iproute2 lsof groff-base systemd" ;;
+  test)  pkgs="$build $lab libcmocka-dev dnsperf iproute2 lsof groff-base systemd python3-prometheus-client" ;;
   bench) pkgs="$build $lab dnsperf unbound pdns-recursor knot-resolver lsof gnuplot-nox hyperfine procps" ;;
   fuzz)  pkgs="$build clang libclang-rt-14-dev" ;;
   attack) pkgs="$build $lab unbound" ;;

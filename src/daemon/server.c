@@ -17,8 +17,10 @@
 #include "core/core.h"
 #include "core/internal.h"
 #include "daemon/control.h"
+#include "daemon/metrics.h"
 #include "daemon/notify.h"
 #include "daemon/server_int.h"
+#include "daemon/stats.h"
 #include "daemon/worker.h"
 #include "net/claim.h"
 #include "net/listen.h"
@@ -305,6 +307,9 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 		if (rc != 0)
 			return rc;
 	}
+	if (cfg->metrics_on &&
+	    (rc = metrics_start(loop, &cfg->metrics_interface, s, &s->metrics, err, errlen)) != 0)
+		return rc;
 	/* TERM, INT and QUIT stop cleanly; HUP, USR1 and USR2, which
 	 * operators and log rotators send, must not kill the daemon. */
 	uv_signal_t *sig[] = { &s->sig_term, &s->sig_int, &s->sig_quit,
@@ -345,6 +350,8 @@ void server_stop(struct server *s)
 	if (s->ctl != NULL)
 		control_stop(s->ctl);
 	s->ctl = NULL;
+	metrics_stop(s->metrics);
+	s->metrics = NULL;
 	if (s->up != NULL)
 		up_close(s->up);
 	if (s->signals_on) {
@@ -381,6 +388,7 @@ void server_free(struct server *s)
 		free(r);
 	}
 	pthread_mutex_destroy(&s->spare_mu);
+	stats_free(s);
 	core_req_trim();
 	free(s);
 }

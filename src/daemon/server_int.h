@@ -14,6 +14,8 @@
 #include "daemon/control.h"
 #include "daemon/server.h"
 
+struct metrics;
+
 struct server {
 	uv_loop_t *loop;
 	const struct config *cfg;
@@ -43,6 +45,10 @@ struct server {
 	pthread_mutex_t spare_mu;
 	struct creq *spare;
 	size_t n_spare;
+	/* stats reset: each counter's value at the last reset (stats.h) */
+	uint64_t *stats_base;
+	size_t n_stats_base;
+	struct metrics *metrics; /* the metrics endpoint, or NULL */
 };
 
 /* The control channel's callback (control.h): runs one command line on

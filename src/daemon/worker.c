@@ -6,11 +6,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cache/cache.h"
 #include "cache/pcache.h"
 #include "daemon/admit.h"
 #include "daemon/config.h"
+#include "daemon/qlog.h"
+#include "daemon/stats.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/rand.h"
@@ -79,6 +82,22 @@ static int respond(struct wctx *x, const struct listen_client *c, uint16_t id, u
 	return len;
 }
 
+static uint64_t now_us(void);
+
+/* A resolved answer with metrics or log-replies on: its latency from the
+ * read of the query (a miss), its line. */
+__attribute__((noinline)) static void respond_observed(struct wctx *x, const struct creq *r,
+						       unsigned rcode, int len)
+{
+	uint64_t t = now_us();
+	uint64_t us = r->rx_us != 0 && t > r->rx_us ? t - r->rx_us : 0;
+	if (r->rx_us != 0)
+		worker_lat_add(&x->stats.lat_miss, us, 1);
+	if (x->obs_logr)
+		qlog_reply(&r->client.peer, r->qname, r->qtype, r->qclass, rcode, us, false,
+			   (size_t)len);
+}
+
 void worker_respond(struct worker *w, struct creq *r, const struct core_answer *a)
 {
 	struct wctx *x = &w->main;
@@ -87,6 +106,8 @@ void worker_respond(struct worker *w, struct creq *r, const struct core_answer *
 	if (len < 0)
 		return;
 	count_rcode(x, a->rcode);
+	if (r->rx_us != 0 || x->obs_logr)
+		respond_observed(x, r, a->rcode, len);
 	/* A TCP connection may only be written on its own worker's loop. */
 	if (r->client.tcp && r->origin != w) {
 		r->answer = malloc((size_t)len);
@@ -100,8 +121,8 @@ void worker_respond(struct worker *w, struct creq *r, const struct core_answer *
 }
 
 /* An error response with only a header (and question when we have one). */
-static void respond_error(struct wctx *x, const struct listen_client *c, const uint8_t *pkt,
-			  size_t len, unsigned rcode)
+static size_t respond_error(struct wctx *x, const struct listen_client *c, const uint8_t *pkt,
+			    size_t len, unsigned rcode)
 {
 	struct wire_wr wr;
 	uint16_t id = (uint16_t)(pkt[0] << 8 | pkt[1]);
@@ -114,10 +135,11 @@ static void respond_error(struct wctx *x, const struct listen_client *c, const u
 		wire_wr_u16(&wr, x->qmsg.qclass);
 		wire_wr_set_count(&wr, 0, 1);
 	}
-	if (!wr.overflow) {
-		count_rcode(x, rcode);
-		listen_respond(c, x->out, wr.len);
-	}
+	if (wr.overflow)
+		return 0;
+	count_rcode(x, rcode);
+	listen_respond(c, x->out, wr.len);
+	return wr.len;
 }
 
 /* A query that is not plainly an IN question: answer it here when
@@ -125,26 +147,104 @@ static void respond_error(struct wctx *x, const struct listen_client *c, const u
  * on_query so that the common path stays as small as it was. */
 __attribute__((noinline)) static bool admit_local(struct wctx *x, const struct listen_client *c,
 						  const uint8_t *pkt, size_t len,
-						  uint16_t max_size)
+						  uint16_t max_size, int *out_len)
 {
 	const struct wire_msg *m = &x->qmsg;
 	switch (admit_query(server_cfg(x->w->s), m, &x->cached)) {
 	case ADMIT_RESOLVE:
 		return false;
 	case ADMIT_ANSWER:
-		respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns, max_size,
-			&x->cached);
+		*out_len = respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass,
+				   m->has_edns, max_size, &x->cached);
 		return true;
 	case ADMIT_ERROR:
-		respond_error(x, c, pkt, len, x->cached.rcode);
+		*out_len = (int)respond_error(x, c, pkt, len, x->cached.rcode);
 		return true;
 	}
 	return false;
 }
 
-static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt, size_t len)
+/* ---- observation ---------------------------------------------------------- */
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void worker_lat_add(struct lat_hist *h, uint64_t us, uint64_t n)
+{
+	WSTAT_ADD(h, count[stats_lat_bucket(us)], n);
+	WSTAT_ADD(h, sum_us, us * n);
+}
+
+/* After a UDP reader has sent a batch's answers (listen.h), with metrics
+ * on: every cache hit of the batch left with that send, so each took the
+ * time from the batch's first query to now. Two clock reads per batch,
+ * nothing per answer. */
+static void on_batch_sent(void *ud)
 {
 	struct wctx *x = ud;
+	if (x->batch_t0_us == 0)
+		return;
+	uint64_t hits = atomic_load_explicit(&x->stats.cache_hits, memory_order_relaxed);
+	if (hits != x->hits_mark)
+		worker_lat_add(&x->stats.lat_hit, now_us() - x->batch_t0_us, hits - x->hits_mark);
+	x->hits_mark = hits;
+	x->batch_t0_us = 0;
+}
+
+/* An answer given while the query was in hand (observed mode): its line
+ * for log-replies, and for a TCP cache hit its latency (a UDP hit's is
+ * taken per batch, in on_batch_sent). */
+__attribute__((noinline)) static void obs_answered(struct wctx *x, const struct listen_client *c,
+						   uint64_t t0_us, unsigned rcode, int len, bool hit)
+{
+	if (len <= 0)
+		return;
+	uint64_t t = (x->obs_metrics || x->obs_logr) ? now_us() : 0;
+	if (hit && c->tcp && x->obs_metrics)
+		worker_lat_add(&x->stats.lat_hit, t - t0_us, 1);
+	if (x->obs_logr && x->qmsg.has_question)
+		qlog_reply(&c->peer, x->qmsg.qname, x->qmsg.qtype, x->qmsg.qclass, rcode,
+			   t - t0_us, hit, (size_t)len);
+}
+
+/* Observed mode, before anything else: the batch's start time (UDP) or the
+ * query's (TCP), and the query's line for log-queries. Also parses the
+ * question when either log is on, for the reply's line. */
+__attribute__((noinline)) static uint64_t obs_query(struct wctx *x, const struct listen_client *c,
+						    const uint8_t *pkt, size_t len)
+{
+	uint64_t t0 = 0;
+	if (x->obs_metrics || x->obs_logr) {
+		if (c->tcp)
+			t0 = now_us();
+		else if ((t0 = x->batch_t0_us) == 0)
+			t0 = x->batch_t0_us = now_us();
+	}
+	if (x->obs_logq || x->obs_logr) {
+		if (wire_parse(&x->qmsg, pkt, len) != 0)
+			x->qmsg.has_question = false;
+		if (x->obs_logq && x->qmsg.has_question)
+			qlog_query(&c->peer, x->qmsg.qname, x->qmsg.qtype, x->qmsg.qclass);
+	} else {
+		x->qmsg.has_question = false;
+	}
+	return t0;
+}
+
+/* Every query a worker reads. Inlined twice: on_query, with obs false,
+ * has none of the observation code (no test, no clock read: a cached
+ * answer costs what it did before metrics and logs existed), and
+ * on_query_obs, which the worker reads with when metrics-interface,
+ * log-queries or log-replies is set. */
+static inline __attribute__((always_inline)) void query_in(struct wctx *x,
+							  const struct listen_client *c,
+							  const uint8_t *pkt, size_t len,
+							  const bool obs)
+{
 	struct worker *w = x->w;
 	const struct config *cfg = server_cfg(w->s);
 	if (c->tcp)
@@ -153,12 +253,16 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 		WSTAT_ADD(&x->stats, client_udp, 1);
 	if (len < WIRE_HDR_LEN || (pkt[2] & 0x80))
 		return; /* not a query at all: never answer a response */
-	x->qmsg.has_question = false;
+	uint64_t t0 = obs ? obs_query(x, c, pkt, len) : 0;
+	if (!obs)
+		x->qmsg.has_question = false;
 	if (!allowed(cfg, &c->peer)) {
 		WSTAT_ADD(&x->stats, refused, 1);
 		if (wire_parse(&x->qmsg, pkt, len) != 0)
 			x->qmsg.has_question = false;
-		respond_error(x, c, pkt, len, WIRE_RC_REFUSED);
+		size_t n = respond_error(x, c, pkt, len, WIRE_RC_REFUSED);
+		if (obs)
+			obs_answered(x, c, t0, WIRE_RC_REFUSED, (int)n, false);
 		return;
 	}
 	/* The packet cache (UDP readers): the same bytes were answered from the
@@ -176,6 +280,8 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 			WSTAT_ADD(&x->stats, packet_hits, 1);
 			count_rcode(x, rcode);
 			listen_respond(c, x->out, n);
+			if (obs)
+				obs_answered(x, c, t0, rcode, (int)n, true);
 			return;
 		}
 	}
@@ -185,7 +291,9 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 	if (op_rcode != 0) {
 		if (!parsed)
 			x->qmsg.has_question = false;
-		respond_error(x, c, pkt, len, op_rcode);
+		size_t n = respond_error(x, c, pkt, len, op_rcode);
+		if (obs)
+			obs_answered(x, c, t0, op_rcode, (int)n, false);
 		return;
 	}
 	if (!parsed) {
@@ -205,21 +313,29 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 		}
 	}
 	/* Answered here, or refused, never sent upstream (admit.h). */
-	if (!admit_plain(m) && admit_local(x, c, pkt, len, max_size))
+	int n = 0;
+	if (!admit_plain(m) && admit_local(x, c, pkt, len, max_size, &n)) {
+		if (obs)
+			obs_answered(x, c, t0, x->cached.rcode, n, false);
 		return;
+	}
 	/* The time the listener read the query: one clock read per batch. */
 	if (core_answer_from_cache(env, m->qname, m->qtype, m->qclass, c->rx_ms, &x->cached)) {
 		WSTAT_ADD(&x->stats, cache_hits, 1);
-		int n = respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns,
-				max_size, &x->cached);
+		n = respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns,
+			    max_size, &x->cached);
 		if (n > 0 && x->pc != NULL && !c->tcp)
 			pcache_keep(x->pc, pkt, len, x->out, (size_t)n, c->rx_ms, gen);
+		if (obs)
+			obs_answered(x, c, t0, x->cached.rcode, n, true);
 		return;
 	}
 	WSTAT_ADD(&x->stats, cache_misses, 1);
 	struct creq *r = server_creq_get(w->s);
 	if (r == NULL) {
-		respond_error(x, c, pkt, len, WIRE_RC_SERVFAIL);
+		size_t e = respond_error(x, c, pkt, len, WIRE_RC_SERVFAIL);
+		if (obs)
+			obs_answered(x, c, t0, WIRE_RC_SERVFAIL, (int)e, false);
 		return;
 	}
 	r->origin = w;
@@ -229,12 +345,24 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 	r->qclass = m->qclass;
 	r->edns = m->has_edns;
 	r->max_size = max_size;
+	if (obs)
+		r->rx_us = t0;
 	wire_name_copy(r->qname, m->qname);
 	listen_client_hold(&r->client, c);
 	if (x->resolver)
 		server_resolve(w->s, r);
 	else
 		worker_post(server_worker(w->s, 0), r);
+}
+
+static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt, size_t len)
+{
+	query_in(ud, c, pkt, len, false);
+}
+
+static void on_query_obs(void *ud, const struct listen_client *c, const uint8_t *pkt, size_t len)
+{
+	query_in(ud, c, pkt, len, true);
 }
 
 /* ---- inboxes -------------------------------------------------------------- */
@@ -340,21 +468,32 @@ int worker_new(struct worker **out, struct server *s, unsigned idx, uv_loop_t *l
 	uv_async_init(loop, &w->wake, on_wake);
 	w->wake.data = w;
 	w->wake_init = true;
+	const struct config *cfg = server_cfg(s);
+	bool metrics = cfg->metrics_on, logq = cfg->log_queries, logr = cfg->log_replies;
+	bool obs = metrics || logq || logr;
 	w->main.w = w;
 	w->main.resolver = idx == 0;
-	int rc = listen_open(&w->ls, loop, server_cfg(s), on_query, &w->main, reuseport, err,
-			     errlen);
+	w->main.obs_metrics = metrics;
+	w->main.obs_logq = logq;
+	w->main.obs_logr = logr;
+	int rc = listen_open(&w->ls, loop, cfg, obs ? on_query_obs : on_query, &w->main,
+			     reuseport, err, errlen);
 	if (rc != 0)
 		return rc;
+	if (metrics)
+		listen_on_batch_sent(w->ls, on_batch_sent);
 	w->n_udp = listen_n_udp(w->ls);
 	w->udp = calloc(w->n_udp ? w->n_udp : 1, sizeof(*w->udp));
 	if (w->udp == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return PC_ENOMEM;
 	}
-	uint32_t size = server_cfg(s)->packet_cache_size;
+	uint32_t size = cfg->packet_cache_size;
 	for (size_t i = 0; i < w->n_udp; i++) {
 		w->udp[i].w = w;
+		w->udp[i].obs_metrics = metrics;
+		w->udp[i].obs_logq = logq;
+		w->udp[i].obs_logr = logr;
 		if (size == 0)
 			continue;
 		uint32_t seed;

@@ -67,13 +67,28 @@ struct pcache;
 struct server;
 struct worker;
 
+/* Answer latency, as a histogram (the metrics endpoint's): counts per
+ * bucket (not cumulative) and the sum, in microseconds. The bounds are
+ * LAT_BOUNDS_US (stats.c); the last bucket has none (+Inf). */
+#define LAT_BUCKETS 17
+struct lat_hist {
+	_Atomic uint64_t count[LAT_BUCKETS];
+	_Atomic uint64_t sum_us;
+};
+
 /* Counters of one worker: written by that worker only, read by anyone. */
 struct worker_stats {
 	_Atomic uint64_t client_udp, client_tcp, refused, formerr;
 	_Atomic uint64_t cache_hits, cache_misses;
 	_Atomic uint64_t packet_hits; /* the cache hits the packet cache answered */
 	_Atomic uint64_t rcode[6];
+	/* Only with metrics-interface: from the read of a query to the send
+	 * of its answer, answers from the cache and answers resolved apart. */
+	struct lat_hist lat_hit, lat_miss;
 };
+
+/* Add n answers that took us microseconds each; the histogram's one writer. */
+void worker_lat_add(struct lat_hist *h, uint64_t us, uint64_t n);
 
 /* A single writer may increment without a locked instruction. */
 #define WSTAT_ADD(st, field, n)                                                           \
@@ -92,6 +107,12 @@ struct wctx {
 	struct wire_msg qmsg;
 	struct core_answer cached;
 	struct pcache *pc; /* a UDP reader's packet cache, or NULL */
+	/* Observation (metrics-interface, log-queries, log-replies): what
+	 * this thread does; a worker without any reads its queries with a
+	 * function that has none of it compiled in (worker.c). */
+	bool obs_metrics, obs_logq, obs_logr;
+	uint64_t batch_t0_us; /* a UDP batch's first query; 0 between batches */
+	uint64_t hits_mark;   /* cache_hits when that batch began */
 	uint8_t out[65535];
 };
 
@@ -108,6 +129,8 @@ struct creq {
 	bool edns;
 	uint8_t qname[WIRE_NAME_MAX]; /* as the client wrote it */
 	uint64_t started_ms;          /* when worker 0 began resolving it */
+	uint64_t rx_us;               /* with metrics-interface: when it was read
+				       * (monotonic us); 0 otherwise */
 	uint8_t *answer;              /* on the way back: the response, or NULL */
 	size_t answer_len;
 	struct creq *prev, *next;     /* worker 0's requests (oldest first), or an inbox */

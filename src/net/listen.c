@@ -82,6 +82,7 @@ struct listeners {
 	const struct config *cfg;
 	listen_query_fn fn;
 	void *ud;
+	listen_batch_fn batch_sent; /* or NULL (listen_on_batch_sent) */
 	struct udp_listener udp[CONFIG_MAX_ADDRS];
 	size_t n_udp;
 	struct tcp_listener tcp[CONFIG_MAX_ADDRS];
@@ -331,6 +332,17 @@ static void udp_batch_done(void *ud, unsigned n)
 	tx_flush(tx);
 }
 
+/* The same, then the owner's callback (listen_on_batch_sent): a reader
+ * takes one or the other when it starts, so one without a callback does
+ * not even test for it. */
+static void udp_batch_done_cb(void *ud, unsigned n)
+{
+	struct udp_read *rd = ud;
+	(void)n;
+	tx_flush(tx);
+	rd->self->owner->batch_sent(rd->self->ud);
+}
+
 /* A reader's wait failed (say, ENOMEM): report it, and do not spin on it. */
 static void read_failed(int err)
 {
@@ -349,10 +361,11 @@ static void *udp_reader(void *arg)
 	struct udp_listener *ul = arg;
 	struct udp_read rd = { .self = ul, .fd = ul->fd };
 	net_dgram_fn dgram = ul->wild ? udp_dgram_dst : udp_dgram;
+	net_batch_fn done = ul->owner->batch_sent ? udp_batch_done_cb : udp_batch_done;
 	tx = ul->tx;
 	while (!atomic_load_explicit(&ul->stop, memory_order_acquire)) {
 		rd.now = 0; /* read after the wait, when a datagram is in hand */
-		int n = net_recv_wait(ul->rx, ul->fd, dgram, udp_batch_done, &rd);
+		int n = net_recv_wait(ul->rx, ul->fd, dgram, done, &rd);
 		if (n < 0 && n != -EINTR && n != -EAGAIN)
 			read_failed(-n);
 	}
@@ -380,6 +393,7 @@ static void *udp_group_reader(void *arg)
 	struct udp_read rd = { .self = self };
 	struct epoll_event ev[GROUP_MAX];
 	bool lead = false;
+	net_batch_fn done = self->owner->batch_sent ? udp_batch_done_cb : udp_batch_done;
 	tx = self->tx;
 	while (!atomic_load_explicit(&g->stop, memory_order_acquire)) {
 		if (!lead) {
@@ -406,7 +420,7 @@ static void *udp_group_reader(void *arg)
 			tx->fd = ul->fd;
 			tx->plain_fd = ul->wild ? -1 : ul->fd;
 			net_recv_hand(self->rx, got, ul->wild ? udp_dgram_dst : udp_dgram,
-				      udp_batch_done, &rd);
+				      done, &rd);
 		}
 	}
 	if (lead)
@@ -596,6 +610,11 @@ static int open_udp(struct listeners *l, const struct config_addr *a, bool reuse
 	ul->owner = l;
 	atomic_init(&ul->stop, false);
 	return 0;
+}
+
+void listen_on_batch_sent(struct listeners *l, listen_batch_fn fn)
+{
+	l->batch_sent = fn;
 }
 
 size_t listen_n_udp(const struct listeners *l)
