@@ -17,6 +17,7 @@
 #include "core/core.h"
 #include "core/internal.h"
 #include "daemon/control.h"
+#include "daemon/dnstap.h"
 #include "daemon/metrics.h"
 #include "daemon/notify.h"
 #include "daemon/server_int.h"
@@ -252,6 +253,24 @@ static void on_signal(uv_signal_t *h, int signum)
 	}
 }
 
+/* dnstap: a queue for each thread that answers clients (the loop's and
+ * the readers' of every worker); upstream traffic goes on worker 0's loop
+ * queue, the thread the upstream layer runs on. */
+static int start_dnstap(struct server *s, char *err, size_t errlen)
+{
+	unsigned n = 0, next = 0;
+	for (unsigned i = 0; i < s->n_workers; i++)
+		n += worker_n_threads(s->workers[i]);
+	int rc = dnstap_new(&s->dnstap, s->cfg, n, err, errlen);
+	if (rc != 0)
+		return rc;
+	for (unsigned i = 0; i < s->n_workers; i++)
+		worker_set_dnstap(s->workers[i], s->dnstap, &next);
+	if (s->cfg->dnstap_resolver_query || s->cfg->dnstap_resolver_response)
+		up_set_tap(s->up, dnstap_upstream_tap, dnstap_queue(s->dnstap, 0));
+	return 0;
+}
+
 int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	       const struct hints *hints, char *err, size_t errlen)
 {
@@ -302,6 +321,8 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	for (unsigned i = 1; i < s->n_workers; i++)
 		if ((rc = worker_share(s->workers[i], s->workers[0], err, errlen)) != 0)
 			return rc;
+	if (cfg->dnstap_enable && (rc = start_dnstap(s, err, errlen)) != 0)
+		return rc;
 	if (cfg->control_socket[0] != '\0') {
 		rc = control_start(loop, cfg->control_socket, server_on_control, s, &s->ctl, err, errlen);
 		if (rc != 0)
@@ -378,6 +399,8 @@ void server_free(struct server *s)
 	for (unsigned i = 0; s->workers != NULL && i < s->n_workers; i++)
 		worker_free(s->workers[i]);
 	free(s->workers);
+	/* every thread that logged to dnstap has ended: flush and stop */
+	dnstap_free(s->dnstap);
 	claim_free(s->claim);
 	up_free(s->up);
 	cache_free(s->cache);

@@ -14,6 +14,7 @@
 #include "daemon/control.h"
 #include "daemon/server.h"
 
+struct dnstap;
 struct metrics;
 
 struct server {
@@ -49,6 +50,7 @@ struct server {
 	uint64_t *stats_base;
 	size_t n_stats_base;
 	struct metrics *metrics; /* the metrics endpoint, or NULL */
+	struct dnstap *dnstap;   /* dnstap's writer, or NULL */
 };
 
 /* The control channel's callback (control.h): runs one command line on

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cache/cache.h"
+#include "daemon/dnstap.h"
 #include "daemon/server_int.h"
 #include "daemon/worker.h"
 #include "net/pool.h"
@@ -219,6 +220,8 @@ static void each_row(struct server *s, row_fn fn, void *ud)
 			fn(ud, &r);
 		}
 	}
+	plain(fn, ud, "dnstap.dropped", false,
+	      "dnstap messages dropped (the writer's queue was full)", dnstap_dropped(s->dnstap));
 	plain(fn, ud, "uptime.seconds", true, "Seconds since the daemon started",
 	      (clock_now_ms() - s->started_ms) / 1000);
 }

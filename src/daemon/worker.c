@@ -12,6 +12,7 @@
 #include "cache/pcache.h"
 #include "daemon/admit.h"
 #include "daemon/config.h"
+#include "daemon/dnstap.h"
 #include "daemon/qlog.h"
 #include "daemon/stats.h"
 #include "util/err.h"
@@ -89,6 +90,9 @@ static uint64_t now_us(void);
 __attribute__((noinline)) static void respond_observed(struct wctx *x, const struct creq *r,
 						       unsigned rcode, int len)
 {
+	if (x->obs_dt_cr)
+		dnstap_send(x->dt, DNSTAP_CLIENT_RESPONSE, &r->client.peer, r->client.tcp, x->out,
+			    (size_t)len);
 	uint64_t t = now_us();
 	uint64_t us = r->rx_us != 0 && t > r->rx_us ? t - r->rx_us : 0;
 	if (r->rx_us != 0)
@@ -106,7 +110,7 @@ void worker_respond(struct worker *w, struct creq *r, const struct core_answer *
 	if (len < 0)
 		return;
 	count_rcode(x, a->rcode);
-	if (r->rx_us != 0 || x->obs_logr)
+	if (r->rx_us != 0 || x->obs_logr || x->obs_dt_cr)
 		respond_observed(x, r, a->rcode, len);
 	/* A TCP connection may only be written on its own worker's loop. */
 	if (r->client.tcp && r->origin != w) {
@@ -203,6 +207,8 @@ __attribute__((noinline)) static void obs_answered(struct wctx *x, const struct 
 {
 	if (len <= 0)
 		return;
+	if (x->obs_dt_cr)
+		dnstap_send(x->dt, DNSTAP_CLIENT_RESPONSE, &c->peer, c->tcp, x->out, (size_t)len);
 	uint64_t t = (x->obs_metrics || x->obs_logr) ? now_us() : 0;
 	if (hit && c->tcp && x->obs_metrics)
 		worker_lat_add(&x->stats.lat_hit, t - t0_us, 1);
@@ -218,6 +224,8 @@ __attribute__((noinline)) static uint64_t obs_query(struct wctx *x, const struct
 						    const uint8_t *pkt, size_t len)
 {
 	uint64_t t0 = 0;
+	if (x->obs_dt_cq)
+		dnstap_send(x->dt, DNSTAP_CLIENT_QUERY, &c->peer, c->tcp, pkt, len);
 	if (x->obs_metrics || x->obs_logr) {
 		if (c->tcp)
 			t0 = now_us();
@@ -299,7 +307,9 @@ static inline __attribute__((always_inline)) void query_in(struct wctx *x,
 	if (!parsed) {
 		WSTAT_ADD(&x->stats, formerr, 1);
 		x->qmsg.has_question = false;
-		respond_error(x, c, pkt, len, WIRE_RC_FORMERR);
+		size_t n = respond_error(x, c, pkt, len, WIRE_RC_FORMERR);
+		if (obs)
+			obs_answered(x, c, t0, WIRE_RC_FORMERR, (int)n, false);
 		return;
 	}
 	const struct wire_msg *m = &x->qmsg;
@@ -470,12 +480,16 @@ int worker_new(struct worker **out, struct server *s, unsigned idx, uv_loop_t *l
 	w->wake_init = true;
 	const struct config *cfg = server_cfg(s);
 	bool metrics = cfg->metrics_on, logq = cfg->log_queries, logr = cfg->log_replies;
-	bool obs = metrics || logq || logr;
+	bool dt_cq = cfg->dnstap_enable && cfg->dnstap_client_query;
+	bool dt_cr = cfg->dnstap_enable && cfg->dnstap_client_response;
+	bool obs = metrics || logq || logr || dt_cq || dt_cr;
 	w->main.w = w;
 	w->main.resolver = idx == 0;
 	w->main.obs_metrics = metrics;
 	w->main.obs_logq = logq;
 	w->main.obs_logr = logr;
+	w->main.obs_dt_cq = dt_cq;
+	w->main.obs_dt_cr = dt_cr;
 	int rc = listen_open(&w->ls, loop, cfg, obs ? on_query_obs : on_query, &w->main,
 			     reuseport, err, errlen);
 	if (rc != 0)
@@ -494,6 +508,8 @@ int worker_new(struct worker **out, struct server *s, unsigned idx, uv_loop_t *l
 		w->udp[i].obs_metrics = metrics;
 		w->udp[i].obs_logq = logq;
 		w->udp[i].obs_logr = logr;
+		w->udp[i].obs_dt_cq = dt_cq;
+		w->udp[i].obs_dt_cr = dt_cr;
 		if (size == 0)
 			continue;
 		uint32_t seed;
@@ -521,6 +537,18 @@ static void worker_main(void *arg)
 {
 	struct worker *w = arg;
 	uv_run(w->loop, UV_RUN_DEFAULT);
+}
+
+unsigned worker_n_threads(const struct worker *w)
+{
+	return 1 + (unsigned)w->n_udp;
+}
+
+void worker_set_dnstap(struct worker *w, struct dnstap *d, unsigned *next)
+{
+	w->main.dt = dnstap_queue(d, (*next)++);
+	for (size_t i = 0; i < w->n_udp; i++)
+		w->udp[i].dt = dnstap_queue(d, (*next)++);
 }
 
 int worker_start(struct worker *w)

@@ -63,6 +63,8 @@
 #include "net/listen.h"
 #include "wire/wire.h"
 
+struct dnstap;
+struct dnstap_queue;
 struct pcache;
 struct server;
 struct worker;
@@ -111,6 +113,8 @@ struct wctx {
 	 * this thread does; a worker without any reads its queries with a
 	 * function that has none of it compiled in (worker.c). */
 	bool obs_metrics, obs_logq, obs_logr;
+	bool obs_dt_cq, obs_dt_cr;   /* dnstap client query / response messages */
+	struct dnstap_queue *dt;     /* this thread's dnstap queue, or NULL */
 	uint64_t batch_t0_us; /* a UDP batch's first query; 0 between batches */
 	uint64_t hits_mark;   /* cache_hits when that batch began */
 	uint8_t out[65535];
@@ -174,6 +178,11 @@ int worker_new(struct worker **out, struct server *s, unsigned idx, uv_loop_t *l
  * w's UDP readers read worker first's sockets and w's together
  * (listen_share). Returns 0 or a negative PC_E* with one line in err. */
 int worker_share(struct worker *w, struct worker *first, char *err, size_t errlen);
+/* With dnstap, before worker_start: give each of w's threads its own
+ * queue of d, from *next on (*next moves past them). */
+void worker_set_dnstap(struct worker *w, struct dnstap *d, unsigned *next);
+/* The threads of w that may log to dnstap (its loop's and its readers). */
+unsigned worker_n_threads(const struct worker *w);
 /* Start the worker's UDP readers and (a worker other than 0) its thread. */
 int worker_start(struct worker *w);
 /* Queue r for w and wake it; any thread. If w no longer reads its inbox
