@@ -51,6 +51,30 @@ static void rcode_text(unsigned rcode, char *out, size_t cap)
 		snprintf(out, cap, "RCODE%u", rcode);
 }
 
+size_t qlog_msg_len(const uint8_t *msg, size_t cap)
+{
+	struct wire_rd r;
+	uint16_t counts[4], u16;
+	uint8_t name[WIRE_NAME_MAX];
+	wire_rd_init(&r, msg, cap);
+	if (wire_rd_skip(&r, 4) != 0)
+		return 0;
+	for (int i = 0; i < 4; i++)
+		if (wire_rd_u16(&r, &counts[i]) != 0)
+			return 0;
+	for (unsigned q = 0; q < counts[0]; q++)
+		if (wire_rd_name(&r, name) < 0 || wire_rd_skip(&r, 4) != 0)
+			return 0;
+	for (int s = 1; s < 4; s++) {
+		for (unsigned i = 0; i < counts[s]; i++) {
+			if (wire_rd_name(&r, name) < 0 || wire_rd_skip(&r, 8) != 0 ||
+			    wire_rd_u16(&r, &u16) != 0 || wire_rd_skip(&r, u16) != 0)
+				return 0;
+		}
+	}
+	return r.pos;
+}
+
 struct words {
 	char peer[INET6_ADDRSTRLEN], name[WIRE_NAME_MAX * 4 + 1], type[24], qclass[16];
 };

@@ -21,6 +21,11 @@ void qlog_query(const struct sockaddr_storage *peer, const uint8_t *qname, uint1
 void qlog_reply(const struct sockaddr_storage *peer, const uint8_t *qname, uint16_t qtype,
 		uint16_t qclass, unsigned rcode, uint64_t us, bool cached, size_t len);
 
+/* The length of the DNS message that starts at msg (at most cap bytes: a
+ * buffer with more after it), from its header's counts; 0 when it does not
+ * hold a whole message. */
+size_t qlog_msg_len(const uint8_t *msg, size_t cap);
+
 /* Mnemonics (or TYPEn, CLASSn, RCODEn), for these lines and dnstap's. */
 void qlog_type_text(uint16_t type, char *out, size_t cap);
 void qlog_class_text(uint16_t qclass, char *out, size_t cap);

@@ -125,8 +125,8 @@ void worker_respond(struct worker *w, struct creq *r, const struct core_answer *
 }
 
 /* An error response with only a header (and question when we have one). */
-static size_t respond_error(struct wctx *x, const struct listen_client *c, const uint8_t *pkt,
-			    size_t len, unsigned rcode)
+static void respond_error(struct wctx *x, const struct listen_client *c, const uint8_t *pkt,
+			  size_t len, unsigned rcode)
 {
 	struct wire_wr wr;
 	uint16_t id = (uint16_t)(pkt[0] << 8 | pkt[1]);
@@ -139,11 +139,10 @@ static size_t respond_error(struct wctx *x, const struct listen_client *c, const
 		wire_wr_u16(&wr, x->qmsg.qclass);
 		wire_wr_set_count(&wr, 0, 1);
 	}
-	if (wr.overflow)
-		return 0;
-	count_rcode(x, rcode);
-	listen_respond(c, x->out, wr.len);
-	return wr.len;
+	if (!wr.overflow) {
+		count_rcode(x, rcode);
+		listen_respond(c, x->out, wr.len);
+	}
 }
 
 /* A query that is not plainly an IN question: answer it here when
@@ -151,21 +150,117 @@ static size_t respond_error(struct wctx *x, const struct listen_client *c, const
  * on_query so that the common path stays as small as it was. */
 __attribute__((noinline)) static bool admit_local(struct wctx *x, const struct listen_client *c,
 						  const uint8_t *pkt, size_t len,
-						  uint16_t max_size, int *out_len)
+						  uint16_t max_size)
 {
 	const struct wire_msg *m = &x->qmsg;
 	switch (admit_query(server_cfg(x->w->s), m, &x->cached)) {
 	case ADMIT_RESOLVE:
 		return false;
 	case ADMIT_ANSWER:
-		*out_len = respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass,
-				   m->has_edns, max_size, &x->cached);
+		respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns, max_size,
+			&x->cached);
 		return true;
 	case ADMIT_ERROR:
-		*out_len = (int)respond_error(x, c, pkt, len, x->cached.rcode);
+		respond_error(x, c, pkt, len, x->cached.rcode);
 		return true;
 	}
 	return false;
+}
+
+static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt, size_t len)
+{
+	struct wctx *x = ud;
+	struct worker *w = x->w;
+	const struct config *cfg = server_cfg(w->s);
+	if (c->tcp)
+		WSTAT_ADD(&x->stats, client_tcp, 1);
+	else
+		WSTAT_ADD(&x->stats, client_udp, 1);
+	if (len < WIRE_HDR_LEN || (pkt[2] & 0x80))
+		return; /* not a query at all: never answer a response */
+	x->qmsg.has_question = false;
+	if (!allowed(cfg, &c->peer)) {
+		WSTAT_ADD(&x->stats, refused, 1);
+		if (wire_parse(&x->qmsg, pkt, len) != 0)
+			x->qmsg.has_question = false;
+		respond_error(x, c, pkt, len, WIRE_RC_REFUSED);
+		return;
+	}
+	/* The packet cache (UDP readers): the same bytes were answered from the
+	 * cache before. The flush generation is read before any lookup, so an
+	 * answer kept below holds nothing a flush removed since. */
+	const struct core_env *env = server_env(w->s);
+	uint64_t gen = 0;
+	if (x->pc != NULL && !c->tcp) {
+		gen = cache_flush_gen(env->cache);
+		unsigned rcode;
+		size_t n = pcache_answer(x->pc, pkt, len, c->rx_ms, gen, x->out, sizeof(x->out),
+					 &rcode);
+		if (n != 0) {
+			WSTAT_ADD(&x->stats, cache_hits, 1);
+			WSTAT_ADD(&x->stats, packet_hits, 1);
+			count_rcode(x, rcode);
+			listen_respond(c, x->out, n);
+			return;
+		}
+	}
+	bool parsed = wire_parse(&x->qmsg, pkt, len) == 0 && x->qmsg.has_question;
+	/* An opcode we do not serve is NOTIMP whatever the rest holds. */
+	unsigned op_rcode = admit_opcode((uint16_t)(pkt[2] << 8 | pkt[3]));
+	if (op_rcode != 0) {
+		if (!parsed)
+			x->qmsg.has_question = false;
+		respond_error(x, c, pkt, len, op_rcode);
+		return;
+	}
+	if (!parsed) {
+		WSTAT_ADD(&x->stats, formerr, 1);
+		x->qmsg.has_question = false;
+		respond_error(x, c, pkt, len, WIRE_RC_FORMERR);
+		return;
+	}
+	const struct wire_msg *m = &x->qmsg;
+	uint16_t max_size = 65535;
+	if (!c->tcp) {
+		max_size = 512;
+		if (m->has_edns) {
+			max_size = m->edns_udp < 512 ? 512 : m->edns_udp;
+			if (max_size > cfg->edns_buffer_size)
+				max_size = cfg->edns_buffer_size;
+		}
+	}
+	/* Answered here, or refused, never sent upstream (admit.h). */
+	if (!admit_plain(m) && admit_local(x, c, pkt, len, max_size))
+		return;
+	/* The time the listener read the query: one clock read per batch. */
+	if (core_answer_from_cache(env, m->qname, m->qtype, m->qclass, c->rx_ms, &x->cached)) {
+		WSTAT_ADD(&x->stats, cache_hits, 1);
+		int n = respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns,
+				max_size, &x->cached);
+		if (n > 0 && x->pc != NULL && !c->tcp)
+			pcache_keep(x->pc, pkt, len, x->out, (size_t)n, c->rx_ms, gen);
+		return;
+	}
+	WSTAT_ADD(&x->stats, cache_misses, 1);
+	struct creq *r = server_creq_get(w->s);
+	if (r == NULL) {
+		respond_error(x, c, pkt, len, WIRE_RC_SERVFAIL);
+		return;
+	}
+	r->origin = w;
+	r->id = m->id;
+	r->flags = m->flags;
+	r->qtype = m->qtype;
+	r->qclass = m->qclass;
+	r->edns = m->has_edns;
+	r->max_size = max_size;
+	r->rx_us = x->obs_t0_us; /* 0 unless observed (on_query_obs) */
+	wire_name_copy(r->qname, m->qname);
+	listen_client_hold(&r->client, c);
+	if (x->resolver)
+		server_resolve(w->s, r);
+	else
+		worker_post(server_worker(w->s, 0), r);
 }
 
 /* ---- observation ---------------------------------------------------------- */
@@ -199,29 +294,30 @@ static void on_batch_sent(void *ud)
 	x->batch_t0_us = 0;
 }
 
-/* An answer given while the query was in hand (observed mode): its line
- * for log-replies, and for a TCP cache hit its latency (a UDP hit's is
- * taken per batch, in on_batch_sent). */
-__attribute__((noinline)) static void obs_answered(struct wctx *x, const struct listen_client *c,
-						   uint64_t t0_us, unsigned rcode, int len, bool hit)
+/* An answer given while the query was in hand (observed mode): dnstap's
+ * client response, its line for log-replies, and for a TCP cache hit its
+ * latency (a UDP hit's is taken per batch, in on_batch_sent). */
+static void obs_answered(struct wctx *x, const struct listen_client *c, uint64_t t0_us,
+			 unsigned rcode, size_t len, bool hit)
 {
-	if (len <= 0)
+	if (len == 0)
 		return;
 	if (x->obs_dt_cr)
-		dnstap_send(x->dt, DNSTAP_CLIENT_RESPONSE, &c->peer, c->tcp, x->out, (size_t)len);
+		dnstap_send(x->dt, DNSTAP_CLIENT_RESPONSE, &c->peer, c->tcp, x->out, len);
 	uint64_t t = (x->obs_metrics || x->obs_logr) ? now_us() : 0;
 	if (hit && c->tcp && x->obs_metrics)
 		worker_lat_add(&x->stats.lat_hit, t - t0_us, 1);
-	if (x->obs_logr && x->qmsg.has_question)
-		qlog_reply(&c->peer, x->qmsg.qname, x->qmsg.qtype, x->qmsg.qclass, rcode,
-			   t - t0_us, hit, (size_t)len);
+	if (x->obs_logr && x->obs_has_q)
+		qlog_reply(&c->peer, x->obs_qname, x->obs_qtype, x->obs_qclass, rcode, t - t0_us, hit,
+			   len);
 }
 
-/* Observed mode, before anything else: the batch's start time (UDP) or the
- * query's (TCP), and the query's line for log-queries. Also parses the
- * question when either log is on, for the reply's line. */
-__attribute__((noinline)) static uint64_t obs_query(struct wctx *x, const struct listen_client *c,
-						    const uint8_t *pkt, size_t len)
+/* Observed mode, before the query is read: dnstap's client query, the
+ * batch's start time (UDP) or the query's (TCP), the question for the log
+ * lines and the query's line. Returns the start time (0 without metrics or
+ * log-replies). */
+static uint64_t obs_query(struct wctx *x, const struct listen_client *c, const uint8_t *pkt,
+			  size_t len)
 {
 	uint64_t t0 = 0;
 	if (x->obs_dt_cq)
@@ -232,147 +328,42 @@ __attribute__((noinline)) static uint64_t obs_query(struct wctx *x, const struct
 		else if ((t0 = x->batch_t0_us) == 0)
 			t0 = x->batch_t0_us = now_us();
 	}
+	x->obs_has_q = false;
 	if (x->obs_logq || x->obs_logr) {
-		if (wire_parse(&x->qmsg, pkt, len) != 0)
-			x->qmsg.has_question = false;
-		if (x->obs_logq && x->qmsg.has_question)
-			qlog_query(&c->peer, x->qmsg.qname, x->qmsg.qtype, x->qmsg.qclass);
-	} else {
-		x->qmsg.has_question = false;
+		uint16_t id, flags;
+		x->obs_has_q = wire_parse_question(pkt, len, &id, &flags, x->obs_qname, &x->obs_qtype,
+						   &x->obs_qclass) == 0;
+		if (x->obs_logq && x->obs_has_q)
+			qlog_query(&c->peer, x->obs_qname, x->obs_qtype, x->obs_qclass);
 	}
 	return t0;
 }
 
-/* Every query a worker reads. Inlined twice: on_query, with obs false,
- * has none of the observation code (no test, no clock read: a cached
- * answer costs what it did before metrics and logs existed), and
- * on_query_obs, which the worker reads with when metrics-interface,
- * log-queries or log-replies is set. */
-static inline __attribute__((always_inline)) void query_in(struct wctx *x,
-							  const struct listen_client *c,
-							  const uint8_t *pkt, size_t len,
-							  const bool obs)
-{
-	struct worker *w = x->w;
-	const struct config *cfg = server_cfg(w->s);
-	if (c->tcp)
-		WSTAT_ADD(&x->stats, client_tcp, 1);
-	else
-		WSTAT_ADD(&x->stats, client_udp, 1);
-	if (len < WIRE_HDR_LEN || (pkt[2] & 0x80))
-		return; /* not a query at all: never answer a response */
-	uint64_t t0 = obs ? obs_query(x, c, pkt, len) : 0;
-	if (!obs)
-		x->qmsg.has_question = false;
-	if (!allowed(cfg, &c->peer)) {
-		WSTAT_ADD(&x->stats, refused, 1);
-		if (wire_parse(&x->qmsg, pkt, len) != 0)
-			x->qmsg.has_question = false;
-		size_t n = respond_error(x, c, pkt, len, WIRE_RC_REFUSED);
-		if (obs)
-			obs_answered(x, c, t0, WIRE_RC_REFUSED, (int)n, false);
-		return;
-	}
-	/* The packet cache (UDP readers): the same bytes were answered from the
-	 * cache before. The flush generation is read before any lookup, so an
-	 * answer kept below holds nothing a flush removed since. */
-	const struct core_env *env = server_env(w->s);
-	uint64_t gen = 0;
-	if (x->pc != NULL && !c->tcp) {
-		gen = cache_flush_gen(env->cache);
-		unsigned rcode;
-		size_t n = pcache_answer(x->pc, pkt, len, c->rx_ms, gen, x->out, sizeof(x->out),
-					 &rcode);
-		if (n != 0) {
-			WSTAT_ADD(&x->stats, cache_hits, 1);
-			WSTAT_ADD(&x->stats, packet_hits, 1);
-			count_rcode(x, rcode);
-			listen_respond(c, x->out, n);
-			if (obs)
-				obs_answered(x, c, t0, rcode, (int)n, true);
-			return;
-		}
-	}
-	bool parsed = wire_parse(&x->qmsg, pkt, len) == 0 && x->qmsg.has_question;
-	/* An opcode we do not serve is NOTIMP whatever the rest holds. */
-	unsigned op_rcode = admit_opcode((uint16_t)(pkt[2] << 8 | pkt[3]));
-	if (op_rcode != 0) {
-		if (!parsed)
-			x->qmsg.has_question = false;
-		size_t n = respond_error(x, c, pkt, len, op_rcode);
-		if (obs)
-			obs_answered(x, c, t0, op_rcode, (int)n, false);
-		return;
-	}
-	if (!parsed) {
-		WSTAT_ADD(&x->stats, formerr, 1);
-		x->qmsg.has_question = false;
-		size_t n = respond_error(x, c, pkt, len, WIRE_RC_FORMERR);
-		if (obs)
-			obs_answered(x, c, t0, WIRE_RC_FORMERR, (int)n, false);
-		return;
-	}
-	const struct wire_msg *m = &x->qmsg;
-	uint16_t max_size = 65535;
-	if (!c->tcp) {
-		max_size = 512;
-		if (m->has_edns) {
-			max_size = m->edns_udp < 512 ? 512 : m->edns_udp;
-			if (max_size > cfg->edns_buffer_size)
-				max_size = cfg->edns_buffer_size;
-		}
-	}
-	/* Answered here, or refused, never sent upstream (admit.h). */
-	int n = 0;
-	if (!admit_plain(m) && admit_local(x, c, pkt, len, max_size, &n)) {
-		if (obs)
-			obs_answered(x, c, t0, x->cached.rcode, n, false);
-		return;
-	}
-	/* The time the listener read the query: one clock read per batch. */
-	if (core_answer_from_cache(env, m->qname, m->qtype, m->qclass, c->rx_ms, &x->cached)) {
-		WSTAT_ADD(&x->stats, cache_hits, 1);
-		n = respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns,
-			    max_size, &x->cached);
-		if (n > 0 && x->pc != NULL && !c->tcp)
-			pcache_keep(x->pc, pkt, len, x->out, (size_t)n, c->rx_ms, gen);
-		if (obs)
-			obs_answered(x, c, t0, x->cached.rcode, n, true);
-		return;
-	}
-	WSTAT_ADD(&x->stats, cache_misses, 1);
-	struct creq *r = server_creq_get(w->s);
-	if (r == NULL) {
-		size_t e = respond_error(x, c, pkt, len, WIRE_RC_SERVFAIL);
-		if (obs)
-			obs_answered(x, c, t0, WIRE_RC_SERVFAIL, (int)e, false);
-		return;
-	}
-	r->origin = w;
-	r->id = m->id;
-	r->flags = m->flags;
-	r->qtype = m->qtype;
-	r->qclass = m->qclass;
-	r->edns = m->has_edns;
-	r->max_size = max_size;
-	if (obs)
-		r->rx_us = t0;
-	wire_name_copy(r->qname, m->qname);
-	listen_client_hold(&r->client, c);
-	if (x->resolver)
-		server_resolve(w->s, r);
-	else
-		worker_post(server_worker(w->s, 0), r);
-}
-
-static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt, size_t len)
-{
-	query_in(ud, c, pkt, len, false);
-}
-
+/* The observed reading (metrics-interface, log-queries, log-replies,
+ * dnstap client messages): around the very function that reads without
+ * observing, so that one has no trace of it. What that function did is
+ * read afterwards: an answer it wrote is in x->out (whose QR bit is
+ * cleared before), a miss moved cache_misses (its answer is observed when
+ * worker 0 sends it, respond_observed), a hit moved cache_hits. */
 static void on_query_obs(void *ud, const struct listen_client *c, const uint8_t *pkt, size_t len)
 {
-	query_in(ud, c, pkt, len, true);
+	struct wctx *x = ud;
+	if (len < WIRE_HDR_LEN || (pkt[2] & 0x80)) {
+		on_query(ud, c, pkt, len); /* not a query (or a reader's wake-up) */
+		return;
+	}
+	uint64_t t0 = obs_query(x, c, pkt, len);
+	uint64_t hits = atomic_load_explicit(&x->stats.cache_hits, memory_order_relaxed);
+	uint64_t misses = atomic_load_explicit(&x->stats.cache_misses, memory_order_relaxed);
+	x->obs_t0_us = t0;
+	x->out[2] = 0;
+	on_query(ud, c, pkt, len);
+	x->obs_t0_us = 0;
+	if (misses != atomic_load_explicit(&x->stats.cache_misses, memory_order_relaxed) ||
+	    !(x->out[2] & 0x80))
+		return; /* answered later, or not at all */
+	bool hit = hits != atomic_load_explicit(&x->stats.cache_hits, memory_order_relaxed);
+	obs_answered(x, c, t0, x->out[3] & 0x0f, qlog_msg_len(x->out, sizeof(x->out)), hit);
 }
 
 /* ---- inboxes -------------------------------------------------------------- */

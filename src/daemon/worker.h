@@ -117,6 +117,11 @@ struct wctx {
 	struct dnstap_queue *dt;     /* this thread's dnstap queue, or NULL */
 	uint64_t batch_t0_us; /* a UDP batch's first query; 0 between batches */
 	uint64_t hits_mark;   /* cache_hits when that batch began */
+	uint64_t obs_t0_us;   /* the observed query's start, for its request if it
+			       * misses; 0 when not observing */
+	bool obs_has_q;       /* the observed query's question (log lines) */
+	uint16_t obs_qtype, obs_qclass;
+	uint8_t obs_qname[WIRE_NAME_MAX];
 	uint8_t out[65535];
 };
 
