@@ -23,7 +23,7 @@ case "$want" in
     libfstrm-dev libprotobuf-c-dev protobuf-c-compiler" ;;
   fuzz)  pkgs="$build clang libclang-rt-14-dev" ;;
   attack) pkgs="$build $lab unbound" ;;
-  deb)   pkgs="$build debhelper dpkg-dev debootstrap systemd" ;;
+  deb)   pkgs="$build debhelper dpkg-dev debootstrap systemd libfstrm-dev libprotobuf-c-dev protobuf-c-compiler" ;;
   stress) pkgs="$build $lab dnsperf procps" ;;
   # Deckard (../shared/deckard/README.md): its framework's Python modules,
   # faketime for its faked clock, dumpcap for its packet capture
