@@ -114,7 +114,7 @@ PY
 			reader=$(sed -n 's/^summary: //p' "$f" | awk '{s += $1} END {print s}')
 		fi
 	done
-	inq=$(callgrind_annotate --inclusive=yes $files 2>/dev/null |
+	inq=$(callgrind_annotate --inclusive=yes $(grep -l udp_reader $files) 2>/dev/null |
 		awk '/worker\.c:(on_query|on_query_obs|on_batch_sent)( |$)/ {
 			gsub(",", "", $1); f = $0; sub(/.*worker\.c:/, "", f); sub(/ .*/, "", f)
 			if ($1 + 0 > v[f]) v[f] = $1 + 0 }

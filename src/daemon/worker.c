@@ -294,19 +294,26 @@ static void on_batch_sent(void *ud)
 	x->batch_t0_us = 0;
 }
 
-/* An answer given while the query was in hand (observed mode): dnstap's
- * client response, its line for log-replies, and for a TCP cache hit its
- * latency (a UDP hit's is taken per batch, in on_batch_sent). */
+/* An answer given while the query was in hand (observed mode), in
+ * x->out: for a TCP cache hit its latency (a UDP hit's is taken per batch,
+ * in on_batch_sent), dnstap's client response, its line for log-replies.
+ * Its size is read from the message only for those two. */
 static void obs_answered(struct wctx *x, const struct listen_client *c, uint64_t t0_us,
-			 unsigned rcode, size_t len, bool hit)
+			 unsigned rcode, bool hit)
 {
+	bool tcp_hit = hit && c->tcp && x->obs_metrics;
+	if (!tcp_hit && !x->obs_logr && !x->obs_dt_cr)
+		return; /* metrics alone, over UDP: on_batch_sent does it all */
+	uint64_t t = now_us();
+	if (tcp_hit)
+		worker_lat_add(&x->stats.lat_hit, t - t0_us, 1);
+	if (!x->obs_logr && !x->obs_dt_cr)
+		return;
+	size_t len = qlog_msg_len(x->out, sizeof(x->out));
 	if (len == 0)
 		return;
 	if (x->obs_dt_cr)
 		dnstap_send(x->dt, DNSTAP_CLIENT_RESPONSE, &c->peer, c->tcp, x->out, len);
-	uint64_t t = (x->obs_metrics || x->obs_logr) ? now_us() : 0;
-	if (hit && c->tcp && x->obs_metrics)
-		worker_lat_add(&x->stats.lat_hit, t - t0_us, 1);
 	if (x->obs_logr && x->obs_has_q)
 		qlog_reply(&c->peer, x->obs_qname, x->obs_qtype, x->obs_qclass, rcode, t - t0_us, hit,
 			   len);
@@ -363,7 +370,7 @@ static void on_query_obs(void *ud, const struct listen_client *c, const uint8_t 
 	    !(x->out[2] & 0x80))
 		return; /* answered later, or not at all */
 	bool hit = hits != atomic_load_explicit(&x->stats.cache_hits, memory_order_relaxed);
-	obs_answered(x, c, t0, x->out[3] & 0x0f, qlog_msg_len(x->out, sizeof(x->out)), hit);
+	obs_answered(x, c, t0, x->out[3] & 0x0f, hit);
 }
 
 /* ---- inboxes -------------------------------------------------------------- */
