@@ -109,9 +109,10 @@ struct wctx {
 	struct wire_msg qmsg;
 	struct core_answer cached;
 	struct pcache *pc; /* a UDP reader's packet cache, or NULL */
-	/* Observation (metrics-interface, log-queries, log-replies): what
-	 * this thread does; a worker without any reads its queries with a
-	 * function that has none of it compiled in (worker.c). */
+	/* Observation (metrics-interface, log-queries, log-replies, dnstap's
+	 * client messages): what this thread does. A worker without any reads
+	 * its queries with the plain function; the observed one wraps it
+	 * (worker.c, on_query_obs). */
 	bool obs_metrics, obs_logq, obs_logr;
 	bool obs_dt_cq, obs_dt_cr;   /* dnstap client query / response messages */
 	struct dnstap_queue *dt;     /* this thread's dnstap queue, or NULL */
