@@ -33,7 +33,9 @@ py=/usr/bin/python3
 tmp=$(mktemp -d /tmp/portcullis-cg.XXXXXX)
 lab_pid=
 cap_pid=
+pid=
 cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
 	[ -n "$cap_pid" ] && kill "$cap_pid" 2>/dev/null && wait "$cap_pid" 2>/dev/null || true
 	[ -n "$lab_pid" ] && kill "$lab_pid" 2>/dev/null && wait "$lab_pid" 2>/dev/null || true
 	rm -rf "$tmp"
@@ -102,6 +104,7 @@ PY
 	hits=$("$build/portcullis-ctl" -s "$tmp/ctl.sock" stats | sed -n 's/^cache.hits=//p')
 	kill "$pid"
 	wait "$pid" || true
+	pid=""
 	[ -n "$cap_pid" ] && { kill "$cap_pid" 2>/dev/null; wait "$cap_pid" 2>/dev/null || true; cap_pid=; }
 	files=$(ls "$tmp"/cg.out*)
 	[ -n "${CG_KEEP:-}" ] && cp $files "$CG_KEEP/"
