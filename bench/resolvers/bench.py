@@ -8,7 +8,10 @@ Environment: QUICK=1 (2 repetitions, short phases), REPS, PHASE_SECONDS,
 FIXED_QPS (skip the calibration pass), COLD_NAMES, MEM_NAMES, TARGETS
 (comma-separated subset), KEEP=1 (keep the work directory), BENCH_NOTE (a
 sentence for latest.md, e.g. why this is a QUICK run), PORTCULLIS_EXTRA
-("key: value; key: value" added to portcullis's server: clause, for experiments).
+("key: value; key: value" added to portcullis's server: clause, for experiments),
+STAGES (comma-separated subset of cold, miss, cached, startup; default all),
+MISS_RATE (new names per second of the miss stage, 1000), MISS_SECONDS (its
+length, default PHASE_SECONDS).
 """
 
 import json
@@ -33,6 +36,9 @@ REPS = int(os.environ.get("REPS", "2" if QUICK else "5"))
 PHASE = float(os.environ.get("PHASE_SECONDS", "3" if QUICK else "6"))
 COLD_NAMES = int(os.environ.get("COLD_NAMES", "20000"))
 MEM_NAMES = int(os.environ.get("MEM_NAMES", "100000"))  # cold names included
+STAGES = [x for x in os.environ.get("STAGES", "cold,miss,cached,startup").split(",") if x]
+MISS_RATE = int(os.environ.get("MISS_RATE", "1000"))
+MISS_SECONDS = float(os.environ.get("MISS_SECONDS", str(PHASE)))
 ZONES = 200
 ZONE_SERVERS = 4
 CACHED_BENCH_NAMES = 1000
@@ -82,6 +88,25 @@ def cpu_seconds(pid):
     with open("/proc/%d/stat" % pid) as f:
         rest = f.read().rsplit(")", 1)[1].split()
     return (int(rest[11]) + int(rest[12])) / CLK  # utime + stime, all threads
+
+
+def task_totals(pid):
+    """(CPU nanoseconds, context switches) summed over the threads of pid:
+    the scheduler's own count of time on a CPU (/proc/PID/task/T/schedstat),
+    finer than utime+stime's clock ticks, and the voluntary and involuntary
+    switches of /proc/PID/task/T/status."""
+    ns, switches = 0, 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                ns += int(f.read().split()[0])
+            with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                        switches += int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            pass  # a thread that just ended
+    return ns, switches
 
 
 def rss_kb(pid, key="VmRSS"):
@@ -187,6 +212,11 @@ def write_names(w):
     out("cold.txt", [("c%d.%s" % (i, zone_name(i % ZONES)), "A") for i in range(COLD_NAMES)])
     out("mem.txt", [("m%d.%s" % (i, zone_name(i % ZONES)), "A")
                     for i in range(max(0, MEM_NAMES - COLD_NAMES))])
+    # the miss stage: one name per zone first (the zone cuts), then names
+    # never asked before, each used once at the fixed rate
+    out("miss-warm.txt", [("w%d.%s" % (i, zone_name(i)), "A") for i in range(ZONES)])
+    out("miss.txt", [("n%d.%s" % (i, zone_name(i % ZONES)), "A")
+                     for i in range(max(1, int(MISS_RATE * MISS_SECONDS)))])
     out("cached.txt", LAB_CACHED + [("k%d.%s" % (i, zone_name(i % ZONES)), "A")
                                     for i in range(CACHED_BENCH_NAMES)])
     # a sample of both, asked again after the memory phase: still cached?
@@ -450,6 +480,53 @@ def run_cold(t, w, build, files, nsds, rep):
     return res
 
 
+def run_miss(t, w, build, files, nsds, rep):
+    """Cache misses at a fixed moderate rate: a fresh process learns the
+    benchmark's 200 zone cuts (one name per zone), then gets MISS_RATE names
+    per second it has never seen, each one upstream query, from the prober
+    (open loop) for MISS_SECONDS. What a miss costs at a rate where the
+    resolver sleeps between names: CPU per name (the scheduler's count over
+    all threads) and context switches per name. The prober runs on the first
+    CPU and the target on the others, as in the cached fixed-load phase."""
+    name, addr, kind = t
+    res = {"target": name, "rep": rep, "stage": "miss"}
+    proc = start_target(name, addr, kind, w, build)
+    try:
+        dnsperf(addr, files["miss-warm.txt"], ["-n", "1", "-q", "20", "-t", "5"])
+        time.sleep(0.3)
+        pid = proc.pid
+        cpus = os.sched_getaffinity(0)
+        split = len(cpus) >= 2
+        if split:
+            pin(pid, cpus - {min(cpus)})
+        try:
+            ns0, sw0 = task_totals(pid)
+            tick0, up0 = cpu_seconds(pid), nsd_queries(nsds)
+            f = latprobe(build, addr, files["miss.txt"], MISS_RATE, MISS_SECONDS, 0,
+                         {min(cpus)} if split else None)
+            ns1, sw1 = task_totals(pid)
+            tick1, up1 = cpu_seconds(pid), nsd_queries(nsds)
+        finally:
+            if split:
+                pin(pid, cpus)
+        names = max(1, f["sent"])
+        f.update({"names": f["sent"], "rate": MISS_RATE,
+                  "cpu_us_per_name": (ns1 - ns0) / 1000.0 / names,
+                  "tick_cpu_us_per_name": (tick1 - tick0) * 1e6 / names,
+                  "switches_per_name": (sw1 - sw0) / names,
+                  "upstream_per_name": (up1 - up0) / names,
+                  "threads": len(os.listdir("/proc/%d/task" % pid))})
+        res["miss"] = f
+        log("  %s miss %d/s: %.1f us cpu/name, %.2f switches/name, %.2f upstream/name, "
+            "%d lost" % (name, MISS_RATE, f["cpu_us_per_name"], f["switches_per_name"],
+                         f["upstream_per_name"], f["lost"]))
+        if not proc.alive():
+            raise RuntimeError("%s died: %s" % (name, proc.tail()))
+    finally:
+        proc.stop()
+    return res
+
+
 def run_cached(targets, w, build, files, fixed_qps, errors):
     """The cached-answer phases, interleaved: every target runs at once (an
     idle one costs nothing), and each phase takes every target in turn before
@@ -671,6 +748,8 @@ def main(argv):
     facts = {"machine": machine(), "versions": versions(),
              "settings": {"quick": QUICK, "reps": REPS, "phase_seconds": PHASE,
                           "cold_names": COLD_NAMES, "mem_names": MEM_NAMES, "zones": ZONES,
+                          "stages": STAGES, "miss_rate": MISS_RATE,
+                          "miss_seconds": MISS_SECONDS,
                           "cache_mb": CACHE_MB, "dnsperf_clients": DNSPERF_CLIENTS,
                           "dnsperf_inflight": DNSPERF_INFLIGHT, "cold_inflight": COLD_INFLIGHT,
                           "latprobe_sockets": LATPROBE_SOCKETS,
@@ -704,7 +783,7 @@ def main(argv):
 
         # 1. cold cache and memory: a fresh process per target and repetition
         cold = [t for t in targets if t[2] != "ceiling" and not t[0].endswith("-2t")]
-        for rep in range(REPS if cold else 0):
+        for rep in range(REPS if cold and "cold" in STAGES else 0):
             k = rep % len(cold)
             order = cold[k:] + cold[:k]
             log("cold repetition %d/%d: %s" % (rep + 1, REPS, ", ".join(t[0] for t in order)))
@@ -715,11 +794,26 @@ def main(argv):
                     log("  %s FAILED: %s" % (t[0], e))
                     errors.append("cold repetition %d, %s: %s" % (rep + 1, t[0], str(e)[:300]))
             save()
-        # 2. cached answers: all targets at once, phases interleaved
+        # 2. cache misses at a fixed rate: a fresh process per target and
+        # repetition, the targets in an order rotated per repetition
+        for rep in range(REPS if cold and "miss" in STAGES else 0):
+            k = rep % len(cold)
+            order = cold[k:] + cold[:k]
+            log("miss repetition %d/%d: %s" % (rep + 1, REPS, ", ".join(t[0] for t in order)))
+            for t in order:
+                try:
+                    runs.append(run_miss(t, w, build, files, nsds, rep))
+                except (RuntimeError, OSError, ValueError, KeyError) as e:
+                    log("  %s FAILED: %s" % (t[0], e))
+                    errors.append("miss repetition %d, %s: %s" % (rep + 1, t[0], str(e)[:300]))
+            save()
+        # 3. cached answers: all targets at once, phases interleaved
         fixed = int(os.environ["FIXED_QPS"]) if os.environ.get("FIXED_QPS") else None
+        cal, high = {}, None
         try:
-            cached, fixed, high, cal = run_cached(targets, w, build, files, fixed, errors)
-            runs.extend(cached)
+            if "cached" in STAGES:
+                cached, fixed, high, cal = run_cached(targets, w, build, files, fixed, errors)
+                runs.extend(cached)
         except (RuntimeError, OSError, ValueError) as e:
             log("  cached stage FAILED: %s" % e)
             errors.append("cached stage: %s" % str(e)[:300])
@@ -728,8 +822,9 @@ def main(argv):
         facts["settings"]["high_qps"] = high
         facts["calibration_peaks"] = cal
         save()
-        # 3. start-up of the pool
-        for rep in range(REPS if any(t[2] == "portcullis" for t in targets) else 0):
+        # 4. start-up of the pool
+        for rep in range(REPS if any(t[2] == "portcullis" for t in targets) and
+                         "startup" in STAGES else 0):
             for pool in POOL_SIZES:
                 try:
                     s = startup(w, build, pool, rep)
