@@ -39,6 +39,17 @@ MEM_NAMES = int(os.environ.get("MEM_NAMES", "100000"))  # cold names included
 STAGES = [x for x in os.environ.get("STAGES", "cold,miss,cached,startup").split(",") if x]
 MISS_RATE = int(os.environ.get("MISS_RATE", "1000"))
 MISS_SECONDS = float(os.environ.get("MISS_SECONDS", str(PHASE)))
+# strace -c -f on the target during the miss stage: system calls per name
+# (and by call); tracing slows every call, so that run's CPU says nothing
+MISS_STRACE = os.environ.get("MISS_STRACE", "") not in ("", "0")
+# perf stat on the target during the miss stage: system calls and context
+# switches per name as the kernel counts them, without strace's slowdown.
+# Needs a perf that may count kernel events of the target: real root, so
+# run under tests/lab/netns-run-root instead of run.sh's netns-run.
+MISS_PERF = os.environ.get("MISS_PERF", "") not in ("", "0")
+# BUILD_B=DIR adds the target portcullis-b, the portcullis of another build
+# directory (say, main's), run exactly as portcullis is: an A/B comparison
+# interleaved in one run.
 ZONES = 200
 ZONE_SERVERS = 4
 CACHED_BENCH_NAMES = 1000
@@ -412,6 +423,8 @@ def latprobe(build, addr, datafile, rate, secs, warm, cpus=None):
 
 def start_target(name, addr, kind, w, build):
     threads = 2 if name.endswith("-2t") else 1
+    if name == "portcullis-b":
+        build = os.path.abspath(os.environ["BUILD_B"])
     proc = Proc(name, resolver_argv(name, addr, kind, w, build, threads=threads), w)
     wait_answers(proc, addr)
     return proc
@@ -480,6 +493,18 @@ def run_cold(t, w, build, files, nsds, rep):
     return res
 
 
+def strace_counts(path):
+    """{system call: calls, "total": all} from strace -c's table."""
+    counts = {}
+    with open(path) as f:
+        for line in f:
+            p = line.split()
+            if len(p) >= 5 and p[0][0].isdigit() and p[3].isdigit() and p[-1] != "total":
+                counts[p[-1]] = int(p[3])
+    counts["total"] = sum(counts.values())
+    return counts
+
+
 def run_miss(t, w, build, files, nsds, rep):
     """Cache misses at a fixed moderate rate: a fresh process learns the
     benchmark's 200 zone cuts (one name per zone), then gets MISS_RATE names
@@ -499,7 +524,23 @@ def run_miss(t, w, build, files, nsds, rep):
         split = len(cpus) >= 2
         if split:
             pin(pid, cpus - {min(cpus)})
+        tracer, trace_out = None, os.path.join(w, "run", name + ".strace")
         try:
+            if MISS_STRACE:
+                tracer = subprocess.Popen(["strace", "-c", "-f", "-o", trace_out,
+                                           "-p", str(pid)], stderr=subprocess.DEVNULL)
+                time.sleep(1.0)  # attached to every thread
+            elif os.environ.get("MISS_PERF") == "record" and name.startswith("portcullis"):
+                tracer = subprocess.Popen(["perf", "record", "-q", "-g", "-o",
+                                           "/tmp/miss-perf-%s.data" % name, "-p", str(pid)],
+                                          stderr=subprocess.DEVNULL)
+                time.sleep(0.5)
+            elif MISS_PERF:
+                tracer = subprocess.Popen(["perf", "stat", "-x,", "-o", trace_out, "-e",
+                                           "raw_syscalls:sys_enter,context-switches,"
+                                           "cpu-migrations", "-p", str(pid)],
+                                          stderr=subprocess.DEVNULL)
+                time.sleep(0.5)
             ns0, sw0 = task_totals(pid)
             tick0, up0 = cpu_seconds(pid), nsd_queries(nsds)
             f = latprobe(build, addr, files["miss.txt"], MISS_RATE, MISS_SECONDS, 0,
@@ -507,6 +548,9 @@ def run_miss(t, w, build, files, nsds, rep):
             ns1, sw1 = task_totals(pid)
             tick1, up1 = cpu_seconds(pid), nsd_queries(nsds)
         finally:
+            if tracer is not None:
+                tracer.send_signal(signal.SIGINT)
+                tracer.wait(10)
             if split:
                 pin(pid, cpus)
         names = max(1, f["sent"])
@@ -516,6 +560,22 @@ def run_miss(t, w, build, files, nsds, rep):
                   "switches_per_name": (sw1 - sw0) / names,
                   "upstream_per_name": (up1 - up0) / names,
                   "threads": len(os.listdir("/proc/%d/task" % pid))})
+        if os.environ.get("MISS_PERF") == "record":
+            pass
+        elif tracer is not None and MISS_PERF and not MISS_STRACE:
+            with open(trace_out) as tf:
+                for line in tf:
+                    p = line.split(",")
+                    if len(p) > 2 and p[0].strip().isdigit():
+                        f["perf_" + p[2].split(":")[-1].replace("-", "_")] = int(p[0]) / names
+            log("  %s miss (perf): %s" % (name, ", ".join(
+                "%s %.2f/name" % (k[5:], v) for k, v in f.items() if k.startswith("perf_"))))
+        elif tracer is not None:
+            f["syscalls"] = strace_counts(trace_out)
+            f["syscalls_per_name"] = f["syscalls"].get("total", 0) / names
+            log("  %s miss: %.2f system calls/name: %s" % (name, f["syscalls_per_name"], ", ".join(
+                "%s %.2f" % (k, v / names) for k, v in sorted(
+                    f["syscalls"].items(), key=lambda kv: -kv[1]) if k != "total")))
         res["miss"] = f
         log("  %s miss %d/s: %.1f us cpu/name, %.2f switches/name, %.2f upstream/name, "
             "%d lost" % (name, MISS_RATE, f["cpu_us_per_name"], f["switches_per_name"],
@@ -742,6 +802,9 @@ def main(argv):
         print("bench.py: run inside tests/lab/netns-run", file=sys.stderr)
         return 2
     sel = os.environ.get("TARGETS")
+    if os.environ.get("BUILD_B"):
+        # another build of portcullis beside this one, for A/B comparisons
+        TARGETS.insert(2, ("portcullis-b", "127.50.0.6", "portcullis"))
     targets = [t for t in TARGETS if not sel or t[0] in sel.split(",")]
     base = "/dev/shm" if os.path.isdir("/dev/shm") else None
     w = tempfile.mkdtemp(prefix="pc-bench-resolvers-", dir=base)

@@ -8,7 +8,7 @@ import statistics
 import subprocess
 import sys
 
-ORDER = ["ceiling", "portcullis", "portcullis-2t", "unbound", "pdns-recursor", "knot-resolver"]
+ORDER = ["ceiling", "portcullis", "portcullis-b", "portcullis-2t", "unbound", "pdns-recursor", "knot-resolver"]
 
 
 def get(run, path):

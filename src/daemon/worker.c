@@ -142,7 +142,11 @@ __attribute__((noinline)) static bool admit_local(struct wctx *x, const struct l
 	return false;
 }
 
-static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt, size_t len)
+/* True on worker 0's loop thread, the resolution thread (set by
+ * worker_start, which runs there). */
+static _Thread_local bool resolver_thread;
+
+static bool on_query(void *ud, const struct listen_client *c, const uint8_t *pkt, size_t len)
 {
 	struct wctx *x = ud;
 	struct worker *w = x->w;
@@ -152,14 +156,14 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 	else
 		WSTAT_ADD(&x->stats, client_udp, 1);
 	if (len < WIRE_HDR_LEN || (pkt[2] & 0x80))
-		return; /* not a query at all: never answer a response */
+		return false; /* not a query at all: never answer a response */
 	x->qmsg.has_question = false;
 	if (!allowed(cfg, &c->peer)) {
 		WSTAT_ADD(&x->stats, refused, 1);
 		if (wire_parse(&x->qmsg, pkt, len) != 0)
 			x->qmsg.has_question = false;
 		respond_error(x, c, pkt, len, WIRE_RC_REFUSED);
-		return;
+		return false;
 	}
 	/* The packet cache (UDP readers): the same bytes were answered from the
 	 * cache before. The flush generation is read before any lookup, so an
@@ -176,7 +180,7 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 			WSTAT_ADD(&x->stats, packet_hits, 1);
 			count_rcode(x, rcode);
 			listen_respond(c, x->out, n);
-			return;
+			return false;
 		}
 	}
 	bool parsed = wire_parse(&x->qmsg, pkt, len) == 0 && x->qmsg.has_question;
@@ -186,13 +190,13 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 		if (!parsed)
 			x->qmsg.has_question = false;
 		respond_error(x, c, pkt, len, op_rcode);
-		return;
+		return false;
 	}
 	if (!parsed) {
 		WSTAT_ADD(&x->stats, formerr, 1);
 		x->qmsg.has_question = false;
 		respond_error(x, c, pkt, len, WIRE_RC_FORMERR);
-		return;
+		return false;
 	}
 	const struct wire_msg *m = &x->qmsg;
 	uint16_t max_size = 65535;
@@ -206,7 +210,7 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 	}
 	/* Answered here, or refused, never sent upstream (admit.h). */
 	if (!admit_plain(m) && admit_local(x, c, pkt, len, max_size))
-		return;
+		return false;
 	/* The time the listener read the query: one clock read per batch. */
 	if (core_answer_from_cache(env, m->qname, m->qtype, m->qclass, c->rx_ms, &x->cached)) {
 		WSTAT_ADD(&x->stats, cache_hits, 1);
@@ -214,13 +218,13 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 				max_size, &x->cached);
 		if (n > 0 && x->pc != NULL && !c->tcp)
 			pcache_keep(x->pc, pkt, len, x->out, (size_t)n, c->rx_ms, gen);
-		return;
+		return false;
 	}
 	WSTAT_ADD(&x->stats, cache_misses, 1);
 	struct creq *r = server_creq_get(w->s);
 	if (r == NULL) {
 		respond_error(x, c, pkt, len, WIRE_RC_SERVFAIL);
-		return;
+		return false;
 	}
 	r->origin = w;
 	r->id = m->id;
@@ -231,10 +235,14 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 	r->max_size = max_size;
 	wire_name_copy(r->qname, m->qname);
 	listen_client_hold(&r->client, c);
-	if (x->resolver)
+	/* Worker 0's loop resolves in place, whether the query came from its
+	 * own TCP or from a UDP socket it reads while misses are common
+	 * (listen_udp_adaptive); any other thread hands the miss on. */
+	if (resolver_thread)
 		server_resolve(w->s, r);
 	else
 		worker_post(server_worker(w->s, 0), r);
+	return true;
 }
 
 /* ---- inboxes -------------------------------------------------------------- */
@@ -341,7 +349,6 @@ int worker_new(struct worker **out, struct server *s, unsigned idx, uv_loop_t *l
 	w->wake.data = w;
 	w->wake_init = true;
 	w->main.w = w;
-	w->main.resolver = idx == 0;
 	int rc = listen_open(&w->ls, loop, server_cfg(s), on_query, &w->main, reuseport, err,
 			     errlen);
 	if (rc != 0)
@@ -386,6 +393,11 @@ static void worker_main(void *arg)
 
 int worker_start(struct worker *w)
 {
+	if (w->idx == 0) {
+		resolver_thread = true; /* this is worker 0's loop thread */
+		if (listen_udp_adaptive(w->ls) != 0)
+			return PC_EIO;
+	}
 	for (size_t i = 0; i < w->n_udp; i++)
 		if (listen_udp_start(w->ls, i, &w->udp[i]) != 0)
 			return PC_EIO;

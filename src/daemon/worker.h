@@ -87,7 +87,6 @@ struct worker_stats {
  * queries) and one for each UDP reader thread. */
 struct wctx {
 	struct worker *w;
-	bool resolver; /* worker 0's loop thread: resolves a miss in place */
 	struct worker_stats stats;
 	struct wire_msg qmsg;
 	struct core_answer cached;

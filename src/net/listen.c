@@ -36,6 +36,16 @@ struct udp_listener {
 	bool wild;           /* bound to 0.0.0.0 or ::: answers need a source */
 	bool started;        /* the reader runs (under group->mu in a group) */
 	atomic_bool stop;
+	/* Read by the loop's thread while misses are common (listen_udp_adaptive,
+	 * see udp_reader): the reader parks meanwhile. */
+	bool adaptive;
+	bool handles;        /* poll and to_loop are initialised */
+	uv_poll_t poll;      /* the loop's watch on fd, started while by_loop */
+	uv_async_t to_loop;  /* the reader asks the loop to take the reading */
+	pthread_mutex_t park_mu;
+	pthread_cond_t park_cv;
+	bool by_loop;        /* under park_mu: the loop reads, the reader parks */
+	unsigned win_wakes, win_handed; /* the current reading thread's window */
 };
 
 /* The SO_REUSEPORT sockets of one interface, one per worker, and their
@@ -276,6 +286,7 @@ struct udp_read {
 	struct udp_listener *self; /* the reading thread's listener: fn and ud */
 	int fd;                    /* the socket the batch came from */
 	uint64_t now;
+	unsigned handed;           /* queries of the batch handed on (misses) */
 };
 
 static void udp_dgram(void *ud, uint8_t *pkt, size_t len, const struct sockaddr_storage *from,
@@ -297,7 +308,7 @@ static void udp_dgram(void *ud, uint8_t *pkt, size_t len, const struct sockaddr_
 	c.peerlen = fromlen <= sizeof(c.peer) ? fromlen : sizeof(c.peer);
 	c.rx_ms = rd->now;
 	copy_addr(&c.peer, from, c.peerlen);
-	self->owner->fn(self->ud, &c, pkt, len);
+	rd->handed += self->owner->fn(self->ud, &c, pkt, len);
 }
 
 /* The same for a wildcard socket: the query's destination comes along, for
@@ -321,7 +332,7 @@ static void udp_dgram_dst(void *ud, uint8_t *pkt, size_t len, const struct socka
 		c.dst = *net_rx_dst(self->rx);
 	else
 		c.dst.family = 0;
-	self->owner->fn(self->ud, &c, pkt, len);
+	rd->handed += self->owner->fn(self->ud, &c, pkt, len);
 }
 
 static void udp_batch_done(void *ud, unsigned n)
@@ -338,6 +349,86 @@ static void read_failed(int err)
 	usleep(10000);
 }
 
+/* Adaptive reading (listen_udp_adaptive): who reads the socket follows
+ * what its queries need. A reader thread costs two system calls per
+ * wake-up where the loop's poll costs three, which is what cache hits
+ * want; but a miss the reader reads must be handed to the loop's thread,
+ * whose wake-up (a futex and an eventfd write and read, and a second
+ * thread scheduled) cost more than the resolution's own work at a moderate
+ * rate. So over each window of UDP_WINDOW wake-ups the reading thread
+ * counts those that handed a query on: the reader gives the socket to the
+ * loop when a quarter of them did, and the loop gives it back when fewer
+ * than one in sixteen did (the gap keeps a mixed load from switching to
+ * and fro). A switch costs one wake-up; the datagrams meanwhile wait in
+ * the socket's buffer. */
+#define UDP_WINDOW 256u
+#define UDP_TO_LOOP (UDP_WINDOW / 4)
+#define UDP_TO_READER (UDP_WINDOW / 16)
+
+/* After a wake-up that handed n queries on: true when the window just
+ * ended with a count of at least (to_loop) or below (otherwise) limit. */
+static bool window_says(struct udp_listener *ul, unsigned handed, bool to_loop, unsigned limit)
+{
+	ul->win_handed += handed != 0;
+	if (++ul->win_wakes < UDP_WINDOW)
+		return false;
+	bool switch_now = to_loop ? ul->win_handed >= limit : ul->win_handed < limit;
+	ul->win_wakes = ul->win_handed = 0;
+	return switch_now;
+}
+
+static void on_loop_readable(uv_poll_t *h, int status, int events);
+
+/* On the loop's thread: the reader asked it to take the socket. */
+static void on_to_loop(uv_async_t *h)
+{
+	struct udp_listener *ul = h->data;
+	pthread_mutex_lock(&ul->park_mu);
+	bool take = ul->by_loop && !atomic_load_explicit(&ul->stop, memory_order_relaxed);
+	pthread_mutex_unlock(&ul->park_mu);
+	if (take)
+		uv_poll_start(&ul->poll, UV_READABLE, on_loop_readable);
+}
+
+/* On the loop's thread: one batch, answered as the reader would (the
+ * reader's context and scratch are the loop's while the reader is parked;
+ * the mutex of each switch orders their use), misses resolved in place. */
+static void on_loop_readable(uv_poll_t *h, int status, int events)
+{
+	struct udp_listener *ul = h->data;
+	(void)status;
+	(void)events;
+	int got = net_recv_take(ul->rx, ul->fd);
+	if (got <= 0)
+		return;
+	struct udp_read rd = { .self = ul, .fd = ul->fd };
+	struct udp_tx *saved = tx;
+	tx = ul->tx;
+	net_recv_hand(ul->rx, got, ul->wild ? udp_dgram_dst : udp_dgram, udp_batch_done, &rd);
+	tx = saved;
+	if (window_says(ul, rd.handed, false, UDP_TO_READER)) {
+		uv_poll_stop(&ul->poll);
+		pthread_mutex_lock(&ul->park_mu);
+		ul->by_loop = false;
+		pthread_cond_signal(&ul->park_cv);
+		pthread_mutex_unlock(&ul->park_mu);
+	}
+}
+
+/* On the reader: hand the socket to the loop and park until it is given
+ * back (or the listener stops). */
+static void reader_park(struct udp_listener *ul)
+{
+	pthread_mutex_lock(&ul->park_mu);
+	ul->by_loop = true;
+	pthread_mutex_unlock(&ul->park_mu);
+	uv_async_send(&ul->to_loop);
+	pthread_mutex_lock(&ul->park_mu);
+	while (ul->by_loop && !atomic_load_explicit(&ul->stop, memory_order_acquire))
+		pthread_cond_wait(&ul->park_cv, &ul->park_mu);
+	pthread_mutex_unlock(&ul->park_mu);
+}
+
 /* A UDP socket's reader: sleeps in recvmmsg until queries come, answers
  * what it can and sends the answers of each batch with one sendmmsg. Two
  * system calls per wake-up, where a poll on the event loop took three. The
@@ -352,9 +443,12 @@ static void *udp_reader(void *arg)
 	tx = ul->tx;
 	while (!atomic_load_explicit(&ul->stop, memory_order_acquire)) {
 		rd.now = 0; /* read after the wait, when a datagram is in hand */
+		rd.handed = 0;
 		int n = net_recv_wait(ul->rx, ul->fd, dgram, udp_batch_done, &rd);
 		if (n < 0 && n != -EINTR && n != -EAGAIN)
 			read_failed(-n);
+		if (ul->adaptive && n > 0 && window_says(ul, rd.handed, true, UDP_TO_LOOP))
+			reader_park(ul);
 	}
 	tx = NULL;
 	return NULL;
@@ -595,6 +689,33 @@ static int open_udp(struct listeners *l, const struct config_addr *a, bool reuse
 		srcaddr_wild_add(fd);
 	ul->owner = l;
 	atomic_init(&ul->stop, false);
+	return 0;
+}
+
+static void noop_close(uv_handle_t *h)
+{
+	(void)h;
+}
+
+int listen_udp_adaptive(struct listeners *l)
+{
+	for (size_t i = 0; i < l->n_udp; i++) {
+		struct udp_listener *ul = &l->udp[i];
+		if (ul->group != NULL || ul->handles)
+			continue;
+		if (uv_poll_init(l->loop, &ul->poll, ul->fd) != 0)
+			return PC_EIO;
+		/* uv_poll_init made the socket non-blocking; its reader sleeps
+		 * in recvmmsg, and the loop reads it with MSG_DONTWAIT. */
+		fcntl(ul->fd, F_SETFL, fcntl(ul->fd, F_GETFL) & ~O_NONBLOCK);
+		uv_async_init(l->loop, &ul->to_loop, on_to_loop);
+		ul->poll.data = ul->to_loop.data = ul;
+		pthread_mutex_init(&ul->park_mu, NULL);
+		pthread_cond_init(&ul->park_cv, NULL);
+		ul->by_loop = false;
+		ul->win_wakes = ul->win_handed = 0;
+		ul->handles = ul->adaptive = true;
+	}
 	return 0;
 }
 
@@ -964,11 +1085,6 @@ int listen_open(struct listeners **out, uv_loop_t *loop, const struct config *cf
 	return 0;
 }
 
-static void noop_close(uv_handle_t *h)
-{
-	(void)h;
-}
-
 void listen_close(struct listeners *l)
 {
 	if (l == NULL)
@@ -980,11 +1096,26 @@ void listen_close(struct listeners *l)
 		} else if (ul->started) {
 			/* shutdown wakes a reader asleep in recvmmsg (the call
 			 * fails with ENOTCONN on an unconnected socket, but the
-			 * socket is marked and its sleepers woken all the same). */
+			 * socket is marked and its sleepers woken all the same);
+			 * the signal, one parked while the loop reads. */
 			atomic_store_explicit(&ul->stop, true, memory_order_release);
+			if (ul->adaptive) {
+				pthread_mutex_lock(&ul->park_mu);
+				pthread_cond_signal(&ul->park_cv);
+				pthread_mutex_unlock(&ul->park_mu);
+			}
 			shutdown(ul->fd, SHUT_RD);
 			pthread_join(ul->reader, NULL);
 			ul->started = false;
+		}
+		if (ul->handles) {
+			/* No reader runs now: nothing sends on to_loop any more. */
+			uv_poll_stop(&ul->poll);
+			uv_close((uv_handle_t *)&ul->poll, noop_close);
+			uv_close((uv_handle_t *)&ul->to_loop, noop_close);
+			pthread_mutex_destroy(&ul->park_mu);
+			pthread_cond_destroy(&ul->park_cv);
+			ul->handles = ul->adaptive = false;
 		}
 		net_rx_free(ul->rx);
 		free(ul->tx);
