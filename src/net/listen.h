@@ -21,6 +21,13 @@
  * the answer goes; the daemon copies it with listen_client_hold() when the
  * answer will come later and releases it when done.
  *
+ * Adaptive reading (listen_udp_adaptive, worker 0 with one worker): while
+ * many queries are handed on to be resolved, the loop's own thread reads a
+ * UDP socket instead of its reader, so that a miss is resolved where it was
+ * read; the reader takes it back when they become rare.
+ * Files: listen.c opens and closes; listen_udp.c reads UDP (the readers,
+ * shared and adaptive reading); listen_tcp.c serves TCP; listen_send.c
+ * sends UDP answers in batches (listen_respond).
  * Threads: a struct listeners belongs to the thread running its loop (TCP,
  * and opening and closing it all); the UDP readers only read and call
  * back. listen_respond() for a UDP client may be called by any
