@@ -1,7 +1,7 @@
 /* listen_int: what the client listener's files share (listen.c: opening
  * and closing; listen_udp.c: the UDP readers; listen_tcp.c: TCP clients;
- * listen_send.c: batched UDP answers and listen_respond). Private to
- * net/listen*.c. */
+ * listen_send.c: batched UDP answers and listen_respond; listen_sock.c:
+ * binding). Private to net/listen*.c. */
 #ifndef PC_NET_LISTEN_INT_H
 #define PC_NET_LISTEN_INT_H
 
@@ -126,7 +126,8 @@ static inline void copy_addr(struct sockaddr_storage *dst, const struct sockaddr
 		memcpy(dst, src, len);
 }
 
-/* listen.c */
+/* listen_sock.c: a close callback with nothing to do (the handles live
+ * in struct listeners, freed by listen_free). */
 void listen_noop_close(uv_handle_t *h);
 
 /* listen_send.c: the calling thread's batch of answers becomes b (NULL:
