@@ -530,11 +530,6 @@ def run_miss(t, w, build, files, nsds, rep):
                 tracer = subprocess.Popen(["strace", "-c", "-f", "-o", trace_out,
                                            "-p", str(pid)], stderr=subprocess.DEVNULL)
                 time.sleep(1.0)  # attached to every thread
-            elif os.environ.get("MISS_PERF") == "record" and name.startswith("portcullis"):
-                tracer = subprocess.Popen(["perf", "record", "-q", "-g", "-o",
-                                           "/tmp/miss-perf-%s.data" % name, "-p", str(pid)],
-                                          stderr=subprocess.DEVNULL)
-                time.sleep(0.5)
             elif MISS_PERF:
                 tracer = subprocess.Popen(["perf", "stat", "-x,", "-o", trace_out, "-e",
                                            "raw_syscalls:sys_enter,context-switches,"
@@ -560,9 +555,7 @@ def run_miss(t, w, build, files, nsds, rep):
                   "switches_per_name": (sw1 - sw0) / names,
                   "upstream_per_name": (up1 - up0) / names,
                   "threads": len(os.listdir("/proc/%d/task" % pid))})
-        if os.environ.get("MISS_PERF") == "record":
-            pass
-        elif tracer is not None and MISS_PERF and not MISS_STRACE:
+        if tracer is not None and MISS_PERF and not MISS_STRACE:
             with open(trace_out) as tf:
                 for line in tf:
                     p = line.split(",")

@@ -104,6 +104,7 @@ def main(argv):
         "miss_p50": ("miss.p50_us", "%.0f"),
         "miss_p99": ("miss.p99_us", "%.0f"),
         "miss_threads": ("miss.threads", "%.0f"),
+        "miss_sys": ("miss.perf_sys_enter", "%.2f"),
     }
     S = {t: {k: stat(t, p) for k, (p, _) in metrics.items()} for t in targets}
     F = {k: f for k, (_, f) in metrics.items()}
@@ -228,6 +229,12 @@ def main(argv):
                          x["miss_p99"].fmt(F["miss_p99"]), x["miss_lost"].fmt(F["miss_lost"]),
                          x["miss_threads"].fmt(F["miss_threads"])],
               miss_targets)
+        if any(S[t]["miss_sys"].ok() for t in miss_targets):
+            w("Counted by `perf stat` during the same runs (MISS_PERF=1):")
+            w("")
+            table(["system calls / name", "context switches / name"],
+                  lambda x: [x["miss_sys"].fmt(F["miss_sys"]), x["miss_sw"].fmt(F["miss_sw"])],
+                  miss_targets)
 
     # ---- cached
     if any(S[t]["peak"].ok() for t in targets):

@@ -4,7 +4,7 @@
  * and one TCP socket per interface, bound with SO_REUSEPORT when there is
  * more than one worker, so that the kernel spreads clients over the workers
  * and no worker waits for another to read a query. The loop serves TCP;
- * each UDP socket has a reader thread of its own (net/listen.c) that sleeps
+ * each UDP socket has a reader thread of its own (net/listen_udp.c) that sleeps
  * in recvmmsg rather than in the loop's epoll, which saves a system call
  * and the loop's bookkeeping on every wake-up. With several workers the
  * readers of one interface's sockets read them all together (worker_share):

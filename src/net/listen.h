@@ -86,15 +86,16 @@ int listen_udp_start(struct listeners *l, size_t i, void *ud);
  * (listen_share) are read by the loop's own thread instead of their reader
  * while many of the queries are handed on (the query callback returns
  * true), so that a miss read there is resolved without waking another
- * thread; the reader takes the reading back when they become rare (listen.c
- * says how it decides). The query callback then runs on the loop's thread
- * with the reader's ud, never on both at once. Returns 0 or PC_EIO. */
+ * thread; the reader takes the reading back when they become rare
+ * (listen_udp.c says how it decides). The query callback then runs on the
+ * loop's thread with the reader's ud, never on both at once. Returns 0 or
+ * PC_EIO. */
 int listen_udp_adaptive(struct listeners *l);
 /* With several workers: make the UDP sockets of l (a listeners opened with
  * reuseport and the same config as first) share their reading with
  * first's, socket i with socket i; call before either starts its readers.
- * The readers of shared sockets read all of them together (listen.c says
- * how), so a query may reach the query callback on another socket's
+ * The readers of shared sockets read all of them together (listen_udp.c
+ * says how), so a query may reach the query callback on another socket's
  * reader, with that reader's ud; its answer goes out on the socket it came
  * in on. Closing any of them stops all their readers. Returns 0 or a
  * negative PC_E*. */

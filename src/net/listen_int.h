@@ -62,7 +62,7 @@ struct tcp_listener {
 	struct listeners *owner;
 };
 
-/* Which deadline a TCP connection is under (listen.c's TCP part says why). */
+/* Which deadline a TCP connection is under (listen_tcp.c says why). */
 enum conn_timer { CT_IDLE, CT_MESSAGE, CT_DRAIN };
 
 struct tcp_conn {
