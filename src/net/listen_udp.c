@@ -123,8 +123,10 @@ static void on_to_loop(uv_async_t *h)
 	pthread_mutex_lock(&ul->park_mu);
 	bool take = ul->by_loop && !atomic_load_explicit(&ul->stop, memory_order_relaxed);
 	pthread_mutex_unlock(&ul->park_mu);
-	if (take)
+	if (take) {
+		log_debug("udp listener %d: misses are common, read by the loop's thread", ul->fd);
 		uv_poll_start(&ul->poll, UV_READABLE, on_loop_readable);
+	}
 }
 
 /* On the loop's thread: one batch, answered as the reader would (the
@@ -143,6 +145,7 @@ static void on_loop_readable(uv_poll_t *h, int status, int events)
 	net_recv_hand(ul->rx, got, ul->wild ? udp_dgram_dst : udp_dgram, udp_batch_done, &rd);
 	listen_tx_swap(saved);
 	if (window_says(ul, rd.handed, false, UDP_TO_READER)) {
+		log_debug("udp listener %d: misses are rare, read by its reader", ul->fd);
 		uv_poll_stop(&ul->poll);
 		pthread_mutex_lock(&ul->park_mu);
 		ul->by_loop = false;
