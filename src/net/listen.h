@@ -21,6 +21,13 @@
  * the answer goes; the daemon copies it with listen_client_hold() when the
  * answer will come later and releases it when done.
  *
+ * Adaptive reading (listen_udp_adaptive, worker 0 with one worker): while
+ * many queries are handed on to be resolved, the loop's own thread reads a
+ * UDP socket instead of its reader, so that a miss is resolved where it was
+ * read; the reader takes it back when they become rare.
+ * Files: listen.c opens and closes; listen_udp.c reads UDP (the readers,
+ * shared and adaptive reading); listen_tcp.c serves TCP; listen_send.c
+ * sends UDP answers in batches (listen_respond).
  * Threads: a struct listeners belongs to the thread running its loop (TCP,
  * and opening and closing it all); the UDP readers only read and call
  * back. listen_respond() for a UDP client may be called by any
@@ -57,7 +64,9 @@ struct listen_client {
 				       * the answer's source address */
 };
 
-typedef void (*listen_query_fn)(void *ud, const struct listen_client *c, const uint8_t *pkt,
+/* Returns true when the query was handed on to be resolved (a cache miss),
+ * which adaptive reading counts (listen_udp_adaptive). */
+typedef bool (*listen_query_fn)(void *ud, const struct listen_client *c, const uint8_t *pkt,
 				size_t len);
 
 /* Open a UDP and a TCP listener (as cfg says) on every interface; with
@@ -73,11 +82,20 @@ int listen_open(struct listeners **out, uv_loop_t *loop, const struct config *cf
  * until listen_close. Returns 0 or PC_EIO. */
 size_t listen_n_udp(const struct listeners *l);
 int listen_udp_start(struct listeners *l, size_t i, void *ud);
+/* On the loop's thread, before listen_udp_start: the UDP sockets not shared
+ * (listen_share) are read by the loop's own thread instead of their reader
+ * while many of the queries are handed on (the query callback returns
+ * true), so that a miss read there is resolved without waking another
+ * thread; the reader takes the reading back when they become rare
+ * (listen_udp.c says how it decides). The query callback then runs on the
+ * loop's thread with the reader's ud, never on both at once. Returns 0 or
+ * PC_EIO. */
+int listen_udp_adaptive(struct listeners *l);
 /* With several workers: make the UDP sockets of l (a listeners opened with
  * reuseport and the same config as first) share their reading with
  * first's, socket i with socket i; call before either starts its readers.
- * The readers of shared sockets read all of them together (listen.c says
- * how), so a query may reach the query callback on another socket's
+ * The readers of shared sockets read all of them together (listen_udp.c
+ * says how), so a query may reach the query callback on another socket's
  * reader, with that reader's ud; its answer goes out on the socket it came
  * in on. Closing any of them stops all their readers. Returns 0 or a
  * negative PC_E*. */
