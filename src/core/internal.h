@@ -21,10 +21,6 @@ struct core_cache_step {
 int core_cache_step(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
 		    uint16_t qclass, uint64_t now, bool for_client, struct core_cache_step *st);
 
-/* Requests freed with core_req_free are kept (a bounded number) for the next
- * core_req_new; this frees the kept ones (at shutdown). Any thread. */
-void core_req_trim(void);
-
 struct frame;
 
 void core_iter_reply(struct core_req *req, struct frame *f, const struct wire_msg *m, uint64_t now);

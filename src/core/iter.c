@@ -13,9 +13,8 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/hints.h"
 #include "core/internal.h"
-#include "daemon/config.h"
-#include "daemon/hints.h"
 #include "util/arena.h"
 #include "util/err.h"
 #include "util/sockaddr.h"
@@ -47,7 +46,7 @@ struct frame {
 	uint16_t qtype;
 	uint8_t zone[WIRE_NAME_MAX];
 	enum zone_mode mode;
-	const struct config_zone *explicit_zone; /* forward or stub addresses */
+	const struct core_zone *explicit_zone; /* forward or stub addresses */
 	size_t n_ns;
 	size_t n_tried;
 	unsigned qmin_extra; /* labels below the zone in a minimised query */
@@ -110,10 +109,10 @@ static struct tried *tried_find(struct frame *f, const struct sockaddr_storage *
 
 static uint32_t clamp_ttl(const struct core_env *env, uint32_t ttl)
 {
-	if (ttl < env->cfg->cache_min_ttl)
-		ttl = env->cfg->cache_min_ttl;
-	if (ttl > env->cfg->cache_max_ttl)
-		ttl = env->cfg->cache_max_ttl;
+	if (ttl < env->opts->cache_min_ttl)
+		ttl = env->opts->cache_min_ttl;
+	if (ttl > env->opts->cache_max_ttl)
+		ttl = env->opts->cache_max_ttl;
 	return ttl;
 }
 
@@ -253,10 +252,10 @@ static void set_ns_from_hints(struct core_req *req, struct frame *f)
 	}
 }
 
-static const struct config_zone *longest_zone(const struct config_zone *z, size_t n,
+static const struct core_zone *longest_zone(const struct core_zone *z, size_t n,
 					      const uint8_t *qname)
 {
-	const struct config_zone *best = NULL;
+	const struct core_zone *best = NULL;
 	for (size_t i = 0; i < n; i++)
 		if (wire_name_in(qname, z[i].name) &&
 		    (best == NULL || wire_name_labels(z[i].name) > wire_name_labels(best->name)))
@@ -275,10 +274,10 @@ static void enter_zone(struct frame *f, const uint8_t *zone)
 /* Find the closest known zone cut above f->qname and its servers. */
 static void find_zone(struct core_req *req, struct frame *f, uint64_t now)
 {
-	const struct config *cfg = req->env->cfg;
+	const struct core_opts *o = req->env->opts;
 	f->explicit_zone = NULL;
 	f->mode = Z_ITER;
-	const struct config_zone *fwd = longest_zone(cfg->forward, cfg->n_forward, f->qname);
+	const struct core_zone *fwd = longest_zone(o->forward, o->n_forward, f->qname);
 	if (fwd != NULL) {
 		/* Everything inside a forward zone goes to its forwarders, whatever
 		 * else the cache holds: no server can widen that boundary. */
@@ -288,7 +287,7 @@ static void find_zone(struct core_req *req, struct frame *f, uint64_t now)
 		f->n_ns = 0;
 		return;
 	}
-	const struct config_zone *stub = longest_zone(cfg->stub, cfg->n_stub, f->qname);
+	const struct core_zone *stub = longest_zone(o->stub, o->n_stub, f->qname);
 	const uint8_t *n = f->qname;
 	for (;;) {
 		if (stub != NULL && wire_name_eq(n, stub->name)) {
@@ -321,18 +320,18 @@ struct cand {
 	uint32_t score;
 };
 
-static bool family_ok(const struct config *cfg, int family)
+static bool family_ok(const struct core_opts *o, int family)
 {
-	return family == AF_INET ? cfg->do_ip4 : cfg->do_ip6;
+	return family == AF_INET ? o->do_ip4 : o->do_ip6;
 }
 
 static void add_cand(struct core_req *req, struct frame *f, struct cand *c, size_t *n,
 		     const struct sockaddr_storage *sa, socklen_t len)
 {
-	const struct config *cfg = req->env->cfg;
-	if (*n == MAX_CAND || !family_ok(cfg, sa->ss_family))
+	const struct core_opts *o = req->env->opts;
+	if (*n == MAX_CAND || !family_ok(o, sa->ss_family))
 		return;
-	if (cfg->do_not_query_localhost && is_loopback(sa))
+	if (o->do_not_query_localhost && is_loopback(sa))
 		return;
 	struct tried *t = tried_find(f, sa, false);
 	if (t != NULL && (t->bad || t->tries >= TRIES_PER_ADDR))
@@ -420,13 +419,13 @@ static bool resolving_already(const struct core_req *req, const uint8_t *name)
 /* Start a child frame for the address of ns entry i; false if it can't be. */
 static bool push_child(struct core_req *req, struct frame *f, size_t i)
 {
-	const struct config *cfg = req->env->cfg;
+	const struct core_opts *o = req->env->opts;
 	struct ns_entry *ns = &f->ns[i];
 	uint16_t type;
-	if (cfg->do_ip4 && !ns->asked_a) {
+	if (o->do_ip4 && !ns->asked_a) {
 		type = WIRE_T_A;
 		ns->asked_a = true;
-	} else if (cfg->do_ip6 && !ns->asked_aaaa) {
+	} else if (o->do_ip6 && !ns->asked_aaaa) {
 		type = WIRE_T_AAAA;
 		ns->asked_aaaa = true;
 	} else {
@@ -448,7 +447,7 @@ enum pick { PICK_SENT, PICK_PUSHED, PICK_NONE };
 static uint32_t timeout_for(const struct core_req *req, const struct sockaddr *sa, unsigned tries)
 {
 	uint32_t srtt = core_infra_srtt(req->env->infra, sa);
-	uint32_t t = srtt ? srtt * 4 + 100 : req->env->cfg->upstream_timeout;
+	uint32_t t = srtt ? srtt * 4 + 100 : req->env->opts->upstream_timeout;
 	if (t < 150)
 		t = 150;
 	t <<= tries;
@@ -458,7 +457,7 @@ static uint32_t timeout_for(const struct core_req *req, const struct sockaddr *s
 static void fill_send(struct core_req *req, struct frame *f, struct core_send *out)
 {
 	unsigned zl = wire_name_labels(f->zone), ql = wire_name_labels(f->qname);
-	bool minimise = req->env->cfg->qname_minimisation && f->mode == Z_ITER && !f->qmin_off &&
+	bool minimise = req->env->opts->qname_minimisation && f->mode == Z_ITER && !f->qmin_off &&
 			zl + f->qmin_extra + 1 < ql;
 	if (minimise) {
 		/* RFC 9156: reveal one more label than the zone cut, ask for A */
@@ -485,7 +484,7 @@ static enum pick pick_server(struct core_req *req, struct frame *f, uint64_t now
 	struct cand c[MAX_CAND];
 	size_t n = 0;
 
-	if (f->retry_tcp && req->env->cfg->do_tcp) {
+	if (f->retry_tcp && req->env->opts->do_tcp) {
 		f->retry_tcp = false;
 		f->last_tcp = true;
 		f->last_timeout = timeout_for(req, (struct sockaddr *)&f->last_addr, 1);
@@ -536,7 +535,7 @@ static enum pick pick_server(struct core_req *req, struct frame *f, uint64_t now
 		t->tries++;
 	f->last_addr = c[best].addr;
 	f->last_len = c[best].len;
-	f->last_tcp = !req->env->cfg->do_udp;
+	f->last_tcp = !req->env->opts->do_udp;
 	f->last_timeout = timeout_for(req, (struct sockaddr *)&c[best].addr, tries);
 	fill_send(req, f, out);
 	return PICK_SENT;

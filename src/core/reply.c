@@ -9,7 +9,6 @@
 
 #include "cache/cache.h"
 #include "core/internal.h"
-#include "daemon/config.h"
 
 #define MAX_SET 256
 
@@ -166,7 +165,7 @@ static void keep_glue(struct core_req *req, const struct wire_msg *m, const uint
 		const struct wire_rr *rr = &m->rr[i];
 		if (rr->section != WIRE_SEC_AR || (rr->type != WIRE_T_A && rr->type != WIRE_T_AAAA))
 			continue;
-		if (env->cfg->harden_glue && !wire_name_in(rr->owner, zone))
+		if (env->opts->harden_glue && !wire_name_in(rr->owner, zone))
 			continue;
 		bool wanted = false;
 		for (size_t j = 0; j < n_ns && !wanted; j++)

@@ -15,7 +15,6 @@
 
 #include "cache/cache.h"
 #include "core/core.h"
-#include "core/internal.h"
 #include "daemon/control.h"
 #include "daemon/notify.h"
 #include "daemon/server_int.h"
@@ -40,6 +39,11 @@
 const struct config *server_cfg(const struct server *s)
 {
 	return s->cfg;
+}
+
+const struct options *server_opts(const struct server *s)
+{
+	return &s->opts;
 }
 
 const struct core_env *server_env(const struct server *s)
@@ -262,6 +266,7 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	s->loop = loop;
 	s->cfg = cfg;
 	s->hints = hints;
+	options_from_config(&s->opts, cfg);
 	s->started_ms = clock_now_ms();
 	pthread_mutex_init(&s->spare_mu, NULL);
 	s->n_workers = cfg->num_threads > 0 ? cfg->num_threads : 1;
@@ -270,19 +275,18 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	s->trim.data = s;
 	s->trim_on = true;
 	s->workers = calloc(s->n_workers, sizeof(*s->workers));
-	s->cache = cache_new(cfg->cache_size, cfg->cache_min_ttl, cfg->cache_max_ttl,
-			     cfg->cache_max_negative_ttl);
+	s->cache = cache_new(&s->opts.cache);
 	s->infra = core_infra_new();
 	if (s->workers == NULL || s->cache == NULL || s->infra == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return PC_ENOMEM;
 	}
 	s->env.cache = s->cache;
-	s->env.cfg = cfg;
+	s->env.opts = &s->opts.core;
 	s->env.hints = hints;
 	s->env.infra = s->infra;
 	s->env.rand_uniform = rand_uniform;
-	s->up = up_new(loop, cfg, err, errlen);
+	s->up = up_new(loop, &s->opts.up, err, errlen);
 	if (s->up == NULL)
 		return PC_EINVAL;
 	up_set_alarm(s->up, on_alarm, s);
@@ -292,7 +296,7 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 		snprintf(err, errlen, "out of memory");
 		return rc;
 	}
-	if ((rc = claim_addrs(&s->claim, cfg, err, errlen)) != 0)
+	if ((rc = claim_addrs(&s->claim, &s->opts.listen, err, errlen)) != 0)
 		return rc;
 	for (unsigned i = 0; i < s->n_workers; i++)
 		if ((rc = worker_new(&s->workers[i], s, i, loop, s->n_workers > 1, err, errlen)) != 0)

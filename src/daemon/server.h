@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <uv.h>
 
+#include "core/hints.h"
 #include "daemon/config.h"
-#include "daemon/hints.h"
 
 struct server;
 

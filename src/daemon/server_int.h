@@ -12,11 +12,13 @@
 
 #include "core/core.h"
 #include "daemon/control.h"
+#include "daemon/options.h"
 #include "daemon/server.h"
 
 struct server {
 	uv_loop_t *loop;
 	const struct config *cfg;
+	struct options opts; /* each layer's part of cfg */
 	const struct hints *hints;
 	struct cache *cache;
 	struct core_infra *infra;

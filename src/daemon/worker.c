@@ -11,6 +11,7 @@
 #include "cache/pcache.h"
 #include "daemon/admit.h"
 #include "daemon/config.h"
+#include "daemon/options.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/rand.h"
@@ -68,10 +69,11 @@ static void count_rcode(struct wctx *x, unsigned rcode)
 
 /* Write and send a response; its length (it stays in x->out), or -1. */
 static int respond(struct wctx *x, const struct listen_client *c, uint16_t id, uint16_t flags,
-		   const uint8_t *qname, uint16_t qtype, uint16_t qclass, bool edns,
+		   const uint8_t *qname, uint16_t qtype, uint16_t qclass, uint16_t edns_size,
 		   uint16_t max_size, const struct core_answer *a)
 {
-	int len = core_write_response(x->out, max_size, id, flags, qname, qtype, qclass, edns, a);
+	int len = core_write_response(x->out, max_size, id, flags, qname, qtype, qclass, edns_size,
+				      a);
 	if (len < 0)
 		return -1;
 	count_rcode(x, a->rcode);
@@ -82,8 +84,9 @@ static int respond(struct wctx *x, const struct listen_client *c, uint16_t id, u
 void worker_respond(struct worker *w, struct creq *r, const struct core_answer *a)
 {
 	struct wctx *x = &w->main;
+	uint16_t edns_size = r->edns ? server_cfg(w->s)->edns_buffer_size : 0;
 	int len = core_write_response(x->out, r->max_size, r->id, r->flags, r->qname, r->qtype,
-				      r->qclass, r->edns, a);
+				      r->qclass, edns_size, a);
 	if (len < 0)
 		return;
 	count_rcode(x, a->rcode);
@@ -128,12 +131,13 @@ __attribute__((noinline)) static bool admit_local(struct wctx *x, const struct l
 						  uint16_t max_size)
 {
 	const struct wire_msg *m = &x->qmsg;
-	switch (admit_query(server_cfg(x->w->s), m, &x->cached)) {
+	const struct config *cfg = server_cfg(x->w->s);
+	switch (admit_query(cfg, m, &x->cached)) {
 	case ADMIT_RESOLVE:
 		return false;
 	case ADMIT_ANSWER:
-		respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns, max_size,
-			&x->cached);
+		respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass,
+			m->has_edns ? cfg->edns_buffer_size : 0, max_size, &x->cached);
 		return true;
 	case ADMIT_ERROR:
 		respond_error(x, c, pkt, len, x->cached.rcode);
@@ -210,8 +214,8 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 	/* The time the listener read the query: one clock read per batch. */
 	if (core_answer_from_cache(env, m->qname, m->qtype, m->qclass, c->rx_ms, &x->cached)) {
 		WSTAT_ADD(&x->stats, cache_hits, 1);
-		int n = respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns,
-				max_size, &x->cached);
+		int n = respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass,
+				m->has_edns ? cfg->edns_buffer_size : 0, max_size, &x->cached);
 		if (n > 0 && x->pc != NULL && !c->tcp)
 			pcache_keep(x->pc, pkt, len, x->out, (size_t)n, c->rx_ms, gen);
 		return;
@@ -342,7 +346,7 @@ int worker_new(struct worker **out, struct server *s, unsigned idx, uv_loop_t *l
 	w->wake_init = true;
 	w->main.w = w;
 	w->main.resolver = idx == 0;
-	int rc = listen_open(&w->ls, loop, server_cfg(s), on_query, &w->main, reuseport, err,
+	int rc = listen_open(&w->ls, loop, &server_opts(s)->listen, on_query, &w->main, reuseport, err,
 			     errlen);
 	if (rc != 0)
 		return rc;

@@ -134,6 +134,8 @@ struct worker {
 
 /* Implemented in server.c, used by the workers. */
 const struct config *server_cfg(const struct server *s);
+struct options;
+const struct options *server_opts(const struct server *s);
 const struct core_env *server_env(const struct server *s);
 struct worker *server_worker(const struct server *s, unsigned idx);
 /* A request object (from a bounded free list), or NULL. Any thread. */

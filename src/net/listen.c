@@ -13,7 +13,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "daemon/config.h"
 #include "net/recv.h"
 #include "net/srcaddr.h"
 #include "util/clock.h"
@@ -79,12 +78,12 @@ struct tcp_conn {
 
 struct listeners {
 	uv_loop_t *loop;
-	const struct config *cfg;
+	const struct listen_opts *opts;
 	listen_query_fn fn;
 	void *ud;
-	struct udp_listener udp[CONFIG_MAX_ADDRS];
+	struct udp_listener udp[LISTEN_MAX_INTERFACES];
 	size_t n_udp;
-	struct tcp_listener tcp[CONFIG_MAX_ADDRS];
+	struct tcp_listener tcp[LISTEN_MAX_INTERFACES];
 	size_t n_tcp;
 	unsigned n_conns;
 	struct tcp_conn *conns;
@@ -496,7 +495,7 @@ static void group_leave(struct udp_listener *ul)
 	free(g);
 }
 
-void listen_addr_text(const struct config_addr *a, char *host, size_t hostlen, uint16_t *port)
+void listen_addr_text(const struct sockaddr_len *a, char *host, size_t hostlen, uint16_t *port)
 {
 	if (a->sa.ss_family == AF_INET) {
 		uv_ip4_name((const struct sockaddr_in *)&a->sa, host, hostlen);
@@ -507,7 +506,7 @@ void listen_addr_text(const struct config_addr *a, char *host, size_t hostlen, u
 	}
 }
 
-int listen_bind_socket(const struct config_addr *a, int type, bool reuseport)
+int listen_bind_socket(const struct sockaddr_len *a, int type, bool reuseport)
 {
 	int fd = socket(a->sa.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int one = 1;
@@ -555,14 +554,14 @@ static void set_buf(int fd, int opt, int force_opt, uint32_t want, const char *k
 }
 
 /* 0.0.0.0 or ::, where the answer's source address must be chosen. */
-static bool is_wildcard(const struct config_addr *a)
+static bool is_wildcard(const struct sockaddr_len *a)
 {
 	if (a->sa.ss_family == AF_INET)
 		return ((const struct sockaddr_in *)&a->sa)->sin_addr.s_addr == htonl(INADDR_ANY);
 	return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&a->sa)->sin6_addr);
 }
 
-static int open_udp(struct listeners *l, const struct config_addr *a, bool reuseport, char *err,
+static int open_udp(struct listeners *l, const struct sockaddr_len *a, bool reuseport, char *err,
 		    size_t errlen)
 {
 	int fd = listen_bind_socket(a, SOCK_DGRAM, reuseport);
@@ -574,8 +573,8 @@ static int open_udp(struct listeners *l, const struct config_addr *a, bool reuse
 			 strerror(errno));
 		return PC_EIO;
 	}
-	set_buf(fd, SO_RCVBUF, SO_RCVBUFFORCE, l->cfg->so_rcvbuf, "so-rcvbuf", "net.core.rmem_max");
-	set_buf(fd, SO_SNDBUF, SO_SNDBUFFORCE, l->cfg->so_sndbuf, "so-sndbuf", "net.core.wmem_max");
+	set_buf(fd, SO_RCVBUF, SO_RCVBUFFORCE, l->opts->so_rcvbuf, "so-rcvbuf", "net.core.rmem_max");
+	set_buf(fd, SO_SNDBUF, SO_SNDBUFFORCE, l->opts->so_sndbuf, "so-sndbuf", "net.core.wmem_max");
 	/* Its reader sleeps in recvmmsg; answers are sent with MSG_DONTWAIT. */
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	bool wild = is_wildcard(a);
@@ -656,9 +655,9 @@ static _Atomic uint64_t tcp_queued_total;
 
 static bool queue_full(const struct tcp_conn *c)
 {
-	const struct config *cfg = c->owner->cfg;
-	return c->queued >= cfg->tcp_queue_size ||
-	       atomic_load_explicit(&tcp_queued_total, memory_order_relaxed) >= cfg->stream_wait_size;
+	const struct listen_opts *o = c->owner->opts;
+	return c->queued >= o->tcp_queue_size ||
+	       atomic_load_explicit(&tcp_queued_total, memory_order_relaxed) >= o->stream_wait_size;
 }
 
 static void conn_free(struct tcp_conn *c)
@@ -704,9 +703,9 @@ static void timer_set(struct tcp_conn *c, enum conn_timer what, bool restart)
 {
 	if (c->tstate == what && !restart)
 		return;
-	const struct config *cfg = c->owner->cfg;
+	const struct listen_opts *o = c->owner->opts;
 	c->tstate = what;
-	uint64_t ms = what == CT_IDLE ? cfg->tcp_idle_timeout : cfg->tcp_message_timeout;
+	uint64_t ms = what == CT_IDLE ? o->tcp_idle_timeout : o->tcp_message_timeout;
 	uv_timer_start(&c->timer, conn_timeout, ms, 0);
 }
 
@@ -859,9 +858,9 @@ static bool conn_admit(struct listeners *l, struct tcp_conn *c)
 		if (o->pending == 0 && o->queued == 0 && (idlest == NULL || o->last_ms < idlest->last_ms))
 			idlest = o;
 	}
-	if (same >= l->cfg->tcp_per_address)
+	if (same >= l->opts->tcp_per_address)
 		return false;
-	if (l->n_conns <= l->cfg->incoming_num_tcp)
+	if (l->n_conns <= l->opts->incoming_num_tcp)
 		return true;
 	if (idlest == NULL)
 		return false;
@@ -911,7 +910,7 @@ static void on_connection(uv_stream_t *server, int status)
 
 /* The socket is bound here rather than by uv_tcp_bind, which (libuv 1.44)
  * cannot set SO_REUSEPORT on Linux. */
-static int open_tcp(struct listeners *l, const struct config_addr *a, bool reuseport, char *err,
+static int open_tcp(struct listeners *l, const struct sockaddr_len *a, bool reuseport, char *err,
 		    size_t errlen)
 {
 	struct tcp_listener *tl = &l->tcp[l->n_tcp];
@@ -942,23 +941,23 @@ static int open_tcp(struct listeners *l, const struct config_addr *a, bool reuse
 	return 0;
 }
 
-int listen_open(struct listeners **out, uv_loop_t *loop, const struct config *cfg,
+int listen_open(struct listeners **out, uv_loop_t *loop, const struct listen_opts *o,
 		listen_query_fn fn, void *ud, bool reuseport, char *err, size_t errlen)
 {
 	struct listeners *l = calloc(1, sizeof(*l));
 	if (l == NULL)
 		return PC_ENOMEM;
 	l->loop = loop;
-	l->cfg = cfg;
+	l->opts = o;
 	l->fn = fn;
 	l->ud = ud;
 	*out = l;
-	for (size_t i = 0; i < cfg->n_interfaces; i++) {
+	for (size_t i = 0; i < o->n_interfaces; i++) {
 		int rc = 0;
-		const struct config_addr *a = &cfg->interfaces[i];
-		if (cfg->do_udp && (rc = open_udp(l, a, reuseport, err, errlen)) != 0)
+		const struct sockaddr_len *a = &o->interfaces[i];
+		if (o->do_udp && (rc = open_udp(l, a, reuseport, err, errlen)) != 0)
 			return rc;
-		if (cfg->do_tcp && (rc = open_tcp(l, a, reuseport, err, errlen)) != 0)
+		if (o->do_tcp && (rc = open_tcp(l, a, reuseport, err, errlen)) != 0)
 			return rc;
 	}
 	return 0;

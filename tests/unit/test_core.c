@@ -15,13 +15,15 @@
 
 #include "cache/cache.h"
 #include "core/core.h"
+#include "core/hints.h"
 #include "daemon/config.h"
-#include "daemon/hints.h"
+#include "daemon/options.h"
 #include "wire/wire.h"
 
 /* ---- environment -------------------------------------------------------- */
 
 static struct config cfg;
+static struct options opts;
 static struct hints hints;
 static struct hints_rr hint_rr[2];
 static struct core_env env;
@@ -55,11 +57,12 @@ static int setup(void **state)
 	inet_pton(AF_INET, "127.1.0.1", hint_rr[1].rdata);
 	hints.rr = hint_rr;
 	hints.n = 2;
-	env.cache = cache_new(1 << 20, 0, 86400, 3600);
+	env.cache = cache_new(&(struct cache_opts){ 1 << 20, 0, 86400, 3600 });
 	assert_non_null(env.cache);
 	env.infra = core_infra_new();
 	assert_non_null(env.infra);
-	env.cfg = &cfg;
+	options_from_config(&opts, &cfg);
+	env.opts = &opts.core;
 	env.hints = &hints;
 	env.rand_uniform = fake_rand;
 	return 0;
@@ -463,7 +466,7 @@ static void test_out_of_bailiwick_not_cached(void **state)
 static void test_no_qname_minimisation(void **state)
 {
 	(void)state;
-	cfg.qname_minimisation = false;
+	opts.core.qname_minimisation = false;
 	struct core_req *req = resolve("www.alpha.lab.", WIRE_T_A);
 	static const char *const want[] = { "127.1.0.1", "127.2.0.1", "127.10.0.1" };
 	expect_addrs(want, 3);
