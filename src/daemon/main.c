@@ -10,6 +10,7 @@
 
 #include "core/hints.h"
 #include "daemon/config.h"
+#include "daemon/ctlcmd.h"
 #include "daemon/notify.h"
 #include "daemon/options.h"
 #include "daemon/privs.h"
@@ -138,7 +139,7 @@ int main(int argc, char **argv)
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	struct server *srv = NULL;
-	rc = server_new(&srv, &loop, &cfg, &hints, err, sizeof(err));
+	rc = server_new(&srv, &loop, &cfg, &hints, server_on_control, err, sizeof(err));
 	/* Then, with the listeners, the pool and the control socket bound,
 	 * everything privileged is done. */
 	if (rc == 0 && cfg.pidfile[0] != '\0')

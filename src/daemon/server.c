@@ -255,7 +255,8 @@ static void on_signal(uv_signal_t *h, int signum)
 }
 
 int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
-	       const struct hints *hints, char *err, size_t errlen)
+	       const struct hints *hints, control_handler_fn on_control, char *err,
+	       size_t errlen)
 {
 	struct server *s = calloc(1, sizeof(*s));
 	*out = s;
@@ -305,7 +306,7 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 		if ((rc = worker_share(s->workers[i], s->workers[0], err, errlen)) != 0)
 			return rc;
 	if (cfg->control_socket[0] != '\0') {
-		rc = control_start(loop, cfg->control_socket, server_on_control, s, &s->ctl, err, errlen);
+		rc = control_start(loop, cfg->control_socket, on_control, s, &s->ctl, err, errlen);
 		if (rc != 0)
 			return rc;
 	}

@@ -1,6 +1,5 @@
 /* server_int: what the server's own files share (server.c, the life cycle
- * and resolution; ctlcmd.c, the control verbs): the server's fields, and
- * the entry point of the control channel. Private to daemon/server*.c and
+ * and resolution; ctlcmd.c, the control verbs): the server's fields. Private to daemon/server*.c and
  * daemon/ctlcmd.c. */
 #ifndef PC_DAEMON_SERVER_INT_H
 #define PC_DAEMON_SERVER_INT_H
@@ -46,9 +45,5 @@ struct server {
 	struct creq *spare;
 	size_t n_spare;
 };
-
-/* The control channel's callback (control.h): runs one command line on
- * worker 0 and writes its answer to o. */
-void server_on_control(void *ud, int argc, char **argv, struct control_out *o);
 
 #endif
