@@ -23,6 +23,7 @@
 #define MAX_TRIED 32
 #define MAX_CAND 64
 #define MAX_REFERRALS 16
+#define MAX_SET 256 /* records of one RRset cached */
 #define TRIES_PER_ADDR 2
 
 enum frame_state { F_START, F_SEND };
@@ -541,6 +542,158 @@ static enum pick pick_server(struct core_req *req, struct frame *f, uint64_t now
 	return PICK_SENT;
 }
 
+/* ---- applying a reply's verdict (reply.c reads, this file acts) ----------- */
+
+/* Cache one RRset of the reply; add it to the answer when asked (frame 0). */
+static void keep_set(struct core_req *req, const struct wire_msg *m,
+		     const struct core_reply_set *set, bool top, uint64_t now)
+{
+	const struct wire_rr *rr[WIRE_MAX_RR];
+	struct cache_rdata rd[MAX_SET];
+	uint32_t ttl;
+	size_t n = core_reply_rrset(m, set->section, set->owner, set->type, req->qclass, rr,
+				    WIRE_MAX_RR, &ttl);
+	if (n == 0)
+		return;
+	/* the cache takes at most MAX_SET records of a set, and its TTL is the
+	 * lowest of those */
+	size_t n_rd = n < MAX_SET ? n : MAX_SET;
+	uint32_t cache_ttl = UINT32_MAX;
+	for (size_t i = 0; i < n_rd; i++) {
+		rd[i].data = rr[i]->rdata;
+		rd[i].len = rr[i]->rdlen;
+		if (rr[i]->ttl < cache_ttl)
+			cache_ttl = rr[i]->ttl;
+	}
+	uint8_t lower[WIRE_NAME_MAX];
+	wire_name_copy(lower, set->owner);
+	wire_name_lower(lower);
+	cache_put_rrset(req->env->cache, lower, set->type, req->qclass, cache_ttl, rd, n_rd,
+			set->rank, now);
+	if (!set->answer || !top)
+		return;
+	for (size_t i = 0; i < n; i++)
+		answer_add(req, false, rr[i]->owner, rr[i]->type, rr[i]->rclass,
+			   clamp_ttl(req->env, cache_ttl), rr[i]->rdata, rr[i]->rdlen);
+}
+
+/* Cache a negative answer for the frame's question (as it stands after the
+ * CNAMEs followed), and give its SOA to the client (frame 0). */
+static void keep_negative(struct core_req *req, struct frame *f, const struct wire_rr *soa,
+			  enum cache_kind kind, enum cache_rank rank, uint64_t now)
+{
+	if (soa == NULL)
+		return;
+	uint32_t ttl = core_reply_negative_ttl(soa);
+	uint8_t soa_owner[WIRE_NAME_MAX];
+	struct cache_rdata rd = { soa->rdata, soa->rdlen };
+	wire_name_copy(soa_owner, soa->owner);
+	wire_name_lower(soa_owner);
+	if (ttl > 0)
+		cache_put_negative(req->env->cache, kind, f->qname, f->qtype, req->qclass, ttl,
+				   soa_owner, &rd, 1, rank, now);
+	if (f == req->frames[0])
+		answer_add(req, true, soa->owner, soa->type, soa->rclass, ttl, soa->rdata,
+			   soa->rdlen);
+}
+
+static bool follow_cname(struct core_req *req, struct frame *f, const uint8_t *target)
+{
+	if (target == NULL || ++req->cnames > CORE_MAX_CNAME)
+		return false;
+	wire_name_copy(f->qname, target);
+	wire_name_lower(f->qname);
+	return true;
+}
+
+static bool take_referral(struct frame *f, const struct core_verdict *v)
+{
+	if (++f->referrals > MAX_REFERRALS)
+		return false;
+	enter_zone(f, v->cut);
+	f->explicit_zone = NULL;
+	f->n_ns = 0;
+	for (size_t i = 0; i < v->n_ns && f->n_ns < MAX_NS; i++) {
+		memset(&f->ns[f->n_ns], 0, sizeof(f->ns[0]));
+		wire_name_copy(f->ns[f->n_ns].name, v->ns[i]);
+		wire_name_lower(f->ns[f->n_ns].name);
+		f->n_ns++;
+	}
+	return true;
+}
+
+static void mark_bad(struct frame *f)
+{
+	struct tried *t = tried_find(f, &f->last_addr, true);
+	if (t != NULL)
+		t->bad = true;
+}
+
+static void apply_reply(struct core_req *req, struct frame *f, const struct wire_msg *m,
+			uint64_t now)
+{
+	struct core_asked q = {
+		.zone = f->zone,
+		.sent_name = f->sent_name,
+		.sent_type = f->sent_type,
+		.qclass = req->qclass,
+		.minimised = !wire_name_eq(f->sent_name, f->qname) || f->sent_type != f->qtype,
+		.forwarding = f->mode == Z_FORWARD,
+		.last_tcp = f->last_tcp,
+		.harden_glue = req->env->opts->harden_glue,
+	};
+	struct core_verdict v;
+	core_reply_classify(&q, m, &v);
+	bool top = f == req->frames[0];
+	/* The sets first, in the verdict's order: a chain's links are cached
+	 * and followed one by one, and a link over the request's CNAME budget
+	 * ends the request there. */
+	for (size_t i = 0; i < v.n_sets; i++) {
+		keep_set(req, m, &v.sets[i], top, now);
+		if (v.sets[i].link && !follow_cname(req, f, v.sets[i].target)) {
+			finish(req, WIRE_RC_SERVFAIL);
+			return;
+		}
+	}
+	switch (v.kind) {
+	case CORE_REPLY_LAME:
+		mark_bad(f);
+		return;
+	case CORE_REPLY_TCP:
+		f->retry_tcp = true;
+		return;
+	case CORE_REPLY_QMIN_NEXT:
+		f->qmin_extra++;
+		return;
+	case CORE_REPLY_QMIN_OFF:
+		f->qmin_off = true;
+		return;
+	case CORE_REPLY_ANSWER:
+		finish(req, WIRE_RC_NOERROR);
+		return;
+	case CORE_REPLY_CNAME:
+		/* start again at the target: cache, then its zone */
+		f->state = F_START;
+		f->qmin_off = false;
+		return;
+	case CORE_REPLY_NXDOMAIN:
+		keep_negative(req, f, v.soa, CACHE_NXDOMAIN, v.rank, now);
+		finish(req, WIRE_RC_NXDOMAIN);
+		return;
+	case CORE_REPLY_NODATA:
+		keep_negative(req, f, v.soa, CACHE_NODATA, v.rank, now);
+		finish(req, WIRE_RC_NOERROR);
+		return;
+	case CORE_REPLY_REFERRAL:
+		if (!take_referral(f, &v))
+			finish(req, WIRE_RC_SERVFAIL);
+		return;
+	case CORE_REPLY_SERVFAIL:
+		finish(req, WIRE_RC_SERVFAIL);
+		return;
+	}
+}
+
 /* ---- public: driving ------------------------------------------------------ */
 
 /* Freed requests kept for reuse. A request is about 10 KB (its frame 0;
@@ -669,100 +822,5 @@ void core_req_reply(struct core_req *req, const struct wire_msg *m, uint32_t rtt
 	struct tried *t = tried_find(f, &f->last_addr, false);
 	if (t != NULL)
 		t->tries = 0;
-	core_iter_reply(req, f, m, now);
-}
-
-/* ---- reply processing (called back from reply.c) ------------------------- */
-
-const struct core_env *core_iter_env(const struct core_req *req) { return req->env; }
-bool core_iter_is_top(const struct core_req *req, const struct frame *f)
-{
-	return f == req->frames[0];
-}
-
-void core_iter_mark_bad(struct core_req *req, struct frame *f)
-{
-	(void)req;
-	struct tried *t = tried_find(f, &f->last_addr, true);
-	if (t != NULL)
-		t->bad = true;
-}
-
-void core_iter_retry_tcp(struct core_req *req, struct frame *f)
-{
-	(void)req;
-	f->retry_tcp = true;
-}
-
-bool core_iter_minimised(const struct frame *f)
-{
-	return !wire_name_eq(f->sent_name, f->qname) || f->sent_type != f->qtype;
-}
-
-void core_iter_qmin_next(struct core_req *req, struct frame *f, bool give_up)
-{
-	(void)req;
-	if (give_up)
-		f->qmin_off = true;
-	else
-		f->qmin_extra++;
-}
-
-const uint8_t *core_iter_zone(const struct frame *f) { return f->zone; }
-const uint8_t *core_iter_qname(const struct frame *f) { return f->qname; }
-const uint8_t *core_iter_sent_name(const struct frame *f) { return f->sent_name; }
-uint16_t core_iter_sent_type(const struct frame *f) { return f->sent_type; }
-uint16_t core_iter_qtype(const struct frame *f) { return f->qtype; }
-uint16_t core_iter_qclass(const struct core_req *req) { return req->qclass; }
-bool core_iter_forwarding(const struct frame *f) { return f->mode == Z_FORWARD; }
-bool core_iter_last_tcp(const struct frame *f) { return f->last_tcp; }
-
-bool core_iter_follow_cname(struct core_req *req, struct frame *f, const uint8_t *target)
-{
-	if (++req->cnames > CORE_MAX_CNAME)
-		return false;
-	wire_name_copy(f->qname, target);
-	wire_name_lower(f->qname);
-	return true;
-}
-
-void core_iter_restart(struct core_req *req, struct frame *f)
-{
-	(void)req;
-	f->state = F_START;
-	f->qmin_off = false;
-}
-
-bool core_iter_referral(struct core_req *req, struct frame *f, const uint8_t *zone,
-			const uint8_t *const *ns, size_t n_ns)
-{
-	if (++f->referrals > MAX_REFERRALS)
-		return false;
-	enter_zone(f, zone);
-	f->explicit_zone = NULL;
-	f->n_ns = 0;
-	for (size_t i = 0; i < n_ns && f->n_ns < MAX_NS; i++) {
-		memset(&f->ns[f->n_ns], 0, sizeof(f->ns[0]));
-		wire_name_copy(f->ns[f->n_ns].name, ns[i]);
-		wire_name_lower(f->ns[f->n_ns].name);
-		f->n_ns++;
-	}
-	(void)req;
-	return true;
-}
-
-void core_iter_answer_add(struct core_req *req, bool authority, const struct wire_rr *rr,
-			  uint32_t ttl)
-{
-	answer_add(req, authority, rr->owner, rr->type, rr->rclass, ttl, rr->rdata, rr->rdlen);
-}
-
-void core_iter_finish(struct core_req *req, unsigned rcode)
-{
-	finish(req, rcode);
-}
-
-uint32_t core_iter_clamp_ttl(const struct core_req *req, uint32_t ttl)
-{
-	return clamp_ttl(req->env, ttl);
+	apply_reply(req, f, m, now);
 }
