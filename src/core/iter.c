@@ -75,6 +75,7 @@ struct core_req {
 	int depth; /* index of the top frame */
 	unsigned sends, cnames;
 	bool done;
+	bool oom; /* a record of the answer could not be stored: SERVFAIL */
 	/* What a request in flight costs is what a flood of misses costs, so
 	 * the big parts are made when first needed, on the arena: the answer
 	 * (16 KB) when its first record comes or the request ends, and the
@@ -130,13 +131,17 @@ static struct core_answer *ans_get(struct core_req *req)
 	return req->ans;
 }
 
-/* Copy a record into the request's answer (frame 0 only). */
+/* Copy a record into the request's answer (frame 0 only). When memory runs
+ * out the request fails (SERVFAIL, see finish): an answer missing a record
+ * it should hold would be a wrong answer, not a shorter one. */
 static void answer_add(struct core_req *req, bool authority, const uint8_t *owner, uint16_t type,
 		       uint16_t rclass, uint32_t ttl, const uint8_t *rdata, uint16_t rdlen)
 {
 	struct core_answer *a = ans_get(req);
-	if (a == NULL)
+	if (a == NULL) {
+		req->oom = true;
 		return;
+	}
 	size_t *n = authority ? &a->n_ns : &a->n_an;
 	size_t cap = authority ? sizeof(a->ns) / sizeof(a->ns[0]) : CORE_MAX_ANSWER;
 	if (*n == cap)
@@ -151,8 +156,10 @@ static void answer_add(struct core_req *req, bool authority, const uint8_t *owne
 	struct core_rr *rr = authority ? &a->ns[*n] : &a->an[*n];
 	rr->owner = arena_dup(&req->arena, owner, wire_name_len(owner));
 	rr->rdata = rdlen ? arena_dup(&req->arena, rdata, rdlen) : (const uint8_t *)"";
-	if (rr->owner == NULL || rr->rdata == NULL)
-		return; /* out of memory: the answer is shorter; counted by the caller's SERVFAIL path */
+	if (rr->owner == NULL || rr->rdata == NULL) {
+		req->oom = true;
+		return;
+	}
 	rr->type = type;
 	rr->rclass = rclass;
 	rr->ttl = ttl;
@@ -176,6 +183,8 @@ static void finish(struct core_req *req, unsigned rcode)
 {
 	if (req->depth == 0) {
 		req->done = true;
+		if (req->oom)
+			rcode = WIRE_RC_SERVFAIL; /* never a silently shortened answer */
 		req->rcode = rcode;
 		struct core_answer *a = ans_get(req);
 		if (a == NULL)
@@ -739,6 +748,7 @@ struct core_req *core_req_new(const struct core_env *env, const uint8_t *qname, 
 	req->depth = 0;
 	req->sends = req->cnames = 0;
 	req->done = false;
+	req->oom = false;
 	req->ans = NULL;
 	req->rcode = WIRE_RC_SERVFAIL;
 	memset(req->frames, 0, sizeof(req->frames));
@@ -772,6 +782,12 @@ const struct core_answer *core_req_answer(const struct core_req *req)
 enum core_status core_req_next(struct core_req *req, uint64_t now, struct core_send *out)
 {
 	while (!req->done) {
+		if (req->oom) {
+			/* the answer already lacks a record: no point going on */
+			req->depth = 0;
+			finish(req, WIRE_RC_SERVFAIL);
+			break;
+		}
 		struct frame *f = req->frames[req->depth];
 		if (f->state == F_START) {
 			if (start_from_cache(req, f, now))

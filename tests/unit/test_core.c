@@ -22,6 +22,19 @@
 
 /* ---- environment -------------------------------------------------------- */
 
+/* This program is linked with --wrap=malloc: the resolver's own calls to
+ * malloc (not cmocka's) come here, and the fail_malloc-th of them from
+ * the moment it is set returns NULL. */
+static int fail_malloc;
+void *__real_malloc(size_t size);
+void *__wrap_malloc(size_t size);
+void *__wrap_malloc(size_t size)
+{
+	if (fail_malloc > 0 && --fail_malloc == 0)
+		return NULL;
+	return __real_malloc(size);
+}
+
 static struct config cfg;
 static struct options opts;
 static struct hints hints;
@@ -478,12 +491,53 @@ static void test_no_qname_minimisation(void **state)
 	core_req_free(req);
 }
 
+/* Whichever allocation fails while a request runs, its answer is either
+ * complete or SERVFAIL without records: never a shorter answer. */
+static void oom_answers(const char *qname, uint16_t qtype, unsigned rcode, size_t n_an,
+			size_t n_ns)
+{
+	/* a request kept for reuse, so that making one allocates nothing */
+	core_req_free(resolve(qname, qtype));
+	bool failed = false;
+	for (int k = 1;; k++) {
+		assert_true(k < 1000);
+		teardown(NULL); /* an empty cache: the whole resolution runs again */
+		setup(NULL);
+		fail_malloc = k;
+		struct core_req *req = resolve(qname, qtype);
+		bool past_end = fail_malloc > 0; /* fewer than k allocations */
+		fail_malloc = 0;
+		const struct core_answer *a = core_req_answer(req);
+		if (a->rcode == WIRE_RC_SERVFAIL) {
+			assert_int_equal(a->n_an, 0);
+			assert_int_equal(a->n_ns, 0);
+			failed = true;
+		} else {
+			assert_int_equal(a->rcode, rcode);
+			assert_int_equal(a->n_an, n_an);
+			assert_int_equal(a->n_ns, n_ns);
+		}
+		core_req_free(req);
+		if (past_end)
+			break;
+	}
+	assert_true(failed); /* some allocation did fail the request */
+}
+
+static void test_oom_never_shortens_an_answer(void **state)
+{
+	(void)state;
+	oom_answers("c1.alpha.lab.", WIRE_T_A, WIRE_RC_NOERROR, 2, 0);  /* CNAME + A */
+	oom_answers("nope.alpha.lab.", WIRE_T_A, WIRE_RC_NXDOMAIN, 0, 1); /* SOA */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_full_iteration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_from_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cname_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oom_never_shortens_an_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nxdomain_cached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_other_server, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tc_retries_tcp, setup, teardown),
