@@ -198,8 +198,10 @@ def report_cycles(kind, nodes, edges, why):
     return errors
 
 
-def objects(build):
-    """source path (src/...) -> object file, for every object built from src/."""
+def objects(root, build):
+    """source path (src/...) -> object file, for every object built from a
+    source that exists. A source built into several targets (or left over
+    from an older layout of the build tree) counts once: its newest object."""
     found = {}
     for dirpath, dirnames, filenames in os.walk(build):
         dirnames.sort()
@@ -207,23 +209,31 @@ def objects(build):
             if not f.endswith(".c.o"):
                 continue
             full = os.path.join(dirpath, f)
-            r = full.replace(os.sep, "/")
-            m = re.search(r"/CMakeFiles/[^/]+\.dir/(src/.+)\.o$", r)
-            if m and m.group(1) not in found:
-                found[m.group(1)] = full
+            m = re.search(r"/CMakeFiles/[^/]+\.dir/(src/.+)\.o$", full.replace(os.sep, "/"))
+            if not m or not os.path.isfile(os.path.join(root, m.group(1))):
+                continue
+            src = m.group(1)
+            if src not in found or os.path.getmtime(full) > os.path.getmtime(found[src]):
+                found[src] = full
     return found
 
 
-def symbols(obj):
-    out = subprocess.run(["nm", "-g", obj], capture_output=True, text=True, check=True).stdout
-    defined, undefined = set(), set()
+def symbols(objs):
+    """object -> (defined global symbols, undefined symbols), one nm for all."""
+    out = subprocess.run(["nm", "-g", "-A"] + objs, capture_output=True, text=True,
+                         check=True).stdout
+    table = {o: (set(), set()) for o in objs}
     for line in out.splitlines():
-        parts = line.split()
+        obj, _, rest = line.partition(":")
+        parts = rest.split()
+        if obj not in table:
+            continue
+        defined, undefined = table[obj]
         if len(parts) == 2 and parts[0] in ("U", "w", "v"):
             undefined.add(parts[1])
         elif len(parts) == 3 and parts[1] not in ("U", "w", "v"):
             defined.add(parts[2])
-    return defined, undefined
+    return table
 
 
 def check_cycles(root, build):
@@ -232,14 +242,13 @@ def check_cycles(root, build):
     inc = {f: {t for _, _, t in includes_of(root, f) if t is not None and t != f} for f in files}
     errors += report_cycles("include", files, inc, lambda a, b: "")
 
-    objs = objects(build)
+    objs = objects(root, build)
     if not objs:
         return errors + ["no object files from src/ under %s: build first" % build]
-    defs, undefs = {}, {}
-    owner = {}
-    for src, obj in sorted(objs.items()):
-        d, u = symbols(obj)
-        defs[src], undefs[src] = d, u
+    table = symbols([objs[src] for src in sorted(objs)])
+    undefs, owner = {}, {}
+    for src in sorted(objs):
+        d, undefs[src] = table[objs[src]]
         for s in d:
             owner.setdefault(s, src)
     if not owner:
