@@ -491,6 +491,32 @@ static void test_no_qname_minimisation(void **state)
 	core_req_free(req);
 }
 
+/* The OPT of a response advertises the size it is given (edns-buffer-size),
+ * and there is none when the client sent none. */
+static void test_response_opt_size(void **state)
+{
+	(void)state;
+	struct core_req *req = resolve("c1.alpha.lab.", WIRE_T_A);
+	uint8_t qn[WIRE_NAME_MAX], buf[1500];
+	name("c1.alpha.lab.", qn);
+	static const uint16_t sizes[] = { 512, 1232, 1400, 4096 };
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		int len = core_write_response(buf, sizeof(buf), 7, WIRE_F_RD, qn, WIRE_T_A, WIRE_C_IN,
+					      sizes[i], core_req_answer(req));
+		assert_true(len > 0);
+		assert_int_equal(wire_parse(&msg, buf, (size_t)len), 0);
+		assert_true(msg.has_edns);
+		assert_int_equal(msg.edns_udp, sizes[i]);
+		assert_int_equal(msg.n_an, 2);
+	}
+	int len = core_write_response(buf, sizeof(buf), 7, WIRE_F_RD, qn, WIRE_T_A, WIRE_C_IN, 0,
+				      core_req_answer(req));
+	assert_true(len > 0);
+	assert_int_equal(wire_parse(&msg, buf, (size_t)len), 0);
+	assert_false(msg.has_edns);
+	core_req_free(req);
+}
+
 /* Whichever allocation fails while a request runs, its answer is either
  * complete or SERVFAIL without records: never a shorter answer. */
 static void oom_answers(const char *qname, uint16_t qtype, unsigned rcode, size_t n_an,
@@ -538,6 +564,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_second_from_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cname_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oom_never_shortens_an_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_response_opt_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nxdomain_cached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_other_server, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tc_retries_tcp, setup, teardown),
