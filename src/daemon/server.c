@@ -14,7 +14,6 @@
 
 #include "cache/cache.h"
 #include "core/core.h"
-#include "core/internal.h"
 #include "daemon/control.h"
 #include "daemon/notify.h"
 #include "daemon/request.h"
@@ -64,7 +63,8 @@ static void on_signal(uv_signal_t *h, int signum)
 }
 
 int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
-	       const struct hints *hints, char *err, size_t errlen)
+	       const struct hints *hints, control_handler_fn on_control, char *err,
+	       size_t errlen)
 {
 	struct server *s = calloc(1, sizeof(*s));
 	*out = s;
@@ -75,25 +75,25 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	s->loop = loop;
 	s->cfg = cfg;
 	s->hints = hints;
+	options_from_config(&s->opts, cfg);
 	s->started_ms = clock_now_ms();
 	s->n_workers = cfg->num_threads > 0 ? cfg->num_threads : 1;
 	req_table_init(&s->rq, loop, cfg, &s->env,
 		       (size_t)cfg->num_queries_per_thread * s->n_workers);
 	s->rq_on = true;
 	s->workers = calloc(s->n_workers, sizeof(*s->workers));
-	s->cache = cache_new(cfg->cache_size, cfg->cache_min_ttl, cfg->cache_max_ttl,
-			     cfg->cache_max_negative_ttl);
+	s->cache = cache_new(&s->opts.cache);
 	s->infra = core_infra_new();
 	if (s->workers == NULL || s->cache == NULL || s->infra == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return PC_ENOMEM;
 	}
 	s->env.cache = s->cache;
-	s->env.cfg = cfg;
+	s->env.opts = &s->opts.core;
 	s->env.hints = hints;
 	s->env.infra = s->infra;
 	s->env.rand_uniform = rand_uniform;
-	s->up = up_new(loop, cfg, err, errlen);
+	s->up = up_new(loop, &s->opts.up, err, errlen);
 	if (s->up == NULL)
 		return PC_EINVAL;
 	up_set_alarm(s->up, on_alarm, s);
@@ -104,17 +104,17 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 		snprintf(err, errlen, "out of memory");
 		return rc;
 	}
-	if ((rc = claim_addrs(&s->claim, cfg, err, errlen)) != 0)
+	if ((rc = claim_addrs(&s->claim, &s->opts.listen, err, errlen)) != 0)
 		return rc;
 	for (unsigned i = 0; i < s->n_workers; i++)
-		if ((rc = worker_new(&s->workers[i], i, loop, cfg, &s->env, &s->rq, s->n_workers > 1,
+		if ((rc = worker_new(&s->workers[i], i, loop, cfg, &s->opts.listen, &s->env, &s->rq, s->n_workers > 1,
 				     err, errlen)) != 0)
 			return rc;
 	for (unsigned i = 1; i < s->n_workers; i++)
 		if ((rc = worker_share(s->workers[i], s->workers[0], err, errlen)) != 0)
 			return rc;
 	if (cfg->control_socket[0] != '\0') {
-		rc = control_start(loop, cfg->control_socket, server_on_control, s, &s->ctl, err, errlen);
+		rc = control_start(loop, cfg->control_socket, on_control, s, &s->ctl, err, errlen);
 		if (rc != 0)
 			return rc;
 	}

@@ -1,6 +1,5 @@
 /* server_int: what the server's own files share (server.c, the life cycle
- * and resolution; ctlcmd.c, the control verbs): the server's fields, and
- * the entry point of the control channel. Private to daemon/server*.c and
+ * and resolution; ctlcmd.c, the control verbs): the server's fields. Private to daemon/server*.c and
  * daemon/ctlcmd.c. */
 #ifndef PC_DAEMON_SERVER_INT_H
 #define PC_DAEMON_SERVER_INT_H
@@ -13,11 +12,13 @@
 #include "core/core.h"
 #include "daemon/control.h"
 #include "daemon/request.h"
+#include "daemon/options.h"
 #include "daemon/server.h"
 
 struct server {
 	uv_loop_t *loop;
 	const struct config *cfg;
+	struct options opts; /* each layer's part of cfg */
 	const struct hints *hints;
 	struct cache *cache;
 	struct core_infra *infra;
@@ -35,9 +36,5 @@ struct server {
 	unsigned n_workers;
 	struct worker **workers;
 };
-
-/* The control channel's callback (control.h): runs one command line on
- * worker 0 and writes its answer to o. */
-void server_on_control(void *ud, int argc, char **argv, struct control_out *o);
 
 #endif

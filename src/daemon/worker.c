@@ -11,6 +11,7 @@
 #include "cache/pcache.h"
 #include "daemon/admit.h"
 #include "daemon/config.h"
+#include "daemon/options.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/rand.h"
@@ -68,10 +69,11 @@ static void count_rcode(struct wctx *x, unsigned rcode)
 
 /* Write and send a response; its length (it stays in x->out), or -1. */
 static int respond(struct wctx *x, const struct listen_client *c, uint16_t id, uint16_t flags,
-		   const uint8_t *qname, uint16_t qtype, uint16_t qclass, bool edns,
+		   const uint8_t *qname, uint16_t qtype, uint16_t qclass, uint16_t edns_size,
 		   uint16_t max_size, const struct core_answer *a)
 {
-	int len = core_write_response(x->out, max_size, id, flags, qname, qtype, qclass, edns, a);
+	int len = core_write_response(x->out, max_size, id, flags, qname, qtype, qclass, edns_size,
+				      a);
 	if (len < 0)
 		return -1;
 	count_rcode(x, a->rcode);
@@ -108,12 +110,13 @@ __attribute__((noinline)) static bool admit_local(struct wctx *x, const struct l
 						  uint16_t max_size)
 {
 	const struct wire_msg *m = &x->qmsg;
-	switch (admit_query(x->w->cfg, m, &x->cached)) {
+	const struct config *cfg = x->w->cfg;
+	switch (admit_query(cfg, m, &x->cached)) {
 	case ADMIT_RESOLVE:
 		return false;
 	case ADMIT_ANSWER:
-		respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns, max_size,
-			&x->cached);
+		respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass,
+			m->has_edns ? cfg->edns_buffer_size : 0, max_size, &x->cached);
 		return true;
 	case ADMIT_ERROR:
 		respond_error(x, c, pkt, len, x->cached.rcode);
@@ -194,8 +197,8 @@ static bool on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 	/* The time the listener read the query: one clock read per batch. */
 	if (core_answer_from_cache(env, m->qname, m->qtype, m->qclass, c->rx_ms, &x->cached)) {
 		WSTAT_ADD(&x->stats, cache_hits, 1);
-		int n = respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns,
-				max_size, &x->cached);
+		int n = respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass,
+				m->has_edns ? cfg->edns_buffer_size : 0, max_size, &x->cached);
 		if (n > 0 && x->pc != NULL && !c->tcp)
 			pcache_keep(x->pc, pkt, len, x->out, (size_t)n, c->rx_ms, gen);
 		return false;
@@ -253,6 +256,7 @@ static void on_wake(uv_async_t *h)
 /* ---- life cycle ----------------------------------------------------------- */
 
 int worker_new(struct worker **out, unsigned idx, uv_loop_t *loop, const struct config *cfg,
+	       const struct listen_opts *lopts,
 	       const struct core_env *env, struct req_table *rq, bool reuseport, char *err,
 	       size_t errlen)
 {
@@ -282,7 +286,7 @@ int worker_new(struct worker **out, unsigned idx, uv_loop_t *loop, const struct 
 		rq->resolver = &w->inbox;
 		rq->stats = &w->main.stats;
 	}
-	int rc = listen_open(&w->ls, loop, cfg, on_query, &w->main, reuseport, err, errlen);
+	int rc = listen_open(&w->ls, loop, lopts, on_query, &w->main, reuseport, err, errlen);
 	if (rc != 0)
 		return rc;
 	w->n_udp = listen_n_udp(w->ls);

@@ -119,6 +119,7 @@ struct worker {
  * returns a negative PC_E* with one line in err; *out must still be passed
  * to worker_stop/worker_free. */
 int worker_new(struct worker **out, unsigned idx, uv_loop_t *loop, const struct config *cfg,
+	       const struct listen_opts *lopts,
 	       const struct core_env *env, struct req_table *rq, bool reuseport, char *err,
 	       size_t errlen);
 /* With several workers, after worker_new of both and before worker_start:

@@ -7,23 +7,23 @@
 
 #include "util/err.h"
 
-int listen_open(struct listeners **out, uv_loop_t *loop, const struct config *cfg,
+int listen_open(struct listeners **out, uv_loop_t *loop, const struct listen_opts *o,
 		listen_query_fn fn, void *ud, bool reuseport, char *err, size_t errlen)
 {
 	struct listeners *l = calloc(1, sizeof(*l));
 	if (l == NULL)
 		return PC_ENOMEM;
 	l->loop = loop;
-	l->cfg = cfg;
+	l->opts = o;
 	l->fn = fn;
 	l->ud = ud;
 	*out = l;
-	for (size_t i = 0; i < cfg->n_interfaces; i++) {
+	for (size_t i = 0; i < o->n_interfaces; i++) {
 		int rc = 0;
-		const struct config_addr *a = &cfg->interfaces[i];
-		if (cfg->do_udp && (rc = listen_udp_open(l, a, reuseport, err, errlen)) != 0)
+		const struct sockaddr_len *a = &o->interfaces[i];
+		if (o->do_udp && (rc = listen_udp_open(l, a, reuseport, err, errlen)) != 0)
 			return rc;
-		if (cfg->do_tcp && (rc = listen_tcp_open(l, a, reuseport, err, errlen)) != 0)
+		if (o->do_tcp && (rc = listen_tcp_open(l, a, reuseport, err, errlen)) != 0)
 			return rc;
 	}
 	return 0;

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <uv.h>
 
-#include "daemon/config.h"
 #include "net/listen.h"
 #include "net/recv.h"
 #include "net/srcaddr.h"
@@ -86,12 +85,12 @@ struct tcp_conn {
 
 struct listeners {
 	uv_loop_t *loop;
-	const struct config *cfg;
+	const struct listen_opts *opts;
 	listen_query_fn fn;
 	void *ud;
-	struct udp_listener udp[CONFIG_MAX_ADDRS];
+	struct udp_listener udp[LISTEN_MAX_INTERFACES];
 	size_t n_udp;
-	struct tcp_listener tcp[CONFIG_MAX_ADDRS];
+	struct tcp_listener tcp[LISTEN_MAX_INTERFACES];
 	size_t n_tcp;
 	unsigned n_conns;
 	struct tcp_conn *conns;
@@ -138,13 +137,13 @@ void listen_tx_flush(struct udp_tx *b);
 
 /* listen_udp.c: open the UDP listener of a (on l's loop thread); stop its
  * reader and close it. */
-int listen_udp_open(struct listeners *l, const struct config_addr *a, bool reuseport, char *err,
+int listen_udp_open(struct listeners *l, const struct sockaddr_len *a, bool reuseport, char *err,
 		    size_t errlen);
 void listen_udp_close(struct udp_listener *ul);
 
 /* listen_tcp.c: open the TCP listener of a; close every TCP listener and
  * connection of l; write an answer to a TCP client (its loop's thread). */
-int listen_tcp_open(struct listeners *l, const struct config_addr *a, bool reuseport, char *err,
+int listen_tcp_open(struct listeners *l, const struct sockaddr_len *a, bool reuseport, char *err,
 		    size_t errlen);
 void listen_tcp_close(struct listeners *l);
 void listen_tcp_respond(const struct listen_client *c, const uint8_t *pkt, size_t len);

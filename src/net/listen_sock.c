@@ -12,7 +12,7 @@ void listen_noop_close(uv_handle_t *h)
 	(void)h;
 }
 
-void listen_addr_text(const struct config_addr *a, char *host, size_t hostlen, uint16_t *port)
+void listen_addr_text(const struct sockaddr_len *a, char *host, size_t hostlen, uint16_t *port)
 {
 	if (a->sa.ss_family == AF_INET) {
 		uv_ip4_name((const struct sockaddr_in *)&a->sa, host, hostlen);
@@ -23,7 +23,7 @@ void listen_addr_text(const struct config_addr *a, char *host, size_t hostlen, u
 	}
 }
 
-int listen_bind_socket(const struct config_addr *a, int type, bool reuseport)
+int listen_bind_socket(const struct sockaddr_len *a, int type, bool reuseport)
 {
 	int fd = socket(a->sa.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int one = 1;

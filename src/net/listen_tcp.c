@@ -33,9 +33,9 @@ static _Atomic uint64_t tcp_queued_total;
 
 static bool queue_full(const struct tcp_conn *c)
 {
-	const struct config *cfg = c->owner->cfg;
-	return c->queued >= cfg->tcp_queue_size ||
-	       atomic_load_explicit(&tcp_queued_total, memory_order_relaxed) >= cfg->stream_wait_size;
+	const struct listen_opts *o = c->owner->opts;
+	return c->queued >= o->tcp_queue_size ||
+	       atomic_load_explicit(&tcp_queued_total, memory_order_relaxed) >= o->stream_wait_size;
 }
 
 static void conn_free(struct tcp_conn *c)
@@ -81,9 +81,9 @@ static void timer_set(struct tcp_conn *c, enum conn_timer what, bool restart)
 {
 	if (c->tstate == what && !restart)
 		return;
-	const struct config *cfg = c->owner->cfg;
+	const struct listen_opts *o = c->owner->opts;
 	c->tstate = what;
-	uint64_t ms = what == CT_IDLE ? cfg->tcp_idle_timeout : cfg->tcp_message_timeout;
+	uint64_t ms = what == CT_IDLE ? o->tcp_idle_timeout : o->tcp_message_timeout;
 	uv_timer_start(&c->timer, conn_timeout, ms, 0);
 }
 
@@ -236,9 +236,9 @@ static bool conn_admit(struct listeners *l, struct tcp_conn *c)
 		if (o->pending == 0 && o->queued == 0 && (idlest == NULL || o->last_ms < idlest->last_ms))
 			idlest = o;
 	}
-	if (same >= l->cfg->tcp_per_address)
+	if (same >= l->opts->tcp_per_address)
 		return false;
-	if (l->n_conns <= l->cfg->incoming_num_tcp)
+	if (l->n_conns <= l->opts->incoming_num_tcp)
 		return true;
 	if (idlest == NULL)
 		return false;
@@ -288,7 +288,7 @@ static void on_connection(uv_stream_t *server, int status)
 
 /* The socket is bound here rather than by uv_tcp_bind, which (libuv 1.44)
  * cannot set SO_REUSEPORT on Linux. */
-int listen_tcp_open(struct listeners *l, const struct config_addr *a, bool reuseport, char *err,
+int listen_tcp_open(struct listeners *l, const struct sockaddr_len *a, bool reuseport, char *err,
 		    size_t errlen)
 {
 	struct tcp_listener *tl = &l->tcp[l->n_tcp];

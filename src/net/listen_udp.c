@@ -354,14 +354,14 @@ static void set_buf(int fd, int opt, int force_opt, uint32_t want, const char *k
 }
 
 /* 0.0.0.0 or ::, where the answer's source address must be chosen. */
-static bool is_wildcard(const struct config_addr *a)
+static bool is_wildcard(const struct sockaddr_len *a)
 {
 	if (a->sa.ss_family == AF_INET)
 		return ((const struct sockaddr_in *)&a->sa)->sin_addr.s_addr == htonl(INADDR_ANY);
 	return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&a->sa)->sin6_addr);
 }
 
-int listen_udp_open(struct listeners *l, const struct config_addr *a, bool reuseport, char *err,
+int listen_udp_open(struct listeners *l, const struct sockaddr_len *a, bool reuseport, char *err,
 		    size_t errlen)
 {
 	int fd = listen_bind_socket(a, SOCK_DGRAM, reuseport);
@@ -373,8 +373,8 @@ int listen_udp_open(struct listeners *l, const struct config_addr *a, bool reuse
 			 strerror(errno));
 		return PC_EIO;
 	}
-	set_buf(fd, SO_RCVBUF, SO_RCVBUFFORCE, l->cfg->so_rcvbuf, "so-rcvbuf", "net.core.rmem_max");
-	set_buf(fd, SO_SNDBUF, SO_SNDBUFFORCE, l->cfg->so_sndbuf, "so-sndbuf", "net.core.wmem_max");
+	set_buf(fd, SO_RCVBUF, SO_RCVBUFFORCE, l->opts->so_rcvbuf, "so-rcvbuf", "net.core.rmem_max");
+	set_buf(fd, SO_SNDBUF, SO_SNDBUFFORCE, l->opts->so_sndbuf, "so-sndbuf", "net.core.wmem_max");
 	/* Its reader sleeps in recvmmsg; answers are sent with MSG_DONTWAIT. */
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	bool wild = is_wildcard(a);
