@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cache/cache.h"
+#include "daemon/ctlcmd.h"
 #include "daemon/server_int.h"
 #include "daemon/stats.h"
 #include "daemon/worker.h"

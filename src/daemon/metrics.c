@@ -211,7 +211,8 @@ int metrics_start(uv_loop_t *loop, const struct config_addr *a, struct server *s
 	*out = NULL;
 	char host[64];
 	uint16_t port;
-	listen_addr_text(a, host, sizeof(host), &port);
+	struct sockaddr_len where = { .sa = a->sa, .len = a->len };
+	listen_addr_text(&where, host, sizeof(host), &port);
 	struct metrics *m = calloc(1, sizeof(*m));
 	if (m == NULL) {
 		snprintf(err, errlen, "out of memory");

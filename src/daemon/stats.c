@@ -10,19 +10,12 @@
 
 #include "cache/cache.h"
 #include "daemon/dnstap.h"
+#include "daemon/lathist.h"
 #include "daemon/server_int.h"
 #include "daemon/worker.h"
 #include "net/pool.h"
 #include "net/upstream.h"
 #include "util/clock.h"
-
-/* The upper bounds of the latency buckets, in microseconds (the last
- * bucket, +Inf, has none): from 50 us (a cache hit) to 5 s (a slow
- * resolution). */
-static const uint64_t lat_bounds_us[LAT_BUCKETS - 1] = {
-	50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
-	1000000, 2500000, 5000000,
-};
 
 struct row {
 	const char *key;    /* the control channel's name */
@@ -148,13 +141,13 @@ static void each_row(struct server *s, row_fn fn, void *ud)
 	plain(fn, ud, "cache.misses", false, "Queries that needed resolution", SUM(cache_misses));
 	plain(fn, ud, "cache.packet.hits", false, "Cache hits answered from the packet cache",
 	      SUM(packet_hits));
-	plain(fn, ud, "requests.current", true, "Requests being resolved", s->n_reqs);
-	plain(fn, ud, "requests.max", true, "Most requests resolved at once", s->max_reqs);
+	plain(fn, ud, "requests.current", true, "Requests being resolved", s->rq.n);
+	plain(fn, ud, "requests.max", true, "Most requests resolved at once", s->rq.max);
 	plain(fn, ud, "requests.jostled", false,
-	      "Old requests ended to make room for new ones (jostle)", s->jostled);
+	      "Old requests ended to make room for new ones (jostle)", s->rq.jostled);
 	plain(fn, ud, "requests.overload_servfail", false,
 	      "Queries answered SERVFAIL because the request list was full",
-	      s->overload_servfail);
+	      s->rq.overload_servfail);
 	struct up_ctx uc = { fn, ud };
 	up_stats_each(s->up, up_row, &uc);
 	static const char *const rc[6] = { "noerror", "formerr", "servfail", "nxdomain",
@@ -420,13 +413,4 @@ int stats_prometheus(struct server *s, char **out, size_t *outlen)
 	*out = b.p;
 	*outlen = b.len;
 	return 0;
-}
-
-/* Shared with worker.c: the bucket of a latency. */
-unsigned stats_lat_bucket(uint64_t us)
-{
-	unsigned i = 0;
-	while (i < LAT_BUCKETS - 1 && us > lat_bounds_us[i])
-		i++;
-	return i;
 }

@@ -38,9 +38,6 @@ void stats_print(struct server *s, struct control_out *o, enum stats_format fmt,
  * -1 when out of memory (*buf is then freed and NULL). */
 int stats_prometheus(struct server *s, char **buf, size_t *len);
 
-/* The latency bucket (0..LAT_BUCKETS-1, worker.h) of us microseconds. */
-unsigned stats_lat_bucket(uint64_t us);
-
 /* Release the baseline (server_free). */
 void stats_free(struct server *s);
 

@@ -1,6 +1,6 @@
 /* worker: one client-facing event loop (see worker.h for the design). This
  * file reads queries, applies the access list, answers cache hits and hands
- * misses to worker 0; it also moves requests between the workers' inboxes. */
+ * misses to worker 0 (daemon/request.h); it reads its own inbox. */
 #include "daemon/worker.h"
 
 #include <errno.h>
@@ -13,8 +13,9 @@
 #include "daemon/admit.h"
 #include "daemon/config.h"
 #include "daemon/dnstap.h"
+#include "daemon/lathist.h"
+#include "daemon/options.h"
 #include "daemon/qlog.h"
-#include "daemon/stats.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/rand.h"
@@ -72,56 +73,16 @@ static void count_rcode(struct wctx *x, unsigned rcode)
 
 /* Write and send a response; its length (it stays in x->out), or -1. */
 static int respond(struct wctx *x, const struct listen_client *c, uint16_t id, uint16_t flags,
-		   const uint8_t *qname, uint16_t qtype, uint16_t qclass, bool edns,
+		   const uint8_t *qname, uint16_t qtype, uint16_t qclass, uint16_t edns_size,
 		   uint16_t max_size, const struct core_answer *a)
 {
-	int len = core_write_response(x->out, max_size, id, flags, qname, qtype, qclass, edns, a);
+	int len = core_write_response(x->out, max_size, id, flags, qname, qtype, qclass, edns_size,
+				      a);
 	if (len < 0)
 		return -1;
 	count_rcode(x, a->rcode);
 	listen_respond(c, x->out, (size_t)len);
 	return len;
-}
-
-static uint64_t now_us(void);
-
-/* A resolved answer with metrics or log-replies on: its latency from the
- * read of the query (a miss), its line. */
-__attribute__((noinline)) static void respond_observed(struct wctx *x, const struct creq *r,
-						       unsigned rcode, int len)
-{
-	if (x->obs_dt_cr)
-		dnstap_send(x->dt, DNSTAP_CLIENT_RESPONSE, &r->client.peer, r->client.tcp, x->out,
-			    (size_t)len);
-	uint64_t t = now_us();
-	uint64_t us = r->rx_us != 0 && t > r->rx_us ? t - r->rx_us : 0;
-	if (r->rx_us != 0)
-		worker_lat_add(&x->stats.lat_miss, us, 1);
-	if (x->obs_logr)
-		qlog_reply(&r->client.peer, r->qname, r->qtype, r->qclass, rcode, us, false,
-			   (size_t)len);
-}
-
-void worker_respond(struct worker *w, struct creq *r, const struct core_answer *a)
-{
-	struct wctx *x = &w->main;
-	int len = core_write_response(x->out, r->max_size, r->id, r->flags, r->qname, r->qtype,
-				      r->qclass, r->edns, a);
-	if (len < 0)
-		return;
-	count_rcode(x, a->rcode);
-	if (r->rx_us != 0 || x->obs_logr || x->obs_dt_cr)
-		respond_observed(x, r, a->rcode, len);
-	/* A TCP connection may only be written on its own worker's loop. */
-	if (r->client.tcp && r->origin != w) {
-		r->answer = malloc((size_t)len);
-		if (r->answer != NULL) {
-			memcpy(r->answer, x->out, (size_t)len);
-			r->answer_len = (size_t)len;
-		}
-		return;
-	}
-	listen_respond(&r->client, x->out, (size_t)len);
 }
 
 /* An error response with only a header (and question when we have one). */
@@ -153,12 +114,13 @@ __attribute__((noinline)) static bool admit_local(struct wctx *x, const struct l
 						  uint16_t max_size)
 {
 	const struct wire_msg *m = &x->qmsg;
-	switch (admit_query(server_cfg(x->w->s), m, &x->cached)) {
+	const struct config *cfg = x->w->cfg;
+	switch (admit_query(cfg, m, &x->cached)) {
 	case ADMIT_RESOLVE:
 		return false;
 	case ADMIT_ANSWER:
-		respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns, max_size,
-			&x->cached);
+		respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass,
+			m->has_edns ? cfg->edns_buffer_size : 0, max_size, &x->cached);
 		return true;
 	case ADMIT_ERROR:
 		respond_error(x, c, pkt, len, x->cached.rcode);
@@ -167,29 +129,33 @@ __attribute__((noinline)) static bool admit_local(struct wctx *x, const struct l
 	return false;
 }
 
-static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt, size_t len)
+/* True on worker 0's loop thread, the resolution thread (set by
+ * worker_start, which runs there). */
+static _Thread_local bool resolver_thread;
+
+static bool on_query(void *ud, const struct listen_client *c, const uint8_t *pkt, size_t len)
 {
 	struct wctx *x = ud;
 	struct worker *w = x->w;
-	const struct config *cfg = server_cfg(w->s);
+	const struct config *cfg = w->cfg;
 	if (c->tcp)
 		WSTAT_ADD(&x->stats, client_tcp, 1);
 	else
 		WSTAT_ADD(&x->stats, client_udp, 1);
 	if (len < WIRE_HDR_LEN || (pkt[2] & 0x80))
-		return; /* not a query at all: never answer a response */
+		return false; /* not a query at all: never answer a response */
 	x->qmsg.has_question = false;
 	if (!allowed(cfg, &c->peer)) {
 		WSTAT_ADD(&x->stats, refused, 1);
 		if (wire_parse(&x->qmsg, pkt, len) != 0)
 			x->qmsg.has_question = false;
 		respond_error(x, c, pkt, len, WIRE_RC_REFUSED);
-		return;
+		return false;
 	}
 	/* The packet cache (UDP readers): the same bytes were answered from the
 	 * cache before. The flush generation is read before any lookup, so an
 	 * answer kept below holds nothing a flush removed since. */
-	const struct core_env *env = server_env(w->s);
+	const struct core_env *env = w->env;
 	uint64_t gen = 0;
 	if (x->pc != NULL && !c->tcp) {
 		gen = cache_flush_gen(env->cache);
@@ -201,7 +167,7 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 			WSTAT_ADD(&x->stats, packet_hits, 1);
 			count_rcode(x, rcode);
 			listen_respond(c, x->out, n);
-			return;
+			return false;
 		}
 	}
 	bool parsed = wire_parse(&x->qmsg, pkt, len) == 0 && x->qmsg.has_question;
@@ -211,13 +177,13 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 		if (!parsed)
 			x->qmsg.has_question = false;
 		respond_error(x, c, pkt, len, op_rcode);
-		return;
+		return false;
 	}
 	if (!parsed) {
 		WSTAT_ADD(&x->stats, formerr, 1);
 		x->qmsg.has_question = false;
 		respond_error(x, c, pkt, len, WIRE_RC_FORMERR);
-		return;
+		return false;
 	}
 	const struct wire_msg *m = &x->qmsg;
 	uint16_t max_size = 65535;
@@ -231,23 +197,23 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 	}
 	/* Answered here, or refused, never sent upstream (admit.h). */
 	if (!admit_plain(m) && admit_local(x, c, pkt, len, max_size))
-		return;
+		return false;
 	/* The time the listener read the query: one clock read per batch. */
 	if (core_answer_from_cache(env, m->qname, m->qtype, m->qclass, c->rx_ms, &x->cached)) {
 		WSTAT_ADD(&x->stats, cache_hits, 1);
-		int n = respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns,
-				max_size, &x->cached);
+		int n = respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass,
+				m->has_edns ? cfg->edns_buffer_size : 0, max_size, &x->cached);
 		if (n > 0 && x->pc != NULL && !c->tcp)
 			pcache_keep(x->pc, pkt, len, x->out, (size_t)n, c->rx_ms, gen);
-		return;
+		return false;
 	}
 	WSTAT_ADD(&x->stats, cache_misses, 1);
-	struct creq *r = server_creq_get(w->s);
+	struct creq *r = req_get(w->rq);
 	if (r == NULL) {
 		respond_error(x, c, pkt, len, WIRE_RC_SERVFAIL);
-		return;
+		return false;
 	}
-	r->origin = w;
+	r->home = &w->inbox;
 	r->id = m->id;
 	r->flags = m->flags;
 	r->qtype = m->qtype;
@@ -257,10 +223,14 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 	r->rx_us = x->obs_t0_us; /* 0 unless observed (on_query_obs) */
 	wire_name_copy(r->qname, m->qname);
 	listen_client_hold(&r->client, c);
-	if (x->resolver)
-		server_resolve(w->s, r);
+	/* Worker 0's loop resolves in place, whether the query came from its
+	 * own TCP or from a UDP socket it reads while misses are common
+	 * (listen_udp_adaptive); any other thread hands the miss on. */
+	if (resolver_thread)
+		req_resolve(w->rq, r);
 	else
-		worker_post(server_worker(w->s, 0), r);
+		req_inbox_post(w->rq->resolver, r);
+	return true;
 }
 
 /* ---- observation ---------------------------------------------------------- */
@@ -272,10 +242,25 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-void worker_lat_add(struct lat_hist *h, uint64_t us, uint64_t n)
+/* An answer worker 0 wrote for a request (request.c's req_observe_fn,
+ * set only when metrics-interface, log-replies or dnstap's client responses
+ * are on; ud is worker 0's loop context, the thread this runs on): dnstap's
+ * client response, the latency from the read of the query (a miss), its
+ * line. */
+static void respond_observed(void *ud, const struct creq *r, unsigned rcode, const uint8_t *out,
+			     size_t len)
 {
-	WSTAT_ADD(h, count[stats_lat_bucket(us)], n);
-	WSTAT_ADD(h, sum_us, us * n);
+	struct wctx *x = ud;
+	if (x->obs_dt_cr)
+		dnstap_send(x->dt, DNSTAP_CLIENT_RESPONSE, &r->client.peer, r->client.tcp, out, len);
+	if (r->rx_us == 0 && !x->obs_logr)
+		return;
+	uint64_t t = now_us();
+	uint64_t us = r->rx_us != 0 && t > r->rx_us ? t - r->rx_us : 0;
+	if (r->rx_us != 0)
+		lat_hist_add(&x->stats.lat_miss, us, 1);
+	if (x->obs_logr)
+		qlog_reply(&r->client.peer, r->qname, r->qtype, r->qclass, rcode, us, false, len);
 }
 
 /* After a UDP reader has sent a batch's answers (listen.h), with metrics
@@ -289,7 +274,7 @@ static void on_batch_sent(void *ud)
 		return;
 	uint64_t hits = atomic_load_explicit(&x->stats.cache_hits, memory_order_relaxed);
 	if (hits != x->hits_mark)
-		worker_lat_add(&x->stats.lat_hit, now_us() - x->batch_t0_us, hits - x->hits_mark);
+		lat_hist_add(&x->stats.lat_hit, now_us() - x->batch_t0_us, hits - x->hits_mark);
 	x->hits_mark = hits;
 	x->batch_t0_us = 0;
 }
@@ -306,7 +291,7 @@ static void obs_answered(struct wctx *x, const struct listen_client *c, uint64_t
 		return; /* metrics alone, over UDP: on_batch_sent does it all */
 	uint64_t t = now_us();
 	if (tcp_hit)
-		worker_lat_add(&x->stats.lat_hit, t - t0_us, 1);
+		lat_hist_add(&x->stats.lat_hit, t - t0_us, 1);
 	if (!x->obs_logr && !x->obs_dt_cr)
 		return;
 	size_t len = qlog_msg_len(x->out, sizeof(x->out));
@@ -352,83 +337,31 @@ static uint64_t obs_query(struct wctx *x, const struct listen_client *c, const u
  * read afterwards: an answer it wrote is in x->out (whose QR bit is
  * cleared before), a miss moved cache_misses (its answer is observed when
  * worker 0 sends it, respond_observed), a hit moved cache_hits. */
-static void on_query_obs(void *ud, const struct listen_client *c, const uint8_t *pkt, size_t len)
+static bool on_query_obs(void *ud, const struct listen_client *c, const uint8_t *pkt, size_t len)
 {
 	struct wctx *x = ud;
-	if (len < WIRE_HDR_LEN || (pkt[2] & 0x80)) {
-		on_query(ud, c, pkt, len); /* not a query (or a reader's wake-up) */
-		return;
-	}
+	if (len < WIRE_HDR_LEN || (pkt[2] & 0x80))
+		return on_query(ud, c, pkt, len); /* not a query (or a reader's wake-up) */
 	uint64_t t0 = obs_query(x, c, pkt, len);
 	uint64_t hits = atomic_load_explicit(&x->stats.cache_hits, memory_order_relaxed);
 	uint64_t misses = atomic_load_explicit(&x->stats.cache_misses, memory_order_relaxed);
 	x->obs_t0_us = t0;
 	x->out[2] = 0;
-	on_query(ud, c, pkt, len);
+	bool handed = on_query(ud, c, pkt, len);
 	x->obs_t0_us = 0;
 	if (misses != atomic_load_explicit(&x->stats.cache_misses, memory_order_relaxed) ||
 	    !(x->out[2] & 0x80))
-		return; /* answered later, or not at all */
+		return handed; /* answered later, or not at all */
 	bool hit = hits != atomic_load_explicit(&x->stats.cache_hits, memory_order_relaxed);
 	obs_answered(x, c, t0, x->out[3] & 0x0f, hit);
+	return handed;
 }
 
-/* ---- inboxes -------------------------------------------------------------- */
-
-static struct creq *inbox_take(struct worker *w, bool *stop)
-{
-	pthread_mutex_lock(&w->mu);
-	struct creq *list = w->inbox_head;
-	w->inbox_head = w->inbox_tail = NULL;
-	if (stop != NULL)
-		*stop = w->stop;
-	pthread_mutex_unlock(&w->mu);
-	return list;
-}
-
-void worker_post(struct worker *w, struct creq *r)
-{
-	r->next = NULL;
-	pthread_mutex_lock(&w->mu);
-	if (w->inbox_tail != NULL)
-		w->inbox_tail->next = r;
-	else
-		w->inbox_head = r;
-	w->inbox_tail = r;
-	/* Under the lock: the owner closes the handle only after setting
-	 * closed under the same lock, so the handle is alive here. */
-	if (!w->closed)
-		uv_async_send(&w->wake);
-	pthread_mutex_unlock(&w->mu);
-}
-
-/* Release a returned client on its own thread (or after every thread has
- * ended) and recycle the request. */
-static void finish_returned(struct creq *r)
-{
-	if (r->answer != NULL)
-		listen_respond(&r->client, r->answer, r->answer_len);
-	listen_client_release(&r->client);
-	free(r->answer);
-	r->answer = NULL;
-	server_creq_put(r->s, r);
-}
-
-void worker_return(struct creq *r)
-{
-	if (r->client.tcp && r->origin->idx != 0) {
-		worker_post(r->origin, r);
-		return;
-	}
-	finish_returned(r);
-}
+/* ---- inbox --------------------------------------------------------------- */
 
 static void close_self(struct worker *w)
 {
-	pthread_mutex_lock(&w->mu);
-	w->closed = true;
-	pthread_mutex_unlock(&w->mu);
-	uv_close((uv_handle_t *)&w->wake, NULL);
+	req_inbox_close(&w->inbox);
 	listen_close(w->ls);
 }
 
@@ -436,23 +369,25 @@ static void on_wake(uv_async_t *h)
 {
 	struct worker *w = h->data;
 	bool stop = false;
-	struct creq *r = inbox_take(w, &stop), *next;
+	struct creq *r = req_inbox_take(&w->inbox, &stop), *next;
 	for (; r != NULL; r = next) {
 		next = r->next;
 		r->next = NULL;
 		if (w->idx == 0)
-			server_resolve(w->s, r); /* a miss from another worker */
+			req_resolve(w->rq, r); /* a miss from another thread */
 		else
-			finish_returned(r);      /* an answer (or a release) coming back */
+			req_finish(r);         /* an answer (or a release) coming back */
 	}
-	if (stop && w->idx != 0 && !w->closed)
+	if (stop && w->idx != 0 && !w->inbox.closed)
 		close_self(w);
 }
 
 /* ---- life cycle ----------------------------------------------------------- */
 
-int worker_new(struct worker **out, struct server *s, unsigned idx, uv_loop_t *loop,
-	       bool reuseport, char *err, size_t errlen)
+int worker_new(struct worker **out, unsigned idx, uv_loop_t *loop, const struct config *cfg,
+	       const struct listen_opts *lopts,
+	       const struct core_env *env, struct req_table *rq, bool reuseport, char *err,
+	       size_t errlen)
 {
 	struct worker *w = calloc(1, sizeof(*w));
 	*out = w;
@@ -460,9 +395,10 @@ int worker_new(struct worker **out, struct server *s, unsigned idx, uv_loop_t *l
 		snprintf(err, errlen, "out of memory");
 		return PC_ENOMEM;
 	}
-	w->s = s;
 	w->idx = idx;
-	pthread_mutex_init(&w->mu, NULL);
+	w->cfg = cfg;
+	w->env = env;
+	w->rq = rq;
 	if (idx > 0) {
 		int rc = uv_loop_init(&w->own_loop);
 		if (rc != 0) {
@@ -473,22 +409,28 @@ int worker_new(struct worker **out, struct server *s, unsigned idx, uv_loop_t *l
 		loop = &w->own_loop;
 	}
 	w->loop = loop;
-	uv_async_init(loop, &w->wake, on_wake);
-	w->wake.data = w;
-	w->wake_init = true;
-	const struct config *cfg = server_cfg(s);
+	req_inbox_init(&w->inbox, loop, on_wake, w);
 	bool metrics = cfg->metrics_on, logq = cfg->log_queries, logr = cfg->log_replies;
 	bool dt_cq = cfg->dnstap_enable && cfg->dnstap_client_query;
 	bool dt_cr = cfg->dnstap_enable && cfg->dnstap_client_response;
 	bool obs = metrics || logq || logr || dt_cq || dt_cr;
 	w->main.w = w;
-	w->main.resolver = idx == 0;
 	w->main.obs_metrics = metrics;
 	w->main.obs_logq = logq;
 	w->main.obs_logr = logr;
 	w->main.obs_dt_cq = dt_cq;
 	w->main.obs_dt_cr = dt_cr;
-	int rc = listen_open(&w->ls, loop, cfg, obs ? on_query_obs : on_query, &w->main,
+	if (idx == 0) {
+		rq->resolver = &w->inbox;
+		rq->stats = &w->main.stats;
+		/* Worker 0's answers to requests are observed on its loop
+		 * thread, with its loop context (respond_observed). */
+		if (metrics || logr || dt_cr) {
+			rq->observe = respond_observed;
+			rq->observe_ud = &w->main;
+		}
+	}
+	int rc = listen_open(&w->ls, loop, lopts, obs ? on_query_obs : on_query, &w->main,
 			     reuseport, err, errlen);
 	if (rc != 0)
 		return rc;
@@ -551,6 +493,11 @@ void worker_set_dnstap(struct worker *w, struct dnstap *d, unsigned *next)
 
 int worker_start(struct worker *w)
 {
+	if (w->idx == 0) {
+		resolver_thread = true; /* this is worker 0's loop thread */
+		if (listen_udp_adaptive(w->ls) != 0)
+			return PC_EIO;
+	}
 	for (size_t i = 0; i < w->n_udp; i++)
 		if (listen_udp_start(w->ls, i, &w->udp[i]) != 0)
 			return PC_EIO;
@@ -565,32 +512,28 @@ int worker_start(struct worker *w)
 
 void worker_stop(struct worker *w)
 {
-	if (w == NULL || !w->wake_init)
+	if (w == NULL || !w->inbox.init)
 		return;
 	if (w->idx == 0) {
-		if (w->closed)
+		if (w->inbox.closed)
 			return;
 		close_self(w);
 		/* Misses handed over but not yet started go back unanswered. */
-		struct creq *r = inbox_take(w, NULL), *next;
+		struct creq *r = req_inbox_take(&w->inbox, NULL), *next;
 		for (; r != NULL; r = next) {
 			next = r->next;
-			worker_return(r);
+			req_return(r);
 		}
 		return;
 	}
 	if (!w->thread_started) {
 		/* Never ran: close its handles and let its loop finish them here. */
-		if (!w->closed)
+		if (!w->inbox.closed)
 			close_self(w);
 		uv_run(w->loop, UV_RUN_DEFAULT);
 		return;
 	}
-	pthread_mutex_lock(&w->mu);
-	w->stop = true;
-	if (!w->closed)
-		uv_async_send(&w->wake);
-	pthread_mutex_unlock(&w->mu);
+	req_inbox_ask_stop(&w->inbox);
 }
 
 void worker_join(struct worker *w)
@@ -606,13 +549,13 @@ void worker_free(struct worker *w)
 	if (w == NULL)
 		return;
 	/* Every thread has ended: what is still queued can be released here. */
-	struct creq *r = inbox_take(w, NULL), *next;
-	for (; r != NULL; r = next) {
-		next = r->next;
-		free(r->answer);
-		r->answer = NULL;
-		listen_client_release(&r->client);
-		server_creq_put(r->s, r);
+	if (w->inbox.init) {
+		struct creq *r = req_inbox_take(&w->inbox, NULL), *next;
+		for (; r != NULL; r = next) {
+			next = r->next;
+			req_drop(r);
+		}
+		req_inbox_destroy(&w->inbox);
 	}
 	if (w->idx > 0 && w->loop != NULL) {
 		int rc = uv_loop_close(&w->own_loop);
@@ -623,7 +566,6 @@ void worker_free(struct worker *w)
 	for (size_t i = 0; w->udp != NULL && i < w->n_udp; i++)
 		pcache_free(w->udp[i].pc);
 	free(w->udp);
-	pthread_mutex_destroy(&w->mu);
 	free(w);
 }
 
