@@ -28,7 +28,11 @@ static const char usage_text[] =
 	"usage: portcullis-ctl [-s SOCKET] [-h] [--version] COMMAND [ARGS]\n"
 	"\n"
 	"commands:\n"
-	"  stats            counters of the running daemon\n"
+	"  stats [--json] [--reset]\n"
+	"                   counters of the running daemon (as one JSON object); with\n"
+	"                   --reset the counters start again from 0 after this reading\n"
+	"  stats_noreset [--json]\n"
+	"                   the same as stats without --reset (Unbound's name)\n"
 	"  pool [--json]    the upstream socket pool, as text or JSON\n"
 	"  pool rotate      replace every pool socket by one on a fresh random port\n"
 	"  flush NAME|all   drop cached data at and below NAME, or all of it\n"
@@ -116,10 +120,22 @@ static void build_request(int argc, char **argv, char *req, size_t cap)
 	const char *cmd = argv[0];
 	int nargs = argc - 1;
 	int n;
-	if (strcmp(cmd, "stats") == 0 || strcmp(cmd, "stop") == 0) {
+	if (strcmp(cmd, "stop") == 0) {
 		if (nargs != 0)
 			die(EXIT_USAGE, "%s takes no argument", cmd);
 		n = snprintf(req, cap, "%s\n", cmd);
+	} else if (strcmp(cmd, "stats") == 0 || strcmp(cmd, "stats_noreset") == 0) {
+		bool json = false, reset = false, noreset = strcmp(cmd, "stats_noreset") == 0;
+		for (int i = 1; i < argc; i++) {
+			if (strcmp(argv[i], "--json") == 0 && !json)
+				json = true;
+			else if (strcmp(argv[i], "--reset") == 0 && !reset && !noreset)
+				reset = true;
+			else
+				die(EXIT_USAGE, "%s takes only %s", cmd,
+				    noreset ? "--json" : "--json and --reset");
+		}
+		n = snprintf(req, cap, "%s%s%s\n", cmd, json ? " json" : "", reset ? " reset" : "");
 	} else if (strcmp(cmd, "pool") == 0) {
 		bool rotate = nargs == 1 && strcmp(argv[1], "rotate") == 0;
 		if (nargs > 1 || (nargs == 1 && !rotate && strcmp(argv[1], "--json") != 0))

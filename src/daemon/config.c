@@ -30,7 +30,8 @@
 /* Longest path bind() accepts for a UNIX socket: sun_path minus the NUL. */
 #define SUN_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
-enum clause { CL_NONE = 0, CL_SERVER = 1, CL_FORWARD = 2, CL_STUB = 4, CL_REMOTE = 8 };
+enum clause { CL_NONE = 0, CL_SERVER = 1, CL_FORWARD = 2, CL_STUB = 4, CL_REMOTE = 8,
+	      CL_DNSTAP = 16 };
 
 struct parser {
 	struct config *cfg;
@@ -46,7 +47,7 @@ struct parser {
 	size_t zone_line;
 	bool zone_named;
 	/* lines of keys that take part in cross-key checks (0 = not in file) */
-	size_t l_min_ttl, l_max_ttl, l_ip4, l_ip6, l_udp, l_tcp, l_range, l_exclude;
+	size_t l_min_ttl, l_max_ttl, l_ip4, l_ip6, l_udp, l_tcp, l_range, l_exclude, l_dnstap;
 };
 
 /* ---- messages --------------------------------------------------------- */
@@ -483,6 +484,30 @@ BOOL_KEY(k_merge, merge_identical_queries)
 BOOL_KEY(k_use_syslog, use_syslog)
 BOOL_KEY(k_hide_identity, hide_identity)
 BOOL_KEY(k_hide_version, hide_version)
+BOOL_KEY(k_log_queries, log_queries)
+BOOL_KEY(k_log_replies, log_replies)
+BOOL_KEY(k_dt_enable, dnstap_enable)
+BOOL_KEY(k_dt_send_identity, dnstap_send_identity)
+BOOL_KEY(k_dt_send_version, dnstap_send_version)
+BOOL_KEY(k_dt_client_query, dnstap_client_query)
+BOOL_KEY(k_dt_client_response, dnstap_client_response)
+BOOL_KEY(k_dt_resolver_query, dnstap_resolver_query)
+BOOL_KEY(k_dt_resolver_response, dnstap_resolver_response)
+
+/* ADDR@PORT of the metrics endpoint; the port is required. */
+static int k_metrics_interface(struct parser *p, const char *v)
+{
+	SHOWBUF;
+	if (strchr(v, '@') == NULL || config_parse_addr(v, 0, &p->cfg->metrics_interface) < 0)
+		return fail(p, "%s is not address@port", SHOW(v));
+	p->cfg->metrics_on = true;
+	return 0;
+}
+
+static int k_dt_socket(struct parser *p, const char *v)
+{
+	return parse_path(p, v, SUN_PATH_MAX, p->cfg->dnstap_socket_path);
+}
 
 /* The text of a CH TXT answer: one character-string, so 255 bytes at most;
  * "" (quoted) asks for the built-in text. */
@@ -503,6 +528,16 @@ static int k_identity(struct parser *p, const char *v)
 static int k_version(struct parser *p, const char *v)
 {
 	return parse_txt(p, v, p->cfg->version);
+}
+
+static int k_dt_identity(struct parser *p, const char *v)
+{
+	return parse_txt(p, v, p->cfg->dnstap_identity);
+}
+
+static int k_dt_version(struct parser *p, const char *v)
+{
+	return parse_txt(p, v, p->cfg->dnstap_version);
 }
 
 /* TTLs are 31-bit quantities (RFC 2181 section 8). */
@@ -720,6 +755,19 @@ static const struct key keys[] = {
 	{ "identity", CL_SERVER, k_identity, 0 },
 	{ "version", CL_SERVER, k_version, 0 },
 	{ "control-socket", CL_SERVER | CL_REMOTE, k_control_socket, 0 },
+	{ "metrics-interface", CL_SERVER, k_metrics_interface, 0 },
+	{ "log-queries", CL_SERVER, k_log_queries, 0 },
+	{ "log-replies", CL_SERVER, k_log_replies, 0 },
+	{ "dnstap-enable", CL_DNSTAP, k_dt_enable, LINE_OF(l_dnstap) },
+	{ "dnstap-socket-path", CL_DNSTAP, k_dt_socket, 0 },
+	{ "dnstap-send-identity", CL_DNSTAP, k_dt_send_identity, 0 },
+	{ "dnstap-send-version", CL_DNSTAP, k_dt_send_version, 0 },
+	{ "dnstap-identity", CL_DNSTAP, k_dt_identity, 0 },
+	{ "dnstap-version", CL_DNSTAP, k_dt_version, 0 },
+	{ "dnstap-log-client-query-messages", CL_DNSTAP, k_dt_client_query, 0 },
+	{ "dnstap-log-client-response-messages", CL_DNSTAP, k_dt_client_response, 0 },
+	{ "dnstap-log-resolver-query-messages", CL_DNSTAP, k_dt_resolver_query, 0 },
+	{ "dnstap-log-resolver-response-messages", CL_DNSTAP, k_dt_resolver_response, 0 },
 	{ "name", CL_FORWARD | CL_STUB, k_zone_name, 0 },
 	{ "forward-addr", CL_FORWARD, k_zone_addr, 0 },
 	{ "stub-addr", CL_STUB, k_zone_addr, 0 },
@@ -733,6 +781,7 @@ static const struct {
 	{ "forward-zone", CL_FORWARD },
 	{ "stub-zone", CL_STUB },
 	{ "remote-control", CL_REMOTE },
+	{ "dnstap", CL_DNSTAP },
 };
 
 static const char *clause_name(unsigned mask)
@@ -793,7 +842,8 @@ static bool is_space(char c) { return c == ' ' || c == '\t'; }
 static bool empty_ok(const struct key *k)
 {
 	return k->fn == k_username || k->fn == k_chroot || k->fn == k_pidfile ||
-	       k->fn == k_logfile || k->fn == k_identity || k->fn == k_version;
+	       k->fn == k_logfile || k->fn == k_identity || k->fn == k_version ||
+	       k->fn == k_dt_identity || k->fn == k_dt_version;
 }
 
 /* One line, NUL-terminated, without its newline. */
@@ -955,6 +1005,8 @@ static int check_all(struct parser *p)
 			       "do-udp and do-tcp are both no");
 	if ((rc = check_families(p)) < 0)
 		return rc;
+	if (cfg->dnstap_enable && cfg->dnstap_socket_path[0] == '\0')
+		return fail_at(p, p->l_dnstap, "dnstap-enable", "needs dnstap-socket-path");
 	return check_pool(p);
 }
 

@@ -7,8 +7,8 @@
  *       name: "corp."
  *       forward-addr: 127.9.0.1
  *
- * Clauses are "server:", "forward-zone:", "stub-zone:" and "remote-control:"
- * (the latter only holds control-socket for familiarity). Values may be
+ * Clauses are "server:", "forward-zone:", "stub-zone:", "remote-control:"
+ * (the latter only holds control-socket for familiarity) and "dnstap:". Values may be
  * double-quoted. Every error names the file, the line and the key.
  * config_defaults() gives the built-in configuration used without -c. */
 #ifndef PC_DAEMON_CONFIG_H
@@ -117,6 +117,17 @@ struct config {
 	bool hide_identity, hide_version;                /* refuse id.server / version.bind; default no */
 	char identity[256];                              /* id.server text; "" = the host name */
 	char version[256];                               /* version.bind text; "" = PC_VERSION_TEXT */
+	struct config_addr metrics_interface;            /* metrics-interface: the Prometheus endpoint */
+	bool metrics_on;                                 /* ... is set; default off */
+	bool log_queries, log_replies;                   /* one line per query / answer; default no */
+	/* dnstap: clause (Unbound's keys; daemon/dnstap.h) */
+	bool dnstap_enable;                              /* default no */
+	char dnstap_socket_path[CONFIG_PATH_MAX];        /* the collector's UNIX socket */
+	bool dnstap_send_identity, dnstap_send_version;  /* default no, no */
+	char dnstap_identity[256];                       /* "" = the host name */
+	char dnstap_version[256];                        /* "" = PC_VERSION_TEXT */
+	bool dnstap_client_query, dnstap_client_response;     /* log-client-*-messages */
+	bool dnstap_resolver_query, dnstap_resolver_response; /* log-resolver-*-messages */
 	struct config_zone forward[CONFIG_MAX_ZONES];
 	size_t n_forward;
 	struct config_zone stub[CONFIG_MAX_ZONES];

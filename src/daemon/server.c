@@ -15,9 +15,12 @@
 #include "cache/cache.h"
 #include "core/core.h"
 #include "daemon/control.h"
+#include "daemon/dnstap.h"
+#include "daemon/metrics.h"
 #include "daemon/notify.h"
 #include "daemon/request.h"
 #include "daemon/server_int.h"
+#include "daemon/stats.h"
 #include "daemon/worker.h"
 #include "net/claim.h"
 #include "net/listen.h"
@@ -60,6 +63,24 @@ static void on_signal(uv_signal_t *h, int signum)
 		log_info("signal %d: stopping", signum);
 		server_stop(s);
 	}
+}
+
+/* dnstap: a queue for each thread that answers clients (the loop's and
+ * the readers' of every worker); upstream traffic goes on worker 0's loop
+ * queue, the thread the upstream layer runs on. */
+static int start_dnstap(struct server *s, char *err, size_t errlen)
+{
+	unsigned n = 0, next = 0;
+	for (unsigned i = 0; i < s->n_workers; i++)
+		n += worker_n_threads(s->workers[i]);
+	int rc = dnstap_new(&s->dnstap, s->cfg, n, err, errlen);
+	if (rc != 0)
+		return rc;
+	for (unsigned i = 0; i < s->n_workers; i++)
+		worker_set_dnstap(s->workers[i], s->dnstap, &next);
+	if (s->cfg->dnstap_resolver_query || s->cfg->dnstap_resolver_response)
+		up_set_tap(s->up, dnstap_upstream_tap, dnstap_queue(s->dnstap, 0));
+	return 0;
 }
 
 int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
@@ -113,11 +134,16 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	for (unsigned i = 1; i < s->n_workers; i++)
 		if ((rc = worker_share(s->workers[i], s->workers[0], err, errlen)) != 0)
 			return rc;
+	if (cfg->dnstap_enable && (rc = start_dnstap(s, err, errlen)) != 0)
+		return rc;
 	if (cfg->control_socket[0] != '\0') {
 		rc = control_start(loop, cfg->control_socket, on_control, s, &s->ctl, err, errlen);
 		if (rc != 0)
 			return rc;
 	}
+	if (cfg->metrics_on &&
+	    (rc = metrics_start(loop, &cfg->metrics_interface, s, &s->metrics, err, errlen)) != 0)
+		return rc;
 	/* TERM, INT and QUIT stop cleanly; HUP, USR1 and USR2, which
 	 * operators and log rotators send, must not kill the daemon. */
 	uv_signal_t *sig[] = { &s->sig_term, &s->sig_int, &s->sig_quit,
@@ -158,6 +184,8 @@ void server_stop(struct server *s)
 	if (s->ctl != NULL)
 		control_stop(s->ctl);
 	s->ctl = NULL;
+	metrics_stop(s->metrics);
+	s->metrics = NULL;
 	if (s->up != NULL)
 		up_close(s->up);
 	if (s->signals_on) {
@@ -182,12 +210,15 @@ void server_free(struct server *s)
 	for (unsigned i = 0; s->workers != NULL && i < s->n_workers; i++)
 		worker_free(s->workers[i]);
 	free(s->workers);
+	/* every thread that logged to dnstap has ended: flush and stop */
+	dnstap_free(s->dnstap);
 	claim_free(s->claim);
 	up_free(s->up);
 	cache_free(s->cache);
 	core_infra_free(s->infra);
 	if (s->rq_on)
 		req_table_free(&s->rq);
+	stats_free(s);
 	core_req_trim();
 	free(s);
 }

@@ -1,6 +1,7 @@
 /* server_int: what the server's own files share (server.c, the life cycle
- * and resolution; ctlcmd.c, the control verbs): the server's fields. Private to daemon/server*.c and
- * daemon/ctlcmd.c. */
+ * and resolution; ctlcmd.c, the control verbs; stats.c, the counters they
+ * and the metrics endpoint show): the server's fields. Private to
+ * daemon/server*.c, daemon/ctlcmd.c and daemon/stats.c. */
 #ifndef PC_DAEMON_SERVER_INT_H
 #define PC_DAEMON_SERVER_INT_H
 
@@ -14,6 +15,9 @@
 #include "daemon/request.h"
 #include "daemon/options.h"
 #include "daemon/server.h"
+
+struct dnstap;
+struct metrics;
 
 struct server {
 	uv_loop_t *loop;
@@ -35,6 +39,11 @@ struct server {
 	bool stopping;
 	unsigned n_workers;
 	struct worker **workers;
+	/* stats reset: each counter's value at the last reset (stats.h) */
+	uint64_t *stats_base;
+	size_t n_stats_base;
+	struct metrics *metrics; /* the metrics endpoint, or NULL */
+	struct dnstap *dnstap;   /* dnstap's writer, or NULL */
 };
 
 #endif

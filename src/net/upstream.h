@@ -92,6 +92,14 @@ void up_stats_each(const struct upstream *u, up_stat_fn fn, void *ud);
 typedef void (*up_alarm_fn)(void *ud, const uint8_t *zone);
 void up_set_alarm(struct upstream *u, up_alarm_fn fn, void *ud);
 
+/* A copy of the traffic (dnstap): called with every query sent (reply
+ * false: its bytes as they left, UDP or TCP) and every reply accepted
+ * (reply true: its bytes, question in lowercase), with the server's
+ * address. On the upstream layer's thread. NULL (the default) for none. */
+typedef void (*up_tap_fn)(void *ud, bool reply, const struct sockaddr_storage *server, bool tcp,
+			  const uint8_t *pkt, size_t len);
+void up_set_tap(struct upstream *u, up_tap_fn fn, void *ud);
+
 /* Send q; done is called exactly once unless up_cancel is called first.
  * Returns NULL if nothing could be sent (done is not called then). The
  * handle is the caller's own even when its question was merged into an
