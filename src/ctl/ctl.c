@@ -17,7 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define DEFAULT_SOCKET "/run/portcullis.ctl"
+#define DEFAULT_SOCKET "/run/portcullis/portcullis.ctl"
 #define REQUEST_MAX 1024          /* the daemon's CONTROL_LINE_MAX */
 #define REPLY_MAX (64u << 20)     /* far above any reply the daemon sends */
 #define IO_TIMEOUT_S 30           /* a flush of a large cache may take a moment */
