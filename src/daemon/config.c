@@ -447,6 +447,7 @@ static int parse_line(struct reader *r, char *s)
 		s++;
 
 	char *val = s;
+	bool multi = false;
 	bool quoted = *s == '"' || *s == '\'';
 	if (quoted) {
 		char q = *s;
@@ -458,8 +459,24 @@ static int parse_line(struct reader *r, char *s)
 		s = close + 1;
 		while (is_space(*s))
 			s++;
-		if (*s && *s != '#')
-			return cfg_fail(p, "text after the closing quote");
+		if (*s && *s != '#') {
+			/* More words: unbound's two-argument keys write the first
+			 * quoted (local-zone: "home.lan." static). They are joined
+			 * with one space; keys of one value refuse this. */
+			char *end = s;
+			while (*end && !(*end == '#' && is_space(end[-1])))
+				end++;
+			while (end > s && is_space(end[-1]))
+				end--;
+			*end = '\0';
+			size_t a = strlen(val), b = strlen(s);
+			memmove(val + a + 1, s, b + 1);
+			val[a] = ' ';
+			for (char *w = val + a + 1; *w; w++)
+				if (*w == '"' || *w == '\'')
+					memmove(w, w + 1, strlen(w));
+			multi = true;
+		}
 	} else {
 		char *end = s;
 		while (*end && !(*end == '#' && (end == s || is_space(end[-1]))))
@@ -492,6 +509,8 @@ static int parse_line(struct reader *r, char *s)
 	if (p->skip_clause)
 		return 0;
 	const struct config_key *k = config_key_find(key);
+	if (k != NULL && multi && k->fn != k_access_control)
+		return cfg_fail(p, "text after the closing quote");
 	return k ? apply_key(r, k, val, quoted) : compat_key(r, key, val);
 }
 

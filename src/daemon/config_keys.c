@@ -29,7 +29,7 @@
 const struct config_key config_keys[] = {
 	/* ---- listening and who may ask ---- */
 	{ "interface", S, T_FN, LIST(interfaces, n_interfaces), .fn = k_interface,
-	  .def_doc = "127.0.0.1, ::1", .flags = RESTART,
+	  .def_doc = "`127.0.0.1`, `::1`", .flags = RESTART,
 	  .doc = "address[@port] to answer clients on (UDP and TCP); repeatable" },
 	{ "outgoing-interface", S, T_FN, LIST(outgoing, n_outgoing), .fn = k_outgoing,
 	  .flags = RESTART, .doc = "source address of upstream queries; repeatable" },

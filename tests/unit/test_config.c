@@ -472,10 +472,10 @@ static void test_syntax(void **state)
 	   "   control-socket:/c.ctl#x\n verbosity:2\r\n");
 	assert_string_equal(cfg.root_hints, "/a#b");
 	assert_string_equal(cfg.control_socket, "/c.ctl#x");
+	assert_int_equal(cfg.verbosity, 2);
 	OK("server:\n control-socket: /c.ctl #x\n identity: 'single # quoted'\n");
 	assert_string_equal(cfg.control_socket, "/c.ctl");
 	assert_string_equal(cfg.identity, "single # quoted");
-	assert_int_equal(cfg.verbosity, 2);
 	/* No newline at the end of the file. */
 	OK("server:\n verbosity: 3");
 	assert_int_equal(cfg.verbosity, 3);

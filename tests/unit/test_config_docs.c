@@ -75,6 +75,14 @@ static void test_every_key_documented(void **state)
 	assert_int_equal(missing, 0);
 }
 
+/* The next '|' that separates cells ("\\|" is a '|' inside a cell). */
+static const char *next_bar(const char *c)
+{
+	for (c = strchr(c, '|'); c != NULL && c[-1] == '\\'; c = strchr(c + 1, '|'))
+		;
+	return c;
+}
+
 /* The row "| `key` | type | default | doc |" of docs/config.md, or NULL. */
 static const char *md_row(const char *md, const char *key, char *out, size_t len)
 {
@@ -101,7 +109,7 @@ static void test_defaults_agree(void **state)
 	for (size_t i = 0; config_key_name(i) != NULL; i++) {
 		const char *k = config_key_name(i), *def = config_key_default(i);
 		const char *doc = config_key_doc(i);
-		if (doc == NULL || strlen(doc) < 8) {
+		if (doc == NULL || strlen(doc) < 5) {
 			print_message("key %s: no doc line in the key table\n", k);
 			wrong++;
 		}
@@ -110,9 +118,9 @@ static void test_defaults_agree(void **state)
 			continue;
 		/* The third cell: "| `key` | type | default | meaning |". */
 		const char *c = row;
-		for (int bar = 0; bar < 3 && c; bar++)
-			c = strchr(c + 1, '|');
-		const char *c_end = c ? strchr(c + 1, '|') : NULL;
+		for (int bar = 0; bar < 2 && c; bar++)
+			c = next_bar(c + 1);
+		const char *c_end = c ? next_bar(c + 1) : NULL;
 		snprintf(tick, sizeof(tick), "`%s`", def);
 		const char *at = c ? strstr(c, tick) : NULL;
 		bool in_cell = at != NULL && (c_end == NULL || at < c_end);
