@@ -155,4 +155,13 @@ uint64_t cache_flush_gen(const struct cache *c);
 
 void cache_get_stats(const struct cache *c, struct cache_stats *out);
 
+/* New TTL bounds (a reload): entries stored from now on are clamped to
+ * them; entries already cached keep theirs. The thread that stores. */
+void cache_set_ttl_bounds(struct cache *c, uint32_t min_ttl, uint32_t max_ttl,
+			  uint32_t max_neg_ttl);
+
+/* Raise the flush count without removing anything: every copy of an answer
+ * made before (the packet caches) stops being served. Any thread. */
+void cache_bump_flush_gen(struct cache *c);
+
 #endif

@@ -183,4 +183,8 @@ size_t config_restart_keys(const struct config *a, const struct config *b, char 
 /* Parse "addr" or "addr@port" (IPv4 or IPv6) into out, with default_port. */
 int config_parse_addr(const char *text, uint16_t default_port, struct config_addr *out);
 
+/* Copy into next, from cur, every key a reload cannot apply (those
+ * config_restart_keys names), so that next keeps what is in force. */
+void config_keep_restart_keys(struct config *next, const struct config *cur);
+
 #endif

@@ -242,3 +242,16 @@ size_t config_restart_keys(const struct config *a, const struct config *b, char 
 	}
 	return n;
 }
+
+void config_keep_restart_keys(struct config *next, const struct config *cur)
+{
+	for (size_t i = 0; i < config_n_keys; i++) {
+		const struct config_key *k = &config_keys[i];
+		if (!(k->flags & K_RESTART) || k->size == 0)
+			continue;
+		memcpy((char *)next + k->off, (const char *)cur + k->off, k->size);
+		if (k->size2)
+			memcpy((char *)next + k->off2, (const char *)cur + k->off2, k->size2);
+	}
+	next->username_set = cur->username_set;
+}

@@ -183,6 +183,8 @@ int main(int argc, char **argv)
 	uv_loop_init(&loop);
 	struct server *srv = NULL;
 	rc = server_new(&srv, &loop, &cfg, &hints, err, sizeof(err));
+	if (srv != NULL)
+		server_set_config_path(srv, path, (unsigned)verbose);
 	/* Then, with the listeners, the pool and the control socket bound,
 	 * everything privileged is done. */
 	if (rc == 0 && cfg.pidfile[0] != '\0')

@@ -39,7 +39,15 @@
 
 const struct config *server_cfg(const struct server *s)
 {
-	return s->cfg;
+	/* A plain load on x86; the acquire pairs with the release of the
+	 * store that published it, so its contents are seen whole. */
+	return atomic_load_explicit(&((struct server *)s)->live, memory_order_acquire);
+}
+
+void server_set_config_path(struct server *s, const char *path, unsigned verbose)
+{
+	s->conf_path = path;
+	s->verbose = verbose;
 }
 
 const struct core_env *server_env(const struct server *s)
@@ -235,10 +243,9 @@ static void on_signal(uv_signal_t *h, int signum)
 	struct server *s = h->data;
 	switch (signum) {
 	case SIGHUP:
-		/* What an operator sends to reload: until reloading exists, say
-		 * so and carry on rather than die. */
-		log_warn("SIGHUP: reloading the configuration is not supported yet; "
-			 "running on with the configuration read at start");
+		/* What an operator (and systemd's ExecReload) sends to reload. */
+		log_notice("SIGHUP: reloading the configuration");
+		server_reload(s, NULL);
 		return;
 	case SIGUSR1:
 	case SIGUSR2:
@@ -261,6 +268,11 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	}
 	s->loop = loop;
 	s->cfg = cfg;
+	s->start_cfg = cfg;
+	atomic_init(&s->live, cfg);
+	uv_timer_init(loop, &s->retire_timer);
+	s->retire_timer.data = s;
+	s->retire_on = true;
 	s->hints = hints;
 	s->started_ms = clock_now_ms();
 	pthread_mutex_init(&s->spare_mu, NULL);
@@ -360,6 +372,10 @@ void server_stop(struct server *s)
 		uv_close((uv_handle_t *)&s->trim, NULL);
 		s->trim_on = false;
 	}
+	if (s->retire_on) {
+		uv_close((uv_handle_t *)&s->retire_timer, NULL);
+		s->retire_on = false;
+	}
 }
 
 void server_free(struct server *s)
@@ -375,6 +391,7 @@ void server_free(struct server *s)
 	up_free(s->up);
 	cache_free(s->cache);
 	core_infra_free(s->infra);
+	server_config_free_all(s);
 	while (s->spare != NULL) {
 		struct creq *r = s->spare;
 		s->spare = r->next;

@@ -6,6 +6,7 @@
 #define PC_DAEMON_SERVER_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
@@ -14,9 +15,32 @@
 #include "daemon/control.h"
 #include "daemon/server.h"
 
+/* A configuration a reload replaced, freed once nobody can hold it
+ * (daemon/reload.c). */
+struct retired_cfg {
+	struct config *cfg;
+	uint64_t since_ms;
+	struct retired_cfg *next;
+};
+
 struct server {
 	uv_loop_t *loop;
+	/* The configuration in force. Worker 0 (this loop) reads cfg; the
+	 * reader threads read live, published with one atomic store when a
+	 * reload or a control verb replaces it (daemon/reload.c). The one
+	 * given to server_new (start_cfg) stays alive to the end: the
+	 * listeners and the pool, opened with it, keep pointing at it for
+	 * what only a restart changes. */
 	const struct config *cfg;
+	_Atomic(const struct config *) live;
+	const struct config *start_cfg;
+	struct config *own_cfg;           /* cfg when a reload made it, else NULL */
+	struct retired_cfg *retired;
+	uv_timer_t retire_timer;
+	bool retire_on;
+	const char *conf_path;            /* re-read by reload; NULL: built-in */
+	unsigned verbose;                 /* -v given on the command line */
+	uint64_t reloads, reload_failures;
 	const struct hints *hints;
 	struct cache *cache;
 	struct core_infra *infra;
@@ -44,6 +68,19 @@ struct server {
 	struct creq *spare;
 	size_t n_spare;
 };
+
+/* daemon/reload.c. server_reload re-reads the configuration file and
+ * applies what can change without a restart; o (may be NULL) gets the
+ * answer for portcullis-ctl. Returns 0, or a negative PC_E* when the new
+ * configuration was refused (the old one stays). */
+int server_reload(struct server *s, struct control_out *o);
+/* Put next_own (heap, complete) in force: worker 0 at once, the readers
+ * through one atomic store; the one it replaces is freed once no reader
+ * and no request can hold it. Flushes the cache under forward and stub
+ * zones that differ between the two. */
+void server_config_publish(struct server *s, struct config *next_own);
+/* At the end: every configuration a reload made. */
+void server_config_free_all(struct server *s);
 
 /* The control channel's callback (control.h): runs one command line on
  * worker 0 and writes its answer to o. */

@@ -132,7 +132,10 @@ struct worker {
 	size_t n_udp;
 };
 
-/* Implemented in server.c, used by the workers. */
+/* Implemented in server.c, used by the workers. server_cfg is the
+ * configuration in force (an atomic load): a reader takes it once per
+ * query and never keeps it past that query, which is what lets a reload
+ * free a replaced one after a grace period (daemon/reload.c). */
 const struct config *server_cfg(const struct server *s);
 const struct core_env *server_env(const struct server *s);
 struct worker *server_worker(const struct server *s, unsigned idx);

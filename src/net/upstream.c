@@ -734,6 +734,11 @@ static void on_datagram(void *ud, struct pool_sock *s, uint8_t *pkt, size_t len,
 
 /* ---- public -------------------------------------------------------------- */
 
+void up_set_config(struct upstream *u, const struct config *cfg)
+{
+	u->cfg = cfg;
+}
+
 struct upstream *up_new(uv_loop_t *loop, const struct config *cfg, char *err, size_t errlen)
 {
 	struct upstream *u = calloc(1, sizeof(*u));

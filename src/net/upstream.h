@@ -59,6 +59,11 @@ typedef void (*up_done_fn)(void *ud, const struct wire_msg *reply, uint32_t rtt_
 
 struct upstream *up_new(uv_loop_t *loop, const struct config *cfg, char *err, size_t errlen);
 void up_free(struct upstream *u);
+/* The configuration to read from now on (a reload; same thread as up_send):
+ * 0x20, cookies, merging, TCP after a mismatch, EDNS size. The pool keeps
+ * the one it was opened with (its settings need a restart). cfg must stay
+ * alive until it is replaced or the upstream is freed. */
+void up_set_config(struct upstream *u, const struct config *cfg);
 struct pool *up_pool(struct upstream *u);
 const struct up_stats *up_stats(const struct upstream *u);
 /* Every upstream counter as "key", value (queries.upstream.*, replies.*,
