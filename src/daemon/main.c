@@ -182,7 +182,9 @@ int main(int argc, char **argv)
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	struct server *srv = NULL;
-	rc = server_new(&srv, &loop, &cfg, &hints, err, sizeof(err));
+	rc = privs_control_dir(&cfg, err, sizeof(err));
+	if (rc == 0)
+		rc = server_new(&srv, &loop, &cfg, &hints, err, sizeof(err));
 	if (srv != NULL)
 		server_set_config_path(srv, path, (unsigned)verbose);
 	/* Then, with the listeners, the pool and the control socket bound,

@@ -242,3 +242,25 @@ def test_check_lists_every_problem_of_an_unbound_conf(tmp_path):
     assert len(lines) == 3, r.stderr
     assert "frobnicate: unknown key" in lines[0] and "wibble: unknown key" in lines[1]
     assert "DNSSEC validation is not available yet; remove the key to run without it" in lines[2]
+
+
+def test_control_group_makes_the_socket_group_accessible(make_resolver):
+    import grp
+    group = grp.getgrgid(os.getgid()).gr_name
+    r = make_resolver(control_group=group)
+    st = os.stat(r.ctl_sock)
+    assert st.st_mode & 0o777 == 0o660, oct(st.st_mode)
+    assert st.st_gid == os.getgid()
+    assert r.ctl("status").returncode == 0
+    plain = make_resolver()
+    assert os.stat(plain.ctl_sock).st_mode & 0o777 == 0o600
+
+
+def test_control_group_must_exist(tmp_path):
+    need_binary(PORTCULLIS)
+    conf = tmp_path / "p.conf"
+    conf.write_text("server:\n    control-group: no-such-group-x\n")
+    r = subprocess.run([PORTCULLIS, "-c", str(conf), "--check"], capture_output=True,
+                       text=True, timeout=10)
+    assert r.returncode == 2
+    assert 'control-group: no group "no-such-group-x"' in r.stderr, r.stderr
