@@ -169,6 +169,10 @@ int config_parse(struct config *cfg, const char *name, const char *text, size_t 
  * last: for checks that the documentation names every key. */
 const char *config_key_name(size_t i);
 
+/* The name of the i-th unbound.conf key (or clause, after the keys) that
+ * this build ignores or refuses (config_compat.c), or NULL past the last. */
+const char *config_compat_name(size_t i);
+
 /* What the key table says of the i-th key: its default as the docs show it
  * (NULL when it has none to show) and its one-line doc. */
 const char *config_key_default(size_t i);

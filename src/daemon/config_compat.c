@@ -191,3 +191,11 @@ const struct config_compat *config_compat_find(const struct config_compat *t, si
 			return &t[i];
 	return NULL;
 }
+
+const char *config_compat_name(size_t i)
+{
+	if (i < config_n_compat_keys)
+		return config_compat_keys[i].name;
+	i -= config_n_compat_keys;
+	return i < config_n_compat_clauses ? config_compat_clauses[i].name : NULL;
+}
