@@ -174,6 +174,16 @@ void verb_forward_add(struct server *s, int argc, char **argv, struct control_ou
 	server_config_publish(s, c);
 	log_notice("forward_add: %s", argv[a]);
 	control_out_printf(o, "ok\n");
+	for (size_t i = 0; s->cfg->do_not_query_localhost && i < z.n_addrs; i++) {
+		const struct sockaddr_storage *sa = &z.addrs[i].sa;
+		bool loop = sa->ss_family == AF_INET
+				    ? ((const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr)[0] == 127
+				    : IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->sin6_addr);
+		if (loop)
+			control_out_printf(o, "warning: %s is a loopback address and "
+					      "do-not-query-localhost is yes: it will never be asked\n",
+					   argv[a + 1 + (int)i]);
+	}
 }
 
 void verb_forward_remove(struct server *s, int argc, char **argv, struct control_out *o)
