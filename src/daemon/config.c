@@ -258,6 +258,16 @@ static int begin_clause(struct parser *p, enum clause cl)
 
 static int parse_text(struct reader *r, const char *name, const char *text, size_t len);
 
+/* Control bytes of a name out of the file, made '?': messages stay one
+ * printable line whatever the file holds. */
+static char *printable(char *s)
+{
+	for (char *q = s; *q; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f)
+			*q = '?';
+	return s;
+}
+
 static const char *keep_name(struct reader *r, const char *name)
 {
 	char **v = realloc(r->names.v, (r->names.n + 1) * sizeof(*v));
@@ -268,27 +278,34 @@ static const char *keep_name(struct reader *r, const char *name)
 	if (copy == NULL)
 		return NULL;
 	v[r->names.n++] = copy;
-	return copy;
+	return printable(copy); /* only messages use it */
 }
 
 static int include_one(struct reader *r, const char *path)
 {
 	struct parser *p = &r->p;
+	char shown_path[CONFIG_PATH_MAX * 2];
+	snprintf(shown_path, sizeof(shown_path), "%s", path);
+	printable(shown_path);
+#ifdef PC_CONFIG_FUZZING
+	/* The fuzz target reads no files: a generated name could be a FIFO. */
+	return cfg_fail(p, "%s: includes are off in this build", shown_path);
+#endif
 	if (p->depth >= CONFIG_INCLUDE_DEPTH)
 		return cfg_fail(p, "%s: includes nested deeper than %d (a file including itself?)",
-				path, CONFIG_INCLUDE_DEPTH);
+				shown_path, CONFIG_INCLUDE_DEPTH);
 	char *buf, why[512];
 	size_t len;
 	int rc = file_read_bounded(path, CONFIG_FILE_MAX, &buf, &len, why, sizeof(why));
 	if (rc != 0)
-		return cfg_fail(p, "cannot read %s", why);
+		return cfg_fail(p, "cannot read %s", printable(why));
 	if (len > CONFIG_FILE_MAX) {
 		free(buf);
-		return cfg_fail(p, "%s: file is larger than %d bytes", path, CONFIG_FILE_MAX);
+		return cfg_fail(p, "%s: file is larger than %d bytes", shown_path, CONFIG_FILE_MAX);
 	}
 	if (p->total_bytes + len > TOTAL_MAX_BYTES) {
 		free(buf);
-		return cfg_fail(p, "%s: the files included add up to more than %u bytes", path,
+		return cfg_fail(p, "%s: the files included add up to more than %u bytes", shown_path,
 				TOTAL_MAX_BYTES);
 	}
 	p->total_bytes += len;
@@ -327,10 +344,6 @@ static int do_include(struct reader *r, const char *pattern, bool toplevel)
 	}
 	if (*pattern == '\0')
 		return cfg_fail(p, "empty file name");
-#ifdef PC_CONFIG_FUZZING
-	/* The fuzz target reads no files: a generated name could be a FIFO. */
-	return rc ? rc : cfg_fail(p, "%s: includes are off in this build", pattern);
-#endif
 	if (strpbrk(pattern, "*?[{~") == NULL) {
 		int rc2 = include_one(r, pattern);
 		rc = rc ? rc : rc2;
@@ -346,7 +359,9 @@ static int do_include(struct reader *r, const char *pattern, bool toplevel)
 					break;
 			}
 		} else if (gr != GLOB_NOMATCH) {
-			rc = cfg_fail(p, "%s: cannot read the directory: %s", pattern,
+			char shown_pat[CONFIG_LINE_MAX + 1];
+			snprintf(shown_pat, sizeof(shown_pat), "%s", pattern);
+			rc = cfg_fail(p, "%s: cannot read the directory: %s", printable(shown_pat),
 				      gr == GLOB_NOSPACE ? "out of memory" : strerror(errno));
 		}
 		globfree(&g);

@@ -403,14 +403,11 @@ int k_zone_name(struct parser *p, const char *v)
  * those queries in clear text instead would be a silent downgrade. */
 int k_zone_addr(struct parser *p, const char *v)
 {
-	const char *hash = strchr(v, '#');
-	if (hash != NULL) {
-		char addr[CONFIG_SHOW_MAX + 1];
-		snprintf(addr, sizeof(addr), "%.*s", (int)(hash - v), v);
-		return cfg_fail(p, "%s#%s asks for DNS over TLS (a TLS name), which this build does "
-			       "not have; it will not send these queries in clear text instead. "
-			       "Remove \"#%s\" to forward without TLS", addr, hash + 1, hash + 1);
-	}
+	SHOWBUF;
+	if (strchr(v, '#') != NULL)
+		return cfg_fail(p, "%s asks for DNS over TLS (the name after '#'), which this build "
+			       "does not have; it will not send these queries in clear text instead. "
+			       "Remove the #name to forward without TLS", SHOW(v));
 	return add_addr(p, v, 53, true, p->zone->addrs, &p->zone->n_addrs, "addresses in one zone");
 }
 

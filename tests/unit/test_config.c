@@ -422,9 +422,9 @@ static void test_zones(void **state)
 	/* unbound's "addr#tls-name" asks for TLS, which is missing: refused, quoted
 	 * or not (sending in clear text instead would be a silent downgrade). */
 	ERR("forward-zone:\n name: a.\n forward-addr: \"1.1.1.1#tls.example\"\n",
-	    "x.conf:3: forward-addr: 1.1.1.1#tls.example asks for DNS over TLS");
+	    "x.conf:3: forward-addr: \"1.1.1.1#tls.example\" asks for DNS over TLS");
 	ERR("forward-zone:\n name: a.\n forward-addr: 1.1.1.1@853#tls.example\n",
-	    "x.conf:3: forward-addr: 1.1.1.1@853#tls.example asks for DNS over TLS");
+	    "x.conf:3: forward-addr: \"1.1.1.1@853#tls.example\" asks for DNS over TLS");
 	ERR("forward-zone:\n name: a.\n stub-addr: 1.1.1.1\n",
 	    "x.conf:3: stub-addr: not valid in a forward-zone: clause (it belongs under stub-zone:)");
 	ERR("server:\n forward-addr: 1.1.1.1\n", "x.conf:2: forward-addr: not valid in a server: clause");
