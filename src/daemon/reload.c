@@ -128,22 +128,25 @@ static void retire_check(uv_timer_t *t)
 		 * more, now that none is left. */
 		flush_changed(s, r->cfg, s->cfg);
 		*pp = r->next;
-		free(r->cfg);
+		if (r->owned)
+			free(r->cfg);
 		free(r);
 	}
 	if (s->retired == NULL)
 		uv_timer_stop(&s->retire_timer);
 }
 
-static void retire(struct server *s, struct config *old)
+static void retire(struct server *s, struct config *old, bool owned)
 {
 	struct retired_cfg *r = malloc(sizeof(*r));
 	if (r == NULL) {
 		/* Cannot track it: keeping it for good is the safe choice. */
-		log_warn("reload: out of memory; the replaced configuration is kept");
+		if (owned)
+			log_warn("reload: out of memory; the replaced configuration is kept");
 		return;
 	}
 	r->cfg = old;
+	r->owned = owned;
 	r->since_ms = uv_now(s->loop);
 	r->next = s->retired;
 	s->retired = r;
@@ -156,7 +159,8 @@ void server_config_free_all(struct server *s)
 	while (s->retired != NULL) {
 		struct retired_cfg *r = s->retired;
 		s->retired = r->next;
-		free(r->cfg);
+		if (r->owned)
+			free(r->cfg);
 		free(r);
 	}
 	free(s->own_cfg);
@@ -179,8 +183,12 @@ void server_config_publish(struct server *s, struct config *next)
 	/* Answers the readers keep were made under the old settings (EDNS
 	 * size, zones): they are made again. */
 	cache_bump_flush_gen(s->cache);
+	/* The start configuration is never freed (the listeners and the pool
+	 * point at it), but its retirement still re-flushes changed zones. */
 	if (s->own_cfg != NULL)
-		retire(s, s->own_cfg);
+		retire(s, s->own_cfg, true);
+	else
+		retire(s, (struct config *)s->start_cfg, false);
 	s->own_cfg = next;
 }
 

@@ -19,6 +19,7 @@
  * (daemon/reload.c). */
 struct retired_cfg {
 	struct config *cfg;
+	bool owned;        /* heap (a reload's); else the start one, kept */
 	uint64_t since_ms;
 	struct retired_cfg *next;
 };
