@@ -88,12 +88,19 @@ struct cache_stats {
 
 struct cache;
 
-/* budget: bytes; min_ttl/max_ttl clamp every positive TTL stored (raised to
+/* The cache's part of the configuration (named as the keys are; filled by
+ * daemon/options.c). */
+struct cache_opts {
+	uint64_t cache_size;             /* budget, bytes */
+	uint32_t cache_min_ttl, cache_max_ttl, cache_max_negative_ttl;
+};
+
+/* cache_size: bytes; cache_min_ttl/cache_max_ttl clamp every positive TTL stored (raised to
  * min_ttl first, then capped at max_ttl, so max_ttl wins if they conflict);
- * max_neg_ttl caps negative TTLs, which min_ttl never raises (that would hide
+ * cache_max_negative_ttl caps negative TTLs, which min_ttl never raises (that would hide
  * a newly created name). The hash seed is drawn here from rand_bytes().
  * Returns NULL on allocation failure. */
-struct cache *cache_new(uint64_t budget, uint32_t min_ttl, uint32_t max_ttl, uint32_t max_neg_ttl);
+struct cache *cache_new(const struct cache_opts *opts);
 void cache_free(struct cache *c);
 
 /* Store an RRset (owner, type, class) of n rdatas with one TTL (seconds).
@@ -155,10 +162,10 @@ uint64_t cache_flush_gen(const struct cache *c);
 
 void cache_get_stats(const struct cache *c, struct cache_stats *out);
 
-/* New TTL bounds (a reload): entries stored from now on are clamped to
+/* New TTL bounds (a reload): those of opts (its cache_size is not used:
+ * the size needs a restart). Entries stored from now on are clamped to
  * them; entries already cached keep theirs. The thread that stores. */
-void cache_set_ttl_bounds(struct cache *c, uint32_t min_ttl, uint32_t max_ttl,
-			  uint32_t max_neg_ttl);
+void cache_set_ttl_bounds(struct cache *c, const struct cache_opts *opts);
 
 /* Raise the flush count without removing anything: every copy of an answer
  * made before (the packet caches) stops being served. Any thread. */

@@ -129,6 +129,8 @@ void cfg_warn_at(struct parser *p, const char *file, size_t line, const char *ke
 /* A value quoted for a message (control bytes escaped, long values cut). */
 #define CFG_SHOW_BUF (CONFIG_SHOW_MAX * 4 + 8)
 const char *cfg_show(const char *v, char *out);
+/* One line more in d (config_diag.c); lost only to memory pressure. */
+void cfg_diag_add(struct config_diag *d, const char *line);
 #define SHOWBUF char shown[CFG_SHOW_BUF]
 #define SHOW(v) cfg_show((v), shown)
 

@@ -171,7 +171,10 @@ void verb_forward_add(struct server *s, int argc, char **argv, struct control_ou
 	if (at < 0)
 		at = (long)c->n_forward++;
 	c->forward[at] = z;
-	server_config_publish(s, c);
+	if (server_config_publish(s, c) != 0) {
+		control_out_error(o, "forward_add: out of memory");
+		return;
+	}
 	log_notice("forward_add: %s", argv[a]);
 	control_out_printf(o, "ok\n");
 	for (size_t i = 0; s->cfg->do_not_query_localhost && i < z.n_addrs; i++) {
@@ -208,7 +211,10 @@ void verb_forward_remove(struct server *s, int argc, char **argv, struct control
 		(c->n_forward - (size_t)at - 1) * sizeof(c->forward[0]));
 	c->n_forward--;
 	memset(&c->forward[c->n_forward], 0, sizeof(c->forward[0]));
-	server_config_publish(s, c);
+	if (server_config_publish(s, c) != 0) {
+		control_out_error(o, "forward_remove: out of memory");
+		return;
+	}
 	log_notice("forward_remove: %s", argv[a]);
 	control_out_printf(o, "ok\n");
 }

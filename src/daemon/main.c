@@ -8,9 +8,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "core/hints.h"
 #include "daemon/config.h"
-#include "daemon/hints.h"
+#include "daemon/ctlcmd.h"
 #include "daemon/notify.h"
+#include "daemon/options.h"
 #include "daemon/privs.h"
 #include "daemon/server.h"
 #include "net/pool.h"
@@ -139,7 +141,9 @@ int main(int argc, char **argv)
 		config_diag_free(&diag);
 		return 2;
 	}
-	if (pool_check_range(&cfg, err, sizeof(err)) != 0) {
+	struct pool_opts pool_opts;
+	options_pool(&pool_opts, &cfg);
+	if (pool_check_range(&pool_opts, err, sizeof(err)) != 0) {
 		fprintf(stderr, "portcullis: %s\n", err);
 		hints_free(&hints);
 		config_diag_free(&diag);
@@ -184,7 +188,7 @@ int main(int argc, char **argv)
 	struct server *srv = NULL;
 	rc = privs_control_dir(&cfg, err, sizeof(err));
 	if (rc == 0)
-		rc = server_new(&srv, &loop, &cfg, &hints, err, sizeof(err));
+		rc = server_new(&srv, &loop, &cfg, &hints, server_on_control, err, sizeof(err));
 	if (srv != NULL)
 		server_set_config_path(srv, path, (unsigned)verbose);
 	/* Then, with the listeners, the pool and the control socket bound,

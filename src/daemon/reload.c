@@ -16,22 +16,32 @@
  * answers came from servers no longer meant to be asked), and the packet
  * caches start over (their answers were made under the old settings).
  *
+ * What the layers read is not struct config but their own options
+ * (daemon/options.c): each published configuration comes with the options
+ * made from it, in one heap object beside it. The core's environment
+ * points at the new core options (forward and stub zones, TTL clamps,
+ * timeouts), the cache takes the new TTL bounds and the upstream layer the
+ * new upstream options; the listeners and the pool keep the options they
+ * were opened with (what they read needs a restart).
+ *
  * How the swap stays safe with the reader threads: a configuration is
  * never changed once in force. Worker 0 (this loop, where reloads run)
- * switches its pointer directly; the readers, which read it once per query
- * (access control, EDNS size, identity), load an atomic pointer published
- * with a release store: on x86 that is the plain load they did before, so
- * a cached answer costs nothing more, no lock and no counter. The replaced
- * configuration is freed only when nobody can still hold it: a reader
- * holds it for the few microseconds of one query, so after a grace period
- * of GRACE_MS (a thousandfold margin against a reader descheduled in the
- * middle of a query); and the requests worker 0 was resolving when it was
- * replaced keep pointers into its zone tables, so also not before the last
- * of them has ended. Reference counting would have put an atomic increment
- * and decrement on one shared cache line per answer, from every reader
- * thread; an epoch per reader would have needed a store per batch in the
- * listeners' loop. The memory held meanwhile is a few hundred kilobytes per
- * reload in flight.
+ * switches its pointers directly (its own, the request table's, the
+ * core's, the upstream layer's); the readers, which read it once per
+ * query (access control, EDNS size, identity), load the server's atomic
+ * slot (struct worker's cfg points at it) published with one release
+ * store: on x86 that is a plain load, so a cached answer costs nothing
+ * more, no lock and no counter. The replaced configuration and its options
+ * are freed only when nobody can still hold them: a reader holds the
+ * configuration for the few microseconds of one query, so after a grace
+ * period of GRACE_MS (a thousandfold margin against a reader descheduled
+ * in the middle of a query); and the requests worker 0 was resolving when
+ * they were replaced keep pointers into the old core options' zone tables,
+ * so also not before the last of them has ended. Reference counting would
+ * have put an atomic increment and decrement on one shared cache line per
+ * answer, from every reader thread; an epoch per reader would have needed
+ * a store per batch in the listeners' loop. The memory held meanwhile is a
+ * few hundred kilobytes per reload in flight.
  *
  * Privileges: a reload runs as the user the daemon became, like Unbound's;
  * the configuration file (and what it includes) must be readable by it.
@@ -45,6 +55,8 @@
 #include "cache/cache.h"
 #include "daemon/config.h"
 #include "daemon/notify.h"
+#include "daemon/options.h"
+#include "daemon/request.h"
 #include "daemon/server_int.h"
 #include "daemon/worker.h"
 #include "net/upstream.h"
@@ -118,7 +130,7 @@ static void retire_check(uv_timer_t *t)
 	while (*pp != NULL) {
 		struct retired_cfg *r = *pp;
 		/* The requests list is oldest first. */
-		bool old_reqs = s->reqs != NULL && s->reqs->started_ms <= r->since_ms;
+		bool old_reqs = s->rq.head != NULL && s->rq.head->started_ms <= r->since_ms;
 		if (now - r->since_ms < GRACE_MS || old_reqs) {
 			pp = &r->next;
 			continue;
@@ -130,13 +142,14 @@ static void retire_check(uv_timer_t *t)
 		*pp = r->next;
 		if (r->owned)
 			free(r->cfg);
+		free(r->opts);
 		free(r);
 	}
 	if (s->retired == NULL)
 		uv_timer_stop(&s->retire_timer);
 }
 
-static void retire(struct server *s, struct config *old, bool owned)
+static void retire(struct server *s, struct config *old, struct options *old_opts, bool owned)
 {
 	struct retired_cfg *r = malloc(sizeof(*r));
 	if (r == NULL) {
@@ -146,6 +159,7 @@ static void retire(struct server *s, struct config *old, bool owned)
 		return;
 	}
 	r->cfg = old;
+	r->opts = old_opts;
 	r->owned = owned;
 	r->since_ms = uv_now(s->loop);
 	r->next = s->retired;
@@ -161,35 +175,49 @@ void server_config_free_all(struct server *s)
 		s->retired = r->next;
 		if (r->owned)
 			free(r->cfg);
+		free(r->opts);
 		free(r);
 	}
 	free(s->own_cfg);
 	s->own_cfg = NULL;
+	free(s->own_opts);
+	s->own_opts = NULL;
+	s->cur_opts = &s->opts;
 }
 
 /* ---- publishing ----------------------------------------------------------- */
 
-void server_config_publish(struct server *s, struct config *next)
+int server_config_publish(struct server *s, struct config *next)
 {
+	struct options *opts = malloc(sizeof(*opts));
+	if (opts == NULL) {
+		free(next);
+		return PC_ENOMEM;
+	}
+	options_from_config(opts, next);
 	const struct config *old = s->cfg;
 	s->cfg = next;
-	s->env.cfg = next;
-	up_set_config(s->up, next);
-	cache_set_ttl_bounds(s->cache, next->cache_min_ttl, next->cache_max_ttl,
-			     next->cache_max_negative_ttl);
-	s->max_reqs = (size_t)next->num_queries_per_thread * s->n_workers;
+	s->cur_opts = opts;
+	s->env.opts = &opts->core;
+	s->rq.cfg = next;
+	s->rq.max = (size_t)next->num_queries_per_thread * s->n_workers;
+	up_set_opts(s->up, &opts->up);
+	cache_set_ttl_bounds(s->cache, &opts->cache);
 	atomic_store_explicit(&s->live, next, memory_order_release);
 	flush_changed(s, old, next);
 	/* Answers the readers keep were made under the old settings (EDNS
 	 * size, zones): they are made again. */
 	cache_bump_flush_gen(s->cache);
-	/* The start configuration is never freed (the listeners and the pool
-	 * point at it), but its retirement still re-flushes changed zones. */
+	/* The start configuration and its options are never freed (the
+	 * listeners and the pool point at them), but its retirement still
+	 * re-flushes changed zones. */
 	if (s->own_cfg != NULL)
-		retire(s, s->own_cfg, true);
+		retire(s, s->own_cfg, s->own_opts, true);
 	else
-		retire(s, (struct config *)s->start_cfg, false);
+		retire(s, (struct config *)s->start_cfg, NULL, false);
 	s->own_cfg = next;
+	s->own_opts = opts;
+	return 0;
 }
 
 /* ---- reload --------------------------------------------------------------- */
@@ -276,8 +304,16 @@ int server_reload(struct server *s, struct control_out *o)
 	if (d.text != NULL)
 		each_line(d.text, log_warn_line, NULL);
 	unsigned level = next->verbosity + s->verbose;
+	if (server_config_publish(s, next) != 0) {
+		s->reload_failures++;
+		log_err("reload: out of memory; running on with the configuration in force");
+		if (o != NULL)
+			control_out_error(o, "reload refused: out of memory");
+		notify_ready("reload refused: out of memory");
+		config_diag_free(&d);
+		return PC_ENOMEM;
+	}
 	log_set_level(level > LOG_DEBUG ? LOG_DEBUG : (enum log_level)level);
-	server_config_publish(s, next);
 	s->reloads++;
 	if (n_restart)
 		log_warn("reload: %s changed but need a restart; kept as they were", restart);

@@ -1,7 +1,7 @@
 /* server_int: what the server's own files share (server.c, the life cycle
- * and resolution; ctlcmd.c, the control verbs): the server's fields, and
- * the entry point of the control channel. Private to daemon/server*.c and
- * daemon/ctlcmd.c. */
+ * and resolution; ctlcmd.c and ctl_conf.c, the control verbs; reload.c,
+ * the configuration at run time): the server's fields. Private to
+ * daemon/server*.c, daemon/ctl*.c and daemon/reload.c. */
 #ifndef PC_DAEMON_SERVER_INT_H
 #define PC_DAEMON_SERVER_INT_H
 
@@ -13,12 +13,15 @@
 
 #include "core/core.h"
 #include "daemon/control.h"
+#include "daemon/request.h"
+#include "daemon/options.h"
 #include "daemon/server.h"
 
 /* A configuration a reload replaced, freed once nobody can hold it
  * (daemon/reload.c). */
 struct retired_cfg {
 	struct config *cfg;
+	struct options *opts; /* the options made from it (heap), or NULL */
 	bool owned;        /* heap (a reload's); else the start one, kept */
 	uint64_t since_ms;
 	struct retired_cfg *next;
@@ -33,9 +36,16 @@ struct server {
 	 * listeners and the pool, opened with it, keep pointing at it for
 	 * what only a restart changes. */
 	const struct config *cfg;
+	/* The start configuration's options; the listeners and the pool keep
+	 * pointing at them (what they use needs a restart). */
+	struct options opts;
+	/* The configuration in force for the reader threads, published with
+	 * one atomic store (the workers read it through this slot). */
 	_Atomic(const struct config *) live;
 	const struct config *start_cfg;
 	struct config *own_cfg;           /* cfg when a reload made it, else NULL */
+	struct options *own_opts;         /* cur_opts when a reload made them */
+	const struct options *cur_opts;   /* the options in force (&opts at first) */
 	struct retired_cfg *retired;
 	uv_timer_t retire_timer;
 	bool retire_on;
@@ -52,22 +62,12 @@ struct server {
 	uv_signal_t sig_term, sig_int, sig_quit, sig_hup, sig_usr1, sig_usr2;
 	bool signals_on;
 	uint64_t started_ms;
-	/* Being resolved (worker 0), oldest first; at most max_reqs of them
-	 * (num-queries-per-thread for each thread, all of whose misses come
-	 * here). */
-	struct creq *reqs, *reqs_tail;
-	size_t n_reqs, max_reqs, peak_reqs;
-	uint64_t jostled, overload_servfail;
-	uv_timer_t trim;
-	bool trim_on;
+	/* The requests being resolved (worker 0) and what that takes. */
+	struct req_table rq;
+	bool rq_on;
 	bool stopping;
 	unsigned n_workers;
 	struct worker **workers;
-	/* Free request objects, shared by all workers (a miss on any worker
-	 * takes one; worker 0 gives it back): a lock per miss, none per hit. */
-	pthread_mutex_t spare_mu;
-	struct creq *spare;
-	size_t n_spare;
 };
 
 /* daemon/reload.c. server_reload re-reads the configuration file and
@@ -75,16 +75,14 @@ struct server {
  * answer for portcullis-ctl. Returns 0, or a negative PC_E* when the new
  * configuration was refused (the old one stays). */
 int server_reload(struct server *s, struct control_out *o);
-/* Put next_own (heap, complete) in force: worker 0 at once, the readers
- * through one atomic store; the one it replaces is freed once no reader
- * and no request can hold it. Flushes the cache under forward and stub
- * zones that differ between the two. */
-void server_config_publish(struct server *s, struct config *next_own);
+/* Put next_own (heap, complete) in force, with the layers' options made
+ * from it (core's zones, the cache's TTL bounds, the upstream layer's):
+ * worker 0 at once, the readers through one atomic store; the ones it
+ * replaces are freed once no reader and no request can hold them. Flushes
+ * the cache under forward and stub zones that differ between the two.
+ * Returns 0, or PC_ENOMEM (next_own freed, nothing changed). */
+int server_config_publish(struct server *s, struct config *next_own);
 /* At the end: every configuration a reload made. */
 void server_config_free_all(struct server *s);
-
-/* The control channel's callback (control.h): runs one command line on
- * worker 0 and writes its answer to o. */
-void server_on_control(void *ud, int argc, char **argv, struct control_out *o);
 
 #endif

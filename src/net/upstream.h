@@ -54,16 +54,37 @@ struct up_stats {
 struct up_query;
 struct upstream;
 
+#define UP_MAX_CAPS_EXEMPT 32
+
+/* The upstream layer's part of the configuration (named as the keys are;
+ * filled by daemon/options.c). */
+struct up_opts {
+	struct pool_opts pool;
+	bool do_tcp;
+	uint16_t edns_buffer_size;          /* advertised in queries */
+	bool use_caps_for_id;               /* 0x20 */
+	uint8_t caps_exempt[UP_MAX_CAPS_EXEMPT][WIRE_NAME_MAX]; /* zones without 0x20 */
+	size_t n_caps_exempt;
+	bool tcp_after_mismatch;
+	bool merge_identical_queries;
+	bool upstream_cookies;
+	bool refuse_fragmented_replies;
+	uint32_t unwanted_reply_threshold;  /* per minute; 0 = off */
+	uint32_t defensive_mode_time;       /* seconds */
+};
+
 /* Completion: reply is the parsed, matched reply or NULL on timeout/error. */
 typedef void (*up_done_fn)(void *ud, const struct wire_msg *reply, uint32_t rtt_ms);
 
-struct upstream *up_new(uv_loop_t *loop, const struct config *cfg, char *err, size_t errlen);
+/* opts must outlive the upstream layer. */
+struct upstream *up_new(uv_loop_t *loop, const struct up_opts *opts, char *err, size_t errlen);
 void up_free(struct upstream *u);
-/* The configuration to read from now on (a reload; same thread as up_send):
- * 0x20, cookies, merging, TCP after a mismatch, EDNS size. The pool keeps
- * the one it was opened with (its settings need a restart). cfg must stay
- * alive until it is replaced or the upstream is freed. */
-void up_set_config(struct upstream *u, const struct config *cfg);
+/* The options to read from now on (a reload; same thread as up_send):
+ * 0x20 and its exemptions, cookies, merging, TCP after a mismatch, EDNS
+ * size. The pool and the forgery guard keep the ones they were opened with
+ * (their settings need a restart). opts must stay alive until replaced or
+ * the upstream is freed. */
+void up_set_opts(struct upstream *u, const struct up_opts *opts);
 struct pool *up_pool(struct upstream *u);
 const struct up_stats *up_stats(const struct upstream *u);
 /* Every upstream counter as "key", value (queries.upstream.*, replies.*,
