@@ -37,7 +37,9 @@ STANDALONE = {"port", "ctl"}
 # header -> path prefixes of the files allowed to include it
 PRIVATE = {
     "core/internal.h": ["src/core/"],
-    "daemon/server_int.h": ["src/daemon/server", "src/daemon/ctlcmd.c", "src/daemon/stats.c"],
+    "daemon/server_int.h": ["src/daemon/server", "src/daemon/ctlcmd.c", "src/daemon/stats.c",
+                            "src/daemon/ctl_conf.c", "src/daemon/reload.c"],
+    "daemon/config_int.h": ["src/daemon/config"],
 }
 
 # Cycles known and owned elsewhere, each one explicitly: a component made of

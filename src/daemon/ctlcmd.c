@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cache/cache.h"
+#include "daemon/ctl_conf.h"
 #include "daemon/ctlcmd.h"
 #include "daemon/server_int.h"
 #include "daemon/stats.h"
@@ -134,6 +135,12 @@ static const struct verb verbs[] = {
 	{ "flush_zone", 1, 1, do_flush },
 	{ "flush_type", 2, 2, do_flush },
 	{ "stop", 0, 0, verb_stop },
+	{ "reload", 0, 0, verb_reload },
+	{ "status", 0, 0, verb_status },
+	{ "verbosity", 1, 1, verb_verbosity },
+	{ "list_forwards", 0, 0, verb_list_forwards },
+	{ "forward_add", 2, CONTROL_MAX_ARGS - 1, verb_forward_add },
+	{ "forward_remove", 1, 2, verb_forward_remove },
 };
 
 void server_on_control(void *ud, int argc, char **argv, struct control_out *o)

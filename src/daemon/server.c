@@ -30,6 +30,12 @@
 #include "util/log.h"
 #include "util/rand.h"
 
+void server_set_config_path(struct server *s, const char *path, unsigned verbose)
+{
+	s->conf_path = path;
+	s->verbose = verbose;
+}
+
 /* ---- control -------------------------------------------------------------- */
 
 /* Forged replies crossed the threshold: whatever the cache holds for the
@@ -50,10 +56,9 @@ static void on_signal(uv_signal_t *h, int signum)
 	struct server *s = h->data;
 	switch (signum) {
 	case SIGHUP:
-		/* What an operator sends to reload: until reloading exists, say
-		 * so and carry on rather than die. */
-		log_warn("SIGHUP: reloading the configuration is not supported yet; "
-			 "running on with the configuration read at start");
+		/* What an operator (and systemd's ExecReload) sends to reload. */
+		log_notice("SIGHUP: reloading the configuration");
+		server_reload(s, NULL);
 		return;
 	case SIGUSR1:
 	case SIGUSR2:
@@ -95,8 +100,14 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	}
 	s->loop = loop;
 	s->cfg = cfg;
+	s->start_cfg = cfg;
+	atomic_init(&s->live, cfg);
+	uv_timer_init(loop, &s->retire_timer);
+	s->retire_timer.data = s;
+	s->retire_on = true;
 	s->hints = hints;
 	options_from_config(&s->opts, cfg);
+	s->cur_opts = &s->opts;
 	s->started_ms = clock_now_ms();
 	s->n_workers = cfg->num_threads > 0 ? cfg->num_threads : 1;
 	req_table_init(&s->rq, loop, cfg, &s->env,
@@ -128,7 +139,7 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	if ((rc = claim_addrs(&s->claim, &s->opts.listen, err, errlen)) != 0)
 		return rc;
 	for (unsigned i = 0; i < s->n_workers; i++)
-		if ((rc = worker_new(&s->workers[i], i, loop, cfg, &s->opts.listen, &s->env, &s->rq, s->n_workers > 1,
+		if ((rc = worker_new(&s->workers[i], i, loop, &s->live, &s->opts.listen, &s->env, &s->rq, s->n_workers > 1,
 				     err, errlen)) != 0)
 			return rc;
 	for (unsigned i = 1; i < s->n_workers; i++)
@@ -199,6 +210,10 @@ void server_stop(struct server *s)
 	}
 	if (s->rq_on)
 		req_table_close(&s->rq);
+	if (s->retire_on) {
+		uv_close((uv_handle_t *)&s->retire_timer, NULL);
+		s->retire_on = false;
+	}
 }
 
 void server_free(struct server *s)
@@ -216,6 +231,7 @@ void server_free(struct server *s)
 	up_free(s->up);
 	cache_free(s->cache);
 	core_infra_free(s->infra);
+	server_config_free_all(s);
 	if (s->rq_on)
 		req_table_free(&s->rq);
 	stats_free(s);

@@ -109,12 +109,12 @@ static void respond_error(struct wctx *x, const struct listen_client *c, const u
 /* A query that is not plainly an IN question: answer it here when
  * admission says so (true), else it goes on to the cache. Kept out of
  * on_query so that the common path stays as small as it was. */
-__attribute__((noinline)) static bool admit_local(struct wctx *x, const struct listen_client *c,
+__attribute__((noinline)) static bool admit_local(struct wctx *x, const struct config *cfg,
+						  const struct listen_client *c,
 						  const uint8_t *pkt, size_t len,
 						  uint16_t max_size)
 {
 	const struct wire_msg *m = &x->qmsg;
-	const struct config *cfg = x->w->cfg;
 	switch (admit_query(cfg, m, &x->cached)) {
 	case ADMIT_RESOLVE:
 		return false;
@@ -137,7 +137,11 @@ static bool on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 {
 	struct wctx *x = ud;
 	struct worker *w = x->w;
-	const struct config *cfg = w->cfg;
+	/* The configuration in force, once per query and not kept past it
+	 * (daemon/reload.c frees a replaced one after a grace period): a
+	 * plain load on x86, the acquire pairing with the reload's release
+	 * store so that its contents are seen whole. */
+	const struct config *cfg = atomic_load_explicit(w->cfg, memory_order_acquire);
 	if (c->tcp)
 		WSTAT_ADD(&x->stats, client_tcp, 1);
 	else
@@ -196,7 +200,7 @@ static bool on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 		}
 	}
 	/* Answered here, or refused, never sent upstream (admit.h). */
-	if (!admit_plain(m) && admit_local(x, c, pkt, len, max_size))
+	if (!admit_plain(m) && admit_local(x, cfg, c, pkt, len, max_size))
 		return false;
 	/* The time the listener read the query: one clock read per batch. */
 	if (core_answer_from_cache(env, m->qname, m->qtype, m->qclass, c->rx_ms, &x->cached)) {
@@ -384,8 +388,8 @@ static void on_wake(uv_async_t *h)
 
 /* ---- life cycle ----------------------------------------------------------- */
 
-int worker_new(struct worker **out, unsigned idx, uv_loop_t *loop, const struct config *cfg,
-	       const struct listen_opts *lopts,
+int worker_new(struct worker **out, unsigned idx, uv_loop_t *loop,
+	       _Atomic(const struct config *) *live, const struct listen_opts *lopts,
 	       const struct core_env *env, struct req_table *rq, bool reuseport, char *err,
 	       size_t errlen)
 {
@@ -396,7 +400,9 @@ int worker_new(struct worker **out, unsigned idx, uv_loop_t *loop, const struct 
 		return PC_ENOMEM;
 	}
 	w->idx = idx;
-	w->cfg = cfg;
+	w->cfg = live;
+	/* What only a restart changes (packet-cache-size) is read once here. */
+	const struct config *cfg = atomic_load_explicit(live, memory_order_acquire);
 	w->env = env;
 	w->rq = rq;
 	if (idx > 0) {

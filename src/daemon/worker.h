@@ -114,7 +114,10 @@ struct wctx {
 
 struct worker {
 	unsigned idx;
-	const struct config *cfg;
+	/* The configuration in force: a slot that a reload changes with one
+	 * release store (daemon/reload.c); a thread loads it once per query
+	 * and does not keep it past that query. */
+	_Atomic(const struct config *) *cfg;
 	const struct core_env *env;
 	struct req_table *rq;  /* worker 0's requests: where misses go */
 	uv_loop_t *loop;
@@ -131,11 +134,13 @@ struct worker {
 /* Create worker idx (0 runs on loop, the others on a loop of their own)
  * with its listeners and inbox; its misses go to rq (daemon/request.h),
  * whose resolver inbox is worker 0's (worker 0 sets it, and where its
- * answers are counted). cfg, env and rq must outlive the worker. On failure
+ * answers are counted). live is the slot holding the configuration in
+ * force (struct server's, which a reload changes). live, env and rq must
+ * outlive the worker. On failure
  * returns a negative PC_E* with one line in err; *out must still be passed
  * to worker_stop/worker_free. */
-int worker_new(struct worker **out, unsigned idx, uv_loop_t *loop, const struct config *cfg,
-	       const struct listen_opts *lopts,
+int worker_new(struct worker **out, unsigned idx, uv_loop_t *loop,
+	       _Atomic(const struct config *) *live, const struct listen_opts *lopts,
 	       const struct core_env *env, struct req_table *rq, bool reuseport, char *err,
 	       size_t errlen);
 /* With several workers, after worker_new of both and before worker_start:

@@ -743,6 +743,11 @@ static void on_datagram(void *ud, struct pool_sock *s, uint8_t *pkt, size_t len,
 
 /* ---- public -------------------------------------------------------------- */
 
+void up_set_opts(struct upstream *u, const struct up_opts *opts)
+{
+	u->opts = opts;
+}
+
 struct upstream *up_new(uv_loop_t *loop, const struct up_opts *uo, char *err, size_t errlen)
 {
 	struct upstream *u = calloc(1, sizeof(*u));

@@ -79,6 +79,12 @@ typedef void (*up_done_fn)(void *ud, const struct wire_msg *reply, uint32_t rtt_
 /* opts must outlive the upstream layer. */
 struct upstream *up_new(uv_loop_t *loop, const struct up_opts *opts, char *err, size_t errlen);
 void up_free(struct upstream *u);
+/* The options to read from now on (a reload; same thread as up_send):
+ * 0x20 and its exemptions, cookies, merging, TCP after a mismatch, EDNS
+ * size. The pool and the forgery guard keep the ones they were opened with
+ * (their settings need a restart). opts must stay alive until replaced or
+ * the upstream is freed. */
+void up_set_opts(struct upstream *u, const struct up_opts *opts);
 struct pool *up_pool(struct upstream *u);
 const struct up_stats *up_stats(const struct upstream *u);
 /* Every upstream counter as "key", value (queries.upstream.*, replies.*,
