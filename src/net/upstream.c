@@ -8,6 +8,7 @@
 
 #include "daemon/config.h"
 #include "net/guard.h"
+#include "net/match.h"
 #include "net/recv.h"
 #include "net/srvstate.h"
 #include "util/err.h"
@@ -335,14 +336,6 @@ static int build(struct up_tx *t, uint8_t *buf, size_t cap)
 				(uint16_t)opt_len);
 }
 
-static void canonical_question(uint8_t *pkt, size_t len)
-{
-	for (size_t i = WIRE_HDR_LEN; i < len && pkt[i] != 0; i += (size_t)pkt[i] + 1)
-		for (size_t j = 1; j <= pkt[i] && i + j < len; j++)
-			if (pkt[i + j] >= 'A' && pkt[i + j] <= 'Z')
-				pkt[i + j] += 32;
-}
-
 /* ---- cookies ------------------------------------------------------------ */
 
 /* A server cookie arrived with our client cookie: keep it for next time,
@@ -370,6 +363,21 @@ static bool cookie_required(struct up_tx *t)
 	       memcmp(e->client, t->cookie, sizeof(t->cookie)) == 0;
 }
 
+/* What the check needs to know of t (net/match.h), in q. */
+static const struct match_query *query_of(struct up_tx *t, struct match_query *q)
+{
+	q->sock = t->sock;
+	q->server = &t->server;
+	q->id = t->id;
+	q->qname = t->qname;
+	q->qtype = t->qtype;
+	q->qclass = t->qclass;
+	q->cookie_sent = t->cookie_sent;
+	q->cookie = t->cookie;
+	q->cookie_required = t->cookie_sent && cookie_required(t);
+	return q;
+}
+
 /* ---- TCP ----------------------------------------------------------------- */
 
 static void tcp_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
@@ -394,38 +402,27 @@ static void tcp_fail(struct up_tx *t)
 static void tcp_reply(struct up_tx *t, uint8_t *pkt, size_t len)
 {
 	struct upstream *u = t->u;
-	uint16_t id, flags, qtype, qclass;
-	uint8_t qname[WIRE_NAME_MAX];
-	if (wire_parse_question(pkt, len, &id, &flags, qname, &qtype, &qclass) != 0 ||
-	    id != t->id || !(flags & WIRE_F_QR) || qtype != t->qtype || qclass != t->qclass ||
-	    !wire_name_eq(qname, t->qname)) {
+	struct match_query q;
+	struct match_info info;
+	struct match_dgram d = { .tcp = true, .pkt = pkt, .len = len };
+	if (match_reply(query_of(t, &q), &d, &u->msg, &info) != MATCH_ACCEPT) {
 		tcp_fail(t);
 		return;
 	}
-	bool echoed = wire_name_eq_exact(qname, t->qname);
-	canonical_question(pkt, len);
-	if (wire_parse(&u->msg, pkt, len) != 0) {
-		tcp_fail(t);
-		return;
-	}
+	bool echoed = info.case_echoed;
 	uint64_t now = loop_ms(u);
-	if (t->cookie_sent) {
-		const uint8_t *sc = NULL;
-		size_t sc_len = 0;
-		enum srv_cookie v = srv_cookie_check(u->msg.edns_opts, u->msg.edns_opts_len,
-						     t->cookie, &sc, &sc_len);
-		if (v == SRV_COOKIE_OK) {
-			learn_cookie(t, sc, sc_len);
-		} else if (v == SRV_COOKIE_NONE && t->cookie_retry && cookie_required(t)) {
-			/* UDP replies came without our cookie and so does this one,
-			 * which no off-path forger can have sent: the server has
-			 * stopped doing cookies. Forget its cookie, or every query
-			 * to it would go over TCP from now on. */
-			struct srv_entry *e = srv_find(&u->srv, &t->server);
-			if (e != NULL)
-				e->server_len = 0;
-			u->stats.cookies_forgotten++;
-		}
+	if (info.cookie == SRV_COOKIE_OK) {
+		learn_cookie(t, info.server_cookie, info.server_cookie_len);
+	} else if (t->cookie_sent && info.cookie == SRV_COOKIE_NONE && t->cookie_retry &&
+		   q.cookie_required) {
+		/* UDP replies came without our cookie and so does this one,
+		 * which no off-path forger can have sent: the server has
+		 * stopped doing cookies. Forget its cookie, or every query
+		 * to it would go over TCP from now on. */
+		struct srv_entry *e = srv_find(&u->srv, &t->server);
+		if (e != NULL)
+			e->server_len = 0;
+		u->stats.cookies_forgotten++;
 	}
 	if (wire_msg_rcode(&u->msg) == RCODE_BADCOOKIE) {
 		tcp_fail(t);
@@ -637,85 +634,87 @@ static void mismatch(struct upstream *u, struct pool_sock *s, const struct socka
 		to_tcp(hit[i], why);
 }
 
-/* Every datagram arriving on a pool socket comes here. */
+/* The drop counter each verdict of the check counts under. */
+static const enum up_drop drop_of[MATCH_N] = {
+	[MATCH_FRAGMENTED] = UP_DROP_FRAGMENTED,
+	[MATCH_MALFORMED_HEAD] = UP_DROP_MALFORMED,
+	[MATCH_UNSOLICITED] = UP_DROP_UNSOLICITED,
+	[MATCH_WRONG_SOCKET] = UP_DROP_BAD_ID,
+	[MATCH_BAD_ID] = UP_DROP_BAD_ID,
+	[MATCH_BAD_ADDRESS] = UP_DROP_BAD_SOURCE,
+	[MATCH_BAD_PORT] = UP_DROP_BAD_SOURCE,
+	[MATCH_NOT_RESPONSE] = UP_DROP_BAD_QUESTION,
+	[MATCH_BAD_QTYPE] = UP_DROP_BAD_QUESTION,
+	[MATCH_BAD_QCLASS] = UP_DROP_BAD_QUESTION,
+	[MATCH_BAD_QNAME] = UP_DROP_BAD_QUESTION,
+	[MATCH_BAD_CASE] = UP_DROP_BAD_CASE,
+	[MATCH_MALFORMED] = UP_DROP_MALFORMED,
+	[MATCH_BAD_COOKIE] = UP_DROP_BAD_COOKIE,
+};
+
+/* Every datagram arriving on a pool socket comes here: the check
+ * (net/match.h) judges it against the query waiting on that socket with
+ * its ID, and the verdict decides what happens. */
 static void on_datagram(void *ud, struct pool_sock *s, uint8_t *pkt, size_t len,
 			const struct sockaddr_storage *from, unsigned rxflags)
 {
 	struct upstream *u = ud;
 	const struct config *cfg = u->cfg;
-	if ((rxflags & NET_RX_FRAGMENTED) && cfg->refuse_fragmented_replies) {
-		/* A later fragment can be forged without knowing port or ID (they
-		 * sit in the first one): nothing in this datagram can be trusted,
-		 * but the server is evidently answering, so ask over TCP. */
+	struct match_dgram d = {
+		.sock = s, .from = from, .pkt = pkt, .len = len,
+		.fragmented = (rxflags & NET_RX_FRAGMENTED) != 0,
+		.refuse_fragmented = cfg->refuse_fragmented_replies,
+		.outstanding = s->outstanding,
+	};
+	struct match_head h;
+	struct match_query q;
+	struct match_info info;
+	struct up_tx *t = NULL;
+	enum match_verdict v = match_head(&d, &h);
+	if (v == MATCH_ACCEPT) {
+		t = lookup(u, s, h.id);
+		v = match_check(t != NULL ? query_of(t, &q) : NULL, &d, &h, &u->msg, &info);
+	}
+	switch (v) {
+	case MATCH_ACCEPT:
+		break;
+	case MATCH_FRAGMENTED:
+		/* Nothing in it can be trusted, but the server is evidently
+		 * answering, so ask over TCP. */
 		mismatch(u, s, from, UP_DROP_FRAGMENTED, WHY_FRAGMENT, true);
 		return;
-	}
-	uint16_t id, flags, qtype, qclass;
-	uint8_t qname[WIRE_NAME_MAX];
-	if (wire_parse_question(pkt, len, &id, &flags, qname, &qtype, &qclass) != 0) {
-		drop(u, s, UP_DROP_MALFORMED, NULL, from);
-		return;
-	}
-	struct up_tx *t = lookup(u, s, id);
-	if (t == NULL) {
-		if (s->outstanding == 0) {
-			drop(u, s, UP_DROP_UNSOLICITED, NULL, from);
-			return;
-		}
-		/* The right socket, maybe the server's address and port, but an ID
-		 * we are not waiting for: the signature of a forger guessing IDs. */
+	case MATCH_BAD_ID:
+	case MATCH_WRONG_SOCKET:
+		/* The right socket, maybe the server's address and port, but an
+		 * ID we are not waiting for: the signature of a forger guessing. */
 		mismatch(u, s, from, UP_DROP_BAD_ID, WHY_ID, cfg->tcp_after_mismatch);
 		return;
-	}
-	if (!sockaddr_equal(from, &t->server)) {
-		drop(u, s, UP_DROP_BAD_SOURCE, t, from);
-		return;
-	}
-	if (!(flags & WIRE_F_QR) || qtype != t->qtype || qclass != t->qclass ||
-	    !wire_name_eq(qname, t->qname)) {
-		drop(u, s, UP_DROP_BAD_QUESTION, t, from);
-		return;
-	}
-	if (!wire_name_eq_exact(qname, t->qname)) {
-		/* All right but the letter case. Either the server does not echo
-		 * 0x20, or a forger who already has port and ID (some 32 bits of
-		 * guessing) lacks the case bits. TCP tells the two apart: its
-		 * reply decides whether the server gets lowercase from now on, so
-		 * a downgrade costs an attacker those 32 bits first and cannot
-		 * happen while the server's own TCP reply echoes case. */
+	case MATCH_BAD_CASE:
+		/* TCP tells a server that does not echo 0x20 from a forger who
+		 * has port and ID (some 32 bits of guessing) but lacks the case
+		 * bits: its reply decides whether the server gets lowercase from
+		 * now on, so a downgrade cannot happen while the server's own
+		 * TCP reply echoes case. */
 		drop(u, s, UP_DROP_BAD_CASE, t, from);
 		to_tcp(t, WHY_CASE);
 		return;
-	}
-	/* The server echoed our random letter case; names it compressed against
-	 * the question would carry that pattern into the cache. Put the plain
-	 * lowercase name back (same length, right after the header). */
-	canonical_question(pkt, len);
-	/* Right port, ID and question, but it must also parse in full: a broken
-	 * packet must not end the wait for the genuine reply. */
-	if (wire_parse(&u->msg, pkt, len) != 0) {
-		drop(u, s, UP_DROP_MALFORMED, t, from);
+	case MATCH_BAD_COOKIE:
+		drop(u, s, UP_DROP_BAD_COOKIE, t, from);
+		if (cfg->tcp_after_mismatch)
+			to_tcp(t, WHY_COOKIE);
+		return;
+	default:
+		drop(u, s, drop_of[v], t, from);
 		return;
 	}
 	if (t->cookie_sent) {
-		const uint8_t *sc = NULL;
-		size_t sc_len = 0;
-		enum srv_cookie v = srv_cookie_check(u->msg.edns_opts, u->msg.edns_opts_len,
-						     t->cookie, &sc, &sc_len);
-		if (v == SRV_COOKIE_BAD || (v == SRV_COOKIE_NONE && cookie_required(t))) {
-			/* Not our cookie, or none from a server that has given us
-			 * one: whoever sent this did not see our query. */
-			drop(u, s, UP_DROP_BAD_COOKIE, t, from);
-			if (cfg->tcp_after_mismatch)
-				to_tcp(t, WHY_COOKIE);
-			return;
-		}
-		if (v == SRV_COOKIE_OK)
-			learn_cookie(t, sc, sc_len);
+		if (info.cookie == SRV_COOKIE_OK)
+			learn_cookie(t, info.server_cookie, info.server_cookie_len);
 		if (wire_msg_rcode(&u->msg) == RCODE_BADCOOKIE) {
 			/* RFC 7873 section 5.3: the server wants its fresh cookie;
 			 * ask once more over UDP with it, then over TCP. */
-			if (v == SRV_COOKIE_OK && sc_len > 0 && !t->badcookie_resent) {
+			if (info.cookie == SRV_COOKIE_OK && info.server_cookie_len > 0 &&
+			    !t->badcookie_resent) {
 				t->badcookie_resent = true;
 				u->stats.cookies_badcookie_resends++;
 				table_remove(t);
