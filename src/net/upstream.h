@@ -22,7 +22,12 @@
  *    they aimed at (net/guard.h); other servers are asked as usual;
  *  - identical outstanding questions to one server share one query
  *    (merge-identical-queries): each caller is a waiter of it;
- *  - DNS cookies as a client (upstream-cookies, net/srvstate.h). */
+ *  - DNS cookies as a client (upstream-cookies, net/srvstate.h).
+ *
+ * The module's files: upstream.c (sending, the verdict on each datagram,
+ * these calls), up_table.c (the tables of outstanding transactions),
+ * up_tcp.c (the TCP transport), upstream_int.h (what they share); the
+ * reply check is net/match.h. */
 #ifndef PC_NET_UPSTREAM_H
 #define PC_NET_UPSTREAM_H
 
@@ -60,7 +65,6 @@ typedef void (*up_done_fn)(void *ud, const struct wire_msg *reply, uint32_t rtt_
 struct upstream *up_new(uv_loop_t *loop, const struct config *cfg, char *err, size_t errlen);
 void up_free(struct upstream *u);
 struct pool *up_pool(struct upstream *u);
-const struct up_stats *up_stats(const struct upstream *u);
 /* Every upstream counter as "key", value (queries.upstream.*, replies.*,
  * pool.*): the control channel prints them as they come. */
 typedef void (*up_stat_fn)(void *ud, const char *key, uint64_t value);
