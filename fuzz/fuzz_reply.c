@@ -395,7 +395,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	env.rand_uniform = fuzz_rand;
 	env.cache = cache_new((opt & 0x10) ? 4096 : (1u << 20), cfg.cache_min_ttl,
 			      cfg.cache_max_ttl, cfg.cache_max_negative_ttl);
-	env.infra = core_infra_new();
+	static const struct hash_key infra_key = { 1, 2 };
+	env.infra = core_infra_new(&infra_key);
 	struct core_req *req = NULL;
 	if (env.cache == NULL || env.infra == NULL)
 		goto out;

@@ -91,7 +91,7 @@ struct cache;
 /* budget: bytes; min_ttl/max_ttl clamp every positive TTL stored (raised to
  * min_ttl first, then capped at max_ttl, so max_ttl wins if they conflict);
  * max_neg_ttl caps negative TTLs, which min_ttl never raises (that would hide
- * a newly created name). The hash seed is drawn here from rand_bytes().
+ * a newly created name). The hash key is drawn here (hash_key_new).
  * Returns NULL on allocation failure. */
 struct cache *cache_new(uint64_t budget, uint32_t min_ttl, uint32_t max_ttl, uint32_t max_neg_ttl);
 void cache_free(struct cache *c);

@@ -272,7 +272,9 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	s->workers = calloc(s->n_workers, sizeof(*s->workers));
 	s->cache = cache_new(cfg->cache_size, cfg->cache_min_ttl, cfg->cache_max_ttl,
 			     cfg->cache_max_negative_ttl);
-	s->infra = core_infra_new();
+	struct hash_key infra_key;
+	hash_key_new(&infra_key);
+	s->infra = core_infra_new(&infra_key);
 	if (s->workers == NULL || s->cache == NULL || s->infra == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return PC_ENOMEM;

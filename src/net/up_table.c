@@ -63,7 +63,7 @@ void up_table_remove(struct up_tx *t)
 static uint32_t merge_hash(const struct upstream *u, const struct sockaddr_storage *server,
 			   const uint8_t *qname, uint16_t qtype, uint16_t qclass, bool rd)
 {
-	uint32_t h = srv_addr_hash(server, u->seed) ^ wire_name_hash(qname, u->seed);
+	uint32_t h = sockaddr_hash(server, &u->hkey) ^ wire_name_hash(qname, &u->hkey);
 	h ^= ((uint32_t)qtype << 16 | qclass) * 2654435761u;
 	return rd ? ~h : h;
 }
@@ -125,7 +125,7 @@ size_t up_waiting_on(struct upstream *u, const struct pool_sock *s,
 		     const struct sockaddr_storage *from, struct up_tx **hit, size_t max)
 {
 	size_t n = 0;
-	uint32_t shash = srv_addr_hash(from, u->seed);
+	uint32_t shash = sockaddr_hash(from, &u->hkey);
 	for (struct up_tx *t = u->by_server[server_bucket(s->serial, shash)]; t != NULL && n < max;
 	     t = t->snext)
 		if (t->sock == s && t->shash == shash && sockaddr_equal(&t->server, from))

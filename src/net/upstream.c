@@ -336,7 +336,7 @@ struct upstream *up_new(uv_loop_t *loop, const struct config *cfg, char *err, si
 	}
 	u->loop = loop;
 	u->cfg = cfg;
-	rand_bytes(&u->seed, sizeof(u->seed));
+	hash_key_new(&u->hkey);
 	guard_init(&u->guard, cfg->unwanted_reply_threshold, cfg->defensive_mode_time);
 	if (pool_open(&u->pool, loop, cfg, on_datagram, u, err, errlen) != 0) {
 		pool_close(&u->pool);
@@ -439,7 +439,7 @@ struct up_query *up_send(struct upstream *u, const struct core_send *s, up_done_
 	t->u = u;
 	t->server = s->addr;
 	t->slen = s->addrlen;
-	t->shash = srv_addr_hash(&s->addr, u->seed);
+	t->shash = sockaddr_hash(&s->addr, &u->hkey);
 	wire_name_copy(t->qname, s->qname);
 	wire_name_copy(t->zone, s->zone);
 	t->qtype = s->qtype;

@@ -90,7 +90,7 @@ struct upstream {
 	struct up_tx *by_server[SRV_BUCKETS];
 	struct up_tx *merge[MERGE_BUCKETS];
 	struct up_tx *all;
-	uint32_t seed;
+	struct hash_key hkey; /* for the tables keyed by server and question */
 	struct srvstate srv;
 	struct guard guard;
 	struct wire_msg msg; /* parse space for the reply being matched */
