@@ -134,15 +134,16 @@ void pcache_keep(struct pcache *p, const uint8_t *q, size_t qlen, const uint8_t 
 	if (p == NULL || qlen <= 2 || qlen - 2 > PCACHE_QUERY_MAX || alen < WIRE_HDR_LEN ||
 	    alen > PCACHE_ANSWER_MAX)
 		return;
-	if ((ans[2] & 0x82) != 0x80)
-		return; /* not a response, or truncated */
 	/* Walk the answer with the message reader; note every record's TTL. The
 	 * OPT record's "TTL" is flags, kept as is. */
 	struct wire_rd r;
 	uint8_t nm[WIRE_NAME_MAX];
-	uint16_t qd, an, ns, ar, type, rdlen;
+	uint16_t flags, qd, an, ns, ar, type, rdlen;
 	wire_rd_init(&r, ans, alen);
-	if (wire_rd_skip(&r, 4) != 0 || wire_rd_u16(&r, &qd) != 0 || wire_rd_u16(&r, &an) != 0 ||
+	if (wire_rd_skip(&r, 2) != 0 || wire_rd_u16(&r, &flags) != 0 ||
+	    (flags & (WIRE_F_QR | WIRE_F_TC)) != WIRE_F_QR)
+		return; /* not a response, or truncated */
+	if (wire_rd_u16(&r, &qd) != 0 || wire_rd_u16(&r, &an) != 0 ||
 	    wire_rd_u16(&r, &ns) != 0 || wire_rd_u16(&r, &ar) != 0 || qd != 1 ||
 	    wire_rd_name(&r, nm) < 0 || wire_rd_skip(&r, 4) != 0)
 		return;
@@ -197,7 +198,7 @@ void pcache_keep(struct pcache *p, const uint8_t *q, size_t qlen, const uint8_t 
 	e->klen = (uint16_t)klen;
 	e->alen = (uint16_t)alen;
 	e->n_ttl = (uint8_t)n;
-	e->rcode = ans[3] & 0x0f;
+	e->rcode = (uint8_t)WIRE_RCODE(flags);
 	memcpy(e->ttl_off, off, n * sizeof(off[0]));
 	memcpy(e->ttl, ttl, n * sizeof(ttl[0]));
 	memcpy(e->key, k, klen);

@@ -123,7 +123,6 @@ struct wire_rd {
 };
 
 void wire_rd_init(struct wire_rd *r, const uint8_t *pkt, size_t len);
-int wire_rd_u8(struct wire_rd *r, uint8_t *out);
 int wire_rd_u16(struct wire_rd *r, uint16_t *out);
 int wire_rd_u32(struct wire_rd *r, uint32_t *out);
 int wire_rd_bytes(struct wire_rd *r, void *out, size_t n);
