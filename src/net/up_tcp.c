@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/config.h"
 #include "util/log.h"
 #include "util/rand.h"
 
@@ -150,7 +149,7 @@ int up_tcp_start(struct up_tx *t)
 void up_to_tcp(struct up_tx *t, enum retry_why why)
 {
 	struct upstream *u = t->u;
-	if (t->finished || t->tcp || !u->cfg->do_tcp)
+	if (t->finished || t->tcp || !u->opts->do_tcp)
 		return;
 	up_table_remove(t);
 	if (why == WHY_CASE)

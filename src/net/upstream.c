@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "daemon/config.h"
 #include "net/guard.h"
 #include "net/match.h"
 #include "net/recv.h"
@@ -16,136 +15,15 @@
 #include "util/rand.h"
 #include "util/sockaddr.h"
 
-/* ---- life of a transaction --------------------------------------------- */
+/* ---- 0x20 ----------------------------------------------------------------- */
 
-void up_handle_closed(uv_handle_t *h)
+static bool caps_exempt(const struct up_opts *uo, const struct core_send *s)
 {
-	struct up_tx *t = h->data;
-	if (--t->open_handles == 0) {
-		struct up_query *w;
-		while ((w = t->waiters) != NULL) {
-			t->waiters = w->next;
-			free(w);
-		}
-		free(t->in);
-		up_tx_release(t->u, t);
-	}
-}
-
-/* End a transaction: every waiter gets the reply (or the failure) once,
- * then its handles are released. Waiters are told in turn; one cancelled by
- * another's callback meanwhile is skipped. The transaction and its waiters
- * stay in memory until the loop runs the close callbacks, so a pointer held
- * within one event (or a late up_cancel after up_close) stays valid. */
-void up_finish(struct up_tx *t, const struct wire_msg *reply, bool notify)
-{
-	if (t->finished)
-		return;
-	t->finished = true;
-	up_table_remove(t);
-	up_merge_remove(t);
-	up_all_unlink(t);
-	uv_timer_stop(&t->timer);
-	uint32_t rtt = (uint32_t)(loop_ms(t->u) - t->sent_at);
-	for (struct up_query *w = t->waiters; w != NULL; w = w->next) {
-		if (notify && !w->cancelled) {
-			w->cancelled = true;
-			w->done(w->ud, reply, rtt);
-		}
-		w->cancelled = true;
-	}
-	uv_close((uv_handle_t *)&t->timer, up_handle_closed);
-	if (t->tcp)
-		uv_close((uv_handle_t *)&t->tcph, up_handle_closed);
-}
-
-void up_on_timeout(uv_timer_t *h)
-{
-	struct up_tx *t = h->data;
-	t->u->stats.timeouts++;
-	up_finish(t, NULL, true);
-}
-
-/* ---- building queries -------------------------------------------------- */
-
-static bool caps_exempt(const struct config *cfg, const struct core_send *s)
-{
-	for (size_t i = 0; i < cfg->n_caps_exempt; i++)
-		if (wire_name_in(s->zone, cfg->caps_exempt[i]) ||
-		    wire_name_in(s->qname, cfg->caps_exempt[i]))
+	for (size_t i = 0; i < uo->n_caps_exempt; i++)
+		if (wire_name_in(s->zone, uo->caps_exempt[i]) ||
+		    wire_name_in(s->qname, uo->caps_exempt[i]))
 			return true;
 	return false;
-}
-
-/* Write the query for t with a fresh letter-case pattern (when t->caps) and
- * our COOKIE option (when upstream-cookies). */
-int up_build(struct up_tx *t, uint8_t *buf, size_t cap)
-{
-	struct upstream *u = t->u;
-	const struct config *cfg = u->cfg;
-	wire_name_lower(t->qname);
-	if (t->caps) {
-		uint8_t bits[WIRE_NAME_MAX / 8 + 1];
-		rand_bytes(bits, sizeof(bits));
-		wire_name_apply_case(t->qname, bits);
-	}
-	uint8_t opt[SRV_COOKIE_OPT_MAX];
-	size_t opt_len = 0;
-	t->cookie_sent = false;
-	if (cfg->upstream_cookies) {
-		struct srv_entry *e = srv_get(&u->srv, &t->server, loop_ms(u));
-		opt_len = srv_cookie_opt(e, opt);
-		memcpy(t->cookie, e->client, sizeof(t->cookie));
-		t->cookie_sent = true;
-		u->stats.cookies_sent++;
-		if (e->server_len > 0)
-			u->stats.cookies_echoed++;
-	}
-	return wire_build_query(buf, cap, t->id, t->rd ? WIRE_F_RD : 0, t->qname, t->qtype,
-				t->qclass, cfg->edns_buffer_size, opt_len ? opt : NULL,
-				(uint16_t)opt_len);
-}
-
-/* ---- cookies ------------------------------------------------------------ */
-
-/* A server cookie arrived with our client cookie: keep it for next time,
- * unless our client cookie for the server changed since t was sent. */
-void up_learn_cookie(struct up_tx *t, const uint8_t *sc, size_t sc_len)
-{
-	struct upstream *u = t->u;
-	if (sc_len == 0)
-		return;
-	struct srv_entry *e = srv_get(&u->srv, &t->server, loop_ms(u));
-	if (memcmp(e->client, t->cookie, sizeof(t->cookie)) != 0)
-		return;
-	if (e->server_len == 0)
-		u->stats.cookies_learned++;
-	memcpy(e->server, sc, sc_len);
-	e->server_len = (uint8_t)sc_len;
-}
-
-/* Has the server given us a server cookie for the client cookie t carried?
- * From then on its UDP replies must carry our client cookie. */
-static bool cookie_required(struct up_tx *t)
-{
-	struct srv_entry *e = srv_find(&t->u->srv, &t->server);
-	return e != NULL && e->server_len > 0 &&
-	       memcmp(e->client, t->cookie, sizeof(t->cookie)) == 0;
-}
-
-/* What the check needs to know of t (net/match.h), in q. */
-const struct match_query *up_query_of(struct up_tx *t, struct match_query *q)
-{
-	q->sock = t->sock;
-	q->server = &t->server;
-	q->id = t->id;
-	q->qname = t->qname;
-	q->qtype = t->qtype;
-	q->qclass = t->qclass;
-	q->cookie_sent = t->cookie_sent;
-	q->cookie = t->cookie;
-	q->cookie_required = t->cookie_sent && cookie_required(t);
-	return q;
 }
 
 /* ---- UDP ----------------------------------------------------------------- */
@@ -252,11 +130,11 @@ static void on_datagram(void *ud, struct pool_sock *s, uint8_t *pkt, size_t len,
 			const struct sockaddr_storage *from, unsigned rxflags)
 {
 	struct upstream *u = ud;
-	const struct config *cfg = u->cfg;
+	const struct up_opts *uo = u->opts;
 	struct match_dgram d = {
 		.sock = s, .from = from, .pkt = pkt, .len = len,
 		.fragmented = (rxflags & NET_RX_FRAGMENTED) != 0,
-		.refuse_fragmented = cfg->refuse_fragmented_replies,
+		.refuse_fragmented = uo->refuse_fragmented_replies,
 		.outstanding = s->outstanding,
 	};
 	struct match_head h;
@@ -280,7 +158,7 @@ static void on_datagram(void *ud, struct pool_sock *s, uint8_t *pkt, size_t len,
 	case MATCH_WRONG_SOCKET:
 		/* The right socket, maybe the server's address and port, but an
 		 * ID we are not waiting for: the signature of a forger guessing. */
-		mismatch(u, s, from, UP_DROP_BAD_ID, WHY_ID, cfg->tcp_after_mismatch);
+		mismatch(u, s, from, UP_DROP_BAD_ID, WHY_ID, uo->tcp_after_mismatch);
 		return;
 	case MATCH_BAD_CASE:
 		/* TCP tells a server that does not echo 0x20 from a forger who
@@ -293,7 +171,7 @@ static void on_datagram(void *ud, struct pool_sock *s, uint8_t *pkt, size_t len,
 		return;
 	case MATCH_BAD_COOKIE:
 		drop(u, s, UP_DROP_BAD_COOKIE, t, from);
-		if (cfg->tcp_after_mismatch)
+		if (uo->tcp_after_mismatch)
 			up_to_tcp(t, WHY_COOKIE);
 		return;
 	default:
@@ -326,7 +204,7 @@ static void on_datagram(void *ud, struct pool_sock *s, uint8_t *pkt, size_t len,
 
 /* ---- public -------------------------------------------------------------- */
 
-struct upstream *up_new(uv_loop_t *loop, const struct config *cfg, char *err, size_t errlen)
+struct upstream *up_new(uv_loop_t *loop, const struct up_opts *uo, char *err, size_t errlen)
 {
 	struct upstream *u = calloc(1, sizeof(*u));
 	if (u == NULL || srv_init(&u->srv) != 0) {
@@ -335,10 +213,10 @@ struct upstream *up_new(uv_loop_t *loop, const struct config *cfg, char *err, si
 		return NULL;
 	}
 	u->loop = loop;
-	u->cfg = cfg;
+	u->opts = uo;
 	hash_key_new(&u->hkey);
-	guard_init(&u->guard, cfg->unwanted_reply_threshold, cfg->defensive_mode_time);
-	if (pool_open(&u->pool, loop, cfg, on_datagram, u, err, errlen) != 0) {
+	guard_init(&u->guard, uo->unwanted_reply_threshold, uo->defensive_mode_time);
+	if (pool_open(&u->pool, loop, &uo->pool, on_datagram, u, err, errlen) != 0) {
 		pool_close(&u->pool);
 		pool_free(&u->pool);
 		srv_free(&u->srv);
@@ -415,16 +293,16 @@ static struct up_query *attach(struct up_tx *t, up_done_fn done, void *ud)
 
 struct up_query *up_send(struct upstream *u, const struct core_send *s, up_done_fn done, void *ud)
 {
-	const struct config *cfg = u->cfg;
+	const struct up_opts *uo = u->opts;
 	uint64_t now = loop_ms(u);
 	bool tcp = s->tcp;
 	bool defensive = false;
-	if (!tcp && cfg->do_tcp && guard_server_defensive(&u->guard, &s->addr, now))
+	if (!tcp && uo->do_tcp && guard_server_defensive(&u->guard, &s->addr, now))
 		tcp = defensive = true;
 	/* A second identical question while the first is on the wire would
 	 * give a forger two targets for the price of one (birthday attack):
 	 * the caller waits for the first instead. */
-	if (!tcp && cfg->merge_identical_queries) {
+	if (!tcp && uo->merge_identical_queries) {
 		struct up_tx *o = up_merge_find(u, s);
 		if (o != NULL) {
 			struct up_query *w = attach(o, done, ud);
@@ -446,7 +324,7 @@ struct up_query *up_send(struct upstream *u, const struct core_send *s, up_done_
 	t->qclass = s->qclass;
 	t->rd = s->rd;
 	t->timeout_ms = s->timeout_ms;
-	t->caps = cfg->use_caps_for_id && !caps_exempt(cfg, s) &&
+	t->caps = uo->use_caps_for_id && !caps_exempt(uo, s) &&
 		  !srv_nocaps(&u->srv, &s->addr, now);
 	uv_timer_init(u->loop, &t->timer);
 	t->timer.data = t;
@@ -463,7 +341,7 @@ struct up_query *up_send(struct upstream *u, const struct core_send *s, up_done_
 	if (defensive)
 		u->stats.defensive_tcp++;
 	up_all_link(t);
-	if (!tcp && cfg->merge_identical_queries)
+	if (!tcp && uo->merge_identical_queries)
 		up_merge_insert(t);
 	uv_timer_start(&t->timer, up_on_timeout, s->timeout_ms, 0);
 	return w;

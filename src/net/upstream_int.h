@@ -1,7 +1,10 @@
 /* upstream internals, shared by the files of the upstream module only:
- * upstream.c (sending, the verdict on each datagram, the public calls),
- * up_table.c (the tables of outstanding transactions and the spare list),
- * up_tcp.c (the TCP transport). The reply check itself is net/match.h. */
+ * upstream.c (sending over UDP, the verdict on each datagram, the public
+ * calls), up_tcp.c (the TCP transport), up_tx.c (a transaction's end, its
+ * query's bytes, its cookies), up_table.c (the tables of outstanding
+ * transactions and the spare list). The reply check itself is net/match.h.
+ * Their calls go one way: upstream.c -> up_tcp.c -> up_tx.c -> up_table.c
+ * (upstream.c also calls the last two directly); none calls back up. */
 #ifndef PC_NET_UPSTREAM_INT_H
 #define PC_NET_UPSTREAM_INT_H
 
@@ -83,7 +86,7 @@ struct up_tx {
 
 struct upstream {
 	uv_loop_t *loop;
-	const struct config *cfg;
+	const struct up_opts *opts;
 	struct pool pool;
 	struct up_stats stats;
 	struct up_tx *table[BUCKETS];
@@ -144,7 +147,7 @@ struct up_tx *up_tx_alloc(struct upstream *u);
 void up_tx_release(struct upstream *u, struct up_tx *t);
 void up_tx_free_spares(struct upstream *u);
 
-/* ---- upstream.c ------------------------------------------------------------ */
+/* ---- up_tx.c: a transaction's end, its query, its cookies ---------------- */
 
 /* End t: every waiter is told once (when notify), then its handles close. */
 void up_finish(struct up_tx *t, const struct wire_msg *reply, bool notify);
