@@ -40,6 +40,8 @@ PRIVATE = {
     "daemon/server_int.h": ["src/daemon/server", "src/daemon/ctlcmd.c", "src/daemon/stats.c",
                             "src/daemon/ctl_conf.c", "src/daemon/reload.c"],
     "daemon/config_int.h": ["src/daemon/config"],
+    # the upstream module's files share src/net/ with the pool, the listener...
+    "net/upstream_int.h": ["src/net/upstream.c", "src/net/up_"],
 }
 
 # Cycles known and owned elsewhere, each one explicitly: a component made of

@@ -98,7 +98,7 @@ struct cache_opts {
 /* cache_size: bytes; cache_min_ttl/cache_max_ttl clamp every positive TTL stored (raised to
  * min_ttl first, then capped at max_ttl, so max_ttl wins if they conflict);
  * cache_max_negative_ttl caps negative TTLs, which min_ttl never raises (that would hide
- * a newly created name). The hash seed is drawn here from rand_bytes().
+ * a newly created name). The hash key is drawn here (hash_key_new).
  * Returns NULL on allocation failure. */
 struct cache *cache_new(const struct cache_opts *opts);
 void cache_free(struct cache *c);

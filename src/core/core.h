@@ -145,7 +145,9 @@ void core_req_trim(void);
 
 /* ---- infra: smoothed RTT per server address ---------------------------- */
 
-struct core_infra *core_infra_new(void);
+/* key: the table's hash key (hash_key_new), handed in because the core
+ * draws no randomness of its own. */
+struct core_infra *core_infra_new(const struct hash_key *key);
 void core_infra_free(struct core_infra *inf);
 /* Smoothed RTT in ms, or 0 when the server is unknown. */
 uint32_t core_infra_srtt(struct core_infra *inf, const struct sockaddr *sa);

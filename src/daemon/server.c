@@ -115,7 +115,9 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	s->rq_on = true;
 	s->workers = calloc(s->n_workers, sizeof(*s->workers));
 	s->cache = cache_new(&s->opts.cache);
-	s->infra = core_infra_new();
+	struct hash_key infra_key;
+	hash_key_new(&infra_key);
+	s->infra = core_infra_new(&infra_key);
 	if (s->workers == NULL || s->cache == NULL || s->infra == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return PC_ENOMEM;

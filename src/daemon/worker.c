@@ -458,9 +458,7 @@ int worker_new(struct worker **out, unsigned idx, uv_loop_t *loop,
 		w->udp[i].obs_dt_cr = dt_cr;
 		if (size == 0)
 			continue;
-		uint32_t seed;
-		rand_bytes(&seed, sizeof(seed));
-		if ((w->udp[i].pc = pcache_new(size, seed)) == NULL) {
+		if ((w->udp[i].pc = pcache_new(size)) == NULL) {
 			snprintf(err, errlen, "out of memory (packet-cache-size %u)", size);
 			return PC_ENOMEM;
 		}

@@ -22,7 +22,13 @@
  *    they aimed at (net/guard.h); other servers are asked as usual;
  *  - identical outstanding questions to one server share one query
  *    (merge-identical-queries): each caller is a waiter of it;
- *  - DNS cookies as a client (upstream-cookies, net/srvstate.h). */
+ *  - DNS cookies as a client (upstream-cookies, net/srvstate.h).
+ *
+ * The module's files: upstream.c (sending over UDP, the verdict on each
+ * datagram, these calls), up_tcp.c (the TCP transport), up_tx.c (a
+ * transaction's end, its query's bytes, its cookies), up_table.c (the
+ * tables of outstanding transactions), upstream_int.h (what they share);
+ * the reply check is net/match.h. */
 #ifndef PC_NET_UPSTREAM_H
 #define PC_NET_UPSTREAM_H
 
@@ -86,7 +92,6 @@ void up_free(struct upstream *u);
  * the upstream is freed. */
 void up_set_opts(struct upstream *u, const struct up_opts *opts);
 struct pool *up_pool(struct upstream *u);
-const struct up_stats *up_stats(const struct upstream *u);
 /* Every upstream counter as "key", value (queries.upstream.*, replies.*,
  * pool.*): the control channel prints them as they come. */
 typedef void (*up_stat_fn)(void *ud, const char *key, uint64_t value);
