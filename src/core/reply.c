@@ -9,6 +9,7 @@
 
 #include "cache/cache.h"
 #include "core/internal.h"
+#include "core/localzone.h"
 #include "daemon/config.h"
 
 #define MAX_SET 256
@@ -61,7 +62,8 @@ static void keep_rrset(struct core_req *req, const struct wire_msg *m, int secti
 	uint8_t lower[WIRE_NAME_MAX];
 	wire_name_copy(lower, owner);
 	wire_name_lower(lower);
-	cache_put_rrset(env->cache, lower, type, qclass, ttl, rd, n, rank, now);
+	if (env->local == NULL || !lz_governs(env->local, lower))
+		cache_put_rrset(env->cache, lower, type, qclass, ttl, rd, n, rank, now);
 	if (!add_answer)
 		return;
 	for (size_t i = 0; i < m->n_rr; i++) {
@@ -106,7 +108,7 @@ static void keep_negative(struct core_req *req, struct frame *f, const struct wi
 		struct cache_rdata rd = { soa->rdata, soa->rdlen };
 		wire_name_copy(soa_owner, soa->owner);
 		wire_name_lower(soa_owner);
-		if (ttl > 0)
+		if (ttl > 0 && (env->local == NULL || !lz_governs(env->local, owner)))
 			cache_put_negative(env->cache, kind, owner, core_iter_qtype(f),
 					   core_iter_qclass(req), ttl, soa_owner, &rd, 1, rank, now);
 		if (core_iter_is_top(req, f))

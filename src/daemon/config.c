@@ -7,6 +7,7 @@
  * C strings and never reads past the line. */
 #include "daemon/config.h"
 
+#include "daemon/localconf.h"
 #include "util/err.h"
 #include "util/file.h"
 #include "wire/wire.h"
@@ -47,6 +48,7 @@ struct parser {
 	bool zone_named;
 	/* lines of keys that take part in cross-key checks (0 = not in file) */
 	size_t l_min_ttl, l_max_ttl, l_ip4, l_ip6, l_udp, l_tcp, l_range, l_exclude;
+	size_t local_cap;         /* room in cfg->local */
 };
 
 /* ---- messages --------------------------------------------------------- */
@@ -657,6 +659,43 @@ static int k_zone_addr(struct parser *p, const char *v)
 	return add_addr(p, v, 53, true, p->zone->addrs, &p->zone->n_addrs, "addresses in one zone");
 }
 
+/* local-zone, local-data, local-data-ptr: kept as written, checked all
+ * together once the file is read (check_local), since a record's meaning
+ * depends on the zones around it. */
+static int add_local(struct parser *p, enum config_local_kind kind, const char *v)
+{
+	struct config *cfg = p->cfg;
+	/* cfg->local is this parse's own array (config_parse copied it). */
+	if (cfg->n_local == p->local_cap) {
+		size_t cap = p->local_cap ? p->local_cap * 2 : 16;
+		struct config_local *a = realloc(cfg->local, cap * sizeof(*a));
+		if (a == NULL)
+			return fail(p, "out of memory");
+		cfg->local = a;
+		p->local_cap = cap;
+	}
+	char *text = strdup(v);
+	if (text == NULL)
+		return fail(p, "out of memory");
+	cfg->local[cfg->n_local++] = (struct config_local){ kind, p->line, text };
+	return 0;
+}
+
+static int k_local_zone(struct parser *p, const char *v)
+{
+	return add_local(p, CONFIG_LOCAL_ZONE, v);
+}
+
+static int k_local_data(struct parser *p, const char *v)
+{
+	return add_local(p, CONFIG_LOCAL_DATA, v);
+}
+
+static int k_local_data_ptr(struct parser *p, const char *v)
+{
+	return add_local(p, CONFIG_LOCAL_DATA_PTR, v);
+}
+
 struct key {
 	const char *name;
 	unsigned clauses; /* mask of enum clause */
@@ -719,6 +758,9 @@ static const struct key keys[] = {
 	{ "hide-version", CL_SERVER, k_hide_version, 0 },
 	{ "identity", CL_SERVER, k_identity, 0 },
 	{ "version", CL_SERVER, k_version, 0 },
+	{ "local-zone", CL_SERVER, k_local_zone, 0 },
+	{ "local-data", CL_SERVER, k_local_data, 0 },
+	{ "local-data-ptr", CL_SERVER, k_local_data_ptr, 0 },
 	{ "control-socket", CL_SERVER | CL_REMOTE, k_control_socket, 0 },
 	{ "name", CL_FORWARD | CL_STUB, k_zone_name, 0 },
 	{ "forward-addr", CL_FORWARD, k_zone_addr, 0 },
@@ -936,6 +978,30 @@ static int check_pool(struct parser *p)
 		       r->low, r->high);
 }
 
+/* The local zones and data make a table: any line that cannot take its
+ * place in it (a bad record, a CNAME beside other data) is named. The table
+ * is made again by the server; this one only proves it can be. */
+static const char *const local_keys[] = { "", "local-zone", "local-data", "local-data-ptr" };
+
+static int check_local(struct parser *p)
+{
+	const struct config *cfg = p->cfg;
+	if (cfg->n_local == 0)
+		return 0;
+	struct lz_table *t;
+	size_t bad;
+	char msg[256];
+	int rc = localconf_build(&t, cfg, 0, &bad, msg, sizeof(msg));
+	if (rc == 0) {
+		lz_free(t);
+		return 0;
+	}
+	if (bad >= cfg->n_local)
+		return fail_at(p, p->line, NULL, "%s", msg);
+	const struct config_local *l = &cfg->local[bad];
+	return fail_at(p, l->line, local_keys[l->kind], "%s", msg);
+}
+
 static int check_all(struct parser *p)
 {
 	struct config *cfg = p->cfg;
@@ -955,10 +1021,21 @@ static int check_all(struct parser *p)
 			       "do-udp and do-tcp are both no");
 	if ((rc = check_families(p)) < 0)
 		return rc;
-	return check_pool(p);
+	if ((rc = check_pool(p)) < 0)
+		return rc;
+	return check_local(p);
 }
 
 /* ---- entry points ----------------------------------------------------- */
+
+void config_free(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_local; i++)
+		free(cfg->local[i].text);
+	free(cfg->local);
+	cfg->local = NULL;
+	cfg->n_local = 0;
+}
 
 void config_defaults(struct config *cfg)
 {
@@ -1052,9 +1129,30 @@ int config_parse(struct config *cfg, const char *name, const char *text, size_t 
 	}
 	memcpy(work, cfg, sizeof(*work));
 	struct parser p = { .cfg = work, .file = name, .err = err, .errlen = errlen };
-	int rc = parse_into(&p, text, len);
+	/* The local lines get an array of their own, so that a failed parse
+	 * leaves the caller's untouched (the texts it holds are shared). */
+	work->local = NULL;
+	int rc = 0;
+	if (cfg->n_local > 0) {
+		work->local = malloc(cfg->n_local * sizeof(*work->local));
+		if (work->local == NULL)
+			rc = PC_ENOMEM;
+		else
+			memcpy(work->local, cfg->local, cfg->n_local * sizeof(*work->local));
+		p.local_cap = cfg->n_local;
+	}
 	if (rc == 0)
+		rc = parse_into(&p, text, len);
+	if (rc == 0) {
+		free(cfg->local);
 		memcpy(cfg, work, sizeof(*cfg));
+	} else {
+		for (size_t i = cfg->n_local; i < work->n_local; i++)
+			free(work->local[i].text);
+		free(work->local);
+		if (rc == PC_ENOMEM && err && errlen && !err[0])
+			snprintf(err, errlen, "%s: out of memory", name);
+	}
 	free(work);
 	return rc;
 }

@@ -42,6 +42,15 @@ struct config_range {
 	uint16_t low, high; /* inclusive; low <= high */
 };
 
+/* local-zone, local-data, local-data-ptr: the value as written (checked by
+ * config_parse, turned into a table by daemon/localconf.h), in file order. */
+enum config_local_kind { CONFIG_LOCAL_ZONE = 1, CONFIG_LOCAL_DATA, CONFIG_LOCAL_DATA_PTR };
+struct config_local {
+	enum config_local_kind kind;
+	size_t line;   /* in the file that gave it */
+	char *text;    /* owned */
+};
+
 /* forward-zone or stub-zone */
 struct config_zone {
 	uint8_t name[256];  /* wire format, lowercased; "." is the root */
@@ -117,11 +126,17 @@ struct config {
 	bool hide_identity, hide_version;                /* refuse id.server / version.bind; default no */
 	char identity[256];                              /* id.server text; "" = the host name */
 	char version[256];                               /* version.bind text; "" = PC_VERSION_TEXT */
+	struct config_local *local;                      /* owned array (config_free) */
+	size_t n_local;
 	struct config_zone forward[CONFIG_MAX_ZONES];
 	size_t n_forward;
 	struct config_zone stub[CONFIG_MAX_ZONES];
 	size_t n_stub;
 };
+
+/* Release what cfg owns beyond itself (the local-zone lines); cfg is then
+ * as after config_defaults for those fields. */
+void config_free(struct config *cfg);
 
 /* Fill cfg with the built-in defaults (listen on 127.0.0.1 and ::1 port 53). */
 void config_defaults(struct config *cfg);

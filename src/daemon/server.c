@@ -16,7 +16,9 @@
 #include "cache/cache.h"
 #include "core/core.h"
 #include "core/internal.h"
+#include "core/localzone.h"
 #include "daemon/control.h"
+#include "daemon/localconf.h"
 #include "daemon/notify.h"
 #include "daemon/server_int.h"
 #include "daemon/worker.h"
@@ -277,6 +279,16 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 		snprintf(err, errlen, "out of memory");
 		return PC_ENOMEM;
 	}
+	uint32_t seed;
+	rand_bytes(&seed, sizeof(seed));
+	size_t bad;
+	char msg[256];
+	if (localconf_build(&s->local, cfg, seed, &bad, msg, sizeof(msg)) != 0) {
+		/* config_parse built the same table once: only memory fails here. */
+		snprintf(err, errlen, "local zones: %s", msg);
+		return PC_ENOMEM;
+	}
+	s->env.local = s->local;
 	s->env.cache = s->cache;
 	s->env.cfg = cfg;
 	s->env.hints = hints;
@@ -375,6 +387,7 @@ void server_free(struct server *s)
 	up_free(s->up);
 	cache_free(s->cache);
 	core_infra_free(s->infra);
+	lz_free(s->local);
 	while (s->spare != NULL) {
 		struct creq *r = s->spare;
 		s->spare = r->next;

@@ -20,6 +20,7 @@ struct server {
 	const struct hints *hints;
 	struct cache *cache;
 	struct core_infra *infra;
+	struct lz_table *local;   /* local zones and data (core/localzone.h) */
 	struct core_env env;
 	struct upstream *up;
 	struct control *ctl;
