@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cache/cache.h"
+#include "daemon/ctl_local.h"
 #include "daemon/server_int.h"
 #include "daemon/worker.h"
 #include "net/upstream.h"
@@ -184,6 +185,12 @@ static const struct verb verbs[] = {
 	{ "flush_zone", 1, 1, do_flush },
 	{ "flush_type", 2, 2, do_flush },
 	{ "stop", 0, 0, verb_stop },
+	{ "local_zone", 2, 2, ctl_local_zone },
+	{ "local_zone_remove", 1, 1, ctl_local_zone_remove },
+	{ "local_data", 1, CONTROL_MAX_ARGS - 1, ctl_local_data },
+	{ "local_data_remove", 1, 1, ctl_local_data_remove },
+	{ "list_local_zones", 0, 0, ctl_list_local_zones },
+	{ "list_local_data", 0, 0, ctl_list_local_data },
 };
 
 void server_on_control(void *ud, int argc, char **argv, struct control_out *o)
