@@ -862,10 +862,25 @@ static int parse_line(struct parser *p, char *s)
 		s++;
 
 	char *val = s;
-	bool quoted = *s == '"';
-	if (quoted) {
+	/* Single quotes as in unbound.conf, for values that hold double
+	 * quotes (local-data: 'example. TXT "text"'). */
+	char quote = *s;
+	bool quoted = quote == '"' || quote == '\'';
+	if (strcmp(key, "local-zone") == 0) {
+		/* "NAME" TYPE: two words, the first often quoted; the whole
+		 * value goes to the key, up to a comment outside the quotes. */
+		char *end = s;
+		bool in = false;
+		for (; *end && (in || *end != '#'); end++)
+			if (*end == '"')
+				in = !in;
+		while (end > s && is_space(end[-1]))
+			end--;
+		*end = '\0';
+		quoted = false;
+	} else if (quoted) {
 		val = ++s;
-		char *close = strchr(s, '"');
+		char *close = strchr(s, quote);
 		if (!close)
 			return fail(p, "missing closing quote");
 		*close = '\0';
