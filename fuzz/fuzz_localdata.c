@@ -4,10 +4,11 @@
  * NUL. Checks: no crash, overrun, UB or leak; an accepted record has a
  * valid lowercase owner, a data type and rdata within its length; its text
  * form (localconf_rr_text, what list_local_data prints) parses again to
- * the same wire (when its owner's text is within the 254 characters ldns reads); it goes into a table with the default zones, where a
- * question for its owner and type is answered with that record, and
- * lz_answer and lz_governs agree: a name the table answers is one the
- * cache must not keep. */
+ * the same wire (when its owner's text is within the 254 characters ldns
+ * reads); it goes into a table with the default zones, where a question
+ * for its owner and type is never left to the resolver, lz_answer and
+ * lz_governs agree (a name the table answers is one the cache must not
+ * keep), and the record can be removed again. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
