@@ -493,6 +493,18 @@ static void flushed(struct cache *c)
 	atomic_fetch_add_explicit(&c->flush_gen, 1, memory_order_release);
 }
 
+void cache_set_ttl_bounds(struct cache *c, const struct cache_opts *opts)
+{
+	c->min_ttl = opts->cache_min_ttl;
+	c->max_ttl = opts->cache_max_ttl;
+	c->max_neg_ttl = opts->cache_max_negative_ttl;
+}
+
+void cache_bump_flush_gen(struct cache *c)
+{
+	atomic_fetch_add_explicit(&c->flush_gen, 1, memory_order_release);
+}
+
 uint64_t cache_flush_gen(const struct cache *c)
 {
 	return atomic_load_explicit(&c->flush_gen, memory_order_acquire);

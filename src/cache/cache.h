@@ -162,4 +162,13 @@ uint64_t cache_flush_gen(const struct cache *c);
 
 void cache_get_stats(const struct cache *c, struct cache_stats *out);
 
+/* New TTL bounds (a reload): those of opts (its cache_size is not used:
+ * the size needs a restart). Entries stored from now on are clamped to
+ * them; entries already cached keep theirs. The thread that stores. */
+void cache_set_ttl_bounds(struct cache *c, const struct cache_opts *opts);
+
+/* Raise the flush count without removing anything: every copy of an answer
+ * made before (the packet caches) stops being served. Any thread. */
+void cache_bump_flush_gen(struct cache *c);
+
 #endif

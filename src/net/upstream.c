@@ -92,6 +92,8 @@ struct upstream {
 	struct wire_msg msg; /* parse space for the reply being matched */
 	up_alarm_fn alarm;
 	void *alarm_ud;
+	up_tap_fn tap; /* or NULL */
+	void *tap_ud;
 	/* Ended transactions kept for reuse (linked by next): a transaction is
 	 * about 2 KB, past glibc's per-thread cache, and its malloc and free
 	 * were a visible share of an upstream query. */
@@ -444,6 +446,8 @@ static void tcp_reply(struct up_tx *t, uint8_t *pkt, size_t len)
 		}
 	}
 	u->stats.accepted++;
+	if (u->tap != NULL)
+		u->tap(u->tap_ud, true, &t->server, true, pkt, len);
 	finish(t, &u->msg, true);
 }
 
@@ -514,6 +518,8 @@ static int tcp_start(struct up_tx *t)
 	}
 	t->sent_at = loop_ms(u);
 	u->stats.sent_tcp++;
+	if (u->tap != NULL)
+		u->tap(u->tap_ud, false, &t->server, true, t->out + 2, (size_t)len);
 	return 0;
 }
 
@@ -569,6 +575,8 @@ static int udp_send(struct up_tx *t)
 	pool_sock_note_peer(sock, &t->server);
 	table_insert(t, sock);
 	u->stats.sent_udp++;
+	if (u->tap != NULL)
+		u->tap(u->tap_ud, false, &t->server, false, buf, (size_t)len);
 	return 0;
 }
 
@@ -728,10 +736,17 @@ static void on_datagram(void *ud, struct pool_sock *s, uint8_t *pkt, size_t len,
 	}
 	u->stats.accepted++;
 	s->accepted++;
+	if (u->tap != NULL)
+		u->tap(u->tap_ud, true, from, false, pkt, len);
 	finish(t, &u->msg, true);
 }
 
 /* ---- public -------------------------------------------------------------- */
+
+void up_set_opts(struct upstream *u, const struct up_opts *opts)
+{
+	u->opts = opts;
+}
 
 struct upstream *up_new(uv_loop_t *loop, const struct up_opts *uo, char *err, size_t errlen)
 {
@@ -761,6 +776,12 @@ void up_set_alarm(struct upstream *u, up_alarm_fn fn, void *ud)
 {
 	u->alarm = fn;
 	u->alarm_ud = ud;
+}
+
+void up_set_tap(struct upstream *u, up_tap_fn fn, void *ud)
+{
+	u->tap = fn;
+	u->tap_ud = ud;
 }
 const struct up_stats *up_stats(const struct upstream *u) { return &u->stats; }
 
