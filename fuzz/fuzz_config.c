@@ -116,10 +116,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort(); /* the parser's working copy leaked */
 	if (rc == 0) {
 		check_config(&cfg);
+		for (size_t i = 0; i < cfg.n_local; i++)
+			if (cfg.local[i].text == NULL || cfg.local[i].line == 0)
+				abort();
+		config_free(&cfg); /* the local-zone lines it kept */
 		memcpy(&cfg, &defaults, sizeof(cfg));
 		return 0;
 	}
-	if (!same_summary(&cfg, &defaults))
+	if (!same_summary(&cfg, &defaults) || cfg.n_local != 0 || cfg.local != NULL)
 		abort();
 	/* Messages are NUL-terminated single lines with no control bytes:
 	 * whatever the input, they are safe to print on a terminal or log. */

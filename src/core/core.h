@@ -28,6 +28,7 @@
 
 struct hints; /* core/hints.h */
 struct core_infra;
+struct lz_table;
 
 #define CORE_MAX_CNAME 10   /* CNAMEs followed per request */
 #define CORE_MAX_SENDS 64   /* upstream queries per request */
@@ -66,6 +67,9 @@ struct core_env {
 	const struct core_opts *opts;
 	const struct hints *hints;
 	struct core_infra *infra;
+	/* Local zones (core/localzone.h), or NULL: the cache keeps nothing
+	 * they answer for, so that a cache hit never stands in for them. */
+	struct lz_table *local;
 	uint32_t (*rand_uniform)(uint32_t bound);
 };
 

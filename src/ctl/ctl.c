@@ -48,6 +48,15 @@ static const char usage_text[] =
 	"                   forward ZONE to these servers (until the next reload)\n"
 	"  forward_remove [+i] ZONE\n"
 	"                   stop forwarding ZONE (until the next reload)\n"
+	"  local_zone NAME TYPE\n"
+	"                   add a local zone (static, transparent, redirect, refuse, deny, ...)\n"
+	"  local_zone_remove NAME\n"
+	"                   remove a local zone and its data\n"
+	"  local_data RR    add a local record, e.g. 'www.example. 300 IN A 192.0.2.1'\n"
+	"  local_data_remove NAME\n"
+	"                   remove the local records of NAME\n"
+	"  list_local_zones, list_local_data\n"
+	"                   the local zones (NAME TYPE), the local records\n"
 	"\n"
 	"options:\n"
 	"  -s SOCKET        control socket (default " DEFAULT_SOCKET ")\n"
@@ -188,6 +197,34 @@ static void build_request(int argc, char **argv, char *req, size_t cap)
 		}
 		if (n > 0 && (size_t)n < cap)
 			n += snprintf(req + n, cap - (size_t)n, "\n");
+	} else if (strcmp(cmd, "list_local_zones") == 0 || strcmp(cmd, "list_local_data") == 0) {
+		if (nargs != 0)
+			die(EXIT_USAGE, "%s takes no argument", cmd);
+		n = snprintf(req, cap, "%s\n", cmd);
+	} else if (strcmp(cmd, "local_zone_remove") == 0 || strcmp(cmd, "local_data_remove") == 0) {
+		if (nargs != 1 || !is_word(argv[1]))
+			die(EXIT_USAGE, "%s takes one argument: a domain name", cmd);
+		n = snprintf(req, cap, "%s %s\n", cmd, argv[1]);
+	} else if (strcmp(cmd, "local_zone") == 0) {
+		if (nargs != 2 || !is_word(argv[1]) || !is_word(argv[2]))
+			die(EXIT_USAGE, "local_zone takes two arguments: a domain name and a type");
+		n = snprintf(req, cap, "local_zone %s %s\n", argv[1], argv[2]);
+	} else if (strcmp(cmd, "local_data") == 0) {
+		/* The record may come as one quoted argument or as several words;
+		 * either way it goes as words separated by blanks. */
+		if (nargs < 1)
+			die(EXIT_USAGE, "local_data takes a record, e.g. 'www.example. A 192.0.2.1'");
+		n = snprintf(req, cap, "local_data");
+		for (int i = 1; i <= nargs && n >= 0 && (size_t)n < cap; i++) {
+			for (const char *c = argv[i]; *c; c++)
+				if ((unsigned char)*c < 0x20 || *c == 0x7f)
+					die(EXIT_USAGE, "local_data: control character in the record");
+			n += snprintf(req + n, cap - (size_t)n, " %s", argv[i]);
+		}
+		if (n >= 0 && (size_t)n + 1 < cap)
+			n += snprintf(req + n, cap - (size_t)n, "\n");
+		else
+			n = (int)cap;
 	} else {
 		die(EXIT_USAGE, "unknown command \"%s\" (try -h)", cmd);
 	}

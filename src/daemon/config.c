@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "daemon/config_int.h"
+#include "daemon/localconf.h"
 #include "util/err.h"
 #include "util/file.h"
 #include "wire/wire.h"
@@ -387,7 +388,7 @@ static int parse_line(struct reader *r, char *s)
 	if (p->skip_clause)
 		return 0;
 	const struct config_key *k = config_key_find(key);
-	if (k != NULL && multi && k->fn != k_access_control)
+	if (k != NULL && multi && k->fn != k_access_control && k->fn != k_local_zone)
 		return cfg_fail(p, "text after the closing quote");
 	return k ? apply_key(r, k, val, quoted) : compat_key(r, key, val);
 }
@@ -516,6 +517,37 @@ static int check_pool(struct parser *p)
 			  r->high);
 }
 
+/* The local zones and data make a table: any line that cannot take its
+ * place in it (a bad record, a CNAME beside other data) is named. The table
+ * is made again by the server; this one only proves it can be. */
+static const char *const local_keys[] = { "", "local-zone", "local-data", "local-data-ptr" };
+
+static int check_local(struct parser *p)
+{
+	const struct config *cfg = p->cfg;
+	if (cfg->n_local == 0)
+		return 0;
+	struct lz_table *t;
+	size_t bad;
+	char msg[256];
+	int rc = localconf_build(&t, cfg, 0, &bad, msg, sizeof(msg));
+	if (rc == 0) {
+		lz_free(t);
+		return 0;
+	}
+	/* The line's file is not kept with it: the message names the line. */
+	const char *key = bad < cfg->n_local ? local_keys[cfg->local[bad].kind] : NULL;
+	size_t line = bad < cfg->n_local ? cfg->local[bad].line : p->line;
+	const char *saved = p->key;
+	size_t saved_line = p->line;
+	p->key = key;
+	p->line = line;
+	rc = cfg_fail(p, "%s", msg);
+	p->key = saved;
+	p->line = saved_line;
+	return rc;
+}
+
 static int check_all(struct reader *r)
 {
 	struct parser *p = &r->p;
@@ -532,6 +564,8 @@ static int check_all(struct reader *r)
 	if ((rc = check_families(p)) < 0)
 		first = first ? first : rc;
 	if ((rc = check_pool(p)) < 0)
+		first = first ? first : rc;
+	if ((rc = check_local(p)) < 0)
 		first = first ? first : rc;
 	if (cfg->dnstap_enable && cfg->dnstap_socket_path[0] == '\0') {
 		rc = fail_later(p, L_DNSTAP, "dnstap-enable", L_DNSTAP, "dnstap-enable",
@@ -566,6 +600,22 @@ static int read_into(struct config *cfg, const char *name, const char *text, siz
 		return PC_ENOMEM;
 	}
 	memcpy(work, cfg, sizeof(*work));
+	/* The local lines get an array of their own, so that a failed read
+	 * leaves the caller's untouched (the texts already there are shared
+	 * until the copy back). */
+	work->local = NULL;
+	if (cfg->n_local > 0) {
+		work->local = malloc(cfg->n_local * sizeof(*work->local));
+		if (work->local == NULL) {
+			free(r);
+			free(work);
+			if (err && errlen)
+				snprintf(err, errlen, "%s: out of memory", name);
+			return PC_ENOMEM;
+		}
+		memcpy(work->local, cfg->local, cfg->n_local * sizeof(*work->local));
+		r->p.local_cap = cfg->n_local;
+	}
 	r->p.cfg = work;
 	r->p.err = err;
 	r->p.errlen = errlen;
@@ -576,14 +626,40 @@ static int read_into(struct config *cfg, const char *name, const char *text, siz
 		int rc2 = check_all(r);
 		rc = rc ? rc : rc2;
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		free(cfg->local);
 		memcpy(cfg, work, sizeof(*cfg));
+	} else {
+		for (size_t i = cfg->n_local; i < work->n_local; i++)
+			free(work->local[i].text);
+		free(work->local);
+	}
 	for (size_t i = 0; i < r->names.n; i++)
 		free(r->names.v[i]);
 	free(r->names.v);
 	free(r);
 	free(work);
 	return rc;
+}
+
+void config_free(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_local; i++)
+		free(cfg->local[i].text);
+	free(cfg->local);
+	cfg->local = NULL;
+	cfg->n_local = 0;
+}
+
+bool config_local_same(const struct config *a, const struct config *b)
+{
+	if (a->n_local != b->n_local)
+		return false;
+	for (size_t i = 0; i < a->n_local; i++)
+		if (a->local[i].kind != b->local[i].kind ||
+		    strcmp(a->local[i].text, b->local[i].text) != 0)
+			return false;
+	return true;
 }
 
 int config_parse(struct config *cfg, const char *name, const char *text, size_t len,

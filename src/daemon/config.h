@@ -47,6 +47,15 @@ struct config_range {
 	uint16_t low, high; /* inclusive; low <= high */
 };
 
+/* local-zone, local-data, local-data-ptr: the value as written (checked by
+ * the reader, turned into a table by daemon/localconf.h), in file order. */
+enum config_local_kind { CONFIG_LOCAL_ZONE = 1, CONFIG_LOCAL_DATA, CONFIG_LOCAL_DATA_PTR };
+struct config_local {
+	enum config_local_kind kind;
+	size_t line;   /* in the file that gave it */
+	char *text;    /* owned */
+};
+
 /* forward-zone or stub-zone */
 struct config_zone {
 	uint8_t name[256];  /* wire format, lowercased; "." is the root */
@@ -135,6 +144,10 @@ struct config {
 	char dnstap_version[256];                        /* "" = PC_VERSION_TEXT */
 	bool dnstap_client_query, dnstap_client_response;     /* log-client-*-messages */
 	bool dnstap_resolver_query, dnstap_resolver_response; /* log-resolver-*-messages */
+	/* local-zone, local-data, local-data-ptr lines: an array this config
+	 * owns (config_free); a byte copy of a config must not keep it. */
+	struct config_local *local;
+	size_t n_local;
 	struct config_zone forward[CONFIG_MAX_ZONES];
 	size_t n_forward;
 	struct config_zone stub[CONFIG_MAX_ZONES];
@@ -144,6 +157,14 @@ struct config {
 /* Fill cfg with the built-in defaults (listen on 127.0.0.1 and ::1 port 53):
  * every key's default comes from the key table (config_keys.c). */
 void config_defaults(struct config *cfg);
+
+/* Release what cfg owns beyond itself (the local-zone lines); cfg then has
+ * none. */
+void config_free(struct config *cfg);
+
+/* Whether a and b hold the same local-zone, local-data and local-data-ptr
+ * lines (kind and text, in order). */
+bool config_local_same(const struct config *a, const struct config *b);
 
 /* Everything a read found: one line per message, each ending in '\n',
  * errors as "FILE:LINE: KEY: what" and warnings (keys this build accepts

@@ -77,9 +77,6 @@ const struct config_compat config_compat_keys[] = {
 	{ "port", S, C_REFUSE, "53", "give the port with each interface: (interface: ADDR@PORT)" },
 	{ "interface-action", S, C_REFUSE, NULL, "per-interface access control is not available" },
 	/* ---- features other parts of the project are adding ---- */
-	{ "local-zone", S, C_IGNORE, NULL, LATER "; the zone is resolved as usual" },
-	{ "local-data", S, C_IGNORE, NULL, LATER "; the name is resolved as usual" },
-	{ "local-data-ptr", S, C_IGNORE, NULL, LATER "; the name is resolved as usual" },
 	{ "prefetch", S, C_IGNORE, "no", LATER "; entries simply expire" },
 	{ "prefetch-key", S, C_IGNORE, "no", "no DNSSEC validation, so no keys to prefetch" },
 	{ "serve-expired", S, C_IGNORE, "no", LATER "; expired entries are not served" },
@@ -87,7 +84,8 @@ const struct config_compat config_compat_keys[] = {
 	{ "serve-expired-ttl-reset", S, C_IGNORE, NULL, LATER },
 	{ "serve-expired-reply-ttl", S, C_IGNORE, NULL, LATER },
 	{ "serve-expired-client-timeout", S, C_IGNORE, NULL, LATER },
-	{ "unblock-lan-zones", S, C_IGNORE, NULL, "no local zones are served yet" },
+	{ "unblock-lan-zones", S, C_IGNORE, NULL,
+	  "the private reverse zones stay local: turn each off with local-zone: NAME nodefault" },
 	{ "insecure-lan-zones", S, C_IGNORE, NULL, "no DNSSEC validation" },
 	/* ---- done differently; safe to ignore ---- */
 	{ "statistics-interval", S, C_IGNORE, NULL, "statistics are read with portcullis-ctl stats" },

@@ -57,6 +57,7 @@ struct parser {
 	const char *zone_file;
 	bool zone_named;
 	size_t lines[L_COUNT];
+	size_t local_cap;         /* room in cfg->local (this read's own array) */
 	const char *line_files[L_COUNT];
 };
 
@@ -157,5 +158,8 @@ int k_metrics_interface(struct parser *p, const char *v);
 int k_dnstap_socket(struct parser *p, const char *v);
 int k_control_interface(struct parser *p, const char *v);
 int k_control_enable(struct parser *p, const char *v);
+int k_local_zone(struct parser *p, const char *v);
+int k_local_data(struct parser *p, const char *v);
+int k_local_data_ptr(struct parser *p, const char *v);
 
 #endif

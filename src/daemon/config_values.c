@@ -560,3 +560,40 @@ int k_control_interface(struct parser *p, const char *v)
 	return 0;
 }
 
+
+/* local-zone, local-data, local-data-ptr: kept as written, checked all
+ * together once the file is read (config.c's check_local), since a
+ * record's meaning depends on the zones around it. cfg->local is this
+ * read's own array (read_into gives it one). */
+static int add_local(struct parser *p, enum config_local_kind kind, const char *v)
+{
+	struct config *cfg = p->cfg;
+	if (cfg->n_local == p->local_cap) {
+		size_t cap = p->local_cap ? p->local_cap * 2 : 16;
+		struct config_local *a = realloc(cfg->local, cap * sizeof(*a));
+		if (a == NULL)
+			return cfg_fail(p, "out of memory");
+		cfg->local = a;
+		p->local_cap = cap;
+	}
+	char *text = strdup(v);
+	if (text == NULL)
+		return cfg_fail(p, "out of memory");
+	cfg->local[cfg->n_local++] = (struct config_local){ kind, p->line, text };
+	return 0;
+}
+
+int k_local_zone(struct parser *p, const char *v)
+{
+	return add_local(p, CONFIG_LOCAL_ZONE, v);
+}
+
+int k_local_data(struct parser *p, const char *v)
+{
+	return add_local(p, CONFIG_LOCAL_DATA, v);
+}
+
+int k_local_data_ptr(struct parser *p, const char *v)
+{
+	return add_local(p, CONFIG_LOCAL_DATA_PTR, v);
+}

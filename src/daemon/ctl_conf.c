@@ -115,8 +115,13 @@ static struct config *copy_cfg(struct server *s, struct control_out *o)
 	struct config *c = malloc(sizeof(*c));
 	if (c == NULL)
 		control_out_error(o, "out of memory");
-	else
+	else {
 		memcpy(c, s->cfg, sizeof(*c));
+		/* The local lines are the configuration's own (and made the
+		 * local zone table at start): the copy holds none. */
+		c->local = NULL;
+		c->n_local = 0;
+	}
 	return c;
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cache/cache.h"
+#include "daemon/ctl_local.h"
 #include "daemon/ctl_conf.h"
 #include "daemon/ctlcmd.h"
 #include "daemon/server_int.h"
@@ -141,6 +142,12 @@ static const struct verb verbs[] = {
 	{ "list_forwards", 0, 0, verb_list_forwards },
 	{ "forward_add", 2, CONTROL_MAX_ARGS - 1, verb_forward_add },
 	{ "forward_remove", 1, 2, verb_forward_remove },
+	{ "local_zone", 2, 2, ctl_local_zone },
+	{ "local_zone_remove", 1, 1, ctl_local_zone_remove },
+	{ "local_data", 1, CONTROL_MAX_ARGS - 1, ctl_local_data },
+	{ "local_data_remove", 1, 1, ctl_local_data_remove },
+	{ "list_local_zones", 0, 0, ctl_list_local_zones },
+	{ "list_local_data", 0, 0, ctl_list_local_data },
 };
 
 void server_on_control(void *ud, int argc, char **argv, struct control_out *o)

@@ -222,6 +222,7 @@ int main(int argc, char **argv)
 	 * outside the chroot); the next start replaces a stale pidfile. */
 	if (cfg.pidfile[0] != '\0' && cfg.chroot_dir[0] == '\0')
 		unlink(cfg.pidfile);
+	config_free(&cfg);
 	log_notice("stopped");
 	log_close();
 	return 0;

@@ -140,8 +140,10 @@ static void retire_check(uv_timer_t *t)
 		 * more, now that none is left. */
 		flush_changed(s, r->cfg, s->cfg);
 		*pp = r->next;
-		if (r->owned)
+		if (r->owned) {
+			config_free(r->cfg);
 			free(r->cfg);
+		}
 		free(r->opts);
 		free(r);
 	}
@@ -173,11 +175,15 @@ void server_config_free_all(struct server *s)
 	while (s->retired != NULL) {
 		struct retired_cfg *r = s->retired;
 		s->retired = r->next;
-		if (r->owned)
+		if (r->owned) {
+			config_free(r->cfg);
 			free(r->cfg);
+		}
 		free(r->opts);
 		free(r);
 	}
+	if (s->own_cfg != NULL)
+		config_free(s->own_cfg);
 	free(s->own_cfg);
 	s->own_cfg = NULL;
 	free(s->own_opts);
@@ -191,6 +197,7 @@ int server_config_publish(struct server *s, struct config *next)
 {
 	struct options *opts = malloc(sizeof(*opts));
 	if (opts == NULL) {
+		config_free(next);
 		free(next);
 		return PC_ENOMEM;
 	}
@@ -295,11 +302,22 @@ int server_reload(struct server *s, struct control_out *o)
 					  err, d.errors > 1 ? " (and more: see the log)" : "");
 		notify_ready("reload refused: %s", err);
 		config_diag_free(&d);
+		config_free(next);
 		free(next);
 		return rc;
 	}
 	char restart[512];
 	size_t n_restart = config_restart_keys(s->cfg, next, restart, sizeof(restart));
+	/* The local zone table is made from the start configuration's lines
+	 * (local-zone, local-data, local-data-ptr need a restart): a change
+	 * is reported, and the new configuration keeps no lines of its own. */
+	if (!config_local_same(s->start_cfg, next)) {
+		size_t used = strlen(restart);
+		snprintf(restart + used, sizeof(restart) - used, "%slocal-zone/local-data",
+			 used ? ", " : "");
+		n_restart++;
+	}
+	config_free(next);
 	config_keep_restart_keys(next, s->cfg);
 	if (d.text != NULL)
 		each_line(d.text, log_warn_line, NULL);

@@ -14,7 +14,9 @@
 
 #include "cache/cache.h"
 #include "core/core.h"
+#include "core/localzone.h"
 #include "daemon/control.h"
+#include "daemon/localconf.h"
 #include "daemon/dnstap.h"
 #include "daemon/metrics.h"
 #include "daemon/notify.h"
@@ -122,6 +124,16 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 		snprintf(err, errlen, "out of memory");
 		return PC_ENOMEM;
 	}
+	uint32_t seed;
+	rand_bytes(&seed, sizeof(seed));
+	size_t bad;
+	char msg[256];
+	if (localconf_build(&s->local, cfg, seed, &bad, msg, sizeof(msg)) != 0) {
+		/* config_parse built the same table once: only memory fails here. */
+		snprintf(err, errlen, "local zones: %s", msg);
+		return PC_ENOMEM;
+	}
+	s->env.local = s->local;
 	s->env.cache = s->cache;
 	s->env.opts = &s->opts.core;
 	s->env.hints = hints;
@@ -237,6 +249,7 @@ void server_free(struct server *s)
 	if (s->rq_on)
 		req_table_free(&s->rq);
 	stats_free(s);
+	lz_free(s->local);
 	core_req_trim();
 	free(s);
 }

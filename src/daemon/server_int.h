@@ -1,8 +1,9 @@
 /* server_int: what the server's own files share (server.c, the life cycle
- * and resolution; ctlcmd.c and ctl_conf.c, the control verbs; stats.c, the
- * counters they and the metrics endpoint show; reload.c, the configuration
- * at run time): the server's fields. Private to daemon/server*.c,
- * daemon/ctl*.c, daemon/stats.c and daemon/reload.c. */
+ * and resolution; ctlcmd.c and daemon/ctl_*.c, the control verbs (ctl_conf.c,
+ * ctl_local.c); stats.c, the counters they and the metrics endpoint show;
+ * reload.c, the configuration at run time): the server's fields. Private to
+ * daemon/server*.c, daemon/ctlcmd.c, daemon/ctl_*.c, daemon/stats.c and
+ * daemon/reload.c. */
 #ifndef PC_DAEMON_SERVER_INT_H
 #define PC_DAEMON_SERVER_INT_H
 
@@ -58,6 +59,7 @@ struct server {
 	const struct hints *hints;
 	struct cache *cache;
 	struct core_infra *infra;
+	struct lz_table *local;   /* local zones and data (core/localzone.h) */
 	struct core_env env;
 	struct upstream *up;
 	struct control *ctl;

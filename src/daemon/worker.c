@@ -3,6 +3,7 @@
  * misses to worker 0 (daemon/request.h); it reads its own inbox. */
 #include "daemon/worker.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "cache/cache.h"
 #include "cache/pcache.h"
+#include "core/localzone.h"
 #include "daemon/admit.h"
 #include "daemon/config.h"
 #include "daemon/dnstap.h"
@@ -129,6 +131,60 @@ __attribute__((noinline)) static bool admit_local(struct wctx *x, const struct c
 	return false;
 }
 
+/* An inform zone's line: "ZONE inform ADDR@PORT NAME TYPE IN", as
+ * Unbound logs it. */
+static void log_inform(const struct listen_client *c, const uint8_t *zone,
+		       const struct wire_msg *m)
+{
+	char z[1024], q[1024], addr[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+	if (c->peer.ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&c->peer;
+		inet_ntop(AF_INET, &sin->sin_addr, addr, sizeof(addr));
+		port = ntohs(sin->sin_port);
+	} else if (c->peer.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&c->peer;
+		inet_ntop(AF_INET6, &sin6->sin6_addr, addr, sizeof(addr));
+		port = ntohs(sin6->sin6_port);
+	}
+	if (wire_name_to_text(zone, z, sizeof(z)) < 0)
+		strcpy(z, "?");
+	if (wire_name_to_text(m->qname, q, sizeof(q)) < 0)
+		strcpy(q, "?");
+	log_notice("%s inform %s@%u %s TYPE%u IN", z, addr, port, q, m->qtype);
+}
+
+/* Local zones (core/localzone.h), asked on a cache miss only: the cache
+ * keeps nothing a local zone answers for (core/iter.c asks the table
+ * before every put, and a control change flushes the names it shadows),
+ * so a cache hit cannot stand in for a local answer, and cached answers
+ * pay nothing for local zones. True when the query was answered (or
+ * dropped) here. */
+__attribute__((noinline)) static bool local_zone(struct wctx *x, const struct config *cfg,
+						 const struct listen_client *c,
+						 struct lz_table *lz, uint16_t max_size)
+{
+	const struct wire_msg *m = &x->qmsg;
+	bool inform;
+	uint8_t zone[WIRE_NAME_MAX];
+	enum lz_verdict v = lz_answer(lz, m->qname, m->qtype, &x->cached, &inform, zone);
+	if (inform)
+		log_inform(c, zone, m);
+	if (v == LZ_RESOLVE)
+		return false;
+	if (v == LZ_DROP)
+		return true;
+	int len = core_write_response(x->out, max_size, m->id, m->flags, m->qname, m->qtype,
+				      m->qclass, m->has_edns ? cfg->edns_buffer_size : 0,
+				      &x->cached);
+	if (len < 0)
+		return true;
+	x->out[2] |= (uint8_t)(WIRE_F_AA >> 8); /* answers for local zones are authoritative */
+	count_rcode(x, x->cached.rcode);
+	listen_respond(c, x->out, (size_t)len);
+	return true;
+}
+
 /* True on worker 0's loop thread, the resolution thread (set by
  * worker_start, which runs there). */
 static _Thread_local bool resolver_thread;
@@ -211,6 +267,8 @@ static bool on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 			pcache_keep(x->pc, pkt, len, x->out, (size_t)n, c->rx_ms, gen);
 		return false;
 	}
+	if (env->local != NULL && local_zone(x, cfg, c, env->local, max_size))
+		return false;
 	WSTAT_ADD(&x->stats, cache_misses, 1);
 	struct creq *r = req_get(w->rq);
 	if (r == NULL) {

@@ -59,6 +59,7 @@ static const char *put(const char *rel, const char *text)
 static int load(const char *path)
 {
 	config_diag_free(&diag);
+	config_free(&cfg);
 	config_defaults(&cfg);
 	err[0] = '\0';
 	return config_load_diag(&cfg, path, &diag, err, sizeof(err));
@@ -265,8 +266,12 @@ static void test_typical_lan(void **state)
 		dump();
 	assert_int_equal(load(m), 0);
 	assert_int_equal(diag.errors, 0);
-	/* prefetch, so-reuseport, local-zone, local-data, local-data-ptr */
-	assert_int_equal(diag.warnings, 5);
+	/* prefetch, so-reuseport; the local zone and data are read */
+	assert_int_equal(diag.warnings, 2);
+	assert_int_equal(cfg.n_local, 3);
+	assert_int_equal(cfg.local[0].kind, CONFIG_LOCAL_ZONE);
+	assert_string_equal(cfg.local[0].text, "home.lan. static");
+	assert_int_equal(cfg.local[2].kind, CONFIG_LOCAL_DATA_PTR);
 	assert_int_equal(cfg.n_acl, 3);
 	assert_int_equal(cfg.num_threads, 2);
 	assert_int_equal(cfg.n_forward, 1);
