@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hints.h"
 #include "daemon/config.h"
 #include "util/err.h"
 
@@ -30,24 +31,6 @@ static int failf(char *err, size_t errlen, const char *fmt, ...)
 static bool data_type(uint16_t t)
 {
 	return t != 0 && t != WIRE_T_OPT && (t < 128 || t > 255);
-}
-
-/* An ldns name (uncompressed wire) into a checked, lowercased copy. */
-static bool take_name(const ldns_rdf *rdf, uint8_t out[WIRE_NAME_MAX])
-{
-	if (rdf == NULL || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME)
-		return false;
-	size_t n = ldns_rdf_size(rdf);
-	if (n == 0 || n > WIRE_NAME_MAX)
-		return false;
-	memcpy(out, ldns_rdf_data(rdf), n);
-	size_t pos = 0;
-	while (pos < n && out[pos] != 0)
-		pos += (size_t)out[pos] + 1;
-	if (pos != n - 1)
-		return false;
-	wire_name_lower(out);
-	return true;
 }
 
 int localconf_parse_rr(const char *text, struct localconf_rr *out, char *err, size_t errlen)
@@ -77,7 +60,7 @@ int localconf_parse_rr(const char *text, struct localconf_rr *out, char *err, si
 		rc = failf(err, errlen, "type %u is not a data type", out->type);
 		goto out;
 	}
-	if (!take_name(ldns_rr_owner(rr), out->owner)) {
+	if (!hints_copy_dname(ldns_rr_owner(rr), out->owner, NULL)) {
 		rc = failf(err, errlen, "bad owner name");
 		goto out;
 	}
