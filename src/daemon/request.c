@@ -10,6 +10,7 @@
 
 #include "daemon/config.h"
 #include "net/upstream.h"
+#include "util/freelist.h"
 #include "util/log.h"
 
 #define CREQ_SPARE_MAX 64 /* request objects kept for reuse */
@@ -84,11 +85,7 @@ void req_inbox_destroy(struct req_inbox *ib)
 struct creq *req_get(struct req_table *rq)
 {
 	pthread_mutex_lock(&rq->spare_mu);
-	struct creq *r = rq->spare;
-	if (r != NULL) {
-		rq->spare = r->next;
-		rq->n_spare--;
-	}
+	struct creq *r = freelist_get(&rq->spare);
 	pthread_mutex_unlock(&rq->spare_mu);
 	if (r == NULL && (r = malloc(sizeof(*r))) == NULL)
 		return NULL;
@@ -100,14 +97,10 @@ struct creq *req_get(struct req_table *rq)
 static void req_put(struct req_table *rq, struct creq *r)
 {
 	pthread_mutex_lock(&rq->spare_mu);
-	if (rq->n_spare < CREQ_SPARE_MAX) {
-		r->next = rq->spare;
-		rq->spare = r;
-		rq->n_spare++;
-		r = NULL;
-	}
+	bool kept = freelist_put(&rq->spare, r);
 	pthread_mutex_unlock(&rq->spare_mu);
-	free(r);
+	if (!kept)
+		free(r);
 }
 
 /* ---- answers -------------------------------------------------------------- */
@@ -304,6 +297,7 @@ void req_table_init(struct req_table *rq, uv_loop_t *loop, const struct config *
 	rq->env = env;
 	rq->max = max;
 	pthread_mutex_init(&rq->spare_mu, NULL);
+	freelist_init(&rq->spare, CREQ_SPARE_MAX);
 	uv_timer_init(loop, &rq->trim);
 	rq->trim.data = rq;
 	rq->trim_on = true;
@@ -326,10 +320,6 @@ void req_table_close(struct req_table *rq)
 
 void req_table_free(struct req_table *rq)
 {
-	while (rq->spare != NULL) {
-		struct creq *r = rq->spare;
-		rq->spare = r->next;
-		free(r);
-	}
+	freelist_drain(&rq->spare);
 	pthread_mutex_destroy(&rq->spare_mu);
 }

@@ -32,6 +32,7 @@
 #include "core/core.h"
 #include "daemon/lathist.h"
 #include "net/listen.h"
+#include "util/freelist.h"
 #include "wire/wire.h"
 
 struct config;
@@ -117,8 +118,7 @@ struct req_table {
 	 * takes one; it is given back where the client is released): a lock
 	 * per miss, none per hit. */
 	pthread_mutex_t spare_mu;
-	struct creq *spare;
-	size_t n_spare;
+	struct freelist spare;
 	uint8_t out[65535];          /* worker 0's answer being written */
 };
 

@@ -142,32 +142,19 @@ bool up_waiting_for(struct upstream *u, const struct pool_sock *s,
 
 struct up_tx *up_tx_alloc(struct upstream *u)
 {
-	struct up_tx *t = u->spare;
+	struct up_tx *t = freelist_get(&u->spare);
 	if (t == NULL)
 		return calloc(1, sizeof(*t));
-	u->spare = t->next;
-	u->n_spare--;
 	memset(t, 0, sizeof(*t));
 	return t;
 }
 
 void up_tx_release(struct upstream *u, struct up_tx *t)
 {
-	if (u->n_spare < TX_SPARE_MAX) {
-		t->next = u->spare;
-		u->spare = t;
-		u->n_spare++;
-	} else {
-		free(t);
-	}
+	freelist_put_or_free(&u->spare, t);
 }
 
 void up_tx_free_spares(struct upstream *u)
 {
-	while (u->spare != NULL) {
-		struct up_tx *t = u->spare;
-		u->spare = t->next;
-		free(t);
-	}
-	u->n_spare = 0;
+	freelist_drain(&u->spare);
 }

@@ -19,6 +19,7 @@
 #include "net/pool.h"
 #include "net/srvstate.h"
 #include "net/upstream.h"
+#include "util/freelist.h"
 #include "wire/wire.h"
 
 #define BUCKETS 8192u        /* (socket, ID) -> transaction: 64 KB, which stays in
@@ -101,11 +102,10 @@ struct upstream {
 	void *alarm_ud;
 	up_tap_fn tap; /* or NULL (dnstap's copy of the traffic) */
 	void *tap_ud;
-	/* Ended transactions kept for reuse (linked by next): a transaction is
-	 * about 2 KB, past glibc's per-thread cache, and its malloc and free
-	 * were a visible share of an upstream query. */
-	struct up_tx *spare;
-	unsigned n_spare;
+	/* Ended transactions kept for reuse (at most TX_SPARE_MAX): a
+	 * transaction is about 2 KB, past glibc's per-thread cache, and its
+	 * malloc and free were a visible share of an upstream query. */
+	struct freelist spare;
 };
 
 #define TX_SPARE_MAX 256
