@@ -63,12 +63,7 @@ static void conn_close(struct tcp_conn *c)
 		return;
 	c->closing = true;
 	c->owner->n_conns--;
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		c->owner->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	list_remove(&c->owner->conns, &c->link);
 	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->h, conn_handle_closed);
 	uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
@@ -228,7 +223,8 @@ static bool conn_admit(struct listeners *l, struct tcp_conn *c)
 {
 	unsigned same = 0;
 	struct tcp_conn *idlest = NULL;
-	for (struct tcp_conn *o = l->conns; o != NULL; o = o->next) {
+	list_each(n, &l->conns) {
+		struct tcp_conn *o = list_item(n, struct tcp_conn, link);
 		if (o == c)
 			continue;
 		if (same_addr(&o->peer, &c->peer))
@@ -266,10 +262,7 @@ static void on_connection(uv_stream_t *server, int status)
 	c->timer.data = c;
 	c->open_handles = 2;
 	l->n_conns++;
-	c->next = l->conns;
-	if (l->conns != NULL)
-		l->conns->prev = c;
-	l->conns = c;
+	list_push_front(&l->conns, &c->link);
 	if (uv_accept(server, (uv_stream_t *)&c->h) != 0) {
 		conn_close(c);
 		return;
@@ -323,8 +316,8 @@ void listen_tcp_close(struct listeners *l)
 {
 	for (size_t i = 0; i < l->n_tcp; i++)
 		uv_close((uv_handle_t *)&l->tcp[i].h, listen_noop_close);
-	while (l->conns != NULL)
-		conn_close(l->conns);
+	while (!list_empty(&l->conns))
+		conn_close(list_item(l->conns.first, struct tcp_conn, link));
 }
 
 struct tcp_write {

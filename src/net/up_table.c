@@ -102,23 +102,13 @@ void up_merge_remove(struct up_tx *t)
 
 void up_all_link(struct up_tx *t)
 {
-	struct upstream *u = t->u;
-	t->all_prev = NULL;
-	t->all_next = u->all;
-	if (u->all != NULL)
-		u->all->all_prev = t;
-	u->all = t;
+	list_push_front(&t->u->all, &t->all_link);
 }
 
 void up_all_unlink(struct up_tx *t)
 {
-	if (t->all_prev != NULL)
-		t->all_prev->all_next = t->all_next;
-	else if (t->u->all == t)
-		t->u->all = t->all_next;
-	if (t->all_next != NULL)
-		t->all_next->all_prev = t->all_prev;
-	t->all_prev = t->all_next = NULL;
+	if (list_linked(&t->u->all, &t->all_link))
+		list_remove(&t->u->all, &t->all_link);
 }
 
 size_t up_waiting_on(struct upstream *u, const struct pool_sock *s,

@@ -385,8 +385,8 @@ void up_cancel(struct up_query *w)
 
 void up_close(struct upstream *u)
 {
-	while (u->all != NULL)
-		up_finish(u->all, NULL, false);
+	while (!list_empty(&u->all))
+		up_finish(list_item(u->all.first, struct up_tx, all_link), NULL, false);
 	pool_close(&u->pool);
 }
 

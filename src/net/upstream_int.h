@@ -20,6 +20,7 @@
 #include "net/srvstate.h"
 #include "net/upstream.h"
 #include "util/freelist.h"
+#include "util/list.h"
 #include "wire/wire.h"
 
 #define BUCKETS 8192u        /* (socket, ID) -> transaction: 64 KB, which stays in
@@ -52,7 +53,7 @@ struct up_query {
 struct up_tx {
 	struct upstream *u;
 	struct up_query *waiters;
-	struct up_tx *all_prev, *all_next; /* every live transaction, for up_close */
+	struct list_node all_link;         /* in the upstream's all, for up_close */
 	struct pool_sock *sock;            /* UDP: the socket it waits on, while in_table */
 	uint16_t id;
 	struct sockaddr_storage server;
@@ -93,7 +94,7 @@ struct upstream {
 	struct up_tx *table[BUCKETS];
 	struct up_tx *by_server[SRV_BUCKETS];
 	struct up_tx *merge[MERGE_BUCKETS];
-	struct up_tx *all;
+	struct list all; /* every live transaction (struct up_tx) */
 	struct hash_key hkey; /* for the tables keyed by server and question */
 	struct srvstate srv;
 	struct guard guard;
