@@ -288,8 +288,13 @@ static void find_zone(struct core_req *req, struct frame *f, uint64_t now)
 		f->n_ns = 0;
 		return;
 	}
-	const struct config_zone *stub = longest_zone(cfg->stub, cfg->n_stub, f->qname);
+	/* DS lives on the parent side of a zone cut (RFC 4035 3.1.4.1): the
+	 * zone that answers "Z DS" is the one above Z, so the walk for a DS
+	 * question starts at the parent name, whatever is known about Z. */
 	const uint8_t *n = f->qname;
+	if (f->qtype == WIRE_T_DS && n[0] != 0)
+		n = wire_name_strip(n, 1);
+	const struct config_zone *stub = longest_zone(cfg->stub, cfg->n_stub, n);
 	for (;;) {
 		if (stub != NULL && wire_name_eq(n, stub->name)) {
 			enter_zone(f, n);

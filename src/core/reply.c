@@ -182,6 +182,51 @@ static void keep_glue(struct core_req *req, const struct wire_msg *m, const uint
 	}
 }
 
+/* ---- DNAME (RFC 6672) ---------------------------------------------------- */
+
+/* A DNAME in the answer section whose owner lies strictly above name and
+ * inside zone: it redirects name and everything else below its owner. */
+static const struct wire_rr *find_dname(const struct wire_msg *m, const uint8_t *name,
+					const uint8_t *zone, uint16_t qclass)
+{
+	for (size_t i = 0; i < m->n_an; i++) {
+		const struct wire_rr *rr = &m->rr[i];
+		if (rr->type == WIRE_T_DNAME && rr->rclass == qclass && rr->rdlen > 0 &&
+		    wire_name_len(rr->rdata) == rr->rdlen && wire_name_in(rr->owner, zone) &&
+		    wire_name_in(name, rr->owner) && !wire_name_eq(name, rr->owner))
+			return rr;
+	}
+	return NULL;
+}
+
+/* Follow the DNAME for cur: the DNAME set goes into the answer (and the
+ * cache), then the CNAME it stands for, made here from the DNAME rather
+ * than taken from the server (RFC 6672 3.4), and cur becomes its target.
+ * False when the target would be too long or the chain too long. */
+static bool follow_dname(struct core_req *req, struct frame *f, const struct wire_msg *m,
+			 const struct wire_rr *dname, uint8_t *cur, enum cache_rank rank,
+			 uint64_t now, bool top)
+{
+	keep_rrset(req, m, WIRE_SEC_AN, dname->owner, WIRE_T_DNAME, rank, now, top);
+	unsigned keep = wire_name_labels(cur) - wire_name_labels(dname->owner);
+	size_t plen = (size_t)(wire_name_strip(cur, keep) - cur);
+	if (plen + dname->rdlen > WIRE_NAME_MAX)
+		return false;
+	uint8_t target[WIRE_NAME_MAX];
+	memcpy(target, cur, plen);
+	memcpy(target + plen, dname->rdata, dname->rdlen);
+	if (top) {
+		struct wire_rr cname = { .owner = cur, .type = WIRE_T_CNAME,
+					 .rclass = dname->rclass, .rdata = target,
+					 .rdlen = (uint16_t)(plen + dname->rdlen) };
+		core_iter_answer_add(req, false, &cname, core_iter_clamp_ttl(req, dname->ttl));
+	}
+	if (!core_iter_follow_cname(req, f, target))
+		return false;
+	wire_name_copy(cur, target);
+	return true;
+}
+
 void core_iter_reply(struct core_req *req, struct frame *f, const struct wire_msg *m, uint64_t now)
 {
 	unsigned rcode = wire_msg_rcode(m);
@@ -239,6 +284,29 @@ void core_iter_reply(struct core_req *req, struct frame *f, const struct wire_ms
 			}
 			if (rr->type == WIRE_T_CNAME && cname == NULL)
 				cname = rr;
+		}
+		/* Below a DNAME no other data can exist (RFC 6672 2.3): a CNAME
+		 * there is the one made from the DNAME, which is followed here. */
+		const struct wire_rr *dname = find_dname(m, cur, zone, qclass);
+		if (dname != NULL && (hit == NULL || hit->type == WIRE_T_CNAME)) {
+			if (minimised) {
+				core_iter_qmin_next(req, f, true);
+				return;
+			}
+			if (!follow_dname(req, f, m, dname, cur, rank, now, top)) {
+				core_iter_finish(req, WIRE_RC_SERVFAIL);
+				return;
+			}
+			if (stype == WIRE_T_CNAME) {
+				core_iter_finish(req, WIRE_RC_NOERROR);
+				return;
+			}
+			followed = true;
+			if (!wire_name_in(cur, zone)) {
+				core_iter_restart(req, f);
+				return;
+			}
+			continue;
 		}
 		if (hit != NULL) {
 			if (minimised) {
