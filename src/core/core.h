@@ -33,6 +33,7 @@ struct core_infra;
 #define CORE_MAX_SENDS 64   /* upstream queries per request */
 #define CORE_MAX_DEPTH 6    /* nested name-server address lookups */
 #define CORE_MAX_ANSWER 512 /* records in one answer */
+#define CORE_MAX_AUTHORITY 24 /* a negative answer: SOA, NSEC/NSEC3 proofs, RRSIGs */
 
 struct core_env {
 	struct cache *cache;
@@ -56,7 +57,7 @@ struct core_answer {
 	unsigned rcode;
 	size_t n_an, n_ns;
 	struct core_rr an[CORE_MAX_ANSWER];
-	struct core_rr ns[8]; /* SOA proving a negative answer */
+	struct core_rr ns[CORE_MAX_AUTHORITY]; /* SOA (and its DNSSEC proofs) of a negative answer */
 };
 
 /* What the core asks the daemon to send. */
@@ -102,13 +103,21 @@ void core_req_fail(struct core_req *req, uint64_t now_ms);
 /* The answer once core_req_next returned CORE_DONE. */
 const struct core_answer *core_req_answer(const struct core_req *req);
 
-/* Write a response to a client: header with id and the client's RD/CD bits,
- * the question as the client sent it (qname keeps its case), the answer's
- * records, and an OPT when the client sent one. When the records do not fit
- * in cap, writes a truncated response (TC, question only). Returns length or
- * a negative error. */
+/* What the client's OPT said, for core_write_response's edns: CORE_EDNS
+ * when it sent one, with CORE_EDNS_DO when that had the DO bit. */
+#define CORE_EDNS 1u
+#define CORE_EDNS_DO 2u
+
+/* Write a response to a client: header with id and the client's RD/CD bits
+ * (AD never: nothing is validated yet), the question as the client sent it
+ * (qname keeps its case), the answer's records, and an OPT when the client
+ * sent one (edns, above), whose DO bit echoes the client's. Without DO the
+ * DNSSEC records the answer carries (RRSIG, NSEC, NSEC3) are left out
+ * unless they are the type asked (RFC 4035 3.2.1, 3.1.4). When the records
+ * do not fit in cap, writes a truncated response (TC, question only).
+ * Returns length or a negative error. */
 int core_write_response(uint8_t *buf, size_t cap, uint16_t id, uint16_t client_flags,
-			const uint8_t *qname, uint16_t qtype, uint16_t qclass, bool edns,
+			const uint8_t *qname, uint16_t qtype, uint16_t qclass, unsigned edns,
 			const struct core_answer *a);
 
 /* ---- infra: smoothed RTT per server address ---------------------------- */

@@ -34,6 +34,44 @@ static bool rr_repeated(const struct wire_msg *m, size_t i)
 	return false;
 }
 
+/* ---- DNSSEC records kept beside the data -------------------------------- */
+
+/* The type an RRSIG covers (its first field); 0 when too short to say. */
+static uint16_t sig_covers(const struct wire_rr *rr)
+{
+	return rr->rdlen >= 2 ? (uint16_t)(rr->rdata[0] << 8 | rr->rdata[1]) : 0;
+}
+
+static bool is_proof(uint16_t type)
+{
+	return type == WIRE_T_NSEC || type == WIRE_T_NSEC3;
+}
+
+static void extra_add(struct cache_rr *x, size_t *n, const struct wire_rr *rr)
+{
+	if (*n == CACHE_EXTRA_MAX)
+		return;
+	x[*n].owner = rr->owner;
+	x[*n].type = rr->type;
+	x[*n].rdata = rr->rdata;
+	x[*n].rdlen = rr->rdlen;
+	(*n)++;
+}
+
+/* The RRSIGs over the RRset (owner, type) in one section. They are kept
+ * and given to clients with it, unvalidated for now (DO passes through). */
+static size_t find_sigs(const struct wire_msg *m, int section, const uint8_t *owner,
+			uint16_t type, uint16_t qclass, struct cache_rr *x, size_t n)
+{
+	for (size_t i = 0; i < m->n_rr; i++) {
+		const struct wire_rr *rr = &m->rr[i];
+		if (rr->section == section && rr_matches(rr, owner, WIRE_T_RRSIG, qclass) &&
+		    sig_covers(rr) == type && !rr_repeated(m, i))
+			extra_add(x, &n, rr);
+	}
+	return n;
+}
+
 /* Cache every record of the RRset (owner, type) found in one section; add
  * them to the answer when add_section is nonzero. */
 static void keep_rrset(struct core_req *req, const struct wire_msg *m, int section,
@@ -58,16 +96,24 @@ static void keep_rrset(struct core_req *req, const struct wire_msg *m, int secti
 	}
 	if (n == 0)
 		return;
+	struct cache_rr sig[CACHE_EXTRA_MAX];
+	size_t n_sig = find_sigs(m, section, owner, type, qclass, sig, 0);
 	uint8_t lower[WIRE_NAME_MAX];
 	wire_name_copy(lower, owner);
 	wire_name_lower(lower);
-	cache_put_rrset(env->cache, lower, type, qclass, ttl, rd, n, rank, now);
+	cache_put_rrset_ex(env->cache, lower, type, qclass, ttl, rd, n, sig, n_sig, rank, now);
 	if (!add_answer)
 		return;
 	for (size_t i = 0; i < m->n_rr; i++) {
 		const struct wire_rr *rr = &m->rr[i];
 		if (rr->section == section && rr_matches(rr, owner, type, qclass) &&
 		    !rr_repeated(m, i))
+			core_iter_answer_add(req, false, rr, core_iter_clamp_ttl(req, ttl));
+	}
+	for (size_t i = 0; i < m->n_rr; i++) {
+		const struct wire_rr *rr = &m->rr[i];
+		if (rr->section == section && rr_matches(rr, owner, WIRE_T_RRSIG, qclass) &&
+		    sig_covers(rr) == type && !rr_repeated(m, i))
 			core_iter_answer_add(req, false, rr, core_iter_clamp_ttl(req, ttl));
 	}
 }
@@ -94,8 +140,27 @@ static uint32_t soa_negative_ttl(const struct wire_rr *soa)
 	return soa->ttl < minimum ? soa->ttl : minimum;
 }
 
-static void keep_negative(struct core_req *req, struct frame *f, const struct wire_rr *soa,
-			  enum cache_kind kind, enum cache_rank rank, uint64_t now)
+/* A negative answer's DNSSEC records from the authority section: the
+ * SOA's RRSIGs and the NSEC/NSEC3 records with theirs, inside the zone. */
+static size_t find_proofs(const struct wire_msg *m, const uint8_t *zone, uint16_t qclass,
+			  struct cache_rr *x)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < m->n_rr; i++) {
+		const struct wire_rr *rr = &m->rr[i];
+		if (rr->section != WIRE_SEC_NS || rr->rclass != qclass ||
+		    !wire_name_in(rr->owner, zone) || rr_repeated(m, i))
+			continue;
+		uint16_t t = rr->type == WIRE_T_RRSIG ? sig_covers(rr) : rr->type;
+		if ((rr->type == WIRE_T_RRSIG && t == WIRE_T_SOA) || is_proof(t))
+			extra_add(x, &n, rr);
+	}
+	return n;
+}
+
+static void keep_negative(struct core_req *req, struct frame *f, const struct wire_msg *m,
+			  const struct wire_rr *soa, enum cache_kind kind, enum cache_rank rank,
+			  uint64_t now)
 {
 	const struct core_env *env = core_iter_env(req);
 	uint32_t ttl = soa ? soa_negative_ttl(soa) : 0;
@@ -106,11 +171,21 @@ static void keep_negative(struct core_req *req, struct frame *f, const struct wi
 		struct cache_rdata rd = { soa->rdata, soa->rdlen };
 		wire_name_copy(soa_owner, soa->owner);
 		wire_name_lower(soa_owner);
+		struct cache_rr proof[CACHE_EXTRA_MAX];
+		size_t n_proof = find_proofs(m, core_iter_zone(f), core_iter_qclass(req), proof);
 		if (ttl > 0)
-			cache_put_negative(env->cache, kind, owner, core_iter_qtype(f),
-					   core_iter_qclass(req), ttl, soa_owner, &rd, 1, rank, now);
-		if (core_iter_is_top(req, f))
+			cache_put_negative_ex(env->cache, kind, owner, core_iter_qtype(f),
+					      core_iter_qclass(req), ttl, soa_owner, &rd, 1, proof,
+					      n_proof, rank, now);
+		if (core_iter_is_top(req, f)) {
 			core_iter_answer_add(req, true, soa, ttl);
+			for (size_t i = 0; i < n_proof; i++) {
+				struct wire_rr rr = { .owner = proof[i].owner, .type = proof[i].type,
+						      .rclass = soa->rclass, .rdata = proof[i].rdata,
+						      .rdlen = proof[i].rdlen };
+				core_iter_answer_add(req, true, &rr, ttl);
+			}
+		}
 	}
 }
 
@@ -215,11 +290,29 @@ static bool follow_dname(struct core_req *req, struct frame *f, const struct wir
 	uint8_t target[WIRE_NAME_MAX];
 	memcpy(target, cur, plen);
 	memcpy(target + plen, dname->rdata, dname->rdlen);
+	/* The CNAME is cached with its DNAME (and the DNAME's RRSIGs) beside
+	 * it, so that an answer from the cache has the DNAME too. */
+	struct cache_rr x[CACHE_EXTRA_MAX];
+	size_t n_x = 0;
+	uint16_t qclass = dname->rclass;
+	uint32_t ttl = dname->ttl;
+	for (size_t i = 0; i < m->n_an; i++) {
+		const struct wire_rr *rr = &m->rr[i];
+		if (rr_matches(rr, dname->owner, WIRE_T_DNAME, qclass) && !rr_repeated(m, i)) {
+			extra_add(x, &n_x, rr);
+			if (rr->ttl < ttl)
+				ttl = rr->ttl;
+		}
+	}
+	n_x = find_sigs(m, WIRE_SEC_AN, dname->owner, WIRE_T_DNAME, qclass, x, n_x);
+	struct cache_rdata rd = { target, (uint16_t)(plen + dname->rdlen) };
+	cache_put_rrset_ex(core_iter_env(req)->cache, cur, WIRE_T_CNAME, qclass, ttl, &rd, 1, x,
+			   n_x, rank, now);
 	if (top) {
 		struct wire_rr cname = { .owner = cur, .type = WIRE_T_CNAME,
 					 .rclass = dname->rclass, .rdata = target,
 					 .rdlen = (uint16_t)(plen + dname->rdlen) };
-		core_iter_answer_add(req, false, &cname, core_iter_clamp_ttl(req, dname->ttl));
+		core_iter_answer_add(req, false, &cname, core_iter_clamp_ttl(req, ttl));
 	}
 	if (!core_iter_follow_cname(req, f, target))
 		return false;
@@ -347,7 +440,7 @@ void core_iter_reply(struct core_req *req, struct frame *f, const struct wire_ms
 			core_iter_qmin_next(req, f, true);
 			return;
 		}
-		keep_negative(req, f, soa, CACHE_NXDOMAIN, rank, now);
+		keep_negative(req, f, m, soa, CACHE_NXDOMAIN, rank, now);
 		core_iter_finish(req, WIRE_RC_NXDOMAIN);
 		return;
 	}
@@ -384,7 +477,7 @@ void core_iter_reply(struct core_req *req, struct frame *f, const struct wire_ms
 			core_iter_qmin_next(req, f, false);
 			return;
 		}
-		keep_negative(req, f, soa, CACHE_NODATA, rank, now);
+		keep_negative(req, f, m, soa, CACHE_NODATA, rank, now);
 		core_iter_finish(req, WIRE_RC_NOERROR);
 		return;
 	}

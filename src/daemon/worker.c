@@ -66,9 +66,16 @@ static void count_rcode(struct wctx *x, unsigned rcode)
 		WSTAT_ADD(&x->stats, rcode[rcode], 1);
 }
 
+/* The client's EDNS as core_write_response takes it: whether it sent an
+ * OPT, and the DO bit of that OPT. */
+static unsigned client_edns(const struct wire_msg *m)
+{
+	return m->has_edns ? CORE_EDNS | (m->edns_do ? CORE_EDNS_DO : 0u) : 0u;
+}
+
 /* Write and send a response; its length (it stays in x->out), or -1. */
 static int respond(struct wctx *x, const struct listen_client *c, uint16_t id, uint16_t flags,
-		   const uint8_t *qname, uint16_t qtype, uint16_t qclass, bool edns,
+		   const uint8_t *qname, uint16_t qtype, uint16_t qclass, unsigned edns,
 		   uint16_t max_size, const struct core_answer *a)
 {
 	int len = core_write_response(x->out, max_size, id, flags, qname, qtype, qclass, edns, a);
@@ -132,7 +139,7 @@ __attribute__((noinline)) static bool admit_local(struct wctx *x, const struct l
 	case ADMIT_RESOLVE:
 		return false;
 	case ADMIT_ANSWER:
-		respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns, max_size,
+		respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, client_edns(m), max_size,
 			&x->cached);
 		return true;
 	case ADMIT_ERROR:
@@ -210,7 +217,7 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 	/* The time the listener read the query: one clock read per batch. */
 	if (core_answer_from_cache(env, m->qname, m->qtype, m->qclass, c->rx_ms, &x->cached)) {
 		WSTAT_ADD(&x->stats, cache_hits, 1);
-		int n = respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns,
+		int n = respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, client_edns(m),
 				max_size, &x->cached);
 		if (n > 0 && x->pc != NULL && !c->tcp)
 			pcache_keep(x->pc, pkt, len, x->out, (size_t)n, c->rx_ms, gen);
@@ -227,7 +234,7 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 	r->flags = m->flags;
 	r->qtype = m->qtype;
 	r->qclass = m->qclass;
-	r->edns = m->has_edns;
+	r->edns = client_edns(m);
 	r->max_size = max_size;
 	wire_name_copy(r->qname, m->qname);
 	listen_client_hold(&r->client, c);

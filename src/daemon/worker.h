@@ -105,7 +105,7 @@ struct creq {
 	struct up_query *q;
 	struct listen_client client; /* held: released on the origin's thread */
 	uint16_t id, flags, qtype, qclass, max_size;
-	bool edns;
+	unsigned edns; /* CORE_EDNS, CORE_EDNS_DO (core.h) */
 	uint8_t qname[WIRE_NAME_MAX]; /* as the client wrote it */
 	uint64_t started_ms;          /* when worker 0 began resolving it */
 	uint8_t *answer;              /* on the way back: the response, or NULL */
