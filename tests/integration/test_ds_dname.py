@@ -3,6 +3,8 @@ parent side of the zone cut (RFC 4035 3.1.4.1), even once the child's
 delegation is cached; and a DNAME is part of the answer, before the CNAME
 made from it (RFC 6672 2.2, 3)."""
 
+import dns.message
+import dns.query
 import dns.rcode
 import dns.rdatatype
 
@@ -40,9 +42,14 @@ def test_ds_goes_to_the_parent_once_the_child_is_cached(resolver):
 def test_ds_for_a_tld_goes_to_the_root(resolver):
     # lab.'s delegation is cached by any lookup below it
     assert resolver.query("www.alpha.lab.", "A").rcode() == NOERROR
-    r = resolver.query("lab.", "DS")
-    assert r.rcode() == NOERROR and not r.answer
-    assert soa_owners(r) == ["."], r.to_text()
+    # lab.'s DS is in the (signed) root, signed by the root; lab.'s own
+    # servers would answer NODATA with lab.'s SOA
+    q = dns.message.make_query("lab.", "DS", want_dnssec=True)
+    r = dns.query.udp(q, resolver.listen, timeout=5)
+    assert r.rcode() == NOERROR
+    assert [x[1] for x in records(r)] == ["DS", "RRSIG"], r.to_text()
+    sig = next(rs for rs in r.answer if rs.rdtype == dns.rdatatype.RRSIG)[0]
+    assert sig.signer.to_text() == ".", r.to_text()
 
 
 def test_dname_is_in_the_answer_before_its_cname(resolver):
