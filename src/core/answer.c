@@ -28,13 +28,34 @@ static bool own_sig(const struct cache_entry *e, const struct cache_rr *x)
 	       wire_name_eq(x->owner, e->owner);
 }
 
+/* The NSEC/NSEC3 proof of a wildcard answer and its RRSIGs: they go to
+ * the authority section. */
+static bool proof_rr(const struct cache_rr *x)
+{
+	uint16_t t = x->type;
+	if (t == WIRE_T_RRSIG && x->rdlen >= 2)
+		t = (uint16_t)(x->rdata[0] << 8 | x->rdata[1]);
+	return t == WIRE_T_NSEC || t == WIRE_T_NSEC3;
+}
+
 static void step_entry(const struct cache_entry *e, struct core_cache_step *st)
 {
 	st->n = 0;
 	for (size_t i = 0; i < e->n_extra; i++) {
 		struct cache_rr x = cache_entry_extra(e, i);
-		if (!own_sig(e, &x))
+		if (proof_rr(&x)) {
+			if (st->n_auth < CORE_MAX_AUTHORITY) {
+				struct core_rr *rr = &st->auth[st->n_auth++];
+				rr->owner = x.owner;
+				rr->type = x.type;
+				rr->rclass = e->rclass;
+				rr->ttl = e->ttl;
+				rr->rdata = x.rdata;
+				rr->rdlen = x.rdlen;
+			}
+		} else if (!own_sig(e, &x)) {
 			step_extra(e, &x, e->ttl, st);
+		}
 	}
 	for (size_t i = 0; i < e->n_rdata && st->n < CORE_MAX_ANSWER; i++) {
 		struct cache_rdata rd = cache_entry_rdata(e, i);
@@ -100,7 +121,7 @@ static int cache_step(const struct core_env *env, struct copy_space *cs, const u
 	struct cache_entry e;
 	enum cache_rank need = for_client ? CACHE_RANK_NONAUTH : CACHE_RANK_GLUE;
 	st->authority = false;
-	st->n = 0;
+	st->n = st->n_auth = 0;
 	if (lookup(env, cs, qname, qtype, qclass, now, &e) && e.rank >= need) {
 		if (e.kind == CACHE_RRSET) {
 			st->rcode = WIRE_RC_NOERROR;
@@ -154,6 +175,9 @@ bool core_answer_from_cache(const struct core_env *env, const uint8_t *qname, ui
 		int r = cache_step(env, &cs, cur, qtype, qclass, now, true, &st);
 		if (r == CORE_STEP_MISS)
 			return false;
+		for (size_t i = 0; i < st.n_auth; i++)
+			if (out->n_ns < sizeof(out->ns) / sizeof(out->ns[0]))
+				out->ns[out->n_ns++] = st.auth[i];
 		for (size_t i = 0; i < st.n; i++) {
 			if (st.authority) {
 				if (out->n_ns < sizeof(out->ns) / sizeof(out->ns[0]))

@@ -13,6 +13,10 @@ struct core_cache_step {
 	bool authority; /* the records belong in the authority section */
 	size_t n;
 	struct core_rr rr[CORE_MAX_ANSWER];
+	/* For a positive step: the NSEC/NSEC3 proof (with RRSIGs) of a
+	 * wildcard answer, for the authority section. */
+	size_t n_auth;
+	struct core_rr auth[CORE_MAX_AUTHORITY];
 	uint8_t next[WIRE_NAME_MAX]; /* CNAME target for CORE_STEP_CNAME */
 };
 

@@ -209,11 +209,17 @@ static bool start_from_cache(struct core_req *req, struct frame *f, uint64_t now
 		int r = core_cache_step(env, f->qname, f->qtype, req->qclass, now, top, &st);
 		if (r == CORE_STEP_MISS)
 			return false;
-		if (top)
+		if (top) {
 			for (size_t i = 0; i < st.n; i++)
 				answer_add(req, st.authority, st.rr[i].owner, st.rr[i].type,
 					   st.rr[i].rclass, st.rr[i].ttl, st.rr[i].rdata,
 					   st.rr[i].rdlen);
+			/* a wildcard answer's NSEC/NSEC3 proof (DNSSEC) */
+			for (size_t i = 0; i < st.n_auth; i++)
+				answer_add(req, true, st.auth[i].owner, st.auth[i].type,
+					   st.auth[i].rclass, st.auth[i].ttl, st.auth[i].rdata,
+					   st.auth[i].rdlen);
+		}
 		if (r == CORE_STEP_CNAME) {
 			if (++req->cnames > CORE_MAX_CNAME) {
 				finish(req, WIRE_RC_SERVFAIL);

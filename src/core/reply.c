@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cache/cache.h"
+#include "core/dnssec.h"
 #include "core/internal.h"
 #include "daemon/config.h"
 
@@ -72,6 +73,33 @@ static size_t find_sigs(const struct wire_msg *m, int section, const uint8_t *ow
 	return n;
 }
 
+/* An answer made from a wildcard is signed with fewer labels than its
+ * owner has (RFC 4035 5.3.4), and the NSEC/NSEC3 records (with their
+ * RRSIGs) in the authority section prove that no closer name exists: they
+ * are kept with the set (after its own RRSIGs, x[0..n)) and given with it.
+ * They must lie in the zone that signed it. */
+static size_t find_wildcard_proof(const struct wire_msg *m, const uint8_t *owner,
+				  uint16_t qclass, struct cache_rr *x, size_t n)
+{
+	struct dnssec_rrsig s;
+	size_t i = 0;
+	for (; i < n; i++)
+		if (dnssec_rrsig_parse(x[i].rdata, x[i].rdlen, &s) == DNSSEC_OK &&
+		    s.labels < wire_name_labels(owner) && wire_name_in(owner, s.signer))
+			break;
+	if (i == n)
+		return n;
+	for (size_t j = 0; j < m->n_rr; j++) {
+		const struct wire_rr *rr = &m->rr[j];
+		if (rr->section != WIRE_SEC_NS || rr->rclass != qclass ||
+		    !wire_name_in(rr->owner, s.signer) || rr_repeated(m, j))
+			continue;
+		if (is_proof(rr->type) || (rr->type == WIRE_T_RRSIG && is_proof(sig_covers(rr))))
+			extra_add(x, &n, rr);
+	}
+	return n;
+}
+
 /* Cache every record of the RRset (owner, type) found in one section; add
  * them to the answer when add_section is nonzero. */
 static void keep_rrset(struct core_req *req, const struct wire_msg *m, int section,
@@ -97,7 +125,9 @@ static void keep_rrset(struct core_req *req, const struct wire_msg *m, int secti
 	if (n == 0)
 		return;
 	struct cache_rr sig[CACHE_EXTRA_MAX];
-	size_t n_sig = find_sigs(m, section, owner, type, qclass, sig, 0);
+	size_t n_sig = find_sigs(m, section, owner, type, qclass, sig, 0), n_own = n_sig;
+	if (section == WIRE_SEC_AN)
+		n_sig = find_wildcard_proof(m, owner, qclass, sig, n_sig);
 	uint8_t lower[WIRE_NAME_MAX];
 	wire_name_copy(lower, owner);
 	wire_name_lower(lower);
@@ -115,6 +145,11 @@ static void keep_rrset(struct core_req *req, const struct wire_msg *m, int secti
 		if (rr->section == section && rr_matches(rr, owner, WIRE_T_RRSIG, qclass) &&
 		    sig_covers(rr) == type && !rr_repeated(m, i))
 			core_iter_answer_add(req, false, rr, core_iter_clamp_ttl(req, ttl));
+	}
+	for (size_t i = n_own; i < n_sig; i++) {
+		struct wire_rr rr = { .owner = sig[i].owner, .type = sig[i].type, .rclass = qclass,
+				      .rdata = sig[i].rdata, .rdlen = sig[i].rdlen };
+		core_iter_answer_add(req, true, &rr, core_iter_clamp_ttl(req, ttl));
 	}
 }
 

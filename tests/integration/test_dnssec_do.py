@@ -164,3 +164,21 @@ def test_dig_dnssec(resolver):
                           "www.sec15.lab.", "A"],
                          capture_output=True, text=True, timeout=20).stdout
     assert "RRSIG" not in out, out
+
+
+def test_wildcard_answer_with_its_proof(resolver):
+    # an answer made from *.wild: the RRSIG has fewer labels than the name,
+    # and the NSEC proving no closer name comes with it in the authority
+    for zone, proof in (("sec13.lab.", "NSEC"), ("nsec3.lab.", "NSEC3")):
+        name = "x.wild." + zone
+        for attempt in ("servers", "cache"):
+            r = ask(resolver, name, do=True)
+            assert r.rcode() == NOERROR, (zone, attempt)
+            assert types(r.answer) == [(name, "A", None), (name, "RRSIG", "A")], attempt
+            sig = next(rs for rs in r.answer if rs.rdtype == RRSIG)[0]
+            assert sig.labels == 3
+            got = types(r.authority)
+            assert any(g[1] == proof for g in got), (zone, attempt, got)
+            assert all((o, "RRSIG", proof) in got for o, t, _ in got if t == proof), got
+        r = ask(resolver, name)
+        assert types(r.answer) == [(name, "A", None)] and not r.authority
