@@ -528,6 +528,26 @@ U32_KEY(k_upstream_timeout, upstream_timeout, 1, 60000)
 U32_KEY(k_verbosity, verbosity, 0, 3)
 U32_KEY(k_packet_cache, packet_cache_size, 0, 1u << 20)
 
+/* DNSSEC validation is not wired in yet: the keys that ask for it are
+ * refused, so that a configuration written for a validating resolver never
+ * runs without validation unnoticed. module-config "iterator" (no
+ * validator) is what portcullis does, and is accepted. */
+static int k_module_config(struct parser *p, const char *v)
+{
+	SHOWBUF;
+	if (strcmp(v, "iterator") == 0)
+		return 0;
+	return fail(p, "%s: DNSSEC validation is not available yet; only \"iterator\" is accepted",
+		    SHOW(v));
+}
+
+static int k_trust_anchor(struct parser *p, const char *v)
+{
+	(void)v;
+	return fail(p, "DNSSEC validation is not available yet (DO is passed through, nothing is "
+		       "validated): remove the key");
+}
+
 static int k_edns(struct parser *p, const char *v)
 {
 	uint32_t n;
@@ -685,6 +705,9 @@ static const struct key keys[] = {
 	{ "cache-max-ttl", CL_SERVER, k_max_ttl, LINE_OF(l_max_ttl) },
 	{ "cache-max-negative-ttl", CL_SERVER, k_max_neg_ttl, 0 },
 	{ "edns-buffer-size", CL_SERVER, k_edns, 0 },
+	{ "module-config", CL_SERVER, k_module_config, 0 },
+	{ "trust-anchor-file", CL_SERVER, k_trust_anchor, 0 },
+	{ "trust-anchor", CL_SERVER, k_trust_anchor, 0 },
 	{ "so-rcvbuf", CL_SERVER, k_so_rcvbuf, 0 },
 	{ "so-sndbuf", CL_SERVER, k_so_sndbuf, 0 },
 	{ "socket-pool-size", CL_SERVER, k_pool_size, 0 },
