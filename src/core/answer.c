@@ -287,10 +287,10 @@ static void write_head(struct wire_wr *w, uint16_t id, uint16_t flags, const uin
 }
 
 int core_write_response(uint8_t *buf, size_t cap, uint16_t id, uint16_t client_flags,
-			const uint8_t *qname, uint16_t qtype, uint16_t qclass, unsigned edns,
-			const struct core_answer *a)
+			const uint8_t *qname, uint16_t qtype, uint16_t qclass, uint16_t edns_size,
+			bool dnssec_ok, const struct core_answer *a)
 {
-	bool dnssec_ok = (edns & CORE_EDNS_DO) != 0;
+	bool edns = edns_size != 0;
 	struct wire_wr w;
 	uint16_t flags = WIRE_F_QR | WIRE_F_RA | (client_flags & (WIRE_F_RD | WIRE_F_CD)) |
 			 (uint16_t)(a->rcode & 0xf);
@@ -316,7 +316,7 @@ int core_write_response(uint8_t *buf, size_t cap, uint16_t id, uint16_t client_f
 	}
 	w.cap = cap;
 	if (edns) {
-		wire_wr_opt(&w, 1232, (uint8_t)(a->rcode >> 4), dnssec_ok, NULL, 0);
+		wire_wr_opt(&w, edns_size, (uint8_t)(a->rcode >> 4), dnssec_ok, NULL, 0);
 		wire_wr_set_count(&w, 3, 1);
 	}
 	return w.overflow ? PC_ESPACE : (int)w.len;

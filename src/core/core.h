@@ -23,10 +23,10 @@
 #include <sys/socket.h>
 
 #include "cache/cache.h"
+#include "util/sockaddr.h"
 #include "wire/wire.h"
 
-struct config;
-struct hints;
+struct hints; /* core/hints.h */
 struct core_infra;
 
 #define CORE_MAX_CNAME 10   /* CNAMEs followed per request */
@@ -35,9 +35,36 @@ struct core_infra;
 #define CORE_MAX_ANSWER 512 /* records in one answer */
 #define CORE_MAX_AUTHORITY 24 /* a negative answer: SOA, NSEC/NSEC3 proofs, RRSIGs */
 
+#define CORE_ZONE_MAX_ADDRS 16
+
+/* A forward zone (its servers recurse for us: queries carry RD, and
+ * everything below the name goes to them) or a stub zone (its servers are
+ * authoritative: the iterator starts there instead of at the root). */
+struct core_zone {
+	uint8_t name[WIRE_NAME_MAX]; /* wire format, lowercased; "" is the root */
+	struct sockaddr_len addrs[CORE_ZONE_MAX_ADDRS];
+	size_t n_addrs;
+};
+
+/* What the core is told by its owner (the daemon fills it from the
+ * configuration: daemon/options.c); read-only while requests run. */
+struct core_opts {
+	uint32_t cache_min_ttl, cache_max_ttl; /* clamp of the TTLs in answers */
+	uint32_t upstream_timeout;             /* ms, first try of an unknown server */
+	uint16_t edns_buffer_size;             /* advertised in responses' OPT */
+	bool do_ip4, do_ip6, do_udp, do_tcp;
+	bool do_not_query_localhost;
+	bool qname_minimisation;
+	bool harden_glue;                      /* glue only from inside the zone */
+	const struct core_zone *forward;       /* forward-zone: */
+	size_t n_forward;
+	const struct core_zone *stub;          /* stub-zone: */
+	size_t n_stub;
+};
+
 struct core_env {
 	struct cache *cache;
-	const struct config *cfg;
+	const struct core_opts *opts;
 	const struct hints *hints;
 	struct core_infra *infra;
 	uint32_t (*rand_uniform)(uint32_t bound);
@@ -103,22 +130,23 @@ void core_req_fail(struct core_req *req, uint64_t now_ms);
 /* The answer once core_req_next returned CORE_DONE. */
 const struct core_answer *core_req_answer(const struct core_req *req);
 
-/* What the client's OPT said, for core_write_response's edns: CORE_EDNS
- * when it sent one, with CORE_EDNS_DO when that had the DO bit. */
-#define CORE_EDNS 1u
-#define CORE_EDNS_DO 2u
-
 /* Write a response to a client: header with id and the client's RD/CD bits
  * (AD never: nothing is validated yet), the question as the client sent it
- * (qname keeps its case), the answer's records, and an OPT when the client
- * sent one (edns, above), whose DO bit echoes the client's. Without DO the
- * DNSSEC records the answer carries (RRSIG, NSEC, NSEC3) are left out
- * unless they are the type asked (RFC 4035 3.2.1, 3.1.4). When the records
- * do not fit in cap, writes a truncated response (TC, question only).
- * Returns length or a negative error. */
+ * (qname keeps its case), the answer's records, and an OPT advertising
+ * edns_size (edns-buffer-size) when it is not 0 (the client sent an OPT),
+ * whose DO bit is dnssec_ok (the client's DO, echoed). Without DO the DNSSEC
+ * records the answer carries (RRSIG, NSEC, NSEC3) are left out unless they
+ * are the type asked (RFC 4035 3.2.1, 3.1.4). When the records do not fit
+ * in cap, writes a truncated response (TC, question only). Returns length
+ * or a negative error. */
 int core_write_response(uint8_t *buf, size_t cap, uint16_t id, uint16_t client_flags,
-			const uint8_t *qname, uint16_t qtype, uint16_t qclass, unsigned edns,
+			const uint8_t *qname, uint16_t qtype, uint16_t qclass, uint16_t edns_size,
+			bool dnssec_ok,
 			const struct core_answer *a);
+
+/* Requests freed with core_req_free are kept (a bounded number) for the next
+ * core_req_new; this frees the kept ones (at shutdown). Any thread. */
+void core_req_trim(void);
 
 /* ---- infra: smoothed RTT per server address ---------------------------- */
 

@@ -1,5 +1,6 @@
 /* Reading an upstream reply: answer, CNAME, negative answer, referral or
- * lame, and what of it may be cached.
+ * lame, and which of its RRsets may be cached. A pure function of the reply
+ * and of what was asked (internal.h): the iterator applies the verdict.
  *
  * Bailiwick rule: from a server asked about zone Z we keep only records
  * whose owner is Z or below it; a referral must point strictly below Z and
@@ -10,9 +11,6 @@
 #include "cache/cache.h"
 #include "core/dnssec.h"
 #include "core/internal.h"
-#include "daemon/config.h"
-
-#define MAX_SET 256
 
 static bool rr_matches(const struct wire_rr *rr, const uint8_t *owner, uint16_t type,
 		       uint16_t rclass)
@@ -35,6 +33,36 @@ static bool rr_repeated(const struct wire_msg *m, size_t i)
 	return false;
 }
 
+size_t core_reply_rrset(const struct wire_msg *m, int section, const uint8_t *owner,
+			uint16_t type, uint16_t qclass, const struct wire_rr **rr, size_t cap,
+			uint32_t *ttl)
+{
+	size_t n = 0;
+	*ttl = UINT32_MAX;
+	for (size_t i = 0; i < m->n_rr && n < cap; i++) {
+		const struct wire_rr *r = &m->rr[i];
+		if (r->section != section || !rr_matches(r, owner, type, qclass) || rr_repeated(m, i))
+			continue;
+		rr[n++] = r;
+		if (r->ttl < *ttl)
+			*ttl = r->ttl;
+	}
+	return n;
+}
+
+uint32_t core_reply_negative_ttl(const struct wire_rr *soa)
+{
+	uint32_t minimum = 0;
+	if (soa->rdlen >= 4) {
+		/* MINIMUM is the last field: after two names and four counters */
+		struct wire_rd r;
+		wire_rd_init(&r, soa->rdata, soa->rdlen);
+		if (wire_rd_skip(&r, soa->rdlen - 4u) != 0 || wire_rd_u32(&r, &minimum) != 0)
+			minimum = 0;
+	}
+	return soa->ttl < minimum ? soa->ttl : minimum;
+}
+
 /* ---- DNSSEC records kept beside the data -------------------------------- */
 
 /* The type an RRSIG covers (its first field); 0 when too short to say. */
@@ -48,109 +76,111 @@ static bool is_proof(uint16_t type)
 	return type == WIRE_T_NSEC || type == WIRE_T_NSEC3;
 }
 
-static void extra_add(struct cache_rr *x, size_t *n, const struct wire_rr *rr)
+/* Add rr to the verdict's extra records, as the *n-th of the group that
+ * began at at (at most CACHE_EXTRA_MAX per group, as the cache keeps). */
+static void extra_add(struct core_verdict *v, size_t at, uint16_t *n, const struct wire_rr *rr)
 {
-	if (*n == CACHE_EXTRA_MAX)
+	if (v->n_extra == CORE_REPLY_MAX_EXTRA || v->n_extra - at >= CACHE_EXTRA_MAX)
 		return;
-	x[*n].owner = rr->owner;
-	x[*n].type = rr->type;
-	x[*n].rdata = rr->rdata;
-	x[*n].rdlen = rr->rdlen;
+	v->extra[v->n_extra++] = rr;
 	(*n)++;
 }
 
 /* The RRSIGs over the RRset (owner, type) in one section. They are kept
  * and given to clients with it, unvalidated for now (DO passes through). */
-static size_t find_sigs(const struct wire_msg *m, int section, const uint8_t *owner,
-			uint16_t type, uint16_t qclass, struct cache_rr *x, size_t n)
+static void find_sigs(struct core_verdict *v, size_t at, uint16_t *n, const struct wire_msg *m,
+		      int section, const uint8_t *owner, uint16_t type, uint16_t qclass)
 {
 	for (size_t i = 0; i < m->n_rr; i++) {
 		const struct wire_rr *rr = &m->rr[i];
 		if (rr->section == section && rr_matches(rr, owner, WIRE_T_RRSIG, qclass) &&
 		    sig_covers(rr) == type && !rr_repeated(m, i))
-			extra_add(x, &n, rr);
+			extra_add(v, at, n, rr);
 	}
-	return n;
 }
 
 /* An answer made from a wildcard is signed with fewer labels than its
  * owner has (RFC 4035 5.3.4), and the NSEC/NSEC3 records (with their
  * RRSIGs) in the authority section prove that no closer name exists: they
- * are kept with the set (after its own RRSIGs, x[0..n)) and given with it.
- * They must lie in the zone that signed it. */
-static size_t find_wildcard_proof(const struct wire_msg *m, const uint8_t *owner,
-				  uint16_t qclass, struct cache_rr *x, size_t n)
+ * are kept with the set (after its own RRSIGs) and given with it. They must
+ * lie in the zone that signed it. */
+static void find_wildcard_proof(struct core_verdict *v, struct core_reply_set *set,
+				const struct wire_msg *m, uint16_t qclass)
 {
-	struct dnssec_rrsig s;
+	struct dnssec_rrsig sig;
 	size_t i = 0;
-	for (; i < n; i++)
-		if (dnssec_rrsig_parse(x[i].rdata, x[i].rdlen, &s) == DNSSEC_OK &&
-		    s.labels < wire_name_labels(owner) && wire_name_in(owner, s.signer))
+	for (; i < set->n_sigs; i++) {
+		const struct wire_rr *x = v->extra[set->extra_at + i];
+		if (dnssec_rrsig_parse(x->rdata, x->rdlen, &sig) == DNSSEC_OK &&
+		    sig.labels < wire_name_labels(set->owner) && wire_name_in(set->owner, sig.signer))
 			break;
-	if (i == n)
-		return n;
+	}
+	if (i == set->n_sigs)
+		return;
 	for (size_t j = 0; j < m->n_rr; j++) {
 		const struct wire_rr *rr = &m->rr[j];
 		if (rr->section != WIRE_SEC_NS || rr->rclass != qclass ||
-		    !wire_name_in(rr->owner, s.signer) || rr_repeated(m, j))
+		    !wire_name_in(rr->owner, sig.signer) || rr_repeated(m, j))
 			continue;
 		if (is_proof(rr->type) || (rr->type == WIRE_T_RRSIG && is_proof(sig_covers(rr))))
-			extra_add(x, &n, rr);
+			extra_add(v, set->extra_at, &set->n_proof, rr);
 	}
-	return n;
 }
 
-/* Cache every record of the RRset (owner, type) found in one section; add
- * them to the answer when add_section is nonzero. */
-static void keep_rrset(struct core_req *req, const struct wire_msg *m, int section,
-		       const uint8_t *owner, uint16_t type, enum cache_rank rank, uint64_t now,
-		       bool add_answer)
+/* A negative answer's DNSSEC records from the authority section: the
+ * SOA's RRSIGs and the NSEC/NSEC3 records with theirs, inside the zone. */
+static void find_proofs(struct core_verdict *v, const struct wire_msg *m, const uint8_t *zone,
+			uint16_t qclass)
 {
-	const struct core_env *env = core_iter_env(req);
-	uint16_t qclass = core_iter_qclass(req);
-	struct cache_rdata rd[MAX_SET];
-	size_t n = 0;
-	uint32_t ttl = UINT32_MAX;
-	for (size_t i = 0; i < m->n_rr && n < MAX_SET; i++) {
+	v->neg_at = (uint16_t)v->n_extra;
+	v->n_neg = 0;
+	for (size_t i = 0; i < m->n_rr; i++) {
 		const struct wire_rr *rr = &m->rr[i];
-		if (rr->section != section || !rr_matches(rr, owner, type, qclass) ||
-		    rr_repeated(m, i))
+		if (rr->section != WIRE_SEC_NS || rr->rclass != qclass ||
+		    !wire_name_in(rr->owner, zone) || rr_repeated(m, i))
 			continue;
-		rd[n].data = rr->rdata;
-		rd[n].len = rr->rdlen;
-		n++;
-		if (rr->ttl < ttl)
-			ttl = rr->ttl;
+		uint16_t t = rr->type == WIRE_T_RRSIG ? sig_covers(rr) : rr->type;
+		if ((rr->type == WIRE_T_RRSIG && t == WIRE_T_SOA) || is_proof(t))
+			extra_add(v, v->neg_at, &v->n_neg, rr);
 	}
-	if (n == 0)
-		return;
-	struct cache_rr sig[CACHE_EXTRA_MAX];
-	size_t n_sig = find_sigs(m, section, owner, type, qclass, sig, 0), n_own = n_sig;
+}
+
+/* Add the set (owner, type) of section to the verdict, with its RRSIGs
+ * (and, in the answer section, a wildcard answer's proof). NULL when the
+ * verdict is full. */
+static struct core_reply_set *add_set(struct core_verdict *v, const struct wire_msg *m,
+				      uint16_t qclass, const uint8_t *owner, uint16_t type,
+				      int section, enum cache_rank rank, bool answer)
+{
+	if (v->n_sets == CORE_REPLY_MAX_SETS)
+		return NULL;
+	struct core_reply_set *s = &v->sets[v->n_sets++];
+	s->owner = owner;
+	s->link = false;
+	s->target = NULL;
+	s->type = type;
+	s->section = (uint8_t)section;
+	s->answer = answer;
+	s->rank = rank;
+	s->synth = false;
+	s->synth_ttl = 0;
+	s->extra_at = (uint16_t)v->n_extra;
+	s->n_sigs = s->n_proof = 0;
+	find_sigs(v, s->extra_at, &s->n_sigs, m, section, owner, type, qclass);
 	if (section == WIRE_SEC_AN)
-		n_sig = find_wildcard_proof(m, owner, qclass, sig, n_sig);
-	uint8_t lower[WIRE_NAME_MAX];
-	wire_name_copy(lower, owner);
-	wire_name_lower(lower);
-	cache_put_rrset_ex(env->cache, lower, type, qclass, ttl, rd, n, sig, n_sig, rank, now);
-	if (!add_answer)
-		return;
-	for (size_t i = 0; i < m->n_rr; i++) {
-		const struct wire_rr *rr = &m->rr[i];
-		if (rr->section == section && rr_matches(rr, owner, type, qclass) &&
-		    !rr_repeated(m, i))
-			core_iter_answer_add(req, false, rr, core_iter_clamp_ttl(req, ttl));
-	}
-	for (size_t i = 0; i < m->n_rr; i++) {
-		const struct wire_rr *rr = &m->rr[i];
-		if (rr->section == section && rr_matches(rr, owner, WIRE_T_RRSIG, qclass) &&
-		    sig_covers(rr) == type && !rr_repeated(m, i))
-			core_iter_answer_add(req, false, rr, core_iter_clamp_ttl(req, ttl));
-	}
-	for (size_t i = n_own; i < n_sig; i++) {
-		struct wire_rr rr = { .owner = sig[i].owner, .type = sig[i].type, .rclass = qclass,
-				      .rdata = sig[i].rdata, .rdlen = sig[i].rdlen };
-		core_iter_answer_add(req, true, &rr, core_iter_clamp_ttl(req, ttl));
-	}
+		find_wildcard_proof(v, s, m, qclass);
+	return s;
+}
+
+/* Has the verdict the set (owner, type) of section already? */
+static bool has_set(const struct core_verdict *v, const uint8_t *owner, uint16_t type,
+		    int section)
+{
+	for (size_t i = 0; i < v->n_sets; i++)
+		if (v->sets[i].type == type && v->sets[i].section == section &&
+		    wire_name_eq(v->sets[i].owner, owner))
+			return true;
+	return false;
 }
 
 static const struct wire_rr *find_soa(const struct wire_msg *m, const uint8_t *zone,
@@ -163,65 +193,6 @@ static const struct wire_rr *find_soa(const struct wire_msg *m, const uint8_t *z
 			return rr;
 	}
 	return NULL;
-}
-
-static uint32_t soa_negative_ttl(const struct wire_rr *soa)
-{
-	uint32_t minimum = 0;
-	if (soa->rdlen >= 4) {
-		const uint8_t *p = soa->rdata + soa->rdlen - 4;
-		minimum = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-	}
-	return soa->ttl < minimum ? soa->ttl : minimum;
-}
-
-/* A negative answer's DNSSEC records from the authority section: the
- * SOA's RRSIGs and the NSEC/NSEC3 records with theirs, inside the zone. */
-static size_t find_proofs(const struct wire_msg *m, const uint8_t *zone, uint16_t qclass,
-			  struct cache_rr *x)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < m->n_rr; i++) {
-		const struct wire_rr *rr = &m->rr[i];
-		if (rr->section != WIRE_SEC_NS || rr->rclass != qclass ||
-		    !wire_name_in(rr->owner, zone) || rr_repeated(m, i))
-			continue;
-		uint16_t t = rr->type == WIRE_T_RRSIG ? sig_covers(rr) : rr->type;
-		if ((rr->type == WIRE_T_RRSIG && t == WIRE_T_SOA) || is_proof(t))
-			extra_add(x, &n, rr);
-	}
-	return n;
-}
-
-static void keep_negative(struct core_req *req, struct frame *f, const struct wire_msg *m,
-			  const struct wire_rr *soa, enum cache_kind kind, enum cache_rank rank,
-			  uint64_t now)
-{
-	const struct core_env *env = core_iter_env(req);
-	uint32_t ttl = soa ? soa_negative_ttl(soa) : 0;
-	uint8_t owner[WIRE_NAME_MAX], soa_owner[WIRE_NAME_MAX];
-	wire_name_copy(owner, core_iter_qname(f));
-	wire_name_lower(owner);
-	if (soa != NULL) {
-		struct cache_rdata rd = { soa->rdata, soa->rdlen };
-		wire_name_copy(soa_owner, soa->owner);
-		wire_name_lower(soa_owner);
-		struct cache_rr proof[CACHE_EXTRA_MAX];
-		size_t n_proof = find_proofs(m, core_iter_zone(f), core_iter_qclass(req), proof);
-		if (ttl > 0)
-			cache_put_negative_ex(env->cache, kind, owner, core_iter_qtype(f),
-					      core_iter_qclass(req), ttl, soa_owner, &rd, 1, proof,
-					      n_proof, rank, now);
-		if (core_iter_is_top(req, f)) {
-			core_iter_answer_add(req, true, soa, ttl);
-			for (size_t i = 0; i < n_proof; i++) {
-				struct wire_rr rr = { .owner = proof[i].owner, .type = proof[i].type,
-						      .rclass = soa->rclass, .rdata = proof[i].rdata,
-						      .rdlen = proof[i].rdlen };
-				core_iter_answer_add(req, true, &rr, ttl);
-			}
-		}
-	}
 }
 
 /* An NS set in the authority section at the zone itself (ns_at), or above
@@ -268,27 +239,22 @@ static const uint8_t *find_referral(const struct wire_msg *m, const uint8_t *zon
 	return cut;
 }
 
-static void keep_glue(struct core_req *req, const struct wire_msg *m, const uint8_t *zone,
-		      const uint8_t *const *ns, size_t n_ns, uint64_t now)
+/* The glue of a referral: address sets of its name servers. */
+static void add_glue(struct core_verdict *v, const struct core_asked *q, const struct wire_msg *m)
 {
-	const struct core_env *env = core_iter_env(req);
 	for (size_t i = 0; i < m->n_rr; i++) {
 		const struct wire_rr *rr = &m->rr[i];
 		if (rr->section != WIRE_SEC_AR || (rr->type != WIRE_T_A && rr->type != WIRE_T_AAAA))
 			continue;
-		if (env->cfg->harden_glue && !wire_name_in(rr->owner, zone))
+		if (q->harden_glue && !wire_name_in(rr->owner, q->zone))
 			continue;
 		bool wanted = false;
-		for (size_t j = 0; j < n_ns && !wanted; j++)
-			wanted = wire_name_eq(rr->owner, ns[j]);
-		/* the first record of each RRset stores the whole set */
-		bool first = true;
-		for (size_t j = 0; j < i && first; j++)
-			first = !(m->rr[j].section == WIRE_SEC_AR &&
-				  rr_matches(&m->rr[j], rr->owner, rr->type, rr->rclass));
-		if (wanted && first)
-			keep_rrset(req, m, WIRE_SEC_AR, rr->owner, rr->type, CACHE_RANK_GLUE, now,
-				   false);
+		for (size_t j = 0; j < v->n_ns && !wanted; j++)
+			wanted = wire_name_eq(rr->owner, v->ns[j]);
+		/* each set once, from its first record */
+		if (wanted && !has_set(v, rr->owner, rr->type, WIRE_SEC_AR))
+			add_set(v, m, q->qclass, rr->owner, rr->type, WIRE_SEC_AR, CACHE_RANK_GLUE,
+				false);
 	}
 }
 
@@ -309,101 +275,87 @@ static const struct wire_rr *find_dname(const struct wire_msg *m, const uint8_t 
 	return NULL;
 }
 
-/* Follow the DNAME for cur: the DNAME set goes into the answer (and the
- * cache), then the CNAME it stands for, made here from the DNAME rather
- * than taken from the server (RFC 6672 3.4), and cur becomes its target.
- * False when the target would be too long or the chain too long. */
-static bool follow_dname(struct core_req *req, struct frame *f, const struct wire_msg *m,
-			 const struct wire_rr *dname, uint8_t *cur, enum cache_rank rank,
-			 uint64_t now, bool top)
+/* Follow the DNAME for cur: the DNAME set goes into the verdict (the answer
+ * and the cache), then the CNAME it stands for, made here from the DNAME
+ * rather than taken from the server (RFC 6672 3.4), cached with the DNAME
+ * (and its RRSIGs) beside it so that an answer from the cache has the DNAME
+ * too. Returns that CNAME's set (its target in the verdict), or NULL when
+ * the target would be too long or the verdict is full. */
+static struct core_reply_set *follow_dname(struct core_verdict *v, const struct wire_msg *m,
+					   const struct wire_rr *dname, const uint8_t *cur,
+					   enum cache_rank rank)
 {
-	keep_rrset(req, m, WIRE_SEC_AN, dname->owner, WIRE_T_DNAME, rank, now, top);
+	uint16_t qclass = dname->rclass;
+	if (v->n_synth == sizeof(v->synth) / sizeof(v->synth[0]) ||
+	    add_set(v, m, qclass, dname->owner, WIRE_T_DNAME, WIRE_SEC_AN, rank, true) == NULL)
+		return NULL;
 	unsigned keep = wire_name_labels(cur) - wire_name_labels(dname->owner);
 	size_t plen = (size_t)(wire_name_strip(cur, keep) - cur);
-	if (plen + dname->rdlen > WIRE_NAME_MAX)
-		return false;
-	uint8_t target[WIRE_NAME_MAX];
+	if (plen + dname->rdlen > WIRE_NAME_MAX || v->n_sets == CORE_REPLY_MAX_SETS)
+		return NULL;
+	uint8_t *target = v->synth[v->n_synth++];
 	memcpy(target, cur, plen);
 	memcpy(target + plen, dname->rdata, dname->rdlen);
-	/* The CNAME is cached with its DNAME (and the DNAME's RRSIGs) beside
-	 * it, so that an answer from the cache has the DNAME too. */
-	struct cache_rr x[CACHE_EXTRA_MAX];
-	size_t n_x = 0;
-	uint16_t qclass = dname->rclass;
-	uint32_t ttl = dname->ttl;
+	struct core_reply_set *s = &v->sets[v->n_sets++];
+	s->owner = cur;
+	s->link = false;
+	s->target = target;
+	s->type = WIRE_T_CNAME;
+	s->section = WIRE_SEC_AN;
+	s->answer = true;
+	s->rank = rank;
+	s->synth = true;
+	s->synth_ttl = dname->ttl;
+	s->extra_at = (uint16_t)v->n_extra;
+	s->n_sigs = s->n_proof = 0;
 	for (size_t i = 0; i < m->n_an; i++) {
 		const struct wire_rr *rr = &m->rr[i];
 		if (rr_matches(rr, dname->owner, WIRE_T_DNAME, qclass) && !rr_repeated(m, i)) {
-			extra_add(x, &n_x, rr);
-			if (rr->ttl < ttl)
-				ttl = rr->ttl;
+			extra_add(v, s->extra_at, &s->n_sigs, rr);
+			if (rr->ttl < s->synth_ttl)
+				s->synth_ttl = rr->ttl;
 		}
 	}
-	n_x = find_sigs(m, WIRE_SEC_AN, dname->owner, WIRE_T_DNAME, qclass, x, n_x);
-	struct cache_rdata rd = { target, (uint16_t)(plen + dname->rdlen) };
-	cache_put_rrset_ex(core_iter_env(req)->cache, cur, WIRE_T_CNAME, qclass, ttl, &rd, 1, x,
-			   n_x, rank, now);
-	if (top) {
-		struct wire_rr cname = { .owner = cur, .type = WIRE_T_CNAME,
-					 .rclass = dname->rclass, .rdata = target,
-					 .rdlen = (uint16_t)(plen + dname->rdlen) };
-		core_iter_answer_add(req, false, &cname, core_iter_clamp_ttl(req, ttl));
-	}
-	if (!core_iter_follow_cname(req, f, target))
-		return false;
-	wire_name_copy(cur, target);
-	return true;
+	find_sigs(v, s->extra_at, &s->n_sigs, m, WIRE_SEC_AN, dname->owner, WIRE_T_DNAME, qclass);
+	return s;
 }
 
-void core_iter_reply(struct core_req *req, struct frame *f, const struct wire_msg *m, uint64_t now)
+static enum core_reply_kind classify(const struct core_asked *q, const struct wire_msg *m,
+				     struct core_verdict *v)
 {
 	unsigned rcode = wire_msg_rcode(m);
-	uint16_t qclass = core_iter_qclass(req);
-	const uint8_t *zone = core_iter_zone(f);
-	bool fwd = core_iter_forwarding(f);
+	const uint8_t *zone = q->zone;
 	bool aa = (m->flags & WIRE_F_AA) != 0;
-	bool top = core_iter_is_top(req, f);
 	enum cache_rank rank = aa ? CACHE_RANK_AUTH : CACHE_RANK_NONAUTH;
 
-	if (!(m->flags & WIRE_F_QR) || WIRE_OPCODE(m->flags) != 0) {
-		core_iter_mark_bad(req, f);
-		return;
-	}
-	if (m->flags & WIRE_F_TC) {
-		if (core_iter_last_tcp(f))
-			core_iter_mark_bad(req, f); /* truncated even over TCP */
-		else
-			core_iter_retry_tcp(req, f);
-		return;
-	}
+	v->rank = rank;
+	if (!(m->flags & WIRE_F_QR) || WIRE_OPCODE(m->flags) != 0)
+		return CORE_REPLY_LAME;
+	if (m->flags & WIRE_F_TC) /* truncated even over TCP: lame */
+		return q->last_tcp ? CORE_REPLY_LAME : CORE_REPLY_TCP;
 	if (rcode != WIRE_RC_NOERROR && rcode != WIRE_RC_NXDOMAIN) {
-		if (core_iter_minimised(f)) {
-			/* Some servers fail on a name they do not expect, such as
-			 * an empty non-terminal: ask the full name before calling
-			 * the server broken (RFC 9156 2.3; Unbound does so unless
-			 * qname-minimisation-strict). */
-			core_iter_qmin_next(req, f, true);
-			return;
-		}
-		core_iter_mark_bad(req, f);
-		return;
+		/* Some servers fail on a name they do not expect, such as an
+		 * empty non-terminal: ask the full name before calling the server
+		 * broken (RFC 9156 2.3; Unbound does so unless
+		 * qname-minimisation-strict). */
+		return q->minimised ? CORE_REPLY_QMIN_OFF : CORE_REPLY_LAME;
 	}
 	/* An answer without AA is still used when its records lie inside the
 	 * zone this server was asked about (as Unbound and BIND do): many
 	 * servers leave AA off. The bailiwick walk below keeps nothing else, and
 	 * a reply that answers nothing (upward or sideways referral) is lame. */
 
-	bool minimised = core_iter_minimised(f);
-	uint16_t stype = core_iter_sent_type(f);
-	uint8_t cur[WIRE_NAME_MAX];
+	uint16_t stype = q->sent_type;
+	const uint8_t *cur = q->sent_name;
 	bool followed = false;
-	wire_name_copy(cur, core_iter_sent_name(f));
-
-	for (;;) {
+	/* The iterator counts CNAMEs per request (CORE_MAX_CNAME) and fails
+	 * the request on the first link over; more links than that in one
+	 * reply are never looked at. */
+	for (unsigned links = 0;; links++) {
 		const struct wire_rr *hit = NULL, *cname = NULL;
 		for (size_t i = 0; i < m->n_an; i++) {
 			const struct wire_rr *rr = &m->rr[i];
-			if (rr->rclass != qclass || !wire_name_eq(rr->owner, cur) ||
+			if (rr->rclass != q->qclass || !wire_name_eq(rr->owner, cur) ||
 			    !wire_name_in(rr->owner, zone))
 				continue;
 			if (rr->type == stype || (stype == WIRE_T_ANY && rr->type != WIRE_T_CNAME)) {
@@ -415,91 +367,78 @@ void core_iter_reply(struct core_req *req, struct frame *f, const struct wire_ms
 		}
 		/* Below a DNAME no other data can exist (RFC 6672 2.3): a CNAME
 		 * there is the one made from the DNAME, which is followed here. */
-		const struct wire_rr *dname = find_dname(m, cur, zone, qclass);
+		const struct wire_rr *dname = find_dname(m, cur, zone, q->qclass);
 		if (dname != NULL && (hit == NULL || hit->type == WIRE_T_CNAME)) {
-			if (minimised) {
-				core_iter_qmin_next(req, f, true);
-				return;
-			}
-			if (!follow_dname(req, f, m, dname, cur, rank, now, top)) {
-				core_iter_finish(req, WIRE_RC_SERVFAIL);
-				return;
-			}
-			if (stype == WIRE_T_CNAME) {
-				core_iter_finish(req, WIRE_RC_NOERROR);
-				return;
-			}
+			if (q->minimised)
+				return CORE_REPLY_QMIN_OFF;
+			if (links > CORE_MAX_CNAME)
+				return CORE_REPLY_SERVFAIL;
+			struct core_reply_set *s = follow_dname(v, m, dname, cur, rank);
+			if (s == NULL)
+				return CORE_REPLY_SERVFAIL;
+			if (stype == WIRE_T_CNAME)
+				return CORE_REPLY_ANSWER;
+			s->link = true;
+			cur = s->target;
 			followed = true;
-			if (!wire_name_in(cur, zone)) {
-				core_iter_restart(req, f);
-				return;
-			}
+			if (!wire_name_in(cur, zone))
+				return CORE_REPLY_CNAME;
 			continue;
 		}
 		if (hit != NULL) {
-			if (minimised) {
-				core_iter_qmin_next(req, f, false);
-				return;
-			}
-			keep_rrset(req, m, WIRE_SEC_AN, hit->owner, hit->type, rank, now, top);
-			core_iter_finish(req, WIRE_RC_NOERROR);
-			return;
+			if (q->minimised)
+				return CORE_REPLY_QMIN_NEXT;
+			add_set(v, m, q->qclass, hit->owner, hit->type, WIRE_SEC_AN, rank, true);
+			return CORE_REPLY_ANSWER;
 		}
 		if (cname == NULL || stype == WIRE_T_CNAME)
 			break;
-		if (minimised) {
-			/* an alias above the name asked: ask the full name instead */
-			core_iter_qmin_next(req, f, true);
-			return;
+		/* an alias above the name asked: ask the full name instead */
+		if (q->minimised)
+			return CORE_REPLY_QMIN_OFF;
+		if (links > CORE_MAX_CNAME)
+			return CORE_REPLY_SERVFAIL;
+		struct core_reply_set *cs =
+			add_set(v, m, q->qclass, cname->owner, WIRE_T_CNAME, WIRE_SEC_AN, rank, true);
+		if (cs != NULL) {
+			cs->link = true;
+			cs->target = cname->rdlen ? cname->rdata : NULL;
 		}
-		keep_rrset(req, m, WIRE_SEC_AN, cname->owner, WIRE_T_CNAME, rank, now, top);
-		if (cname->rdlen == 0 || !core_iter_follow_cname(req, f, cname->rdata)) {
-			core_iter_finish(req, WIRE_RC_SERVFAIL);
-			return;
-		}
-		wire_name_copy(cur, cname->rdata);
+		if (cname->rdlen == 0)
+			return CORE_REPLY_SERVFAIL;
+		cur = cname->rdata;
 		followed = true;
-		if (!wire_name_in(cur, zone)) {
-			core_iter_restart(req, f);
-			return;
-		}
+		if (!wire_name_in(cur, zone))
+			return CORE_REPLY_CNAME;
 	}
 
 	const struct wire_rr *soa = find_soa(m, zone, cur);
-	const uint8_t *ns[16];
-	size_t n_ns = 0;
-	const uint8_t *cut = fwd ? NULL : find_referral(m, zone, cur, qclass, ns, &n_ns, 16);
+	const uint8_t *cut = q->forwarding ? NULL
+					   : find_referral(m, zone, cur, q->qclass, v->ns, &v->n_ns,
+							   CORE_REPLY_MAX_NS);
 
 	if (rcode == WIRE_RC_NXDOMAIN) {
-		if (minimised) {
-			core_iter_qmin_next(req, f, true);
-			return;
-		}
-		keep_negative(req, f, m, soa, CACHE_NXDOMAIN, rank, now);
-		core_iter_finish(req, WIRE_RC_NXDOMAIN);
-		return;
+		if (q->minimised)
+			return CORE_REPLY_QMIN_OFF;
+		v->soa = soa;
+		find_proofs(v, m, zone, q->qclass);
+		return CORE_REPLY_NXDOMAIN;
 	}
-	if (cut != NULL && n_ns > 0) {
-		if (followed) {
-			core_iter_restart(req, f);
-			return;
-		}
-		keep_rrset(req, m, WIRE_SEC_NS, cut, WIRE_T_NS, CACHE_RANK_REFERRAL, now, false);
-		keep_glue(req, m, zone, ns, n_ns, now);
-		uint8_t cutname[WIRE_NAME_MAX];
-		wire_name_copy(cutname, cut);
-		wire_name_lower(cutname);
-		if (!core_iter_referral(req, f, cutname, ns, n_ns))
-			core_iter_finish(req, WIRE_RC_SERVFAIL);
-		return;
+	if (cut != NULL && v->n_ns > 0) {
+		if (followed)
+			return CORE_REPLY_CNAME;
+		add_set(v, m, q->qclass, cut, WIRE_T_NS, WIRE_SEC_NS, CACHE_RANK_REFERRAL, false);
+		add_glue(v, q, m);
+		wire_name_copy(v->cut, cut);
+		wire_name_lower(v->cut);
+		return CORE_REPLY_REFERRAL;
 	}
-	if (followed && soa == NULL) {
-		/* The reply gave a CNAME but neither the target's data nor a
-		 * proof that it has none: some servers give one link of a chain
-		 * per reply. Ask again for the target. */
-		core_iter_restart(req, f);
-		return;
-	}
+	v->n_ns = 0;
+	/* The reply gave a CNAME but neither the target's data nor a proof
+	 * that it has none: some servers give one link of a chain per reply.
+	 * Ask again for the target. */
+	if (followed && soa == NULL)
+		return CORE_REPLY_CNAME;
 	/* An empty reply without SOA is still the zone's "no such data"
 	 * (Unbound reads it so, AA or not), unless it is lame: an upward
 	 * referral (even with AA), the zone's own NS without AA (a server
@@ -507,18 +446,26 @@ void core_iter_reply(struct core_req *req, struct frame *f, const struct wire_ms
 	 * had nothing to say. An NS set beside the zone says nothing. */
 	bool lame = ns_upward(m, zone) || (!aa && ns_at(m, zone)) ||
 		    ((m->flags & WIRE_F_RA) != 0 && !aa);
-	if (soa != NULL || fwd || !lame) {
-		if (minimised) {
-			core_iter_qmin_next(req, f, false);
-			return;
-		}
-		keep_negative(req, f, m, soa, CACHE_NODATA, rank, now);
-		core_iter_finish(req, WIRE_RC_NOERROR);
-		return;
+	if (soa != NULL || q->forwarding || !lame) {
+		if (q->minimised)
+			return CORE_REPLY_QMIN_NEXT;
+		v->soa = soa;
+		find_proofs(v, m, zone, q->qclass);
+		return CORE_REPLY_NODATA;
 	}
-	if (followed) {
-		core_iter_restart(req, f);
-		return;
-	}
-	core_iter_mark_bad(req, f); /* upward or sideways referral: lame */
+	/* upward or sideways referral: lame (after a CNAME: ask the target) */
+	return followed ? CORE_REPLY_CNAME : CORE_REPLY_LAME;
+}
+
+void core_reply_classify(const struct core_asked *q, const struct wire_msg *m,
+			 struct core_verdict *v)
+{
+	v->n_sets = 0;
+	v->soa = NULL;
+	v->n_ns = 0;
+	v->cut[0] = 0;
+	v->neg_at = v->n_neg = 0;
+	v->n_extra = 0;
+	v->n_synth = 0;
+	v->kind = classify(q, m, v);
 }

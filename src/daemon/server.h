@@ -10,16 +10,20 @@
 #include <stddef.h>
 #include <uv.h>
 
+#include "core/hints.h"
 #include "daemon/config.h"
-#include "daemon/hints.h"
+#include "daemon/control.h"
 
 struct server;
 
-/* Open everything (pool, listeners, control socket, signal handlers). On
- * failure returns a negative PC_E* with one line in err; *out must still be
- * passed to server_free. cfg and hints must outlive the server. */
+/* Open everything (pool, listeners, control socket, signal handlers). The
+ * control socket's command lines go to on_control with the server as ud
+ * (the verbs live above the server: daemon/ctlcmd.h). On failure returns a
+ * negative PC_E* with one line in err; *out must still be passed to
+ * server_free. cfg and hints must outlive the server. */
 int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
-	       const struct hints *hints, char *err, size_t errlen);
+	       const struct hints *hints, control_handler_fn on_control, char *err,
+	       size_t errlen);
 /* Close every handle and ask the other workers to stop; uv_run on the
  * main loop returns once the callbacks have run. Also undoes a failed
  * server_new. */
