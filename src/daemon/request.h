@@ -86,7 +86,8 @@ struct creq {
 	struct up_query *q;
 	struct listen_client client; /* held: released on the home worker's thread */
 	uint16_t id, flags, qtype, qclass, max_size;
-	bool edns;
+	bool edns;                   /* the client sent an OPT */
+	bool edns_do;                /* with the DO bit: DNSSEC records are given */
 	uint8_t qname[WIRE_NAME_MAX]; /* as the client wrote it */
 	uint64_t started_ms;          /* when worker 0 began resolving it */
 	uint64_t rx_us;               /* observed (metrics-interface, log-replies):

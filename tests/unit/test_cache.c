@@ -769,6 +769,71 @@ static void copy_against_writer_thread(void **state)
 	cache_free(r.c);
 }
 
+/* Extra records (an RRset's RRSIGs, a negative answer's NSEC proofs) come
+ * back with the entry, owners lowercased, through both lookups; an entry
+ * without them reports none. */
+static void extra_records_round_trip(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(&(struct cache_opts){ BIG, 0, 86400, 3600 });
+	struct nm www = name("WWW.Sec.Lab"), nsec_owner = name("A.Sec.Lab"), zone = name("sec.lab");
+	static const uint8_t sig1[] = { 0, 1, 13, 3, 9, 9, 9 }, sig2[] = { 0, 1, 13, 3, 8 };
+	static const uint8_t nsec[] = { 1, 'b', 3, 's', 'e', 'c', 3, 'l', 'a', 'b', 0, 0, 1, 0x40 };
+	struct cache_rdata rd = { A1, 4 };
+	struct cache_rr x[2] = { { www.b, WIRE_T_RRSIG, sig1, sizeof(sig1) },
+				 { www.b, WIRE_T_RRSIG, sig2, sizeof(sig2) } };
+	assert_int_equal(cache_put_rrset_ex(c, www.b, WIRE_T_A, WIRE_C_IN, 300, &rd, 1, x, 2,
+					    CACHE_RANK_AUTH, T0), 0);
+	static uint64_t buf[1024];
+	for (int way = 0; way < 2; way++) {
+		struct cache_entry e;
+		if (way == 0)
+			assert_true(get(c, "www.sec.lab", WIRE_T_A, T0 + 1000, &e));
+		else
+			assert_true(cache_get_copy(c, www.b, WIRE_T_A, WIRE_C_IN, T0 + 1000, &e, buf,
+						   sizeof(buf)) > 0);
+		assert_int_equal(e.n_rdata, 1);
+		assert_int_equal(e.n_extra, 2);
+		struct cache_rr g = cache_entry_extra(&e, 1);
+		assert_int_equal(g.type, WIRE_T_RRSIG);
+		assert_int_equal(g.rdlen, sizeof(sig2));
+		assert_memory_equal(g.rdata, sig2, sizeof(sig2));
+		assert_true(wire_name_eq_exact(g.owner, name("www.sec.lab").b));
+		assert_null(cache_entry_extra(&e, 2).owner);
+		struct cache_rdata r0 = cache_entry_rdata(&e, 0);
+		assert_memory_equal(r0.data, A1, 4);
+	}
+	/* a negative answer with its SOA and an NSEC beside it */
+	struct cache_rdata soa = { SOA, sizeof(SOA) - 1 };
+	struct cache_rr p[1] = { { nsec_owner.b, WIRE_T_NSEC, nsec, sizeof(nsec) } };
+	struct nm nx = name("aa.sec.lab");
+	assert_int_equal(cache_put_negative_ex(c, CACHE_NXDOMAIN, nx.b, WIRE_T_A, WIRE_C_IN, 300,
+					       zone.b, &soa, 1, p, 1, CACHE_RANK_AUTH, T0), 0);
+	struct cache_entry e;
+	assert_true(get(c, "aa.sec.lab", WIRE_T_TXT, T0, &e));
+	assert_int_equal(e.kind, CACHE_NXDOMAIN);
+	assert_int_equal(e.n_soa, 1);
+	assert_int_equal(e.n_extra, 1);
+	struct cache_rr g = cache_entry_extra(&e, 0);
+	assert_int_equal(g.type, WIRE_T_NSEC);
+	assert_true(wire_name_eq_exact(g.owner, name("a.sec.lab").b));
+	assert_memory_equal(g.rdata, nsec, sizeof(nsec));
+	assert_memory_equal(cache_entry_soa(&e, 0).data, SOA, sizeof(SOA) - 1);
+	/* plain entries have none; too many or a bad owner is refused */
+	assert_int_equal(put_a(c, "plain.lab", A2, 300, CACHE_RANK_AUTH, T0), 0);
+	assert_true(get(c, "plain.lab", WIRE_T_A, T0, &e));
+	assert_int_equal(e.n_extra, 0);
+	static struct cache_rr many[CACHE_EXTRA_MAX + 1];
+	for (size_t i = 0; i <= CACHE_EXTRA_MAX; i++)
+		many[i] = x[0];
+	assert_int_equal(cache_put_rrset_ex(c, www.b, WIRE_T_A, WIRE_C_IN, 300, &rd, 1, many,
+					    CACHE_EXTRA_MAX + 1, CACHE_RANK_AUTH, T0), PC_EINVAL);
+	struct cache_rr bad = { (const uint8_t *)"\xc0\x0c", WIRE_T_RRSIG, sig1, sizeof(sig1) };
+	assert_int_equal(cache_put_rrset_ex(c, www.b, WIRE_T_A, WIRE_C_IN, 300, &rd, 1, &bad, 1,
+					    CACHE_RANK_AUTH, T0), PC_EINVAL);
+	cache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -791,6 +856,7 @@ int main(void)
 		cmocka_unit_test(copy_negative_and_nxdomain),
 		cmocka_unit_test(copy_hit_spares_from_eviction),
 		cmocka_unit_test(copy_against_writer_thread),
+		cmocka_unit_test(extra_records_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
