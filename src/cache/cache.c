@@ -801,6 +801,43 @@ int cache_put_negative_ex(struct cache *c, enum cache_kind kind, const uint8_t *
 
 /* ---- get -------------------------------------------------------------- */
 
+/* The one lookup walk of a chain, for the writer's cache_get and the
+ * readers' cache_get_copy: from e, the live entry with the key (owner,
+ * type, class), else the owner's live NXDOMAIN entry of that class (see the
+ * top: when both are live the exact one outranks it), else NULL. When
+ * where is not NULL it says how deep the hit lies and whether an expired
+ * entry was passed on the way (the writer then tidies the chain; readers
+ * pass NULL and leave expired entries alone). Inline, so the readers' copy
+ * pays nothing for what only the writer asks. */
+struct walk {
+	unsigned hit_depth;
+	bool expired;
+};
+
+static inline struct centry *chain_find(struct centry *e, uint32_t h, const uint8_t *key,
+					size_t len, uint16_t type, uint16_t rclass,
+					uint64_t now_ms, struct walk *where)
+{
+	struct centry *hit = NULL;
+	for (unsigned depth = 0; e; e = e->hnext, depth++) {
+		if (!e_live(e, now_ms)) {
+			if (where != NULL)
+				where->expired = true;
+			continue;
+		}
+		if (e->rclass != rclass || !e_owner_is(e, h, key, len))
+			continue;
+		if (e->type == type || e->type == CACHE_TYPE_NXDOMAIN) {
+			hit = e;
+			if (where != NULL)
+				where->hit_depth = depth;
+			if (e->type == type)
+				break;
+		}
+	}
+	return hit;
+}
+
 bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
 	       uint64_t now_ms, struct cache_entry *out)
 {
@@ -813,29 +850,12 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
 	/* Only this thread changes chains (see the top), so it reads them
 	 * without a lock; it takes the readers' locks only to change one. */
 	struct centry **head = &c->tab[bucket_of(h, c->tab_bits)];
-	struct centry *e, *hit = NULL;
-	unsigned depth = 0, hit_depth = 0;
-	bool expired = false;
-	for (e = *head; e; e = e->hnext, depth++) {
-		if (!e_live(e, now_ms)) {
-			expired = true;
-			continue;
-		}
-		if (e->rclass == rclass && e_owner_is(e, h, key, len)) {
-			if (e->type == type) {
-				hit = e; /* outranks any NXDOMAIN entry, see the top */
-				hit_depth = depth;
-				break;
-			}
-			if (e->type == CACHE_TYPE_NXDOMAIN) {
-				hit = e;
-				hit_depth = depth;
-			}
-		}
-	}
+	struct centry *e;
+	struct walk where = { 0, false };
+	struct centry *hit = chain_find(*head, h, key, len, type, rclass, now_ms, &where);
 	/* A hit deep in the chain moves to the front; one among the first
 	 * few stays (moving it would cost the locks for a step or two). */
-	if (expired || hit_depth > CHAIN_KEEP) {
+	if (where.expired || where.hit_depth > CHAIN_KEEP) {
 		writer_lock(c, h);
 		struct centry **link = head;
 		while ((e = *link)) {
@@ -891,17 +911,8 @@ size_t cache_get_copy(struct cache *c, const uint8_t *owner, uint16_t type, uint
 
 	/* Like cache_get, but read-only (see the top): expired entries are left
 	 * for the writer to remove, and neither the chain nor the LRU moves. */
-	struct centry *e, *hit = NULL;
-	for (e = c->tab[bucket_of(h, c->tab_bits)]; e; e = e->hnext) {
-		if (!e_live(e, now_ms) || e->rclass != rclass || !e_owner_is(e, h, key, len))
-			continue;
-		if (e->type == type) {
-			hit = e;
-			break;
-		}
-		if (e->type == CACHE_TYPE_NXDOMAIN)
-			hit = e;
-	}
+	struct centry *hit =
+		chain_find(c->tab[bucket_of(h, c->tab_bits)], h, key, len, type, rclass, now_ms, NULL);
 	size_t size = hit ? e_size(hit) : 0;
 	if (!hit || size > cap) {
 		pthread_mutex_unlock(mu);
