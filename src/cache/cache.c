@@ -56,6 +56,7 @@
 #include "cache/cache.h"
 
 #include "util/err.h"
+#include "util/list.h"
 #include "util/rand.h"
 #include "wire/wire.h"
 
@@ -84,7 +85,7 @@ struct centry {
 	uint32_t hash;                /* keyed hash of the lowercased owner */
 	uint16_t type, rclass;
 	uint64_t exp_ms;              /* absolute expiry; live while now < exp_ms */
-	struct centry *lprev, *lnext; /* LRU; lprev towards the most recent end */
+	struct list_node lru;         /* in the cache's lru; prev towards the most recent end */
 	_Atomic uint8_t ref;          /* a reader hit it since it was last at the tail */
 	uint8_t n_extra;              /* extra records (in what was padding) */
 	uint16_t n_rdata;
@@ -111,8 +112,7 @@ struct cache {
 	struct centry **tab;
 	unsigned tab_bits; /* buckets = 1 << tab_bits */
 	size_t tab_bytes;
-	struct centry *lru_head; /* most recently used */
-	struct centry *lru_tail; /* next to evict */
+	struct list lru; /* struct centry: first most recently used, last next to evict */
 	uint64_t bytes, budget;
 	uint64_t entries, evictions, expired;
 	struct hash_key hkey;
@@ -319,33 +319,15 @@ static void unlock_all(struct cache *c)
 
 /* ---- LRU and removal -------------------------------------------------- */
 
-static void lru_unlink(struct cache *c, struct centry *e)
+static struct centry *lru_entry(struct list_node *n)
 {
-	if (e->lprev)
-		e->lprev->lnext = e->lnext;
-	else
-		c->lru_head = e->lnext;
-	if (e->lnext)
-		e->lnext->lprev = e->lprev;
-	else
-		c->lru_tail = e->lprev;
-}
-
-static void lru_push_front(struct cache *c, struct centry *e)
-{
-	e->lprev = NULL;
-	e->lnext = c->lru_head;
-	if (c->lru_head)
-		c->lru_head->lprev = e;
-	else
-		c->lru_tail = e;
-	c->lru_head = e;
+	return list_item_or_null(n, struct centry, lru);
 }
 
 /* Free an entry already taken out of its hash chain. */
 static void entry_free_unchained(struct cache *c, struct centry *e)
 {
-	lru_unlink(c, e);
+	list_remove(&c->lru, &e->lru);
 	c->bytes -= real_size(e);
 	c->entries--;
 	free(e);
@@ -369,8 +351,8 @@ static void entry_drop(struct cache *c, struct centry *e)
 static void evict(struct cache *c, const struct centry *keep, uint64_t now_ms)
 {
 	uint64_t chances = c->entries;
-	while (c->bytes > c->budget && c->lru_tail && c->lru_tail != keep) {
-		struct centry *v = c->lru_tail;
+	struct centry *v;
+	while (c->bytes > c->budget && (v = lru_entry(c->lru.last)) != NULL && v != keep) {
 		uint32_t h = v->hash; /* v may be freed before the unlock */
 		writer_lock(c, h);
 		if (atomic_load_explicit(&v->ref, memory_order_relaxed) && chances > 0 &&
@@ -378,8 +360,7 @@ static void evict(struct cache *c, const struct centry *keep, uint64_t now_ms)
 			atomic_store_explicit(&v->ref, 0, memory_order_relaxed);
 			writer_unlock(c, h);
 			chances--;
-			lru_unlink(c, v);
-			lru_push_front(c, v);
+			list_move_front(&c->lru, &v->lru);
 			continue;
 		}
 		if (e_live(v, now_ms))
@@ -467,13 +448,12 @@ struct cache *cache_new(const struct cache_opts *opts)
 
 static void free_all_entries(struct cache *c)
 {
-	struct centry *e = c->lru_head, *next;
-	for (; e; e = next) {
-		next = e->lnext;
+	list_each(n, &c->lru) {
+		struct centry *e = lru_entry(n);
 		c->bytes -= real_size(e);
 		free(e);
 	}
-	c->lru_head = c->lru_tail = NULL;
+	list_init(&c->lru);
 	c->entries = 0;
 	memset(c->tab, 0, ((size_t)1 << c->tab_bits) * sizeof *c->tab);
 }
@@ -572,7 +552,7 @@ static int entry_build(const struct newent *ne, struct centry **out)
 	e->type = ne->type;
 	e->rclass = ne->rclass;
 	e->exp_ms = ne->exp_ms;
-	e->lprev = e->lnext = NULL;
+	e->lru.prev = e->lru.next = NULL;
 	atomic_init(&e->ref, 0);
 	e->n_rdata = (uint16_t)ne->n_rdata;
 	e->n_extra = (uint8_t)ne->n_extra;
@@ -684,7 +664,7 @@ static int put_entry(struct cache *c, const struct newent *ne, uint64_t now_ms)
 	e->hnext = c->tab[b];
 	c->tab[b] = e;
 	writer_unlock(c, ne->hash);
-	lru_push_front(c, e);
+	list_push_front(&c->lru, &e->lru);
 	c->bytes += esize;
 	c->entries++;
 	tab_maybe_grow(c);
@@ -878,10 +858,7 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
 	if (!hit)
 		return false;
 
-	if (c->lru_head != hit) {
-		lru_unlink(c, hit);
-		lru_push_front(c, hit);
-	}
+	list_move_front(&c->lru, &hit->lru);
 	uint32_t ttl = (uint32_t)((hit->exp_ms - now_ms) / 1000u);
 	out->kind = e_kind(hit);
 	out->rank = e_rank(hit);
@@ -924,7 +901,7 @@ size_t cache_get_copy(struct cache *c, const uint8_t *owner, uint16_t type, uint
 	/* Everything but the LRU links, which the writer changes without the
 	 * stripe lock (they are its own), and the referenced byte, which other
 	 * readers may be setting: the copy has no use for either. */
-	const size_t links = offsetof(struct centry, lprev), rest = offsetof(struct centry, n_extra);
+	const size_t links = offsetof(struct centry, lru), rest = offsetof(struct centry, n_extra);
 	memcpy(buf, hit, links);
 	memcpy((uint8_t *)buf + rest, (const uint8_t *)hit + rest, size - rest);
 	pthread_mutex_unlock(mu);
@@ -1028,10 +1005,9 @@ size_t cache_flush_zone(struct cache *c, const uint8_t *name)
 	if (!name || !name_lower_copy(key, name))
 		return 0;
 	/* A zone flush is an operator action, rare enough to visit every entry. */
-	struct centry *e = c->lru_head, *next;
 	size_t n = 0;
-	for (; e; e = next) {
-		next = e->lnext;
+	list_each(node, &c->lru) {
+		struct centry *e = lru_entry(node);
 		if (wire_name_in(e->data, key)) {
 			uint32_t h = e->hash;
 			writer_lock(c, h);
