@@ -10,6 +10,7 @@
 
 #include "util/err.h"
 #include "util/log.h"
+#include "wire/wire.h"
 
 /* What a connection may cost, and for how long (RFC 7766 section 6.2, and
  * what Unbound and Knot do):
@@ -101,9 +102,14 @@ static void conn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b);
  * room; at a full queue stop reading. Returns false if c was closed. */
 static bool conn_process(struct tcp_conn *c)
 {
-	size_t off = 0;
+	size_t off = 0; /* the whole messages handed over end here */
 	bool done_any = false;
-	while (c->len - off >= 2) {
+	struct wire_rd r;
+	wire_rd_init(&r, c->buf, c->len);
+	uint16_t mlen;
+	/* each message: its two-byte length (RFC 1035 section 4.2.2), then
+	 * that many bytes */
+	while (wire_rd_left(&r) >= 2) {
 		if (queue_full(c)) {
 			if (!c->paused) {
 				uv_read_stop((uv_stream_t *)&c->h);
@@ -111,13 +117,13 @@ static bool conn_process(struct tcp_conn *c)
 			}
 			break;
 		}
-		size_t mlen = (size_t)c->buf[off] << 8 | c->buf[off + 1];
-		if (c->len - off - 2 < mlen)
+		if (wire_rd_u16(&r, &mlen) != 0 || wire_rd_left(&r) < mlen)
 			break;
 		struct listen_client cl = { .tcp = true, .fd = -1, .conn = c, .peer = c->peer,
 					    .peerlen = c->peerlen, .rx_ms = uv_now(c->h.loop) };
-		c->owner->fn(c->owner->ud, &cl, c->buf + off + 2, mlen);
-		off += mlen + 2;
+		c->owner->fn(c->owner->ud, &cl, c->buf + r.pos, mlen);
+		(void)wire_rd_skip(&r, mlen);
+		off = r.pos;
 		done_any = true;
 		c->last_ms = cl.rx_ms;
 		if (c->closing)
@@ -169,8 +175,11 @@ static void conn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 	(void)hint;
 	/* Room for the message being read: its length once known. */
 	size_t want = TCP_BUF_MIN;
-	if (c->len >= 2)
-		want = ((size_t)c->buf[0] << 8 | c->buf[1]) + 2;
+	struct wire_rd r;
+	uint16_t mlen;
+	wire_rd_init(&r, c->buf, c->len);
+	if (wire_rd_u16(&r, &mlen) == 0)
+		want = (size_t)mlen + 2;
 	if (want < c->len + 1)
 		want = c->len + 1;
 	if (want > c->cap) {
