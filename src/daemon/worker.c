@@ -439,10 +439,10 @@ static void on_wake(uv_async_t *h)
 {
 	struct worker *w = h->data;
 	bool stop = false;
-	struct creq *r = req_inbox_take(&w->inbox, &stop), *next;
-	for (; r != NULL; r = next) {
-		next = r->next;
-		r->next = NULL;
+	struct list got;
+	req_inbox_take(&w->inbox, &got, &stop);
+	list_each(n, &got) {
+		struct creq *r = list_item(n, struct creq, link);
 		if (w->idx == 0)
 			req_resolve(w->rq, r); /* a miss from another thread */
 		else
@@ -589,11 +589,10 @@ void worker_stop(struct worker *w)
 			return;
 		close_self(w);
 		/* Misses handed over but not yet started go back unanswered. */
-		struct creq *r = req_inbox_take(&w->inbox, NULL), *next;
-		for (; r != NULL; r = next) {
-			next = r->next;
-			req_return(r);
-		}
+		struct list got;
+		req_inbox_take(&w->inbox, &got, NULL);
+		list_each(n, &got)
+			req_return(list_item(n, struct creq, link));
 		return;
 	}
 	if (!w->thread_started) {
@@ -620,11 +619,10 @@ void worker_free(struct worker *w)
 		return;
 	/* Every thread has ended: what is still queued can be released here. */
 	if (w->inbox.init) {
-		struct creq *r = req_inbox_take(&w->inbox, NULL), *next;
-		for (; r != NULL; r = next) {
-			next = r->next;
-			req_drop(r);
-		}
+		struct list got;
+		req_inbox_take(&w->inbox, &got, NULL);
+		list_each(n, &got)
+			req_drop(list_item(n, struct creq, link));
 		req_inbox_destroy(&w->inbox);
 	}
 	if (w->idx > 0 && w->loop != NULL) {

@@ -31,6 +31,15 @@ int wire_rd_skip(struct wire_rd *r, size_t n)
 	return 0;
 }
 
+int wire_rd_sub(struct wire_rd *r, size_t n, struct wire_rd *sub)
+{
+	if (wire_rd_left(r) < n)
+		return PC_EMALFORMED;
+	wire_rd_init(sub, r->pkt + r->pos, n);
+	r->pos += n;
+	return 0;
+}
+
 int wire_rd_u16(struct wire_rd *r, uint16_t *out)
 {
 	uint8_t b[2];
