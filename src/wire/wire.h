@@ -138,6 +138,12 @@ static inline size_t wire_rd_left(const struct wire_rd *r)
  * it suits framed records (netlink messages and attributes, EDNS options),
  * not names whose compression pointers count from the start of r's message. */
 int wire_rd_sub(struct wire_rd *r, size_t n, struct wire_rd *sub);
+/* A message's ID and flags (its first four bytes), read through the
+ * bounded reader; PC_EMALFORMED when len is shorter than a header. */
+int wire_rd_header(const uint8_t *pkt, size_t len, uint16_t *id, uint16_t *flags);
+/* The type an RRSIG's rdata covers (its first field), read through the
+ * bounded reader; 0 when the rdata is too short to say. */
+uint16_t wire_rrsig_covered(const uint8_t *rdata, size_t len);
 /* Read a possibly compressed name, expanding it into out. Pointers must
  * point backwards, the name may not exceed 255 bytes, labels 63. */
 int wire_rd_name(struct wire_rd *r, uint8_t out[WIRE_NAME_MAX]);
