@@ -81,6 +81,8 @@ struct centry {
 	uint64_t exp_ms;              /* absolute expiry; live while now < exp_ms */
 	struct centry *lprev, *lnext; /* LRU; lprev towards the most recent end */
 	_Atomic uint8_t ref;          /* a reader hit it since it was last at the tail */
+	_Atomic uint8_t pf;           /* prefetch: the TTL it was stored with (pf_code), and
+				       * PF_CLAIMED once a lookup has asked for its refresh */
 	uint16_t n_rdata;
 	uint8_t flags;                /* kind in bits 0-1, rank in bits 2-4 */
 	uint8_t owner_len;
@@ -111,6 +113,8 @@ struct cache {
 	uint64_t entries, evictions, expired;
 	uint32_t seed;
 	uint32_t min_ttl, max_ttl, max_neg_ttl;
+	uint64_t keep_ms; /* how long an expired entry is kept (serve-expired) */
+	bool prefetch;
 	/* Read by every reader on each packet-cache hit: a line of its own, so
 	 * the writer's updates to the fields above do not move it. */
 	_Alignas(64) _Atomic uint64_t flush_gen;
@@ -126,6 +130,7 @@ struct newent {
 	uint32_t hash;
 	uint16_t type, rclass;
 	uint64_t exp_ms;
+	uint8_t pf;
 	const struct cache_rdata *rdata;
 	size_t n_rdata;
 	const uint8_t *soa_owner; /* lowercased, or NULL */
@@ -215,9 +220,46 @@ static enum cache_rank e_rank(const struct centry *e)
 	return (enum cache_rank)((e->flags >> 2) & 7u);
 }
 
+/* Fresh: before its TTL ran out. Only fresh entries answer cache_get and
+ * cache_get_copy. */
 static bool e_live(const struct centry *e, uint64_t now_ms)
 {
 	return now_ms < e->exp_ms;
+}
+
+/* Past the time an expired entry is kept for serve-expired (at once when
+ * that is off): only then is it removed. */
+static bool e_dead(const struct cache *c, const struct centry *e, uint64_t now_ms)
+{
+	return now_ms >= e->exp_ms && now_ms - e->exp_ms >= c->keep_ms;
+}
+
+/* Prefetch (cache.h): an entry remembers the TTL it was stored with in
+ * seven bits, three of mantissa and four of exponent, rounded down (so the
+ * window is between 8.75 and 10 % of the TTL, never more), which fits the
+ * header's one spare byte; TTLs from 245,760 s up share the largest code.
+ * 0 means no prefetch. The eighth bit is set by the lookup that claims the
+ * refresh, so an entry asks for one refresh in its life. */
+#define PF_CLAIMED 0x80u
+#define PF_CODE 0x7fu
+#define KEEP_FOREVER ((uint64_t)1 << 62)
+
+static uint8_t pf_code(uint32_t ttl)
+{
+	if (ttl < 8)
+		return (uint8_t)ttl;
+	unsigned e = (unsigned)(32 - __builtin_clz(ttl)) - 4; /* ttl >> e is 8..15 */
+	if (e > 14)
+		return PF_CODE;
+	return (uint8_t)(((e + 1) << 3) | ((ttl >> e) - 8));
+}
+
+/* The prefetch window of a code, in ms: a tenth of the TTL. */
+static uint64_t pf_window_ms(unsigned code)
+{
+	unsigned hi = code >> 3;
+	uint64_t ttl = hi == 0 ? code : (uint64_t)(8 + (code & 7)) << (hi - 1);
+	return ttl * 100u;
 }
 
 static const uint8_t *e_offs(const struct centry *e)
@@ -557,6 +599,7 @@ static int entry_build(const struct newent *ne, struct centry **out)
 	e->exp_ms = ne->exp_ms;
 	e->lprev = e->lnext = NULL;
 	atomic_init(&e->ref, 0);
+	atomic_init(&e->pf, ne->pf);
 	e->n_rdata = (uint16_t)ne->n_rdata;
 	e->flags = (uint8_t)((unsigned)ne->kind | ((unsigned)ne->rank << 2));
 	e->owner_len = (uint8_t)ne->owner_len;
@@ -603,7 +646,7 @@ static int put_entry(struct cache *c, const struct newent *ne, uint64_t now_ms)
 	struct centry *p, *same = NULL, *nx = NULL, *cheapest = NULL;
 	size_t at_owner = 0;
 	while ((p = *link)) {
-		if (!e_live(p, now_ms)) {
+		if (e_dead(c, p, now_ms)) {
 			*link = p->hnext;
 			entry_free_unchained(c, p);
 			c->expired++;
@@ -620,7 +663,9 @@ static int put_entry(struct cache *c, const struct newent *ne, uint64_t now_ms)
 		}
 		link = &p->hnext;
 	}
-	if ((same && e_rank(same) > ne->rank) || (nx && e_rank(nx) > ne->rank)) {
+	/* An expired entry kept for serve-expired never stands in the way. */
+	if ((same && e_live(same, now_ms) && e_rank(same) > ne->rank) ||
+	    (nx && e_live(nx, now_ms) && e_rank(nx) > ne->rank)) {
 		writer_unlock(c, ne->hash);
 		free(e);
 		return PC_EEXIST;
@@ -638,7 +683,8 @@ static int put_entry(struct cache *c, const struct newent *ne, uint64_t now_ms)
 	while ((p = *link)) {
 		bool drop = p == same || p == nx;
 		if (!drop && ne->kind == CACHE_NXDOMAIN && p->rclass == ne->rclass &&
-		    e_rank(p) <= ne->rank && e_owner_is(p, ne->hash, ne->owner, ne->owner_len))
+		    (e_rank(p) <= ne->rank || !e_live(p, now_ms)) &&
+		    e_owner_is(p, ne->hash, ne->owner, ne->owner_len))
 			drop = true;
 		if (drop) {
 			*link = p->hnext;
@@ -693,6 +739,7 @@ int cache_put_rrset(struct cache *c, const uint8_t *owner, uint16_t type, uint16
 		.kind = CACHE_RRSET, .rank = rank, .owner = key, .owner_len = len,
 		.hash = key_hash(key, len, c->seed), .type = type, .rclass = rclass,
 		.exp_ms = now_ms + (uint64_t)ttl * 1000u, .rdata = rdata, .n_rdata = n,
+		.pf = c->prefetch ? pf_code(ttl) : 0,
 	};
 	return put_entry(c, &ne, now_ms);
 }
@@ -729,11 +776,31 @@ int cache_put_negative(struct cache *c, enum cache_kind kind, const uint8_t *own
 		.kind = kind, .rank = rank, .owner = key, .owner_len = len,
 		.hash = key_hash(key, len, c->seed),
 		.type = kind == CACHE_NXDOMAIN ? CACHE_TYPE_NXDOMAIN : type, .rclass = rclass,
-		.exp_ms = now_ms + (uint64_t)ttl * 1000u,
+		.exp_ms = now_ms + (uint64_t)ttl * 1000u, .pf = c->prefetch ? pf_code(ttl) : 0,
 		.soa_owner = soa_len ? soa_key : NULL, .soa_owner_len = soa_len,
 		.soa = soa, .n_soa = n_soa,
 	};
 	return put_entry(c, &ne, now_ms);
+}
+
+/* A view of an entry (the writer's, or a reader's copy); the TTL of an
+ * expired one reads 0. */
+static void view_of(const struct centry *e, uint64_t now_ms, struct cache_entry *out)
+{
+	uint32_t ttl = e_live(e, now_ms) ? (uint32_t)((e->exp_ms - now_ms) / 1000u) : 0;
+	out->kind = e_kind(e);
+	out->rank = e_rank(e);
+	out->owner = e->data;
+	out->type = e->type;
+	out->rclass = e->rclass;
+	out->ttl = ttl;
+	out->n_rdata = e->n_rdata;
+	out->soa_owner = e->soa_owner_len ? e->data + e->owner_len : NULL;
+	out->n_soa = e->n_soa;
+	out->soa_ttl = ttl;
+	out->priv = e;
+	out->pf_ms = UINT64_MAX;
+	out->prefetch = false;
 }
 
 /* ---- get -------------------------------------------------------------- */
@@ -755,7 +822,7 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
 	bool expired = false;
 	for (e = *head; e; e = e->hnext, depth++) {
 		if (!e_live(e, now_ms)) {
-			expired = true;
+			expired = expired || e_dead(c, e, now_ms);
 			continue;
 		}
 		if (e->rclass == rclass && e_owner_is(e, h, key, len)) {
@@ -776,7 +843,7 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
 		writer_lock(c, h);
 		struct centry **link = head;
 		while ((e = *link)) {
-			if (!e_live(e, now_ms)) {
+			if (e_dead(c, e, now_ms)) {
 				*link = e->hnext;
 				entry_free_unchained(c, e);
 				c->expired++;
@@ -799,18 +866,7 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
 		lru_unlink(c, hit);
 		lru_push_front(c, hit);
 	}
-	uint32_t ttl = (uint32_t)((hit->exp_ms - now_ms) / 1000u);
-	out->kind = e_kind(hit);
-	out->rank = e_rank(hit);
-	out->owner = hit->data;
-	out->type = hit->type;
-	out->rclass = hit->rclass;
-	out->ttl = ttl;
-	out->n_rdata = hit->n_rdata;
-	out->soa_owner = hit->soa_owner_len ? hit->data + hit->owner_len : NULL;
-	out->n_soa = hit->n_soa;
-	out->soa_ttl = ttl;
-	out->priv = hit;
+	view_of(hit, now_ms, out);
 	return true;
 }
 
@@ -846,6 +902,18 @@ size_t cache_get_copy(struct cache *c, const uint8_t *owner, uint16_t type, uint
 	/* Test first: a hot entry then stays a read-only cache line for all. */
 	if (!atomic_load_explicit(&hit->ref, memory_order_relaxed))
 		atomic_store_explicit(&hit->ref, 1, memory_order_relaxed);
+	/* Prefetch: the TTL was computed here anyway; the entry's line is
+	 * already read. Past the window's start the first lookup claims the
+	 * refresh (one atomic step, once per entry). */
+	uint64_t pf_ms = UINT64_MAX;
+	bool claim = false;
+	unsigned pf = atomic_load_explicit(&hit->pf, memory_order_relaxed);
+	if (pf & PF_CODE) {
+		pf_ms = hit->exp_ms - pf_window_ms(pf & PF_CODE);
+		if (now_ms >= pf_ms && !(pf & PF_CLAIMED))
+			claim = !(atomic_fetch_or_explicit(&hit->pf, PF_CLAIMED, memory_order_relaxed) &
+				  PF_CLAIMED);
+	}
 	/* Everything but the LRU links, which the writer changes without the
 	 * stripe lock (they are its own), and the referenced byte, which other
 	 * readers may be setting: the copy has no use for either. */
@@ -854,20 +922,72 @@ size_t cache_get_copy(struct cache *c, const uint8_t *owner, uint16_t type, uint
 	memcpy((uint8_t *)buf + rest, (const uint8_t *)hit + rest, size - rest);
 	pthread_mutex_unlock(mu);
 
-	const struct centry *cp = buf;
-	uint32_t ttl = (uint32_t)((cp->exp_ms - now_ms) / 1000u);
-	out->kind = e_kind(cp);
-	out->rank = e_rank(cp);
-	out->owner = cp->data;
-	out->type = cp->type;
-	out->rclass = cp->rclass;
-	out->ttl = ttl;
-	out->n_rdata = cp->n_rdata;
-	out->soa_owner = cp->soa_owner_len ? cp->data + cp->owner_len : NULL;
-	out->n_soa = cp->n_soa;
-	out->soa_ttl = ttl;
-	out->priv = cp;
+	view_of(buf, now_ms, out);
+	out->pf_ms = pf_ms;
+	out->prefetch = claim;
 	return (size + 7) & ~(size_t)7;
+}
+
+/* ---- serve-expired, prefetch, walks ------------------------------------ */
+
+void cache_set_serve_expired(struct cache *c, bool on, uint32_t max_stale_s)
+{
+	c->keep_ms = !on ? 0 : max_stale_s == 0 ? KEEP_FOREVER : (uint64_t)max_stale_s * 1000u;
+}
+
+void cache_set_prefetch(struct cache *c, bool on)
+{
+	c->prefetch = on;
+}
+
+bool cache_get_stale(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
+		     uint64_t now_ms, bool reset, struct cache_entry *out, bool *stale)
+{
+	uint8_t key[KEY_MAX];
+	size_t len = owner ? name_lower_copy(key, owner) : 0;
+	if (!len)
+		return false;
+	uint32_t h = key_hash(key, len, c->seed);
+	/* Best first: fresh before expired, the exact key before an NXDOMAIN. */
+	struct centry *e, *best = NULL;
+	unsigned best_score = 0;
+	for (e = c->tab[bucket_of(h, c->tab_bits)]; e; e = e->hnext) {
+		if (e_dead(c, e, now_ms) || e->rclass != rclass || !e_owner_is(e, h, key, len) ||
+		    (e->type != type && e->type != CACHE_TYPE_NXDOMAIN))
+			continue;
+		unsigned score = (e_live(e, now_ms) ? 2u : 0u) + (e->type == type ? 1u : 0u) + 1u;
+		if (score > best_score) {
+			best = e;
+			best_score = score;
+		}
+	}
+	if (!best)
+		return false;
+	*stale = !e_live(best, now_ms);
+	if (*stale && reset) {
+		/* serve-expired-ttl-reset: the failed refresh starts the time an
+		 * expired entry is kept afresh. */
+		writer_lock(c, h);
+		best->exp_ms = now_ms;
+		writer_unlock(c, h);
+	}
+	view_of(best, now_ms, out);
+	return true;
+}
+
+size_t cache_walk(struct cache *c, uint64_t now_ms, cache_walk_fn fn, void *ud)
+{
+	size_t n = 0;
+	for (struct centry *e = c->lru_tail; e; e = e->lprev) {
+		if (!e_live(e, now_ms))
+			continue;
+		struct cache_entry v;
+		view_of(e, now_ms, &v);
+		n++;
+		if (fn(ud, &v) != 0)
+			break;
+	}
+	return n;
 }
 
 struct cache_rdata cache_entry_rdata(const struct cache_entry *e, size_t i)

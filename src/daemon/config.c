@@ -483,6 +483,9 @@ BOOL_KEY(k_merge, merge_identical_queries)
 BOOL_KEY(k_use_syslog, use_syslog)
 BOOL_KEY(k_hide_identity, hide_identity)
 BOOL_KEY(k_hide_version, hide_version)
+BOOL_KEY(k_serve_expired, serve_expired)
+BOOL_KEY(k_serve_expired_reset, serve_expired_ttl_reset)
+BOOL_KEY(k_prefetch, prefetch)
 
 /* The text of a CH TXT answer: one character-string, so 255 bytes at most;
  * "" (quoted) asks for the built-in text. */
@@ -527,6 +530,9 @@ U32_KEY(k_tcp_msg, tcp_message_timeout, 1, 3600000)
 U32_KEY(k_upstream_timeout, upstream_timeout, 1, 60000)
 U32_KEY(k_verbosity, verbosity, 0, 3)
 U32_KEY(k_packet_cache, packet_cache_size, 0, 1u << 20)
+U32_KEY(k_serve_expired_ttl, serve_expired_ttl, 0, TTL_MAX)
+U32_KEY(k_serve_expired_reply, serve_expired_reply_ttl, 0, TTL_MAX)
+U32_KEY(k_serve_expired_timeout, serve_expired_client_timeout, 0, 3600000)
 
 static int k_edns(struct parser *p, const char *v)
 {
@@ -684,6 +690,12 @@ static const struct key keys[] = {
 	{ "cache-min-ttl", CL_SERVER, k_min_ttl, LINE_OF(l_min_ttl) },
 	{ "cache-max-ttl", CL_SERVER, k_max_ttl, LINE_OF(l_max_ttl) },
 	{ "cache-max-negative-ttl", CL_SERVER, k_max_neg_ttl, 0 },
+	{ "serve-expired", CL_SERVER, k_serve_expired, 0 },
+	{ "serve-expired-ttl", CL_SERVER, k_serve_expired_ttl, 0 },
+	{ "serve-expired-ttl-reset", CL_SERVER, k_serve_expired_reset, 0 },
+	{ "serve-expired-reply-ttl", CL_SERVER, k_serve_expired_reply, 0 },
+	{ "serve-expired-client-timeout", CL_SERVER, k_serve_expired_timeout, 0 },
+	{ "prefetch", CL_SERVER, k_prefetch, 0 },
 	{ "edns-buffer-size", CL_SERVER, k_edns, 0 },
 	{ "so-rcvbuf", CL_SERVER, k_so_rcvbuf, 0 },
 	{ "so-sndbuf", CL_SERVER, k_so_sndbuf, 0 },
@@ -980,6 +992,12 @@ void config_defaults(struct config *cfg)
 	cfg->cache_max_negative_ttl = 3600;
 	cfg->edns_buffer_size = 1232;
 	cfg->packet_cache_size = 8192;
+	cfg->serve_expired = false;
+	cfg->serve_expired_ttl = 86400;
+	cfg->serve_expired_ttl_reset = false;
+	cfg->serve_expired_reply_ttl = 30;
+	cfg->serve_expired_client_timeout = 1800;
+	cfg->prefetch = false;
 	cfg->so_rcvbuf = cfg->so_sndbuf = 4u << 20;
 	cfg->socket_pool_size = 2500;
 	cfg->socket_pool_range.low = 49152;

@@ -48,6 +48,8 @@ static void print_stats(struct server *s, struct control_out *o)
 	control_out_printf(o, "requests.current=%zu\nrequests.max=%zu\n", s->n_reqs, s->max_reqs);
 	control_out_printf(o, "requests.jostled=%llu\nrequests.overload_servfail=%llu\n",
 			   (unsigned long long)s->jostled, (unsigned long long)s->overload_servfail);
+	control_out_printf(o, "answers.expired=%llu\ncache.prefetch=%llu\n",
+			   (unsigned long long)s->stale_answers, (unsigned long long)s->prefetches);
 	up_stats_each(s->up, print_stat, o);
 	static const char *const rc[6] = { "noerror", "formerr", "servfail", "nxdomain",
 					   "notimp", "refused" };

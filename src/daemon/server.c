@@ -113,6 +113,7 @@ static void creq_end(struct creq *r)
 		r->next->prev = r->prev;
 	else
 		s->reqs_tail = r->prev;
+	server_stale_end(s, r);
 	r->prev = r->next = NULL;
 	s->n_reqs--;
 	trim_later(s);
@@ -143,7 +144,7 @@ static void drive(struct creq *r)
 	struct core_send send;
 	for (;;) {
 		if (core_req_next(r->core, uv_now(s->loop), &send) == CORE_DONE) {
-			worker_respond(s->workers[0], r, core_req_answer(r->core));
+			server_answer(s, r, core_req_answer(r->core));
 			creq_end(r);
 			return;
 		}
@@ -177,12 +178,13 @@ static bool make_room(struct server *s, struct creq *r, uint64_t now)
 	struct creq *old = s->reqs;
 	if (old != NULL && now - old->started_ms >= s->cfg->jostle_timeout) {
 		s->jostled++;
-		worker_respond(s->workers[0], old, &servfail);
+		server_answer(s, old, &servfail);
 		creq_end(old);
 		return true;
 	}
-	s->overload_servfail++;
-	worker_respond(s->workers[0], r, &servfail);
+	if (!r->background)
+		s->overload_servfail++;
+	server_answer(s, r, &servfail);
 	worker_return(r);
 	return false;
 }
@@ -194,13 +196,22 @@ void server_resolve(struct server *s, struct creq *r)
 		return;
 	}
 	uint64_t now = uv_now(s->loop);
+	/* A refresh gives way: to one already on its way, to a full list. */
+	if (r->background && (server_refresh_redundant(s, r) || s->n_reqs >= s->max_reqs)) {
+		worker_return(r);
+		return;
+	}
 	if (s->n_reqs >= s->max_reqs && !make_room(s, r, now))
 		return;
 	r->core = core_req_new(&s->env, r->qname, r->qtype, r->qclass);
 	if (r->core == NULL) {
-		worker_respond(s->workers[0], r, &servfail);
+		server_answer(s, r, &servfail);
 		worker_return(r);
 		return;
+	}
+	if (r->background) {
+		core_req_set_refresh(r->core);
+		s->prefetches++;
 	}
 	r->started_ms = now;
 	r->next = NULL;
@@ -212,6 +223,10 @@ void server_resolve(struct server *s, struct creq *r)
 	s->reqs_tail = r;
 	if (++s->n_reqs > s->peak_reqs)
 		s->peak_reqs = s->n_reqs;
+	if (!server_stale_start(s, r, now)) {
+		creq_end(r);
+		return;
+	}
 	drive(r);
 }
 
@@ -269,6 +284,7 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	uv_timer_init(loop, &s->trim);
 	s->trim.data = s;
 	s->trim_on = true;
+	server_stale_init(s);
 	s->workers = calloc(s->n_workers, sizeof(*s->workers));
 	s->cache = cache_new(cfg->cache_size, cfg->cache_min_ttl, cfg->cache_max_ttl,
 			     cfg->cache_max_negative_ttl);
@@ -282,6 +298,8 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	s->env.hints = hints;
 	s->env.infra = s->infra;
 	s->env.rand_uniform = rand_uniform;
+	cache_set_serve_expired(s->cache, cfg->serve_expired, cfg->serve_expired_ttl);
+	cache_set_prefetch(s->cache, cfg->prefetch);
 	s->up = up_new(loop, cfg, err, errlen);
 	if (s->up == NULL)
 		return PC_EINVAL;
@@ -360,6 +378,7 @@ void server_stop(struct server *s)
 		uv_close((uv_handle_t *)&s->trim, NULL);
 		s->trim_on = false;
 	}
+	server_stale_close(s);
 }
 
 void server_free(struct server *s)

@@ -213,7 +213,10 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 		int n = respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns,
 				max_size, &x->cached);
 		if (n > 0 && x->pc != NULL && !c->tcp)
-			pcache_keep(x->pc, pkt, len, x->out, (size_t)n, c->rx_ms, gen);
+			pcache_keep(x->pc, pkt, len, x->out, (size_t)n, c->rx_ms, gen,
+				    x->cached.fresh_ms);
+		if (x->cached.prefetch)
+			server_prefetch(w->s, x->resolver, m->qname, m->qtype, m->qclass);
 		return;
 	}
 	WSTAT_ADD(&x->stats, cache_misses, 1);

@@ -106,6 +106,9 @@ struct creq {
 	struct listen_client client; /* held: released on the origin's thread */
 	uint16_t id, flags, qtype, qclass, max_size;
 	bool edns;
+	bool background;              /* no client: a refresh (prefetch) */
+	bool answered;                /* the client has had an answer (expired data)
+				       * while the resolution goes on */
 	uint8_t qname[WIRE_NAME_MAX]; /* as the client wrote it */
 	uint64_t started_ms;          /* when worker 0 began resolving it */
 	uint8_t *answer;              /* on the way back: the response, or NULL */
@@ -141,6 +144,11 @@ struct creq *server_creq_get(struct server *s);
 void server_creq_put(struct server *s, struct creq *r);
 /* Worker 0 only: resolve r (or, when stopping, send it back unanswered). */
 void server_resolve(struct server *s, struct creq *r);
+/* Any thread: refresh the cached answer to a question (prefetch): a request
+ * without a client for worker 0; resolver says the caller is worker 0's
+ * loop thread. */
+void server_prefetch(struct server *s, bool resolver, const uint8_t *qname, uint16_t qtype,
+		     uint16_t qclass);
 
 /* Create worker idx (0 runs on loop, the others on a loop of their own)
  * with its listeners and inbox. On failure returns a negative PC_E* with

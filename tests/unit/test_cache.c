@@ -769,6 +769,118 @@ static void copy_against_writer_thread(void **state)
 	cache_free(r.c);
 }
 
+/* ---- serve-expired and prefetch -------------------------------------- */
+
+static bool get_stale(struct cache *c, const char *owner, uint64_t now, bool reset, bool *stale)
+{
+	struct nm n = name(owner);
+	struct cache_entry e;
+	return cache_get_stale(c, n.b, WIRE_T_A, WIRE_C_IN, now, reset, &e, stale);
+}
+
+static void expired_entries_go_at_once_without_serve_expired(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct cache_entry e;
+	bool stale;
+	assert_int_equal(put_a(c, "a.lab.", A1, 10, CACHE_RANK_AUTH, T0), 0);
+	assert_false(get(c, "a.lab.", WIRE_T_A, T0 + 10000, &e));
+	assert_false(get_stale(c, "a.lab.", T0 + 10000, false, &stale));
+	cache_free(c);
+}
+
+static void serve_expired_keeps_entries_for_its_ttl(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	cache_set_serve_expired(c, true, 20);
+	struct cache_entry e;
+	bool stale = true;
+	assert_int_equal(put_a(c, "a.lab.", A1, 10, CACHE_RANK_AUTH, T0), 0);
+	assert_true(get_stale(c, "a.lab.", T0 + 9000, false, &stale));
+	assert_false(stale);
+	/* expired: no longer a hit for the normal lookups, but kept */
+	assert_false(get(c, "a.lab.", WIRE_T_A, T0 + 10000, &e));
+	char buf[512];
+	struct nm n = name("a.lab.");
+	assert_int_equal(cache_get_copy(c, n.b, WIRE_T_A, WIRE_C_IN, T0 + 10000, &e, buf,
+					sizeof(buf)), 0);
+	assert_true(get_stale(c, "a.lab.", T0 + 29999, false, &stale));
+	assert_true(stale);
+	assert_int_equal(stats(c).entries, 1);
+	/* serve-expired-ttl 20 s past the expiry: gone */
+	assert_false(get_stale(c, "a.lab.", T0 + 30000, false, &stale));
+	assert_false(get(c, "a.lab.", WIRE_T_A, T0 + 30000, &e));
+	assert_int_equal(stats(c).entries, 0);
+	cache_free(c);
+}
+
+static void serve_expired_ttl_reset_restarts_keeping(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	cache_set_serve_expired(c, true, 20);
+	bool stale;
+	assert_int_equal(put_a(c, "a.lab.", A1, 10, CACHE_RANK_AUTH, T0), 0);
+	assert_true(get_stale(c, "a.lab.", T0 + 25000, true, &stale));
+	assert_true(stale);
+	assert_true(get_stale(c, "a.lab.", T0 + 44000, false, &stale));
+	assert_false(get_stale(c, "a.lab.", T0 + 45000, false, &stale));
+	cache_free(c);
+}
+
+static void expired_entry_never_blocks_a_put(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	cache_set_serve_expired(c, true, 0);
+	struct cache_entry e;
+	bool stale;
+	assert_int_equal(put_a(c, "a.lab.", A1, 10, CACHE_RANK_AUTH, T0), 0);
+	/* a fresh entry of higher rank wins, an expired one does not */
+	assert_int_equal(put_a(c, "a.lab.", A2, 10, CACHE_RANK_GLUE, T0 + 5000), PC_EEXIST);
+	assert_int_equal(put_a(c, "a.lab.", A2, 10, CACHE_RANK_GLUE, T0 + 10000), 0);
+	assert_true(get(c, "a.lab.", WIRE_T_A, T0 + 10000, &e));
+	assert_memory_equal(cache_entry_rdata(&e, 0).data, A2, 4);
+	/* no limit: kept a year past its expiry */
+	assert_true(get_stale(c, "a.lab.", T0 + 20000 + 365ull * 86400000, false, &stale));
+	assert_true(stale);
+	cache_free(c);
+}
+
+static void prefetch_claimed_once_in_the_last_tenth(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct cache_entry e;
+	char buf[512];
+	struct nm n = name("a.lab.");
+	assert_int_equal(put_a(c, "a.lab.", A1, 100, CACHE_RANK_AUTH, T0), 0);
+	/* stored before prefetch was on: never */
+	assert_true(cache_get_copy(c, n.b, WIRE_T_A, WIRE_C_IN, T0 + 95000, &e, buf, sizeof(buf)));
+	assert_false(e.prefetch);
+	assert_true(e.pf_ms == UINT64_MAX);
+	cache_set_prefetch(c, true);
+	assert_int_equal(put_a(c, "a.lab.", A1, 100, CACHE_RANK_AUTH, T0), 0);
+	assert_true(cache_get_copy(c, n.b, WIRE_T_A, WIRE_C_IN, T0 + 89000, &e, buf, sizeof(buf)));
+	assert_false(e.prefetch);
+	/* 100 s is stored as 96 s (rounded down): the window is its last 9.6 s */
+	assert_true(e.pf_ms == T0 + 100000 - 9600);
+	assert_true(cache_get_copy(c, n.b, WIRE_T_A, WIRE_C_IN, T0 + 91000, &e, buf, sizeof(buf)));
+	assert_true(e.prefetch);
+	assert_true(cache_get_copy(c, n.b, WIRE_T_A, WIRE_C_IN, T0 + 92000, &e, buf, sizeof(buf)));
+	assert_false(e.prefetch);
+	/* the refresh replaces the entry: a new window */
+	assert_int_equal(put_a(c, "a.lab.", A2, 3, CACHE_RANK_AUTH, T0 + 93000), 0);
+	assert_true(cache_get_copy(c, n.b, WIRE_T_A, WIRE_C_IN, T0 + 95600, &e, buf, sizeof(buf)));
+	assert_false(e.prefetch);
+	assert_true(e.pf_ms == T0 + 96000 - 300);
+	assert_true(cache_get_copy(c, n.b, WIRE_T_A, WIRE_C_IN, T0 + 95700, &e, buf, sizeof(buf)));
+	assert_true(e.prefetch);
+	cache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -791,6 +903,11 @@ int main(void)
 		cmocka_unit_test(copy_negative_and_nxdomain),
 		cmocka_unit_test(copy_hit_spares_from_eviction),
 		cmocka_unit_test(copy_against_writer_thread),
+		cmocka_unit_test(expired_entries_go_at_once_without_serve_expired),
+		cmocka_unit_test(serve_expired_keeps_entries_for_its_ttl),
+		cmocka_unit_test(serve_expired_ttl_reset_restarts_keeping),
+		cmocka_unit_test(expired_entry_never_blocks_a_put),
+		cmocka_unit_test(prefetch_claimed_once_in_the_last_tenth),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
