@@ -282,8 +282,11 @@ int core_write_response(uint8_t *buf, size_t cap, uint16_t id, uint16_t client_f
 	/* RFC 8914 Extended DNS Error 3, "Stale Answer": option 15, INFO-CODE 3. */
 	static const uint8_t ede_stale[6] = { 0, 15, 0, 2, 0, 3 };
 	if (edns) {
-		wire_wr_opt(&w, 1232, (uint8_t)(a->rcode >> 4), false, a->stale ? ede_stale : NULL,
-			    a->stale ? sizeof(ede_stale) : 0);
+		if (a->stale)
+			wire_wr_opt(&w, 1232, (uint8_t)(a->rcode >> 4), false, ede_stale,
+				    sizeof(ede_stale));
+		else
+			wire_wr_opt(&w, 1232, (uint8_t)(a->rcode >> 4), false, NULL, 0);
 		wire_wr_set_count(&w, 3, 1);
 	}
 	return w.overflow ? PC_ESPACE : (int)w.len;

@@ -196,6 +196,23 @@ static void first_ttl_ends_it(void **state)
 	pcache_free(pc);
 }
 
+static void prefetch_window_ends_it(void **state)
+{
+	(void)state;
+	struct pcache *pc = pcache_new(64, 7);
+	struct pkt q = query(1, "www.example.", 1, 0x0100, false);
+	struct pkt a = answer_a(&q, 300, false);
+	uint8_t out[4096];
+	/* the cache must see the question from T0 + 270 s on (prefetch) */
+	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0, T0 + 270000);
+	assert_int_equal(ask(pc, &q, T0 + 269999, 0, out), a.n);
+	assert_int_equal(ask(pc, &q, T0 + 270000, 0, out), 0);
+	/* an answer written inside its window is not kept at all */
+	pcache_keep(pc, q.b, q.n, a.b, a.n, T0 + 280000, 0, T0 + 270000);
+	assert_int_equal(ask(pc, &q, T0 + 280000, 0, out), 0);
+	pcache_free(pc);
+}
+
 static void generation_ends_it(void **state)
 {
 	(void)state;
@@ -418,6 +435,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip_id_and_ttl),
 		cmocka_unit_test(first_ttl_ends_it),
+		cmocka_unit_test(prefetch_window_ends_it),
 		cmocka_unit_test(generation_ends_it),
 		cmocka_unit_test(every_byte_after_the_id_is_key),
 		cmocka_unit_test(opt_record_left_alone),
