@@ -981,19 +981,31 @@ bool cache_get_stale(struct cache *c, const uint8_t *owner, uint16_t type, uint1
 	return true;
 }
 
-size_t cache_walk(struct cache *c, uint64_t now_ms, cache_walk_fn fn, void *ud)
+bool cache_walk(struct cache *c, uint64_t now_ms, uint64_t *pos, size_t max, cache_walk_fn fn,
+		void *ud)
 {
+	/* An entry's place is the top of its bucket hash, x; bucket b holds
+	 * the x from b << (32 - bits) on, whatever the table size, so the walk
+	 * resumes at x = *pos after the table has grown, and skips what it saw
+	 * when a flush shrank it. */
 	size_t n = 0;
-	for (struct centry *e = c->lru_tail; e; e = e->lprev) {
-		if (!e_live(e, now_ms))
-			continue;
-		struct cache_entry v;
-		view_of(e, now_ms, &v);
-		n++;
-		if (fn(ud, &v) != 0)
+	while (*pos < ((uint64_t)1 << 32)) {
+		unsigned shift = 32 - c->tab_bits;
+		size_t b = (size_t)(*pos >> shift);
+		for (struct centry *e = c->tab[b]; e; e = e->hnext) {
+			uint32_t x = e->hash * 0x9e3779b9u;
+			if (x < *pos || !e_live(e, now_ms))
+				continue;
+			struct cache_entry v;
+			view_of(e, now_ms, &v);
+			fn(ud, &v);
+			n++;
+		}
+		*pos = ((uint64_t)b + 1) << shift;
+		if (n >= max)
 			break;
 	}
-	return n;
+	return *pos >= ((uint64_t)1 << 32);
 }
 
 struct cache_rdata cache_entry_rdata(const struct cache_entry *e, size_t i)

@@ -166,12 +166,16 @@ void cache_set_prefetch(struct cache *c, bool on);
 bool cache_get_stale(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
 		     uint64_t now_ms, bool reset, struct cache_entry *out, bool *stale);
 
-/* Writer thread. Call fn for every fresh entry, least recently used first
- * (so that putting them back in this order rebuilds the LRU order), until
- * it returns nonzero. The views are valid during the call; fn must not
- * change the cache. Returns how many entries fn saw. */
-typedef int (*cache_walk_fn)(void *ud, const struct cache_entry *e);
-size_t cache_walk(struct cache *c, uint64_t now_ms, cache_walk_fn fn, void *ud);
+/* Writer thread. Walk the fresh entries from position *pos (0 to begin),
+ * calling fn for each, bucket by bucket until at least max were seen or
+ * the table's end; *pos is then where to resume. Returns true when the
+ * walk is over. The cache may change between calls: an entry present for
+ * the whole walk is seen exactly once (positions survive the table's
+ * growth). The views are valid during the call; fn must not change the
+ * cache. */
+typedef void (*cache_walk_fn)(void *ud, const struct cache_entry *e);
+bool cache_walk(struct cache *c, uint64_t now_ms, uint64_t *pos, size_t max, cache_walk_fn fn,
+		void *ud);
 
 /* The i-th rdata (i < n_rdata) / SOA rdata (i < n_soa) of an entry. */
 struct cache_rdata cache_entry_rdata(const struct cache_entry *e, size_t i);

@@ -1,0 +1,483 @@
+/* dump: the cache as text and back (dump.h). Records are written and read
+ * by ldns (its presentation format, RFC 3597 for unknown types): a record
+ * ldns cannot turn into text is written in the RFC 3597 form by hand. */
+#include "cache/dump.h"
+
+#include <ldns/ldns.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "wire/wire.h"
+
+#define TTL_MAX 2147483647u
+#define RDATA_MAX 65535u
+
+static const char *const rank_word[] = { NULL, "glue", "referral", "nonauth", "auth" };
+
+/* ---- writing ------------------------------------------------------------ */
+
+struct writer {
+	dump_sink_fn sink;
+	void *ud;
+	bool stopped;
+	int phase;
+	char line[1024];
+};
+
+static void put(struct writer *w, const char *text, size_t len)
+{
+	if (!w->stopped && w->sink(w->ud, text, len) != 0)
+		w->stopped = true;
+}
+
+__attribute__((format(printf, 2, 3))) static void putf(struct writer *w, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(w->line, sizeof(w->line), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		put(w, w->line, (size_t)n < sizeof(w->line) ? (size_t)n : sizeof(w->line) - 1);
+}
+
+/* A name as ldns writes it (escapes included); "" when it cannot. */
+static void name_text(const uint8_t *name, char *out, size_t cap)
+{
+	out[0] = '\0';
+	ldns_rdf *rdf = ldns_dname_new_frm_data((uint16_t)wire_name_len(name), name);
+	char *s = rdf ? ldns_rdf2str(rdf) : NULL;
+	if (s && strlen(s) < cap)
+		memcpy(out, s, strlen(s) + 1);
+	free(s);
+	ldns_rdf_deep_free(rdf);
+}
+
+static void class_text(uint16_t rclass, char *out, size_t cap)
+{
+	char *s = ldns_rr_class2str((ldns_rr_class)rclass);
+	snprintf(out, cap, "%s", s ? s : "CLASS0");
+	free(s);
+}
+
+static void type_text(uint16_t type, char *out, size_t cap)
+{
+	char *s = ldns_rr_type2str((ldns_rr_type)type);
+	snprintf(out, cap, "%s", s ? s : "TYPE0");
+	free(s);
+}
+
+/* One record, one line. */
+static void put_rr(struct writer *w, const uint8_t *owner, uint16_t type, uint16_t rclass,
+		   uint32_t ttl, const uint8_t *rd, uint16_t rdlen)
+{
+	size_t olen = wire_name_len(owner);
+	uint8_t *wire = malloc(olen + 10 + rdlen);
+	if (wire == NULL) {
+		w->stopped = true;
+		return;
+	}
+	memcpy(wire, owner, olen);
+	uint8_t *p = wire + olen;
+	p[0] = (uint8_t)(type >> 8), p[1] = (uint8_t)type;
+	p[2] = (uint8_t)(rclass >> 8), p[3] = (uint8_t)rclass;
+	p[4] = (uint8_t)(ttl >> 24), p[5] = (uint8_t)(ttl >> 16), p[6] = (uint8_t)(ttl >> 8);
+	p[7] = (uint8_t)ttl, p[8] = (uint8_t)(rdlen >> 8), p[9] = (uint8_t)rdlen;
+	if (rdlen)
+		memcpy(p + 10, rd, rdlen);
+	ldns_rr *rr = NULL;
+	size_t pos = 0;
+	char *s = NULL;
+	if (ldns_wire2rr(&rr, wire, olen + 10 + rdlen, &pos, LDNS_SECTION_ANSWER) == LDNS_STATUS_OK &&
+	    pos == olen + 10 + rdlen)
+		s = ldns_rr2str(rr);
+	ldns_rr_free(rr);
+	free(wire);
+	if (s != NULL && strchr(s, '\n') == strrchr(s, '\n') && s[0] != '\0') {
+		put(w, s, strlen(s));
+		free(s);
+		return;
+	}
+	free(s);
+	/* RFC 3597: \# LENGTH HEX */
+	char on[1024], cl[32];
+	name_text(owner, on, sizeof(on));
+	class_text(rclass, cl, sizeof(cl));
+	putf(w, "%s\t%u\t%s\tTYPE%u\t\\# %u ", on, ttl, cl, type, rdlen);
+	for (uint16_t i = 0; i < rdlen; i++)
+		putf(w, "%02x", rd[i]);
+	put(w, "\n", 1);
+}
+
+static void put_entry(void *ud, const struct cache_entry *e)
+{
+	struct writer *w = ud;
+	char on[1024], cl[32], ty[32];
+	if (w->stopped || (w->phase == 1) != (e->kind == CACHE_RRSET))
+		return;
+	if (e->kind == CACHE_RRSET) {
+		putf(w, ";rrset %u %zu %s\n", e->ttl, e->n_rdata, rank_word[e->rank]);
+		for (size_t i = 0; i < e->n_rdata; i++) {
+			struct cache_rdata rd = cache_entry_rdata(e, i);
+			put_rr(w, e->owner, e->type, e->rclass, e->ttl, rd.data, rd.len);
+		}
+		return;
+	}
+	name_text(e->owner, on, sizeof(on));
+	class_text(e->rclass, cl, sizeof(cl));
+	size_t nsoa = e->soa_owner && e->n_soa ? 1 : 0;
+	if (e->kind == CACHE_NXDOMAIN) {
+		putf(w, ";nxdomain %s %s %u %s %zu\n", on, cl, e->ttl, rank_word[e->rank], nsoa);
+	} else {
+		type_text(e->type, ty, sizeof(ty));
+		putf(w, ";nodata %s %s %s %u %s %zu\n", on, cl, ty, e->ttl, rank_word[e->rank], nsoa);
+	}
+	if (nsoa) {
+		struct cache_rdata rd = cache_entry_soa(e, 0);
+		put_rr(w, e->soa_owner, WIRE_T_SOA, e->rclass, e->soa_ttl, rd.data, rd.len);
+	}
+}
+
+bool dump_part(struct cache *c, uint64_t now_ms, struct dump_state *st, size_t max_entries,
+	       dump_sink_fn sink, void *ud)
+{
+	struct writer w = { .sink = sink, .ud = ud, .phase = st->phase };
+	if (st->phase == 0) {
+		put(&w, "START_RRSET_CACHE\n", 18);
+		st->phase = w.phase = 1;
+		st->pos = 0;
+	}
+	if (st->phase == 1 || st->phase == 2) {
+		if (cache_walk(c, now_ms, &st->pos, max_entries, put_entry, &w)) {
+			if (st->phase == 1)
+				put(&w, "END_RRSET_CACHE\nSTART_NEGATIVE_CACHE\n", 37);
+			else
+				put(&w, "END_NEGATIVE_CACHE\nEOF\n", 23);
+			st->phase++;
+			st->pos = 0;
+		}
+	}
+	return st->phase == 3 && !w.stopped;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+enum expect {
+	X_START,     /* START_RRSET_CACHE */
+	X_RRSET,     /* ;rrset or END_RRSET_CACHE */
+	X_RR,        /* a record of the RRset */
+	X_NEG_START, /* START_NEGATIVE_CACHE */
+	X_NEG,       /* ;nxdomain, ;nodata or END_NEGATIVE_CACHE */
+	X_SOA,       /* the SOA of a negative entry */
+	X_EOF,       /* EOF */
+	X_DONE,      /* nothing but blank lines and comments */
+	X_FAILED,
+};
+
+struct dump_loader {
+	struct cache *c;
+	uint64_t now;
+	enum expect x;
+	size_t line_no, loaded;
+	ldns_rdf *root;
+	ldns_buffer *rdbuf;
+	/* the entry being read */
+	uint32_t ttl;
+	enum cache_rank rank;
+	enum cache_kind kind;
+	size_t want, have;
+	uint8_t owner[WIRE_NAME_MAX];
+	uint16_t type, rclass;
+	size_t rd_used;
+	struct cache_rdata *rd; /* want of them */
+	uint8_t blob[RDATA_MAX];
+	char text[DUMP_LINE_MAX + 1];
+};
+
+struct dump_loader *dump_loader_new(struct cache *c, uint64_t now_ms)
+{
+	struct dump_loader *l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return NULL;
+	l->c = c;
+	l->now = now_ms;
+	l->root = ldns_dname_new_frm_str(".");
+	l->rdbuf = ldns_buffer_new(RDATA_MAX + 1);
+	if (l->root == NULL || l->rdbuf == NULL) {
+		dump_loader_free(l);
+		return NULL;
+	}
+	return l;
+}
+
+void dump_loader_free(struct dump_loader *l)
+{
+	if (l == NULL)
+		return;
+	ldns_rdf_deep_free(l->root);
+	if (l->rdbuf)
+		ldns_buffer_free(l->rdbuf);
+	free(l->rd);
+	free(l);
+}
+
+size_t dump_loaded(const struct dump_loader *l)
+{
+	return l->loaded;
+}
+
+__attribute__((format(printf, 4, 5))) static int fault(struct dump_loader *l, char *err,
+						       size_t errlen, const char *fmt, ...)
+{
+	int n = snprintf(err, errlen, "line %zu: ", l->line_no);
+	if (n >= 0 && (size_t)n < errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	l->x = X_FAILED;
+	return -1;
+}
+
+/* Split text (modified) into at most max words on blanks; returns count,
+ * or max + 1 when there are more. */
+static size_t words(char *text, char **w, size_t max)
+{
+	size_t n = 0;
+	for (char *p = text;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			return n;
+		if (n == max)
+			return max + 1;
+		w[n++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+}
+
+/* A decimal number without sign or junk, at most max. */
+static bool number(const char *s, uint32_t max, uint32_t *out)
+{
+	uint64_t v = 0;
+	if (*s == '\0' || strlen(s) > 10)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	if (v > max)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+static bool rank_of(const char *s, enum cache_rank *out)
+{
+	for (int r = CACHE_RANK_GLUE; r <= CACHE_RANK_AUTH; r++)
+		if (strcmp(s, rank_word[r]) == 0) {
+			*out = (enum cache_rank)r;
+			return true;
+		}
+	return false;
+}
+
+static bool name_of(const char *s, uint8_t out[WIRE_NAME_MAX])
+{
+	ldns_rdf *rdf = NULL;
+	if (ldns_str2rdf_dname(&rdf, s) != LDNS_STATUS_OK || rdf == NULL)
+		return false;
+	size_t n = ldns_rdf_size(rdf);
+	bool ok = n > 0 && n <= WIRE_NAME_MAX && ldns_dname_str_absolute(s) &&
+		  wire_name_len(ldns_rdf_data(rdf)) == n;
+	if (ok)
+		memcpy(out, ldns_rdf_data(rdf), n);
+	ldns_rdf_deep_free(rdf);
+	return ok;
+}
+
+static bool class_of(const char *s, uint16_t *out)
+{
+	ldns_rr_class c = ldns_get_rr_class_by_name(s);
+	*out = (uint16_t)c;
+	return c != 0;
+}
+
+static int store(struct dump_loader *l, const uint8_t *soa_owner, char *err, size_t errlen);
+
+/* ";rrset TTL COUNT RANK" */
+static int rrset_header(struct dump_loader *l, char **w, size_t n, char *err, size_t errlen)
+{
+	uint32_t count;
+	if (n != 4 || !number(w[1], TTL_MAX, &l->ttl) || !number(w[2], RDATA_MAX, &count) ||
+	    count == 0 || !rank_of(w[3], &l->rank))
+		return fault(l, err, errlen, "expected \";rrset TTL COUNT RANK\"");
+	free(l->rd);
+	l->rd = malloc(count * sizeof(*l->rd));
+	if (l->rd == NULL)
+		return fault(l, err, errlen, "out of memory");
+	l->kind = CACHE_RRSET;
+	l->want = count;
+	l->have = l->rd_used = 0;
+	l->x = X_RR;
+	return 0;
+}
+
+/* ";nxdomain OWNER CLASS TTL RANK NSOA" or ";nodata OWNER CLASS TYPE TTL RANK NSOA" */
+static int negative_header(struct dump_loader *l, char **w, size_t n, char *err, size_t errlen)
+{
+	bool nx = strcmp(w[0], ";nxdomain") == 0;
+	size_t need = nx ? 6 : 7, i = 3;
+	uint32_t nsoa;
+	l->type = CACHE_TYPE_NXDOMAIN;
+	if (n != need || !name_of(w[1], l->owner) || !class_of(w[2], &l->rclass) ||
+	    (!nx && (l->type = (uint16_t)ldns_get_rr_type_by_name(w[i++])) == 0) ||
+	    !number(w[i], TTL_MAX, &l->ttl) || !rank_of(w[i + 1], &l->rank) ||
+	    !number(w[i + 2], 1, &nsoa))
+		return fault(l, err, errlen, nx ? "expected \";nxdomain OWNER CLASS TTL RANK NSOA\""
+						: "expected \";nodata OWNER CLASS TYPE TTL RANK NSOA\"");
+	l->kind = nx ? CACHE_NXDOMAIN : CACHE_NODATA;
+	l->want = nsoa;
+	l->have = l->rd_used = 0;
+	free(l->rd);
+	l->rd = malloc(sizeof(*l->rd));
+	if (l->rd == NULL)
+		return fault(l, err, errlen, "out of memory");
+	l->x = X_SOA;
+	return nsoa == 0 ? store(l, NULL, err, errlen) : 0;
+}
+
+static int store(struct dump_loader *l, const uint8_t *soa_owner, char *err, size_t errlen)
+{
+	int rc;
+	if (l->kind == CACHE_RRSET)
+		rc = cache_put_rrset(l->c, l->owner, l->type, l->rclass, l->ttl, l->rd, l->have,
+				     l->rank, l->now);
+	else
+		rc = cache_put_negative(l->c, l->kind, l->owner, l->type, l->rclass, l->ttl,
+					soa_owner, l->rd, l->have, l->rank, l->now);
+	if (rc == 0)
+		l->loaded++;
+	else if (rc != PC_EEXIST) /* a better entry held: kept, not an error */
+		return fault(l, err, errlen, "the cache refused the entry (%s)",
+			     rc == PC_ENOMEM ? "out of memory" : "invalid or larger than the cache");
+	l->x = l->kind == CACHE_RRSET ? X_RRSET : X_NEG;
+	return 0;
+}
+
+/* A record line of the entry being read. */
+static int record(struct dump_loader *l, char *err, size_t errlen)
+{
+	ldns_rr *rr = NULL;
+	ldns_status s = ldns_rr_new_frm_str(&rr, l->text, 0, l->root, NULL);
+	if (s != LDNS_STATUS_OK || rr == NULL) {
+		ldns_rr_free(rr);
+		return fault(l, err, errlen, "not a record: %s", ldns_get_errorstr_by_id(s));
+	}
+	const ldns_rdf *o = ldns_rr_owner(rr);
+	uint8_t owner[WIRE_NAME_MAX];
+	size_t olen = o ? ldns_rdf_size(o) : 0;
+	bool name_ok = olen > 0 && olen <= WIRE_NAME_MAX && wire_name_len(ldns_rdf_data(o)) == olen;
+	if (name_ok)
+		memcpy(owner, ldns_rdf_data(o), olen);
+	uint16_t type = (uint16_t)ldns_rr_get_type(rr), rclass = (uint16_t)ldns_rr_get_class(rr);
+	ldns_buffer_clear(l->rdbuf);
+	bool rd_ok = ldns_rr_rdata2buffer_wire(l->rdbuf, rr) == LDNS_STATUS_OK &&
+		     ldns_buffer_status_ok(l->rdbuf);
+	size_t rdlen = ldns_buffer_position(l->rdbuf);
+	ldns_rr_free(rr);
+	if (!name_ok || !rd_ok)
+		return fault(l, err, errlen, "record too large or invalid");
+	if (l->kind != CACHE_RRSET) {
+		if (type != WIRE_T_SOA || rclass != l->rclass || !wire_name_in(l->owner, owner))
+			return fault(l, err, errlen, "expected the SOA of a zone holding the name");
+	} else if (l->have == 0) {
+		memcpy(l->owner, owner, olen);
+		l->type = type;
+		l->rclass = rclass;
+		if (type == CACHE_TYPE_NXDOMAIN)
+			return fault(l, err, errlen, "type 0");
+	} else if (!wire_name_eq(owner, l->owner) || type != l->type || rclass != l->rclass) {
+		return fault(l, err, errlen, "record not of the RRset (owner, class and type differ)");
+	}
+	if (l->rd_used + rdlen > RDATA_MAX)
+		return fault(l, err, errlen, "more than %u bytes of rdata in one entry", RDATA_MAX);
+	memcpy(l->blob + l->rd_used, ldns_buffer_begin(l->rdbuf), rdlen);
+	l->rd[l->have].data = l->blob + l->rd_used;
+	l->rd[l->have].len = (uint16_t)rdlen;
+	l->rd_used += rdlen;
+	l->have++;
+	if (l->have < l->want)
+		return 0;
+	return store(l, l->kind == CACHE_RRSET ? NULL : owner, err, errlen);
+}
+
+int dump_load_line(struct dump_loader *l, const char *line, size_t len, char *err, size_t errlen)
+{
+	if (l->x == X_FAILED) {
+		snprintf(err, errlen, "line %zu: after an earlier error", l->line_no);
+		return -1;
+	}
+	l->line_no++;
+	if (len > DUMP_LINE_MAX)
+		return fault(l, err, errlen, "longer than %u bytes", DUMP_LINE_MAX);
+	if (len && line[len - 1] == '\r')
+		len--;
+	if (memchr(line, '\0', len))
+		return fault(l, err, errlen, "NUL byte");
+	memcpy(l->text, line, len);
+	l->text[len] = '\0';
+	const char *p = l->text + strspn(l->text, " \t");
+	if (*p == '\0' || *p == '#')
+		return 0;
+	if (l->x == X_RR || l->x == X_SOA)
+		return record(l, err, errlen);
+	char *w[8];
+	size_t n = words(l->text, w, 7);
+	const char *want = l->x == X_START ? "START_RRSET_CACHE"
+			   : l->x == X_NEG_START ? "START_NEGATIVE_CACHE"
+			   : l->x == X_EOF ? "EOF" : NULL;
+	if (want != NULL) {
+		if (n != 1 || strcmp(w[0], want) != 0)
+			return fault(l, err, errlen, "expected %s", want);
+		l->x = l->x == X_START ? X_RRSET : l->x == X_NEG_START ? X_NEG : X_DONE;
+		return 0;
+	}
+	if (l->x == X_DONE)
+		return fault(l, err, errlen, "text after EOF");
+	if (l->x == X_RRSET) {
+		if (n == 1 && strcmp(w[0], "END_RRSET_CACHE") == 0) {
+			l->x = X_NEG_START;
+			return 0;
+		}
+		if (n >= 1 && strcmp(w[0], ";rrset") == 0)
+			return rrset_header(l, w, n, err, errlen);
+		return fault(l, err, errlen, "expected \";rrset\" or END_RRSET_CACHE");
+	}
+	if (n == 1 && strcmp(w[0], "END_NEGATIVE_CACHE") == 0) {
+		l->x = X_EOF;
+		return 0;
+	}
+	if (n >= 1 && (strcmp(w[0], ";nxdomain") == 0 || strcmp(w[0], ";nodata") == 0))
+		return negative_header(l, w, n, err, errlen);
+	return fault(l, err, errlen, "expected \";nxdomain\", \";nodata\" or END_NEGATIVE_CACHE");
+}
+
+int dump_load_end(struct dump_loader *l, char *err, size_t errlen)
+{
+	if (l->x == X_FAILED) {
+		snprintf(err, errlen, "line %zu: after an earlier error", l->line_no);
+		return -1;
+	}
+	if (l->x == X_DONE)
+		return 0;
+	l->line_no++;
+	return fault(l, err, errlen, "the input ends before its EOF line (cut short?)");
+}
