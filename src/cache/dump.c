@@ -24,6 +24,7 @@ struct writer {
 	void *ud;
 	bool stopped;
 	int phase;
+	ldns_buffer *rdbuf;
 	char line[1024];
 };
 
@@ -43,16 +44,17 @@ __attribute__((format(printf, 2, 3))) static void putf(struct writer *w, const c
 		put(w, w->line, (size_t)n < sizeof(w->line) ? (size_t)n : sizeof(w->line) - 1);
 }
 
-/* A name as ldns writes it (escapes included); "" when it cannot. */
+/* A name as text (wire.h's escapes), safe as a line's first word: a
+ * leading '#' or ';' (a comment or a header) is escaped too. */
 static void name_text(const uint8_t *name, char *out, size_t cap)
 {
-	out[0] = '\0';
-	ldns_rdf *rdf = ldns_dname_new_frm_data((uint16_t)wire_name_len(name), name);
-	char *s = rdf ? ldns_rdf2str(rdf) : NULL;
-	if (s && strlen(s) < cap)
-		memcpy(out, s, strlen(s) + 1);
-	free(s);
-	ldns_rdf_deep_free(rdf);
+	char tmp[WIRE_NAME_MAX * 4 + 2];
+	if (wire_name_to_text(name, tmp, sizeof(tmp)) < 0)
+		tmp[0] = '\0';
+	if (tmp[0] == '#' || tmp[0] == ';')
+		snprintf(out, cap, "\\%03u%s", (unsigned)(unsigned char)tmp[0], tmp + 1);
+	else
+		snprintf(out, cap, "%s", tmp);
 }
 
 static void class_text(uint16_t rclass, char *out, size_t cap)
@@ -69,43 +71,73 @@ static void type_text(uint16_t type, char *out, size_t cap)
 	free(s);
 }
 
+/* The text of a record after its owner ("TTL CLASS TYPE RDATA"), as ldns
+ * writes it, if ldns reads it back to the same rdata; else NULL (ldns has
+ * limits on names in text, for one), and the RFC 3597 form is used. */
+static char *rr_rest(const struct writer *w, uint16_t type, uint16_t rclass, uint32_t ttl,
+		     const uint8_t *rd, uint16_t rdlen)
+{
+	uint8_t *wire = malloc(11u + rdlen);
+	if (wire == NULL)
+		return NULL;
+	uint8_t *p = wire;
+	p[0] = 0; /* the root as owner: only the rest is wanted */
+	p[1] = (uint8_t)(type >> 8), p[2] = (uint8_t)type;
+	p[3] = (uint8_t)(rclass >> 8), p[4] = (uint8_t)rclass;
+	p[5] = (uint8_t)(ttl >> 24), p[6] = (uint8_t)(ttl >> 16), p[7] = (uint8_t)(ttl >> 8);
+	p[8] = (uint8_t)ttl, p[9] = (uint8_t)(rdlen >> 8), p[10] = (uint8_t)rdlen;
+	if (rdlen)
+		memcpy(p + 11, rd, rdlen);
+	ldns_rr *rr = NULL, *back = NULL;
+	size_t pos = 0;
+	char *text = NULL;
+	if (ldns_wire2rr(&rr, wire, 11u + rdlen, &pos, LDNS_SECTION_ANSWER) == LDNS_STATUS_OK &&
+	    pos == 11u + rdlen)
+		text = ldns_rr2str(rr);
+	free(wire);
+	ldns_rr_free(rr);
+	/* ".\tTTL\tCLASS\tTYPE\tRDATA\n": one line, read back alike */
+	bool ok = text != NULL && text[0] == '.' && (text[1] == '\t' || text[1] == ' ') &&
+		  strchr(text, '\n') == text + strlen(text) - 1;
+	if (ok) {
+		text[strlen(text) - 1] = '\0';
+		ok = ldns_rr_new_frm_str(&back, text, 0, NULL, NULL) == LDNS_STATUS_OK &&
+		     ldns_rr_get_type(back) == type && ldns_rr_get_class(back) == rclass;
+	}
+	if (ok) {
+		ldns_buffer_clear(w->rdbuf);
+		ok = ldns_rr_rdata2buffer_wire(w->rdbuf, back) == LDNS_STATUS_OK &&
+		     ldns_buffer_position(w->rdbuf) == rdlen &&
+		     (rdlen == 0 || memcmp(ldns_buffer_begin(w->rdbuf), rd, rdlen) == 0);
+	}
+	ldns_rr_free(back);
+	if (!ok) {
+		free(text);
+		return NULL;
+	}
+	memmove(text, text + 2, strlen(text + 2) + 1);
+	return text;
+}
+
 /* One record, one line. */
 static void put_rr(struct writer *w, const uint8_t *owner, uint16_t type, uint16_t rclass,
 		   uint32_t ttl, const uint8_t *rd, uint16_t rdlen)
 {
-	size_t olen = wire_name_len(owner);
-	uint8_t *wire = malloc(olen + 10 + rdlen);
-	if (wire == NULL) {
-		w->stopped = true;
-		return;
-	}
-	memcpy(wire, owner, olen);
-	uint8_t *p = wire + olen;
-	p[0] = (uint8_t)(type >> 8), p[1] = (uint8_t)type;
-	p[2] = (uint8_t)(rclass >> 8), p[3] = (uint8_t)rclass;
-	p[4] = (uint8_t)(ttl >> 24), p[5] = (uint8_t)(ttl >> 16), p[6] = (uint8_t)(ttl >> 8);
-	p[7] = (uint8_t)ttl, p[8] = (uint8_t)(rdlen >> 8), p[9] = (uint8_t)rdlen;
-	if (rdlen)
-		memcpy(p + 10, rd, rdlen);
-	ldns_rr *rr = NULL;
-	size_t pos = 0;
-	char *s = NULL;
-	if (ldns_wire2rr(&rr, wire, olen + 10 + rdlen, &pos, LDNS_SECTION_ANSWER) == LDNS_STATUS_OK &&
-	    pos == olen + 10 + rdlen)
-		s = ldns_rr2str(rr);
-	ldns_rr_free(rr);
-	free(wire);
-	if (s != NULL && strchr(s, '\n') == strrchr(s, '\n') && s[0] != '\0') {
-		put(w, s, strlen(s));
-		free(s);
-		return;
-	}
-	free(s);
-	/* RFC 3597: \# LENGTH HEX */
-	char on[1024], cl[32];
+	char on[WIRE_NAME_MAX * 4 + 8];
 	name_text(owner, on, sizeof(on));
+	char *rest = rr_rest(w, type, rclass, ttl, rd, rdlen);
+	put(w, on, strlen(on));
+	if (rest != NULL) {
+		put(w, "\t", 1);
+		put(w, rest, strlen(rest));
+		put(w, "\n", 1);
+		free(rest);
+		return;
+	}
+	/* RFC 3597: \# LENGTH HEX */
+	char cl[32];
 	class_text(rclass, cl, sizeof(cl));
-	putf(w, "%s\t%u\t%s\tTYPE%u\t\\# %u ", on, ttl, cl, type, rdlen);
+	putf(w, "\t%u\t%s\tTYPE%u\t\\# %u ", ttl, cl, type, rdlen);
 	for (uint16_t i = 0; i < rdlen; i++)
 		putf(w, "%02x", rd[i]);
 	put(w, "\n", 1);
@@ -114,7 +146,7 @@ static void put_rr(struct writer *w, const uint8_t *owner, uint16_t type, uint16
 static void put_entry(void *ud, const struct cache_entry *e)
 {
 	struct writer *w = ud;
-	char on[1024], cl[32], ty[32];
+	char on[WIRE_NAME_MAX * 4 + 8], cl[32], ty[32];
 	if (w->stopped || (w->phase == 1) != (e->kind == CACHE_RRSET))
 		return;
 	if (e->kind == CACHE_RRSET) {
@@ -143,7 +175,10 @@ static void put_entry(void *ud, const struct cache_entry *e)
 bool dump_part(struct cache *c, uint64_t now_ms, struct dump_state *st, size_t max_entries,
 	       dump_sink_fn sink, void *ud)
 {
-	struct writer w = { .sink = sink, .ud = ud, .phase = st->phase };
+	struct writer w = { .sink = sink, .ud = ud, .phase = st->phase,
+			    .rdbuf = ldns_buffer_new(RDATA_MAX + 1) };
+	if (w.rdbuf == NULL)
+		return false;
 	if (st->phase == 0) {
 		put(&w, "START_RRSET_CACHE\n", 18);
 		st->phase = w.phase = 1;
@@ -159,6 +194,7 @@ bool dump_part(struct cache *c, uint64_t now_ms, struct dump_state *st, size_t m
 			st->pos = 0;
 		}
 	}
+	ldns_buffer_free(w.rdbuf);
 	return st->phase == 3 && !w.stopped;
 }
 
@@ -192,8 +228,10 @@ struct dump_loader {
 	uint16_t type, rclass;
 	size_t rd_used;
 	struct cache_rdata *rd; /* want of them */
-	uint8_t blob[RDATA_MAX];
-	char text[DUMP_LINE_MAX + 1];
+	uint8_t *blob;          /* the entry's rdata, grown as needed up to RDATA_MAX */
+	size_t blob_cap;
+	char *text;             /* the line, NUL-terminated, grown as needed */
+	size_t text_cap;
 };
 
 struct dump_loader *dump_loader_new(struct cache *c, uint64_t now_ms)
@@ -220,6 +258,8 @@ void dump_loader_free(struct dump_loader *l)
 	if (l->rdbuf)
 		ldns_buffer_free(l->rdbuf);
 	free(l->rd);
+	free(l->blob);
+	free(l->text);
 	free(l);
 }
 
@@ -291,16 +331,7 @@ static bool rank_of(const char *s, enum cache_rank *out)
 
 static bool name_of(const char *s, uint8_t out[WIRE_NAME_MAX])
 {
-	ldns_rdf *rdf = NULL;
-	if (ldns_str2rdf_dname(&rdf, s) != LDNS_STATUS_OK || rdf == NULL)
-		return false;
-	size_t n = ldns_rdf_size(rdf);
-	bool ok = n > 0 && n <= WIRE_NAME_MAX && ldns_dname_str_absolute(s) &&
-		  wire_name_len(ldns_rdf_data(rdf)) == n;
-	if (ok)
-		memcpy(out, ldns_rdf_data(rdf), n);
-	ldns_rdf_deep_free(rdf);
-	return ok;
+	return wire_name_from_text(s, out) > 0;
 }
 
 static bool class_of(const char *s, uint16_t *out)
@@ -357,6 +388,8 @@ static int negative_header(struct dump_loader *l, char **w, size_t n, char *err,
 static int store(struct dump_loader *l, const uint8_t *soa_owner, char *err, size_t errlen)
 {
 	int rc;
+	for (size_t i = 0, off = 0; i < l->have; off += l->rd[i].len, i++)
+		l->rd[i].data = l->rd[i].len ? l->blob + off : NULL;
 	if (l->kind == CACHE_RRSET)
 		rc = cache_put_rrset(l->c, l->owner, l->type, l->rclass, l->ttl, l->rd, l->have,
 				     l->rank, l->now);
@@ -375,25 +408,34 @@ static int store(struct dump_loader *l, const uint8_t *soa_owner, char *err, siz
 /* A record line of the entry being read. */
 static int record(struct dump_loader *l, char *err, size_t errlen)
 {
+	/* The owner is read here (ldns limits names in text to 255
+	 * characters, escapes included); ldns reads the rest after a "."
+	 * put in the owner's place. */
+	char *t = l->text + strspn(l->text, " \t");
+	size_t wl = strcspn(t, " \t");
+	if (t[wl] == '\0')
+		return fault(l, err, errlen, "not a record: nothing after the owner");
+	t[wl] = '\0';
+	uint8_t owner[WIRE_NAME_MAX];
+	int olen_rc = wire_name_from_text(t, owner);
+	if (olen_rc <= 0)
+		return fault(l, err, errlen, "not a record: the owner is not a domain name");
+	size_t olen = (size_t)olen_rc;
+	t[wl - 1] = '.';
+	t[wl] = ' ';
 	ldns_rr *rr = NULL;
-	ldns_status s = ldns_rr_new_frm_str(&rr, l->text, 0, l->root, NULL);
+	ldns_status s = ldns_rr_new_frm_str(&rr, t + wl - 1, 0, l->root, NULL);
 	if (s != LDNS_STATUS_OK || rr == NULL) {
 		ldns_rr_free(rr);
 		return fault(l, err, errlen, "not a record: %s", ldns_get_errorstr_by_id(s));
 	}
-	const ldns_rdf *o = ldns_rr_owner(rr);
-	uint8_t owner[WIRE_NAME_MAX];
-	size_t olen = o ? ldns_rdf_size(o) : 0;
-	bool name_ok = olen > 0 && olen <= WIRE_NAME_MAX && wire_name_len(ldns_rdf_data(o)) == olen;
-	if (name_ok)
-		memcpy(owner, ldns_rdf_data(o), olen);
 	uint16_t type = (uint16_t)ldns_rr_get_type(rr), rclass = (uint16_t)ldns_rr_get_class(rr);
 	ldns_buffer_clear(l->rdbuf);
 	bool rd_ok = ldns_rr_rdata2buffer_wire(l->rdbuf, rr) == LDNS_STATUS_OK &&
 		     ldns_buffer_status_ok(l->rdbuf);
 	size_t rdlen = ldns_buffer_position(l->rdbuf);
 	ldns_rr_free(rr);
-	if (!name_ok || !rd_ok)
+	if (!rd_ok)
 		return fault(l, err, errlen, "record too large or invalid");
 	if (l->kind != CACHE_RRSET) {
 		if (type != WIRE_T_SOA || rclass != l->rclass || !wire_name_in(l->owner, owner))
@@ -409,8 +451,19 @@ static int record(struct dump_loader *l, char *err, size_t errlen)
 	}
 	if (l->rd_used + rdlen > RDATA_MAX)
 		return fault(l, err, errlen, "more than %u bytes of rdata in one entry", RDATA_MAX);
-	memcpy(l->blob + l->rd_used, ldns_buffer_begin(l->rdbuf), rdlen);
-	l->rd[l->have].data = l->blob + l->rd_used;
+	if (l->rd_used + rdlen > l->blob_cap) {
+		size_t cap = l->blob_cap ? l->blob_cap : 1024;
+		while (cap < l->rd_used + rdlen)
+			cap *= 2;
+		uint8_t *b = realloc(l->blob, cap);
+		if (b == NULL)
+			return fault(l, err, errlen, "out of memory");
+		l->blob = b;
+		l->blob_cap = cap;
+	}
+	if (rdlen > 0)
+		memcpy(l->blob + l->rd_used, ldns_buffer_begin(l->rdbuf), rdlen);
+	l->rd[l->have].data = NULL; /* set by store(): the block may still move */
 	l->rd[l->have].len = (uint16_t)rdlen;
 	l->rd_used += rdlen;
 	l->have++;
@@ -432,6 +485,16 @@ int dump_load_line(struct dump_loader *l, const char *line, size_t len, char *er
 		len--;
 	if (memchr(line, '\0', len))
 		return fault(l, err, errlen, "NUL byte");
+	if (len + 1 > l->text_cap) {
+		size_t cap = l->text_cap ? l->text_cap : 256;
+		while (cap < len + 1)
+			cap *= 2;
+		char *t = realloc(l->text, cap);
+		if (t == NULL)
+			return fault(l, err, errlen, "out of memory");
+		l->text = t;
+		l->text_cap = cap;
+	}
 	memcpy(l->text, line, len);
 	l->text[len] = '\0';
 	const char *p = l->text + strspn(l->text, " \t");
