@@ -1,7 +1,7 @@
 /* ctl_cache: the control verbs dump_cache and load_cache (cache/dump.h
  * has the format). Both stream: the dump goes out in parts of a few
- * hundred entries, one part per write, so a large cache never sits in
- * memory as text; a load is parsed line by line as it arrives. */
+ * entries, one part per write, so a large cache never sits in memory as
+ * text; a load is parsed line by line as it arrives. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,7 +9,9 @@
 #include "daemon/ctl_verbs.h"
 #include "daemon/server_int.h"
 
-#define DUMP_PART_ENTRIES 512
+/* An entry writes at most about 260 KB (65,535 bytes of rdata, escaped):
+ * 16 of them stay within a reply part's CONTROL_REPLY_MAX. */
+#define DUMP_PART_ENTRIES 16
 
 struct dump_job {
 	struct server *s;
