@@ -405,6 +405,74 @@ static int store(struct dump_loader *l, const uint8_t *soa_owner, char *err, siz
 	return 0;
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* "TTL CLASS TYPE \\# LENGTH HEX..." (RFC 3597), read here: ldns turns it
+ * into the type's own fields and so refuses rdata that does not fit them,
+ * which the cache may hold (rdata is stored as it came) and the dump writes
+ * in this form. Returns 1 with the rdata in l->rdbuf, 0 when the line is
+ * not in this form (ldns reads it), -1 when it is but is malformed. */
+static int generic(struct dump_loader *l, char *rest, uint16_t *type, uint16_t *rclass,
+		   size_t *rdlen)
+{
+	char *w[4];
+	char *p = rest;
+	int cut = 0; /* words NUL-terminated so far */
+	for (int i = 0; i < 4; i++) {
+		p += strspn(p, " \t");
+		w[i] = p;
+		p += strcspn(p, " \t");
+		if (*p == '\0' && i < 3)
+			goto not_generic;
+		if (i < 3) {
+			*p++ = '\0';
+			cut++;
+		}
+	}
+	if (strncmp(w[3], "\\#", 2) != 0 || (w[3][2] != ' ' && w[3][2] != '\t'))
+		goto not_generic;
+	uint32_t ttl, len;
+	ldns_rr_type ty = ldns_get_rr_type_by_name(w[2]);
+	ldns_rr_class cl = ldns_get_rr_class_by_name(w[1]);
+	p = w[3] + 2;
+	p += strspn(p, " \t");
+	char *lentext = p;
+	p += strcspn(p, " \t");
+	if (*p)
+		*p++ = '\0';
+	if (!number(w[0], TTL_MAX, &ttl) || ty == 0 || cl == 0 ||
+	    !number(lentext, RDATA_MAX, &len))
+		return -1;
+	ldns_buffer_clear(l->rdbuf);
+	size_t got = 0;
+	for (; *p; p++) {
+		if (*p == ' ' || *p == '\t')
+			continue;
+		int hi = hexval(p[0]), lo = p[1] ? hexval(p[1]) : -1;
+		if (hi < 0 || lo < 0 || got == len)
+			return -1;
+		uint8_t b = (uint8_t)(hi << 4 | lo);
+		ldns_buffer_write(l->rdbuf, &b, 1);
+		got++;
+		p++;
+	}
+	if (got != len || !ldns_buffer_status_ok(l->rdbuf))
+		return -1;
+	*type = (uint16_t)ty;
+	*rclass = (uint16_t)cl;
+	*rdlen = len;
+	return 1;
+not_generic:
+	/* put the words back together for ldns */
+	for (int i = 0; i < cut; i++)
+		w[i][strlen(w[i])] = ' ';
+	return 0;
+}
+
 /* A record line of the entry being read. */
 static int record(struct dump_loader *l, char *err, size_t errlen)
 {
@@ -421,22 +489,30 @@ static int record(struct dump_loader *l, char *err, size_t errlen)
 	if (olen_rc <= 0)
 		return fault(l, err, errlen, "not a record: the owner is not a domain name");
 	size_t olen = (size_t)olen_rc;
-	t[wl - 1] = '.';
-	t[wl] = ' ';
-	ldns_rr *rr = NULL;
-	ldns_status s = ldns_rr_new_frm_str(&rr, t + wl - 1, 0, l->root, NULL);
-	if (s != LDNS_STATUS_OK || rr == NULL) {
+	uint16_t type, rclass;
+	size_t rdlen;
+	int g = generic(l, t + wl + 1, &type, &rclass, &rdlen);
+	if (g < 0)
+		return fault(l, err, errlen, "not a record: bad RFC 3597 \\# data");
+	if (g == 0) {
+		t[wl - 1] = '.';
+		t[wl] = ' ';
+		ldns_rr *rr = NULL;
+		ldns_status s = ldns_rr_new_frm_str(&rr, t + wl - 1, 0, l->root, NULL);
+		if (s != LDNS_STATUS_OK || rr == NULL) {
+			ldns_rr_free(rr);
+			return fault(l, err, errlen, "not a record: %s", ldns_get_errorstr_by_id(s));
+		}
+		type = (uint16_t)ldns_rr_get_type(rr);
+		rclass = (uint16_t)ldns_rr_get_class(rr);
+		ldns_buffer_clear(l->rdbuf);
+		bool rd_ok = ldns_rr_rdata2buffer_wire(l->rdbuf, rr) == LDNS_STATUS_OK &&
+			     ldns_buffer_status_ok(l->rdbuf);
+		rdlen = ldns_buffer_position(l->rdbuf);
 		ldns_rr_free(rr);
-		return fault(l, err, errlen, "not a record: %s", ldns_get_errorstr_by_id(s));
+		if (!rd_ok)
+			return fault(l, err, errlen, "record too large or invalid");
 	}
-	uint16_t type = (uint16_t)ldns_rr_get_type(rr), rclass = (uint16_t)ldns_rr_get_class(rr);
-	ldns_buffer_clear(l->rdbuf);
-	bool rd_ok = ldns_rr_rdata2buffer_wire(l->rdbuf, rr) == LDNS_STATUS_OK &&
-		     ldns_buffer_status_ok(l->rdbuf);
-	size_t rdlen = ldns_buffer_position(l->rdbuf);
-	ldns_rr_free(rr);
-	if (!rd_ok)
-		return fault(l, err, errlen, "record too large or invalid");
 	if (l->kind != CACHE_RRSET) {
 		if (type != WIRE_T_SOA || rclass != l->rclass || !wire_name_in(l->owner, owner))
 			return fault(l, err, errlen, "expected the SOA of a zone holding the name");

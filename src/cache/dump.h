@@ -16,7 +16,10 @@
  *     EOF
  *
  * RANK is glue, referral, nonauth or auth (cache.h). Only fresh entries are
- * written. The loader is strict: every line is checked (section order, the
+ * written. A record ldns does not read back to the same rdata (the cache
+ * keeps rdata as it came, malformed for its type or not) is written in the
+ * RFC 3597 form "OWNER TTL CLASS TYPEnnn \# LENGTH HEX", which the loader
+ * reads itself. The loader is strict: every line is checked (section order, the
  * header's counts, every record of an RRset with the same owner, class and
  * type, TTLs 0..2147483647, lines of at most DUMP_LINE_MAX bytes, an RRset
  * of at most 65,535 bytes of rdata), the records go through ldns's parser,
