@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/hints.h"
+#include "core/hints.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -79,7 +79,8 @@ static void dump_all(struct cache *c, struct text *t)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cache *c = cache_new(64 * 1024, 0, 86400, 3600);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = 64 * 1024, .cache_max_ttl = 86400,
+						    .cache_max_negative_ttl = 3600 });
 	if (c == NULL)
 		return 0;
 	load(c, (const char *)data, size);
@@ -88,7 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cache_stats st;
 	cache_get_stats(c, &st);
 	/* The dump loads back whole into a cache with room for it. */
-	struct cache *c2 = cache_new(64 * 1024 * 4, 0, 86400, 3600);
+	struct cache *c2 = cache_new(&(struct cache_opts){ .cache_size = 64 * 1024 * 4, .cache_max_ttl = 86400,
+						     .cache_max_negative_ttl = 3600 });
 	if (c2 != NULL) {
 		long n = load(c2, t.buf, t.len);
 		if (n != (long)st.entries) {

@@ -49,9 +49,9 @@
 
 #include "cache/cache.h"
 #include "core/core.h"
-#include "core/internal.h"
+#include "core/hints.h"
 #include "daemon/config.h"
-#include "daemon/hints.h"
+#include "daemon/options.h"
 #include "util/err.h"
 #include "wire/wire.h"
 
@@ -73,6 +73,7 @@ static const struct {
 };
 
 static struct config cfg;
+static struct options opts; /* the core's part of cfg */
 static struct hints hints;
 static struct hints_rr hint_rr[5];
 static uint8_t qnames[8][WIRE_NAME_MAX];
@@ -286,7 +287,7 @@ static void check_answer(const struct core_answer *a, const uint8_t *qname, uint
 	for (size_t i = 0; i < a->n_ns; i++)
 		touch_rr(&a->ns[i]);
 	int len = core_write_response(resp, cap, 0xbeef, WIRE_F_RD, qname, qtype, WIRE_C_IN,
-				      edns, a);
+				      edns ? 1232 : 0, a);
 	if (len == PC_ESPACE)
 		return;
 	if (len < WIRE_HDR_LEN || (size_t)len > cap)
@@ -371,16 +372,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.n_stub = (sc & 0x80) ? 1 : 0;
 	rng = opt & 0x07;
 	cfg.do_not_query_localhost = (opt & 0x08) != 0;
+	options_from_config(&opts, &cfg);
 	hints.n = cfg.do_not_query_localhost ? 5 : cfg.do_ip6 ? 3 : 2;
 	bool edns = (opt & 0x20) != 0;
 	size_t cap = caps[opt >> 6];
 
 	struct core_env env = { 0 };
-	env.cfg = &cfg;
+	env.opts = &opts.core;
 	env.hints = &hints;
 	env.rand_uniform = fuzz_rand;
-	env.cache = cache_new((opt & 0x10) ? 4096 : (1u << 20), cfg.cache_min_ttl,
-			      cfg.cache_max_ttl, cfg.cache_max_negative_ttl);
+	opts.cache.cache_size = (opt & 0x10) ? 4096 : (1u << 20);
+	env.cache = cache_new(&opts.cache);
 	env.infra = core_infra_new();
 	struct core_req *req = NULL;
 	if (env.cache == NULL || env.infra == NULL)

@@ -8,7 +8,10 @@ Environment: QUICK=1 (2 repetitions, short phases), REPS, PHASE_SECONDS,
 FIXED_QPS (skip the calibration pass), COLD_NAMES, MEM_NAMES, TARGETS
 (comma-separated subset), KEEP=1 (keep the work directory), BENCH_NOTE (a
 sentence for latest.md, e.g. why this is a QUICK run), PORTCULLIS_EXTRA
-("key: value; key: value" added to portcullis's server: clause, for experiments).
+("key: value; key: value" added to portcullis's server: clause, for experiments),
+STAGES (comma-separated subset of cold, miss, cached, startup; default all),
+MISS_RATE (new names per second of the miss stage, 1000), MISS_SECONDS (its
+length, default PHASE_SECONDS).
 """
 
 import json
@@ -33,6 +36,20 @@ REPS = int(os.environ.get("REPS", "2" if QUICK else "5"))
 PHASE = float(os.environ.get("PHASE_SECONDS", "3" if QUICK else "6"))
 COLD_NAMES = int(os.environ.get("COLD_NAMES", "20000"))
 MEM_NAMES = int(os.environ.get("MEM_NAMES", "100000"))  # cold names included
+STAGES = [x for x in os.environ.get("STAGES", "cold,miss,cached,startup").split(",") if x]
+MISS_RATE = int(os.environ.get("MISS_RATE", "1000"))
+MISS_SECONDS = float(os.environ.get("MISS_SECONDS", str(PHASE)))
+# strace -c -f on the target during the miss stage: system calls per name
+# (and by call); tracing slows every call, so that run's CPU says nothing
+MISS_STRACE = os.environ.get("MISS_STRACE", "") not in ("", "0")
+# perf stat on the target during the miss stage: system calls and context
+# switches per name as the kernel counts them, without strace's slowdown.
+# Needs a perf that may count kernel events of the target: real root, so
+# run under tests/lab/netns-run-root instead of run.sh's netns-run.
+MISS_PERF = os.environ.get("MISS_PERF", "") not in ("", "0")
+# BUILD_B=DIR adds the target portcullis-b, the portcullis of another build
+# directory (say, main's), run exactly as portcullis is: an A/B comparison
+# interleaved in one run.
 ZONES = 200
 ZONE_SERVERS = 4
 CACHED_BENCH_NAMES = 1000
@@ -82,6 +99,25 @@ def cpu_seconds(pid):
     with open("/proc/%d/stat" % pid) as f:
         rest = f.read().rsplit(")", 1)[1].split()
     return (int(rest[11]) + int(rest[12])) / CLK  # utime + stime, all threads
+
+
+def task_totals(pid):
+    """(CPU nanoseconds, context switches) summed over the threads of pid:
+    the scheduler's own count of time on a CPU (/proc/PID/task/T/schedstat),
+    finer than utime+stime's clock ticks, and the voluntary and involuntary
+    switches of /proc/PID/task/T/status."""
+    ns, switches = 0, 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                ns += int(f.read().split()[0])
+            with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                        switches += int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            pass  # a thread that just ended
+    return ns, switches
 
 
 def rss_kb(pid, key="VmRSS"):
@@ -187,6 +223,11 @@ def write_names(w):
     out("cold.txt", [("c%d.%s" % (i, zone_name(i % ZONES)), "A") for i in range(COLD_NAMES)])
     out("mem.txt", [("m%d.%s" % (i, zone_name(i % ZONES)), "A")
                     for i in range(max(0, MEM_NAMES - COLD_NAMES))])
+    # the miss stage: one name per zone first (the zone cuts), then names
+    # never asked before, each used once at the fixed rate
+    out("miss-warm.txt", [("w%d.%s" % (i, zone_name(i)), "A") for i in range(ZONES)])
+    out("miss.txt", [("n%d.%s" % (i, zone_name(i % ZONES)), "A")
+                     for i in range(max(1, int(MISS_RATE * MISS_SECONDS)))])
     out("cached.txt", LAB_CACHED + [("k%d.%s" % (i, zone_name(i % ZONES)), "A")
                                     for i in range(CACHED_BENCH_NAMES)])
     # a sample of both, asked again after the memory phase: still cached?
@@ -382,6 +423,8 @@ def latprobe(build, addr, datafile, rate, secs, warm, cpus=None):
 
 def start_target(name, addr, kind, w, build):
     threads = 2 if name.endswith("-2t") else 1
+    if name == "portcullis-b":
+        build = os.path.abspath(os.environ["BUILD_B"])
     proc = Proc(name, resolver_argv(name, addr, kind, w, build, threads=threads), w)
     wait_answers(proc, addr)
     return proc
@@ -443,6 +486,93 @@ def run_cold(t, w, build, files, nsds, rep):
         log("  %s cold: %.1f s, %.3f cpu-s/1000, %.2f upstream/name; %.0f B/RRset" % (
             name, c["runtime"], res["cold"]["cpu_s_per_1000"],
             res["cold"]["upstream_per_name"], res["memory"]["bytes_per_rrset"]))
+        if not proc.alive():
+            raise RuntimeError("%s died: %s" % (name, proc.tail()))
+    finally:
+        proc.stop()
+    return res
+
+
+def strace_counts(path):
+    """{system call: calls, "total": all} from strace -c's table."""
+    counts = {}
+    with open(path) as f:
+        for line in f:
+            p = line.split()
+            if len(p) >= 5 and p[0][0].isdigit() and p[3].isdigit() and p[-1] != "total":
+                counts[p[-1]] = int(p[3])
+    counts["total"] = sum(counts.values())
+    return counts
+
+
+def run_miss(t, w, build, files, nsds, rep):
+    """Cache misses at a fixed moderate rate: a fresh process learns the
+    benchmark's 200 zone cuts (one name per zone), then gets MISS_RATE names
+    per second it has never seen, each one upstream query, from the prober
+    (open loop) for MISS_SECONDS. What a miss costs at a rate where the
+    resolver sleeps between names: CPU per name (the scheduler's count over
+    all threads) and context switches per name. The prober runs on the first
+    CPU and the target on the others, as in the cached fixed-load phase."""
+    name, addr, kind = t
+    res = {"target": name, "rep": rep, "stage": "miss"}
+    proc = start_target(name, addr, kind, w, build)
+    try:
+        dnsperf(addr, files["miss-warm.txt"], ["-n", "1", "-q", "20", "-t", "5"])
+        time.sleep(0.3)
+        pid = proc.pid
+        cpus = os.sched_getaffinity(0)
+        split = len(cpus) >= 2
+        if split:
+            pin(pid, cpus - {min(cpus)})
+        tracer, trace_out = None, os.path.join(w, "run", name + ".strace")
+        try:
+            if MISS_STRACE:
+                tracer = subprocess.Popen(["strace", "-c", "-f", "-o", trace_out,
+                                           "-p", str(pid)], stderr=subprocess.DEVNULL)
+                time.sleep(1.0)  # attached to every thread
+            elif MISS_PERF:
+                tracer = subprocess.Popen(["perf", "stat", "-x,", "-o", trace_out, "-e",
+                                           "raw_syscalls:sys_enter,context-switches,"
+                                           "cpu-migrations", "-p", str(pid)],
+                                          stderr=subprocess.DEVNULL)
+                time.sleep(0.5)
+            ns0, sw0 = task_totals(pid)
+            tick0, up0 = cpu_seconds(pid), nsd_queries(nsds)
+            f = latprobe(build, addr, files["miss.txt"], MISS_RATE, MISS_SECONDS, 0,
+                         {min(cpus)} if split else None)
+            ns1, sw1 = task_totals(pid)
+            tick1, up1 = cpu_seconds(pid), nsd_queries(nsds)
+        finally:
+            if tracer is not None:
+                tracer.send_signal(signal.SIGINT)
+                tracer.wait(10)
+            if split:
+                pin(pid, cpus)
+        names = max(1, f["sent"])
+        f.update({"names": f["sent"], "rate": MISS_RATE,
+                  "cpu_us_per_name": (ns1 - ns0) / 1000.0 / names,
+                  "tick_cpu_us_per_name": (tick1 - tick0) * 1e6 / names,
+                  "switches_per_name": (sw1 - sw0) / names,
+                  "upstream_per_name": (up1 - up0) / names,
+                  "threads": len(os.listdir("/proc/%d/task" % pid))})
+        if tracer is not None and MISS_PERF and not MISS_STRACE:
+            with open(trace_out) as tf:
+                for line in tf:
+                    p = line.split(",")
+                    if len(p) > 2 and p[0].strip().isdigit():
+                        f["perf_" + p[2].split(":")[-1].replace("-", "_")] = int(p[0]) / names
+            log("  %s miss (perf): %s" % (name, ", ".join(
+                "%s %.2f/name" % (k[5:], v) for k, v in f.items() if k.startswith("perf_"))))
+        elif tracer is not None:
+            f["syscalls"] = strace_counts(trace_out)
+            f["syscalls_per_name"] = f["syscalls"].get("total", 0) / names
+            log("  %s miss: %.2f system calls/name: %s" % (name, f["syscalls_per_name"], ", ".join(
+                "%s %.2f" % (k, v / names) for k, v in sorted(
+                    f["syscalls"].items(), key=lambda kv: -kv[1]) if k != "total")))
+        res["miss"] = f
+        log("  %s miss %d/s: %.1f us cpu/name, %.2f switches/name, %.2f upstream/name, "
+            "%d lost" % (name, MISS_RATE, f["cpu_us_per_name"], f["switches_per_name"],
+                         f["upstream_per_name"], f["lost"]))
         if not proc.alive():
             raise RuntimeError("%s died: %s" % (name, proc.tail()))
     finally:
@@ -665,12 +795,17 @@ def main(argv):
         print("bench.py: run inside tests/lab/netns-run", file=sys.stderr)
         return 2
     sel = os.environ.get("TARGETS")
+    if os.environ.get("BUILD_B"):
+        # another build of portcullis beside this one, for A/B comparisons
+        TARGETS.insert(2, ("portcullis-b", "127.50.0.6", "portcullis"))
     targets = [t for t in TARGETS if not sel or t[0] in sel.split(",")]
     base = "/dev/shm" if os.path.isdir("/dev/shm") else None
     w = tempfile.mkdtemp(prefix="pc-bench-resolvers-", dir=base)
     facts = {"machine": machine(), "versions": versions(),
              "settings": {"quick": QUICK, "reps": REPS, "phase_seconds": PHASE,
                           "cold_names": COLD_NAMES, "mem_names": MEM_NAMES, "zones": ZONES,
+                          "stages": STAGES, "miss_rate": MISS_RATE,
+                          "miss_seconds": MISS_SECONDS,
                           "cache_mb": CACHE_MB, "dnsperf_clients": DNSPERF_CLIENTS,
                           "dnsperf_inflight": DNSPERF_INFLIGHT, "cold_inflight": COLD_INFLIGHT,
                           "latprobe_sockets": LATPROBE_SOCKETS,
@@ -704,7 +839,7 @@ def main(argv):
 
         # 1. cold cache and memory: a fresh process per target and repetition
         cold = [t for t in targets if t[2] != "ceiling" and not t[0].endswith("-2t")]
-        for rep in range(REPS if cold else 0):
+        for rep in range(REPS if cold and "cold" in STAGES else 0):
             k = rep % len(cold)
             order = cold[k:] + cold[:k]
             log("cold repetition %d/%d: %s" % (rep + 1, REPS, ", ".join(t[0] for t in order)))
@@ -715,11 +850,26 @@ def main(argv):
                     log("  %s FAILED: %s" % (t[0], e))
                     errors.append("cold repetition %d, %s: %s" % (rep + 1, t[0], str(e)[:300]))
             save()
-        # 2. cached answers: all targets at once, phases interleaved
+        # 2. cache misses at a fixed rate: a fresh process per target and
+        # repetition, the targets in an order rotated per repetition
+        for rep in range(REPS if cold and "miss" in STAGES else 0):
+            k = rep % len(cold)
+            order = cold[k:] + cold[:k]
+            log("miss repetition %d/%d: %s" % (rep + 1, REPS, ", ".join(t[0] for t in order)))
+            for t in order:
+                try:
+                    runs.append(run_miss(t, w, build, files, nsds, rep))
+                except (RuntimeError, OSError, ValueError, KeyError) as e:
+                    log("  %s FAILED: %s" % (t[0], e))
+                    errors.append("miss repetition %d, %s: %s" % (rep + 1, t[0], str(e)[:300]))
+            save()
+        # 3. cached answers: all targets at once, phases interleaved
         fixed = int(os.environ["FIXED_QPS"]) if os.environ.get("FIXED_QPS") else None
+        cal, high = {}, None
         try:
-            cached, fixed, high, cal = run_cached(targets, w, build, files, fixed, errors)
-            runs.extend(cached)
+            if "cached" in STAGES:
+                cached, fixed, high, cal = run_cached(targets, w, build, files, fixed, errors)
+                runs.extend(cached)
         except (RuntimeError, OSError, ValueError) as e:
             log("  cached stage FAILED: %s" % e)
             errors.append("cached stage: %s" % str(e)[:300])
@@ -728,8 +878,9 @@ def main(argv):
         facts["settings"]["high_qps"] = high
         facts["calibration_peaks"] = cal
         save()
-        # 3. start-up of the pool
-        for rep in range(REPS if any(t[2] == "portcullis" for t in targets) else 0):
+        # 4. start-up of the pool
+        for rep in range(REPS if any(t[2] == "portcullis" for t in targets) and
+                         "startup" in STAGES else 0):
             for pool in POOL_SIZES:
                 try:
                     s = startup(w, build, pool, rep)

@@ -8,7 +8,7 @@ import statistics
 import subprocess
 import sys
 
-ORDER = ["ceiling", "portcullis", "portcullis-2t", "unbound", "pdns-recursor", "knot-resolver"]
+ORDER = ["ceiling", "portcullis", "portcullis-b", "portcullis-2t", "unbound", "pdns-recursor", "knot-resolver"]
 
 
 def get(run, path):
@@ -96,6 +96,15 @@ def main(argv):
         "mem": ("memory.bytes_per_rrset", "%.0f"),
         "rrsets": ("memory.rrsets", "%.0f"),
         "recheck": ("memory.recheck_upstream_per_name", "%.3f"),
+        "miss_cpu": ("miss.cpu_us_per_name", "%.1f"),
+        "miss_tick": ("miss.tick_cpu_us_per_name", "%.0f"),
+        "miss_sw": ("miss.switches_per_name", "%.2f"),
+        "miss_up": ("miss.upstream_per_name", "%.3f"),
+        "miss_lost": ("miss.lost", "%.0f"),
+        "miss_p50": ("miss.p50_us", "%.0f"),
+        "miss_p99": ("miss.p99_us", "%.0f"),
+        "miss_threads": ("miss.threads", "%.0f"),
+        "miss_sys": ("miss.perf_sys_enter", "%.2f"),
     }
     S = {t: {k: stat(t, p) for k, (p, _) in metrics.items()} for t in targets}
     F = {k: f for k, (_, f) in metrics.items()}
@@ -147,19 +156,23 @@ def main(argv):
             desc, what, r, "≥" if higher_better else "≤", factor, ratio(a, b),
             "pass" if ok else "FAIL"))
 
-    if pc and ce:
+    if pc and ce and s.get("fixed_qps"):
         target("cached peak QPS ≥ 97% of the ceiling", pc["peak"], ce["peak"], 0.97, True,
                "%.0f / %.0f qps" % (pc["peak"].med, ce["peak"].med))
         target("CPU per answered query at %d qps ≤ 1.1× the ceiling's" % s["fixed_qps"],
                pc["cpu"], ce["cpu"], 1.1, False,
                "%.2f / %.2f µs" % (pc["cpu"].med, ce["cpu"].med))
     if pc and ub:
+        def both(k, f):
+            return f % (pc[k].med, ub[k].med) if pc[k].ok() and ub[k].ok() else ""
         target("cold-cache CPU per 1,000 names ≤ 0.5× Unbound's", pc["cold_cpu"], ub["cold_cpu"],
-               0.5, False, "%.3f / %.3f s" % (pc["cold_cpu"].med, ub["cold_cpu"].med))
+               0.5, False, both("cold_cpu", "%.3f / %.3f s"))
+        target("CPU per name at {:,} new names/s ≤ 0.6× Unbound's".format(s.get("miss_rate", 1000)),
+               pc["miss_cpu"], ub["miss_cpu"], 0.6, False, both("miss_cpu", "%.1f / %.1f µs"))
         target("RSS per cached RRset ≤ 0.7× Unbound's", pc["mem"], ub["mem"], 0.7, False,
-               "%.0f / %.0f B" % (pc["mem"].med, ub["mem"].med))
+               both("mem", "%.0f / %.0f B"))
         target("p99 latency at half of own peak ≤ Unbound's", pc["p99"], ub["p99"], 1.0, False,
-               "%.0f / %.0f µs" % (pc["p99"].med, ub["p99"].med))
+               both("p99", "%.0f / %.0f µs"))
     if pc and pc2 and pc["cpu"].ok() and pc2["cpu"].ok():
         r = pc2["cpu"].med / pc["cpu"].med
         w("| CPU per query, num-threads 2 within 10%% of num-threads 1 | %.2f / %.2f µs = %.3f× "
@@ -181,23 +194,6 @@ def main(argv):
               "%s for num-threads 1)." % (th, pc["threads"].fmt("%.0f")))
         w("")
 
-    # ---- cached
-    w("## Cached answers")
-    w("")
-    w("dnsperf -c %d -q %d over %d cached names (8 lab names, %d under bench.), "
-      "primed twice first. Latency: `pc-bench-latprobe` at half of each one's own peak, "
-      "open loop from %d client sockets, 1 s warm-up not counted, from the send to the "
-      "kernel's receive timestamp of the answer. CPU: utime+stime from "
-      "/proc/PID/stat over a %g s run of the same prober at a fixed %d qps offered to every "
-      "target (80%% of the lowest peak of a calibration pass, at most 50,000), divided by "
-      "the answers; in the fixed-load phases the prober runs on the first CPU and the "
-      "target on the others (the README says why). The phases interleave the targets: "
-      "each round runs every target's peak, then every target's latency, then every "
-      "target's fixed loads."
-      % (s["dnsperf_clients"], s["dnsperf_inflight"], s["cached_names"],
-         s["cached_names"] - 8, s.get("latprobe_sockets", 1), s["phase_seconds"],
-         s["fixed_qps"]))
-    w("")
     def vs(x, k):
         """A figure and its ratios to the ceiling's and to Unbound's."""
         return [x[k].fmt(F[k]), ratio(x[k], ce and ce[k]), ratio(x[k], ub and ub[k])]
@@ -209,33 +205,82 @@ def main(argv):
             w("| " + " | ".join([t] + row(S[t])) + " |")
         w("")
 
-    table(["peak qps", "/ ceiling", "/ Unbound", "half-peak rate", "p50 µs", "p99 µs",
-           "p99 / Unbound"],
-          lambda x: vs(x, "peak") + [x["half_rate"].fmt(F["half_rate"]), x["p50"].fmt(F["p50"]),
-                                     x["p99"].fmt(F["p99"]), ratio(x["p99"], ub and ub["p99"])])
-    w("At the common fixed load of %d qps:" % s["fixed_qps"])
-    w("")
-    table(["CPU µs / answer", "/ ceiling", "/ Unbound", "p50 µs", "p99 µs", "lost", "threads"],
-          lambda x: vs(x, "cpu") + [x["fixed_p50"].fmt(F["fixed_p50"]),
-                                    x["fixed_p99"].fmt(F["fixed_p99"]),
-                                    x["fixed_lost"].fmt(F["fixed_lost"]),
-                                    x["threads"].fmt(F["threads"])])
-    if s.get("high_qps"):
-        w("At the higher fixed load of %d qps (80%% of the lowest calibration peak, no "
-          "cap), where the targets rarely sleep between queries, so the figure is the work "
-          "per answer more than the cost of waking up (not a target; shown for comparison):"
-          % s["high_qps"])
+    # ---- cache misses at a fixed rate
+    miss_targets = [t for t in targets if S[t]["miss_cpu"].ok()]
+    if miss_targets:
+        w("## Cache misses at a fixed rate")
         w("")
-        table(["CPU µs / answer", "/ ceiling", "/ Unbound", "lost"],
-              lambda x: vs(x, "high_cpu") + [x["high_lost"].fmt(F["high_lost"])])
-    w("On 2 CPUs the load generator (dnsperf, one thread) needs a core of its own, so the "
-      "ceiling's peak is dnsperf's as much as the loopback's: a resolver that comes near or "
-      "above it (ratio ≈ 1, or > 1 by noise) is at the generator's limit, and the CPU per "
-      "answer at the fixed load is the sharper comparison.")
-    w("")
-    w("![cached throughput](resolvers-throughput.png) ![latency at half load](resolvers-latency.png) "
-      "![CPU per answer](resolvers-cpu.png)")
-    w("")
+        w("A fresh process learns the %d zone cuts (one name per zone), then `pc-bench-latprobe` "
+          "sends it %s names per second it has never seen (`nN.zNNN.bench. A`, each one "
+          "upstream query) for %g s, open loop, from the first CPU, the target on the others. "
+          "CPU is the time the scheduler counted on a CPU for all the target's threads "
+          "(`/proc/PID/task/*/schedstat`) per name sent; the clock-tick figure (utime+stime) "
+          "beside it is the coarser cross-check. Switches are the voluntary and involuntary "
+          "context switches of all its threads per name. The repetitions start a fresh "
+          "process for every target, in an order rotated by one place per repetition."
+          % (s["zones"], "{:,}".format(s.get("miss_rate", 1000)), s.get("miss_seconds", 0)))
+        w("")
+        table(["CPU µs / name", "/ Unbound", "(ticks) µs / name", "switches / name",
+               "upstream / name", "p50 µs", "p99 µs", "lost", "threads"],
+              lambda x: [x["miss_cpu"].fmt(F["miss_cpu"]),
+                         ratio(x["miss_cpu"], ub and ub["miss_cpu"]),
+                         x["miss_tick"].fmt(F["miss_tick"]), x["miss_sw"].fmt(F["miss_sw"]),
+                         x["miss_up"].fmt(F["miss_up"]), x["miss_p50"].fmt(F["miss_p50"]),
+                         x["miss_p99"].fmt(F["miss_p99"]), x["miss_lost"].fmt(F["miss_lost"]),
+                         x["miss_threads"].fmt(F["miss_threads"])],
+              miss_targets)
+        if any(S[t]["miss_sys"].ok() for t in miss_targets):
+            w("Counted by `perf stat` during the same runs (MISS_PERF=1):")
+            w("")
+            table(["system calls / name", "context switches / name"],
+                  lambda x: [x["miss_sys"].fmt(F["miss_sys"]), x["miss_sw"].fmt(F["miss_sw"])],
+                  miss_targets)
+
+    # ---- cached
+    if any(S[t]["peak"].ok() for t in targets):
+        w("## Cached answers")
+        w("")
+        w("dnsperf -c %d -q %d over %d cached names (8 lab names, %d under bench.), "
+          "primed twice first. Latency: `pc-bench-latprobe` at half of each one's own peak, "
+          "open loop from %d client sockets, 1 s warm-up not counted, from the send to the "
+          "kernel's receive timestamp of the answer. CPU: utime+stime from "
+          "/proc/PID/stat over a %g s run of the same prober at a fixed %d qps offered to every "
+          "target (80%% of the lowest peak of a calibration pass, at most 50,000), divided by "
+          "the answers; in the fixed-load phases the prober runs on the first CPU and the "
+          "target on the others (the README says why). The phases interleave the targets: "
+          "each round runs every target's peak, then every target's latency, then every "
+          "target's fixed loads."
+          % (s["dnsperf_clients"], s["dnsperf_inflight"], s["cached_names"],
+             s["cached_names"] - 8, s.get("latprobe_sockets", 1), s["phase_seconds"],
+             s["fixed_qps"]))
+        w("")
+        table(["peak qps", "/ ceiling", "/ Unbound", "half-peak rate", "p50 µs", "p99 µs",
+               "p99 / Unbound"],
+              lambda x: vs(x, "peak") + [x["half_rate"].fmt(F["half_rate"]), x["p50"].fmt(F["p50"]),
+                                         x["p99"].fmt(F["p99"]), ratio(x["p99"], ub and ub["p99"])])
+        w("At the common fixed load of %d qps:" % s["fixed_qps"])
+        w("")
+        table(["CPU µs / answer", "/ ceiling", "/ Unbound", "p50 µs", "p99 µs", "lost", "threads"],
+              lambda x: vs(x, "cpu") + [x["fixed_p50"].fmt(F["fixed_p50"]),
+                                        x["fixed_p99"].fmt(F["fixed_p99"]),
+                                        x["fixed_lost"].fmt(F["fixed_lost"]),
+                                        x["threads"].fmt(F["threads"])])
+        if s.get("high_qps"):
+            w("At the higher fixed load of %d qps (80%% of the lowest calibration peak, no "
+              "cap), where the targets rarely sleep between queries, so the figure is the work "
+              "per answer more than the cost of waking up (not a target; shown for comparison):"
+              % s["high_qps"])
+            w("")
+            table(["CPU µs / answer", "/ ceiling", "/ Unbound", "lost"],
+                  lambda x: vs(x, "high_cpu") + [x["high_lost"].fmt(F["high_lost"])])
+        w("On 2 CPUs the load generator (dnsperf, one thread) needs a core of its own, so the "
+          "ceiling's peak is dnsperf's as much as the loopback's: a resolver that comes near or "
+          "above it (ratio ≈ 1, or > 1 by noise) is at the generator's limit, and the CPU per "
+          "answer at the fixed load is the sharper comparison.")
+        w("")
+        w("![cached throughput](resolvers-throughput.png) ![latency at half load](resolvers-latency.png) "
+          "![CPU per answer](resolvers-cpu.png)")
+        w("")
 
     # ---- cold and memory
     cold_targets = [t for t in targets if S[t]["cold_cpu"].ok()]
@@ -291,7 +336,8 @@ def main(argv):
         w("")
     with open(os.path.join(out, "latest.md"), "w") as f:
         f.write("\n".join(L))
-    charts(out, targets, S)
+    if any(S[t]["peak"].ok() for t in targets):
+        charts(out, targets, S)
     return 0
 
 

@@ -480,7 +480,7 @@ static void tab_maybe_grow(struct cache *c)
 
 /* ---- lifecycle -------------------------------------------------------- */
 
-struct cache *cache_new(uint64_t budget, uint32_t min_ttl, uint32_t max_ttl, uint32_t max_neg_ttl)
+struct cache *cache_new(const struct cache_opts *opts)
 {
 	void *mem = NULL;
 	if (posix_memalign(&mem, 64, sizeof(struct cache)) != 0)
@@ -489,10 +489,12 @@ struct cache *cache_new(uint64_t budget, uint32_t min_ttl, uint32_t max_ttl, uin
 	for (unsigned i = 0; i < N_SETS; i++)
 		for (unsigned st = 0; st < N_STRIPES; st++)
 			pthread_mutex_init(&c->locks[i][st].mu, NULL);
-	c->budget = budget;
-	c->min_ttl = min_ttl;
-	c->max_ttl = max_ttl;
-	c->max_neg_ttl = max_neg_ttl;
+	c->budget = opts->cache_size;
+	c->min_ttl = opts->cache_min_ttl;
+	c->max_ttl = opts->cache_max_ttl;
+	c->max_neg_ttl = opts->cache_max_negative_ttl;
+	cache_set_serve_expired(c, opts->serve_expired, opts->serve_expired_ttl);
+	cache_set_prefetch(c, opts->prefetch);
 	atomic_init(&c->flush_gen, 0);
 	/* A secret seed: without it, names chosen to share a bucket would turn
 	 * every lookup into a long chain walk. */

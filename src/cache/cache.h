@@ -104,12 +104,22 @@ struct cache_stats {
 
 struct cache;
 
-/* budget: bytes; min_ttl/max_ttl clamp every positive TTL stored (raised to
+/* The cache's part of the configuration (named as the keys are; filled by
+ * daemon/options.c). */
+struct cache_opts {
+	uint64_t cache_size;             /* budget, bytes */
+	uint32_t cache_min_ttl, cache_max_ttl, cache_max_negative_ttl;
+	bool serve_expired;              /* keep expired entries (cache_set_serve_expired) */
+	uint32_t serve_expired_ttl;      /* for so many seconds, 0 = no limit */
+	bool prefetch;                   /* cache_set_prefetch */
+};
+
+/* cache_size: bytes; cache_min_ttl/cache_max_ttl clamp every positive TTL stored (raised to
  * min_ttl first, then capped at max_ttl, so max_ttl wins if they conflict);
- * max_neg_ttl caps negative TTLs, which min_ttl never raises (that would hide
+ * cache_max_negative_ttl caps negative TTLs, which min_ttl never raises (that would hide
  * a newly created name). The hash seed is drawn here from rand_bytes().
  * Returns NULL on allocation failure. */
-struct cache *cache_new(uint64_t budget, uint32_t min_ttl, uint32_t max_ttl, uint32_t max_neg_ttl);
+struct cache *cache_new(const struct cache_opts *opts);
 void cache_free(struct cache *c);
 
 /* Store an RRset (owner, type, class) of n rdatas with one TTL (seconds).

@@ -252,9 +252,10 @@ static void write_head(struct wire_wr *w, uint16_t id, uint16_t flags, const uin
 }
 
 int core_write_response(uint8_t *buf, size_t cap, uint16_t id, uint16_t client_flags,
-			const uint8_t *qname, uint16_t qtype, uint16_t qclass, bool edns,
+			const uint8_t *qname, uint16_t qtype, uint16_t qclass, uint16_t edns_size,
 			const struct core_answer *a)
 {
+	bool edns = edns_size != 0;
 	struct wire_wr w;
 	uint16_t flags = WIRE_F_QR | WIRE_F_RA | (client_flags & (WIRE_F_RD | WIRE_F_CD)) |
 			 (uint16_t)(a->rcode & 0xf);
@@ -283,10 +284,10 @@ int core_write_response(uint8_t *buf, size_t cap, uint16_t id, uint16_t client_f
 	static const uint8_t ede_stale[6] = { 0, 15, 0, 2, 0, 3 };
 	if (edns) {
 		if (a->stale)
-			wire_wr_opt(&w, 1232, (uint8_t)(a->rcode >> 4), false, ede_stale,
+			wire_wr_opt(&w, edns_size, (uint8_t)(a->rcode >> 4), false, ede_stale,
 				    sizeof(ede_stale));
 		else
-			wire_wr_opt(&w, 1232, (uint8_t)(a->rcode >> 4), false, NULL, 0);
+			wire_wr_opt(&w, edns_size, (uint8_t)(a->rcode >> 4), false, NULL, 0);
 		wire_wr_set_count(&w, 3, 1);
 	}
 	return w.overflow ? PC_ESPACE : (int)w.len;

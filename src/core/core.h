@@ -23,10 +23,10 @@
 #include <sys/socket.h>
 
 #include "cache/cache.h"
+#include "util/sockaddr.h"
 #include "wire/wire.h"
 
-struct config;
-struct hints;
+struct hints; /* core/hints.h */
 struct core_infra;
 
 #define CORE_MAX_CNAME 10   /* CNAMEs followed per request */
@@ -34,9 +34,36 @@ struct core_infra;
 #define CORE_MAX_DEPTH 6    /* nested name-server address lookups */
 #define CORE_MAX_ANSWER 512 /* records in one answer */
 
+#define CORE_ZONE_MAX_ADDRS 16
+
+/* A forward zone (its servers recurse for us: queries carry RD, and
+ * everything below the name goes to them) or a stub zone (its servers are
+ * authoritative: the iterator starts there instead of at the root). */
+struct core_zone {
+	uint8_t name[WIRE_NAME_MAX]; /* wire format, lowercased; "" is the root */
+	struct sockaddr_len addrs[CORE_ZONE_MAX_ADDRS];
+	size_t n_addrs;
+};
+
+/* What the core is told by its owner (the daemon fills it from the
+ * configuration: daemon/options.c); read-only while requests run. */
+struct core_opts {
+	uint32_t cache_min_ttl, cache_max_ttl; /* clamp of the TTLs in answers */
+	uint32_t upstream_timeout;             /* ms, first try of an unknown server */
+	uint16_t edns_buffer_size;             /* advertised in responses' OPT */
+	bool do_ip4, do_ip6, do_udp, do_tcp;
+	bool do_not_query_localhost;
+	bool qname_minimisation;
+	bool harden_glue;                      /* glue only from inside the zone */
+	const struct core_zone *forward;       /* forward-zone: */
+	size_t n_forward;
+	const struct core_zone *stub;          /* stub-zone: */
+	size_t n_stub;
+};
+
 struct core_env {
 	struct cache *cache;
-	const struct config *cfg;
+	const struct core_opts *opts;
 	const struct hints *hints;
 	struct core_infra *infra;
 	uint32_t (*rand_uniform)(uint32_t bound);
@@ -126,12 +153,17 @@ const struct core_answer *core_req_answer(const struct core_req *req);
 
 /* Write a response to a client: header with id and the client's RD/CD bits,
  * the question as the client sent it (qname keeps its case), the answer's
- * records, and an OPT when the client sent one. When the records do not fit
- * in cap, writes a truncated response (TC, question only). Returns length or
- * a negative error. */
+ * records, and an OPT advertising edns_size (edns-buffer-size) when it is
+ * not 0 (the client sent an OPT). When the records do not fit in cap,
+ * writes a truncated response (TC, question only). Returns length or a
+ * negative error. */
 int core_write_response(uint8_t *buf, size_t cap, uint16_t id, uint16_t client_flags,
-			const uint8_t *qname, uint16_t qtype, uint16_t qclass, bool edns,
+			const uint8_t *qname, uint16_t qtype, uint16_t qclass, uint16_t edns_size,
 			const struct core_answer *a);
+
+/* Requests freed with core_req_free are kept (a bounded number) for the next
+ * core_req_new; this frees the kept ones (at shutdown). Any thread. */
+void core_req_trim(void);
 
 /* ---- infra: smoothed RTT per server address ---------------------------- */
 

@@ -1,5 +1,6 @@
 /* Private interfaces between the parts of core/: the cache walk used by both
- * cache answers and the iterator, and the iterator's hooks for reply.c. */
+ * cache answers and the iterator, and the reading of a reply (reply.c) that
+ * the iterator applies. */
 #ifndef PC_CORE_INTERNAL_H
 #define PC_CORE_INTERNAL_H
 
@@ -23,35 +24,77 @@ struct core_cache_step {
 int core_cache_step(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
 		    uint16_t qclass, uint64_t now, bool for_client, struct core_cache_step *st);
 
-/* Requests freed with core_req_free are kept (a bounded number) for the next
- * core_req_new; this frees the kept ones (at shutdown). Any thread. */
-void core_req_trim(void);
+/* ---- reply.c: what an upstream reply means ------------------------------
+ *
+ * A pure reading of the reply against what was asked: no cache, no request
+ * state. iter.c applies the verdict (caches its RRsets, follows its CNAMEs,
+ * takes its referral, ...). */
 
-struct frame;
+/* What was asked, as the reading needs it. */
+struct core_asked {
+	const uint8_t *zone;      /* the zone (cut, forward or stub) the server was asked about */
+	const uint8_t *sent_name; /* the name sent */
+	uint16_t sent_type;
+	uint16_t qclass;
+	bool minimised;           /* name or type sent differ from the question's (RFC 9156) */
+	bool forwarding;          /* the server is a forwarder (RD was set) */
+	bool last_tcp;            /* the query went over TCP */
+	bool harden_glue;         /* glue only from inside the zone */
+};
 
-void core_iter_reply(struct core_req *req, struct frame *f, const struct wire_msg *m, uint64_t now);
+enum core_reply_kind {
+	CORE_REPLY_LAME,      /* broken, refused or lame: do not ask this server again */
+	CORE_REPLY_TCP,       /* truncated over UDP: ask the same server over TCP */
+	CORE_REPLY_QMIN_NEXT, /* minimised name exists: reveal one more label */
+	CORE_REPLY_QMIN_OFF,  /* minimisation is in the way: ask the full name */
+	CORE_REPLY_ANSWER,    /* the data asked for (at the end of the CNAMEs in sets) */
+	CORE_REPLY_CNAME,     /* CNAMEs followed (sets) to a name this reply does not
+			       * answer: start again at the target */
+	CORE_REPLY_NXDOMAIN,  /* the name does not exist (soa: the proof, or NULL) */
+	CORE_REPLY_NODATA,    /* no data of that type (soa: the proof, or NULL) */
+	CORE_REPLY_REFERRAL,  /* a zone cut below the zone: cut, ns */
+	CORE_REPLY_SERVFAIL,  /* a CNAME without a target, or a chain too long */
+};
 
-const struct core_env *core_iter_env(const struct core_req *req);
-bool core_iter_is_top(const struct core_req *req, const struct frame *f);
-void core_iter_mark_bad(struct core_req *req, struct frame *f);
-void core_iter_retry_tcp(struct core_req *req, struct frame *f);
-bool core_iter_minimised(const struct frame *f);
-void core_iter_qmin_next(struct core_req *req, struct frame *f, bool give_up);
-const uint8_t *core_iter_zone(const struct frame *f);
-const uint8_t *core_iter_qname(const struct frame *f);
-const uint8_t *core_iter_sent_name(const struct frame *f);
-uint16_t core_iter_sent_type(const struct frame *f);
-uint16_t core_iter_qtype(const struct frame *f);
-uint16_t core_iter_qclass(const struct core_req *req);
-bool core_iter_forwarding(const struct frame *f);
-bool core_iter_last_tcp(const struct frame *f);
-bool core_iter_follow_cname(struct core_req *req, struct frame *f, const uint8_t *target);
-void core_iter_restart(struct core_req *req, struct frame *f);
-bool core_iter_referral(struct core_req *req, struct frame *f, const uint8_t *zone,
-			const uint8_t *const *ns, size_t n_ns);
-void core_iter_answer_add(struct core_req *req, bool authority, const struct wire_rr *rr,
-			  uint32_t ttl);
-void core_iter_finish(struct core_req *req, unsigned rcode);
-uint32_t core_iter_clamp_ttl(const struct core_req *req, uint32_t ttl);
+/* One RRset of the reply to cache: every record of (owner, type, qclass)
+ * in section (core_reply_rrset gathers them). */
+struct core_reply_set {
+	const uint8_t *owner;  /* points into the message */
+	bool link;             /* a CNAME link of the chain: the iterator follows it */
+	const uint8_t *target; /* link: where it leads (the rdata; NULL when empty: SERVFAIL) */
+	uint16_t type;
+	uint8_t section;       /* WIRE_SEC_* */
+	bool answer;           /* part of the client's answer (when the question is the client's) */
+	enum cache_rank rank;
+};
+
+#define CORE_REPLY_MAX_SETS 48 /* CNAME links + the answer, or NS + glue per (name, type) */
+#define CORE_REPLY_MAX_NS 16
+
+struct core_verdict {
+	enum core_reply_kind kind;
+	size_t n_sets;
+	struct core_reply_set sets[CORE_REPLY_MAX_SETS]; /* to cache, in this order */
+	const struct wire_rr *soa;      /* NXDOMAIN, NODATA */
+	enum cache_rank rank;           /* NXDOMAIN, NODATA */
+	uint8_t cut[WIRE_NAME_MAX];     /* REFERRAL: the cut, lowercased */
+	const uint8_t *ns[CORE_REPLY_MAX_NS]; /* REFERRAL: its servers (in the message) */
+	size_t n_ns;
+};
+
+/* Read reply m to the query q. The verdict's pointers point into m. */
+void core_reply_classify(const struct core_asked *q, const struct wire_msg *m,
+			 struct core_verdict *v);
+
+/* The records of the set (owner, type, qclass) in section, each once (a
+ * repeated record is dropped, RFC 2181 5), in message order: up to cap of
+ * them into rr, and the lowest TTL of those into *ttl. Returns how many. */
+size_t core_reply_rrset(const struct wire_msg *m, int section, const uint8_t *owner,
+			uint16_t type, uint16_t qclass, const struct wire_rr **rr, size_t cap,
+			uint32_t *ttl);
+
+/* A negative answer's TTL (RFC 2308 5): the lower of the SOA's own TTL and
+ * its MINIMUM field (0 when the rdata is too short to hold one). */
+uint32_t core_reply_negative_ttl(const struct wire_rr *soa);
 
 #endif

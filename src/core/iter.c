@@ -13,9 +13,8 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/hints.h"
 #include "core/internal.h"
-#include "daemon/config.h"
-#include "daemon/hints.h"
 #include "util/arena.h"
 #include "util/err.h"
 #include "util/sockaddr.h"
@@ -24,6 +23,7 @@
 #define MAX_TRIED 32
 #define MAX_CAND 64
 #define MAX_REFERRALS 16
+#define MAX_SET 256 /* records of one RRset cached */
 #define TRIES_PER_ADDR 2
 
 enum frame_state { F_START, F_SEND };
@@ -47,7 +47,7 @@ struct frame {
 	uint16_t qtype;
 	uint8_t zone[WIRE_NAME_MAX];
 	enum zone_mode mode;
-	const struct config_zone *explicit_zone; /* forward or stub addresses */
+	const struct core_zone *explicit_zone; /* forward or stub addresses */
 	size_t n_ns;
 	size_t n_tried;
 	unsigned qmin_extra; /* labels below the zone in a minimised query */
@@ -76,6 +76,7 @@ struct core_req {
 	unsigned sends, cnames;
 	bool done;
 	bool refresh; /* frame 0 skips the cache (core_req_set_refresh) */
+	bool oom; /* a record of the answer could not be stored: SERVFAIL */
 	/* What a request in flight costs is what a flood of misses costs, so
 	 * the big parts are made when first needed, on the arena: the answer
 	 * (16 KB) when its first record comes or the request ends, and the
@@ -111,10 +112,10 @@ static struct tried *tried_find(struct frame *f, const struct sockaddr_storage *
 
 static uint32_t clamp_ttl(const struct core_env *env, uint32_t ttl)
 {
-	if (ttl < env->cfg->cache_min_ttl)
-		ttl = env->cfg->cache_min_ttl;
-	if (ttl > env->cfg->cache_max_ttl)
-		ttl = env->cfg->cache_max_ttl;
+	if (ttl < env->opts->cache_min_ttl)
+		ttl = env->opts->cache_min_ttl;
+	if (ttl > env->opts->cache_max_ttl)
+		ttl = env->opts->cache_max_ttl;
 	return ttl;
 }
 
@@ -133,13 +134,17 @@ static struct core_answer *ans_get(struct core_req *req)
 	return req->ans;
 }
 
-/* Copy a record into the request's answer (frame 0 only). */
+/* Copy a record into the request's answer (frame 0 only). When memory runs
+ * out the request fails (SERVFAIL, see finish): an answer missing a record
+ * it should hold would be a wrong answer, not a shorter one. */
 static void answer_add(struct core_req *req, bool authority, const uint8_t *owner, uint16_t type,
 		       uint16_t rclass, uint32_t ttl, const uint8_t *rdata, uint16_t rdlen)
 {
 	struct core_answer *a = ans_get(req);
-	if (a == NULL)
+	if (a == NULL) {
+		req->oom = true;
 		return;
+	}
 	size_t *n = authority ? &a->n_ns : &a->n_an;
 	size_t cap = authority ? sizeof(a->ns) / sizeof(a->ns[0]) : CORE_MAX_ANSWER;
 	if (*n == cap)
@@ -154,8 +159,10 @@ static void answer_add(struct core_req *req, bool authority, const uint8_t *owne
 	struct core_rr *rr = authority ? &a->ns[*n] : &a->an[*n];
 	rr->owner = arena_dup(&req->arena, owner, wire_name_len(owner));
 	rr->rdata = rdlen ? arena_dup(&req->arena, rdata, rdlen) : (const uint8_t *)"";
-	if (rr->owner == NULL || rr->rdata == NULL)
-		return; /* out of memory: the answer is shorter; counted by the caller's SERVFAIL path */
+	if (rr->owner == NULL || rr->rdata == NULL) {
+		req->oom = true;
+		return;
+	}
 	rr->type = type;
 	rr->rclass = rclass;
 	rr->ttl = ttl;
@@ -179,6 +186,8 @@ static void finish(struct core_req *req, unsigned rcode)
 {
 	if (req->depth == 0) {
 		req->done = true;
+		if (req->oom)
+			rcode = WIRE_RC_SERVFAIL; /* never a silently shortened answer */
 		req->rcode = rcode;
 		struct core_answer *a = ans_get(req);
 		if (a == NULL)
@@ -258,10 +267,10 @@ static void set_ns_from_hints(struct core_req *req, struct frame *f)
 	}
 }
 
-static const struct config_zone *longest_zone(const struct config_zone *z, size_t n,
+static const struct core_zone *longest_zone(const struct core_zone *z, size_t n,
 					      const uint8_t *qname)
 {
-	const struct config_zone *best = NULL;
+	const struct core_zone *best = NULL;
 	for (size_t i = 0; i < n; i++)
 		if (wire_name_in(qname, z[i].name) &&
 		    (best == NULL || wire_name_labels(z[i].name) > wire_name_labels(best->name)))
@@ -280,10 +289,10 @@ static void enter_zone(struct frame *f, const uint8_t *zone)
 /* Find the closest known zone cut above f->qname and its servers. */
 static void find_zone(struct core_req *req, struct frame *f, uint64_t now)
 {
-	const struct config *cfg = req->env->cfg;
+	const struct core_opts *o = req->env->opts;
 	f->explicit_zone = NULL;
 	f->mode = Z_ITER;
-	const struct config_zone *fwd = longest_zone(cfg->forward, cfg->n_forward, f->qname);
+	const struct core_zone *fwd = longest_zone(o->forward, o->n_forward, f->qname);
 	if (fwd != NULL) {
 		/* Everything inside a forward zone goes to its forwarders, whatever
 		 * else the cache holds: no server can widen that boundary. */
@@ -293,7 +302,7 @@ static void find_zone(struct core_req *req, struct frame *f, uint64_t now)
 		f->n_ns = 0;
 		return;
 	}
-	const struct config_zone *stub = longest_zone(cfg->stub, cfg->n_stub, f->qname);
+	const struct core_zone *stub = longest_zone(o->stub, o->n_stub, f->qname);
 	const uint8_t *n = f->qname;
 	for (;;) {
 		if (stub != NULL && wire_name_eq(n, stub->name)) {
@@ -326,18 +335,18 @@ struct cand {
 	uint32_t score;
 };
 
-static bool family_ok(const struct config *cfg, int family)
+static bool family_ok(const struct core_opts *o, int family)
 {
-	return family == AF_INET ? cfg->do_ip4 : cfg->do_ip6;
+	return family == AF_INET ? o->do_ip4 : o->do_ip6;
 }
 
 static void add_cand(struct core_req *req, struct frame *f, struct cand *c, size_t *n,
 		     const struct sockaddr_storage *sa, socklen_t len)
 {
-	const struct config *cfg = req->env->cfg;
-	if (*n == MAX_CAND || !family_ok(cfg, sa->ss_family))
+	const struct core_opts *o = req->env->opts;
+	if (*n == MAX_CAND || !family_ok(o, sa->ss_family))
 		return;
-	if (cfg->do_not_query_localhost && is_loopback(sa))
+	if (o->do_not_query_localhost && is_loopback(sa))
 		return;
 	struct tried *t = tried_find(f, sa, false);
 	if (t != NULL && (t->bad || t->tries >= TRIES_PER_ADDR))
@@ -425,13 +434,13 @@ static bool resolving_already(const struct core_req *req, const uint8_t *name)
 /* Start a child frame for the address of ns entry i; false if it can't be. */
 static bool push_child(struct core_req *req, struct frame *f, size_t i)
 {
-	const struct config *cfg = req->env->cfg;
+	const struct core_opts *o = req->env->opts;
 	struct ns_entry *ns = &f->ns[i];
 	uint16_t type;
-	if (cfg->do_ip4 && !ns->asked_a) {
+	if (o->do_ip4 && !ns->asked_a) {
 		type = WIRE_T_A;
 		ns->asked_a = true;
-	} else if (cfg->do_ip6 && !ns->asked_aaaa) {
+	} else if (o->do_ip6 && !ns->asked_aaaa) {
 		type = WIRE_T_AAAA;
 		ns->asked_aaaa = true;
 	} else {
@@ -453,7 +462,7 @@ enum pick { PICK_SENT, PICK_PUSHED, PICK_NONE };
 static uint32_t timeout_for(const struct core_req *req, const struct sockaddr *sa, unsigned tries)
 {
 	uint32_t srtt = core_infra_srtt(req->env->infra, sa);
-	uint32_t t = srtt ? srtt * 4 + 100 : req->env->cfg->upstream_timeout;
+	uint32_t t = srtt ? srtt * 4 + 100 : req->env->opts->upstream_timeout;
 	if (t < 150)
 		t = 150;
 	t <<= tries;
@@ -463,7 +472,7 @@ static uint32_t timeout_for(const struct core_req *req, const struct sockaddr *s
 static void fill_send(struct core_req *req, struct frame *f, struct core_send *out)
 {
 	unsigned zl = wire_name_labels(f->zone), ql = wire_name_labels(f->qname);
-	bool minimise = req->env->cfg->qname_minimisation && f->mode == Z_ITER && !f->qmin_off &&
+	bool minimise = req->env->opts->qname_minimisation && f->mode == Z_ITER && !f->qmin_off &&
 			zl + f->qmin_extra + 1 < ql;
 	if (minimise) {
 		/* RFC 9156: reveal one more label than the zone cut, ask for A */
@@ -490,7 +499,7 @@ static enum pick pick_server(struct core_req *req, struct frame *f, uint64_t now
 	struct cand c[MAX_CAND];
 	size_t n = 0;
 
-	if (f->retry_tcp && req->env->cfg->do_tcp) {
+	if (f->retry_tcp && req->env->opts->do_tcp) {
 		f->retry_tcp = false;
 		f->last_tcp = true;
 		f->last_timeout = timeout_for(req, (struct sockaddr *)&f->last_addr, 1);
@@ -541,10 +550,162 @@ static enum pick pick_server(struct core_req *req, struct frame *f, uint64_t now
 		t->tries++;
 	f->last_addr = c[best].addr;
 	f->last_len = c[best].len;
-	f->last_tcp = !req->env->cfg->do_udp;
+	f->last_tcp = !req->env->opts->do_udp;
 	f->last_timeout = timeout_for(req, (struct sockaddr *)&c[best].addr, tries);
 	fill_send(req, f, out);
 	return PICK_SENT;
+}
+
+/* ---- applying a reply's verdict (reply.c reads, this file acts) ----------- */
+
+/* Cache one RRset of the reply; add it to the answer when asked (frame 0). */
+static void keep_set(struct core_req *req, const struct wire_msg *m,
+		     const struct core_reply_set *set, bool top, uint64_t now)
+{
+	const struct wire_rr *rr[WIRE_MAX_RR];
+	struct cache_rdata rd[MAX_SET];
+	uint32_t ttl;
+	size_t n = core_reply_rrset(m, set->section, set->owner, set->type, req->qclass, rr,
+				    WIRE_MAX_RR, &ttl);
+	if (n == 0)
+		return;
+	/* the cache takes at most MAX_SET records of a set, and its TTL is the
+	 * lowest of those */
+	size_t n_rd = n < MAX_SET ? n : MAX_SET;
+	uint32_t cache_ttl = UINT32_MAX;
+	for (size_t i = 0; i < n_rd; i++) {
+		rd[i].data = rr[i]->rdata;
+		rd[i].len = rr[i]->rdlen;
+		if (rr[i]->ttl < cache_ttl)
+			cache_ttl = rr[i]->ttl;
+	}
+	uint8_t lower[WIRE_NAME_MAX];
+	wire_name_copy(lower, set->owner);
+	wire_name_lower(lower);
+	cache_put_rrset(req->env->cache, lower, set->type, req->qclass, cache_ttl, rd, n_rd,
+			set->rank, now);
+	if (!set->answer || !top)
+		return;
+	for (size_t i = 0; i < n; i++)
+		answer_add(req, false, rr[i]->owner, rr[i]->type, rr[i]->rclass,
+			   clamp_ttl(req->env, cache_ttl), rr[i]->rdata, rr[i]->rdlen);
+}
+
+/* Cache a negative answer for the frame's question (as it stands after the
+ * CNAMEs followed), and give its SOA to the client (frame 0). */
+static void keep_negative(struct core_req *req, struct frame *f, const struct wire_rr *soa,
+			  enum cache_kind kind, enum cache_rank rank, uint64_t now)
+{
+	if (soa == NULL)
+		return;
+	uint32_t ttl = core_reply_negative_ttl(soa);
+	uint8_t soa_owner[WIRE_NAME_MAX];
+	struct cache_rdata rd = { soa->rdata, soa->rdlen };
+	wire_name_copy(soa_owner, soa->owner);
+	wire_name_lower(soa_owner);
+	if (ttl > 0)
+		cache_put_negative(req->env->cache, kind, f->qname, f->qtype, req->qclass, ttl,
+				   soa_owner, &rd, 1, rank, now);
+	if (f == req->frames[0])
+		answer_add(req, true, soa->owner, soa->type, soa->rclass, ttl, soa->rdata,
+			   soa->rdlen);
+}
+
+static bool follow_cname(struct core_req *req, struct frame *f, const uint8_t *target)
+{
+	if (target == NULL || ++req->cnames > CORE_MAX_CNAME)
+		return false;
+	wire_name_copy(f->qname, target);
+	wire_name_lower(f->qname);
+	return true;
+}
+
+static bool take_referral(struct frame *f, const struct core_verdict *v)
+{
+	if (++f->referrals > MAX_REFERRALS)
+		return false;
+	enter_zone(f, v->cut);
+	f->explicit_zone = NULL;
+	f->n_ns = 0;
+	for (size_t i = 0; i < v->n_ns && f->n_ns < MAX_NS; i++) {
+		memset(&f->ns[f->n_ns], 0, sizeof(f->ns[0]));
+		wire_name_copy(f->ns[f->n_ns].name, v->ns[i]);
+		wire_name_lower(f->ns[f->n_ns].name);
+		f->n_ns++;
+	}
+	return true;
+}
+
+static void mark_bad(struct frame *f)
+{
+	struct tried *t = tried_find(f, &f->last_addr, true);
+	if (t != NULL)
+		t->bad = true;
+}
+
+static void apply_reply(struct core_req *req, struct frame *f, const struct wire_msg *m,
+			uint64_t now)
+{
+	struct core_asked q = {
+		.zone = f->zone,
+		.sent_name = f->sent_name,
+		.sent_type = f->sent_type,
+		.qclass = req->qclass,
+		.minimised = !wire_name_eq(f->sent_name, f->qname) || f->sent_type != f->qtype,
+		.forwarding = f->mode == Z_FORWARD,
+		.last_tcp = f->last_tcp,
+		.harden_glue = req->env->opts->harden_glue,
+	};
+	struct core_verdict v;
+	core_reply_classify(&q, m, &v);
+	bool top = f == req->frames[0];
+	/* The sets first, in the verdict's order: a chain's links are cached
+	 * and followed one by one, and a link over the request's CNAME budget
+	 * ends the request there. */
+	for (size_t i = 0; i < v.n_sets; i++) {
+		keep_set(req, m, &v.sets[i], top, now);
+		if (v.sets[i].link && !follow_cname(req, f, v.sets[i].target)) {
+			finish(req, WIRE_RC_SERVFAIL);
+			return;
+		}
+	}
+	switch (v.kind) {
+	case CORE_REPLY_LAME:
+		mark_bad(f);
+		return;
+	case CORE_REPLY_TCP:
+		f->retry_tcp = true;
+		return;
+	case CORE_REPLY_QMIN_NEXT:
+		f->qmin_extra++;
+		return;
+	case CORE_REPLY_QMIN_OFF:
+		f->qmin_off = true;
+		return;
+	case CORE_REPLY_ANSWER:
+		finish(req, WIRE_RC_NOERROR);
+		return;
+	case CORE_REPLY_CNAME:
+		/* start again at the target: cache, then its zone */
+		f->state = F_START;
+		f->qmin_off = false;
+		return;
+	case CORE_REPLY_NXDOMAIN:
+		keep_negative(req, f, v.soa, CACHE_NXDOMAIN, v.rank, now);
+		finish(req, WIRE_RC_NXDOMAIN);
+		return;
+	case CORE_REPLY_NODATA:
+		keep_negative(req, f, v.soa, CACHE_NODATA, v.rank, now);
+		finish(req, WIRE_RC_NOERROR);
+		return;
+	case CORE_REPLY_REFERRAL:
+		if (!take_referral(f, &v))
+			finish(req, WIRE_RC_SERVFAIL);
+		return;
+	case CORE_REPLY_SERVFAIL:
+		finish(req, WIRE_RC_SERVFAIL);
+		return;
+	}
 }
 
 /* ---- public: driving ------------------------------------------------------ */
@@ -593,6 +754,7 @@ struct core_req *core_req_new(const struct core_env *env, const uint8_t *qname, 
 	req->sends = req->cnames = 0;
 	req->done = false;
 	req->refresh = false;
+	req->oom = false;
 	req->ans = NULL;
 	req->rcode = WIRE_RC_SERVFAIL;
 	memset(req->frames, 0, sizeof(req->frames));
@@ -631,6 +793,12 @@ const struct core_answer *core_req_answer(const struct core_req *req)
 enum core_status core_req_next(struct core_req *req, uint64_t now, struct core_send *out)
 {
 	while (!req->done) {
+		if (req->oom) {
+			/* the answer already lacks a record: no point going on */
+			req->depth = 0;
+			finish(req, WIRE_RC_SERVFAIL);
+			break;
+		}
 		struct frame *f = req->frames[req->depth];
 		if (f->state == F_START) {
 			if (start_from_cache(req, f, now))
@@ -681,100 +849,5 @@ void core_req_reply(struct core_req *req, const struct wire_msg *m, uint32_t rtt
 	struct tried *t = tried_find(f, &f->last_addr, false);
 	if (t != NULL)
 		t->tries = 0;
-	core_iter_reply(req, f, m, now);
-}
-
-/* ---- reply processing (called back from reply.c) ------------------------- */
-
-const struct core_env *core_iter_env(const struct core_req *req) { return req->env; }
-bool core_iter_is_top(const struct core_req *req, const struct frame *f)
-{
-	return f == req->frames[0];
-}
-
-void core_iter_mark_bad(struct core_req *req, struct frame *f)
-{
-	(void)req;
-	struct tried *t = tried_find(f, &f->last_addr, true);
-	if (t != NULL)
-		t->bad = true;
-}
-
-void core_iter_retry_tcp(struct core_req *req, struct frame *f)
-{
-	(void)req;
-	f->retry_tcp = true;
-}
-
-bool core_iter_minimised(const struct frame *f)
-{
-	return !wire_name_eq(f->sent_name, f->qname) || f->sent_type != f->qtype;
-}
-
-void core_iter_qmin_next(struct core_req *req, struct frame *f, bool give_up)
-{
-	(void)req;
-	if (give_up)
-		f->qmin_off = true;
-	else
-		f->qmin_extra++;
-}
-
-const uint8_t *core_iter_zone(const struct frame *f) { return f->zone; }
-const uint8_t *core_iter_qname(const struct frame *f) { return f->qname; }
-const uint8_t *core_iter_sent_name(const struct frame *f) { return f->sent_name; }
-uint16_t core_iter_sent_type(const struct frame *f) { return f->sent_type; }
-uint16_t core_iter_qtype(const struct frame *f) { return f->qtype; }
-uint16_t core_iter_qclass(const struct core_req *req) { return req->qclass; }
-bool core_iter_forwarding(const struct frame *f) { return f->mode == Z_FORWARD; }
-bool core_iter_last_tcp(const struct frame *f) { return f->last_tcp; }
-
-bool core_iter_follow_cname(struct core_req *req, struct frame *f, const uint8_t *target)
-{
-	if (++req->cnames > CORE_MAX_CNAME)
-		return false;
-	wire_name_copy(f->qname, target);
-	wire_name_lower(f->qname);
-	return true;
-}
-
-void core_iter_restart(struct core_req *req, struct frame *f)
-{
-	(void)req;
-	f->state = F_START;
-	f->qmin_off = false;
-}
-
-bool core_iter_referral(struct core_req *req, struct frame *f, const uint8_t *zone,
-			const uint8_t *const *ns, size_t n_ns)
-{
-	if (++f->referrals > MAX_REFERRALS)
-		return false;
-	enter_zone(f, zone);
-	f->explicit_zone = NULL;
-	f->n_ns = 0;
-	for (size_t i = 0; i < n_ns && f->n_ns < MAX_NS; i++) {
-		memset(&f->ns[f->n_ns], 0, sizeof(f->ns[0]));
-		wire_name_copy(f->ns[f->n_ns].name, ns[i]);
-		wire_name_lower(f->ns[f->n_ns].name);
-		f->n_ns++;
-	}
-	(void)req;
-	return true;
-}
-
-void core_iter_answer_add(struct core_req *req, bool authority, const struct wire_rr *rr,
-			  uint32_t ttl)
-{
-	answer_add(req, authority, rr->owner, rr->type, rr->rclass, ttl, rr->rdata, rr->rdlen);
-}
-
-void core_iter_finish(struct core_req *req, unsigned rcode)
-{
-	finish(req, rcode);
-}
-
-uint32_t core_iter_clamp_ttl(const struct core_req *req, uint32_t ttl)
-{
-	return clamp_ttl(req->env, ttl);
+	apply_reply(req, f, m, now);
 }

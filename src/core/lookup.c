@@ -4,13 +4,12 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "daemon/config.h"
-#include "daemon/hints.h"
+#include "core/hints.h"
 
-static const struct config_zone *longest(const struct config_zone *z, size_t n,
+static const struct core_zone *longest(const struct core_zone *z, size_t n,
 					 const uint8_t *name)
 {
-	const struct config_zone *best = NULL;
+	const struct core_zone *best = NULL;
 	for (size_t i = 0; i < n; i++)
 		if (wire_name_in(name, z[i].name) &&
 		    (best == NULL || wire_name_labels(z[i].name) > wire_name_labels(best->name)))
@@ -77,7 +76,7 @@ static void ns_addrs(const struct core_env *env, const uint8_t *zone, uint16_t q
 	}
 }
 
-static void zone_addrs(const struct core_env *env, const struct config_zone *z,
+static void zone_addrs(const struct core_env *env, const struct core_zone *z,
 		       struct core_deleg *out)
 {
 	wire_name_copy(out->zone, z->name);
@@ -88,19 +87,19 @@ static void zone_addrs(const struct core_env *env, const struct config_zone *z,
 void core_delegation(const struct core_env *env, const uint8_t *qname, uint16_t qclass,
 		     uint64_t now_ms, struct core_deleg *out)
 {
-	const struct config *cfg = env->cfg;
+	const struct core_opts *o = env->opts;
 	uint8_t name[WIRE_NAME_MAX];
 	wire_name_copy(name, qname);
 	wire_name_lower(name);
 	memset(out, 0, offsetof(struct core_deleg, ns));
 	out->n_addr = 0;
-	const struct config_zone *fwd = longest(cfg->forward, cfg->n_forward, name);
+	const struct core_zone *fwd = longest(o->forward, o->n_forward, name);
 	if (fwd != NULL) {
 		out->source = CORE_DELEG_FORWARD;
 		zone_addrs(env, fwd, out);
 		return;
 	}
-	const struct config_zone *stub = longest(cfg->stub, cfg->n_stub, name);
+	const struct core_zone *stub = longest(o->stub, o->n_stub, name);
 	for (const uint8_t *n = name;; n = wire_name_strip(n, 1)) {
 		if (stub != NULL && wire_name_eq(n, stub->name)) {
 			out->source = CORE_DELEG_STUB;

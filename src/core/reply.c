@@ -1,5 +1,6 @@
 /* Reading an upstream reply: answer, CNAME, negative answer, referral or
- * lame, and what of it may be cached.
+ * lame, and which of its RRsets may be cached. A pure function of the reply
+ * and of what was asked (internal.h): the iterator applies the verdict.
  *
  * Bailiwick rule: from a server asked about zone Z we keep only records
  * whose owner is Z or below it; a referral must point strictly below Z and
@@ -9,9 +10,6 @@
 
 #include "cache/cache.h"
 #include "core/internal.h"
-#include "daemon/config.h"
-
-#define MAX_SET 256
 
 static bool rr_matches(const struct wire_rr *rr, const uint8_t *owner, uint16_t type,
 		       uint16_t rclass)
@@ -34,42 +32,61 @@ static bool rr_repeated(const struct wire_msg *m, size_t i)
 	return false;
 }
 
-/* Cache every record of the RRset (owner, type) found in one section; add
- * them to the answer when add_section is nonzero. */
-static void keep_rrset(struct core_req *req, const struct wire_msg *m, int section,
-		       const uint8_t *owner, uint16_t type, enum cache_rank rank, uint64_t now,
-		       bool add_answer)
+size_t core_reply_rrset(const struct wire_msg *m, int section, const uint8_t *owner,
+			uint16_t type, uint16_t qclass, const struct wire_rr **rr, size_t cap,
+			uint32_t *ttl)
 {
-	const struct core_env *env = core_iter_env(req);
-	uint16_t qclass = core_iter_qclass(req);
-	struct cache_rdata rd[MAX_SET];
 	size_t n = 0;
-	uint32_t ttl = UINT32_MAX;
-	for (size_t i = 0; i < m->n_rr && n < MAX_SET; i++) {
-		const struct wire_rr *rr = &m->rr[i];
-		if (rr->section != section || !rr_matches(rr, owner, type, qclass) ||
-		    rr_repeated(m, i))
+	*ttl = UINT32_MAX;
+	for (size_t i = 0; i < m->n_rr && n < cap; i++) {
+		const struct wire_rr *r = &m->rr[i];
+		if (r->section != section || !rr_matches(r, owner, type, qclass) || rr_repeated(m, i))
 			continue;
-		rd[n].data = rr->rdata;
-		rd[n].len = rr->rdlen;
-		n++;
-		if (rr->ttl < ttl)
-			ttl = rr->ttl;
+		rr[n++] = r;
+		if (r->ttl < *ttl)
+			*ttl = r->ttl;
 	}
-	if (n == 0)
-		return;
-	uint8_t lower[WIRE_NAME_MAX];
-	wire_name_copy(lower, owner);
-	wire_name_lower(lower);
-	cache_put_rrset(env->cache, lower, type, qclass, ttl, rd, n, rank, now);
-	if (!add_answer)
-		return;
-	for (size_t i = 0; i < m->n_rr; i++) {
-		const struct wire_rr *rr = &m->rr[i];
-		if (rr->section == section && rr_matches(rr, owner, type, qclass) &&
-		    !rr_repeated(m, i))
-			core_iter_answer_add(req, false, rr, core_iter_clamp_ttl(req, ttl));
+	return n;
+}
+
+uint32_t core_reply_negative_ttl(const struct wire_rr *soa)
+{
+	uint32_t minimum = 0;
+	if (soa->rdlen >= 4) {
+		/* MINIMUM is the last field: after two names and four counters */
+		struct wire_rd r;
+		wire_rd_init(&r, soa->rdata, soa->rdlen);
+		if (wire_rd_skip(&r, soa->rdlen - 4u) != 0 || wire_rd_u32(&r, &minimum) != 0)
+			minimum = 0;
 	}
+	return soa->ttl < minimum ? soa->ttl : minimum;
+}
+
+/* Add the set (owner, type) of section to the verdict. */
+static void add_set(struct core_verdict *v, const uint8_t *owner, uint16_t type, int section,
+		    enum cache_rank rank, bool answer)
+{
+	if (v->n_sets == CORE_REPLY_MAX_SETS)
+		return;
+	struct core_reply_set *s = &v->sets[v->n_sets++];
+	s->owner = owner;
+	s->link = false;
+	s->target = NULL;
+	s->type = type;
+	s->section = (uint8_t)section;
+	s->answer = answer;
+	s->rank = rank;
+}
+
+/* Has the verdict the set (owner, type) of section already? */
+static bool has_set(const struct core_verdict *v, const uint8_t *owner, uint16_t type,
+		    int section)
+{
+	for (size_t i = 0; i < v->n_sets; i++)
+		if (v->sets[i].type == type && v->sets[i].section == section &&
+		    wire_name_eq(v->sets[i].owner, owner))
+			return true;
+	return false;
 }
 
 static const struct wire_rr *find_soa(const struct wire_msg *m, const uint8_t *zone,
@@ -82,36 +99,6 @@ static const struct wire_rr *find_soa(const struct wire_msg *m, const uint8_t *z
 			return rr;
 	}
 	return NULL;
-}
-
-static uint32_t soa_negative_ttl(const struct wire_rr *soa)
-{
-	uint32_t minimum = 0;
-	if (soa->rdlen >= 4) {
-		const uint8_t *p = soa->rdata + soa->rdlen - 4;
-		minimum = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-	}
-	return soa->ttl < minimum ? soa->ttl : minimum;
-}
-
-static void keep_negative(struct core_req *req, struct frame *f, const struct wire_rr *soa,
-			  enum cache_kind kind, enum cache_rank rank, uint64_t now)
-{
-	const struct core_env *env = core_iter_env(req);
-	uint32_t ttl = soa ? soa_negative_ttl(soa) : 0;
-	uint8_t owner[WIRE_NAME_MAX], soa_owner[WIRE_NAME_MAX];
-	wire_name_copy(owner, core_iter_qname(f));
-	wire_name_lower(owner);
-	if (soa != NULL) {
-		struct cache_rdata rd = { soa->rdata, soa->rdlen };
-		wire_name_copy(soa_owner, soa->owner);
-		wire_name_lower(soa_owner);
-		if (ttl > 0)
-			cache_put_negative(env->cache, kind, owner, core_iter_qtype(f),
-					   core_iter_qclass(req), ttl, soa_owner, &rd, 1, rank, now);
-		if (core_iter_is_top(req, f))
-			core_iter_answer_add(req, true, soa, ttl);
-	}
 }
 
 /* An NS set in the authority section at the zone itself (ns_at), or above
@@ -158,79 +145,60 @@ static const uint8_t *find_referral(const struct wire_msg *m, const uint8_t *zon
 	return cut;
 }
 
-static void keep_glue(struct core_req *req, const struct wire_msg *m, const uint8_t *zone,
-		      const uint8_t *const *ns, size_t n_ns, uint64_t now)
+/* The glue of a referral: address sets of its name servers. */
+static void add_glue(struct core_verdict *v, const struct core_asked *q, const struct wire_msg *m)
 {
-	const struct core_env *env = core_iter_env(req);
 	for (size_t i = 0; i < m->n_rr; i++) {
 		const struct wire_rr *rr = &m->rr[i];
 		if (rr->section != WIRE_SEC_AR || (rr->type != WIRE_T_A && rr->type != WIRE_T_AAAA))
 			continue;
-		if (env->cfg->harden_glue && !wire_name_in(rr->owner, zone))
+		if (q->harden_glue && !wire_name_in(rr->owner, q->zone))
 			continue;
 		bool wanted = false;
-		for (size_t j = 0; j < n_ns && !wanted; j++)
-			wanted = wire_name_eq(rr->owner, ns[j]);
-		/* the first record of each RRset stores the whole set */
-		bool first = true;
-		for (size_t j = 0; j < i && first; j++)
-			first = !(m->rr[j].section == WIRE_SEC_AR &&
-				  rr_matches(&m->rr[j], rr->owner, rr->type, rr->rclass));
-		if (wanted && first)
-			keep_rrset(req, m, WIRE_SEC_AR, rr->owner, rr->type, CACHE_RANK_GLUE, now,
-				   false);
+		for (size_t j = 0; j < v->n_ns && !wanted; j++)
+			wanted = wire_name_eq(rr->owner, v->ns[j]);
+		/* each set once, from its first record */
+		if (wanted && !has_set(v, rr->owner, rr->type, WIRE_SEC_AR))
+			add_set(v, rr->owner, rr->type, WIRE_SEC_AR, CACHE_RANK_GLUE, false);
 	}
 }
 
-void core_iter_reply(struct core_req *req, struct frame *f, const struct wire_msg *m, uint64_t now)
+static enum core_reply_kind classify(const struct core_asked *q, const struct wire_msg *m,
+				     struct core_verdict *v)
 {
 	unsigned rcode = wire_msg_rcode(m);
-	uint16_t qclass = core_iter_qclass(req);
-	const uint8_t *zone = core_iter_zone(f);
-	bool fwd = core_iter_forwarding(f);
+	const uint8_t *zone = q->zone;
 	bool aa = (m->flags & WIRE_F_AA) != 0;
-	bool top = core_iter_is_top(req, f);
 	enum cache_rank rank = aa ? CACHE_RANK_AUTH : CACHE_RANK_NONAUTH;
 
-	if (!(m->flags & WIRE_F_QR) || WIRE_OPCODE(m->flags) != 0) {
-		core_iter_mark_bad(req, f);
-		return;
-	}
-	if (m->flags & WIRE_F_TC) {
-		if (core_iter_last_tcp(f))
-			core_iter_mark_bad(req, f); /* truncated even over TCP */
-		else
-			core_iter_retry_tcp(req, f);
-		return;
-	}
+	v->rank = rank;
+	if (!(m->flags & WIRE_F_QR) || WIRE_OPCODE(m->flags) != 0)
+		return CORE_REPLY_LAME;
+	if (m->flags & WIRE_F_TC) /* truncated even over TCP: lame */
+		return q->last_tcp ? CORE_REPLY_LAME : CORE_REPLY_TCP;
 	if (rcode != WIRE_RC_NOERROR && rcode != WIRE_RC_NXDOMAIN) {
-		if (core_iter_minimised(f)) {
-			/* Some servers fail on a name they do not expect, such as
-			 * an empty non-terminal: ask the full name before calling
-			 * the server broken (RFC 9156 2.3; Unbound does so unless
-			 * qname-minimisation-strict). */
-			core_iter_qmin_next(req, f, true);
-			return;
-		}
-		core_iter_mark_bad(req, f);
-		return;
+		/* Some servers fail on a name they do not expect, such as an
+		 * empty non-terminal: ask the full name before calling the server
+		 * broken (RFC 9156 2.3; Unbound does so unless
+		 * qname-minimisation-strict). */
+		return q->minimised ? CORE_REPLY_QMIN_OFF : CORE_REPLY_LAME;
 	}
 	/* An answer without AA is still used when its records lie inside the
 	 * zone this server was asked about (as Unbound and BIND do): many
 	 * servers leave AA off. The bailiwick walk below keeps nothing else, and
 	 * a reply that answers nothing (upward or sideways referral) is lame. */
 
-	bool minimised = core_iter_minimised(f);
-	uint16_t stype = core_iter_sent_type(f);
-	uint8_t cur[WIRE_NAME_MAX];
+	uint16_t stype = q->sent_type;
+	const uint8_t *cur = q->sent_name;
 	bool followed = false;
-	wire_name_copy(cur, core_iter_sent_name(f));
-
-	for (;;) {
+	/* The iterator counts CNAMEs per request (CORE_MAX_CNAME) and fails
+	 * the request on the first link over; more links than that in one
+	 * reply are never looked at. */
+	for (unsigned links = 0;; links++) {
 		const struct wire_rr *hit = NULL, *cname = NULL;
 		for (size_t i = 0; i < m->n_an; i++) {
 			const struct wire_rr *rr = &m->rr[i];
-			if (rr->rclass != qclass || !wire_name_eq(rr->owner, cur) ||
+			if (rr->rclass != q->qclass || !wire_name_eq(rr->owner, cur) ||
 			    !wire_name_in(rr->owner, zone))
 				continue;
 			if (rr->type == stype || (stype == WIRE_T_ANY && rr->type != WIRE_T_CNAME)) {
@@ -241,69 +209,57 @@ void core_iter_reply(struct core_req *req, struct frame *f, const struct wire_ms
 				cname = rr;
 		}
 		if (hit != NULL) {
-			if (minimised) {
-				core_iter_qmin_next(req, f, false);
-				return;
-			}
-			keep_rrset(req, m, WIRE_SEC_AN, hit->owner, hit->type, rank, now, top);
-			core_iter_finish(req, WIRE_RC_NOERROR);
-			return;
+			if (q->minimised)
+				return CORE_REPLY_QMIN_NEXT;
+			add_set(v, hit->owner, hit->type, WIRE_SEC_AN, rank, true);
+			return CORE_REPLY_ANSWER;
 		}
 		if (cname == NULL || stype == WIRE_T_CNAME)
 			break;
-		if (minimised) {
-			/* an alias above the name asked: ask the full name instead */
-			core_iter_qmin_next(req, f, true);
-			return;
+		/* an alias above the name asked: ask the full name instead */
+		if (q->minimised)
+			return CORE_REPLY_QMIN_OFF;
+		if (links > CORE_MAX_CNAME)
+			return CORE_REPLY_SERVFAIL;
+		add_set(v, cname->owner, WIRE_T_CNAME, WIRE_SEC_AN, rank, true);
+		if (v->n_sets > 0) {
+			v->sets[v->n_sets - 1].link = true;
+			v->sets[v->n_sets - 1].target = cname->rdlen ? cname->rdata : NULL;
 		}
-		keep_rrset(req, m, WIRE_SEC_AN, cname->owner, WIRE_T_CNAME, rank, now, top);
-		if (cname->rdlen == 0 || !core_iter_follow_cname(req, f, cname->rdata)) {
-			core_iter_finish(req, WIRE_RC_SERVFAIL);
-			return;
-		}
-		wire_name_copy(cur, cname->rdata);
+		if (cname->rdlen == 0)
+			return CORE_REPLY_SERVFAIL;
+		cur = cname->rdata;
 		followed = true;
-		if (!wire_name_in(cur, zone)) {
-			core_iter_restart(req, f);
-			return;
-		}
+		if (!wire_name_in(cur, zone))
+			return CORE_REPLY_CNAME;
 	}
 
 	const struct wire_rr *soa = find_soa(m, zone, cur);
-	const uint8_t *ns[16];
-	size_t n_ns = 0;
-	const uint8_t *cut = fwd ? NULL : find_referral(m, zone, cur, qclass, ns, &n_ns, 16);
+	const uint8_t *cut = q->forwarding ? NULL
+					   : find_referral(m, zone, cur, q->qclass, v->ns, &v->n_ns,
+							   CORE_REPLY_MAX_NS);
 
 	if (rcode == WIRE_RC_NXDOMAIN) {
-		if (minimised) {
-			core_iter_qmin_next(req, f, true);
-			return;
-		}
-		keep_negative(req, f, soa, CACHE_NXDOMAIN, rank, now);
-		core_iter_finish(req, WIRE_RC_NXDOMAIN);
-		return;
+		if (q->minimised)
+			return CORE_REPLY_QMIN_OFF;
+		v->soa = soa;
+		return CORE_REPLY_NXDOMAIN;
 	}
-	if (cut != NULL && n_ns > 0) {
-		if (followed) {
-			core_iter_restart(req, f);
-			return;
-		}
-		keep_rrset(req, m, WIRE_SEC_NS, cut, WIRE_T_NS, CACHE_RANK_REFERRAL, now, false);
-		keep_glue(req, m, zone, ns, n_ns, now);
-		uint8_t cutname[WIRE_NAME_MAX];
-		wire_name_copy(cutname, cut);
-		wire_name_lower(cutname);
-		if (!core_iter_referral(req, f, cutname, ns, n_ns))
-			core_iter_finish(req, WIRE_RC_SERVFAIL);
-		return;
+	if (cut != NULL && v->n_ns > 0) {
+		if (followed)
+			return CORE_REPLY_CNAME;
+		add_set(v, cut, WIRE_T_NS, WIRE_SEC_NS, CACHE_RANK_REFERRAL, false);
+		add_glue(v, q, m);
+		wire_name_copy(v->cut, cut);
+		wire_name_lower(v->cut);
+		return CORE_REPLY_REFERRAL;
 	}
-	if (followed && soa == NULL) {
-		/* The reply gave a CNAME but neither the target's data nor a
-		 * proof that it has none: some servers give one link of a chain
-		 * per reply. Ask again for the target. */
-		core_iter_restart(req, f);
-		return;
-	}
+	v->n_ns = 0;
+	/* The reply gave a CNAME but neither the target's data nor a proof
+	 * that it has none: some servers give one link of a chain per reply.
+	 * Ask again for the target. */
+	if (followed && soa == NULL)
+		return CORE_REPLY_CNAME;
 	/* An empty reply without SOA is still the zone's "no such data"
 	 * (Unbound reads it so, AA or not), unless it is lame: an upward
 	 * referral (even with AA), the zone's own NS without AA (a server
@@ -311,18 +267,22 @@ void core_iter_reply(struct core_req *req, struct frame *f, const struct wire_ms
 	 * had nothing to say. An NS set beside the zone says nothing. */
 	bool lame = ns_upward(m, zone) || (!aa && ns_at(m, zone)) ||
 		    ((m->flags & WIRE_F_RA) != 0 && !aa);
-	if (soa != NULL || fwd || !lame) {
-		if (minimised) {
-			core_iter_qmin_next(req, f, false);
-			return;
-		}
-		keep_negative(req, f, soa, CACHE_NODATA, rank, now);
-		core_iter_finish(req, WIRE_RC_NOERROR);
-		return;
+	if (soa != NULL || q->forwarding || !lame) {
+		if (q->minimised)
+			return CORE_REPLY_QMIN_NEXT;
+		v->soa = soa;
+		return CORE_REPLY_NODATA;
 	}
-	if (followed) {
-		core_iter_restart(req, f);
-		return;
-	}
-	core_iter_mark_bad(req, f); /* upward or sideways referral: lame */
+	/* upward or sideways referral: lame (after a CNAME: ask the target) */
+	return followed ? CORE_REPLY_CNAME : CORE_REPLY_LAME;
+}
+
+void core_reply_classify(const struct core_asked *q, const struct wire_msg *m,
+			 struct core_verdict *v)
+{
+	v->n_sets = 0;
+	v->soa = NULL;
+	v->n_ns = 0;
+	v->cut[0] = 0;
+	v->kind = classify(q, m, v);
 }

@@ -7,7 +7,7 @@
 
 #include "cache/dump.h"
 #include "daemon/ctl_verbs.h"
-#include "daemon/server_int.h"
+#include "daemon/server.h"
 
 /* An entry writes at most about 260 KB (65,535 bytes of rdata, escaped):
  * 16 of them stay within a reply part's CONTROL_REPLY_MAX. */
@@ -28,7 +28,7 @@ static int to_out(void *ud, const char *text, size_t len)
 static bool dump_more(void *ud, struct control_out *o)
 {
 	struct dump_job *j = ud;
-	return !dump_part(j->s->cache, uv_now(j->s->loop), &j->st, DUMP_PART_ENTRIES, to_out, o);
+	return !dump_part(server_cache(j->s), server_now(j->s), &j->st, DUMP_PART_ENTRIES, to_out, o);
 }
 
 static void job_free(void *ud)
@@ -91,7 +91,7 @@ void verb_load_cache(struct server *s, int argc, char **argv, struct control_out
 	(void)argc;
 	(void)argv;
 	struct load_job *j = calloc(1, sizeof(*j));
-	if (j == NULL || (j->l = dump_loader_new(s->cache, uv_now(s->loop))) == NULL) {
+	if (j == NULL || (j->l = dump_loader_new(server_cache(s), server_now(s))) == NULL) {
 		free(j);
 		control_out_error(o, "out of memory");
 		return;

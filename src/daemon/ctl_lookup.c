@@ -8,7 +8,7 @@
 
 #include "core/lookup.h"
 #include "daemon/ctl_verbs.h"
-#include "daemon/server_int.h"
+#include "daemon/server.h"
 
 static void addr_line(struct control_out *o, const char *indent, const struct core_deleg_addr *a)
 {
@@ -48,7 +48,7 @@ void verb_lookup(struct server *s, int argc, char **argv, struct control_out *o)
 		control_out_error(o, "out of memory");
 		return;
 	}
-	core_delegation(&s->env, name, WIRE_C_IN, uv_now(s->loop), d);
+	core_delegation(server_env(s), name, WIRE_C_IN, server_now(s), d);
 	char text[1024], zone[1024];
 	wire_name_to_text(name, text, sizeof(text));
 	wire_name_to_text(d->zone, zone, sizeof(zone));

@@ -9,6 +9,7 @@
 
 #include "cache/cache.h"
 #include "daemon/ctl_verbs.h"
+#include "daemon/ctlcmd.h"
 #include "daemon/server_int.h"
 #include "daemon/worker.h"
 #include "net/upstream.h"
@@ -46,11 +47,11 @@ static void print_stats(struct server *s, struct control_out *o)
 	control_out_printf(o, "cache.hits=%llu\n", (unsigned long long)SUM(cache_hits));
 	control_out_printf(o, "cache.misses=%llu\n", (unsigned long long)SUM(cache_misses));
 	control_out_printf(o, "cache.packet.hits=%llu\n", (unsigned long long)SUM(packet_hits));
-	control_out_printf(o, "requests.current=%zu\nrequests.max=%zu\n", s->n_reqs, s->max_reqs);
+	control_out_printf(o, "requests.current=%zu\nrequests.max=%zu\n", s->rq.n, s->rq.max);
 	control_out_printf(o, "requests.jostled=%llu\nrequests.overload_servfail=%llu\n",
-			   (unsigned long long)s->jostled, (unsigned long long)s->overload_servfail);
+			   (unsigned long long)s->rq.jostled, (unsigned long long)s->rq.overload_servfail);
 	control_out_printf(o, "answers.expired=%llu\ncache.prefetch=%llu\n",
-			   (unsigned long long)s->stale_answers, (unsigned long long)s->prefetches);
+			   (unsigned long long)s->stale.answers, (unsigned long long)s->rq.refreshes);
 	up_stats_each(s->up, print_stat, o);
 	static const char *const rc[6] = { "noerror", "formerr", "servfail", "nxdomain",
 					   "notimp", "refused" };

@@ -8,9 +8,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "core/hints.h"
 #include "daemon/config.h"
-#include "daemon/hints.h"
+#include "daemon/ctlcmd.h"
 #include "daemon/notify.h"
+#include "daemon/options.h"
 #include "daemon/privs.h"
 #include "daemon/server.h"
 #include "net/pool.h"
@@ -99,7 +101,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "portcullis: root-hints: %s\n", cfg.root_hints[0] ? err : "cannot load built-in hints");
 		return 2;
 	}
-	if (pool_check_range(&cfg, err, sizeof(err)) != 0) {
+	struct pool_opts pool_opts;
+	options_pool(&pool_opts, &cfg);
+	if (pool_check_range(&pool_opts, err, sizeof(err)) != 0) {
 		fprintf(stderr, "portcullis: %s\n", err);
 		hints_free(&hints);
 		return 2;
@@ -135,7 +139,7 @@ int main(int argc, char **argv)
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	struct server *srv = NULL;
-	rc = server_new(&srv, &loop, &cfg, &hints, err, sizeof(err));
+	rc = server_new(&srv, &loop, &cfg, &hints, server_on_control, err, sizeof(err));
 	/* Then, with the listeners, the pool and the control socket bound,
 	 * everything privileged is done. */
 	if (rc == 0 && cfg.pidfile[0] != '\0')

@@ -8,23 +8,37 @@
 #define PC_DAEMON_SERVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
+#include "core/hints.h"
 #include "daemon/config.h"
-#include "daemon/hints.h"
+#include "daemon/control.h"
 
 struct server;
 
-/* Open everything (pool, listeners, control socket, signal handlers). On
- * failure returns a negative PC_E* with one line in err; *out must still be
- * passed to server_free. cfg and hints must outlive the server. */
+/* Open everything (pool, listeners, control socket, signal handlers). The
+ * control socket's command lines go to on_control with the server as ud
+ * (the verbs live above the server: daemon/ctlcmd.h). On failure returns a
+ * negative PC_E* with one line in err; *out must still be passed to
+ * server_free. cfg and hints must outlive the server. */
 int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
-	       const struct hints *hints, char *err, size_t errlen);
+	       const struct hints *hints, control_handler_fn on_control, char *err,
+	       size_t errlen);
 /* Close every handle and ask the other workers to stop; uv_run on the
  * main loop returns once the callbacks have run. Also undoes a failed
  * server_new. */
 void server_stop(struct server *s);
 /* After uv_run: waits for the worker threads, then frees everything. */
 void server_free(struct server *s);
+
+/* For control verbs kept in files of their own (daemon/ctl_verbs.h), on
+ * worker 0's loop thread: the cache (worker 0 is its writer), the core's
+ * environment, and the loop's time in ms. */
+struct cache;
+struct core_env;
+struct cache *server_cache(const struct server *s);
+const struct core_env *server_env(const struct server *s);
+uint64_t server_now(const struct server *s);
 
 #endif

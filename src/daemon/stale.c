@@ -11,144 +11,122 @@
  *
  * The deadlines: every request gets the same timeout and the request list
  * is in the order requests began, so the list is also in deadline order.
- * One timer and a cursor into the list (stale_next, the first request whose
+ * One timer and a cursor into the list (stale.next, the first request whose
  * deadline has not come yet) do for all of them.
  *
  * Prefetch: a cache hit that claims an entry's refresh (cache.h) hands the
- * question to worker 0 as a request without a client (creq.background),
- * which asks upstream even though the cache still answers (core_req_set_
- * refresh); one already on its way for the question makes it redundant. */
+ * question to worker 0 as a request without a client (creq.background,
+ * req_prefetch in request.c), which asks upstream even though the cache
+ * still answers (core_req_set_refresh); one already on its way for the
+ * question makes it redundant.
+ *
+ * This file calls request.c; request.c calls it back only through the
+ * hooks stale_init sets (struct req_hooks), so the calls go one way. */
+#include "daemon/stale.h"
+
 #include <string.h>
 
-#include "cache/cache.h"
+#include "core/core.h"
 #include "daemon/config.h"
-#include "daemon/server_int.h"
-#include "daemon/worker.h"
-
-static bool same_question(const struct creq *a, const struct creq *b)
-{
-	return a->qtype == b->qtype && a->qclass == b->qclass && wire_name_eq(a->qname, b->qname);
-}
-
-/* Another request for r's question being resolved. */
-static bool in_flight(const struct server *s, const struct creq *r)
-{
-	for (const struct creq *o = s->reqs; o != NULL; o = o->next)
-		if (o != r && o->core != NULL && same_question(o, r))
-			return true;
-	return false;
-}
-
-bool server_refresh_redundant(struct server *s, const struct creq *r)
-{
-	return in_flight(s, r);
-}
+#include "daemon/request.h"
 
 /* Answer r's client from the cache, expired data allowed; true when it was
  * answered. */
-static bool answer_expired(struct server *s, struct creq *r, bool reset)
+static bool answer_expired(struct stale *st, struct creq *r, bool reset)
 {
 	static struct core_answer a; /* worker 0 only; big */
-	const struct config *cfg = s->cfg;
-	int got = core_answer_stale(&s->env, r->qname, r->qtype, r->qclass, uv_now(s->loop),
+	const struct config *cfg = st->cfg;
+	int got = core_answer_stale(st->env, r->qname, r->qtype, r->qclass, uv_now(st->loop),
 				    cfg->serve_expired_reply_ttl, reset, &a);
 	if (got == 0 || r->background || r->answered)
 		return false;
 	if (got == 2)
-		s->stale_answers++;
-	worker_respond(s->workers[0], r, &a);
-	r->answered = true;
+		st->answers++;
+	req_respond(st->rq, r, &a);
 	return true;
 }
 
-void server_answer(struct server *s, struct creq *r, const struct core_answer *a)
+/* The request table's answer hook: expired data instead of SERVFAIL when
+ * serve-expired holds some. */
+static bool on_answer(void *ud, struct creq *r, const struct core_answer *a)
 {
-	if (a->rcode == WIRE_RC_SERVFAIL && s->cfg->serve_expired) {
-		bool reset = s->cfg->serve_expired_ttl_reset;
-		if (r->background || r->answered) {
-			/* A refresh that failed: nobody to answer, but the expired
-			 * data may have to be kept longer. */
-			if (reset)
-				core_answer_stale(&s->env, r->qname, r->qtype, r->qclass,
-						  uv_now(s->loop), 0, true, &(struct core_answer){ 0 });
-			return;
-		}
-		if (answer_expired(s, r, reset))
-			return;
+	struct stale *st = ud;
+	if (a->rcode != WIRE_RC_SERVFAIL || !st->cfg->serve_expired)
+		return false;
+	bool reset = st->cfg->serve_expired_ttl_reset;
+	if (r->background || r->answered) {
+		/* A refresh that failed: nobody to answer, but the expired data
+		 * may have to be kept longer. */
+		if (reset)
+			core_answer_stale(st->env, r->qname, r->qtype, r->qclass, uv_now(st->loop), 0,
+					  true, &(struct core_answer){ 0 });
+		return true;
 	}
-	if (r->background || r->answered)
-		return;
-	worker_respond(s->workers[0], r, a);
-	r->answered = true;
+	return answer_expired(st, r, reset);
 }
 
 static void on_deadline(uv_timer_t *t)
 {
-	struct server *s = t->data;
-	uint64_t now = uv_now(s->loop), timeout = s->cfg->serve_expired_client_timeout;
-	struct creq *r = s->stale_next;
+	struct stale *st = t->data;
+	uint64_t now = uv_now(st->loop), timeout = st->cfg->serve_expired_client_timeout;
+	struct creq *r = st->next;
 	for (; r != NULL && r->started_ms + timeout <= now; r = r->next)
 		if (!r->background && !r->answered)
-			answer_expired(s, r, false);
-	s->stale_next = r;
+			answer_expired(st, r, false);
+	st->next = r;
 	if (r != NULL)
-		uv_timer_start(&s->stale_timer, on_deadline, r->started_ms + timeout - now, 0);
+		uv_timer_start(&st->timer, on_deadline, r->started_ms + timeout - now, 0);
 }
 
-bool server_stale_start(struct server *s, struct creq *r, uint64_t now)
+/* r has just joined the request list: answer expired data at once
+ * (serve-expired-client-timeout 0) or watch its deadline. */
+static bool on_start(void *ud, struct creq *r, uint64_t now)
 {
-	const struct config *cfg = s->cfg;
+	struct stale *st = ud;
+	const struct config *cfg = st->cfg;
+	(void)now;
 	if (!cfg->serve_expired || r->background)
 		return true;
 	if (cfg->serve_expired_client_timeout == 0) {
 		/* Expired data at once; one resolution per question refreshes it. */
-		if (answer_expired(s, r, false) && in_flight(s, r))
+		if (answer_expired(st, r, false) && req_in_flight(st->rq, r))
 			return false;
 		return true;
 	}
-	if (s->stale_next == NULL) {
-		s->stale_next = r;
-		if (s->stale_timer_on)
-			uv_timer_start(&s->stale_timer, on_deadline, cfg->serve_expired_client_timeout, 0);
+	if (st->next == NULL) {
+		st->next = r;
+		if (st->timer_on)
+			uv_timer_start(&st->timer, on_deadline, cfg->serve_expired_client_timeout, 0);
 	}
-	(void)now;
 	return true;
 }
 
-void server_stale_end(struct server *s, struct creq *r)
+static void on_end(void *ud, struct creq *r)
 {
-	if (s->stale_next == r)
-		s->stale_next = r->next;
+	struct stale *st = ud;
+	if (st->next == r)
+		st->next = r->next;
 }
 
-void server_stale_init(struct server *s)
+void stale_init(struct stale *st, struct req_table *rq, uv_loop_t *loop,
+		const struct config *cfg, const struct core_env *env)
 {
-	uv_timer_init(s->loop, &s->stale_timer);
-	s->stale_timer.data = s;
-	s->stale_timer_on = true;
+	memset(st, 0, sizeof(*st));
+	st->rq = rq;
+	st->cfg = cfg;
+	st->env = env;
+	st->loop = loop;
+	uv_timer_init(loop, &st->timer);
+	st->timer.data = st;
+	st->timer_on = true;
+	rq->hooks = (struct req_hooks){ .ud = st, .start = on_start, .end = on_end,
+					.answer = on_answer };
 }
 
-void server_stale_close(struct server *s)
+void stale_close(struct stale *st)
 {
-	if (s->stale_timer_on) {
-		uv_close((uv_handle_t *)&s->stale_timer, NULL);
-		s->stale_timer_on = false;
+	if (st->timer_on) {
+		uv_close((uv_handle_t *)&st->timer, NULL);
+		st->timer_on = false;
 	}
-}
-
-void server_prefetch(struct server *s, bool resolver, const uint8_t *qname, uint16_t qtype,
-		     uint16_t qclass)
-{
-	struct creq *r = server_creq_get(s);
-	if (r == NULL)
-		return; /* out of memory: the entry just expires */
-	r->origin = server_worker(s, 0);
-	r->background = true;
-	r->qtype = qtype;
-	r->qclass = qclass;
-	wire_name_copy(r->qname, qname);
-	if (resolver)
-		server_resolve(s, r);
-	else
-		worker_post(server_worker(s, 0), r);
 }

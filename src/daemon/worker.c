@@ -1,6 +1,6 @@
 /* worker: one client-facing event loop (see worker.h for the design). This
  * file reads queries, applies the access list, answers cache hits and hands
- * misses to worker 0; it also moves requests between the workers' inboxes. */
+ * misses to worker 0 (daemon/request.h); it reads its own inbox. */
 #include "daemon/worker.h"
 
 #include <errno.h>
@@ -11,6 +11,7 @@
 #include "cache/pcache.h"
 #include "daemon/admit.h"
 #include "daemon/config.h"
+#include "daemon/options.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/rand.h"
@@ -68,35 +69,16 @@ static void count_rcode(struct wctx *x, unsigned rcode)
 
 /* Write and send a response; its length (it stays in x->out), or -1. */
 static int respond(struct wctx *x, const struct listen_client *c, uint16_t id, uint16_t flags,
-		   const uint8_t *qname, uint16_t qtype, uint16_t qclass, bool edns,
+		   const uint8_t *qname, uint16_t qtype, uint16_t qclass, uint16_t edns_size,
 		   uint16_t max_size, const struct core_answer *a)
 {
-	int len = core_write_response(x->out, max_size, id, flags, qname, qtype, qclass, edns, a);
+	int len = core_write_response(x->out, max_size, id, flags, qname, qtype, qclass, edns_size,
+				      a);
 	if (len < 0)
 		return -1;
 	count_rcode(x, a->rcode);
 	listen_respond(c, x->out, (size_t)len);
 	return len;
-}
-
-void worker_respond(struct worker *w, struct creq *r, const struct core_answer *a)
-{
-	struct wctx *x = &w->main;
-	int len = core_write_response(x->out, r->max_size, r->id, r->flags, r->qname, r->qtype,
-				      r->qclass, r->edns, a);
-	if (len < 0)
-		return;
-	count_rcode(x, a->rcode);
-	/* A TCP connection may only be written on its own worker's loop. */
-	if (r->client.tcp && r->origin != w) {
-		r->answer = malloc((size_t)len);
-		if (r->answer != NULL) {
-			memcpy(r->answer, x->out, (size_t)len);
-			r->answer_len = (size_t)len;
-		}
-		return;
-	}
-	listen_respond(&r->client, x->out, (size_t)len);
 }
 
 /* An error response with only a header (and question when we have one). */
@@ -128,12 +110,13 @@ __attribute__((noinline)) static bool admit_local(struct wctx *x, const struct l
 						  uint16_t max_size)
 {
 	const struct wire_msg *m = &x->qmsg;
-	switch (admit_query(server_cfg(x->w->s), m, &x->cached)) {
+	const struct config *cfg = x->w->cfg;
+	switch (admit_query(cfg, m, &x->cached)) {
 	case ADMIT_RESOLVE:
 		return false;
 	case ADMIT_ANSWER:
-		respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns, max_size,
-			&x->cached);
+		respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass,
+			m->has_edns ? cfg->edns_buffer_size : 0, max_size, &x->cached);
 		return true;
 	case ADMIT_ERROR:
 		respond_error(x, c, pkt, len, x->cached.rcode);
@@ -142,29 +125,33 @@ __attribute__((noinline)) static bool admit_local(struct wctx *x, const struct l
 	return false;
 }
 
-static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt, size_t len)
+/* True on worker 0's loop thread, the resolution thread (set by
+ * worker_start, which runs there). */
+static _Thread_local bool resolver_thread;
+
+static bool on_query(void *ud, const struct listen_client *c, const uint8_t *pkt, size_t len)
 {
 	struct wctx *x = ud;
 	struct worker *w = x->w;
-	const struct config *cfg = server_cfg(w->s);
+	const struct config *cfg = w->cfg;
 	if (c->tcp)
 		WSTAT_ADD(&x->stats, client_tcp, 1);
 	else
 		WSTAT_ADD(&x->stats, client_udp, 1);
 	if (len < WIRE_HDR_LEN || (pkt[2] & 0x80))
-		return; /* not a query at all: never answer a response */
+		return false; /* not a query at all: never answer a response */
 	x->qmsg.has_question = false;
 	if (!allowed(cfg, &c->peer)) {
 		WSTAT_ADD(&x->stats, refused, 1);
 		if (wire_parse(&x->qmsg, pkt, len) != 0)
 			x->qmsg.has_question = false;
 		respond_error(x, c, pkt, len, WIRE_RC_REFUSED);
-		return;
+		return false;
 	}
 	/* The packet cache (UDP readers): the same bytes were answered from the
 	 * cache before. The flush generation is read before any lookup, so an
 	 * answer kept below holds nothing a flush removed since. */
-	const struct core_env *env = server_env(w->s);
+	const struct core_env *env = w->env;
 	uint64_t gen = 0;
 	if (x->pc != NULL && !c->tcp) {
 		gen = cache_flush_gen(env->cache);
@@ -176,7 +163,7 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 			WSTAT_ADD(&x->stats, packet_hits, 1);
 			count_rcode(x, rcode);
 			listen_respond(c, x->out, n);
-			return;
+			return false;
 		}
 	}
 	bool parsed = wire_parse(&x->qmsg, pkt, len) == 0 && x->qmsg.has_question;
@@ -186,13 +173,13 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 		if (!parsed)
 			x->qmsg.has_question = false;
 		respond_error(x, c, pkt, len, op_rcode);
-		return;
+		return false;
 	}
 	if (!parsed) {
 		WSTAT_ADD(&x->stats, formerr, 1);
 		x->qmsg.has_question = false;
 		respond_error(x, c, pkt, len, WIRE_RC_FORMERR);
-		return;
+		return false;
 	}
 	const struct wire_msg *m = &x->qmsg;
 	uint16_t max_size = 65535;
@@ -206,26 +193,26 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 	}
 	/* Answered here, or refused, never sent upstream (admit.h). */
 	if (!admit_plain(m) && admit_local(x, c, pkt, len, max_size))
-		return;
+		return false;
 	/* The time the listener read the query: one clock read per batch. */
 	if (core_answer_from_cache(env, m->qname, m->qtype, m->qclass, c->rx_ms, &x->cached)) {
 		WSTAT_ADD(&x->stats, cache_hits, 1);
-		int n = respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass, m->has_edns,
-				max_size, &x->cached);
+		int n = respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass,
+				m->has_edns ? cfg->edns_buffer_size : 0, max_size, &x->cached);
 		if (n > 0 && x->pc != NULL && !c->tcp)
 			pcache_keep(x->pc, pkt, len, x->out, (size_t)n, c->rx_ms, gen,
 				    x->cached.fresh_ms);
 		if (x->cached.prefetch)
-			server_prefetch(w->s, x->resolver, m->qname, m->qtype, m->qclass);
-		return;
+			req_prefetch(w->rq, resolver_thread, m->qname, m->qtype, m->qclass);
+		return false;
 	}
 	WSTAT_ADD(&x->stats, cache_misses, 1);
-	struct creq *r = server_creq_get(w->s);
+	struct creq *r = req_get(w->rq);
 	if (r == NULL) {
 		respond_error(x, c, pkt, len, WIRE_RC_SERVFAIL);
-		return;
+		return false;
 	}
-	r->origin = w;
+	r->home = &w->inbox;
 	r->id = m->id;
 	r->flags = m->flags;
 	r->qtype = m->qtype;
@@ -234,68 +221,21 @@ static void on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 	r->max_size = max_size;
 	wire_name_copy(r->qname, m->qname);
 	listen_client_hold(&r->client, c);
-	if (x->resolver)
-		server_resolve(w->s, r);
+	/* Worker 0's loop resolves in place, whether the query came from its
+	 * own TCP or from a UDP socket it reads while misses are common
+	 * (listen_udp_adaptive); any other thread hands the miss on. */
+	if (resolver_thread)
+		req_resolve(w->rq, r);
 	else
-		worker_post(server_worker(w->s, 0), r);
+		req_inbox_post(w->rq->resolver, r);
+	return true;
 }
 
-/* ---- inboxes -------------------------------------------------------------- */
-
-static struct creq *inbox_take(struct worker *w, bool *stop)
-{
-	pthread_mutex_lock(&w->mu);
-	struct creq *list = w->inbox_head;
-	w->inbox_head = w->inbox_tail = NULL;
-	if (stop != NULL)
-		*stop = w->stop;
-	pthread_mutex_unlock(&w->mu);
-	return list;
-}
-
-void worker_post(struct worker *w, struct creq *r)
-{
-	r->next = NULL;
-	pthread_mutex_lock(&w->mu);
-	if (w->inbox_tail != NULL)
-		w->inbox_tail->next = r;
-	else
-		w->inbox_head = r;
-	w->inbox_tail = r;
-	/* Under the lock: the owner closes the handle only after setting
-	 * closed under the same lock, so the handle is alive here. */
-	if (!w->closed)
-		uv_async_send(&w->wake);
-	pthread_mutex_unlock(&w->mu);
-}
-
-/* Release a returned client on its own thread (or after every thread has
- * ended) and recycle the request. */
-static void finish_returned(struct creq *r)
-{
-	if (r->answer != NULL)
-		listen_respond(&r->client, r->answer, r->answer_len);
-	listen_client_release(&r->client);
-	free(r->answer);
-	r->answer = NULL;
-	server_creq_put(r->s, r);
-}
-
-void worker_return(struct creq *r)
-{
-	if (r->client.tcp && r->origin->idx != 0) {
-		worker_post(r->origin, r);
-		return;
-	}
-	finish_returned(r);
-}
+/* ---- inbox --------------------------------------------------------------- */
 
 static void close_self(struct worker *w)
 {
-	pthread_mutex_lock(&w->mu);
-	w->closed = true;
-	pthread_mutex_unlock(&w->mu);
-	uv_close((uv_handle_t *)&w->wake, NULL);
+	req_inbox_close(&w->inbox);
 	listen_close(w->ls);
 }
 
@@ -303,23 +243,25 @@ static void on_wake(uv_async_t *h)
 {
 	struct worker *w = h->data;
 	bool stop = false;
-	struct creq *r = inbox_take(w, &stop), *next;
+	struct creq *r = req_inbox_take(&w->inbox, &stop), *next;
 	for (; r != NULL; r = next) {
 		next = r->next;
 		r->next = NULL;
 		if (w->idx == 0)
-			server_resolve(w->s, r); /* a miss from another worker */
+			req_resolve(w->rq, r); /* a miss from another thread */
 		else
-			finish_returned(r);      /* an answer (or a release) coming back */
+			req_finish(r);         /* an answer (or a release) coming back */
 	}
-	if (stop && w->idx != 0 && !w->closed)
+	if (stop && w->idx != 0 && !w->inbox.closed)
 		close_self(w);
 }
 
 /* ---- life cycle ----------------------------------------------------------- */
 
-int worker_new(struct worker **out, struct server *s, unsigned idx, uv_loop_t *loop,
-	       bool reuseport, char *err, size_t errlen)
+int worker_new(struct worker **out, unsigned idx, uv_loop_t *loop, const struct config *cfg,
+	       const struct listen_opts *lopts,
+	       const struct core_env *env, struct req_table *rq, bool reuseport, char *err,
+	       size_t errlen)
 {
 	struct worker *w = calloc(1, sizeof(*w));
 	*out = w;
@@ -327,9 +269,10 @@ int worker_new(struct worker **out, struct server *s, unsigned idx, uv_loop_t *l
 		snprintf(err, errlen, "out of memory");
 		return PC_ENOMEM;
 	}
-	w->s = s;
 	w->idx = idx;
-	pthread_mutex_init(&w->mu, NULL);
+	w->cfg = cfg;
+	w->env = env;
+	w->rq = rq;
 	if (idx > 0) {
 		int rc = uv_loop_init(&w->own_loop);
 		if (rc != 0) {
@@ -340,13 +283,13 @@ int worker_new(struct worker **out, struct server *s, unsigned idx, uv_loop_t *l
 		loop = &w->own_loop;
 	}
 	w->loop = loop;
-	uv_async_init(loop, &w->wake, on_wake);
-	w->wake.data = w;
-	w->wake_init = true;
+	req_inbox_init(&w->inbox, loop, on_wake, w);
 	w->main.w = w;
-	w->main.resolver = idx == 0;
-	int rc = listen_open(&w->ls, loop, server_cfg(s), on_query, &w->main, reuseport, err,
-			     errlen);
+	if (idx == 0) {
+		rq->resolver = &w->inbox;
+		rq->stats = &w->main.stats;
+	}
+	int rc = listen_open(&w->ls, loop, lopts, on_query, &w->main, reuseport, err, errlen);
 	if (rc != 0)
 		return rc;
 	w->n_udp = listen_n_udp(w->ls);
@@ -355,7 +298,7 @@ int worker_new(struct worker **out, struct server *s, unsigned idx, uv_loop_t *l
 		snprintf(err, errlen, "out of memory");
 		return PC_ENOMEM;
 	}
-	uint32_t size = server_cfg(s)->packet_cache_size;
+	uint32_t size = cfg->packet_cache_size;
 	for (size_t i = 0; i < w->n_udp; i++) {
 		w->udp[i].w = w;
 		if (size == 0)
@@ -389,6 +332,11 @@ static void worker_main(void *arg)
 
 int worker_start(struct worker *w)
 {
+	if (w->idx == 0) {
+		resolver_thread = true; /* this is worker 0's loop thread */
+		if (listen_udp_adaptive(w->ls) != 0)
+			return PC_EIO;
+	}
 	for (size_t i = 0; i < w->n_udp; i++)
 		if (listen_udp_start(w->ls, i, &w->udp[i]) != 0)
 			return PC_EIO;
@@ -403,32 +351,28 @@ int worker_start(struct worker *w)
 
 void worker_stop(struct worker *w)
 {
-	if (w == NULL || !w->wake_init)
+	if (w == NULL || !w->inbox.init)
 		return;
 	if (w->idx == 0) {
-		if (w->closed)
+		if (w->inbox.closed)
 			return;
 		close_self(w);
 		/* Misses handed over but not yet started go back unanswered. */
-		struct creq *r = inbox_take(w, NULL), *next;
+		struct creq *r = req_inbox_take(&w->inbox, NULL), *next;
 		for (; r != NULL; r = next) {
 			next = r->next;
-			worker_return(r);
+			req_return(r);
 		}
 		return;
 	}
 	if (!w->thread_started) {
 		/* Never ran: close its handles and let its loop finish them here. */
-		if (!w->closed)
+		if (!w->inbox.closed)
 			close_self(w);
 		uv_run(w->loop, UV_RUN_DEFAULT);
 		return;
 	}
-	pthread_mutex_lock(&w->mu);
-	w->stop = true;
-	if (!w->closed)
-		uv_async_send(&w->wake);
-	pthread_mutex_unlock(&w->mu);
+	req_inbox_ask_stop(&w->inbox);
 }
 
 void worker_join(struct worker *w)
@@ -444,13 +388,13 @@ void worker_free(struct worker *w)
 	if (w == NULL)
 		return;
 	/* Every thread has ended: what is still queued can be released here. */
-	struct creq *r = inbox_take(w, NULL), *next;
-	for (; r != NULL; r = next) {
-		next = r->next;
-		free(r->answer);
-		r->answer = NULL;
-		listen_client_release(&r->client);
-		server_creq_put(r->s, r);
+	if (w->inbox.init) {
+		struct creq *r = req_inbox_take(&w->inbox, NULL), *next;
+		for (; r != NULL; r = next) {
+			next = r->next;
+			req_drop(r);
+		}
+		req_inbox_destroy(&w->inbox);
 	}
 	if (w->idx > 0 && w->loop != NULL) {
 		int rc = uv_loop_close(&w->own_loop);
@@ -461,7 +405,6 @@ void worker_free(struct worker *w)
 	for (size_t i = 0; w->udp != NULL && i < w->n_udp; i++)
 		pcache_free(w->udp[i].pc);
 	free(w->udp);
-	pthread_mutex_destroy(&w->mu);
 	free(w);
 }
 

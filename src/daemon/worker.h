@@ -4,7 +4,7 @@
  * and one TCP socket per interface, bound with SO_REUSEPORT when there is
  * more than one worker, so that the kernel spreads clients over the workers
  * and no worker waits for another to read a query. The loop serves TCP;
- * each UDP socket has a reader thread of its own (net/listen.c) that sleeps
+ * each UDP socket has a reader thread of its own (net/listen_udp.c) that sleeps
  * in recvmmsg rather than in the loop's epoll, which saves a system call
  * and the loop's bookkeeping on every wake-up. With several workers the
  * readers of one interface's sockets read them all together (worker_share):
@@ -32,11 +32,25 @@
  * Unbound per-thread port slice was such a hole). Worker 0 is also the
  * cache's only writer, so the core keeps borrowing cache entries as before.
  *
- * When worker 0 has an answer for a UDP client it sends it itself on the
- * client's listener socket (sendto on a socket is safe from any thread; the
- * sockets stay open until worker 0 has stopped resolving). A TCP connection
- * belongs to its worker's loop, so the answer travels back through that
- * worker's inbox, and the worker writes it and releases the connection.
+ * That hand-off is a second thread's wake-up per miss, which at a moderate
+ * rate cost more than the resolution itself. So the UDP sockets of worker
+ * 0 that no other worker shares (num-threads 1) are read adaptively
+ * (net/listen.h, listen_udp_adaptive): while a good share of the reader's
+ * wake-ups find a miss, worker 0's loop thread reads the socket itself and
+ * resolves each miss in place, and the reader sleeps; when misses become
+ * rare the reader takes the socket back, two system calls per wake-up for
+ * cache hits. Either way the upstream query is made by worker 0's loop
+ * thread from the one pool, so every query still draws its socket
+ * uniformly from the whole pool.
+ *
+ * The life of a request, from the miss to its answer and back to the
+ * worker that holds its client, is daemon/request.c's: the workers and the
+ * server call it, and it calls neither. When worker 0 has an answer for a
+ * UDP client it sends it itself on the client's listener socket (sendto on
+ * a socket is safe from any thread; the sockets stay open until worker 0
+ * has stopped resolving). A TCP connection belongs to its worker's loop,
+ * so the answer travels back through that worker's inbox, and the worker
+ * writes it and releases the connection.
  *
  * Statistics are counted per thread (struct wctx), each counter written only
  * by its own thread with relaxed atomic loads and stores (plain moves on
@@ -60,26 +74,14 @@
 #include <uv.h>
 
 #include "core/core.h"
+#include "daemon/request.h"
 #include "net/listen.h"
 #include "wire/wire.h"
 
 struct pcache;
-struct server;
 struct worker;
 
-/* Counters of one worker: written by that worker only, read by anyone. */
-struct worker_stats {
-	_Atomic uint64_t client_udp, client_tcp, refused, formerr;
-	_Atomic uint64_t cache_hits, cache_misses;
-	_Atomic uint64_t packet_hits; /* the cache hits the packet cache answered */
-	_Atomic uint64_t rcode[6];
-};
-
-/* A single writer may increment without a locked instruction. */
-#define WSTAT_ADD(st, field, n)                                                           \
-	atomic_store_explicit(&(st)->field,                                               \
-			      atomic_load_explicit(&(st)->field, memory_order_relaxed) + (n), \
-			      memory_order_relaxed)
+/* struct worker_stats and WSTAT_ADD are in daemon/request.h. */
 
 /* What one thread needs to answer client queries: its counters (written
  * by that thread only) and its scratch space. A worker has one for its loop
@@ -87,7 +89,6 @@ struct worker_stats {
  * queries) and one for each UDP reader thread. */
 struct wctx {
 	struct worker *w;
-	bool resolver; /* worker 0's loop thread: resolves a miss in place */
 	struct worker_stats stats;
 	struct wire_msg qmsg;
 	struct core_answer cached;
@@ -95,77 +96,38 @@ struct wctx {
 	uint8_t out[65535];
 };
 
-/* A client question that missed the cache: made by the worker that read it,
- * resolved on worker 0, and (TCP from another worker) sent back with its
- * answer. */
-struct creq {
-	struct server *s;
-	struct worker *origin;
-	struct core_req *core;
-	struct up_query *q;
-	struct listen_client client; /* held: released on the origin's thread */
-	uint16_t id, flags, qtype, qclass, max_size;
-	bool edns;
-	bool background;              /* no client: a refresh (prefetch) */
-	bool answered;                /* the client has had an answer (expired data)
-				       * while the resolution goes on */
-	uint8_t qname[WIRE_NAME_MAX]; /* as the client wrote it */
-	uint64_t started_ms;          /* when worker 0 began resolving it */
-	uint8_t *answer;              /* on the way back: the response, or NULL */
-	size_t answer_len;
-	struct creq *prev, *next;     /* worker 0's requests (oldest first), or an inbox */
-};
-
 struct worker {
-	struct server *s;
 	unsigned idx;
+	const struct config *cfg;
+	const struct core_env *env;
+	struct req_table *rq;  /* worker 0's requests: where misses go */
 	uv_loop_t *loop;
 	uv_loop_t own_loop; /* the loop of workers 1..N-1 */
 	uv_thread_t thread;
 	bool thread_started;
 	struct listeners *ls;
-	uv_async_t wake;
-	bool wake_init;
-	pthread_mutex_t mu;  /* guards the inbox, closed and stop */
-	struct creq *inbox_head, *inbox_tail;
-	bool closed;         /* the inbox is no longer read: no wake-ups */
-	bool stop;           /* asked to stop */
+	struct req_inbox inbox; /* misses (worker 0), answers coming back (others) */
 	struct wctx main;    /* the loop thread's */
 	struct wctx *udp;    /* one per UDP socket, for its reader thread */
 	size_t n_udp;
 };
 
-/* Implemented in server.c, used by the workers. */
-const struct config *server_cfg(const struct server *s);
-const struct core_env *server_env(const struct server *s);
-struct worker *server_worker(const struct server *s, unsigned idx);
-/* A request object (from a bounded free list), or NULL. Any thread. */
-struct creq *server_creq_get(struct server *s);
-void server_creq_put(struct server *s, struct creq *r);
-/* Worker 0 only: resolve r (or, when stopping, send it back unanswered). */
-void server_resolve(struct server *s, struct creq *r);
-/* Any thread: refresh the cached answer to a question (prefetch): a request
- * without a client for worker 0; resolver says the caller is worker 0's
- * loop thread. */
-void server_prefetch(struct server *s, bool resolver, const uint8_t *qname, uint16_t qtype,
-		     uint16_t qclass);
-
 /* Create worker idx (0 runs on loop, the others on a loop of their own)
- * with its listeners and inbox. On failure returns a negative PC_E* with
- * one line in err; *out must still be passed to worker_stop/worker_free. */
-int worker_new(struct worker **out, struct server *s, unsigned idx, uv_loop_t *loop,
-	       bool reuseport, char *err, size_t errlen);
+ * with its listeners and inbox; its misses go to rq (daemon/request.h),
+ * whose resolver inbox is worker 0's (worker 0 sets it, and where its
+ * answers are counted). cfg, env and rq must outlive the worker. On failure
+ * returns a negative PC_E* with one line in err; *out must still be passed
+ * to worker_stop/worker_free. */
+int worker_new(struct worker **out, unsigned idx, uv_loop_t *loop, const struct config *cfg,
+	       const struct listen_opts *lopts,
+	       const struct core_env *env, struct req_table *rq, bool reuseport, char *err,
+	       size_t errlen);
 /* With several workers, after worker_new of both and before worker_start:
  * w's UDP readers read worker first's sockets and w's together
  * (listen_share). Returns 0 or a negative PC_E* with one line in err. */
 int worker_share(struct worker *w, struct worker *first, char *err, size_t errlen);
 /* Start the worker's UDP readers and (a worker other than 0) its thread. */
 int worker_start(struct worker *w);
-/* Queue r for w and wake it; any thread. If w no longer reads its inbox
- * the request stays there until worker_free. */
-void worker_post(struct worker *w, struct creq *r);
-/* Answer r's client with a, counting on w (the calling thread's worker). */
-void worker_respond(struct worker *w, struct creq *r, const struct core_answer *a);
 /* Worker 0's thread: worker 0 stops reading its inbox and listeners and
  * hands back what its inbox holds; another worker is asked to stop (or, if
  * its thread never started, is stopped here). */
@@ -177,8 +139,5 @@ void worker_free(struct worker *w);
 /* One counter (its offset in struct worker_stats) summed over the worker's
  * threads; each is read with a relaxed load while it may be counting. */
 uint64_t worker_stat(const struct worker *w, size_t off);
-/* The client of r goes back to its worker: the answer (if any) is written
- * there and the client released; any thread. */
-void worker_return(struct creq *r);
 
 #endif

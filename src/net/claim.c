@@ -13,16 +13,15 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "daemon/config.h"
 #include "net/listen.h"
 #include "util/err.h"
 
 struct claim {
-	int fd[CONFIG_MAX_ADDRS];
+	int fd[LISTEN_MAX_INTERFACES];
 	size_t n;
 };
 
-static int claim_fail(char *err, size_t errlen, const struct config_addr *a, const char *what,
+static int claim_fail(char *err, size_t errlen, const struct sockaddr_len *a, const char *what,
 		      const char *why)
 {
 	char host[64] = "?";
@@ -34,7 +33,7 @@ static int claim_fail(char *err, size_t errlen, const struct config_addr *a, con
 
 /* Bind a's address as the listener will, and let it go again: fails when
  * any socket of any program holds it. */
-static int probe(const struct config_addr *a, int type)
+static int probe(const struct sockaddr_len *a, int type)
 {
 	int fd = listen_bind_socket(a, type, false);
 	if (fd < 0)
@@ -43,7 +42,7 @@ static int probe(const struct config_addr *a, int type)
 	return 0;
 }
 
-int claim_addrs(struct claim **out, const struct config *cfg, char *err, size_t errlen)
+int claim_addrs(struct claim **out, const struct listen_opts *o, char *err, size_t errlen)
 {
 	static const char in_use[] = "the address is in use by another process "
 				     "(another resolver, or this one already running?)";
@@ -53,12 +52,12 @@ int claim_addrs(struct claim **out, const struct config *cfg, char *err, size_t 
 		snprintf(err, errlen, "out of memory");
 		return PC_ENOMEM;
 	}
-	for (size_t i = 0; i < cfg->n_interfaces; i++) {
-		const struct config_addr *a = &cfg->interfaces[i];
+	for (size_t i = 0; i < o->n_interfaces; i++) {
+		const struct sockaddr_len *a = &o->interfaces[i];
 		bool again = false; /* listed twice: claimed already */
 		for (size_t j = 0; j < i; j++)
-			again = again || (cfg->interfaces[j].len == a->len &&
-					  memcmp(&cfg->interfaces[j].sa, &a->sa, a->len) == 0);
+			again = again || (o->interfaces[j].len == a->len &&
+					  memcmp(&o->interfaces[j].sa, &a->sa, a->len) == 0);
 		if (again)
 			continue;
 		char host[64] = "?";
@@ -76,10 +75,10 @@ int claim_addrs(struct claim **out, const struct config *cfg, char *err, size_t 
 			return claim_fail(err, errlen, a, "lock",
 					  errno == EADDRINUSE ? "another portcullis is listening there"
 							      : strerror(errno));
-		if (cfg->do_udp && probe(a, SOCK_DGRAM) != 0)
+		if (o->do_udp && probe(a, SOCK_DGRAM) != 0)
 			return claim_fail(err, errlen, a, "udp",
 					  errno == EADDRINUSE ? in_use : strerror(errno));
-		if (cfg->do_tcp && probe(a, SOCK_STREAM) != 0)
+		if (o->do_tcp && probe(a, SOCK_STREAM) != 0)
 			return claim_fail(err, errlen, a, "tcp",
 					  errno == EADDRINUSE ? in_use : strerror(errno));
 	}

@@ -25,16 +25,16 @@
 
 #include <stddef.h>
 
-struct config;
+struct listen_opts;
 struct claim;
 
 /* Before the first listeners are opened: make sure no other process holds
- * any of cfg's interfaces, and hold the lock of each for as long as the
+ * any of opts' interfaces, and hold the lock of each for as long as the
  * claim lives. On failure returns a negative PC_E* with one line in err
  * ("cannot listen on ADDR port N (udp|tcp|lock): why"); *out must still be
  * passed to claim_free, which lets the addresses go (call it after the
  * listeners are closed). */
-int claim_addrs(struct claim **out, const struct config *cfg, char *err, size_t errlen);
+int claim_addrs(struct claim **out, const struct listen_opts *opts, char *err, size_t errlen);
 void claim_free(struct claim *k);
 
 #endif

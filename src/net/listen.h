@@ -21,6 +21,13 @@
  * the answer goes; the daemon copies it with listen_client_hold() when the
  * answer will come later and releases it when done.
  *
+ * Adaptive reading (listen_udp_adaptive, worker 0 with one worker): while
+ * many queries are handed on to be resolved, the loop's own thread reads a
+ * UDP socket instead of its reader, so that a miss is resolved where it was
+ * read; the reader takes it back when they become rare.
+ * Files: listen.c opens and closes; listen_udp.c reads UDP (the readers,
+ * shared and adaptive reading); listen_tcp.c serves TCP; listen_send.c
+ * sends UDP answers in batches (listen_respond).
  * Threads: a struct listeners belongs to the thread running its loop (TCP,
  * and opening and closing it all); the UDP readers only read and call
  * back. listen_respond() for a UDP client may be called by any
@@ -37,8 +44,25 @@
 #include <uv.h>
 
 #include "net/recv.h"
+#include "util/sockaddr.h"
 
-struct config;
+#define LISTEN_MAX_INTERFACES 16
+
+/* The listeners' part of the configuration (named as the keys are; filled
+ * by daemon/options.c). */
+struct listen_opts {
+	struct sockaddr_len interfaces[LISTEN_MAX_INTERFACES]; /* interface: */
+	size_t n_interfaces;
+	bool do_udp, do_tcp;
+	uint32_t so_rcvbuf, so_sndbuf;  /* bytes; 0 = the system's */
+	uint32_t incoming_num_tcp;      /* connections per thread */
+	uint32_t tcp_per_address;       /* ... of them from one client address */
+	uint32_t tcp_idle_timeout;      /* ms */
+	uint32_t tcp_message_timeout;   /* ms */
+	uint32_t tcp_queue_size;        /* bytes of answers queued per connection */
+	uint64_t stream_wait_size;      /* ... over all connections */
+};
+
 struct tcp_conn;
 struct listeners;
 
@@ -57,27 +81,38 @@ struct listen_client {
 				       * the answer's source address */
 };
 
-typedef void (*listen_query_fn)(void *ud, const struct listen_client *c, const uint8_t *pkt,
+/* Returns true when the query was handed on to be resolved (a cache miss),
+ * which adaptive reading counts (listen_udp_adaptive). */
+typedef bool (*listen_query_fn)(void *ud, const struct listen_client *c, const uint8_t *pkt,
 				size_t len);
 
-/* Open a UDP and a TCP listener (as cfg says) on every interface; with
+/* Open a UDP and a TCP listener (as opts say) on every interface; with
  * reuseport each socket is bound with SO_REUSEPORT so that other threads'
  * listeners can share the addresses. On failure returns a negative PC_E*
  * with one line in err; call listen_close and listen_free still. TCP
  * queries reach fn with ud, on the loop's thread; UDP ones reach it on
  * their reader's thread, with the reader's own ud (listen_udp_start). */
-int listen_open(struct listeners **out, uv_loop_t *loop, const struct config *cfg,
+int listen_open(struct listeners **out, uv_loop_t *loop, const struct listen_opts *opts,
 		listen_query_fn fn, void *ud, bool reuseport, char *err, size_t errlen);
 /* The number of UDP sockets, and: start the reader thread of socket i
  * (0 <= i < listen_n_udp), which calls fn with ud for each of its queries
  * until listen_close. Returns 0 or PC_EIO. */
 size_t listen_n_udp(const struct listeners *l);
 int listen_udp_start(struct listeners *l, size_t i, void *ud);
+/* On the loop's thread, before listen_udp_start: the UDP sockets not shared
+ * (listen_share) are read by the loop's own thread instead of their reader
+ * while many of the queries are handed on (the query callback returns
+ * true), so that a miss read there is resolved without waking another
+ * thread; the reader takes the reading back when they become rare
+ * (listen_udp.c says how it decides). The query callback then runs on the
+ * loop's thread with the reader's ud, never on both at once. Returns 0 or
+ * PC_EIO. */
+int listen_udp_adaptive(struct listeners *l);
 /* With several workers: make the UDP sockets of l (a listeners opened with
  * reuseport and the same config as first) share their reading with
  * first's, socket i with socket i; call before either starts its readers.
- * The readers of shared sockets read all of them together (listen.c says
- * how), so a query may reach the query callback on another socket's
+ * The readers of shared sockets read all of them together (listen_udp.c
+ * says how), so a query may reach the query callback on another socket's
  * reader, with that reader's ud; its answer goes out on the socket it came
  * in on. Closing any of them stops all their readers. Returns 0 or a
  * negative PC_E*. */
@@ -102,13 +137,12 @@ void listen_respond(const struct listen_client *c, const uint8_t *pkt, size_t le
 void listen_client_hold(struct listen_client *dst, const struct listen_client *src);
 void listen_client_release(struct listen_client *c);
 
-struct config_addr;
 /* A client listener socket of type (SOCK_DGRAM, SOCK_STREAM) bound to a, set
  * up as every listener is (IPv6 only on an IPv6 address, SO_REUSEADDR on TCP
  * only, SO_REUSEPORT when asked), non-blocking; or -1 with errno set. claim.c
  * probes an address with it, so the probe binds exactly as the listener will. */
-int listen_bind_socket(const struct config_addr *a, int type, bool reuseport);
+int listen_bind_socket(const struct sockaddr_len *a, int type, bool reuseport);
 /* a's address as text (without brackets) and its port, for messages. */
-void listen_addr_text(const struct config_addr *a, char *host, size_t hostlen, uint16_t *port);
+void listen_addr_text(const struct sockaddr_len *a, char *host, size_t hostlen, uint16_t *port);
 
 #endif

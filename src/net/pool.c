@@ -9,38 +9,37 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "daemon/config.h"
 #include "net/recv.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/rand.h"
 
-static bool excluded(const struct config *cfg, uint16_t port)
+static bool excluded(const struct pool_opts *o, uint16_t port)
 {
-	for (size_t i = 0; i < cfg->n_pool_exclude; i++)
-		if (port >= cfg->pool_exclude[i].low && port <= cfg->pool_exclude[i].high)
+	for (size_t i = 0; i < o->n_pool_exclude; i++)
+		if (port >= o->pool_exclude[i].low && port <= o->pool_exclude[i].high)
 			return true;
 	return false;
 }
 
 /* The allowed ports, in order. Caller frees. */
-static uint16_t *allowed_ports(const struct config *cfg, size_t *n)
+static uint16_t *allowed_ports(const struct pool_opts *o, size_t *n)
 {
-	const struct config_range *r = &cfg->socket_pool_range;
+	const struct pool_range *r = &o->socket_pool_range;
 	uint16_t *ports = malloc(sizeof(uint16_t) * ((size_t)r->high - r->low + 1));
 	*n = 0;
 	if (ports == NULL)
 		return NULL;
 	for (uint32_t p = r->low; p <= r->high; p++)
-		if (p != 0 && !excluded(cfg, (uint16_t)p))
+		if (p != 0 && !excluded(o, (uint16_t)p))
 			ports[(*n)++] = (uint16_t)p;
 	return ports;
 }
 
-size_t pool_available_ports(const struct config *cfg)
+size_t pool_available_ports(const struct pool_opts *o)
 {
 	size_t n;
-	free(allowed_ports(cfg, &n));
+	free(allowed_ports(o, &n));
 	return n;
 }
 
@@ -63,15 +62,15 @@ static void on_readable(uv_poll_t *h, int status, int events)
 /* 0 with the descriptor in *out, or PC_EIO with the system's errno in
  * *sys_err (kept apart from the project's codes: -EPERM is -1, as is
  * PC_ENOMEM). */
-static int bind_sock(const struct config *cfg, int family, uint16_t port, int *out, int *sys_err)
+static int bind_sock(const struct pool_opts *o, int family, uint16_t port, int *out, int *sys_err)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	memset(&ss, 0, sizeof(ss));
 	/* the first outgoing-interface of this family, else the wildcard */
-	for (size_t i = 0; i < cfg->n_outgoing; i++) {
-		if (cfg->outgoing[i].sa.ss_family == family) {
-			ss = cfg->outgoing[i].sa;
+	for (size_t i = 0; i < o->n_outgoing; i++) {
+		if (o->outgoing[i].sa.ss_family == family) {
+			ss = o->outgoing[i].sa;
 			break;
 		}
 	}
@@ -99,7 +98,7 @@ static int bind_sock(const struct config *cfg, int family, uint16_t port, int *o
 	else
 		setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &omit, sizeof(omit));
 	/* Learn which replies were reassembled from fragments, to refuse them. */
-	if (cfg->refuse_fragmented_replies && net_recv_want_fragsize(fd, family) != 0)
+	if (o->refuse_fragmented_replies && net_recv_want_fragsize(fd, family) != 0)
 		log_warn("socket pool: IP_RECVFRAGSIZE unavailable; fragmented replies cannot be told");
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
 		*sys_err = errno;
@@ -112,7 +111,7 @@ static int bind_sock(const struct config *cfg, int family, uint16_t port, int *o
 
 static uint64_t age_deadline(const struct pool *p)
 {
-	uint32_t t = p->cfg->pool_rotate_seconds;
+	uint32_t t = p->opts->pool_rotate_seconds;
 	if (t == 0)
 		return 0;
 	/* uniform in [t/2, t] seconds, in ms: rotations spread over time */
@@ -127,7 +126,7 @@ static struct pool_sock *sock_new(struct pool *p, int family, uint16_t port, uin
 {
 	int fd = -1;
 	*sys_err = 0;
-	*rc = bind_sock(p->cfg, family, port, &fd, sys_err);
+	*rc = bind_sock(p->opts, family, port, &fd, sys_err);
 	if (*rc < 0)
 		return NULL;
 	struct pool_sock *s = calloc(1, sizeof(*s));
@@ -204,8 +203,8 @@ static int open_family(struct pool *p, int family, size_t first, size_t want, ch
 		snprintf(err, errlen,
 			 "socket pool: only %zu free %s ports in socket-pool-range %u-%u minus exclusions, "
 			 "socket-pool-size needs %zu",
-			 got, family == AF_INET ? "IPv4" : "IPv6", p->cfg->socket_pool_range.low,
-			 p->cfg->socket_pool_range.high, want);
+			 got, family == AF_INET ? "IPv4" : "IPv6", p->opts->socket_pool_range.low,
+			 p->opts->socket_pool_range.high, want);
 		return PC_ELIMIT;
 	}
 	return 0;
@@ -254,39 +253,39 @@ static void on_age_tick(uv_timer_t *t)
 			rotate_slot(p, (uint32_t)i);
 }
 
-int pool_check_range(const struct config *cfg, char *err, size_t errlen)
+int pool_check_range(const struct pool_opts *o, char *err, size_t errlen)
 {
-	size_t per = cfg->socket_pool_size ? cfg->socket_pool_size : 1;
-	size_t avail = pool_available_ports(cfg);
+	size_t per = o->socket_pool_size ? o->socket_pool_size : 1;
+	size_t avail = pool_available_ports(o);
 	if (avail >= per)
 		return 0;
 	snprintf(err, errlen,
 		 "socket pool: socket-pool-range %u-%u minus socket-pool-exclude holds only %zu ports, "
 		 "too few for socket-pool-size %zu",
-		 cfg->socket_pool_range.low, cfg->socket_pool_range.high, avail, per);
+		 o->socket_pool_range.low, o->socket_pool_range.high, avail, per);
 	return PC_ELIMIT;
 }
 
-int pool_open(struct pool *p, uv_loop_t *loop, const struct config *cfg, pool_recv_fn recv,
+int pool_open(struct pool *p, uv_loop_t *loop, const struct pool_opts *o, pool_recv_fn recv,
 	      void *ud, char *err, size_t errlen)
 {
-	size_t per = cfg->socket_pool_size ? cfg->socket_pool_size : 1;
+	size_t per = o->socket_pool_size ? o->socket_pool_size : 1;
 	memset(p, 0, sizeof(*p));
 	p->loop = loop;
-	p->cfg = cfg;
+	p->opts = o;
 	p->recv = recv;
 	p->ud = ud;
 	p->next_serial = 1;
-	int rc = pool_check_range(cfg, err, errlen);
+	int rc = pool_check_range(o, err, errlen);
 	if (rc != 0)
 		return rc;
 	if ((p->rx = net_rx_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return PC_ENOMEM;
 	}
-	size_t n4 = cfg->do_ip4 ? per : 0, n6 = cfg->do_ip6 ? per : 0;
+	size_t n4 = o->do_ip4 ? per : 0, n6 = o->do_ip6 ? per : 0;
 	p->slots = calloc(n4 + n6, sizeof(*p->slots));
-	p->ports = allowed_ports(cfg, &p->n_ports);
+	p->ports = allowed_ports(o, &p->n_ports);
 	if (p->slots == NULL || p->ports == NULL) {
 		snprintf(err, errlen, "socket pool: out of memory");
 		return PC_ENOMEM;
@@ -300,10 +299,10 @@ int pool_open(struct pool *p, uv_loop_t *loop, const struct config *cfg, pool_re
 	uv_timer_init(loop, &p->age_timer);
 	p->age_timer.data = p;
 	p->timer_on = true;
-	if (cfg->pool_rotate_seconds)
+	if (o->pool_rotate_seconds)
 		uv_timer_start(&p->age_timer, on_age_tick, 1000, 1000);
 	log_info("socket pool: %zu IPv4 and %zu IPv6 sockets in %u-%u", n4, n6,
-		 cfg->socket_pool_range.low, cfg->socket_pool_range.high);
+		 o->socket_pool_range.low, o->socket_pool_range.high);
 	return 0;
 }
 
@@ -320,7 +319,7 @@ void pool_sock_sent(struct pool_sock *s)
 	s->sent++;
 	s->uses++;
 	struct pool *p = s->pool;
-	if (!s->retired && p->cfg->pool_rotate_uses && s->uses >= p->cfg->pool_rotate_uses &&
+	if (!s->retired && p->opts->pool_rotate_uses && s->uses >= p->opts->pool_rotate_uses &&
 	    !p->closing)
 		rotate_slot(p, s->slot);
 }

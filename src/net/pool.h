@@ -17,8 +17,31 @@
 #include <stdint.h>
 #include <uv.h>
 
-struct config;
+#include "util/sockaddr.h"
+
 struct pool;
+
+#define POOL_MAX_OUTGOING 16
+#define POOL_MAX_EXCLUDE 64
+
+struct pool_range {
+	uint16_t low, high; /* inclusive; low <= high */
+};
+
+/* The pool's part of the configuration (named as the keys are; filled by
+ * daemon/options.c). */
+struct pool_opts {
+	bool do_ip4, do_ip6;                /* a pool per family in use */
+	struct sockaddr_len outgoing[POOL_MAX_OUTGOING]; /* outgoing-interface, port 0 */
+	size_t n_outgoing;
+	uint32_t socket_pool_size;          /* sockets per family; 0 = one */
+	struct pool_range socket_pool_range;
+	struct pool_range pool_exclude[POOL_MAX_EXCLUDE]; /* socket-pool-exclude */
+	size_t n_pool_exclude;
+	uint32_t pool_rotate_uses;          /* 0 = never */
+	uint32_t pool_rotate_seconds;       /* 0 = never */
+	bool refuse_fragmented_replies;
+};
 
 /* A server a pool socket sent queries to, for the control channel's pool
  * listing ("why is this port busy?"). Fixed size, no allocation. */
@@ -68,7 +91,7 @@ struct pool {
 	pool_recv_fn recv;
 	void *ud;
 	uv_loop_t *loop;
-	const struct config *cfg;
+	const struct pool_opts *opts; /* the caller's, outlives the pool */
 	uv_timer_t age_timer;
 	uint16_t *ports;          /* the allowed ports: range minus exclusions */
 	size_t n_ports;
@@ -83,13 +106,13 @@ struct pool {
  * negative PC_E* with one line in err (e.g. the range is too small); call
  * pool_close and pool_free then as well (the sockets opened so far close
  * when the loop runs, independently of p). */
-int pool_open(struct pool *p, uv_loop_t *loop, const struct config *cfg, pool_recv_fn recv,
+int pool_open(struct pool *p, uv_loop_t *loop, const struct pool_opts *opts, pool_recv_fn recv,
 	      void *ud, char *err, size_t errlen);
 /* Count the ports that range minus exclusions offers. */
-size_t pool_available_ports(const struct config *cfg);
+size_t pool_available_ports(const struct pool_opts *opts);
 /* 0 when the range minus exclusions holds enough ports for the pool, else
  * PC_ELIMIT with one line in err saying how many it holds. */
-int pool_check_range(const struct config *cfg, char *err, size_t errlen);
+int pool_check_range(const struct pool_opts *opts, char *err, size_t errlen);
 /* A socket of the family drawn uniformly from the whole pool; NULL if none. */
 struct pool_sock *pool_draw(struct pool *p, int family);
 /* A query was sent on s and now waits there (outstanding is counted here).

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "daemon/config.h"
 #include "net/guard.h"
 #include "net/recv.h"
 #include "net/srvstate.h"
@@ -80,7 +79,7 @@ struct up_tx {
 
 struct upstream {
 	uv_loop_t *loop;
-	const struct config *cfg;
+	const struct up_opts *opts;
 	struct pool pool;
 	struct up_stats stats;
 	struct up_tx *table[BUCKETS];
@@ -297,11 +296,11 @@ static void on_timeout(uv_timer_t *h)
 
 /* ---- building queries -------------------------------------------------- */
 
-static bool caps_exempt(const struct config *cfg, const struct core_send *s)
+static bool caps_exempt(const struct up_opts *uo, const struct core_send *s)
 {
-	for (size_t i = 0; i < cfg->n_caps_exempt; i++)
-		if (wire_name_in(s->zone, cfg->caps_exempt[i]) ||
-		    wire_name_in(s->qname, cfg->caps_exempt[i]))
+	for (size_t i = 0; i < uo->n_caps_exempt; i++)
+		if (wire_name_in(s->zone, uo->caps_exempt[i]) ||
+		    wire_name_in(s->qname, uo->caps_exempt[i]))
 			return true;
 	return false;
 }
@@ -311,7 +310,7 @@ static bool caps_exempt(const struct config *cfg, const struct core_send *s)
 static int build(struct up_tx *t, uint8_t *buf, size_t cap)
 {
 	struct upstream *u = t->u;
-	const struct config *cfg = u->cfg;
+	const struct up_opts *uo = u->opts;
 	wire_name_lower(t->qname);
 	if (t->caps) {
 		uint8_t bits[WIRE_NAME_MAX / 8 + 1];
@@ -321,7 +320,7 @@ static int build(struct up_tx *t, uint8_t *buf, size_t cap)
 	uint8_t opt[SRV_COOKIE_OPT_MAX];
 	size_t opt_len = 0;
 	t->cookie_sent = false;
-	if (cfg->upstream_cookies) {
+	if (uo->upstream_cookies) {
 		struct srv_entry *e = srv_get(&u->srv, &t->server, loop_ms(u));
 		opt_len = srv_cookie_opt(e, opt);
 		memcpy(t->cookie, e->client, sizeof(t->cookie));
@@ -331,7 +330,7 @@ static int build(struct up_tx *t, uint8_t *buf, size_t cap)
 			u->stats.cookies_echoed++;
 	}
 	return wire_build_query(buf, cap, t->id, t->rd ? WIRE_F_RD : 0, t->qname, t->qtype,
-				t->qclass, cfg->edns_buffer_size, opt_len ? opt : NULL,
+				t->qclass, uo->edns_buffer_size, opt_len ? opt : NULL,
 				(uint16_t)opt_len);
 }
 
@@ -525,7 +524,7 @@ static int tcp_start(struct up_tx *t)
 static void to_tcp(struct up_tx *t, enum retry_why why)
 {
 	struct upstream *u = t->u;
-	if (t->finished || t->tcp || !u->cfg->do_tcp)
+	if (t->finished || t->tcp || !u->opts->do_tcp)
 		return;
 	table_remove(t);
 	if (why == WHY_CASE)
@@ -642,8 +641,8 @@ static void on_datagram(void *ud, struct pool_sock *s, uint8_t *pkt, size_t len,
 			const struct sockaddr_storage *from, unsigned rxflags)
 {
 	struct upstream *u = ud;
-	const struct config *cfg = u->cfg;
-	if ((rxflags & NET_RX_FRAGMENTED) && cfg->refuse_fragmented_replies) {
+	const struct up_opts *uo = u->opts;
+	if ((rxflags & NET_RX_FRAGMENTED) && uo->refuse_fragmented_replies) {
 		/* A later fragment can be forged without knowing port or ID (they
 		 * sit in the first one): nothing in this datagram can be trusted,
 		 * but the server is evidently answering, so ask over TCP. */
@@ -664,7 +663,7 @@ static void on_datagram(void *ud, struct pool_sock *s, uint8_t *pkt, size_t len,
 		}
 		/* The right socket, maybe the server's address and port, but an ID
 		 * we are not waiting for: the signature of a forger guessing IDs. */
-		mismatch(u, s, from, UP_DROP_BAD_ID, WHY_ID, cfg->tcp_after_mismatch);
+		mismatch(u, s, from, UP_DROP_BAD_ID, WHY_ID, uo->tcp_after_mismatch);
 		return;
 	}
 	if (!sockaddr_equal(from, &t->server)) {
@@ -706,7 +705,7 @@ static void on_datagram(void *ud, struct pool_sock *s, uint8_t *pkt, size_t len,
 			/* Not our cookie, or none from a server that has given us
 			 * one: whoever sent this did not see our query. */
 			drop(u, s, UP_DROP_BAD_COOKIE, t, from);
-			if (cfg->tcp_after_mismatch)
+			if (uo->tcp_after_mismatch)
 				to_tcp(t, WHY_COOKIE);
 			return;
 		}
@@ -734,7 +733,7 @@ static void on_datagram(void *ud, struct pool_sock *s, uint8_t *pkt, size_t len,
 
 /* ---- public -------------------------------------------------------------- */
 
-struct upstream *up_new(uv_loop_t *loop, const struct config *cfg, char *err, size_t errlen)
+struct upstream *up_new(uv_loop_t *loop, const struct up_opts *uo, char *err, size_t errlen)
 {
 	struct upstream *u = calloc(1, sizeof(*u));
 	if (u == NULL || srv_init(&u->srv) != 0) {
@@ -743,10 +742,10 @@ struct upstream *up_new(uv_loop_t *loop, const struct config *cfg, char *err, si
 		return NULL;
 	}
 	u->loop = loop;
-	u->cfg = cfg;
+	u->opts = uo;
 	rand_bytes(&u->seed, sizeof(u->seed));
-	guard_init(&u->guard, cfg->unwanted_reply_threshold, cfg->defensive_mode_time);
-	if (pool_open(&u->pool, loop, cfg, on_datagram, u, err, errlen) != 0) {
+	guard_init(&u->guard, uo->unwanted_reply_threshold, uo->defensive_mode_time);
+	if (pool_open(&u->pool, loop, &uo->pool, on_datagram, u, err, errlen) != 0) {
 		pool_close(&u->pool);
 		pool_free(&u->pool);
 		srv_free(&u->srv);
@@ -824,16 +823,16 @@ static struct up_query *attach(struct up_tx *t, up_done_fn done, void *ud)
 
 struct up_query *up_send(struct upstream *u, const struct core_send *s, up_done_fn done, void *ud)
 {
-	const struct config *cfg = u->cfg;
+	const struct up_opts *uo = u->opts;
 	uint64_t now = loop_ms(u);
 	bool tcp = s->tcp;
 	bool defensive = false;
-	if (!tcp && cfg->do_tcp && guard_server_defensive(&u->guard, &s->addr, now))
+	if (!tcp && uo->do_tcp && guard_server_defensive(&u->guard, &s->addr, now))
 		tcp = defensive = true;
 	/* A second identical question while the first is on the wire would
 	 * give a forger two targets for the price of one (birthday attack):
 	 * the caller waits for the first instead. */
-	if (!tcp && cfg->merge_identical_queries) {
+	if (!tcp && uo->merge_identical_queries) {
 		struct up_tx *o = merge_find(u, s);
 		if (o != NULL) {
 			struct up_query *w = attach(o, done, ud);
@@ -855,7 +854,7 @@ struct up_query *up_send(struct upstream *u, const struct core_send *s, up_done_
 	t->qclass = s->qclass;
 	t->rd = s->rd;
 	t->timeout_ms = s->timeout_ms;
-	t->caps = cfg->use_caps_for_id && !caps_exempt(cfg, s) &&
+	t->caps = uo->use_caps_for_id && !caps_exempt(uo, s) &&
 		  !srv_nocaps(&u->srv, &s->addr, now);
 	uv_timer_init(u->loop, &t->timer);
 	t->timer.data = t;
@@ -872,7 +871,7 @@ struct up_query *up_send(struct upstream *u, const struct core_send *s, up_done_
 	if (defensive)
 		u->stats.defensive_tcp++;
 	all_link(t);
-	if (!tcp && cfg->merge_identical_queries)
+	if (!tcp && uo->merge_identical_queries)
 		merge_insert(t);
 	uv_timer_start(&t->timer, on_timeout, s->timeout_ms, 0);
 	return w;

@@ -141,8 +141,14 @@ def test_malformed_client_queries_do_not_crash(resolver):
     ]
     for f in frames:
         c = socket.create_connection((resolver.listen, 53), timeout=2)
-        c.sendall(f)
-        c.shutdown(socket.SHUT_WR)
+        # The daemon may close first (a FORMERR answer ends the stream, and
+        # past tcp-connections-per-address it evicts): a refused write or
+        # half-close is an outcome, not a failure; the crash check is below.
+        try:
+            c.sendall(f)
+            c.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
         conns.append(c)
     deadline = time.monotonic() + 3
     open_ = list(conns)

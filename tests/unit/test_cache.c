@@ -59,7 +59,7 @@ static struct cache_stats stats(const struct cache *c)
 static void put_get_round_trip(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	assert_non_null(c);
 	struct nm owner = name("www.alpha.lab");
 	uint8_t txt[300];
@@ -113,7 +113,7 @@ static void put_get_round_trip(void **state)
 static void bad_arguments(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(4096, 0, 86400, 3600);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = 4096, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct nm owner = name("a.lab");
 	struct cache_rdata rd = { A1, 4 };
 	assert_int_equal(cache_put_rrset(c, owner.b, WIRE_T_A, WIRE_C_IN, 60, &rd, 0,
@@ -138,7 +138,7 @@ static void bad_arguments(void **state)
 static void case_insensitive(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	assert_int_equal(put_a(c, "WWW.Alpha.LAB", A1, 60, CACHE_RANK_AUTH, T0), 0);
 	struct cache_entry e;
 	assert_true(get(c, "www.alpha.lab", WIRE_T_A, T0, &e));
@@ -157,7 +157,7 @@ static void case_insensitive(void **state)
 static void ttl_countdown_and_expiry(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	assert_int_equal(put_a(c, "a.lab", A1, 60, CACHE_RANK_AUTH, T0), 0);
 	struct cache_entry e;
 	assert_true(get(c, "a.lab", WIRE_T_A, T0, &e));
@@ -179,7 +179,7 @@ static void ttl_countdown_and_expiry(void **state)
 static void ttl_clamping(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(BIG, 30, 3600, 900);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 30, .cache_max_ttl = 3600, .cache_max_negative_ttl = 900 });
 	struct cache_entry e;
 	assert_int_equal(put_a(c, "low.lab", A1, 5, CACHE_RANK_AUTH, T0), 0);
 	assert_true(get(c, "low.lab", WIRE_T_A, T0, &e));
@@ -209,7 +209,7 @@ static void ttl_clamping(void **state)
 	cache_free(c);
 
 	/* Without min_ttl, TTL 0 data is not stored at all. */
-	c = cache_new(BIG, 0, 3600, 900);
+	c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 3600, .cache_max_negative_ttl = 900 });
 	uint64_t empty = stats(c).bytes;
 	assert_int_equal(put_a(c, "zero.lab", A1, 0, CACHE_RANK_AUTH, T0), 0);
 	assert_int_equal(stats(c).entries, 0);
@@ -226,7 +226,7 @@ static void ttl_clamping(void **state)
 static void negative_nodata(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct nm owner = name("host.alpha.lab"), zone = name("Alpha.lab");
 	struct cache_rdata soa = { SOA, sizeof SOA - 1 };
 	assert_int_equal(cache_put_negative(c, CACHE_NODATA, owner.b, WIRE_T_AAAA, WIRE_C_IN, 300,
@@ -254,7 +254,7 @@ static void negative_nodata(void **state)
 static void negative_nxdomain_any_type(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct nm owner = name("gone.alpha.lab"), zone = name("alpha.lab");
 	struct cache_rdata soa = { SOA, sizeof SOA - 1 };
 	/* The type argument is ignored for NXDOMAIN. */
@@ -280,7 +280,7 @@ static void negative_nxdomain_any_type(void **state)
 static void rank_rules(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct cache_entry e;
 
 	/* Glue does not replace auth. */
@@ -335,7 +335,7 @@ static void rank_rules(void **state)
 /* Size of one A entry as this cache accounts it, and of the empty table. */
 static void measure(const char *owner, uint64_t *empty, uint64_t *one)
 {
-	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	*empty = stats(c).bytes;
 	assert_int_equal(put_a(c, owner, A1, 60, CACHE_RANK_AUTH, T0), 0);
 	*one = stats(c).bytes - *empty;
@@ -349,7 +349,7 @@ static void lru_eviction(void **state)
 	measure("a.lru.lab", &empty, &one);
 	assert_true(one > 4 + 11 && one < 200);
 	/* Room for three entries and a half. */
-	struct cache *c = cache_new(empty + 3 * one + one / 2, 0, 86400, 3600);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = empty + 3 * one + one / 2, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct cache_entry e;
 	assert_int_equal(put_a(c, "a.lru.lab", A1, 60, CACHE_RANK_AUTH, T0), 0);
 	assert_int_equal(put_a(c, "b.lru.lab", A1, 60, CACHE_RANK_AUTH, T0 + 1), 0);
@@ -384,7 +384,7 @@ static void lru_eviction(void **state)
 static void accounting_after_flush_all(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct cache_stats s0 = stats(c);
 	char text[64];
 	for (int i = 0; i < 5000; i++) {
@@ -412,7 +412,7 @@ static void accounting_after_flush_all(void **state)
 static void flush_name_and_zone(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct cache_entry e;
 	const char *owners[] = { "alpha.lab", "www.alpha.lab", "a.b.alpha.lab",
 				 "beta.lab", "xalpha.lab", "alpha.lab.other" };
@@ -458,7 +458,7 @@ static void flush_name_and_zone(void **state)
 static void flush_type_and_generation(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct cache_entry e;
 	struct nm www = name("www.alpha.lab");
 	struct cache_rdata rd = { A1, 4 };
@@ -510,7 +510,7 @@ static void flush_type_and_generation(void **state)
 static void owner_cap(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct nm owner = name("popular.lab");
 	struct cache_entry e;
 	assert_int_equal(put_a(c, "popular.lab", A1, 3600, CACHE_RANK_AUTH, T0), 0);
@@ -540,7 +540,7 @@ static void stress_growth(void **state)
 {
 	(void)state;
 	enum { N = 100000 };
-	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	char text[64];
 	uint8_t addr[4];
 	for (uint32_t i = 0; i < N; i++) {
@@ -566,7 +566,7 @@ static void stress_budget(void **state)
 	(void)state;
 	enum { N = 100000 };
 	const uint64_t budget = 2u << 20;
-	struct cache *c = cache_new(budget, 0, 86400, 3600);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = budget, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	char text[64];
 	uint8_t addr[4];
 	struct cache_entry e;
@@ -610,7 +610,7 @@ static size_t get_copy(struct cache *c, const char *owner, uint16_t type, uint64
 static void copy_round_trip(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	uint64_t buf[64];
 	struct cache_entry e;
 	assert_int_equal(get_copy(c, "www.alpha.lab", WIRE_T_A, T0, &e, buf, sizeof buf), 0);
@@ -650,7 +650,7 @@ static void copy_round_trip(void **state)
 static void copy_negative_and_nxdomain(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct nm owner = name("gone.alpha.lab"), zone = name("alpha.lab");
 	struct cache_rdata soa = { SOA, sizeof SOA - 1 };
 	assert_int_equal(cache_put_negative(c, CACHE_NXDOMAIN, owner.b, 0, WIRE_C_IN, 30, zone.b,
@@ -675,7 +675,7 @@ static void copy_hit_spares_from_eviction(void **state)
 	(void)state;
 	uint64_t empty, one;
 	measure("a.lru.lab", &empty, &one);
-	struct cache *c = cache_new(empty + 3 * one + one / 2, 0, 86400, 3600);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = empty + 3 * one + one / 2, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	uint64_t buf[64];
 	struct cache_entry e;
 	assert_int_equal(put_a(c, "a.lru.lab", A1, 60, CACHE_RANK_AUTH, T0), 0);
@@ -736,7 +736,7 @@ static void copy_against_writer_thread(void **state)
 	(void)state;
 	static struct race r; /* large; keep off the stack */
 	memset(&r, 0, sizeof r);
-	r.c = cache_new(16u << 10, 0, 86400, 3600); /* small: evictions all the time */
+	r.c = cache_new(&(struct cache_opts){ .cache_size = 16u << 10, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 }); /* small: evictions all the time */
 	assert_non_null(r.c);
 	for (int i = 0; i < RACE_NAMES; i++) {
 		char text[64];
@@ -781,7 +781,7 @@ static bool get_stale(struct cache *c, const char *owner, uint64_t now, bool res
 static void expired_entries_go_at_once_without_serve_expired(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct cache_entry e;
 	bool stale;
 	assert_int_equal(put_a(c, "a.lab.", A1, 10, CACHE_RANK_AUTH, T0), 0);
@@ -793,8 +793,8 @@ static void expired_entries_go_at_once_without_serve_expired(void **state)
 static void serve_expired_keeps_entries_for_its_ttl(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(BIG, 0, 86400, 3600);
-	cache_set_serve_expired(c, true, 20);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600,
+						    .serve_expired = true, .serve_expired_ttl = 20 });
 	struct cache_entry e;
 	bool stale = true;
 	assert_int_equal(put_a(c, "a.lab.", A1, 10, CACHE_RANK_AUTH, T0), 0);
@@ -819,8 +819,8 @@ static void serve_expired_keeps_entries_for_its_ttl(void **state)
 static void serve_expired_ttl_reset_restarts_keeping(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(BIG, 0, 86400, 3600);
-	cache_set_serve_expired(c, true, 20);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600,
+						    .serve_expired = true, .serve_expired_ttl = 20 });
 	bool stale;
 	assert_int_equal(put_a(c, "a.lab.", A1, 10, CACHE_RANK_AUTH, T0), 0);
 	assert_true(get_stale(c, "a.lab.", T0 + 25000, true, &stale));
@@ -833,8 +833,8 @@ static void serve_expired_ttl_reset_restarts_keeping(void **state)
 static void expired_entry_never_blocks_a_put(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(BIG, 0, 86400, 3600);
-	cache_set_serve_expired(c, true, 0);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600,
+						    .serve_expired = true, .serve_expired_ttl = 0 });
 	struct cache_entry e;
 	bool stale;
 	assert_int_equal(put_a(c, "a.lab.", A1, 10, CACHE_RANK_AUTH, T0), 0);
@@ -852,7 +852,7 @@ static void expired_entry_never_blocks_a_put(void **state)
 static void prefetch_claimed_once_in_the_last_tenth(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(BIG, 0, 86400, 3600);
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct cache_entry e;
 	char buf[512];
 	struct nm n = name("a.lab.");

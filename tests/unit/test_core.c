@@ -15,13 +15,28 @@
 
 #include "cache/cache.h"
 #include "core/core.h"
+#include "core/hints.h"
 #include "daemon/config.h"
-#include "daemon/hints.h"
+#include "daemon/options.h"
 #include "wire/wire.h"
 
 /* ---- environment -------------------------------------------------------- */
 
+/* This program is linked with --wrap=malloc: the resolver's own calls to
+ * malloc (not cmocka's) come here, and the fail_malloc-th of them from
+ * the moment it is set returns NULL. */
+static int fail_malloc;
+void *__real_malloc(size_t size);
+void *__wrap_malloc(size_t size);
+void *__wrap_malloc(size_t size)
+{
+	if (fail_malloc > 0 && --fail_malloc == 0)
+		return NULL;
+	return __real_malloc(size);
+}
+
 static struct config cfg;
+static struct options opts;
 static struct hints hints;
 static struct hints_rr hint_rr[2];
 static struct core_env env;
@@ -55,11 +70,12 @@ static int setup(void **state)
 	inet_pton(AF_INET, "127.1.0.1", hint_rr[1].rdata);
 	hints.rr = hint_rr;
 	hints.n = 2;
-	env.cache = cache_new(1 << 20, 0, 86400, 3600);
+	env.cache = cache_new(&(struct cache_opts){ .cache_size = 1 << 20, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	assert_non_null(env.cache);
 	env.infra = core_infra_new();
 	assert_non_null(env.infra);
-	env.cfg = &cfg;
+	options_from_config(&opts, &cfg);
+	env.opts = &opts.core;
 	env.hints = &hints;
 	env.rand_uniform = fake_rand;
 	return 0;
@@ -463,7 +479,7 @@ static void test_out_of_bailiwick_not_cached(void **state)
 static void test_no_qname_minimisation(void **state)
 {
 	(void)state;
-	cfg.qname_minimisation = false;
+	opts.core.qname_minimisation = false;
 	struct core_req *req = resolve("www.alpha.lab.", WIRE_T_A);
 	static const char *const want[] = { "127.1.0.1", "127.2.0.1", "127.10.0.1" };
 	expect_addrs(want, 3);
@@ -475,12 +491,80 @@ static void test_no_qname_minimisation(void **state)
 	core_req_free(req);
 }
 
+/* The OPT of a response advertises the size it is given (edns-buffer-size),
+ * and there is none when the client sent none. */
+static void test_response_opt_size(void **state)
+{
+	(void)state;
+	struct core_req *req = resolve("c1.alpha.lab.", WIRE_T_A);
+	uint8_t qn[WIRE_NAME_MAX], buf[1500];
+	name("c1.alpha.lab.", qn);
+	static const uint16_t sizes[] = { 512, 1232, 1400, 4096 };
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		int len = core_write_response(buf, sizeof(buf), 7, WIRE_F_RD, qn, WIRE_T_A, WIRE_C_IN,
+					      sizes[i], core_req_answer(req));
+		assert_true(len > 0);
+		assert_int_equal(wire_parse(&msg, buf, (size_t)len), 0);
+		assert_true(msg.has_edns);
+		assert_int_equal(msg.edns_udp, sizes[i]);
+		assert_int_equal(msg.n_an, 2);
+	}
+	int len = core_write_response(buf, sizeof(buf), 7, WIRE_F_RD, qn, WIRE_T_A, WIRE_C_IN, 0,
+				      core_req_answer(req));
+	assert_true(len > 0);
+	assert_int_equal(wire_parse(&msg, buf, (size_t)len), 0);
+	assert_false(msg.has_edns);
+	core_req_free(req);
+}
+
+/* Whichever allocation fails while a request runs, its answer is either
+ * complete or SERVFAIL without records: never a shorter answer. */
+static void oom_answers(const char *qname, uint16_t qtype, unsigned rcode, size_t n_an,
+			size_t n_ns)
+{
+	/* a request kept for reuse, so that making one allocates nothing */
+	core_req_free(resolve(qname, qtype));
+	bool failed = false;
+	for (int k = 1;; k++) {
+		assert_true(k < 1000);
+		teardown(NULL); /* an empty cache: the whole resolution runs again */
+		setup(NULL);
+		fail_malloc = k;
+		struct core_req *req = resolve(qname, qtype);
+		bool past_end = fail_malloc > 0; /* fewer than k allocations */
+		fail_malloc = 0;
+		const struct core_answer *a = core_req_answer(req);
+		if (a->rcode == WIRE_RC_SERVFAIL) {
+			assert_int_equal(a->n_an, 0);
+			assert_int_equal(a->n_ns, 0);
+			failed = true;
+		} else {
+			assert_int_equal(a->rcode, rcode);
+			assert_int_equal(a->n_an, n_an);
+			assert_int_equal(a->n_ns, n_ns);
+		}
+		core_req_free(req);
+		if (past_end)
+			break;
+	}
+	assert_true(failed); /* some allocation did fail the request */
+}
+
+static void test_oom_never_shortens_an_answer(void **state)
+{
+	(void)state;
+	oom_answers("c1.alpha.lab.", WIRE_T_A, WIRE_RC_NOERROR, 2, 0);  /* CNAME + A */
+	oom_answers("nope.alpha.lab.", WIRE_T_A, WIRE_RC_NXDOMAIN, 0, 1); /* SOA */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_full_iteration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_from_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cname_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oom_never_shortens_an_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_response_opt_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nxdomain_cached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_other_server, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tc_retries_tcp, setup, teardown),

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon/hints.h"
+#include "core/hints.h"
 #include "util/err.h"
 #include "wire/wire.h"
 

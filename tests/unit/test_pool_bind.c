@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "daemon/config.h"
+#include "daemon/options.h"
 #include "net/pool.h"
 #include "util/err.h"
 
@@ -45,7 +46,9 @@ static int open_pool(struct config *cfg, char *err, size_t errlen)
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	struct pool p;
-	int rc = pool_open(&p, &loop, cfg, on_reply, NULL, err, errlen);
+	struct pool_opts opts;
+	options_pool(&opts, cfg);
+	int rc = pool_open(&p, &loop, &opts, on_reply, NULL, err, errlen);
 	pool_close(&p);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	pool_free(&p);

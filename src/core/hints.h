@@ -12,8 +12,8 @@
  *
  * Memory: a loaded struct hints owns one heap array (rr); hints_free()
  * releases it. On failure *out is left empty (rr NULL, n 0). */
-#ifndef PC_DAEMON_HINTS_H
-#define PC_DAEMON_HINTS_H
+#ifndef PC_CORE_HINTS_H
+#define PC_CORE_HINTS_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -4,7 +4,7 @@
  * through fmemopen so that files, buffers and the built-in list share every
  * line of parsing code. ldns does the zone-file syntax; this module decides
  * which records matter and whether the set is usable. */
-#include "daemon/hints.h"
+#include "core/hints.h"
 
 #include "util/err.h"
 #include "util/file.h"
