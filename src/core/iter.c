@@ -15,6 +15,7 @@
 #include "core/core.h"
 #include "core/hints.h"
 #include "core/internal.h"
+#include "core/localzone.h"
 #include "util/arena.h"
 #include "util/err.h"
 #include "util/sockaddr.h"
@@ -558,6 +559,16 @@ static enum pick pick_server(struct core_req *req, struct frame *f, uint64_t now
 
 /* ---- applying a reply's verdict (reply.c reads, this file acts) ----------- */
 
+/* Does a local zone answer for owner (lowercase)? The cache keeps nothing
+ * a local zone answers for, whatever the reply that brought it (an answer,
+ * a link of a CNAME chain, a referral's NS or glue, a negative answer), so
+ * that a cache hit never stands in for a local answer (daemon/worker.c asks
+ * the local zones on a cache miss only). */
+static bool local_governs(const struct core_env *env, const uint8_t *owner)
+{
+	return env->local != NULL && lz_governs(env->local, owner);
+}
+
 /* Cache one RRset of the reply; add it to the answer when asked (frame 0). */
 static void keep_set(struct core_req *req, const struct wire_msg *m,
 		     const struct core_reply_set *set, bool top, uint64_t now)
@@ -582,8 +593,9 @@ static void keep_set(struct core_req *req, const struct wire_msg *m,
 	uint8_t lower[WIRE_NAME_MAX];
 	wire_name_copy(lower, set->owner);
 	wire_name_lower(lower);
-	cache_put_rrset(req->env->cache, lower, set->type, req->qclass, cache_ttl, rd, n_rd,
-			set->rank, now);
+	if (!local_governs(req->env, lower))
+		cache_put_rrset(req->env->cache, lower, set->type, req->qclass, cache_ttl, rd,
+				n_rd, set->rank, now);
 	if (!set->answer || !top)
 		return;
 	for (size_t i = 0; i < n; i++)
@@ -603,7 +615,7 @@ static void keep_negative(struct core_req *req, struct frame *f, const struct wi
 	struct cache_rdata rd = { soa->rdata, soa->rdlen };
 	wire_name_copy(soa_owner, soa->owner);
 	wire_name_lower(soa_owner);
-	if (ttl > 0)
+	if (ttl > 0 && !local_governs(req->env, f->qname))
 		cache_put_negative(req->env->cache, kind, f->qname, f->qtype, req->qclass, ttl,
 				   soa_owner, &rd, 1, rank, now);
 	if (f == req->frames[0])

@@ -123,6 +123,8 @@ static void respond(struct req_table *rq, struct creq *r, const struct core_answ
 		return;
 	if (a->rcode < 6)
 		WSTAT_ADD(rq->stats, rcode[a->rcode], 1);
+	if (rq->observe != NULL)
+		rq->observe(rq->observe_ud, r, a->rcode, rq->out, (size_t)len);
 	if (r->client.tcp && r->home != rq->resolver) {
 		r->answer = malloc((size_t)len);
 		if (r->answer != NULL) {
@@ -291,8 +293,10 @@ void req_resolve(struct req_table *rq, struct creq *r)
 		return;
 	}
 	uint64_t now = uv_now(rq->loop);
-	/* A refresh gives way: to one already on its way, to a full list. */
-	if (r->background && (req_in_flight(rq, r) || rq->n >= rq->max)) {
+	/* A refresh gives way: to one already on its way, to a full list; and
+	 * none is made once a reload has turned prefetch off (entries stored
+	 * before still claim theirs). */
+	if (r->background && (!rq->cfg->prefetch || req_in_flight(rq, r) || rq->n >= rq->max)) {
 		req_return(r);
 		return;
 	}

@@ -20,6 +20,9 @@
  * still answers (core_req_set_refresh); one already on its way for the
  * question makes it redundant.
  *
+ * The settings are read from the configuration in force (rq->cfg), which
+ * a reload replaces: each takes effect from the next request or deadline.
+ *
  * This file calls request.c; request.c calls it back only through the
  * hooks stale_init sets (struct req_hooks), so the calls go one way. */
 #include "daemon/stale.h"
@@ -35,7 +38,7 @@
 static bool answer_expired(struct stale *st, struct creq *r, bool reset)
 {
 	static struct core_answer a; /* worker 0 only; big */
-	const struct config *cfg = st->cfg;
+	const struct config *cfg = st->rq->cfg;
 	int got = core_answer_stale(st->env, r->qname, r->qtype, r->qclass, uv_now(st->loop),
 				    cfg->serve_expired_reply_ttl, reset, &a);
 	if (got == 0 || r->background || r->answered)
@@ -51,9 +54,9 @@ static bool answer_expired(struct stale *st, struct creq *r, bool reset)
 static bool on_answer(void *ud, struct creq *r, const struct core_answer *a)
 {
 	struct stale *st = ud;
-	if (a->rcode != WIRE_RC_SERVFAIL || !st->cfg->serve_expired)
+	if (a->rcode != WIRE_RC_SERVFAIL || !st->rq->cfg->serve_expired)
 		return false;
-	bool reset = st->cfg->serve_expired_ttl_reset;
+	bool reset = st->rq->cfg->serve_expired_ttl_reset;
 	if (r->background || r->answered) {
 		/* A refresh that failed: nobody to answer, but the expired data
 		 * may have to be kept longer. */
@@ -68,7 +71,7 @@ static bool on_answer(void *ud, struct creq *r, const struct core_answer *a)
 static void on_deadline(uv_timer_t *t)
 {
 	struct stale *st = t->data;
-	uint64_t now = uv_now(st->loop), timeout = st->cfg->serve_expired_client_timeout;
+	uint64_t now = uv_now(st->loop), timeout = st->rq->cfg->serve_expired_client_timeout;
 	struct creq *r = st->next;
 	for (; r != NULL && r->started_ms + timeout <= now; r = r->next)
 		if (!r->background && !r->answered)
@@ -83,7 +86,7 @@ static void on_deadline(uv_timer_t *t)
 static bool on_start(void *ud, struct creq *r, uint64_t now)
 {
 	struct stale *st = ud;
-	const struct config *cfg = st->cfg;
+	const struct config *cfg = st->rq->cfg;
 	(void)now;
 	if (!cfg->serve_expired || r->background)
 		return true;
@@ -109,11 +112,10 @@ static void on_end(void *ud, struct creq *r)
 }
 
 void stale_init(struct stale *st, struct req_table *rq, uv_loop_t *loop,
-		const struct config *cfg, const struct core_env *env)
+		const struct core_env *env)
 {
 	memset(st, 0, sizeof(*st));
 	st->rq = rq;
-	st->cfg = cfg;
 	st->env = env;
 	st->loop = loop;
 	uv_timer_init(loop, &st->timer);

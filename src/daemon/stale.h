@@ -8,14 +8,12 @@
 #include <stdint.h>
 #include <uv.h>
 
-struct config;
 struct core_env;
 struct creq;
 struct req_table;
 
 struct stale {
-	struct req_table *rq;
-	const struct config *cfg;
+	struct req_table *rq; /* its cfg is the configuration in force */
 	const struct core_env *env;
 	uv_loop_t *loop;
 	/* serve-expired-client-timeout: the first request (in list order,
@@ -29,7 +27,7 @@ struct stale {
 
 /* On worker 0's loop, after req_table_init: set rq's hooks to st. */
 void stale_init(struct stale *st, struct req_table *rq, uv_loop_t *loop,
-		const struct config *cfg, const struct core_env *env);
+		const struct core_env *env);
 /* Close the timer (loop thread). */
 void stale_close(struct stale *st);
 

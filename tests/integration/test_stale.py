@@ -12,7 +12,7 @@ import dns.message
 import dns.query
 import dns.rcode
 
-from conftest import answer_rdata, wait_for
+from conftest import answer_rdata, rand_label, wait_for
 
 NAME = "short.alpha.lab."   # A 192.0.2.3, TTL 3
 ADDR = "192.0.2.3"
@@ -85,8 +85,8 @@ def test_expired_data_answers_while_every_server_is_down(make_resolver, lab):
         resp, _ = timed(limited, NAME, timeout=25)
         assert resp.rcode() == dns.rcode.SERVFAIL and not resp.answer, resp
 
-        assert at_once.stats()["answers.expired"] >= 3
-        assert off.stats()["answers.expired"] == 0
+        assert at_once.stats()["cache.served_expired"] >= 3
+        assert off.stats()["cache.served_expired"] == 0
     finally:
         lab.bring_up_nsd()
 
@@ -95,3 +95,54 @@ def test_expired_data_answers_while_every_server_is_down(make_resolver, lab):
         resp = at_once.query(NAME, "A")
         return ede_codes(resp) == [] and resp.answer and resp.answer[0].ttl <= 3
     assert wait_for(fresh, timeout=10), "the expired data was never refreshed"
+
+
+def test_reload_turns_serve_expired_and_prefetch_on_and_off(make_resolver, lab):
+    """The serve-expired keys and prefetch apply at a reload, without a
+    restart: turned on, expired data answers while the servers are down;
+    turned off again, it no longer does, and prefetch stops refreshing."""
+    from test_reload import rewrite
+    r = make_resolver()
+    rewrite(r, serve_expired="yes", serve_expired_client_timeout=0, prefetch="yes")
+    res = r.ctl("reload")
+    assert res.returncode == 0, res.stderr
+    assert "needs restart" not in res.stdout, res.stdout
+    resp = r.query(NAME, "A")
+    assert answer_rdata(resp, NAME, "A") == {ADDR} and ede_codes(resp) == []
+    cached_at = time.monotonic()
+    lab.take_down_nsd()
+    try:
+        time.sleep(max(0, cached_at + 3.4 - time.monotonic()))  # past the TTL
+        resp, took = timed(r, NAME)
+        assert_stale(resp)
+        assert took < 0.25, took
+        assert r.stats()["cache.served_expired"] >= 1
+        # Off again: the expired data is no longer served.
+        rewrite(r, serve_expired="no", prefetch="no")
+        res = r.ctl("reload")
+        assert res.returncode == 0, res.stderr
+        resp, _ = timed(r, NAME, timeout=15)
+        assert resp.rcode() == dns.rcode.SERVFAIL and not resp.answer, resp
+    finally:
+        lab.bring_up_nsd()
+
+
+def test_reload_turns_prefetch_on_and_off(make_resolver, lab):
+    """prefetch turned on by a reload: entries stored from then on are
+    refreshed in their last tenth (cache.prefetch moves); turned off, an
+    entry stored while it was on is no longer refreshed."""
+    from test_prefetch import hammer
+    from test_reload import rewrite
+    r = make_resolver()
+    rewrite(r, prefetch="yes")
+    assert r.ctl("reload").returncode == 0
+    name = "ttl4-%s.rnd.lab." % rand_label("p")
+    hammer(r, name, 4 + 0.8)
+    assert r.stats()["cache.prefetch"] >= 1, r.stats()
+    name = "ttl4-%s.rnd.lab." % rand_label("q")
+    r.query(name, "A")  # stored with prefetch on
+    rewrite(r, prefetch="no")
+    assert r.ctl("reload").returncode == 0
+    before = r.stats()["cache.prefetch"]
+    hammer(r, name, 4 + 0.8)
+    assert r.stats()["cache.prefetch"] == before, r.stats()
