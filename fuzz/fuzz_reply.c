@@ -300,8 +300,10 @@ static void check_answer(const struct core_answer *a, const uint8_t *qname, uint
 		touch_rr(&a->an[i]);
 	for (size_t i = 0; i < a->n_ns; i++)
 		touch_rr(&a->ns[i]);
+	/* With DO every record of the answer is written, so the counts below
+	 * are the answer's own. */
 	int len = core_write_response(resp, cap, 0xbeef, WIRE_F_RD, qname, qtype, WIRE_C_IN,
-				      edns ? 1232 : 0, a);
+				      edns ? 1232 : 0, edns, a);
 	if (len == PC_ESPACE)
 		return;
 	if (len < WIRE_HDR_LEN || (size_t)len > cap)
@@ -336,6 +338,14 @@ static uint32_t sum_entry(const struct cache_entry *e)
 		struct cache_rdata rd = cache_entry_soa(e, i);
 		for (size_t j = 0; j < rd.len; j++)
 			s = s * 31 + rd.data[j];
+	}
+	for (size_t i = 0; i < e->n_extra; i++) {
+		struct cache_rr x = cache_entry_extra(e, i);
+		for (size_t j = 0; j < wire_name_len(x.owner); j++)
+			s = s * 31 + x.owner[j];
+		for (size_t j = 0; j < x.rdlen; j++)
+			s = s * 31 + x.rdata[j];
+		s += x.type;
 	}
 	return s;
 }

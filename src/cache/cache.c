@@ -3,7 +3,12 @@
  *
  * Layout of one entry (a single allocation, see struct centry):
  *
- *   header (48 bytes) | owner | soa owner | u16 end offsets | rdata... soa rdata...
+ *   header (48 bytes) | owner | soa owner | u16 end offsets | rdata... soa rdata... extra...
+ *
+ * The extra records (DNSSEC: the RRset's RRSIGs, a negative answer's
+ * NSEC/NSEC3 proofs and their RRSIGs; the DNAME a CNAME was made from) are
+ * blobs of their own: lowercased owner name, type, rdata. Unsigned data
+ * has none and pays nothing for them.
  *
  * The owner follows the header directly so that walking a chain and comparing
  * a key touches the first cache line or so of each candidate. The offsets are
@@ -80,10 +85,13 @@ struct centry {
 	uint16_t type, rclass;
 	uint64_t exp_ms;              /* absolute expiry; live while now < exp_ms */
 	struct centry *lprev, *lnext; /* LRU; lprev towards the most recent end */
+	/* Two bytes that readers change (atomically, under the stripe lock):
+	 * cache_get_copy copies neither (see there). */
 	_Atomic uint8_t ref;          /* a reader hit it since it was last at the tail */
 	_Atomic uint8_t pf;           /* prefetch: the TTL it was stored with (pf_code), and
 				       * PF_CLAIMED once a lookup has asked for its refresh */
 	uint16_t n_rdata;
+	uint8_t n_extra;              /* extra records (RRSIGs, proofs) beside the data */
 	uint8_t flags;                /* kind in bits 0-1, rank in bits 2-4 */
 	uint8_t owner_len;
 	uint8_t n_soa;
@@ -91,8 +99,11 @@ struct centry {
 	uint8_t data[];
 };
 
-/* The allocation stops at the data, not at sizeof (which pads to 48): two
- * bytes decide the malloc size class of many small entries. */
+/* The allocation stops at the data, not at sizeof (which pads to 56): a
+ * byte or two decide the malloc size class of many small entries. The
+ * header is 49 bytes: the prefetch byte and the extra records' count each
+ * fitted the one byte of padding there was, together they take one more. */
+_Static_assert(offsetof(struct centry, data) == 49, "the entry header grew");
 #define CENTRY_HDR offsetof(struct centry, data)
 
 /* One lock per stripe, each on its own cache line so that two threads
@@ -137,6 +148,8 @@ struct newent {
 	size_t soa_owner_len;
 	const struct cache_rdata *soa;
 	size_t n_soa;
+	const struct cache_rr *extra;
+	size_t n_extra;
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -257,9 +270,14 @@ static const uint8_t *e_offs(const struct centry *e)
 	return e->data + e->owner_len + e->soa_owner_len;
 }
 
+static size_t e_blobs(const struct centry *e)
+{
+	return (size_t)e->n_rdata + e->n_soa + e->n_extra;
+}
+
 static const uint8_t *e_payload(const struct centry *e)
 {
-	return e_offs(e) + 2u * ((size_t)e->n_rdata + e->n_soa);
+	return e_offs(e) + 2u * e_blobs(e);
 }
 
 static uint16_t e_off(const struct centry *e, size_t i)
@@ -294,7 +312,7 @@ static bool e_owner_is(const struct centry *e, uint32_t hash, const uint8_t *own
 /* Bytes of the entry's allocation that hold data (header to last blob). */
 static size_t e_size(const struct centry *e)
 {
-	size_t n_blobs = (size_t)e->n_rdata + e->n_soa;
+	size_t n_blobs = e_blobs(e);
 	return (size_t)(e_payload(e) - (const uint8_t *)e) + (n_blobs ? e_off(e, n_blobs - 1) : 0);
 }
 
@@ -583,12 +601,14 @@ void cache_get_stats(const struct cache *c, struct cache_stats *out)
  * 16-bit offsets: an RRset from one DNS message never does. */
 static int entry_build(const struct newent *ne, struct centry **out)
 {
-	size_t n_blobs = ne->n_rdata + ne->n_soa;
+	size_t n_blobs = ne->n_rdata + ne->n_soa + ne->n_extra;
 	size_t payload = 0;
 	for (size_t i = 0; i < ne->n_rdata; i++)
 		payload += ne->rdata[i].len;
 	for (size_t i = 0; i < ne->n_soa; i++)
 		payload += ne->soa[i].len;
+	for (size_t i = 0; i < ne->n_extra; i++)
+		payload += wire_name_len(ne->extra[i].owner) + 2u + ne->extra[i].rdlen;
 	if (payload > UINT16_MAX)
 		return PC_EINVAL;
 
@@ -605,6 +625,7 @@ static int entry_build(const struct newent *ne, struct centry **out)
 	atomic_init(&e->ref, 0);
 	atomic_init(&e->pf, ne->pf);
 	e->n_rdata = (uint16_t)ne->n_rdata;
+	e->n_extra = (uint8_t)ne->n_extra;
 	e->flags = (uint8_t)((unsigned)ne->kind | ((unsigned)ne->rank << 2));
 	e->owner_len = (uint8_t)ne->owner_len;
 	e->n_soa = (uint8_t)ne->n_soa;
@@ -620,7 +641,21 @@ static int entry_build(const struct newent *ne, struct centry **out)
 	uint8_t *offs = p;
 	uint8_t *blob = offs + 2 * n_blobs;
 	uint16_t end = 0;
+	size_t n_plain = ne->n_rdata + ne->n_soa;
 	for (size_t i = 0; i < n_blobs; i++) {
+		if (i >= n_plain) {
+			const struct cache_rr *x = &ne->extra[i - n_plain];
+			uint8_t key[KEY_MAX];
+			size_t ol = name_lower_copy(key, x->owner);
+			memcpy(blob + end, key, ol);
+			blob[end + ol] = (uint8_t)(x->type >> 8);
+			blob[end + ol + 1] = (uint8_t)x->type;
+			if (x->rdlen)
+				memcpy(blob + end + ol + 2, x->rdata, x->rdlen);
+			end = (uint16_t)(end + ol + 2 + x->rdlen);
+			memcpy(offs + 2 * i, &end, sizeof end);
+			continue;
+		}
 		const struct cache_rdata *r = i < ne->n_rdata ? &ne->rdata[i] : &ne->soa[i - ne->n_rdata];
 		if (r->len)
 			memcpy(blob + end, r->data, r->len);
@@ -715,14 +750,34 @@ static bool rank_ok(enum cache_rank rank)
 	return rank >= CACHE_RANK_GLUE && rank <= CACHE_RANK_AUTH;
 }
 
+/* The extra records must be valid names and rdata the caller owns. */
+static bool extra_ok(const struct cache_rr *x, size_t n)
+{
+	if (n > CACHE_EXTRA_MAX || (n && !x))
+		return false;
+	uint8_t key[KEY_MAX];
+	for (size_t i = 0; i < n; i++)
+		if (!x[i].owner || !name_lower_copy(key, x[i].owner) || (x[i].rdlen && !x[i].rdata))
+			return false;
+	return true;
+}
+
 int cache_put_rrset(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
 		    uint32_t ttl, const struct cache_rdata *rdata, size_t n,
 		    enum cache_rank rank, uint64_t now_ms)
 {
+	return cache_put_rrset_ex(c, owner, type, rclass, ttl, rdata, n, NULL, 0, rank, now_ms);
+}
+
+int cache_put_rrset_ex(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
+		       uint32_t ttl, const struct cache_rdata *rdata, size_t n,
+		       const struct cache_rr *extra, size_t n_extra, enum cache_rank rank,
+		       uint64_t now_ms)
+{
 	uint8_t key[KEY_MAX];
 	size_t len = owner ? name_lower_copy(key, owner) : 0;
 	if (!len || n == 0 || n > UINT16_MAX || !rdata || !rank_ok(rank) ||
-	    type == CACHE_TYPE_NXDOMAIN)
+	    type == CACHE_TYPE_NXDOMAIN || !extra_ok(extra, n_extra))
 		return PC_EINVAL;
 	for (size_t i = 0; i < n; i++)
 		if (rdata[i].len && !rdata[i].data)
@@ -744,6 +799,7 @@ int cache_put_rrset(struct cache *c, const uint8_t *owner, uint16_t type, uint16
 		.hash = key_hash(key, len, &c->hkey), .type = type, .rclass = rclass,
 		.exp_ms = now_ms + (uint64_t)ttl * 1000u, .rdata = rdata, .n_rdata = n,
 		.pf = c->prefetch ? pf_code(ttl) : 0,
+		.extra = extra, .n_extra = n_extra,
 	};
 	return put_entry(c, &ne, now_ms);
 }
@@ -753,11 +809,21 @@ int cache_put_negative(struct cache *c, enum cache_kind kind, const uint8_t *own
 		       const uint8_t *soa_owner, const struct cache_rdata *soa, size_t n_soa,
 		       enum cache_rank rank, uint64_t now_ms)
 {
+	return cache_put_negative_ex(c, kind, owner, type, rclass, ttl, soa_owner, soa, n_soa,
+				     NULL, 0, rank, now_ms);
+}
+
+int cache_put_negative_ex(struct cache *c, enum cache_kind kind, const uint8_t *owner,
+			  uint16_t type, uint16_t rclass, uint32_t ttl,
+			  const uint8_t *soa_owner, const struct cache_rdata *soa, size_t n_soa,
+			  const struct cache_rr *extra, size_t n_extra, enum cache_rank rank,
+			  uint64_t now_ms)
+{
 	uint8_t key[KEY_MAX], soa_key[KEY_MAX];
 	size_t len = owner ? name_lower_copy(key, owner) : 0;
 	size_t soa_len = 0;
 	if (!len || !rank_ok(rank) || (kind != CACHE_NODATA && kind != CACHE_NXDOMAIN) ||
-	    n_soa > UINT8_MAX || (n_soa && !soa))
+	    n_soa > UINT8_MAX || (n_soa && !soa) || !extra_ok(extra, n_extra))
 		return PC_EINVAL;
 	if (kind == CACHE_NODATA && type == CACHE_TYPE_NXDOMAIN)
 		return PC_EINVAL;
@@ -782,7 +848,7 @@ int cache_put_negative(struct cache *c, enum cache_kind kind, const uint8_t *own
 		.type = kind == CACHE_NXDOMAIN ? CACHE_TYPE_NXDOMAIN : type, .rclass = rclass,
 		.exp_ms = now_ms + (uint64_t)ttl * 1000u, .pf = c->prefetch ? pf_code(ttl) : 0,
 		.soa_owner = soa_len ? soa_key : NULL, .soa_owner_len = soa_len,
-		.soa = soa, .n_soa = n_soa,
+		.soa = soa, .n_soa = n_soa, .extra = extra, .n_extra = n_extra,
 	};
 	return put_entry(c, &ne, now_ms);
 }
@@ -802,6 +868,7 @@ view_ttl(const struct centry *e, uint32_t ttl, struct cache_entry *out)
 	out->soa_owner = e->soa_owner_len ? e->data + e->owner_len : NULL;
 	out->n_soa = e->n_soa;
 	out->soa_ttl = ttl;
+	out->n_extra = e->n_extra;
 	out->priv = e;
 	out->pf_ms = UINT64_MAX;
 	out->prefetch = false;
@@ -924,8 +991,9 @@ size_t cache_get_copy(struct cache *c, const uint8_t *owner, uint16_t type, uint
 				  PF_CLAIMED);
 	}
 	/* Everything but the LRU links, which the writer changes without the
-	 * stripe lock (they are its own), and the referenced byte, which other
-	 * readers may be setting: the copy has no use for either. */
+	 * stripe lock (they are its own), and the referenced and prefetch
+	 * bytes, which other readers may be setting: the copy has no use for
+	 * them (pf was read above). */
 	const size_t links = offsetof(struct centry, lprev), rest = offsetof(struct centry, n_rdata);
 	memcpy(buf, hit, links);
 	memcpy((uint8_t *)buf + rest, (const uint8_t *)hit + rest, size - rest);
@@ -1030,6 +1098,21 @@ struct cache_rdata cache_entry_soa(const struct cache_entry *e, size_t i)
 		return none;
 	}
 	return e_blob(ce, ce->n_rdata + i);
+}
+
+struct cache_rr cache_entry_extra(const struct cache_entry *e, size_t i)
+{
+	const struct centry *ce = e->priv;
+	struct cache_rr x = { NULL, 0, NULL, 0 };
+	if (i >= ce->n_extra)
+		return x;
+	struct cache_rdata b = e_blob(ce, (size_t)ce->n_rdata + ce->n_soa + i);
+	size_t ol = wire_name_len(b.data); /* written by entry_build: valid */
+	x.owner = b.data;
+	x.type = (uint16_t)(b.data[ol] << 8 | b.data[ol + 1]);
+	x.rdata = b.data + ol + 2;
+	x.rdlen = (uint16_t)(b.len - ol - 2);
+	return x;
 }
 
 /* ---- flush ------------------------------------------------------------ */

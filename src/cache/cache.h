@@ -72,6 +72,19 @@ struct cache_rdata {
 	uint16_t len;
 };
 
+/* A record stored beside an entry's own data (cache_put_rrset_ex,
+ * cache_put_negative_ex): an RRset's RRSIGs, a negative answer's SOA RRSIG
+ * and NSEC/NSEC3 records with their RRSIGs, the DNAME a CNAME was made
+ * from. Its class is the entry's and its TTL counts down with the entry. */
+struct cache_rr {
+	const uint8_t *owner; /* uncompressed wire name (stored lowercased) */
+	uint16_t type;
+	const uint8_t *rdata;
+	uint16_t rdlen;
+};
+
+#define CACHE_EXTRA_MAX 64 /* extra records per entry */
+
 /* A read-only view of one entry. */
 struct cache_entry {
 	enum cache_kind kind;
@@ -84,6 +97,7 @@ struct cache_entry {
 	const uint8_t *soa_owner;
 	size_t n_soa;
 	uint32_t soa_ttl;          /* remaining */
+	size_t n_extra;            /* records stored beside the data (cache_entry_extra) */
 	/* Prefetch (cache_set_prefetch; cache_get_copy only, else UINT64_MAX and
 	 * false): when the entry's prefetch window begins (UINT64_MAX: never),
 	 * and whether this lookup claimed its one refresh. */
@@ -133,6 +147,13 @@ int cache_put_rrset(struct cache *c, const uint8_t *owner, uint16_t type, uint16
 		    uint32_t ttl, const struct cache_rdata *rdata, size_t n,
 		    enum cache_rank rank, uint64_t now_ms);
 
+/* cache_put_rrset with n_extra (at most CACHE_EXTRA_MAX) records kept
+ * beside the set, copied like the rdata. */
+int cache_put_rrset_ex(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
+		       uint32_t ttl, const struct cache_rdata *rdata, size_t n,
+		       const struct cache_rr *extra, size_t n_extra, enum cache_rank rank,
+		       uint64_t now_ms);
+
 /* Store a negative answer (RFC 2308). kind is CACHE_NODATA (for this type) or
  * CACHE_NXDOMAIN (type is ignored and stored as CACHE_TYPE_NXDOMAIN).
  * soa_owner/soa may be NULL/0; ttl is already min(SOA TTL, SOA MINIMUM).
@@ -143,6 +164,13 @@ int cache_put_negative(struct cache *c, enum cache_kind kind, const uint8_t *own
 		       uint16_t type, uint16_t rclass, uint32_t ttl,
 		       const uint8_t *soa_owner, const struct cache_rdata *soa, size_t n_soa,
 		       enum cache_rank rank, uint64_t now_ms);
+
+/* cache_put_negative with extra records (the proofs of a signed zone). */
+int cache_put_negative_ex(struct cache *c, enum cache_kind kind, const uint8_t *owner,
+			  uint16_t type, uint16_t rclass, uint32_t ttl,
+			  const uint8_t *soa_owner, const struct cache_rdata *soa, size_t n_soa,
+			  const struct cache_rr *extra, size_t n_extra, enum cache_rank rank,
+			  uint64_t now_ms);
 
 /* Look up (owner, type, class). An NXDOMAIN entry for owner answers any type.
  * Expired entries are removed and not returned. A hit moves the entry to the
@@ -190,6 +218,8 @@ bool cache_walk(struct cache *c, uint64_t now_ms, uint64_t *pos, size_t max, cac
 /* The i-th rdata (i < n_rdata) / SOA rdata (i < n_soa) of an entry. */
 struct cache_rdata cache_entry_rdata(const struct cache_entry *e, size_t i);
 struct cache_rdata cache_entry_soa(const struct cache_entry *e, size_t i);
+/* The i-th extra record (i < n_extra); its owner is lowercase. */
+struct cache_rr cache_entry_extra(const struct cache_entry *e, size_t i);
 
 /* Remove every entry whose owner is name (all types and classes). Returns count. */
 size_t cache_flush_name(struct cache *c, const uint8_t *name);

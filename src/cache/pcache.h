@@ -9,7 +9,10 @@
  * with that work (bench/resolvers/README.md).
  *
  * The key is the query's bytes after the ID, exactly: the flags, the name as
- * the client spelled it and the EDNS record included. The answer the full
+ * the client spelled it and the EDNS record included. So queries that differ
+ * in CD (a flag) or DO (in the OPT record), whose answers differ (RRSIGs and
+ * proofs only with DO), never get each other's answer (tests/unit/test_pcache.c,
+ * tests/integration/test_dnssec_do.py). The answer the full
  * path writes depends on those bytes, on the cache and on the configuration
  * (fixed for the process) alone, once the client is known to be allowed,
  * which the caller checks before every lookup. So an entry is served only to

@@ -4,9 +4,59 @@
 #include "core/internal.h"
 #include "util/err.h"
 
+static void step_extra(const struct cache_entry *e, const struct cache_rr *x, uint32_t ttl,
+		       struct core_cache_step *st)
+{
+	if (st->n == CORE_MAX_ANSWER)
+		return;
+	struct core_rr *rr = &st->rr[st->n++];
+	rr->owner = x->owner;
+	rr->type = x->type;
+	rr->rclass = e->rclass;
+	rr->ttl = ttl;
+	rr->rdata = x->rdata;
+	rr->rdlen = x->rdlen;
+}
+
+/* Is x an RRSIG over the entry's own set (the RRSIG's type covered is its
+ * first field)? Those follow the set; other extra records (the DNAME a
+ * CNAME was made from, and its RRSIGs) come before it. */
+static bool own_sig(const struct cache_entry *e, const struct cache_rr *x)
+{
+	return x->type == WIRE_T_RRSIG && x->rdlen >= 2 &&
+	       (uint16_t)(x->rdata[0] << 8 | x->rdata[1]) == e->type &&
+	       wire_name_eq(x->owner, e->owner);
+}
+
+/* The NSEC/NSEC3 proof of a wildcard answer and its RRSIGs: they go to
+ * the authority section. */
+static bool proof_rr(const struct cache_rr *x)
+{
+	uint16_t t = x->type;
+	if (t == WIRE_T_RRSIG && x->rdlen >= 2)
+		t = (uint16_t)(x->rdata[0] << 8 | x->rdata[1]);
+	return t == WIRE_T_NSEC || t == WIRE_T_NSEC3;
+}
+
 static void step_entry(const struct cache_entry *e, struct core_cache_step *st)
 {
 	st->n = 0;
+	for (size_t i = 0; i < e->n_extra; i++) {
+		struct cache_rr x = cache_entry_extra(e, i);
+		if (proof_rr(&x)) {
+			if (st->n_auth < CORE_MAX_AUTHORITY) {
+				struct core_rr *rr = &st->auth[st->n_auth++];
+				rr->owner = x.owner;
+				rr->type = x.type;
+				rr->rclass = e->rclass;
+				rr->ttl = e->ttl;
+				rr->rdata = x.rdata;
+				rr->rdlen = x.rdlen;
+			}
+		} else if (!own_sig(e, &x)) {
+			step_extra(e, &x, e->ttl, st);
+		}
+	}
 	for (size_t i = 0; i < e->n_rdata && st->n < CORE_MAX_ANSWER; i++) {
 		struct cache_rdata rd = cache_entry_rdata(e, i);
 		struct core_rr *rr = &st->rr[st->n++];
@@ -16,6 +66,11 @@ static void step_entry(const struct cache_entry *e, struct core_cache_step *st)
 		rr->ttl = e->ttl;
 		rr->rdata = rd.data;
 		rr->rdlen = rd.len;
+	}
+	for (size_t i = 0; i < e->n_extra; i++) {
+		struct cache_rr x = cache_entry_extra(e, i);
+		if (own_sig(e, &x))
+			step_extra(e, &x, e->ttl, st);
 	}
 }
 
@@ -32,6 +87,11 @@ static void step_negative(const struct cache_entry *e, struct core_cache_step *s
 		rr->ttl = e->soa_ttl < e->ttl ? e->soa_ttl : e->ttl;
 		rr->rdata = rd.data;
 		rr->rdlen = rd.len;
+	}
+	/* The SOA's RRSIGs and the NSEC/NSEC3 proofs, with the SOA's TTL. */
+	for (size_t i = 0; i < e->n_extra && st->n > 0; i++) {
+		struct cache_rr x = cache_entry_extra(e, i);
+		step_extra(e, &x, st->rr[0].ttl, st);
 	}
 }
 
@@ -74,7 +134,7 @@ static int cache_step(const struct core_env *env, struct copy_space *cs, const u
 	struct cache_entry e;
 	enum cache_rank need = for_client ? CACHE_RANK_NONAUTH : CACHE_RANK_GLUE;
 	st->authority = false;
-	st->n = 0;
+	st->n = st->n_auth = 0;
 	if (lookup(env, cs, qname, qtype, qclass, now, &e) && e.rank >= need) {
 		st->pf_ms = e.pf_ms;
 		st->prefetch = e.prefetch;
@@ -137,6 +197,9 @@ static bool answer_walk(const struct core_env *env, struct copy_space *cs, const
 		out->prefetch |= st.prefetch;
 		if (st.pf_ms < out->fresh_ms)
 			out->fresh_ms = st.pf_ms;
+		for (size_t i = 0; i < st.n_auth; i++)
+			if (out->n_ns < sizeof(out->ns) / sizeof(out->ns[0]))
+				out->ns[out->n_ns++] = st.auth[i];
 		for (size_t i = 0; i < st.n; i++) {
 			if (st.authority) {
 				if (out->n_ns < sizeof(out->ns) / sizeof(out->ns[0]))
@@ -210,15 +273,28 @@ static void note_question(struct wire_wr *w, const uint8_t *qname)
 	}
 }
 
+/* DNSSEC records a client that did not set DO is not given (RFC 4035
+ * 3.2.1) unless it asked for that type. */
+static bool dnssec_only(uint16_t type, uint16_t qtype)
+{
+	return (type == WIRE_T_RRSIG || type == WIRE_T_NSEC || type == WIRE_T_NSEC3) &&
+	       type != qtype;
+}
+
 /* Records whose owner is the question's name (nearly all of them) point at
  * it directly: these are the bytes the compressor would write, without its
  * search, which re-reads every earlier name and was the largest single cost
  * of answering from the cache. Other owners go through the compressor,
- * which finds the same pointers the slow way. */
-static void write_records(struct wire_wr *w, const struct core_rr *rr, size_t n,
-			  const uint8_t *qname, size_t qlen)
+ * which finds the same pointers the slow way. Returns how many records
+ * were written: all when dnssec_ok, else those dnssec_only leaves in. */
+static size_t write_records(struct wire_wr *w, const struct core_rr *rr, size_t n,
+			    const uint8_t *qname, size_t qlen, bool dnssec_ok, uint16_t qtype)
 {
+	size_t written = 0;
 	for (size_t i = 0; i < n; i++) {
+		if (!dnssec_ok && dnssec_only(rr[i].type, qtype))
+			continue;
+		written++;
 		if (!owner_is_question(rr[i].owner, qname, qlen)) {
 			if (w->n_comp == 0)
 				note_question(w, qname);
@@ -236,6 +312,7 @@ static void write_records(struct wire_wr *w, const struct core_rr *rr, size_t n,
 		wire_wr_bytes(w, f, sizeof(f));
 		wire_wr_bytes(w, rr[i].rdata, rr[i].rdlen);
 	}
+	return written;
 }
 
 /* Header and question: the question is the first name of the message, so
@@ -253,7 +330,7 @@ static void write_head(struct wire_wr *w, uint16_t id, uint16_t flags, const uin
 
 int core_write_response(uint8_t *buf, size_t cap, uint16_t id, uint16_t client_flags,
 			const uint8_t *qname, uint16_t qtype, uint16_t qclass, uint16_t edns_size,
-			const struct core_answer *a)
+			bool dnssec_ok, const struct core_answer *a)
 {
 	bool edns = edns_size != 0;
 	struct wire_wr w;
@@ -267,8 +344,8 @@ int core_write_response(uint8_t *buf, size_t cap, uint16_t id, uint16_t client_f
 	/* Leave room for the OPT so that a full answer still carries it. */
 	wire_wr_init(&w, buf, cap - opt_len);
 	write_head(&w, id, flags, qname, qlen, qtype, qclass);
-	write_records(&w, a->an, a->n_an, qname, qlen);
-	write_records(&w, a->ns, a->n_ns, qname, qlen);
+	size_t n_an = write_records(&w, a->an, a->n_an, qname, qlen, dnssec_ok, qtype);
+	size_t n_ns = write_records(&w, a->ns, a->n_ns, qname, qlen, dnssec_ok, qtype);
 	if (w.overflow) {
 		/* RFC 2181 §9: set TC rather than send a partial RRset. */
 		wire_wr_init(&w, buf, cap - opt_len);
@@ -276,18 +353,18 @@ int core_write_response(uint8_t *buf, size_t cap, uint16_t id, uint16_t client_f
 		if (w.overflow)
 			return PC_ESPACE;
 	} else {
-		wire_wr_set_count(&w, 1, (uint16_t)a->n_an);
-		wire_wr_set_count(&w, 2, (uint16_t)a->n_ns);
+		wire_wr_set_count(&w, 1, (uint16_t)n_an);
+		wire_wr_set_count(&w, 2, (uint16_t)n_ns);
 	}
 	w.cap = cap;
 	/* RFC 8914 Extended DNS Error 3, "Stale Answer": option 15, INFO-CODE 3. */
 	static const uint8_t ede_stale[6] = { 0, 15, 0, 2, 0, 3 };
 	if (edns) {
 		if (a->stale)
-			wire_wr_opt(&w, edns_size, (uint8_t)(a->rcode >> 4), false, ede_stale,
+			wire_wr_opt(&w, edns_size, (uint8_t)(a->rcode >> 4), dnssec_ok, ede_stale,
 				    sizeof(ede_stale));
 		else
-			wire_wr_opt(&w, edns_size, (uint8_t)(a->rcode >> 4), false, NULL, 0);
+			wire_wr_opt(&w, edns_size, (uint8_t)(a->rcode >> 4), dnssec_ok, NULL, 0);
 		wire_wr_set_count(&w, 3, 1);
 	}
 	return w.overflow ? PC_ESPACE : (int)w.len;

@@ -34,6 +34,7 @@ struct lz_table;
 #define CORE_MAX_SENDS 64   /* upstream queries per request */
 #define CORE_MAX_DEPTH 6    /* nested name-server address lookups */
 #define CORE_MAX_ANSWER 512 /* records in one answer */
+#define CORE_MAX_AUTHORITY 24 /* a negative answer: SOA, NSEC/NSEC3 proofs, RRSIGs */
 
 #define CORE_ZONE_MAX_ADDRS 16
 
@@ -96,7 +97,7 @@ struct core_answer {
 	uint64_t fresh_ms;
 	size_t n_an, n_ns;
 	struct core_rr an[CORE_MAX_ANSWER];
-	struct core_rr ns[8]; /* SOA proving a negative answer */
+	struct core_rr ns[CORE_MAX_AUTHORITY]; /* SOA (and its DNSSEC proofs) of a negative answer */
 };
 
 /* What the core asks the daemon to send. */
@@ -155,14 +156,18 @@ void core_req_fail(struct core_req *req, uint64_t now_ms);
 /* The answer once core_req_next returned CORE_DONE. */
 const struct core_answer *core_req_answer(const struct core_req *req);
 
-/* Write a response to a client: header with id and the client's RD/CD bits,
- * the question as the client sent it (qname keeps its case), the answer's
- * records, and an OPT advertising edns_size (edns-buffer-size) when it is
- * not 0 (the client sent an OPT). When the records do not fit in cap,
- * writes a truncated response (TC, question only). Returns length or a
- * negative error. */
+/* Write a response to a client: header with id and the client's RD/CD bits
+ * (AD never: nothing is validated yet), the question as the client sent it
+ * (qname keeps its case), the answer's records, and an OPT advertising
+ * edns_size (edns-buffer-size) when it is not 0 (the client sent an OPT),
+ * whose DO bit is dnssec_ok (the client's DO, echoed). Without DO the DNSSEC
+ * records the answer carries (RRSIG, NSEC, NSEC3) are left out unless they
+ * are the type asked (RFC 4035 3.2.1, 3.1.4). When the records do not fit
+ * in cap, writes a truncated response (TC, question only). Returns length
+ * or a negative error. */
 int core_write_response(uint8_t *buf, size_t cap, uint16_t id, uint16_t client_flags,
 			const uint8_t *qname, uint16_t qtype, uint16_t qclass, uint16_t edns_size,
+			bool dnssec_ok,
 			const struct core_answer *a);
 
 /* Requests freed with core_req_free are kept (a bounded number) for the next

@@ -16,6 +16,10 @@ struct core_cache_step {
 	uint64_t pf_ms; /* the entry's prefetch window start (cache_entry.pf_ms) */
 	bool prefetch;  /* this lookup claimed the entry's refresh */
 	struct core_rr rr[CORE_MAX_ANSWER];
+	/* For a positive step: the NSEC/NSEC3 proof (with RRSIGs) of a
+	 * wildcard answer, for the authority section. */
+	size_t n_auth;
+	struct core_rr auth[CORE_MAX_AUTHORITY];
 	uint8_t next[WIRE_NAME_MAX]; /* CNAME target for CORE_STEP_CNAME */
 };
 
@@ -59,17 +63,29 @@ enum core_reply_kind {
 /* One RRset of the reply to cache: every record of (owner, type, qclass)
  * in section (core_reply_rrset gathers them). */
 struct core_reply_set {
-	const uint8_t *owner;  /* points into the message */
+	const uint8_t *owner;  /* points into the message (or the verdict: synth) */
 	bool link;             /* a CNAME link of the chain: the iterator follows it */
 	const uint8_t *target; /* link: where it leads (the rdata; NULL when empty: SERVFAIL) */
 	uint16_t type;
 	uint8_t section;       /* WIRE_SEC_* */
 	bool answer;           /* part of the client's answer (when the question is the client's) */
 	enum cache_rank rank;
+	/* A CNAME made from a DNAME (RFC 6672 3.4), not taken from the reply:
+	 * its one record is target (in the verdict), its TTL synth_ttl (the
+	 * DNAME's), and its extra records are the DNAME set and its RRSIGs. */
+	bool synth;
+	uint32_t synth_ttl;
+	/* DNSSEC records kept beside the set in the cache and given with it to
+	 * clients that set DO: v->extra[extra_at .. extra_at + n_sigs) are the
+	 * set's RRSIGs (for synth: the DNAME and its RRSIGs), and the n_proof
+	 * after them the NSEC/NSEC3 proof (with RRSIGs) of a wildcard answer,
+	 * which goes to the authority section. */
+	uint16_t extra_at, n_sigs, n_proof;
 };
 
 #define CORE_REPLY_MAX_SETS 48 /* CNAME links + the answer, or NS + glue per (name, type) */
 #define CORE_REPLY_MAX_NS 16
+#define CORE_REPLY_MAX_EXTRA 256 /* RRSIGs and proofs of all the sets and of a negative answer */
 
 struct core_verdict {
 	enum core_reply_kind kind;
@@ -80,6 +96,15 @@ struct core_verdict {
 	uint8_t cut[WIRE_NAME_MAX];     /* REFERRAL: the cut, lowercased */
 	const uint8_t *ns[CORE_REPLY_MAX_NS]; /* REFERRAL: its servers (in the message) */
 	size_t n_ns;
+	/* NXDOMAIN, NODATA: the SOA's RRSIGs and the NSEC/NSEC3 proofs with
+	 * theirs (v->extra[neg_at .. neg_at + n_neg)), kept with the negative
+	 * entry and given to clients that set DO. */
+	uint16_t neg_at, n_neg;
+	size_t n_extra;
+	const struct wire_rr *extra[CORE_REPLY_MAX_EXTRA]; /* in the message */
+	/* The targets of CNAMEs made from DNAMEs (sets with synth). */
+	uint8_t synth[CORE_MAX_CNAME + 2][WIRE_NAME_MAX];
+	size_t n_synth;
 };
 
 /* Read reply m to the query q. The verdict's pointers point into m. */

@@ -224,11 +224,17 @@ static bool start_from_cache(struct core_req *req, struct frame *f, uint64_t now
 		int r = core_cache_step(env, f->qname, f->qtype, req->qclass, now, top, &st);
 		if (r == CORE_STEP_MISS)
 			return false;
-		if (top)
+		if (top) {
 			for (size_t i = 0; i < st.n; i++)
 				answer_add(req, st.authority, st.rr[i].owner, st.rr[i].type,
 					   st.rr[i].rclass, st.rr[i].ttl, st.rr[i].rdata,
 					   st.rr[i].rdlen);
+			/* a wildcard answer's NSEC/NSEC3 proof (DNSSEC) */
+			for (size_t i = 0; i < st.n_auth; i++)
+				answer_add(req, true, st.auth[i].owner, st.auth[i].type,
+					   st.auth[i].rclass, st.auth[i].ttl, st.auth[i].rdata,
+					   st.auth[i].rdlen);
+		}
 		if (r == CORE_STEP_CNAME) {
 			if (++req->cnames > CORE_MAX_CNAME) {
 				finish(req, WIRE_RC_SERVFAIL);
@@ -303,8 +309,13 @@ static void find_zone(struct core_req *req, struct frame *f, uint64_t now)
 		f->n_ns = 0;
 		return;
 	}
-	const struct core_zone *stub = longest_zone(o->stub, o->n_stub, f->qname);
+	/* DS lives on the parent side of a zone cut (RFC 4035 3.1.4.1): the
+	 * zone that answers "Z DS" is the one above Z, so the walk for a DS
+	 * question starts at the parent name, whatever is known about Z. */
 	const uint8_t *n = f->qname;
+	if (f->qtype == WIRE_T_DS && n[0] != 0)
+		n = wire_name_strip(n, 1);
+	const struct core_zone *stub = longest_zone(o->stub, o->n_stub, n);
 	for (;;) {
 		if (stub != NULL && wire_name_eq(n, stub->name)) {
 			enter_zone(f, n);
@@ -569,10 +580,51 @@ static bool local_governs(const struct core_env *env, const uint8_t *owner)
 	return env->local != NULL && lz_governs(env->local, owner);
 }
 
-/* Cache one RRset of the reply; add it to the answer when asked (frame 0). */
-static void keep_set(struct core_req *req, const struct wire_msg *m,
+/* The verdict's extra records v->extra[at .. at + n) as the cache takes them. */
+static size_t extra_rrs(const struct core_verdict *v, size_t at, size_t n, struct cache_rr *x)
+{
+	if (n > CACHE_EXTRA_MAX)
+		n = CACHE_EXTRA_MAX;
+	for (size_t i = 0; i < n; i++) {
+		const struct wire_rr *rr = v->extra[at + i];
+		x[i].owner = rr->owner;
+		x[i].type = rr->type;
+		x[i].rdata = rr->rdata;
+		x[i].rdlen = rr->rdlen;
+	}
+	return n;
+}
+
+/* Cache a CNAME made from a DNAME, with the DNAME (and its RRSIGs) beside
+ * it; add it to the answer when asked (frame 0), after the DNAME set. */
+static void keep_synth(struct core_req *req, const struct core_verdict *v,
+		       const struct core_reply_set *set, bool top, uint64_t now)
+{
+	struct cache_rr x[CACHE_EXTRA_MAX];
+	size_t n_x = extra_rrs(v, set->extra_at, set->n_sigs, x);
+	uint16_t len = (uint16_t)wire_name_len(set->target);
+	struct cache_rdata rd = { set->target, len };
+	uint8_t lower[WIRE_NAME_MAX];
+	wire_name_copy(lower, set->owner);
+	wire_name_lower(lower);
+	if (!local_governs(req->env, lower))
+		cache_put_rrset_ex(req->env->cache, lower, WIRE_T_CNAME, req->qclass, set->synth_ttl, &rd,
+				   1, x, n_x, set->rank, now);
+	if (set->answer && top)
+		answer_add(req, false, set->owner, WIRE_T_CNAME, req->qclass,
+			   clamp_ttl(req->env, set->synth_ttl), set->target, len);
+}
+
+/* Cache one RRset of the reply with its RRSIGs (and a wildcard answer's
+ * proof) beside it; add them to the answer when asked (frame 0): the set,
+ * its RRSIGs, and the proof in the authority section. */
+static void keep_set(struct core_req *req, const struct wire_msg *m, const struct core_verdict *v,
 		     const struct core_reply_set *set, bool top, uint64_t now)
 {
+	if (set->synth) {
+		keep_synth(req, v, set, top, now);
+		return;
+	}
 	const struct wire_rr *rr[WIRE_MAX_RR];
 	struct cache_rdata rd[MAX_SET];
 	uint32_t ttl;
@@ -590,24 +642,34 @@ static void keep_set(struct core_req *req, const struct wire_msg *m,
 		if (rr[i]->ttl < cache_ttl)
 			cache_ttl = rr[i]->ttl;
 	}
+	struct cache_rr x[CACHE_EXTRA_MAX];
+	size_t n_x = extra_rrs(v, set->extra_at, (size_t)set->n_sigs + set->n_proof, x);
 	uint8_t lower[WIRE_NAME_MAX];
 	wire_name_copy(lower, set->owner);
 	wire_name_lower(lower);
 	if (!local_governs(req->env, lower))
-		cache_put_rrset(req->env->cache, lower, set->type, req->qclass, cache_ttl, rd,
-				n_rd, set->rank, now);
+		cache_put_rrset_ex(req->env->cache, lower, set->type, req->qclass, cache_ttl, rd,
+				   n_rd, x, n_x, set->rank, now);
 	if (!set->answer || !top)
 		return;
+	uint32_t answer_ttl = clamp_ttl(req->env, cache_ttl);
 	for (size_t i = 0; i < n; i++)
-		answer_add(req, false, rr[i]->owner, rr[i]->type, rr[i]->rclass,
-			   clamp_ttl(req->env, cache_ttl), rr[i]->rdata, rr[i]->rdlen);
+		answer_add(req, false, rr[i]->owner, rr[i]->type, rr[i]->rclass, answer_ttl,
+			   rr[i]->rdata, rr[i]->rdlen);
+	for (size_t i = 0; i < (size_t)set->n_sigs + set->n_proof; i++) {
+		const struct wire_rr *e = v->extra[set->extra_at + i];
+		answer_add(req, i >= set->n_sigs, e->owner, e->type, req->qclass, answer_ttl,
+			   e->rdata, e->rdlen);
+	}
 }
 
 /* Cache a negative answer for the frame's question (as it stands after the
- * CNAMEs followed), and give its SOA to the client (frame 0). */
-static void keep_negative(struct core_req *req, struct frame *f, const struct wire_rr *soa,
-			  enum cache_kind kind, enum cache_rank rank, uint64_t now)
+ * CNAMEs followed) with its DNSSEC records (the SOA's RRSIGs, NSEC/NSEC3
+ * proofs) beside it, and give the SOA and those to the client (frame 0). */
+static void keep_negative(struct core_req *req, struct frame *f, const struct core_verdict *v,
+			  enum cache_kind kind, uint64_t now)
 {
+	const struct wire_rr *soa = v->soa;
 	if (soa == NULL)
 		return;
 	uint32_t ttl = core_reply_negative_ttl(soa);
@@ -615,12 +677,20 @@ static void keep_negative(struct core_req *req, struct frame *f, const struct wi
 	struct cache_rdata rd = { soa->rdata, soa->rdlen };
 	wire_name_copy(soa_owner, soa->owner);
 	wire_name_lower(soa_owner);
+	struct cache_rr x[CACHE_EXTRA_MAX];
+	size_t n_x = extra_rrs(v, v->neg_at, v->n_neg, x);
 	if (ttl > 0 && !local_governs(req->env, f->qname))
-		cache_put_negative(req->env->cache, kind, f->qname, f->qtype, req->qclass, ttl,
-				   soa_owner, &rd, 1, rank, now);
-	if (f == req->frames[0])
+		cache_put_negative_ex(req->env->cache, kind, f->qname, f->qtype, req->qclass, ttl,
+				      soa_owner, &rd, 1, x, n_x, v->rank, now);
+	if (f == req->frames[0]) {
 		answer_add(req, true, soa->owner, soa->type, soa->rclass, ttl, soa->rdata,
 			   soa->rdlen);
+		for (size_t i = 0; i < v->n_neg; i++) {
+			const struct wire_rr *e = v->extra[v->neg_at + i];
+			answer_add(req, true, e->owner, e->type, soa->rclass, ttl, e->rdata,
+				   e->rdlen);
+		}
+	}
 }
 
 static bool follow_cname(struct core_req *req, struct frame *f, const uint8_t *target)
@@ -675,7 +745,7 @@ static void apply_reply(struct core_req *req, struct frame *f, const struct wire
 	 * and followed one by one, and a link over the request's CNAME budget
 	 * ends the request there. */
 	for (size_t i = 0; i < v.n_sets; i++) {
-		keep_set(req, m, &v.sets[i], top, now);
+		keep_set(req, m, &v, &v.sets[i], top, now);
 		if (v.sets[i].link && !follow_cname(req, f, v.sets[i].target)) {
 			finish(req, WIRE_RC_SERVFAIL);
 			return;
@@ -703,11 +773,11 @@ static void apply_reply(struct core_req *req, struct frame *f, const struct wire
 		f->qmin_off = false;
 		return;
 	case CORE_REPLY_NXDOMAIN:
-		keep_negative(req, f, v.soa, CACHE_NXDOMAIN, v.rank, now);
+		keep_negative(req, f, &v, CACHE_NXDOMAIN, now);
 		finish(req, WIRE_RC_NXDOMAIN);
 		return;
 	case CORE_REPLY_NODATA:
-		keep_negative(req, f, v.soa, CACHE_NODATA, v.rank, now);
+		keep_negative(req, f, &v, CACHE_NODATA, now);
 		finish(req, WIRE_RC_NOERROR);
 		return;
 	case CORE_REPLY_REFERRAL:

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cache/cache.h"
+#include "core/dnssec.h"
 #include "core/internal.h"
 
 static bool rr_matches(const struct wire_rr *rr, const uint8_t *owner, uint16_t type,
@@ -62,12 +63,97 @@ uint32_t core_reply_negative_ttl(const struct wire_rr *soa)
 	return soa->ttl < minimum ? soa->ttl : minimum;
 }
 
-/* Add the set (owner, type) of section to the verdict. */
-static void add_set(struct core_verdict *v, const uint8_t *owner, uint16_t type, int section,
-		    enum cache_rank rank, bool answer)
+/* ---- DNSSEC records kept beside the data -------------------------------- */
+
+/* The type an RRSIG covers (its first field); 0 when too short to say. */
+static uint16_t sig_covers(const struct wire_rr *rr)
+{
+	return rr->rdlen >= 2 ? (uint16_t)(rr->rdata[0] << 8 | rr->rdata[1]) : 0;
+}
+
+static bool is_proof(uint16_t type)
+{
+	return type == WIRE_T_NSEC || type == WIRE_T_NSEC3;
+}
+
+/* Add rr to the verdict's extra records, as the *n-th of the group that
+ * began at at (at most CACHE_EXTRA_MAX per group, as the cache keeps). */
+static void extra_add(struct core_verdict *v, size_t at, uint16_t *n, const struct wire_rr *rr)
+{
+	if (v->n_extra == CORE_REPLY_MAX_EXTRA || v->n_extra - at >= CACHE_EXTRA_MAX)
+		return;
+	v->extra[v->n_extra++] = rr;
+	(*n)++;
+}
+
+/* The RRSIGs over the RRset (owner, type) in one section. They are kept
+ * and given to clients with it, unvalidated for now (DO passes through). */
+static void find_sigs(struct core_verdict *v, size_t at, uint16_t *n, const struct wire_msg *m,
+		      int section, const uint8_t *owner, uint16_t type, uint16_t qclass)
+{
+	for (size_t i = 0; i < m->n_rr; i++) {
+		const struct wire_rr *rr = &m->rr[i];
+		if (rr->section == section && rr_matches(rr, owner, WIRE_T_RRSIG, qclass) &&
+		    sig_covers(rr) == type && !rr_repeated(m, i))
+			extra_add(v, at, n, rr);
+	}
+}
+
+/* An answer made from a wildcard is signed with fewer labels than its
+ * owner has (RFC 4035 5.3.4), and the NSEC/NSEC3 records (with their
+ * RRSIGs) in the authority section prove that no closer name exists: they
+ * are kept with the set (after its own RRSIGs) and given with it. They must
+ * lie in the zone that signed it. */
+static void find_wildcard_proof(struct core_verdict *v, struct core_reply_set *set,
+				const struct wire_msg *m, uint16_t qclass)
+{
+	struct dnssec_rrsig sig;
+	size_t i = 0;
+	for (; i < set->n_sigs; i++) {
+		const struct wire_rr *x = v->extra[set->extra_at + i];
+		if (dnssec_rrsig_parse(x->rdata, x->rdlen, &sig) == DNSSEC_OK &&
+		    sig.labels < wire_name_labels(set->owner) && wire_name_in(set->owner, sig.signer))
+			break;
+	}
+	if (i == set->n_sigs)
+		return;
+	for (size_t j = 0; j < m->n_rr; j++) {
+		const struct wire_rr *rr = &m->rr[j];
+		if (rr->section != WIRE_SEC_NS || rr->rclass != qclass ||
+		    !wire_name_in(rr->owner, sig.signer) || rr_repeated(m, j))
+			continue;
+		if (is_proof(rr->type) || (rr->type == WIRE_T_RRSIG && is_proof(sig_covers(rr))))
+			extra_add(v, set->extra_at, &set->n_proof, rr);
+	}
+}
+
+/* A negative answer's DNSSEC records from the authority section: the
+ * SOA's RRSIGs and the NSEC/NSEC3 records with theirs, inside the zone. */
+static void find_proofs(struct core_verdict *v, const struct wire_msg *m, const uint8_t *zone,
+			uint16_t qclass)
+{
+	v->neg_at = (uint16_t)v->n_extra;
+	v->n_neg = 0;
+	for (size_t i = 0; i < m->n_rr; i++) {
+		const struct wire_rr *rr = &m->rr[i];
+		if (rr->section != WIRE_SEC_NS || rr->rclass != qclass ||
+		    !wire_name_in(rr->owner, zone) || rr_repeated(m, i))
+			continue;
+		uint16_t t = rr->type == WIRE_T_RRSIG ? sig_covers(rr) : rr->type;
+		if ((rr->type == WIRE_T_RRSIG && t == WIRE_T_SOA) || is_proof(t))
+			extra_add(v, v->neg_at, &v->n_neg, rr);
+	}
+}
+
+/* Add the set (owner, type) of section to the verdict, with its RRSIGs
+ * (and, in the answer section, a wildcard answer's proof). NULL when the
+ * verdict is full. */
+static struct core_reply_set *add_set(struct core_verdict *v, const struct wire_msg *m,
+				      uint16_t qclass, const uint8_t *owner, uint16_t type,
+				      int section, enum cache_rank rank, bool answer)
 {
 	if (v->n_sets == CORE_REPLY_MAX_SETS)
-		return;
+		return NULL;
 	struct core_reply_set *s = &v->sets[v->n_sets++];
 	s->owner = owner;
 	s->link = false;
@@ -76,6 +162,14 @@ static void add_set(struct core_verdict *v, const uint8_t *owner, uint16_t type,
 	s->section = (uint8_t)section;
 	s->answer = answer;
 	s->rank = rank;
+	s->synth = false;
+	s->synth_ttl = 0;
+	s->extra_at = (uint16_t)v->n_extra;
+	s->n_sigs = s->n_proof = 0;
+	find_sigs(v, s->extra_at, &s->n_sigs, m, section, owner, type, qclass);
+	if (section == WIRE_SEC_AN)
+		find_wildcard_proof(v, s, m, qclass);
+	return s;
 }
 
 /* Has the verdict the set (owner, type) of section already? */
@@ -159,8 +253,71 @@ static void add_glue(struct core_verdict *v, const struct core_asked *q, const s
 			wanted = wire_name_eq(rr->owner, v->ns[j]);
 		/* each set once, from its first record */
 		if (wanted && !has_set(v, rr->owner, rr->type, WIRE_SEC_AR))
-			add_set(v, rr->owner, rr->type, WIRE_SEC_AR, CACHE_RANK_GLUE, false);
+			add_set(v, m, q->qclass, rr->owner, rr->type, WIRE_SEC_AR, CACHE_RANK_GLUE,
+				false);
 	}
+}
+
+/* ---- DNAME (RFC 6672) ---------------------------------------------------- */
+
+/* A DNAME in the answer section whose owner lies strictly above name and
+ * inside zone: it redirects name and everything else below its owner. */
+static const struct wire_rr *find_dname(const struct wire_msg *m, const uint8_t *name,
+					const uint8_t *zone, uint16_t qclass)
+{
+	for (size_t i = 0; i < m->n_an; i++) {
+		const struct wire_rr *rr = &m->rr[i];
+		if (rr->type == WIRE_T_DNAME && rr->rclass == qclass && rr->rdlen > 0 &&
+		    wire_name_len(rr->rdata) == rr->rdlen && wire_name_in(rr->owner, zone) &&
+		    wire_name_in(name, rr->owner) && !wire_name_eq(name, rr->owner))
+			return rr;
+	}
+	return NULL;
+}
+
+/* Follow the DNAME for cur: the DNAME set goes into the verdict (the answer
+ * and the cache), then the CNAME it stands for, made here from the DNAME
+ * rather than taken from the server (RFC 6672 3.4), cached with the DNAME
+ * (and its RRSIGs) beside it so that an answer from the cache has the DNAME
+ * too. Returns that CNAME's set (its target in the verdict), or NULL when
+ * the target would be too long or the verdict is full. */
+static struct core_reply_set *follow_dname(struct core_verdict *v, const struct wire_msg *m,
+					   const struct wire_rr *dname, const uint8_t *cur,
+					   enum cache_rank rank)
+{
+	uint16_t qclass = dname->rclass;
+	if (v->n_synth == sizeof(v->synth) / sizeof(v->synth[0]) ||
+	    add_set(v, m, qclass, dname->owner, WIRE_T_DNAME, WIRE_SEC_AN, rank, true) == NULL)
+		return NULL;
+	unsigned keep = wire_name_labels(cur) - wire_name_labels(dname->owner);
+	size_t plen = (size_t)(wire_name_strip(cur, keep) - cur);
+	if (plen + dname->rdlen > WIRE_NAME_MAX || v->n_sets == CORE_REPLY_MAX_SETS)
+		return NULL;
+	uint8_t *target = v->synth[v->n_synth++];
+	memcpy(target, cur, plen);
+	memcpy(target + plen, dname->rdata, dname->rdlen);
+	struct core_reply_set *s = &v->sets[v->n_sets++];
+	s->owner = cur;
+	s->link = false;
+	s->target = target;
+	s->type = WIRE_T_CNAME;
+	s->section = WIRE_SEC_AN;
+	s->answer = true;
+	s->rank = rank;
+	s->synth = true;
+	s->synth_ttl = dname->ttl;
+	s->extra_at = (uint16_t)v->n_extra;
+	s->n_sigs = s->n_proof = 0;
+	for (size_t i = 0; i < m->n_an; i++) {
+		const struct wire_rr *rr = &m->rr[i];
+		if (rr_matches(rr, dname->owner, WIRE_T_DNAME, qclass) && !rr_repeated(m, i)) {
+			extra_add(v, s->extra_at, &s->n_sigs, rr);
+			if (rr->ttl < s->synth_ttl)
+				s->synth_ttl = rr->ttl;
+		}
+	}
+	find_sigs(v, s->extra_at, &s->n_sigs, m, WIRE_SEC_AN, dname->owner, WIRE_T_DNAME, qclass);
+	return s;
 }
 
 static enum core_reply_kind classify(const struct core_asked *q, const struct wire_msg *m,
@@ -208,10 +365,30 @@ static enum core_reply_kind classify(const struct core_asked *q, const struct wi
 			if (rr->type == WIRE_T_CNAME && cname == NULL)
 				cname = rr;
 		}
+		/* Below a DNAME no other data can exist (RFC 6672 2.3): a CNAME
+		 * there is the one made from the DNAME, which is followed here. */
+		const struct wire_rr *dname = find_dname(m, cur, zone, q->qclass);
+		if (dname != NULL && (hit == NULL || hit->type == WIRE_T_CNAME)) {
+			if (q->minimised)
+				return CORE_REPLY_QMIN_OFF;
+			if (links > CORE_MAX_CNAME)
+				return CORE_REPLY_SERVFAIL;
+			struct core_reply_set *s = follow_dname(v, m, dname, cur, rank);
+			if (s == NULL)
+				return CORE_REPLY_SERVFAIL;
+			if (stype == WIRE_T_CNAME)
+				return CORE_REPLY_ANSWER;
+			s->link = true;
+			cur = s->target;
+			followed = true;
+			if (!wire_name_in(cur, zone))
+				return CORE_REPLY_CNAME;
+			continue;
+		}
 		if (hit != NULL) {
 			if (q->minimised)
 				return CORE_REPLY_QMIN_NEXT;
-			add_set(v, hit->owner, hit->type, WIRE_SEC_AN, rank, true);
+			add_set(v, m, q->qclass, hit->owner, hit->type, WIRE_SEC_AN, rank, true);
 			return CORE_REPLY_ANSWER;
 		}
 		if (cname == NULL || stype == WIRE_T_CNAME)
@@ -221,10 +398,11 @@ static enum core_reply_kind classify(const struct core_asked *q, const struct wi
 			return CORE_REPLY_QMIN_OFF;
 		if (links > CORE_MAX_CNAME)
 			return CORE_REPLY_SERVFAIL;
-		add_set(v, cname->owner, WIRE_T_CNAME, WIRE_SEC_AN, rank, true);
-		if (v->n_sets > 0) {
-			v->sets[v->n_sets - 1].link = true;
-			v->sets[v->n_sets - 1].target = cname->rdlen ? cname->rdata : NULL;
+		struct core_reply_set *cs =
+			add_set(v, m, q->qclass, cname->owner, WIRE_T_CNAME, WIRE_SEC_AN, rank, true);
+		if (cs != NULL) {
+			cs->link = true;
+			cs->target = cname->rdlen ? cname->rdata : NULL;
 		}
 		if (cname->rdlen == 0)
 			return CORE_REPLY_SERVFAIL;
@@ -243,12 +421,13 @@ static enum core_reply_kind classify(const struct core_asked *q, const struct wi
 		if (q->minimised)
 			return CORE_REPLY_QMIN_OFF;
 		v->soa = soa;
+		find_proofs(v, m, zone, q->qclass);
 		return CORE_REPLY_NXDOMAIN;
 	}
 	if (cut != NULL && v->n_ns > 0) {
 		if (followed)
 			return CORE_REPLY_CNAME;
-		add_set(v, cut, WIRE_T_NS, WIRE_SEC_NS, CACHE_RANK_REFERRAL, false);
+		add_set(v, m, q->qclass, cut, WIRE_T_NS, WIRE_SEC_NS, CACHE_RANK_REFERRAL, false);
 		add_glue(v, q, m);
 		wire_name_copy(v->cut, cut);
 		wire_name_lower(v->cut);
@@ -271,6 +450,7 @@ static enum core_reply_kind classify(const struct core_asked *q, const struct wi
 		if (q->minimised)
 			return CORE_REPLY_QMIN_NEXT;
 		v->soa = soa;
+		find_proofs(v, m, zone, q->qclass);
 		return CORE_REPLY_NODATA;
 	}
 	/* upward or sideways referral: lame (after a CNAME: ask the target) */
@@ -284,5 +464,8 @@ void core_reply_classify(const struct core_asked *q, const struct wire_msg *m,
 	v->soa = NULL;
 	v->n_ns = 0;
 	v->cut[0] = 0;
+	v->neg_at = v->n_neg = 0;
+	v->n_extra = 0;
+	v->n_synth = 0;
 	v->kind = classify(q, m, v);
 }

@@ -37,7 +37,8 @@ const struct config_compat config_compat_keys[] = {
 	{ "trusted-keys-file", S, C_REFUSE, NULL, NO_DNSSEC },
 	{ "root-key-sentinel", S, C_IGNORE, NULL, "no DNSSEC validation, so no key sentinel" },
 	{ "module-config", S, C_REFUSE, "iterator",
-	  "only \"iterator\" is available (no validator, dns64, subnetcache or respip modules); "
+	  "only \"iterator\" is available (DNSSEC validation is not available yet; no dns64, "
+	  "subnetcache or respip modules); "
 	  "write module-config: \"iterator\" to run without the others" },
 	{ "tls-upstream", S, C_REFUSE, "no", NO_TLS },
 	{ "ssl-upstream", S, C_REFUSE, "no", NO_TLS },

@@ -118,7 +118,8 @@ static void req_put(struct req_table *rq, struct creq *r)
 static void respond(struct req_table *rq, struct creq *r, const struct core_answer *a)
 {
 	int len = core_write_response(rq->out, r->max_size, r->id, r->flags, r->qname, r->qtype,
-				      r->qclass, r->edns ? rq->cfg->edns_buffer_size : 0, a);
+				      r->qclass, r->edns ? rq->cfg->edns_buffer_size : 0,
+				      r->edns_do, a);
 	if (len < 0)
 		return;
 	if (a->rcode < 6)

@@ -84,7 +84,8 @@ struct creq {
 	struct up_query *q;
 	struct listen_client client; /* held: released on the home worker's thread */
 	uint16_t id, flags, qtype, qclass, max_size;
-	bool edns;
+	bool edns;                   /* the client sent an OPT */
+	bool edns_do;                /* with the DO bit: DNSSEC records are given */
 	bool background;              /* no client: a refresh (prefetch) */
 	bool answered;                /* the client has had an answer (expired data)
 				       * while the resolution goes on */

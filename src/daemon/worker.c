@@ -73,13 +73,20 @@ static void count_rcode(struct wctx *x, unsigned rcode)
 		WSTAT_ADD(&x->stats, rcode[rcode], 1);
 }
 
+/* The DO bit of the client's OPT (false without one): DNSSEC records are
+ * given to that client, and the response's OPT echoes it. */
+static bool client_do(const struct wire_msg *m)
+{
+	return m->has_edns && m->edns_do;
+}
+
 /* Write and send a response; its length (it stays in x->out), or -1. */
 static int respond(struct wctx *x, const struct listen_client *c, uint16_t id, uint16_t flags,
 		   const uint8_t *qname, uint16_t qtype, uint16_t qclass, uint16_t edns_size,
-		   uint16_t max_size, const struct core_answer *a)
+		   bool dnssec_ok, uint16_t max_size, const struct core_answer *a)
 {
 	int len = core_write_response(x->out, max_size, id, flags, qname, qtype, qclass, edns_size,
-				      a);
+				      dnssec_ok, a);
 	if (len < 0)
 		return -1;
 	count_rcode(x, a->rcode);
@@ -122,7 +129,7 @@ __attribute__((noinline)) static bool admit_local(struct wctx *x, const struct c
 		return false;
 	case ADMIT_ANSWER:
 		respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass,
-			m->has_edns ? cfg->edns_buffer_size : 0, max_size, &x->cached);
+			m->has_edns ? cfg->edns_buffer_size : 0, client_do(m), max_size, &x->cached);
 		return true;
 	case ADMIT_ERROR:
 		respond_error(x, c, pkt, len, x->cached.rcode);
@@ -176,7 +183,7 @@ __attribute__((noinline)) static bool local_zone(struct wctx *x, const struct co
 		return true;
 	int len = core_write_response(x->out, max_size, m->id, m->flags, m->qname, m->qtype,
 				      m->qclass, m->has_edns ? cfg->edns_buffer_size : 0,
-				      &x->cached);
+				      client_do(m), &x->cached);
 	if (len < 0)
 		return true;
 	x->out[2] |= (uint8_t)(WIRE_F_AA >> 8); /* answers for local zones are authoritative */
@@ -262,7 +269,7 @@ static bool on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 	if (core_answer_from_cache(env, m->qname, m->qtype, m->qclass, c->rx_ms, &x->cached)) {
 		WSTAT_ADD(&x->stats, cache_hits, 1);
 		int n = respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass,
-				m->has_edns ? cfg->edns_buffer_size : 0, max_size, &x->cached);
+				m->has_edns ? cfg->edns_buffer_size : 0, client_do(m), max_size, &x->cached);
 		if (n > 0 && x->pc != NULL && !c->tcp)
 			pcache_keep(x->pc, pkt, len, x->out, (size_t)n, c->rx_ms, gen,
 				    x->cached.fresh_ms);
@@ -284,6 +291,7 @@ static bool on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 	r->qtype = m->qtype;
 	r->qclass = m->qclass;
 	r->edns = m->has_edns;
+	r->edns_do = client_do(m);
 	r->max_size = max_size;
 	r->rx_us = x->obs_t0_us; /* 0 unless observed (on_query_obs) */
 	wire_name_copy(r->qname, m->qname);

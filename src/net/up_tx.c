@@ -89,7 +89,7 @@ int up_build(struct up_tx *t, uint8_t *buf, size_t cap)
 			u->stats.cookies_echoed++;
 	}
 	return wire_build_query(buf, cap, t->id, t->rd ? WIRE_F_RD : 0, t->qname, t->qtype,
-				t->qclass, uo->edns_buffer_size, opt_len ? opt : NULL,
+				t->qclass, uo->edns_buffer_size, true, opt_len ? opt : NULL,
 				(uint16_t)opt_len);
 }
 

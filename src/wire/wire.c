@@ -401,7 +401,7 @@ void wire_wr_opt(struct wire_wr *w, uint16_t udp_size, uint8_t ext_rcode, bool d
 
 int wire_build_query(uint8_t *buf, size_t cap, uint16_t id, uint16_t flags,
 		     const uint8_t *qname, uint16_t qtype, uint16_t qclass,
-		     uint16_t edns_udp, const uint8_t *opts, uint16_t opts_len)
+		     uint16_t edns_udp, bool do_bit, const uint8_t *opts, uint16_t opts_len)
 {
 	struct wire_wr w;
 	wire_wr_init(&w, buf, cap);
@@ -411,7 +411,7 @@ int wire_build_query(uint8_t *buf, size_t cap, uint16_t id, uint16_t flags,
 	wire_wr_u16(&w, qclass);
 	wire_wr_set_count(&w, 0, 1);
 	if (edns_udp) {
-		wire_wr_opt(&w, edns_udp, 0, false, opts, opts_len);
+		wire_wr_opt(&w, edns_udp, 0, do_bit, opts, opts_len);
 		wire_wr_set_count(&w, 3, 1);
 	}
 	return w.overflow ? PC_ESPACE : (int)w.len;

@@ -28,7 +28,8 @@ enum {
 	WIRE_T_MINFO = 14, WIRE_T_MX = 15, WIRE_T_TXT = 16, WIRE_T_RP = 17,
 	WIRE_T_AFSDB = 18, WIRE_T_RT = 21, WIRE_T_AAAA = 28, WIRE_T_SRV = 33,
 	WIRE_T_KX = 36, WIRE_T_DNAME = 39, WIRE_T_OPT = 41, WIRE_T_DS = 43,
-	WIRE_T_RRSIG = 46, WIRE_T_NSEC = 47, WIRE_T_DNSKEY = 48,
+	WIRE_T_RRSIG = 46, WIRE_T_NSEC = 47, WIRE_T_DNSKEY = 48, WIRE_T_NSEC3 = 50,
+	WIRE_T_NSEC3PARAM = 51,
 	WIRE_T_IXFR = 251, WIRE_T_AXFR = 252, WIRE_T_ANY = 255,
 };
 enum { WIRE_C_IN = 1, WIRE_C_CH = 3, WIRE_C_ANY = 255 };
@@ -209,10 +210,10 @@ void wire_wr_rr(struct wire_wr *w, const uint8_t *owner, uint16_t type, uint16_t
 void wire_wr_opt(struct wire_wr *w, uint16_t udp_size, uint8_t ext_rcode, bool do_bit,
 		 const uint8_t *opts, uint16_t opts_len);
 
-/* Build a query: header, one question, optional OPT (edns_udp 0 = none).
- * Returns the length or PC_ESPACE. */
+/* Build a query: header, one question, optional OPT (edns_udp 0 = none)
+ * with the DO bit (RFC 3225) when do_bit. Returns the length or PC_ESPACE. */
 int wire_build_query(uint8_t *buf, size_t cap, uint16_t id, uint16_t flags,
 		     const uint8_t *qname, uint16_t qtype, uint16_t qclass,
-		     uint16_t edns_udp, const uint8_t *opts, uint16_t opts_len);
+		     uint16_t edns_udp, bool do_bit, const uint8_t *opts, uint16_t opts_len);
 
 #endif

@@ -29,6 +29,8 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 
+import signer  # tests/lab/signer.py
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ZONES_DIR = os.path.join(HERE, "zones")
 SERVERS_PY = os.path.join(HERE, "servers.py")
@@ -116,6 +118,10 @@ class Lab:
         self.procs = {}  # name -> (Popen, log path)
         self.root_hints = os.path.join(self.workdir, "root.hints")
         self.rnd_log = os.path.join(self.workdir, "rnd.log")
+        # the root's KSK DS and DNSKEY set, fresh every start (signer.py)
+        self.trust_anchor = os.path.join(self.workdir, "root.anchor")
+        self.root_dnskey = os.path.join(self.workdir, "root.dnskey")
+        self.signed = {}  # zone -> signed zone file
         self.started = False
 
     # ----- configuration -----
@@ -161,6 +167,14 @@ class Lab:
             f.write("\n".join(lines) + "\n")
         return conf
 
+    def nsd_instances(self):
+        """NSD with the signed files in place of the root's and lab.'s, and
+        the instance that serves the signed zones below lab."""
+        for name, addr, zones in NSD:
+            yield name, addr, [(z, self.signed.get(z, f)) for z, f in zones]
+        yield ("signed", signer.SIGNED_ADDR,
+               [(z, f) for z, f in sorted(self.signed.items()) if z not in (".", "lab.")])
+
     # ----- processes -----
     def spawn(self, name, argv):
         log = os.path.join(self.workdir, "logs", name + ".log")
@@ -180,7 +194,8 @@ class Lab:
         open(self.rnd_log, "w").close()
         self.started = True
         try:
-            for name, addr, zones in NSD:
+            self.signed = signer.sign_lab(self.workdir)
+            for name, addr, zones in self.nsd_instances():
                 conf = self.nsd_conf(name, addr, zones)
                 self.spawn("nsd-" + name, ["nsd", "-d", "-c", conf])
             for name, kind, addr, zones, ns, extra in MISBEHAVING:
@@ -203,7 +218,7 @@ class Lab:
 
     def probes(self):
         """(process name, address, zone) for every server that answers."""
-        for name, addr, zones in NSD:
+        for name, addr, zones in self.nsd_instances():
             yield "nsd-" + name, addr, zones[0][0]
         for name, _, addr, zones, _, _ in MISBEHAVING:
             if name not in SILENT:

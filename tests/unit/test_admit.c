@@ -27,7 +27,7 @@ static const struct wire_msg *query(const char *name, uint16_t type, uint16_t qc
 	uint8_t wname[WIRE_NAME_MAX], buf[512];
 	assert_true(wire_name_from_text(name, wname) > 0);
 	int n = wire_build_query(buf, sizeof(buf), 0x1234, flags, wname, type, qclass,
-				 edns_version < 0 ? 0 : 1232, NULL, 0);
+				 edns_version < 0 ? 0 : 1232, false, NULL, 0);
 	assert_true(n > 0);
 	if (edns_version > 0)
 		buf[n - 5] = (uint8_t)edns_version; /* the OPT TTL's version byte */

@@ -881,6 +881,118 @@ static void prefetch_claimed_once_in_the_last_tenth(void **state)
 	cache_free(c);
 }
 
+/* Extra records (an RRset's RRSIGs, a negative answer's NSEC proofs) come
+ * back with the entry, owners lowercased, through both lookups; an entry
+ * without them reports none. */
+static void extra_records_round_trip(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
+	struct nm www = name("WWW.Sec.Lab"), nsec_owner = name("A.Sec.Lab"), zone = name("sec.lab");
+	static const uint8_t sig1[] = { 0, 1, 13, 3, 9, 9, 9 }, sig2[] = { 0, 1, 13, 3, 8 };
+	static const uint8_t nsec[] = { 1, 'b', 3, 's', 'e', 'c', 3, 'l', 'a', 'b', 0, 0, 1, 0x40 };
+	struct cache_rdata rd = { A1, 4 };
+	struct cache_rr x[2] = { { www.b, WIRE_T_RRSIG, sig1, sizeof(sig1) },
+				 { www.b, WIRE_T_RRSIG, sig2, sizeof(sig2) } };
+	assert_int_equal(cache_put_rrset_ex(c, www.b, WIRE_T_A, WIRE_C_IN, 300, &rd, 1, x, 2,
+					    CACHE_RANK_AUTH, T0), 0);
+	static uint64_t buf[1024];
+	for (int way = 0; way < 2; way++) {
+		struct cache_entry e;
+		if (way == 0)
+			assert_true(get(c, "www.sec.lab", WIRE_T_A, T0 + 1000, &e));
+		else
+			assert_true(cache_get_copy(c, www.b, WIRE_T_A, WIRE_C_IN, T0 + 1000, &e, buf,
+						   sizeof(buf)) > 0);
+		assert_int_equal(e.n_rdata, 1);
+		assert_int_equal(e.n_extra, 2);
+		struct cache_rr g = cache_entry_extra(&e, 1);
+		assert_int_equal(g.type, WIRE_T_RRSIG);
+		assert_int_equal(g.rdlen, sizeof(sig2));
+		assert_memory_equal(g.rdata, sig2, sizeof(sig2));
+		assert_true(wire_name_eq_exact(g.owner, name("www.sec.lab").b));
+		assert_null(cache_entry_extra(&e, 2).owner);
+		struct cache_rdata r0 = cache_entry_rdata(&e, 0);
+		assert_memory_equal(r0.data, A1, 4);
+	}
+	/* a negative answer with its SOA and an NSEC beside it */
+	struct cache_rdata soa = { SOA, sizeof(SOA) - 1 };
+	struct cache_rr p[1] = { { nsec_owner.b, WIRE_T_NSEC, nsec, sizeof(nsec) } };
+	struct nm nx = name("aa.sec.lab");
+	assert_int_equal(cache_put_negative_ex(c, CACHE_NXDOMAIN, nx.b, WIRE_T_A, WIRE_C_IN, 300,
+					       zone.b, &soa, 1, p, 1, CACHE_RANK_AUTH, T0), 0);
+	struct cache_entry e;
+	assert_true(get(c, "aa.sec.lab", WIRE_T_TXT, T0, &e));
+	assert_int_equal(e.kind, CACHE_NXDOMAIN);
+	assert_int_equal(e.n_soa, 1);
+	assert_int_equal(e.n_extra, 1);
+	struct cache_rr g = cache_entry_extra(&e, 0);
+	assert_int_equal(g.type, WIRE_T_NSEC);
+	assert_true(wire_name_eq_exact(g.owner, name("a.sec.lab").b));
+	assert_memory_equal(g.rdata, nsec, sizeof(nsec));
+	assert_memory_equal(cache_entry_soa(&e, 0).data, SOA, sizeof(SOA) - 1);
+	/* plain entries have none; too many or a bad owner is refused */
+	assert_int_equal(put_a(c, "plain.lab", A2, 300, CACHE_RANK_AUTH, T0), 0);
+	assert_true(get(c, "plain.lab", WIRE_T_A, T0, &e));
+	assert_int_equal(e.n_extra, 0);
+	static struct cache_rr many[CACHE_EXTRA_MAX + 1];
+	for (size_t i = 0; i <= CACHE_EXTRA_MAX; i++)
+		many[i] = x[0];
+	assert_int_equal(cache_put_rrset_ex(c, www.b, WIRE_T_A, WIRE_C_IN, 300, &rd, 1, many,
+					    CACHE_EXTRA_MAX + 1, CACHE_RANK_AUTH, T0), PC_EINVAL);
+	struct cache_rr bad = { (const uint8_t *)"\xc0\x0c", WIRE_T_RRSIG, sig1, sizeof(sig1) };
+	assert_int_equal(cache_put_rrset_ex(c, www.b, WIRE_T_A, WIRE_C_IN, 300, &rd, 1, &bad, 1,
+					    CACHE_RANK_AUTH, T0), PC_EINVAL);
+	cache_free(c);
+}
+
+/* Prefetch's byte and the extra records share the entry's header: an
+ * entry with RRSIGs beside it claims its refresh in the last tenth of its
+ * TTL, once, and both lookups (and the expired-data one) still give its
+ * records and its extra records intact. */
+static void prefetch_with_extra_records(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_max_ttl = 86400,
+						    .cache_max_negative_ttl = 3600,
+						    .serve_expired = true, .prefetch = true });
+	struct nm www = name("www.sec.lab");
+	static const uint8_t sig1[] = { 0, 1, 13, 3, 9, 9, 9 }, sig2[] = { 0, 1, 13, 3, 8 };
+	struct cache_rdata rd = { A1, 4 };
+	struct cache_rr x[2] = { { www.b, WIRE_T_RRSIG, sig1, sizeof(sig1) },
+				 { www.b, WIRE_T_RRSIG, sig2, sizeof(sig2) } };
+	assert_int_equal(cache_put_rrset_ex(c, www.b, WIRE_T_A, WIRE_C_IN, 100, &rd, 1, x, 2,
+					    CACHE_RANK_AUTH, T0), 0);
+	static uint64_t buf[1024];
+	struct cache_entry e;
+	/* before the window: no claim, the window's start is known */
+	assert_true(cache_get_copy(c, www.b, WIRE_T_A, WIRE_C_IN, T0 + 80000, &e, buf,
+				   sizeof(buf)) > 0);
+	assert_false(e.prefetch);
+	assert_true(e.pf_ms > T0 + 80000 && e.pf_ms <= T0 + 91250);
+	for (int round = 0; round < 2; round++) {
+		assert_true(cache_get_copy(c, www.b, WIRE_T_A, WIRE_C_IN, T0 + 95000, &e, buf,
+					   sizeof(buf)) > 0);
+		assert_int_equal(e.prefetch, round == 0); /* claimed once */
+		assert_int_equal(e.n_rdata, 1);
+		assert_memory_equal(cache_entry_rdata(&e, 0).data, A1, 4);
+		assert_int_equal(e.n_extra, 2);
+		assert_memory_equal(cache_entry_extra(&e, 0).rdata, sig1, sizeof(sig1));
+		assert_memory_equal(cache_entry_extra(&e, 1).rdata, sig2, sizeof(sig2));
+		assert_int_equal(e.ttl, 5);
+	}
+	assert_true(get(c, "www.sec.lab", WIRE_T_A, T0 + 95000, &e));
+	assert_int_equal(e.n_extra, 2);
+	assert_memory_equal(cache_entry_extra(&e, 1).rdata, sig2, sizeof(sig2));
+	/* expired, kept for serve-expired: the extra records come with it */
+	bool stale = false;
+	assert_true(cache_get_stale(c, www.b, WIRE_T_A, WIRE_C_IN, T0 + 150000, false, &e, &stale));
+	assert_true(stale);
+	assert_int_equal(e.n_extra, 2);
+	assert_memory_equal(cache_entry_extra(&e, 0).rdata, sig1, sizeof(sig1));
+	cache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -908,6 +1020,8 @@ int main(void)
 		cmocka_unit_test(serve_expired_ttl_reset_restarts_keeping),
 		cmocka_unit_test(expired_entry_never_blocks_a_put),
 		cmocka_unit_test(prefetch_claimed_once_in_the_last_tenth),
+		cmocka_unit_test(extra_records_round_trip),
+		cmocka_unit_test(prefetch_with_extra_records),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

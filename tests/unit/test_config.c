@@ -178,6 +178,18 @@ static void test_access_control(void **state)
 	ERR(text, "x.conf:66: access-control: more than 64 entries (CONFIG_MAX_ACL)");
 }
 
+static void test_dnssec_keys_refused(void **state)
+{
+	(void)state;
+	OK("server:\n module-config: \"iterator\"\n");
+	ERR("server:\n module-config: \"validator iterator\"\n",
+	    "x.conf:2: module-config: only \"iterator\" is available (DNSSEC validation is not available yet");
+	ERR("server:\n trust-anchor-file: /usr/share/dns/root.key\n",
+	    "x.conf:2: trust-anchor-file: DNSSEC validation is not available yet; remove the key");
+	ERR("server:\n trust-anchor: \". DS 20326 8 2 e06d44b80b8f1d39a95c0b0d7c65d08458e880409bbc683457104237c7f8ec8d\"\n",
+	    "x.conf:2: trust-anchor: DNSSEC validation is not available yet; remove the key");
+}
+
 static void test_paths(void **state)
 {
 	(void)state;
@@ -633,6 +645,7 @@ int main(void)
 		cmocka_unit_test(test_families),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_dnssec_keys_refused),
 		cmocka_unit_test(test_identity_version),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_parse_addr),

@@ -503,7 +503,7 @@ static void test_response_opt_size(void **state)
 	static const uint16_t sizes[] = { 512, 1232, 1400, 4096 };
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		int len = core_write_response(buf, sizeof(buf), 7, WIRE_F_RD, qn, WIRE_T_A, WIRE_C_IN,
-					      sizes[i], core_req_answer(req));
+					      sizes[i], false, core_req_answer(req));
 		assert_true(len > 0);
 		assert_int_equal(wire_parse(&msg, buf, (size_t)len), 0);
 		assert_true(msg.has_edns);
@@ -511,7 +511,7 @@ static void test_response_opt_size(void **state)
 		assert_int_equal(msg.n_an, 2);
 	}
 	int len = core_write_response(buf, sizeof(buf), 7, WIRE_F_RD, qn, WIRE_T_A, WIRE_C_IN, 0,
-				      core_req_answer(req));
+				      false, core_req_answer(req));
 	assert_true(len > 0);
 	assert_int_equal(wire_parse(&msg, buf, (size_t)len), 0);
 	assert_false(msg.has_edns);

@@ -68,7 +68,7 @@ static void reply(struct world *w, uint16_t id, const uint8_t *qname, uint16_t q
 		  uint16_t qclass, const uint8_t *opts, uint16_t opts_len)
 {
 	int n = wire_build_query(w->pkt, sizeof(w->pkt), id, WIRE_F_RD, qname, qtype, qclass,
-				 opts != NULL ? 1232 : 0, opts, opts_len);
+				 opts != NULL ? 1232 : 0, false, opts, opts_len);
 	assert_true(n > WIRE_HDR_LEN);
 	w->pkt[2] |= 0x80; /* QR */
 	w->len = (size_t)n;

@@ -268,7 +268,7 @@ static void write_and_compress(void **state)
 	wire_wr_name(&w, q, false);
 	assert_true(w.overflow);
 	assert_int_equal(small[16], 0xee);
-	assert_int_equal(wire_build_query(small, 16, 1, 0, q, 1, 1, 1232, NULL, 0), PC_ESPACE);
+	assert_int_equal(wire_build_query(small, 16, 1, 0, q, 1, 1, 1232, false, NULL, 0), PC_ESPACE);
 }
 
 static void build_query_parses(void **state)
@@ -278,7 +278,7 @@ static void build_query_parses(void **state)
 	static struct wire_msg m;
 	wire_name_from_text("WwW.alpha.lab", q);
 	int len = wire_build_query(buf, sizeof(buf), 0xbeef, WIRE_F_RD, q, WIRE_T_AAAA, WIRE_C_IN,
-				   1232, NULL, 0);
+				   1232, false, NULL, 0);
 	assert_true(len > 0);
 	assert_int_equal(wire_parse(&m, buf, (size_t)len), 0);
 	assert_int_equal(m.id, 0xbeef);
@@ -286,6 +286,12 @@ static void build_query_parses(void **state)
 	assert_int_equal(m.qtype, WIRE_T_AAAA);
 	assert_true(m.has_edns);
 	assert_int_equal(m.edns_udp, 1232);
+	assert_false(m.edns_do);
+	/* the DO bit, as upstream queries carry it */
+	len = wire_build_query(buf, sizeof(buf), 0xbeef, 0, q, WIRE_T_A, WIRE_C_IN, 1232, true, NULL, 0);
+	assert_true(len > 0);
+	assert_int_equal(wire_parse(&m, buf, (size_t)len), 0);
+	assert_true(m.has_edns && m.edns_do);
 }
 
 int main(void)

@@ -1,0 +1,201 @@
+"""The lab's DNSSEC: zones signed at lab start with fresh keys (ldns-keygen,
+ldns-signzone from Debian's ldnsutils), never with a committed private key.
+
+sign_lab(workdir) signs the root, lab. and the signed second-level zones
+into WORKDIR/signed/ (keys in WORKDIR/keys/, gone with the lab's temporary
+directory) and returns {zone: signed zone file} for the NSD configs. The
+root's trust anchor is written to WORKDIR/root.anchor (its KSK's DS, one
+line in master-file format, as trust-anchor-file reads it) and its DNSKEY
+set to WORKDIR/root.dnskey.
+
+Signed zones under lab. (one NSD at SIGNED_ADDR serves them all):
+
+  zone          algorithm     denial         what
+  sec8.lab.     8 RSASHA256   NSEC           secure
+  sec13.lab.    13 ECDSAP256  NSEC           secure
+  sec15.lab.    15 ED25519    NSEC           secure
+  nsec3.lab.    13            NSEC3          secure (0 iterations, no salt, RFC 9276)
+  optout.lab.   13            NSEC3 opt-out  secure; `ins` is an unsigned delegation
+  expired.lab.  13            NSEC           bogus: every signature expired in 2020
+  tampered.lab. 13            NSEC           bogus: www's A changed after signing
+  badds.lab.    13            NSEC           bogus: the DS in lab. matches no key
+  nosig.lab.    13            NSEC           bogus: every RRSIG stripped (DS in lab.)
+
+alpha.lab. (and everything below it) stays unsigned: lab. delegates it
+without a DS, the lab's insecure delegation.
+"""
+
+import concurrent.futures
+import os
+import re
+import subprocess
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ZONES_DIR = os.path.join(HERE, "zones")
+
+SIGNED_ADDR = "127.50.0.1"
+
+# zone label -> (algorithm, denial, fault)
+SIGNED = {
+    "sec8": (8, "nsec", None),
+    "sec13": (13, "nsec", None),
+    "sec15": (15, "nsec", None),
+    "nsec3": (13, "nsec3", None),
+    "optout": (13, "optout", None),
+    "expired": (13, "nsec", "expired"),
+    "tampered": (13, "nsec", "tampered"),
+    "badds": (13, "nsec", "badds"),
+    "nosig": (13, "nsec", "nosig"),
+}
+
+ALG_NAMES = {8: "RSASHA256", 13: "ECDSAP256SHA256", 15: "ED25519"}
+
+
+
+class SignError(Exception):
+    pass
+
+
+def run(argv, cwd):
+    r = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SignError("%s failed (%d): %s" % (" ".join(argv), r.returncode,
+                                                (r.stderr or r.stdout).strip()))
+    return r.stdout
+
+
+def keygen(keydir, zone, alg, ksk):
+    argv = ["ldns-keygen", "-r", "/dev/urandom", "-a", ALG_NAMES[alg]]
+    if alg == 8:
+        argv += ["-b", "2048"]
+    if ksk:
+        argv.append("-k")
+    return run(argv + [zone], keydir).strip()
+
+
+def ds_of(keydir, base):
+    """The SHA-256 DS of a key (ldns-key2ds), as one master-file line."""
+    out = run(["ldns-key2ds", "-n", "-2", base + ".key"], keydir)
+    return out.strip()
+
+
+def dnskey_of(keydir, base):
+    with open(os.path.join(keydir, base + ".key")) as f:
+        return f.read().strip()
+
+
+def sign(keydir, zone, src_text, out_path, alg, denial, times, keys=None):
+    """Sign src_text for zone with a fresh KSK+ZSK (or keys); returns the
+    KSK base name."""
+    if keys is None:
+        keys = (keygen(keydir, zone, alg, True), keygen(keydir, zone, alg, False))
+    src = out_path + ".src"
+    with open(src, "w") as f:
+        f.write(src_text)
+    argv = ["ldns-signzone", "-o", zone, "-f", out_path, "-i", times[0], "-e", times[1]]
+    if denial in ("nsec3", "optout"):
+        argv += ["-n", "-t", "0"]
+        if denial == "optout":
+            argv.append("-p")
+    run(argv + [src] + list(keys), keydir)
+    return keys[0]
+
+
+def leaf_zone(label):
+    zone = "%s.lab." % label
+    lines = [
+        "$ORIGIN %s" % zone,
+        "$TTL 300",
+        "@      300 IN SOA ns.%s hostmaster.%s 1 1800 900 604800 300" % (zone, zone),
+        "@      300 IN NS  ns.%s" % zone,
+        "ns     300 IN A   %s" % SIGNED_ADDR,
+        "www    300 IN A   192.0.2.50",
+        "www    300 IN AAAA 2001:db8::50",
+        "txt    300 IN TXT \"signed %s\"" % label,
+        "alias  300 IN CNAME www",
+        "*.wild 300 IN A   192.0.2.51",
+    ]
+    if label == "optout":
+        # an unsigned delegation (no DS): what opt-out leaves out
+        lines += ["ins    300 IN NS  ns.ins",
+                  "ns.ins 300 IN A   %s" % SIGNED_ADDR]
+    return "\n".join(lines) + "\n"
+
+
+def edit_signed(path, fault):
+    """Break a signed zone file the way its fault says."""
+    with open(path) as f:
+        text = f.read()
+    if fault == "tampered":
+        new, n = re.subn(r"^(www\.tampered\.lab\.\s+\d+\s+IN\s+A\s+)192\.0\.2\.50$",
+                         r"\g<1>192.0.2.66", text, flags=re.M)
+        if n != 1:
+            raise SignError("tampered.lab.: www A not found in %s" % path)
+        text = new
+    elif fault == "nosig":
+        text = "".join(l for l in text.splitlines(True)
+                       if not re.match(r"^\S+\s+\d+\s+IN\s+RRSIG\s", l))
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def utc(ts):
+    return time.strftime("%Y%m%d%H%M%S", time.gmtime(ts))
+
+
+def sign_lab(workdir):
+    keydir = os.path.join(workdir, "keys")
+    outdir = os.path.join(workdir, "signed")
+    os.makedirs(keydir, exist_ok=True)
+    os.makedirs(outdir, exist_ok=True)
+    now = int(time.time())
+    good = (utc(now - 86400), utc(now + 30 * 86400))
+    old = ("20190101000000", "20200101000000")
+    files = {}
+    ds_lines = []
+    glue = []
+
+    def leaf(item):
+        label, (alg, denial, fault) = item
+        zone = "%s.lab." % label
+        out = os.path.join(outdir, zone + "zone")
+        ksk = sign(keydir, zone, leaf_zone(label), out, alg, denial,
+                   old if fault == "expired" else good)
+        if fault in ("tampered", "nosig"):
+            edit_signed(out, fault)
+        if fault == "badds":
+            ksk = keygen(keydir, zone, alg, True)  # a key the zone does not hold
+        return zone, out, ds_of(keydir, ksk)
+
+    # Each ldns tool run is a few milliseconds of work but a process start:
+    # the zones are signed side by side.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(SIGNED)) as ex:
+        for zone, out, ds in ex.map(leaf, SIGNED.items()):
+            files[zone] = out
+            ds_lines.append(ds)
+            glue += ["%s IN NS ns.%s" % (zone, zone),
+                     "ns.%s IN A %s" % (zone, SIGNED_ADDR)]
+
+    # lab.: the committed zone, the signed zones' delegations and DS
+    with open(os.path.join(ZONES_DIR, "lab.zone")) as f:
+        lab_text = f.read()
+    lab_text += "\n; signed zones (tests/lab/signer.py)\n" + "\n".join(glue + ds_lines) + "\n"
+    out = os.path.join(outdir, "lab.zone")
+    lab_ksk = sign(keydir, "lab.", lab_text, out, 13, "nsec", good)
+    files["lab."] = out
+
+    # the root, with lab.'s DS
+    with open(os.path.join(ZONES_DIR, "root.zone")) as f:
+        root_text = f.read()
+    root_text += "\n; lab.'s DS (tests/lab/signer.py)\n" + ds_of(keydir, lab_ksk) + "\n"
+    out = os.path.join(outdir, "root.zone")
+    root_ksk = sign(keydir, ".", root_text, out, 13, "nsec", good)
+    files["."] = out
+    with open(os.path.join(workdir, "root.anchor"), "w") as f:
+        f.write(ds_of(keydir, root_ksk) + "\n")
+    with open(out) as f:
+        keys = [l for l in f if re.match(r"^\.\s+\d+\s+IN\s+DNSKEY\s", l)]
+    with open(os.path.join(workdir, "root.dnskey"), "w") as f:
+        f.writelines(keys)
+    return files
