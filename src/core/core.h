@@ -69,8 +69,10 @@ struct core_env {
 	const struct hints *hints;
 	struct core_infra *infra;
 	/* Local zones (core/localzone.h), or NULL: the cache keeps nothing
-	 * they answer for, so that a cache hit never stands in for them. */
-	struct lz_table *local;
+	 * they answer for, so that a cache hit never stands in for them. A
+	 * reload swaps the table (daemon/server_local.c) with one release
+	 * store while reader threads load it. */
+	_Atomic(struct lz_table *) local;
 	uint32_t (*rand_uniform)(uint32_t bound);
 };
 

@@ -173,10 +173,6 @@ void config_defaults(struct config *cfg);
  * none. */
 void config_free(struct config *cfg);
 
-/* Whether a and b hold the same local-zone, local-data and local-data-ptr
- * lines (kind and text, in order). */
-bool config_local_same(const struct config *a, const struct config *b);
-
 /* Everything a read found: one line per message, each ending in '\n',
  * errors as "FILE:LINE: KEY: what" and warnings (keys this build accepts
  * but ignores, a forwarder do-not-query-localhost keeps from being asked)

@@ -149,14 +149,14 @@ const struct config_key config_keys[] = {
 	{ "version", S, T_TEXT, FLD(version), .max = 255, .flags = K_EMPTY,
 	  .def_doc = "portcullis VERSION", .doc = "the text version.bind gets" },
 	/* ---- local zones (daemon/localconf.h); the lines are kept as written
-	 * and checked together once the file is read. The table is made at
-	 * start: a reload that changes them says they need a restart. ---- */
-	{ "local-zone", S, T_FN, .fn = k_local_zone, .flags = RESTART,
+	 * and checked together once the file is read. A reload that changes
+	 * them makes the table again (daemon/server_local.c). ---- */
+	{ "local-zone", S, T_FN, .fn = k_local_zone,
 	  .def_doc = "Unbound's default zones",
 	  .doc = "NAME TYPE: a zone answered here, as its type says; repeatable" },
-	{ "local-data", S, T_FN, .fn = k_local_data, .flags = RESTART,
+	{ "local-data", S, T_FN, .fn = k_local_data,
 	  .doc = "one record in zone-file syntax, answered here; repeatable" },
-	{ "local-data-ptr", S, T_FN, .fn = k_local_data_ptr, .flags = RESTART,
+	{ "local-data-ptr", S, T_FN, .fn = k_local_data_ptr,
 	  .doc = "\"ADDRESS NAME\": a PTR record at the address's reverse name; repeatable" },
 	{ "control-socket", S | CL_REMOTE, T_FN, FLD(control_socket), .fn = k_control_socket,
 	  .def = CONFIG_CONTROL_SOCKET, .flags = RESTART | K_EMPTY,

@@ -22,6 +22,7 @@
 #include "daemon/notify.h"
 #include "daemon/request.h"
 #include "daemon/server_int.h"
+#include "daemon/server_local.h"
 #include "daemon/stale.h"
 #include "daemon/stats.h"
 #include "daemon/worker.h"
@@ -150,7 +151,9 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 		snprintf(err, errlen, "local zones: %s", msg);
 		return PC_ENOMEM;
 	}
-	s->env.local = s->local;
+	atomic_init(&s->env.local, s->local);
+	s->local_lines = cfg->local;
+	s->n_local_lines = cfg->n_local;
 	s->env.cache = s->cache;
 	s->env.opts = &s->opts.core;
 	s->env.hints = hints;
@@ -269,6 +272,7 @@ void server_free(struct server *s)
 		req_table_free(&s->rq);
 	stats_free(s);
 	lz_free(s->local);
+	server_local_free(s);
 	core_req_trim();
 	free(s);
 }

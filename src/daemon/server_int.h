@@ -27,6 +27,7 @@ struct metrics;
 struct retired_cfg {
 	struct config *cfg;
 	struct options *opts; /* the options made from it (heap), or NULL */
+	struct lz_table *local; /* a replaced local zone table (cfg NULL), or NULL */
 	bool owned;        /* heap (a reload's); else the start one, kept */
 	uint64_t since_ms;
 	struct retired_cfg *next;
@@ -61,6 +62,13 @@ struct server {
 	struct cache *cache;
 	struct core_infra *infra;
 	struct lz_table *local;   /* local zones and data (core/localzone.h) */
+	/* The lines the table was made from (the start configuration's, or
+	 * a reload's, then owned), and whether a control verb has changed
+	 * the table since (daemon/server_local.c). */
+	struct config_local *local_lines;
+	size_t n_local_lines;
+	bool local_lines_owned;
+	bool local_dirty;
 	struct core_env env;
 	struct upstream *up;
 	struct control *ctl;

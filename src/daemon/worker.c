@@ -277,7 +277,8 @@ static bool on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 			req_prefetch(w->rq, resolver_thread, m->qname, m->qtype, m->qclass);
 		return false;
 	}
-	if (env->local != NULL && local_zone(x, cfg, c, env->local, max_size))
+	struct lz_table *lz = env->local; /* one atomic load (a reload swaps it) */
+	if (lz != NULL && local_zone(x, cfg, c, lz, max_size))
 		return false;
 	WSTAT_ADD(&x->stats, cache_misses, 1);
 	struct creq *r = req_get(w->rq);
