@@ -6,7 +6,9 @@
         util <- wire <- cache <- core <- net <- daemon
       a file of one layer includes only headers of its own layer or of a
       layer below it; src/port and src/ctl (programs of their own) include
-      only util/ and themselves; a module's private header (PRIVATE below,
+      only themselves and the layers of STANDALONE (util/; for src/port
+      also wire/, the I/O-free codec whose bounded reader its netlink
+      parser uses); a module's private header (PRIVATE below,
       and any */internal.h or *_int.h) is included only by the files it
       serves, in src/ as in tests/, fuzz/ and bench/.
 
@@ -31,8 +33,11 @@ import sys
 
 LAYERS = ["util", "wire", "cache", "core", "net", "daemon"]
 RANK = {name: i for i, name in enumerate(LAYERS)}
-# Programs beside the resolver: they may use util/ and their own files.
-STANDALONE = {"port", "ctl"}
+# Programs beside the resolver, and the layers each may use besides its own
+# files: util/, and for portcullis-port the wire codec (no sockets, clock or
+# global state) whose bounded reader reads its netlink replies. Neither links
+# the resolver (cache, core, net, daemon).
+STANDALONE = {"port": {"util", "wire"}, "ctl": {"util"}}
 
 # header -> path prefixes of the files allowed to include it
 PRIVATE = {
@@ -133,9 +138,9 @@ def check_includes(root):
             if mine is None or theirs is None or mine == theirs:
                 continue
             if mine in STANDALONE:
-                if theirs != "util":
-                    errors.append("%s: src/%s may include only util/ and its own headers"
-                                  % (where, mine))
+                if theirs not in STANDALONE[mine]:
+                    errors.append("%s: src/%s may include only %s and its own headers"
+                                  % (where, mine, ", ".join(sorted(t + "/" for t in STANDALONE[mine]))))
             elif mine in RANK and theirs in RANK:
                 if RANK[theirs] > RANK[mine]:
                     errors.append("%s: %s is below %s and must not include it"
@@ -275,8 +280,9 @@ def check_cycles(root, build):
             ma, mb = module_of(a), module_of(b)
             if ma in RANK and mb in RANK and RANK[mb] > RANK[ma]:
                 errors.append("%s uses %s%s: %s is below %s" % (a, b, why(a, b), ma, mb))
-            elif ma in STANDALONE and mb != ma and mb != "util":
-                errors.append("%s uses %s%s: src/%s links only util/" % (a, b, why(a, b), ma))
+            elif ma in STANDALONE and mb != ma and mb not in STANDALONE[ma]:
+                errors.append("%s uses %s%s: src/%s links only %s" % (a, b, why(a, b), ma,
+                              ", ".join(sorted(t + "/" for t in STANDALONE[ma]))))
     return errors
 
 

@@ -56,6 +56,7 @@
 #include "cache/cache.h"
 
 #include "util/err.h"
+#include "util/list.h"
 #include "util/rand.h"
 #include "wire/wire.h"
 
@@ -84,7 +85,7 @@ struct centry {
 	uint32_t hash;                /* keyed hash of the lowercased owner */
 	uint16_t type, rclass;
 	uint64_t exp_ms;              /* absolute expiry; live while now < exp_ms */
-	struct centry *lprev, *lnext; /* LRU; lprev towards the most recent end */
+	struct list_node lru;         /* in the cache's lru; prev towards the most recent end */
 	/* Two bytes that readers change (atomically, under the stripe lock):
 	 * cache_get_copy copies neither (see there). */
 	_Atomic uint8_t ref;          /* a reader hit it since it was last at the tail */
@@ -118,8 +119,7 @@ struct cache {
 	struct centry **tab;
 	unsigned tab_bits; /* buckets = 1 << tab_bits */
 	size_t tab_bytes;
-	struct centry *lru_head; /* most recently used */
-	struct centry *lru_tail; /* next to evict */
+	struct list lru; /* struct centry: first most recently used, last next to evict */
 	uint64_t bytes, budget;
 	uint64_t entries, evictions, expired;
 	struct hash_key hkey;
@@ -366,33 +366,15 @@ static void unlock_all(struct cache *c)
 
 /* ---- LRU and removal -------------------------------------------------- */
 
-static void lru_unlink(struct cache *c, struct centry *e)
+static struct centry *lru_entry(struct list_node *n)
 {
-	if (e->lprev)
-		e->lprev->lnext = e->lnext;
-	else
-		c->lru_head = e->lnext;
-	if (e->lnext)
-		e->lnext->lprev = e->lprev;
-	else
-		c->lru_tail = e->lprev;
-}
-
-static void lru_push_front(struct cache *c, struct centry *e)
-{
-	e->lprev = NULL;
-	e->lnext = c->lru_head;
-	if (c->lru_head)
-		c->lru_head->lprev = e;
-	else
-		c->lru_tail = e;
-	c->lru_head = e;
+	return list_item_or_null(n, struct centry, lru);
 }
 
 /* Free an entry already taken out of its hash chain. */
 static void entry_free_unchained(struct cache *c, struct centry *e)
 {
-	lru_unlink(c, e);
+	list_remove(&c->lru, &e->lru);
 	c->bytes -= real_size(e);
 	c->entries--;
 	free(e);
@@ -416,8 +398,8 @@ static void entry_drop(struct cache *c, struct centry *e)
 static void evict(struct cache *c, const struct centry *keep, uint64_t now_ms)
 {
 	uint64_t chances = c->entries;
-	while (c->bytes > c->budget && c->lru_tail && c->lru_tail != keep) {
-		struct centry *v = c->lru_tail;
+	struct centry *v;
+	while (c->bytes > c->budget && (v = lru_entry(c->lru.last)) != NULL && v != keep) {
 		uint32_t h = v->hash; /* v may be freed before the unlock */
 		writer_lock(c, h);
 		if (atomic_load_explicit(&v->ref, memory_order_relaxed) && chances > 0 &&
@@ -425,8 +407,7 @@ static void evict(struct cache *c, const struct centry *keep, uint64_t now_ms)
 			atomic_store_explicit(&v->ref, 0, memory_order_relaxed);
 			writer_unlock(c, h);
 			chances--;
-			lru_unlink(c, v);
-			lru_push_front(c, v);
+			list_move_front(&c->lru, &v->lru);
 			continue;
 		}
 		if (e_live(v, now_ms))
@@ -516,13 +497,12 @@ struct cache *cache_new(const struct cache_opts *opts)
 
 static void free_all_entries(struct cache *c)
 {
-	struct centry *e = c->lru_head, *next;
-	for (; e; e = next) {
-		next = e->lnext;
+	list_each(n, &c->lru) {
+		struct centry *e = lru_entry(n);
 		c->bytes -= real_size(e);
 		free(e);
 	}
-	c->lru_head = c->lru_tail = NULL;
+	list_init(&c->lru);
 	c->entries = 0;
 	memset(c->tab, 0, ((size_t)1 << c->tab_bits) * sizeof *c->tab);
 }
@@ -621,7 +601,7 @@ static int entry_build(const struct newent *ne, struct centry **out)
 	e->type = ne->type;
 	e->rclass = ne->rclass;
 	e->exp_ms = ne->exp_ms;
-	e->lprev = e->lnext = NULL;
+	e->lru.prev = e->lru.next = NULL;
 	atomic_init(&e->ref, 0);
 	atomic_init(&e->pf, ne->pf);
 	e->n_rdata = (uint16_t)ne->n_rdata;
@@ -737,7 +717,7 @@ static int put_entry(struct cache *c, const struct newent *ne, uint64_t now_ms)
 	e->hnext = c->tab[b];
 	c->tab[b] = e;
 	writer_unlock(c, ne->hash);
-	lru_push_front(c, e);
+	list_push_front(&c->lru, &e->lru);
 	c->bytes += esize;
 	c->entries++;
 	tab_maybe_grow(c);
@@ -881,6 +861,44 @@ static void view_of(const struct centry *e, uint64_t now_ms, struct cache_entry 
 
 /* ---- get -------------------------------------------------------------- */
 
+/* The one lookup walk of a chain, for the writer's cache_get and the
+ * readers' cache_get_copy: from e, the live entry with the key (owner,
+ * type, class), else the owner's live NXDOMAIN entry of that class (see the
+ * top: when both are live the exact one outranks it), else NULL. When
+ * where is not NULL it says how deep the hit lies and whether an expired
+ * entry was passed on the way (the writer then tidies the chain; readers
+ * pass NULL and leave expired entries alone). Inline, so the readers' copy
+ * pays nothing for what only the writer asks. */
+struct walk {
+	unsigned hit_depth;
+	bool expired;
+};
+
+static inline struct centry *chain_find(const struct cache *c, struct centry *e, uint32_t h,
+					const uint8_t *key, size_t len, uint16_t type,
+					uint16_t rclass, uint64_t now_ms, struct walk *where)
+{
+	struct centry *hit = NULL;
+	for (unsigned depth = 0; e; e = e->hnext, depth++) {
+		if (!e_live(e, now_ms)) {
+			/* kept for serve-expired until e_dead */
+			if (where != NULL && e_dead(c, e, now_ms))
+				where->expired = true;
+			continue;
+		}
+		if (e->rclass != rclass || !e_owner_is(e, h, key, len))
+			continue;
+		if (e->type == type || e->type == CACHE_TYPE_NXDOMAIN) {
+			hit = e;
+			if (where != NULL)
+				where->hit_depth = depth;
+			if (e->type == type)
+				break;
+		}
+	}
+	return hit;
+}
+
 bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
 	       uint64_t now_ms, struct cache_entry *out)
 {
@@ -893,29 +911,12 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
 	/* Only this thread changes chains (see the top), so it reads them
 	 * without a lock; it takes the readers' locks only to change one. */
 	struct centry **head = &c->tab[bucket_of(h, c->tab_bits)];
-	struct centry *e, *hit = NULL;
-	unsigned depth = 0, hit_depth = 0;
-	bool expired = false;
-	for (e = *head; e; e = e->hnext, depth++) {
-		if (!e_live(e, now_ms)) {
-			expired = expired || e_dead(c, e, now_ms);
-			continue;
-		}
-		if (e->rclass == rclass && e_owner_is(e, h, key, len)) {
-			if (e->type == type) {
-				hit = e; /* outranks any NXDOMAIN entry, see the top */
-				hit_depth = depth;
-				break;
-			}
-			if (e->type == CACHE_TYPE_NXDOMAIN) {
-				hit = e;
-				hit_depth = depth;
-			}
-		}
-	}
+	struct centry *e;
+	struct walk where = { 0, false };
+	struct centry *hit = chain_find(c, *head, h, key, len, type, rclass, now_ms, &where);
 	/* A hit deep in the chain moves to the front; one among the first
 	 * few stays (moving it would cost the locks for a step or two). */
-	if (expired || hit_depth > CHAIN_KEEP) {
+	if (where.expired || where.hit_depth > CHAIN_KEEP) {
 		writer_lock(c, h);
 		struct centry **link = head;
 		while ((e = *link)) {
@@ -938,10 +939,7 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
 	if (!hit)
 		return false;
 
-	if (c->lru_head != hit) {
-		lru_unlink(c, hit);
-		lru_push_front(c, hit);
-	}
+	list_move_front(&c->lru, &hit->lru);
 	view_ttl(hit, (uint32_t)((hit->exp_ms - now_ms) / 1000u), out);
 	return true;
 }
@@ -959,17 +957,9 @@ size_t cache_get_copy(struct cache *c, const uint8_t *owner, uint16_t type, uint
 
 	/* Like cache_get, but read-only (see the top): expired entries are left
 	 * for the writer to remove, and neither the chain nor the LRU moves. */
-	struct centry *e, *hit = NULL;
-	for (e = c->tab[bucket_of(h, c->tab_bits)]; e; e = e->hnext) {
-		if (!e_live(e, now_ms) || e->rclass != rclass || !e_owner_is(e, h, key, len))
-			continue;
-		if (e->type == type) {
-			hit = e;
-			break;
-		}
-		if (e->type == CACHE_TYPE_NXDOMAIN)
-			hit = e;
-	}
+	struct centry *hit =
+		chain_find(c, c->tab[bucket_of(h, c->tab_bits)], h, key, len, type, rclass, now_ms,
+			   NULL);
 	size_t size = hit ? e_size(hit) : 0;
 	if (!hit || size > cap) {
 		pthread_mutex_unlock(mu);
@@ -994,7 +984,7 @@ size_t cache_get_copy(struct cache *c, const uint8_t *owner, uint16_t type, uint
 	 * stripe lock (they are its own), and the referenced and prefetch
 	 * bytes, which other readers may be setting: the copy has no use for
 	 * them (pf was read above). */
-	const size_t links = offsetof(struct centry, lprev), rest = offsetof(struct centry, n_rdata);
+	const size_t links = offsetof(struct centry, lru), rest = offsetof(struct centry, n_rdata);
 	memcpy(buf, hit, links);
 	memcpy((uint8_t *)buf + rest, (const uint8_t *)hit + rest, size - rest);
 	pthread_mutex_unlock(mu);
@@ -1162,10 +1152,9 @@ size_t cache_flush_zone(struct cache *c, const uint8_t *name)
 	if (!name || !name_lower_copy(key, name))
 		return 0;
 	/* A zone flush is an operator action, rare enough to visit every entry. */
-	struct centry *e = c->lru_head, *next;
 	size_t n = 0;
-	for (; e; e = next) {
-		next = e->lnext;
+	list_each(node, &c->lru) {
+		struct centry *e = lru_entry(node);
 		if (wire_name_in(e->data, key)) {
 			uint32_t h = e->hash;
 			writer_lock(c, h);

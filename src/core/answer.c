@@ -23,8 +23,7 @@ static void step_extra(const struct cache_entry *e, const struct cache_rr *x, ui
  * CNAME was made from, and its RRSIGs) come before it. */
 static bool own_sig(const struct cache_entry *e, const struct cache_rr *x)
 {
-	return x->type == WIRE_T_RRSIG && x->rdlen >= 2 &&
-	       (uint16_t)(x->rdata[0] << 8 | x->rdata[1]) == e->type &&
+	return x->type == WIRE_T_RRSIG && wire_rrsig_covered(x->rdata, x->rdlen) == e->type &&
 	       wire_name_eq(x->owner, e->owner);
 }
 
@@ -33,8 +32,8 @@ static bool own_sig(const struct cache_entry *e, const struct cache_rr *x)
 static bool proof_rr(const struct cache_rr *x)
 {
 	uint16_t t = x->type;
-	if (t == WIRE_T_RRSIG && x->rdlen >= 2)
-		t = (uint16_t)(x->rdata[0] << 8 | x->rdata[1]);
+	if (t == WIRE_T_RRSIG)
+		t = wire_rrsig_covered(x->rdata, x->rdlen);
 	return t == WIRE_T_NSEC || t == WIRE_T_NSEC3;
 }
 

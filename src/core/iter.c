@@ -18,6 +18,7 @@
 #include "core/localzone.h"
 #include "util/arena.h"
 #include "util/err.h"
+#include "util/freelist.h"
 #include "util/sockaddr.h"
 
 #define MAX_NS 16
@@ -792,25 +793,21 @@ static void apply_reply(struct core_req *req, struct frame *f, const struct wire
 
 /* ---- public: driving ------------------------------------------------------ */
 
-/* Freed requests kept for reuse. A request is about 10 KB (its frame 0;
- * the rest comes from its arena when needed): allocating one per cache miss cost more than the miss's
- * own work in page faults and malloc's big-block path. The list is bounded
- * so that a burst does not pin memory forever, and locked so that any
- * thread may create and free requests (the lock is taken once per request,
- * not per packet). Entries on the list stay reachable from a global, so
- * leak checkers do not report them; core_req_trim() gives them back. */
+/* Freed requests kept for reuse (util/freelist.h). A request is about
+ * 10 KB (its frame 0; the rest comes from its arena when needed):
+ * allocating one per cache miss cost more than the miss's own work in page
+ * faults and malloc's big-block path. The list is locked so that any thread
+ * may create and free requests (the lock is taken once per request, not per
+ * packet); core_req_trim() gives the kept ones back. */
 #define REQ_SPARE_MAX 32
 
 static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct core_req *spare[REQ_SPARE_MAX];
-static size_t n_spare;
+static struct freelist spare = { .max = REQ_SPARE_MAX };
 
 static struct core_req *req_alloc(void)
 {
-	struct core_req *req = NULL;
 	pthread_mutex_lock(&spare_lock);
-	if (n_spare > 0)
-		req = spare[--n_spare];
+	struct core_req *req = freelist_get(&spare);
 	pthread_mutex_unlock(&spare_lock);
 	return req != NULL ? req : malloc(sizeof(*req));
 }
@@ -818,8 +815,7 @@ static struct core_req *req_alloc(void)
 void core_req_trim(void)
 {
 	pthread_mutex_lock(&spare_lock);
-	while (n_spare > 0)
-		free(spare[--n_spare]);
+	freelist_drain(&spare);
 	pthread_mutex_unlock(&spare_lock);
 }
 
@@ -851,12 +847,10 @@ void core_req_free(struct core_req *req)
 		return;
 	arena_free(&req->arena);
 	pthread_mutex_lock(&spare_lock);
-	if (n_spare < REQ_SPARE_MAX) {
-		spare[n_spare++] = req;
-		req = NULL;
-	}
+	bool kept = freelist_put(&spare, req);
 	pthread_mutex_unlock(&spare_lock);
-	free(req);
+	if (!kept)
+		free(req);
 }
 
 void core_req_set_refresh(struct core_req *req)

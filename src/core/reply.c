@@ -68,7 +68,7 @@ uint32_t core_reply_negative_ttl(const struct wire_rr *soa)
 /* The type an RRSIG covers (its first field); 0 when too short to say. */
 static uint16_t sig_covers(const struct wire_rr *rr)
 {
-	return rr->rdlen >= 2 ? (uint16_t)(rr->rdata[0] << 8 | rr->rdata[1]) : 0;
+	return wire_rrsig_covered(rr->rdata, rr->rdlen);
 }
 
 static bool is_proof(uint16_t type)

@@ -9,6 +9,7 @@
 #include "daemon/control.h"
 
 #include "util/err.h"
+#include "util/list.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -45,7 +46,7 @@ struct client {
 	uv_write_t wreq;
 	enum client_state state;
 	int open_handles;          /* pipe and timer until their close callbacks */
-	struct client *prev, *next;
+	struct list_node link;     /* in the control's clients */
 	char *reply;               /* owned until the client is freed */
 	/* streaming (control.h): the handler's callbacks and their state */
 	control_more_fn more;
@@ -72,7 +73,7 @@ struct control {
 	void *ud;
 	uint64_t timeout_ms;
 	size_t n_clients;
-	struct client *clients;
+	struct list clients;       /* struct client, newest first */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
@@ -243,13 +244,7 @@ static void client_close(struct client *cl)
 		cl->done(cl->sud);
 	cl->done = NULL;
 	cl->more = NULL;
-	if (cl->prev)
-		cl->prev->next = cl->next;
-	else
-		cl->ctl->clients = cl->next;
-	if (cl->next)
-		cl->next->prev = cl->prev;
-	cl->prev = cl->next = NULL;
+	list_remove(&cl->ctl->clients, &cl->link);
 	uv_close((uv_handle_t *)&cl->pipe, on_client_handle_closed);
 	uv_close((uv_handle_t *)&cl->timer, on_client_handle_closed);
 }
@@ -583,10 +578,7 @@ static void accept_one(struct control *ctl)
 	cl->pipe.data = cl->timer.data = cl;
 	cl->open_handles = 2;
 	cl->state = CL_READING;
-	cl->next = ctl->clients;
-	if (cl->next)
-		cl->next->prev = cl;
-	ctl->clients = cl;
+	list_push_front(&ctl->clients, &cl->link);
 	ctl->n_clients++;
 	if (uv_accept((uv_stream_t *)&ctl->listener, (uv_stream_t *)&cl->pipe) < 0 ||
 	    uv_read_start((uv_stream_t *)&cl->pipe, on_alloc, on_read) < 0) {
@@ -761,9 +753,8 @@ void control_stop(struct control *c)
 	c->accept_waiting = false;
 	/* Clients still reading are dropped. One in its handler or writing
 	 * gets to finish its reply. */
-	struct client *cl = c->clients, *next;
-	for (; cl; cl = next) {
-		next = cl->next;
+	list_each(n, &c->clients) {
+		struct client *cl = list_item(n, struct client, link);
 		if (cl->state == CL_READING)
 			client_close(cl);
 	}

@@ -11,6 +11,7 @@
 #include "daemon/stats.h"
 #include "net/listen.h"
 #include "util/err.h"
+#include "util/list.h"
 #include "util/log.h"
 
 #define LINGER_MS 1000 /* after the answer: time for the client to hang up */
@@ -21,7 +22,7 @@ struct mconn {
 	uv_write_t wr;
 	uv_shutdown_t sd;
 	struct metrics *m;
-	struct mconn *prev, *next;
+	struct list_node link; /* in the metrics' conns */
 	int open_handles;
 	bool answered, closing;
 	char *resp;
@@ -32,7 +33,7 @@ struct mconn {
 struct metrics {
 	uv_tcp_t listener;
 	struct server *s;
-	struct mconn *conns;
+	struct list conns; /* struct mconn */
 	unsigned n_conns;
 	bool stopping;
 };
@@ -52,12 +53,7 @@ static void conn_close(struct mconn *c)
 		return;
 	c->closing = true;
 	struct metrics *m = c->m;
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		m->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	list_remove(&m->conns, &c->link);
 	m->n_conns--;
 	uv_close((uv_handle_t *)&c->tcp, conn_closed);
 	uv_close((uv_handle_t *)&c->timer, conn_closed);
@@ -191,10 +187,7 @@ static void on_connection(uv_stream_t *server, int status)
 	uv_timer_init(server->loop, &c->timer);
 	c->tcp.data = c->timer.data = c;
 	c->open_handles = 2;
-	c->next = m->conns;
-	if (m->conns != NULL)
-		m->conns->prev = c;
-	m->conns = c;
+	list_push_front(&m->conns, &c->link);
 	m->n_conns++;
 	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || m->n_conns > METRICS_MAX_CLIENTS) {
 		conn_close(c);
@@ -239,8 +232,8 @@ void metrics_stop(struct metrics *m)
 	if (m == NULL)
 		return;
 	m->stopping = true;
-	while (m->conns != NULL)
-		conn_close(m->conns);
+	while (!list_empty(&m->conns))
+		conn_close(list_item(m->conns.first, struct mconn, link));
 	/* the listener is the first member: its close frees m */
 	uv_close((uv_handle_t *)&m->listener, free_handle);
 }

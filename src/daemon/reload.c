@@ -134,7 +134,9 @@ static void retire_check(uv_timer_t *t)
 	while (*pp != NULL) {
 		struct retired_cfg *r = *pp;
 		/* The requests list is oldest first. */
-		bool old_reqs = s->rq.head != NULL && s->rq.head->started_ms <= r->since_ms;
+		const struct creq *oldest =
+			list_item_or_null(s->rq.reqs.first, struct creq, link);
+		bool old_reqs = oldest != NULL && oldest->started_ms <= r->since_ms;
 		if (now - r->since_ms < GRACE_MS || old_reqs) {
 			pp = &r->next;
 			continue;

@@ -10,6 +10,7 @@
 
 #include "daemon/config.h"
 #include "net/upstream.h"
+#include "util/freelist.h"
 #include "util/log.h"
 
 #define CREQ_SPARE_MAX 64 /* request objects kept for reuse */
@@ -23,7 +24,7 @@
 void req_inbox_init(struct req_inbox *ib, uv_loop_t *loop, uv_async_cb on_wake, void *data)
 {
 	pthread_mutex_init(&ib->mu, NULL);
-	ib->head = ib->tail = NULL;
+	list_init(&ib->queued);
 	ib->closed = ib->stop = false;
 	uv_async_init(loop, &ib->wake, on_wake);
 	ib->wake.data = data;
@@ -32,13 +33,8 @@ void req_inbox_init(struct req_inbox *ib, uv_loop_t *loop, uv_async_cb on_wake, 
 
 void req_inbox_post(struct req_inbox *ib, struct creq *r)
 {
-	r->next = NULL;
 	pthread_mutex_lock(&ib->mu);
-	if (ib->tail != NULL)
-		ib->tail->next = r;
-	else
-		ib->head = r;
-	ib->tail = r;
+	list_push_back(&ib->queued, &r->link);
 	/* Under the lock: the owner closes the handle only after setting
 	 * closed under the same lock, so the handle is alive here. */
 	if (!ib->closed)
@@ -46,15 +42,13 @@ void req_inbox_post(struct req_inbox *ib, struct creq *r)
 	pthread_mutex_unlock(&ib->mu);
 }
 
-struct creq *req_inbox_take(struct req_inbox *ib, bool *stop)
+void req_inbox_take(struct req_inbox *ib, struct list *out, bool *stop)
 {
 	pthread_mutex_lock(&ib->mu);
-	struct creq *list = ib->head;
-	ib->head = ib->tail = NULL;
+	list_take_all(out, &ib->queued);
 	if (stop != NULL)
 		*stop = ib->stop;
 	pthread_mutex_unlock(&ib->mu);
-	return list;
 }
 
 void req_inbox_ask_stop(struct req_inbox *ib)
@@ -84,11 +78,7 @@ void req_inbox_destroy(struct req_inbox *ib)
 struct creq *req_get(struct req_table *rq)
 {
 	pthread_mutex_lock(&rq->spare_mu);
-	struct creq *r = rq->spare;
-	if (r != NULL) {
-		rq->spare = r->next;
-		rq->n_spare--;
-	}
+	struct creq *r = freelist_get(&rq->spare);
 	pthread_mutex_unlock(&rq->spare_mu);
 	if (r == NULL && (r = malloc(sizeof(*r))) == NULL)
 		return NULL;
@@ -100,14 +90,10 @@ struct creq *req_get(struct req_table *rq)
 static void req_put(struct req_table *rq, struct creq *r)
 {
 	pthread_mutex_lock(&rq->spare_mu);
-	if (rq->n_spare < CREQ_SPARE_MAX) {
-		r->next = rq->spare;
-		rq->spare = r;
-		rq->n_spare++;
-		r = NULL;
-	}
+	bool kept = freelist_put(&rq->spare, r);
 	pthread_mutex_unlock(&rq->spare_mu);
-	free(r);
+	if (!kept)
+		free(r);
 }
 
 /* ---- answers -------------------------------------------------------------- */
@@ -202,17 +188,10 @@ static void trim_later(struct req_table *rq)
 static void req_end(struct creq *r)
 {
 	struct req_table *rq = r->rq;
-	if (r->prev != NULL)
-		r->prev->next = r->next;
-	else
-		rq->head = r->next;
-	if (r->next != NULL)
-		r->next->prev = r->prev;
-	else
-		rq->tail = r->prev;
+	/* The hook first: it may look at the request's neighbours. */
 	if (rq->hooks.end != NULL)
 		rq->hooks.end(rq->hooks.ud, r);
-	r->prev = r->next = NULL;
+	list_remove(&rq->reqs, &r->link);
 	rq->n--;
 	trim_later(rq);
 	up_cancel(r->q);
@@ -273,7 +252,7 @@ static const struct core_answer servfail = { .rcode = WIRE_RC_SERVFAIL };
  * flight stay bounded. Returns true when r may go on. */
 static bool make_room(struct req_table *rq, struct creq *r, uint64_t now)
 {
-	struct creq *old = rq->head;
+	struct creq *old = list_item_or_null(rq->reqs.first, struct creq, link);
 	if (old != NULL && now - old->started_ms >= rq->cfg->jostle_timeout) {
 		rq->jostled++;
 		answer(rq, old, &servfail);
@@ -314,13 +293,7 @@ void req_resolve(struct req_table *rq, struct creq *r)
 		rq->refreshes++;
 	}
 	r->started_ms = now;
-	r->next = NULL;
-	r->prev = rq->tail;
-	if (rq->tail != NULL)
-		rq->tail->next = r;
-	else
-		rq->head = r;
-	rq->tail = r;
+	list_push_back(&rq->reqs, &r->link);
 	if (++rq->n > rq->peak)
 		rq->peak = rq->n;
 	if (rq->hooks.start != NULL && !rq->hooks.start(rq->hooks.ud, r, now)) {
@@ -337,9 +310,11 @@ static bool same_question(const struct creq *a, const struct creq *b)
 
 bool req_in_flight(const struct req_table *rq, const struct creq *r)
 {
-	for (const struct creq *o = rq->head; o != NULL; o = o->next)
+	list_each(n, &rq->reqs) {
+		const struct creq *o = list_item(n, struct creq, link);
 		if (o != r && o->core != NULL && same_question(o, r))
 			return true;
+	}
 	return false;
 }
 
@@ -370,6 +345,7 @@ void req_table_init(struct req_table *rq, uv_loop_t *loop, const struct config *
 	rq->env = env;
 	rq->max = max;
 	pthread_mutex_init(&rq->spare_mu, NULL);
+	freelist_init(&rq->spare, CREQ_SPARE_MAX);
 	uv_timer_init(loop, &rq->trim);
 	rq->trim.data = rq;
 	rq->trim_on = true;
@@ -378,8 +354,8 @@ void req_table_init(struct req_table *rq, uv_loop_t *loop, const struct config *
 void req_table_stop(struct req_table *rq)
 {
 	rq->stopping = true;
-	while (rq->head != NULL)
-		req_end(rq->head);
+	while (!list_empty(&rq->reqs))
+		req_end(list_item(rq->reqs.first, struct creq, link));
 }
 
 void req_table_close(struct req_table *rq)
@@ -392,10 +368,6 @@ void req_table_close(struct req_table *rq)
 
 void req_table_free(struct req_table *rq)
 {
-	while (rq->spare != NULL) {
-		struct creq *r = rq->spare;
-		rq->spare = r->next;
-		free(r);
-	}
+	freelist_drain(&rq->spare);
 	pthread_mutex_destroy(&rq->spare_mu);
 }

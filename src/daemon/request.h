@@ -32,6 +32,8 @@
 #include "core/core.h"
 #include "daemon/lathist.h"
 #include "net/listen.h"
+#include "util/freelist.h"
+#include "util/list.h"
 #include "wire/wire.h"
 
 struct config;
@@ -68,8 +70,8 @@ typedef void (*req_observe_fn)(void *ud, const struct creq *r, unsigned rcode,
 
 /* One thread's queue of requests handed to it by other threads. */
 struct req_inbox {
-	pthread_mutex_t mu;  /* guards the list, closed and stop */
-	struct creq *head, *tail;
+	pthread_mutex_t mu;  /* guards queued, closed and stop */
+	struct list queued;  /* struct creq, oldest first */
 	bool closed;         /* no longer read: posts stay queued, no wake-ups */
 	bool stop;           /* its owner was asked to stop */
 	bool init;           /* wake is initialised */
@@ -95,7 +97,7 @@ struct creq {
 				       * when it was read (monotonic us); else 0 */
 	uint8_t *answer;              /* on the way back: the response, or NULL */
 	size_t answer_len;
-	struct creq *prev, *next;     /* worker 0's requests (oldest first), or an inbox */
+	struct list_node link;        /* in worker 0's requests, or in an inbox */
 };
 
 /* What another file (daemon/stale.c: serve-expired) adds to a request's
@@ -126,7 +128,7 @@ struct req_table {
 	/* Being resolved, oldest first; at most max of them
 	 * (num-queries-per-thread for each thread, all of whose misses come
 	 * here). */
-	struct creq *head, *tail;
+	struct list reqs;            /* struct creq */
 	size_t n, max, peak;
 	uint64_t jostled, overload_servfail;
 	uint64_t refreshes;          /* background resolutions begun (prefetch) */
@@ -138,8 +140,7 @@ struct req_table {
 	 * takes one; it is given back where the client is released): a lock
 	 * per miss, none per hit. */
 	pthread_mutex_t spare_mu;
-	struct creq *spare;
-	size_t n_spare;
+	struct freelist spare;
 	uint8_t out[65535];          /* worker 0's answer being written */
 };
 
@@ -189,9 +190,9 @@ void req_drop(struct creq *r);
 void req_inbox_init(struct req_inbox *ib, uv_loop_t *loop, uv_async_cb on_wake, void *data);
 /* Queue r and wake the owner; any thread. A closed inbox keeps r queued. */
 void req_inbox_post(struct req_inbox *ib, struct creq *r);
-/* The owner: take everything queued (a list through next), and whether a
- * stop was asked (stop may be NULL). */
-struct creq *req_inbox_take(struct req_inbox *ib, bool *stop);
+/* The owner: take everything queued into *out (struct creq, in the order
+ * posted), and whether a stop was asked (stop may be NULL). */
+void req_inbox_take(struct req_inbox *ib, struct list *out, bool *stop);
 /* Ask the owner to stop (any thread): sets stop and wakes it. */
 void req_inbox_ask_stop(struct req_inbox *ib);
 /* The owner: no more reading, no more wake-ups; closes the handle. */

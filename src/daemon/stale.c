@@ -32,6 +32,14 @@
 #include "core/core.h"
 #include "daemon/config.h"
 #include "daemon/request.h"
+#include "util/list.h"
+
+/* The request after r in worker 0's list (which is in the order they
+ * began), or NULL. */
+static struct creq *after(const struct creq *r)
+{
+	return list_item_or_null(r->link.next, struct creq, link);
+}
 
 /* Answer r's client from the cache, expired data allowed; true when it was
  * answered. */
@@ -73,7 +81,7 @@ static void on_deadline(uv_timer_t *t)
 	struct stale *st = t->data;
 	uint64_t now = uv_now(st->loop), timeout = st->rq->cfg->serve_expired_client_timeout;
 	struct creq *r = st->next;
-	for (; r != NULL && r->started_ms + timeout <= now; r = r->next)
+	for (; r != NULL && r->started_ms + timeout <= now; r = after(r))
 		if (!r->background && !r->answered)
 			answer_expired(st, r, false);
 	st->next = r;
@@ -108,7 +116,7 @@ static void on_end(void *ud, struct creq *r)
 {
 	struct stale *st = ud;
 	if (st->next == r)
-		st->next = r->next;
+		st->next = after(r);
 }
 
 void stale_init(struct stale *st, struct req_table *rq, uv_loop_t *loop,

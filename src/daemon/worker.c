@@ -99,8 +99,9 @@ static void respond_error(struct wctx *x, const struct listen_client *c, const u
 			  size_t len, unsigned rcode)
 {
 	struct wire_wr wr;
-	uint16_t id = (uint16_t)(pkt[0] << 8 | pkt[1]);
-	uint16_t flags = (uint16_t)(pkt[2] << 8 | pkt[3]);
+	uint16_t id, flags;
+	if (wire_rd_header(pkt, len, &id, &flags) != 0)
+		return;
 	wire_wr_init(&wr, x->out, 512);
 	wire_wr_header(&wr, id, (uint16_t)(WIRE_F_QR | WIRE_F_RA | (flags & (WIRE_F_RD | 0x7800)) | rcode));
 	if (rcode != WIRE_RC_FORMERR && x->qmsg.has_question && len >= WIRE_HDR_LEN) {
@@ -209,7 +210,8 @@ static bool on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 		WSTAT_ADD(&x->stats, client_tcp, 1);
 	else
 		WSTAT_ADD(&x->stats, client_udp, 1);
-	if (len < WIRE_HDR_LEN || (pkt[2] & 0x80))
+	uint16_t hdr_id, hdr_flags;
+	if (wire_rd_header(pkt, len, &hdr_id, &hdr_flags) != 0 || (hdr_flags & WIRE_F_QR))
 		return false; /* not a query at all: never answer a response */
 	x->qmsg.has_question = false;
 	if (!allowed(cfg, &c->peer)) {
@@ -239,7 +241,7 @@ static bool on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 	}
 	bool parsed = wire_parse(&x->qmsg, pkt, len) == 0 && x->qmsg.has_question;
 	/* An opcode we do not serve is NOTIMP whatever the rest holds. */
-	unsigned op_rcode = admit_opcode((uint16_t)(pkt[2] << 8 | pkt[3]));
+	unsigned op_rcode = admit_opcode(hdr_flags);
 	if (op_rcode != 0) {
 		if (!parsed)
 			x->qmsg.has_question = false;
@@ -414,7 +416,8 @@ static uint64_t obs_query(struct wctx *x, const struct listen_client *c, const u
 static bool on_query_obs(void *ud, const struct listen_client *c, const uint8_t *pkt, size_t len)
 {
 	struct wctx *x = ud;
-	if (len < WIRE_HDR_LEN || (pkt[2] & 0x80))
+	uint16_t hdr_id, hdr_flags;
+	if (wire_rd_header(pkt, len, &hdr_id, &hdr_flags) != 0 || (hdr_flags & WIRE_F_QR))
 		return on_query(ud, c, pkt, len); /* not a query (or a reader's wake-up) */
 	uint64_t t0 = obs_query(x, c, pkt, len);
 	uint64_t hits = atomic_load_explicit(&x->stats.cache_hits, memory_order_relaxed);
@@ -443,10 +446,10 @@ static void on_wake(uv_async_t *h)
 {
 	struct worker *w = h->data;
 	bool stop = false;
-	struct creq *r = req_inbox_take(&w->inbox, &stop), *next;
-	for (; r != NULL; r = next) {
-		next = r->next;
-		r->next = NULL;
+	struct list got;
+	req_inbox_take(&w->inbox, &got, &stop);
+	list_each(n, &got) {
+		struct creq *r = list_item(n, struct creq, link);
 		if (w->idx == 0)
 			req_resolve(w->rq, r); /* a miss from another thread */
 		else
@@ -593,11 +596,10 @@ void worker_stop(struct worker *w)
 			return;
 		close_self(w);
 		/* Misses handed over but not yet started go back unanswered. */
-		struct creq *r = req_inbox_take(&w->inbox, NULL), *next;
-		for (; r != NULL; r = next) {
-			next = r->next;
-			req_return(r);
-		}
+		struct list got;
+		req_inbox_take(&w->inbox, &got, NULL);
+		list_each(n, &got)
+			req_return(list_item(n, struct creq, link));
 		return;
 	}
 	if (!w->thread_started) {
@@ -624,11 +626,10 @@ void worker_free(struct worker *w)
 		return;
 	/* Every thread has ended: what is still queued can be released here. */
 	if (w->inbox.init) {
-		struct creq *r = req_inbox_take(&w->inbox, NULL), *next;
-		for (; r != NULL; r = next) {
-			next = r->next;
-			req_drop(r);
-		}
+		struct list got;
+		req_inbox_take(&w->inbox, &got, NULL);
+		list_each(n, &got)
+			req_drop(list_item(n, struct creq, link));
 		req_inbox_destroy(&w->inbox);
 	}
 	if (w->idx > 0 && w->loop != NULL) {

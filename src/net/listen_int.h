@@ -15,6 +15,7 @@
 #include "net/listen.h"
 #include "net/recv.h"
 #include "net/srcaddr.h"
+#include "util/list.h"
 
 /* Answers bigger than a slot skip the batch (rare: EDNS sizes above 4096). */
 #define TX_SLOT 4096
@@ -80,7 +81,7 @@ struct tcp_conn {
 	size_t len, cap;
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
-	struct tcp_conn *prev, *next; /* open connections of the listeners */
+	struct list_node link;        /* in the listeners' conns */
 };
 
 struct listeners {
@@ -94,7 +95,7 @@ struct listeners {
 	struct tcp_listener tcp[LISTEN_MAX_INTERFACES];
 	size_t n_tcp;
 	unsigned n_conns;
-	struct tcp_conn *conns;
+	struct list conns;            /* open connections (struct tcp_conn) */
 };
 
 /* The answers a reader collects while it handles one recvmmsg batch of its

@@ -10,6 +10,7 @@
 
 #include "util/err.h"
 #include "util/log.h"
+#include "wire/wire.h"
 
 /* What a connection may cost, and for how long (RFC 7766 section 6.2, and
  * what Unbound and Knot do):
@@ -63,12 +64,7 @@ static void conn_close(struct tcp_conn *c)
 		return;
 	c->closing = true;
 	c->owner->n_conns--;
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		c->owner->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	list_remove(&c->owner->conns, &c->link);
 	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->h, conn_handle_closed);
 	uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
@@ -106,9 +102,14 @@ static void conn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b);
  * room; at a full queue stop reading. Returns false if c was closed. */
 static bool conn_process(struct tcp_conn *c)
 {
-	size_t off = 0;
+	size_t off = 0; /* the whole messages handed over end here */
 	bool done_any = false;
-	while (c->len - off >= 2) {
+	struct wire_rd r;
+	wire_rd_init(&r, c->buf, c->len);
+	uint16_t mlen;
+	/* each message: its two-byte length (RFC 1035 section 4.2.2), then
+	 * that many bytes */
+	while (wire_rd_left(&r) >= 2) {
 		if (queue_full(c)) {
 			if (!c->paused) {
 				uv_read_stop((uv_stream_t *)&c->h);
@@ -116,13 +117,13 @@ static bool conn_process(struct tcp_conn *c)
 			}
 			break;
 		}
-		size_t mlen = (size_t)c->buf[off] << 8 | c->buf[off + 1];
-		if (c->len - off - 2 < mlen)
+		if (wire_rd_u16(&r, &mlen) != 0 || wire_rd_left(&r) < mlen)
 			break;
 		struct listen_client cl = { .tcp = true, .fd = -1, .conn = c, .peer = c->peer,
 					    .peerlen = c->peerlen, .rx_ms = uv_now(c->h.loop) };
-		c->owner->fn(c->owner->ud, &cl, c->buf + off + 2, mlen);
-		off += mlen + 2;
+		c->owner->fn(c->owner->ud, &cl, c->buf + r.pos, mlen);
+		(void)wire_rd_skip(&r, mlen);
+		off = r.pos;
 		done_any = true;
 		c->last_ms = cl.rx_ms;
 		if (c->closing)
@@ -174,8 +175,11 @@ static void conn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 	(void)hint;
 	/* Room for the message being read: its length once known. */
 	size_t want = TCP_BUF_MIN;
-	if (c->len >= 2)
-		want = ((size_t)c->buf[0] << 8 | c->buf[1]) + 2;
+	struct wire_rd r;
+	uint16_t mlen;
+	wire_rd_init(&r, c->buf, c->len);
+	if (wire_rd_u16(&r, &mlen) == 0)
+		want = (size_t)mlen + 2;
 	if (want < c->len + 1)
 		want = c->len + 1;
 	if (want > c->cap) {
@@ -228,7 +232,8 @@ static bool conn_admit(struct listeners *l, struct tcp_conn *c)
 {
 	unsigned same = 0;
 	struct tcp_conn *idlest = NULL;
-	for (struct tcp_conn *o = l->conns; o != NULL; o = o->next) {
+	list_each(n, &l->conns) {
+		struct tcp_conn *o = list_item(n, struct tcp_conn, link);
 		if (o == c)
 			continue;
 		if (same_addr(&o->peer, &c->peer))
@@ -266,10 +271,7 @@ static void on_connection(uv_stream_t *server, int status)
 	c->timer.data = c;
 	c->open_handles = 2;
 	l->n_conns++;
-	c->next = l->conns;
-	if (l->conns != NULL)
-		l->conns->prev = c;
-	l->conns = c;
+	list_push_front(&l->conns, &c->link);
 	if (uv_accept(server, (uv_stream_t *)&c->h) != 0) {
 		conn_close(c);
 		return;
@@ -323,8 +325,8 @@ void listen_tcp_close(struct listeners *l)
 {
 	for (size_t i = 0; i < l->n_tcp; i++)
 		uv_close((uv_handle_t *)&l->tcp[i].h, listen_noop_close);
-	while (l->conns != NULL)
-		conn_close(l->conns);
+	while (!list_empty(&l->conns))
+		conn_close(list_item(l->conns.first, struct tcp_conn, link));
 }
 
 struct tcp_write {

@@ -6,7 +6,6 @@
 
 #include "util/err.h"
 #include "util/rand.h"
-#include "util/sockaddr.h"
 #include "wire/wire.h"
 
 #define SRV_SETS 512 /* power of two */
@@ -14,34 +13,21 @@
 
 int srv_init(struct srvstate *t)
 {
-	t->e = calloc((size_t)SRV_SETS * SRV_WAYS, sizeof(*t->e));
-	if (t->e == NULL)
-		return PC_ENOMEM;
-	t->n_sets = SRV_SETS;
 	/* A secret key keeps an attacker who picks server addresses (by
 	 * delegating to them) from crowding one set to evict a server's state. */
-	hash_key_new(&t->key);
-	return 0;
+	struct hash_key key;
+	hash_key_new(&key);
+	return addrtab_init(&t->tab, SRV_SETS, SRV_WAYS, sizeof(struct srv_entry), &key);
 }
 
 void srv_free(struct srvstate *t)
 {
-	free(t->e);
-	t->e = NULL;
-}
-
-static struct srv_entry *set_of(const struct srvstate *t, const struct sockaddr_storage *a)
-{
-	return &t->e[(sockaddr_hash(a, &t->key) & (t->n_sets - 1)) * SRV_WAYS];
+	addrtab_free(&t->tab);
 }
 
 struct srv_entry *srv_find(struct srvstate *t, const struct sockaddr_storage *a)
 {
-	struct srv_entry *set = set_of(t, a);
-	for (int i = 0; i < SRV_WAYS; i++)
-		if (set[i].used && sockaddr_equal(&set[i].addr, a))
-			return &set[i];
-	return NULL;
+	return addrtab_find(&t->tab, a);
 }
 
 static void new_client_cookie(struct srv_entry *e, uint64_t now)
@@ -53,26 +39,10 @@ static void new_client_cookie(struct srv_entry *e, uint64_t now)
 
 struct srv_entry *srv_get(struct srvstate *t, const struct sockaddr_storage *a, uint64_t now)
 {
-	struct srv_entry *e = srv_find(t, a);
-	if (e == NULL) {
-		struct srv_entry *set = set_of(t, a);
-		e = &set[0];
-		for (int i = 0; i < SRV_WAYS; i++) {
-			if (!set[i].used) {
-				e = &set[i];
-				break;
-			}
-			if (set[i].last_used < e->last_used)
-				e = &set[i];
-		}
-		memset(e, 0, sizeof(*e));
-		e->used = true;
-		e->addr = *a;
+	bool fresh;
+	struct srv_entry *e = addrtab_get(&t->tab, a, &fresh);
+	if (fresh || now - e->client_born >= SRV_CLIENT_COOKIE_LIFE_MS)
 		new_client_cookie(e, now);
-	} else if (now - e->client_born >= SRV_CLIENT_COOKIE_LIFE_MS) {
-		new_client_cookie(e, now);
-	}
-	e->last_used = now;
 	return e;
 }
 
@@ -95,9 +65,11 @@ bool srv_case_miss(struct srvstate *t, const struct sockaddr_storage *a, uint64_
 size_t srv_count_nocaps(const struct srvstate *t, uint64_t now)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < t->n_sets * SRV_WAYS; i++)
-		if (t->e[i].used && t->e[i].nocaps_until > now)
+	for (size_t i = 0; i < addrtab_size(&t->tab); i++) {
+		const struct srv_entry *e = addrtab_at(&t->tab, i);
+		if (e != NULL && e->nocaps_until > now)
 			n++;
+	}
 	return n;
 }
 

@@ -2,9 +2,9 @@
  * port): its DNS cookies (RFC 7873, client side as in RFC 9018) and whether
  * it echoes the 0x20 letter case of our questions.
  *
- * The table has a fixed size (set-associative, seeded hash, the least
- * recently used entry of a set is replaced), so memory stays bounded however
- * many servers the resolver meets. Losing an entry only costs a fresh cookie
+ * The table is a util/addrtab.h table (fixed size, set-associative, seeded
+ * hash, the least recently used entry of a set is replaced), so memory
+ * stays bounded however many servers the resolver meets. Losing an entry only costs a fresh cookie
  * exchange or a fresh 0x20 verdict. Entries are never handed out across
  * calls into other modules: look one up, use it, forget the pointer. */
 #ifndef PC_NET_SRVSTATE_H
@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "util/hash.h"
+#include "util/addrtab.h"
 
 #define SRV_CLIENT_COOKIE 8
 #define SRV_SERVER_COOKIE_MIN 8
@@ -27,9 +27,7 @@
 #define SRV_NOCAPS_MS (15ull * 60 * 1000)
 
 struct srv_entry {
-	struct sockaddr_storage addr;
-	bool used;
-	uint64_t last_used;
+	struct addrtab_slot slot; /* the server's address, for the table */
 	uint8_t client[SRV_CLIENT_COOKIE]; /* our client cookie for this server */
 	uint64_t client_born;
 	uint8_t server[SRV_SERVER_COOKIE_MAX];
@@ -39,9 +37,7 @@ struct srv_entry {
 };
 
 struct srvstate {
-	struct srv_entry *e;
-	size_t n_sets;
-	struct hash_key key;
+	struct addrtab tab;
 };
 
 /* Allocate the table; PC_ENOMEM on failure. */

@@ -102,23 +102,13 @@ void up_merge_remove(struct up_tx *t)
 
 void up_all_link(struct up_tx *t)
 {
-	struct upstream *u = t->u;
-	t->all_prev = NULL;
-	t->all_next = u->all;
-	if (u->all != NULL)
-		u->all->all_prev = t;
-	u->all = t;
+	list_push_front(&t->u->all, &t->all_link);
 }
 
 void up_all_unlink(struct up_tx *t)
 {
-	if (t->all_prev != NULL)
-		t->all_prev->all_next = t->all_next;
-	else if (t->u->all == t)
-		t->u->all = t->all_next;
-	if (t->all_next != NULL)
-		t->all_next->all_prev = t->all_prev;
-	t->all_prev = t->all_next = NULL;
+	if (list_linked(&t->u->all, &t->all_link))
+		list_remove(&t->u->all, &t->all_link);
 }
 
 size_t up_waiting_on(struct upstream *u, const struct pool_sock *s,
@@ -142,32 +132,19 @@ bool up_waiting_for(struct upstream *u, const struct pool_sock *s,
 
 struct up_tx *up_tx_alloc(struct upstream *u)
 {
-	struct up_tx *t = u->spare;
+	struct up_tx *t = freelist_get(&u->spare);
 	if (t == NULL)
 		return calloc(1, sizeof(*t));
-	u->spare = t->next;
-	u->n_spare--;
 	memset(t, 0, sizeof(*t));
 	return t;
 }
 
 void up_tx_release(struct upstream *u, struct up_tx *t)
 {
-	if (u->n_spare < TX_SPARE_MAX) {
-		t->next = u->spare;
-		u->spare = t;
-		u->n_spare++;
-	} else {
-		free(t);
-	}
+	freelist_put_or_free(&u->spare, t);
 }
 
 void up_tx_free_spares(struct upstream *u)
 {
-	while (u->spare != NULL) {
-		struct up_tx *t = u->spare;
-		u->spare = t->next;
-		free(t);
-	}
-	u->n_spare = 0;
+	freelist_drain(&u->spare);
 }

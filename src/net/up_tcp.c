@@ -87,12 +87,14 @@ static void tcp_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 		return;
 	}
 	t->in_len += (size_t)n;
-	if (t->in_len < 2)
+	/* the two-byte length (RFC 1035 section 4.2.2), then that many bytes:
+	 * wait until both are here */
+	struct wire_rd r;
+	uint16_t want;
+	wire_rd_init(&r, t->in, t->in_len);
+	if (wire_rd_u16(&r, &want) != 0 || r.len - r.pos < want)
 		return;
-	size_t want = (size_t)t->in[0] << 8 | t->in[1];
-	if (t->in_len < want + 2)
-		return;
-	tcp_reply(t, t->in + 2, want);
+	tcp_reply(t, t->in + r.pos, want);
 }
 
 static void tcp_written(uv_write_t *w, int status)

@@ -218,6 +218,7 @@ struct upstream *up_new(uv_loop_t *loop, const struct up_opts *uo, char *err, si
 	}
 	u->loop = loop;
 	u->opts = uo;
+	freelist_init(&u->spare, TX_SPARE_MAX);
 	hash_key_new(&u->hkey);
 	guard_init(&u->guard, uo->unwanted_reply_threshold, uo->defensive_mode_time);
 	if (pool_open(&u->pool, loop, &uo->pool, on_datagram, u, err, errlen) != 0) {
@@ -384,8 +385,8 @@ void up_cancel(struct up_query *w)
 
 void up_close(struct upstream *u)
 {
-	while (u->all != NULL)
-		up_finish(u->all, NULL, false);
+	while (!list_empty(&u->all))
+		up_finish(list_item(u->all.first, struct up_tx, all_link), NULL, false);
 	pool_close(&u->pool);
 }
 

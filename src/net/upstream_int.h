@@ -19,6 +19,8 @@
 #include "net/pool.h"
 #include "net/srvstate.h"
 #include "net/upstream.h"
+#include "util/freelist.h"
+#include "util/list.h"
 #include "wire/wire.h"
 
 #define BUCKETS 8192u        /* (socket, ID) -> transaction: 64 KB, which stays in
@@ -51,7 +53,7 @@ struct up_query {
 struct up_tx {
 	struct upstream *u;
 	struct up_query *waiters;
-	struct up_tx *all_prev, *all_next; /* every live transaction, for up_close */
+	struct list_node all_link;         /* in the upstream's all, for up_close */
 	struct pool_sock *sock;            /* UDP: the socket it waits on, while in_table */
 	uint16_t id;
 	struct sockaddr_storage server;
@@ -92,7 +94,7 @@ struct upstream {
 	struct up_tx *table[BUCKETS];
 	struct up_tx *by_server[SRV_BUCKETS];
 	struct up_tx *merge[MERGE_BUCKETS];
-	struct up_tx *all;
+	struct list all; /* every live transaction (struct up_tx) */
 	struct hash_key hkey; /* for the tables keyed by server and question */
 	struct srvstate srv;
 	struct guard guard;
@@ -101,11 +103,10 @@ struct upstream {
 	void *alarm_ud;
 	up_tap_fn tap; /* or NULL (dnstap's copy of the traffic) */
 	void *tap_ud;
-	/* Ended transactions kept for reuse (linked by next): a transaction is
-	 * about 2 KB, past glibc's per-thread cache, and its malloc and free
-	 * were a visible share of an upstream query. */
-	struct up_tx *spare;
-	unsigned n_spare;
+	/* Ended transactions kept for reuse (at most TX_SPARE_MAX): a
+	 * transaction is about 2 KB, past glibc's per-thread cache, and its
+	 * malloc and free were a visible share of an upstream query. */
+	struct freelist spare;
 };
 
 #define TX_SPARE_MAX 256

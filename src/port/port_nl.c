@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "util/err.h"
+#include "wire/wire.h"
 
 /* Netlink aligns messages and attributes to 4 bytes. */
 #define NL_ALIGN4(n) (((n) + 3u) & ~(size_t)3u)
@@ -18,56 +19,26 @@
 /* TCP_LISTEN in the kernel's state numbering, which AF_UNIX reuses. */
 #define STATE_LISTEN 10
 
-void port_rd_init(struct port_rd *rd, const void *p, size_t len)
+/* Advance by n, or to the end when fewer remain (netlink alignment padding
+ * after the last item may be absent). */
+static void skip_pad(struct wire_rd *rd, size_t n)
 {
-	rd->p = p;
-	rd->len = p ? len : 0;
-	rd->off = 0;
+	size_t left = wire_rd_left(rd);
+	(void)wire_rd_skip(rd, n < left ? n : left);
 }
 
-size_t port_rd_left(const struct port_rd *rd)
-{
-	return rd->len - rd->off;
-}
-
-int port_rd_copy(struct port_rd *rd, void *dst, size_t n)
-{
-	if (n > port_rd_left(rd))
-		return PC_EMALFORMED;
-	if (n)
-		memcpy(dst, rd->p + rd->off, n);
-	rd->off += n;
-	return 0;
-}
-
-int port_rd_sub(struct port_rd *rd, size_t n, struct port_rd *sub)
-{
-	if (n > port_rd_left(rd))
-		return PC_EMALFORMED;
-	port_rd_init(sub, rd->p + rd->off, n);
-	rd->off += n;
-	return 0;
-}
-
-void port_rd_skip_pad(struct port_rd *rd, size_t n)
-{
-	size_t left = port_rd_left(rd);
-
-	rd->off += n < left ? n : left;
-}
-
-int port_nl_next_msg(struct port_rd *stream, struct port_nlmsg *hdr,
-		     struct port_rd *payload)
+int port_nl_next_msg(struct wire_rd *stream, struct port_nlmsg *hdr,
+		     struct wire_rd *payload)
 {
 	struct nlmsghdr h;
 
-	if (port_rd_copy(stream, &h, sizeof(h)) != 0)
+	if (wire_rd_bytes(stream, &h, sizeof(h)) != 0)
 		return PC_EMALFORMED;
 	if (h.nlmsg_len < NL_HDR_LEN)
 		return PC_EMALFORMED;
-	if (port_rd_sub(stream, h.nlmsg_len - NL_HDR_LEN, payload) != 0)
+	if (wire_rd_sub(stream, h.nlmsg_len - NL_HDR_LEN, payload) != 0)
 		return PC_EMALFORMED;
-	port_rd_skip_pad(stream, NL_ALIGN4(h.nlmsg_len) - h.nlmsg_len);
+	skip_pad(stream, NL_ALIGN4(h.nlmsg_len) - h.nlmsg_len);
 	hdr->len = h.nlmsg_len;
 	hdr->type = h.nlmsg_type;
 	hdr->flags = h.nlmsg_flags;
@@ -76,15 +47,15 @@ int port_nl_next_msg(struct port_rd *stream, struct port_nlmsg *hdr,
 	return 0;
 }
 
-int port_nl_next_attr(struct port_rd *attrs, uint16_t *type, struct port_rd *val)
+int port_nl_next_attr(struct wire_rd *attrs, uint16_t *type, struct wire_rd *val)
 {
 	uint16_t hl[2]; /* rta_len, rta_type */
 
-	if (port_rd_copy(attrs, hl, sizeof(hl)) != 0 || hl[0] < ATTR_HDR_LEN)
+	if (wire_rd_bytes(attrs, hl, sizeof(hl)) != 0 || hl[0] < ATTR_HDR_LEN)
 		return PC_EMALFORMED;
-	if (port_rd_sub(attrs, hl[0] - ATTR_HDR_LEN, val) != 0)
+	if (wire_rd_sub(attrs, hl[0] - ATTR_HDR_LEN, val) != 0)
 		return PC_EMALFORMED;
-	port_rd_skip_pad(attrs, NL_ALIGN4(hl[0]) - hl[0]);
+	skip_pad(attrs, NL_ALIGN4(hl[0]) - hl[0]);
 	/* The top bits are NLA_F_NESTED / NLA_F_NET_BYTEORDER flags. */
 	*type = hl[1] & 0x3fff;
 	return 0;
@@ -92,15 +63,15 @@ int port_nl_next_attr(struct port_rd *attrs, uint16_t *type, struct port_rd *val
 
 /* Shared handling of the control messages every dump may carry. Returns 1
  * when the message was a data message the caller must decode. */
-static int control_msg(const struct port_nlmsg *h, struct port_rd *pl,
+static int control_msg(const struct port_nlmsg *h, struct wire_rd *pl,
 		       bool *done, int *kerr)
 {
 	int32_t e = 0;
 
 	if (h->type == NLMSG_DONE) {
 		/* A dump that failed half-way reports the error here. */
-		if (port_rd_left(pl) >= sizeof(e))
-			(void)port_rd_copy(pl, &e, sizeof(e));
+		if (wire_rd_left(pl) >= sizeof(e))
+			(void)wire_rd_bytes(pl, &e, sizeof(e));
 		*done = true;
 		if (e < 0) {
 			*kerr = e == INT32_MIN ? 1 : -e;
@@ -109,7 +80,7 @@ static int control_msg(const struct port_nlmsg *h, struct port_rd *pl,
 		return 0;
 	}
 	if (h->type == NLMSG_ERROR) {
-		if (port_rd_copy(pl, &e, sizeof(e)) != 0)
+		if (wire_rd_bytes(pl, &e, sizeof(e)) != 0)
 			return PC_EMALFORMED;
 		if (e == 0)
 			return 0; /* an acknowledgement */
@@ -122,13 +93,13 @@ static int control_msg(const struct port_nlmsg *h, struct port_rd *pl,
 	return 1;
 }
 
-static int decode_inet(struct port_rd *pl, uint8_t proto, struct port_sock *s)
+static int decode_inet(struct wire_rd *pl, uint8_t proto, struct port_sock *s)
 {
 	struct inet_diag_msg m;
-	struct port_rd val;
+	struct wire_rd val;
 	uint16_t type;
 
-	if (port_rd_copy(pl, &m, sizeof(m)) != 0)
+	if (wire_rd_bytes(pl, &m, sizeof(m)) != 0)
 		return PC_EMALFORMED;
 	if (m.idiag_family != AF_INET && m.idiag_family != AF_INET6)
 		return PC_EMALFORMED;
@@ -145,12 +116,12 @@ static int decode_inet(struct port_rd *pl, uint8_t proto, struct port_sock *s)
 	s->inode = m.idiag_inode;
 	s->rqueue = m.idiag_rqueue;
 	s->wqueue = m.idiag_wqueue;
-	while (port_rd_left(pl) > 0) {
+	while (wire_rd_left(pl) > 0) {
 		if (port_nl_next_attr(pl, &type, &val) != 0)
 			return PC_EMALFORMED;
 		if (type == INET_DIAG_SKV6ONLY) {
 			uint8_t v;
-			if (port_rd_copy(&val, &v, 1) != 0)
+			if (wire_rd_bytes(&val, &v, 1) != 0)
 				return PC_EMALFORMED;
 			s->v6only = v ? 1 : 0;
 		}
@@ -161,13 +132,13 @@ static int decode_inet(struct port_rd *pl, uint8_t proto, struct port_sock *s)
 int port_nl_parse_inet(const void *buf, size_t len, uint32_t seq, uint8_t proto,
 		       port_nl_sock_cb cb, void *ctx, bool *done, int *kerr)
 {
-	struct port_rd st, pl;
+	struct wire_rd st, pl;
 	struct port_nlmsg h;
 	struct port_sock s;
 	int rc;
 
-	port_rd_init(&st, buf, len);
-	while (port_rd_left(&st) > 0 && !*done) {
+	wire_rd_init(&st, buf, buf != NULL ? len : 0);
+	while (wire_rd_left(&st) > 0 && !*done) {
 		if (port_nl_next_msg(&st, &h, &pl) != 0)
 			return PC_EMALFORMED;
 		if (h.seq != seq)
@@ -189,25 +160,26 @@ int port_nl_parse_inet(const void *buf, size_t len, uint32_t seq, uint8_t proto,
 	return 0;
 }
 
-static int decode_unix(struct port_rd *pl, struct port_unix_listener *u)
+static int decode_unix(struct wire_rd *pl, struct port_unix_listener *u)
 {
 	struct unix_diag_msg m;
-	struct port_rd val;
+	struct wire_rd val;
 	uint16_t type;
 
-	if (port_rd_copy(pl, &m, sizeof(m)) != 0)
+	if (wire_rd_bytes(pl, &m, sizeof(m)) != 0)
 		return PC_EMALFORMED;
 	memset(u, 0, sizeof(*u));
 	u->inode = m.udiag_ino;
-	while (port_rd_left(pl) > 0) {
+	while (wire_rd_left(pl) > 0) {
 		if (port_nl_next_attr(pl, &type, &val) != 0)
 			return PC_EMALFORMED;
 		if (type != UNIX_DIAG_NAME)
 			continue;
-		size_t n = port_rd_left(&val);
+		size_t n = wire_rd_left(&val);
 		if (n >= sizeof(u->path))
 			return PC_EMALFORMED; /* sun_path is 108 bytes */
-		(void)port_rd_copy(&val, u->path, n);
+		if (n > 0)
+			(void)wire_rd_bytes(&val, u->path, n);
 		/* Abstract names begin with a NUL byte; show them as ss does. */
 		if (n > 0 && u->path[0] == '\0')
 			u->path[0] = '@';
@@ -220,13 +192,13 @@ static int decode_unix(struct port_rd *pl, struct port_unix_listener *u)
 int port_nl_parse_unix(const void *buf, size_t len, uint32_t seq,
 		       port_nl_unix_cb cb, void *ctx, bool *done, int *kerr)
 {
-	struct port_rd st, pl;
+	struct wire_rd st, pl;
 	struct port_nlmsg h;
 	struct port_unix_listener u;
 	int rc;
 
-	port_rd_init(&st, buf, len);
-	while (port_rd_left(&st) > 0 && !*done) {
+	wire_rd_init(&st, buf, buf != NULL ? len : 0);
+	while (wire_rd_left(&st) > 0 && !*done) {
 		if (port_nl_next_msg(&st, &h, &pl) != 0)
 			return PC_EMALFORMED;
 		if (h.seq != seq)

@@ -1,11 +1,14 @@
-/* port_nl: the sock_diag wire codec — request builders and the one
- * bounds-checked reader every netlink reply goes through.
+/* port_nl: the sock_diag wire codec — request builders and reply parsers.
  *
  * Pure functions over caller buffers: no sockets, no allocation. port_diag
  * does the I/O and hands each received datagram to port_nl_parse_*; the
- * fuzzer does the same with arbitrary bytes. A struct port_rd is a cursor
- * over bytes it does not own; every read checks the remaining length, and
- * structures are copied out with memcpy so alignment never matters. */
+ * fuzzer does the same with arbitrary bytes. Every netlink reply is read
+ * through the project's one bounds-checked reader, struct wire_rd
+ * (wire/wire.h): every read checks the remaining length, each message and
+ * attribute is a reader of its own (wire_rd_sub), and structures are copied
+ * out with memcpy so alignment never matters. Netlink is in host byte
+ * order, so only wire_rd's byte copies are used here, never its network
+ * order integer reads. */
 #ifndef PC_PORT_NL_H
 #define PC_PORT_NL_H
 
@@ -13,23 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- bounded reader ---------------------------------------------------- */
-
-struct port_rd {
-	const uint8_t *p; /* borrowed */
-	size_t len;
-	size_t off;       /* next unread byte; off <= len always */
-};
-
-void port_rd_init(struct port_rd *rd, const void *p, size_t len);
-size_t port_rd_left(const struct port_rd *rd);
-/* Copy n bytes to dst and advance; PC_EMALFORMED if fewer remain. */
-int port_rd_copy(struct port_rd *rd, void *dst, size_t n);
-/* Split off the next n bytes as their own reader and advance. */
-int port_rd_sub(struct port_rd *rd, size_t n, struct port_rd *sub);
-/* Advance by n, or to the end when fewer remain (netlink alignment padding
- * after the last item may be absent). */
-void port_rd_skip_pad(struct port_rd *rd, size_t n);
+#include "wire/wire.h"
 
 /* Next netlink message: copies its header fields and gives its payload. */
 struct port_nlmsg {
@@ -37,10 +24,10 @@ struct port_nlmsg {
 	uint16_t type, flags;
 	uint32_t seq, pid;
 };
-int port_nl_next_msg(struct port_rd *stream, struct port_nlmsg *hdr,
-		     struct port_rd *payload);
+int port_nl_next_msg(struct wire_rd *stream, struct port_nlmsg *hdr,
+		     struct wire_rd *payload);
 /* Next route attribute (struct rtattr / struct nlattr share the layout). */
-int port_nl_next_attr(struct port_rd *attrs, uint16_t *type, struct port_rd *val);
+int port_nl_next_attr(struct wire_rd *attrs, uint16_t *type, struct wire_rd *val);
 
 /* ---- what a reply turns into ------------------------------------------- */
 

@@ -31,6 +31,15 @@ int wire_rd_skip(struct wire_rd *r, size_t n)
 	return 0;
 }
 
+int wire_rd_sub(struct wire_rd *r, size_t n, struct wire_rd *sub)
+{
+	if (wire_rd_left(r) < n)
+		return PC_EMALFORMED;
+	wire_rd_init(sub, r->pkt + r->pos, n);
+	r->pos += n;
+	return 0;
+}
+
 int wire_rd_u16(struct wire_rd *r, uint16_t *out)
 {
 	uint8_t b[2];
@@ -38,6 +47,23 @@ int wire_rd_u16(struct wire_rd *r, uint16_t *out)
 		return PC_EMALFORMED;
 	*out = (uint16_t)(b[0] << 8 | b[1]);
 	return 0;
+}
+
+int wire_rd_header(const uint8_t *pkt, size_t len, uint16_t *id, uint16_t *flags)
+{
+	struct wire_rd r;
+	wire_rd_init(&r, pkt, len);
+	if (len < WIRE_HDR_LEN || wire_rd_u16(&r, id) != 0 || wire_rd_u16(&r, flags) != 0)
+		return PC_EMALFORMED;
+	return 0;
+}
+
+uint16_t wire_rrsig_covered(const uint8_t *rdata, size_t len)
+{
+	struct wire_rd r;
+	uint16_t t;
+	wire_rd_init(&r, rdata, len);
+	return wire_rd_u16(&r, &t) == 0 ? t : 0;
 }
 
 int wire_rd_u32(struct wire_rd *r, uint32_t *out)

@@ -128,6 +128,22 @@ int wire_rd_u16(struct wire_rd *r, uint16_t *out);
 int wire_rd_u32(struct wire_rd *r, uint32_t *out);
 int wire_rd_bytes(struct wire_rd *r, void *out, size_t n);
 int wire_rd_skip(struct wire_rd *r, size_t n);
+/* The bytes left to read. */
+static inline size_t wire_rd_left(const struct wire_rd *r)
+{
+	return r->pos < r->len ? r->len - r->pos : 0;
+}
+/* The next n bytes as a reader of their own, then skip them in r; 0 or
+ * PC_EMALFORMED when fewer are left. sub's message is those bytes alone, so
+ * it suits framed records (netlink messages and attributes, EDNS options),
+ * not names whose compression pointers count from the start of r's message. */
+int wire_rd_sub(struct wire_rd *r, size_t n, struct wire_rd *sub);
+/* A message's ID and flags (its first four bytes), read through the
+ * bounded reader; PC_EMALFORMED when len is shorter than a header. */
+int wire_rd_header(const uint8_t *pkt, size_t len, uint16_t *id, uint16_t *flags);
+/* The type an RRSIG's rdata covers (its first field), read through the
+ * bounded reader; 0 when the rdata is too short to say. */
+uint16_t wire_rrsig_covered(const uint8_t *rdata, size_t len);
 /* Read a possibly compressed name, expanding it into out. Pointers must
  * point backwards, the name may not exceed 255 bytes, labels 63. */
 int wire_rd_name(struct wire_rd *r, uint8_t out[WIRE_NAME_MAX]);

@@ -294,6 +294,25 @@ static void build_query_parses(void **state)
 	assert_true(m.has_edns && m.edns_do);
 }
 
+/* The header and RRSIG readers go through the bounded reader: a short
+ * input is refused, never read past. */
+static void header_and_rrsig_readers(void **state)
+{
+	(void)state;
+	const uint8_t hdr[12] = { 0xbe, 0xef, 0x81, 0x80 };
+	uint16_t id = 0, flags = 0;
+	assert_int_equal(wire_rd_header(hdr, sizeof(hdr), &id, &flags), 0);
+	assert_int_equal(id, 0xbeef);
+	assert_int_equal(flags, 0x8180);
+	for (size_t n = 0; n < WIRE_HDR_LEN; n++)
+		assert_int_equal(wire_rd_header(hdr, n, &id, &flags), PC_EMALFORMED);
+	const uint8_t sig[3] = { 0x00, 0x2e, 0x08 };
+	assert_int_equal(wire_rrsig_covered(sig, sizeof(sig)), WIRE_T_RRSIG);
+	assert_int_equal(wire_rrsig_covered(sig, 2), WIRE_T_RRSIG);
+	assert_int_equal(wire_rrsig_covered(sig, 1), 0);
+	assert_int_equal(wire_rrsig_covered(NULL, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,6 +325,7 @@ int main(void)
 		cmocka_unit_test(parse_rejects_bad_pointers),
 		cmocka_unit_test(write_and_compress),
 		cmocka_unit_test(build_query_parses),
+		cmocka_unit_test(header_and_rrsig_readers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
