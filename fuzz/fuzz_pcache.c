@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	static uint8_t out[65536];
 	unsigned rcode;
-	pcache_keep(pc, q, qlen, ans, alen, T0, 7);
+	pcache_keep(pc, q, qlen, ans, alen, T0, 7, UINT64_MAX);
 	size_t n = pcache_answer(pc, q, qlen, T0, 7, out, sizeof(out), &rcode);
 	if (n != 0) {
 		/* At the time of writing: the kept answer, but for its ID. */

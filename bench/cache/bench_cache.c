@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 	}
 
 	long rss0 = rss_bytes();
-	struct cache *c = cache_new(&(struct cache_opts){ 8ull << 30, 0, 86400, 3600 });
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = 8ull << 30, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	if (!c)
 		return 1;
 	double s = now_s();

@@ -86,9 +86,13 @@ struct centry {
 	uint16_t type, rclass;
 	uint64_t exp_ms;              /* absolute expiry; live while now < exp_ms */
 	struct list_node lru;         /* in the cache's lru; prev towards the most recent end */
+	/* Two bytes that readers change (atomically, under the stripe lock):
+	 * cache_get_copy copies neither (see there). */
 	_Atomic uint8_t ref;          /* a reader hit it since it was last at the tail */
-	uint8_t n_extra;              /* extra records (in what was padding) */
+	_Atomic uint8_t pf;           /* prefetch: the TTL it was stored with (pf_code), and
+				       * PF_CLAIMED once a lookup has asked for its refresh */
 	uint16_t n_rdata;
+	uint8_t n_extra;              /* extra records (RRSIGs, proofs) beside the data */
 	uint8_t flags;                /* kind in bits 0-1, rank in bits 2-4 */
 	uint8_t owner_len;
 	uint8_t n_soa;
@@ -96,8 +100,11 @@ struct centry {
 	uint8_t data[];
 };
 
-/* The allocation stops at the data, not at sizeof (which pads to 48): two
- * bytes decide the malloc size class of many small entries. */
+/* The allocation stops at the data, not at sizeof (which pads to 56): a
+ * byte or two decide the malloc size class of many small entries. The
+ * header is 49 bytes: the prefetch byte and the extra records' count each
+ * fitted the one byte of padding there was, together they take one more. */
+_Static_assert(offsetof(struct centry, data) == 49, "the entry header grew");
 #define CENTRY_HDR offsetof(struct centry, data)
 
 /* One lock per stripe, each on its own cache line so that two threads
@@ -117,6 +124,8 @@ struct cache {
 	uint64_t entries, evictions, expired;
 	struct hash_key hkey;
 	uint32_t min_ttl, max_ttl, max_neg_ttl;
+	uint64_t keep_ms; /* how long an expired entry is kept (serve-expired) */
+	bool prefetch;
 	/* Read by every reader on each packet-cache hit: a line of its own, so
 	 * the writer's updates to the fields above do not move it. */
 	_Alignas(64) _Atomic uint64_t flush_gen;
@@ -132,6 +141,7 @@ struct newent {
 	uint32_t hash;
 	uint16_t type, rclass;
 	uint64_t exp_ms;
+	uint8_t pf;
 	const struct cache_rdata *rdata;
 	size_t n_rdata;
 	const uint8_t *soa_owner; /* lowercased, or NULL */
@@ -213,9 +223,46 @@ static enum cache_rank e_rank(const struct centry *e)
 	return (enum cache_rank)((e->flags >> 2) & 7u);
 }
 
+/* Fresh: before its TTL ran out. Only fresh entries answer cache_get and
+ * cache_get_copy. */
 static bool e_live(const struct centry *e, uint64_t now_ms)
 {
 	return now_ms < e->exp_ms;
+}
+
+/* Past the time an expired entry is kept for serve-expired (at once when
+ * that is off): only then is it removed. */
+static bool e_dead(const struct cache *c, const struct centry *e, uint64_t now_ms)
+{
+	return now_ms >= e->exp_ms && now_ms - e->exp_ms >= c->keep_ms;
+}
+
+/* Prefetch (cache.h): an entry remembers the TTL it was stored with in
+ * seven bits, three of mantissa and four of exponent, rounded down (so the
+ * window is between 8.75 and 10 % of the TTL, never more), which fits the
+ * header's one spare byte; TTLs from 245,760 s up share the largest code.
+ * 0 means no prefetch. The eighth bit is set by the lookup that claims the
+ * refresh, so an entry asks for one refresh in its life. */
+#define PF_CLAIMED 0x80u
+#define PF_CODE 0x7fu
+#define KEEP_FOREVER ((uint64_t)1 << 62)
+
+static uint8_t pf_code(uint32_t ttl)
+{
+	if (ttl < 8)
+		return (uint8_t)ttl;
+	unsigned e = (unsigned)(32 - __builtin_clz(ttl)) - 4; /* ttl >> e is 8..15 */
+	if (e > 14)
+		return PF_CODE;
+	return (uint8_t)(((e + 1) << 3) | ((ttl >> e) - 8));
+}
+
+/* The prefetch window of a code, in ms: a tenth of the TTL. */
+static uint64_t pf_window_ms(unsigned code)
+{
+	unsigned hi = code >> 3;
+	uint64_t ttl = hi == 0 ? code : (uint64_t)(8 + (code & 7)) << (hi - 1);
+	return ttl * 100u;
 }
 
 static const uint8_t *e_offs(const struct centry *e)
@@ -435,6 +482,8 @@ struct cache *cache_new(const struct cache_opts *opts)
 	c->min_ttl = opts->cache_min_ttl;
 	c->max_ttl = opts->cache_max_ttl;
 	c->max_neg_ttl = opts->cache_max_negative_ttl;
+	cache_set_serve_expired(c, opts->serve_expired, opts->serve_expired_ttl);
+	cache_set_prefetch(c, opts->prefetch);
 	atomic_init(&c->flush_gen, 0);
 	/* A secret key: without it, names chosen to share a bucket would turn
 	 * every lookup into a long chain walk. */
@@ -554,6 +603,7 @@ static int entry_build(const struct newent *ne, struct centry **out)
 	e->exp_ms = ne->exp_ms;
 	e->lru.prev = e->lru.next = NULL;
 	atomic_init(&e->ref, 0);
+	atomic_init(&e->pf, ne->pf);
 	e->n_rdata = (uint16_t)ne->n_rdata;
 	e->n_extra = (uint8_t)ne->n_extra;
 	e->flags = (uint8_t)((unsigned)ne->kind | ((unsigned)ne->rank << 2));
@@ -615,7 +665,7 @@ static int put_entry(struct cache *c, const struct newent *ne, uint64_t now_ms)
 	struct centry *p, *same = NULL, *nx = NULL, *cheapest = NULL;
 	size_t at_owner = 0;
 	while ((p = *link)) {
-		if (!e_live(p, now_ms)) {
+		if (e_dead(c, p, now_ms)) {
 			*link = p->hnext;
 			entry_free_unchained(c, p);
 			c->expired++;
@@ -632,7 +682,9 @@ static int put_entry(struct cache *c, const struct newent *ne, uint64_t now_ms)
 		}
 		link = &p->hnext;
 	}
-	if ((same && e_rank(same) > ne->rank) || (nx && e_rank(nx) > ne->rank)) {
+	/* An expired entry kept for serve-expired never stands in the way. */
+	if ((same && e_live(same, now_ms) && e_rank(same) > ne->rank) ||
+	    (nx && e_live(nx, now_ms) && e_rank(nx) > ne->rank)) {
 		writer_unlock(c, ne->hash);
 		free(e);
 		return PC_EEXIST;
@@ -650,7 +702,8 @@ static int put_entry(struct cache *c, const struct newent *ne, uint64_t now_ms)
 	while ((p = *link)) {
 		bool drop = p == same || p == nx;
 		if (!drop && ne->kind == CACHE_NXDOMAIN && p->rclass == ne->rclass &&
-		    e_rank(p) <= ne->rank && e_owner_is(p, ne->hash, ne->owner, ne->owner_len))
+		    (e_rank(p) <= ne->rank || !e_live(p, now_ms)) &&
+		    e_owner_is(p, ne->hash, ne->owner, ne->owner_len))
 			drop = true;
 		if (drop) {
 			*link = p->hnext;
@@ -725,6 +778,7 @@ int cache_put_rrset_ex(struct cache *c, const uint8_t *owner, uint16_t type, uin
 		.kind = CACHE_RRSET, .rank = rank, .owner = key, .owner_len = len,
 		.hash = key_hash(key, len, &c->hkey), .type = type, .rclass = rclass,
 		.exp_ms = now_ms + (uint64_t)ttl * 1000u, .rdata = rdata, .n_rdata = n,
+		.pf = c->prefetch ? pf_code(ttl) : 0,
 		.extra = extra, .n_extra = n_extra,
 	};
 	return put_entry(c, &ne, now_ms);
@@ -772,11 +826,37 @@ int cache_put_negative_ex(struct cache *c, enum cache_kind kind, const uint8_t *
 		.kind = kind, .rank = rank, .owner = key, .owner_len = len,
 		.hash = key_hash(key, len, &c->hkey),
 		.type = kind == CACHE_NXDOMAIN ? CACHE_TYPE_NXDOMAIN : type, .rclass = rclass,
-		.exp_ms = now_ms + (uint64_t)ttl * 1000u,
+		.exp_ms = now_ms + (uint64_t)ttl * 1000u, .pf = c->prefetch ? pf_code(ttl) : 0,
 		.soa_owner = soa_len ? soa_key : NULL, .soa_owner_len = soa_len,
 		.soa = soa, .n_soa = n_soa, .extra = extra, .n_extra = n_extra,
 	};
 	return put_entry(c, &ne, now_ms);
+}
+
+/* A view of an entry (the writer's, or a reader's copy) with ttl; the
+ * expired one's TTL reads 0 (view_of). Inlined: it is on every hit. */
+static inline __attribute__((always_inline)) void
+view_ttl(const struct centry *e, uint32_t ttl, struct cache_entry *out)
+{
+	out->kind = e_kind(e);
+	out->rank = e_rank(e);
+	out->owner = e->data;
+	out->type = e->type;
+	out->rclass = e->rclass;
+	out->ttl = ttl;
+	out->n_rdata = e->n_rdata;
+	out->soa_owner = e->soa_owner_len ? e->data + e->owner_len : NULL;
+	out->n_soa = e->n_soa;
+	out->soa_ttl = ttl;
+	out->n_extra = e->n_extra;
+	out->priv = e;
+	out->pf_ms = UINT64_MAX;
+	out->prefetch = false;
+}
+
+static void view_of(const struct centry *e, uint64_t now_ms, struct cache_entry *out)
+{
+	view_ttl(e, e_live(e, now_ms) ? (uint32_t)((e->exp_ms - now_ms) / 1000u) : 0, out);
 }
 
 /* ---- get -------------------------------------------------------------- */
@@ -794,14 +874,15 @@ struct walk {
 	bool expired;
 };
 
-static inline struct centry *chain_find(struct centry *e, uint32_t h, const uint8_t *key,
-					size_t len, uint16_t type, uint16_t rclass,
-					uint64_t now_ms, struct walk *where)
+static inline struct centry *chain_find(const struct cache *c, struct centry *e, uint32_t h,
+					const uint8_t *key, size_t len, uint16_t type,
+					uint16_t rclass, uint64_t now_ms, struct walk *where)
 {
 	struct centry *hit = NULL;
 	for (unsigned depth = 0; e; e = e->hnext, depth++) {
 		if (!e_live(e, now_ms)) {
-			if (where != NULL)
+			/* kept for serve-expired until e_dead */
+			if (where != NULL && e_dead(c, e, now_ms))
 				where->expired = true;
 			continue;
 		}
@@ -832,14 +913,14 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
 	struct centry **head = &c->tab[bucket_of(h, c->tab_bits)];
 	struct centry *e;
 	struct walk where = { 0, false };
-	struct centry *hit = chain_find(*head, h, key, len, type, rclass, now_ms, &where);
+	struct centry *hit = chain_find(c, *head, h, key, len, type, rclass, now_ms, &where);
 	/* A hit deep in the chain moves to the front; one among the first
 	 * few stays (moving it would cost the locks for a step or two). */
 	if (where.expired || where.hit_depth > CHAIN_KEEP) {
 		writer_lock(c, h);
 		struct centry **link = head;
 		while ((e = *link)) {
-			if (!e_live(e, now_ms)) {
+			if (e_dead(c, e, now_ms)) {
 				*link = e->hnext;
 				entry_free_unchained(c, e);
 				c->expired++;
@@ -859,19 +940,7 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
 		return false;
 
 	list_move_front(&c->lru, &hit->lru);
-	uint32_t ttl = (uint32_t)((hit->exp_ms - now_ms) / 1000u);
-	out->kind = e_kind(hit);
-	out->rank = e_rank(hit);
-	out->owner = hit->data;
-	out->type = hit->type;
-	out->rclass = hit->rclass;
-	out->ttl = ttl;
-	out->n_rdata = hit->n_rdata;
-	out->soa_owner = hit->soa_owner_len ? hit->data + hit->owner_len : NULL;
-	out->n_soa = hit->n_soa;
-	out->soa_ttl = ttl;
-	out->n_extra = hit->n_extra;
-	out->priv = hit;
+	view_ttl(hit, (uint32_t)((hit->exp_ms - now_ms) / 1000u), out);
 	return true;
 }
 
@@ -889,7 +958,8 @@ size_t cache_get_copy(struct cache *c, const uint8_t *owner, uint16_t type, uint
 	/* Like cache_get, but read-only (see the top): expired entries are left
 	 * for the writer to remove, and neither the chain nor the LRU moves. */
 	struct centry *hit =
-		chain_find(c->tab[bucket_of(h, c->tab_bits)], h, key, len, type, rclass, now_ms, NULL);
+		chain_find(c, c->tab[bucket_of(h, c->tab_bits)], h, key, len, type, rclass, now_ms,
+			   NULL);
 	size_t size = hit ? e_size(hit) : 0;
 	if (!hit || size > cap) {
 		pthread_mutex_unlock(mu);
@@ -898,29 +968,106 @@ size_t cache_get_copy(struct cache *c, const uint8_t *owner, uint16_t type, uint
 	/* Test first: a hot entry then stays a read-only cache line for all. */
 	if (!atomic_load_explicit(&hit->ref, memory_order_relaxed))
 		atomic_store_explicit(&hit->ref, 1, memory_order_relaxed);
+	/* Prefetch: the TTL was computed here anyway; the entry's line is
+	 * already read. Past the window's start the first lookup claims the
+	 * refresh (one atomic step, once per entry). */
+	uint64_t pf_ms = UINT64_MAX;
+	bool claim = false;
+	unsigned pf = atomic_load_explicit(&hit->pf, memory_order_relaxed);
+	if (pf & PF_CODE) {
+		pf_ms = hit->exp_ms - pf_window_ms(pf & PF_CODE);
+		if (now_ms >= pf_ms && !(pf & PF_CLAIMED))
+			claim = !(atomic_fetch_or_explicit(&hit->pf, PF_CLAIMED, memory_order_relaxed) &
+				  PF_CLAIMED);
+	}
 	/* Everything but the LRU links, which the writer changes without the
-	 * stripe lock (they are its own), and the referenced byte, which other
-	 * readers may be setting: the copy has no use for either. */
-	const size_t links = offsetof(struct centry, lru), rest = offsetof(struct centry, n_extra);
+	 * stripe lock (they are its own), and the referenced and prefetch
+	 * bytes, which other readers may be setting: the copy has no use for
+	 * them (pf was read above). */
+	const size_t links = offsetof(struct centry, lru), rest = offsetof(struct centry, n_rdata);
 	memcpy(buf, hit, links);
 	memcpy((uint8_t *)buf + rest, (const uint8_t *)hit + rest, size - rest);
 	pthread_mutex_unlock(mu);
 
 	const struct centry *cp = buf;
-	uint32_t ttl = (uint32_t)((cp->exp_ms - now_ms) / 1000u);
-	out->kind = e_kind(cp);
-	out->rank = e_rank(cp);
-	out->owner = cp->data;
-	out->type = cp->type;
-	out->rclass = cp->rclass;
-	out->ttl = ttl;
-	out->n_rdata = cp->n_rdata;
-	out->soa_owner = cp->soa_owner_len ? cp->data + cp->owner_len : NULL;
-	out->n_soa = cp->n_soa;
-	out->soa_ttl = ttl;
-	out->n_extra = cp->n_extra;
-	out->priv = cp;
+	view_ttl(cp, (uint32_t)((cp->exp_ms - now_ms) / 1000u), out);
+	out->pf_ms = pf_ms;
+	out->prefetch = claim;
 	return (size + 7) & ~(size_t)7;
+}
+
+/* ---- serve-expired, prefetch, walks ------------------------------------ */
+
+void cache_set_serve_expired(struct cache *c, bool on, uint32_t max_stale_s)
+{
+	c->keep_ms = !on ? 0 : max_stale_s == 0 ? KEEP_FOREVER : (uint64_t)max_stale_s * 1000u;
+}
+
+void cache_set_prefetch(struct cache *c, bool on)
+{
+	c->prefetch = on;
+}
+
+bool cache_get_stale(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
+		     uint64_t now_ms, bool reset, struct cache_entry *out, bool *stale)
+{
+	uint8_t key[KEY_MAX];
+	size_t len = owner ? name_lower_copy(key, owner) : 0;
+	if (!len)
+		return false;
+	uint32_t h = key_hash(key, len, &c->hkey);
+	/* Best first: fresh before expired, the exact key before an NXDOMAIN. */
+	struct centry *e, *best = NULL;
+	unsigned best_score = 0;
+	for (e = c->tab[bucket_of(h, c->tab_bits)]; e; e = e->hnext) {
+		if (e_dead(c, e, now_ms) || e->rclass != rclass || !e_owner_is(e, h, key, len) ||
+		    (e->type != type && e->type != CACHE_TYPE_NXDOMAIN))
+			continue;
+		unsigned score = (e_live(e, now_ms) ? 2u : 0u) + (e->type == type ? 1u : 0u) + 1u;
+		if (score > best_score) {
+			best = e;
+			best_score = score;
+		}
+	}
+	if (!best)
+		return false;
+	*stale = !e_live(best, now_ms);
+	if (*stale && reset) {
+		/* serve-expired-ttl-reset: the failed refresh starts the time an
+		 * expired entry is kept afresh. */
+		writer_lock(c, h);
+		best->exp_ms = now_ms;
+		writer_unlock(c, h);
+	}
+	view_of(best, now_ms, out);
+	return true;
+}
+
+bool cache_walk(struct cache *c, uint64_t now_ms, uint64_t *pos, size_t max, cache_walk_fn fn,
+		void *ud)
+{
+	/* An entry's place is the top of its bucket hash, x; bucket b holds
+	 * the x from b << (32 - bits) on, whatever the table size, so the walk
+	 * resumes at x = *pos after the table has grown, and skips what it saw
+	 * when a flush shrank it. */
+	size_t n = 0;
+	while (*pos < ((uint64_t)1 << 32)) {
+		unsigned shift = 32 - c->tab_bits;
+		size_t b = (size_t)(*pos >> shift);
+		for (struct centry *e = c->tab[b]; e; e = e->hnext) {
+			uint32_t x = e->hash * 0x9e3779b9u;
+			if (x < *pos || !e_live(e, now_ms))
+				continue;
+			struct cache_entry v;
+			view_of(e, now_ms, &v);
+			fn(ud, &v);
+			n++;
+		}
+		*pos = ((uint64_t)b + 1) << shift;
+		if (n >= max)
+			break;
+	}
+	return *pos >= ((uint64_t)1 << 32);
 }
 
 struct cache_rdata cache_entry_rdata(const struct cache_entry *e, size_t i)

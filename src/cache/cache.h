@@ -28,6 +28,17 @@
  * entries (same class) of equal or lower rank. A lookup prefers the exact
  * entry, which then always outranks a coexisting NXDOMAIN.
  *
+ * Serve-expired (cache_set_serve_expired): an expired entry is no longer
+ * returned by cache_get or cache_get_copy, but it is kept (within the byte
+ * budget, LRU as any other) for a while after its expiry, so that
+ * cache_get_stale can still give it when the upstream servers fail. An
+ * expired entry never blocks a put, whatever its rank.
+ *
+ * Prefetch (cache_set_prefetch): entries stored while it is on know their
+ * original TTL; in the last tenth of it, the first cache_get_copy that finds
+ * the entry claims its refresh (entry.prefetch), once per entry: the
+ * refreshed data replaces the entry, which then starts anew.
+ *
  * Memory: every entry is one allocation; stats.bytes counts what malloc
  * really uses for entries and the hash table, and the cache evicts least
  * recently used entries to keep it within the budget. */
@@ -87,6 +98,11 @@ struct cache_entry {
 	size_t n_soa;
 	uint32_t soa_ttl;          /* remaining */
 	size_t n_extra;            /* records stored beside the data (cache_entry_extra) */
+	/* Prefetch (cache_set_prefetch; cache_get_copy only, else UINT64_MAX and
+	 * false): when the entry's prefetch window begins (UINT64_MAX: never),
+	 * and whether this lookup claimed its one refresh. */
+	uint64_t pf_ms;
+	bool prefetch;
 	/* private: use cache_entry_rdata() / cache_entry_soa() */
 	const void *priv;
 };
@@ -107,6 +123,9 @@ struct cache;
 struct cache_opts {
 	uint64_t cache_size;             /* budget, bytes */
 	uint32_t cache_min_ttl, cache_max_ttl, cache_max_negative_ttl;
+	bool serve_expired;              /* keep expired entries (cache_set_serve_expired) */
+	uint32_t serve_expired_ttl;      /* for so many seconds, 0 = no limit */
+	bool prefetch;                   /* cache_set_prefetch */
 };
 
 /* cache_size: bytes; cache_min_ttl/cache_max_ttl clamp every positive TTL stored (raised to
@@ -169,6 +188,32 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
  * to a multiple of 8, or 0 on a miss or when the entry does not fit. */
 size_t cache_get_copy(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
 		      uint64_t now_ms, struct cache_entry *out, void *buf, size_t cap);
+
+/* Keep expired entries for max_stale_s seconds after their expiry (0: until
+ * the budget evicts them) when on; off (the default) removes them at expiry.
+ * Writer thread. */
+void cache_set_serve_expired(struct cache *c, bool on, uint32_t max_stale_s);
+/* Prefetch windows for the entries stored from now on (default off). */
+void cache_set_prefetch(struct cache *c, bool on);
+
+/* Writer thread. Like cache_get, but an expired entry still kept (see
+ * serve-expired) answers too when nothing fresh does; *stale tells which
+ * (an expired entry's ttl and soa_ttl read 0). With reset, an expired entry
+ * found has its keeping time start again from now (serve-expired-ttl-reset).
+ * The LRU order is not changed. */
+bool cache_get_stale(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
+		     uint64_t now_ms, bool reset, struct cache_entry *out, bool *stale);
+
+/* Writer thread. Walk the fresh entries from position *pos (0 to begin),
+ * calling fn for each, bucket by bucket until at least max were seen or
+ * the table's end; *pos is then where to resume. Returns true when the
+ * walk is over. The cache may change between calls: an entry present for
+ * the whole walk is seen exactly once (positions survive the table's
+ * growth). The views are valid during the call; fn must not change the
+ * cache. */
+typedef void (*cache_walk_fn)(void *ud, const struct cache_entry *e);
+bool cache_walk(struct cache *c, uint64_t now_ms, uint64_t *pos, size_t max, cache_walk_fn fn,
+		void *ud);
 
 /* The i-th rdata (i < n_rdata) / SOA rdata (i < n_soa) of an entry. */
 struct cache_rdata cache_entry_rdata(const struct cache_entry *e, size_t i);

@@ -129,7 +129,7 @@ size_t pcache_answer(struct pcache *p, const uint8_t *q, size_t qlen, uint64_t n
 }
 
 void pcache_keep(struct pcache *p, const uint8_t *q, size_t qlen, const uint8_t *ans,
-		 size_t alen, uint64_t now_ms, uint64_t gen)
+		 size_t alen, uint64_t now_ms, uint64_t gen, uint64_t until_ms)
 {
 	if (p == NULL || qlen <= 2 || qlen - 2 > PCACHE_QUERY_MAX || alen < WIRE_HDR_LEN ||
 	    alen > PCACHE_ANSWER_MAX)
@@ -171,6 +171,11 @@ void pcache_keep(struct pcache *p, const uint8_t *q, size_t qlen, const uint8_t 
 	}
 	if (r.pos != alen || n == 0)
 		return; /* trailing bytes, or nothing that expires */
+	uint64_t exp_ms = now_ms + (uint64_t)min * 1000u;
+	if (until_ms < exp_ms)
+		exp_ms = until_ms;
+	if (exp_ms <= now_ms)
+		return; /* in its prefetch window already: the cache must see each query */
 
 	const uint8_t *k = q + 2;
 	size_t klen = qlen - 2;
@@ -193,7 +198,7 @@ void pcache_keep(struct pcache *p, const uint8_t *q, size_t qlen, const uint8_t 
 		way = rand_uniform(WAYS);
 	struct pentry *e = &p->e[set * WAYS + way];
 	e->base_ms = now_ms;
-	e->exp_ms = now_ms + (uint64_t)min * 1000u;
+	e->exp_ms = exp_ms;
 	e->gen = gen;
 	e->klen = (uint16_t)klen;
 	e->alen = (uint16_t)alen;

@@ -59,8 +59,10 @@ size_t pcache_answer(struct pcache *p, const uint8_t *q, size_t qlen, uint64_t n
 
 /* Keep ans (alen bytes), the answer written at now_ms for query q with the
  * cache at flush generation gen, if it can be served again: a well-formed
- * answer, not truncated, every TTL above 0. Anything else is left out. */
+ * answer, not truncated, every TTL above 0. Anything else is left out. The
+ * entry ends with its first TTL, or at until_ms if that is sooner (prefetch:
+ * from then on the cache must see the question, UINT64_MAX for none). */
 void pcache_keep(struct pcache *p, const uint8_t *q, size_t qlen, const uint8_t *ans,
-		 size_t alen, uint64_t now_ms, uint64_t gen);
+		 size_t alen, uint64_t now_ms, uint64_t gen, uint64_t until_ms);
 
 #endif

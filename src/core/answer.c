@@ -96,10 +96,13 @@ static void step_negative(const struct cache_entry *e, struct core_cache_step *s
 
 /* Where a client answer's records are copied out of the cache. NULL in
  * core_cache_step: the iterator runs on the cache's writer thread and may
- * borrow entries. */
+ * borrow entries. With buf NULL, the writer looks for expired data too
+ * (core_answer_stale), and notes when it found some. */
 struct copy_space {
 	uint8_t *buf;
 	size_t used, cap;
+	uint32_t reply_ttl;
+	bool reset, stale;
 };
 
 static bool lookup(const struct core_env *env, struct copy_space *cs, const uint8_t *name,
@@ -107,6 +110,16 @@ static bool lookup(const struct core_env *env, struct copy_space *cs, const uint
 {
 	if (cs == NULL)
 		return cache_get(env->cache, name, type, qclass, now, e);
+	if (cs->buf == NULL) {
+		bool stale = false;
+		if (!cache_get_stale(env->cache, name, type, qclass, now, cs->reset, e, &stale))
+			return false;
+		if (stale) {
+			e->ttl = e->soa_ttl = cs->reply_ttl;
+			cs->stale = true;
+		}
+		return true;
+	}
 	size_t n = cache_get_copy(env->cache, name, type, qclass, now, e, cs->buf + cs->used,
 				  cs->cap - cs->used);
 	cs->used += n;
@@ -122,6 +135,8 @@ static int cache_step(const struct core_env *env, struct copy_space *cs, const u
 	st->authority = false;
 	st->n = st->n_auth = 0;
 	if (lookup(env, cs, qname, qtype, qclass, now, &e) && e.rank >= need) {
+		st->pf_ms = e.pf_ms;
+		st->prefetch = e.prefetch;
 		if (e.kind == CACHE_RRSET) {
 			st->rcode = WIRE_RC_NOERROR;
 			step_entry(&e, st);
@@ -138,6 +153,8 @@ static int cache_step(const struct core_env *env, struct copy_space *cs, const u
 		struct cache_rdata rd = cache_entry_rdata(&e, 0);
 		if (rd.len == 0 || rd.len > WIRE_NAME_MAX || wire_name_len(rd.data) != rd.len)
 			return CORE_STEP_MISS;
+		st->pf_ms = e.pf_ms;
+		st->prefetch = e.prefetch;
 		step_entry(&e, st);
 		wire_name_copy(st->next, rd.data);
 		wire_name_lower(st->next);
@@ -159,21 +176,26 @@ int core_cache_step(const struct core_env *env, const uint8_t *qname, uint16_t q
  * writer thread) answers it from the cache instead. */
 #define COPY_SPACE (128u * 1024u)
 
-bool core_answer_from_cache(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
-			    uint16_t qclass, uint64_t now, struct core_answer *out)
+/* The answer's steps, CNAME after CNAME: from copies in cs->buf, or
+ * borrowed from the writer's cache with expired data allowed. */
+static bool answer_walk(const struct core_env *env, struct copy_space *cs, const uint8_t *qname,
+			uint16_t qtype, uint16_t qclass, uint64_t now, struct core_answer *out)
 {
 	static _Thread_local struct core_cache_step st;
-	static _Thread_local uint64_t space[COPY_SPACE / sizeof(uint64_t)]; /* 8-byte aligned */
-	struct copy_space cs = { (uint8_t *)space, 0, sizeof(space) };
 	uint8_t name[WIRE_NAME_MAX];
 	/* The cache lowercases keys itself: the client's name is asked as it
 	 * came, and only CNAME targets (lowered by the step) are copied. */
 	const uint8_t *cur = qname;
 	out->n_an = out->n_ns = 0;
+	out->stale = out->prefetch = false;
+	out->fresh_ms = UINT64_MAX;
 	for (int hops = 0; hops <= CORE_MAX_CNAME; hops++) {
-		int r = cache_step(env, &cs, cur, qtype, qclass, now, true, &st);
+		int r = cache_step(env, cs, cur, qtype, qclass, now, true, &st);
 		if (r == CORE_STEP_MISS)
 			return false;
+		out->prefetch |= st.prefetch;
+		if (st.pf_ms < out->fresh_ms)
+			out->fresh_ms = st.pf_ms;
 		for (size_t i = 0; i < st.n_auth; i++)
 			if (out->n_ns < sizeof(out->ns) / sizeof(out->ns[0]))
 				out->ns[out->n_ns++] = st.auth[i];
@@ -193,6 +215,26 @@ bool core_answer_from_cache(const struct core_env *env, const uint8_t *qname, ui
 		cur = name;
 	}
 	return false;
+}
+
+bool core_answer_from_cache(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
+			    uint16_t qclass, uint64_t now, struct core_answer *out)
+{
+	static _Thread_local uint64_t space[COPY_SPACE / sizeof(uint64_t)]; /* 8-byte aligned */
+	struct copy_space cs = { .buf = (uint8_t *)space, .cap = sizeof(space) };
+	return answer_walk(env, &cs, qname, qtype, qclass, now, out);
+}
+
+int core_answer_stale(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
+		      uint16_t qclass, uint64_t now_ms, uint32_t reply_ttl, bool reset,
+		      struct core_answer *out)
+{
+	struct copy_space cs = { .reply_ttl = reply_ttl, .reset = reset };
+	if (!answer_walk(env, &cs, qname, qtype, qclass, now_ms, out))
+		return 0;
+	out->stale = cs.stale;
+	out->prefetch = false;
+	return cs.stale ? 2 : 1;
 }
 
 /* Where the question's name starts in every response. */
@@ -293,7 +335,7 @@ int core_write_response(uint8_t *buf, size_t cap, uint16_t id, uint16_t client_f
 	struct wire_wr w;
 	uint16_t flags = WIRE_F_QR | WIRE_F_RA | (client_flags & (WIRE_F_RD | WIRE_F_CD)) |
 			 (uint16_t)(a->rcode & 0xf);
-	size_t opt_len = edns ? 11 : 0;
+	size_t opt_len = edns ? 11 + (a->stale ? 6 : 0) : 0;
 	if (cap < opt_len)
 		return PC_ESPACE;
 	size_t qlen = wire_name_len(qname);
@@ -314,8 +356,14 @@ int core_write_response(uint8_t *buf, size_t cap, uint16_t id, uint16_t client_f
 		wire_wr_set_count(&w, 2, (uint16_t)n_ns);
 	}
 	w.cap = cap;
+	/* RFC 8914 Extended DNS Error 3, "Stale Answer": option 15, INFO-CODE 3. */
+	static const uint8_t ede_stale[6] = { 0, 15, 0, 2, 0, 3 };
 	if (edns) {
-		wire_wr_opt(&w, edns_size, (uint8_t)(a->rcode >> 4), dnssec_ok, NULL, 0);
+		if (a->stale)
+			wire_wr_opt(&w, edns_size, (uint8_t)(a->rcode >> 4), dnssec_ok, ede_stale,
+				    sizeof(ede_stale));
+		else
+			wire_wr_opt(&w, edns_size, (uint8_t)(a->rcode >> 4), dnssec_ok, NULL, 0);
 		wire_wr_set_count(&w, 3, 1);
 	}
 	return w.overflow ? PC_ESPACE : (int)w.len;

@@ -69,8 +69,10 @@ struct core_env {
 	const struct hints *hints;
 	struct core_infra *infra;
 	/* Local zones (core/localzone.h), or NULL: the cache keeps nothing
-	 * they answer for, so that a cache hit never stands in for them. */
-	struct lz_table *local;
+	 * they answer for, so that a cache hit never stands in for them. A
+	 * reload swaps the table (daemon/server_local.c) with one release
+	 * store while reader threads load it. */
+	_Atomic(struct lz_table *) local;
 	uint32_t (*rand_uniform)(uint32_t bound);
 };
 
@@ -86,6 +88,15 @@ struct core_rr {
 
 struct core_answer {
 	unsigned rcode;
+	/* Expired data (serve-expired): the response carries EDE 3, "Stale
+	 * Answer" (RFC 8914), when the client sent EDNS. */
+	bool stale;
+	/* From core_answer_from_cache: a record of the answer is in its
+	 * prefetch window and this lookup claimed its refresh; and when the
+	 * first record's window begins (UINT64_MAX: never), after which a copy
+	 * of the answer must not be served without a lookup (pcache). */
+	bool prefetch;
+	uint64_t fresh_ms;
 	size_t n_an, n_ns;
 	struct core_rr an[CORE_MAX_ANSWER];
 	struct core_rr ns[CORE_MAX_AUTHORITY]; /* SOA (and its DNSSEC proofs) of a negative answer */
@@ -114,10 +125,23 @@ struct core_req;
 bool core_answer_from_cache(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
 			    uint16_t qclass, uint64_t now_ms, struct core_answer *out);
 
+/* Serve-expired (worker 0, the cache's writer): the answer from the cache
+ * where expired entries still kept count too, their TTLs set to reply_ttl.
+ * Returns 0 when the cache cannot answer, 1 for an answer of fresh data
+ * only, 2 when it holds expired data (out->stale set). With reset, the
+ * expired entries used are kept afresh (serve-expired-ttl-reset). The
+ * records point into the cache: valid until it next changes. */
+int core_answer_stale(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
+		      uint16_t qclass, uint64_t now_ms, uint32_t reply_ttl, bool reset,
+		      struct core_answer *out);
+
 /* A new request; NULL when out of memory. */
 struct core_req *core_req_new(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
 			      uint16_t qclass);
 void core_req_free(struct core_req *req);
+/* Make req a refresh (prefetch, serve-expired): the client's question is
+ * asked upstream even while the cache still holds an answer for it. */
+void core_req_set_refresh(struct core_req *req);
 
 /* Advance: CORE_SEND fills *out with the next upstream query; CORE_DONE
  * means the answer is ready. */

@@ -13,6 +13,8 @@ struct core_cache_step {
 	unsigned rcode;
 	bool authority; /* the records belong in the authority section */
 	size_t n;
+	uint64_t pf_ms; /* the entry's prefetch window start (cache_entry.pf_ms) */
+	bool prefetch;  /* this lookup claimed the entry's refresh */
 	struct core_rr rr[CORE_MAX_ANSWER];
 	/* For a positive step: the NSEC/NSEC3 proof (with RRSIGs) of a
 	 * wildcard answer, for the authority section. */

@@ -77,6 +77,7 @@ struct core_req {
 	int depth; /* index of the top frame */
 	unsigned sends, cnames;
 	bool done;
+	bool refresh; /* frame 0 skips the cache (core_req_set_refresh) */
 	bool oom; /* a record of the answer could not be stored: SERVFAIL */
 	/* What a request in flight costs is what a flood of misses costs, so
 	 * the big parts are made when first needed, on the arena: the answer
@@ -129,6 +130,8 @@ static struct core_answer *ans_get(struct core_req *req)
 			return NULL;
 		req->ans->rcode = req->rcode;
 		req->ans->n_an = req->ans->n_ns = 0;
+		req->ans->stale = req->ans->prefetch = false;
+		req->ans->fresh_ms = UINT64_MAX;
 	}
 	return req->ans;
 }
@@ -215,6 +218,8 @@ static bool start_from_cache(struct core_req *req, struct frame *f, uint64_t now
 {
 	const struct core_env *env = req->env;
 	bool top = f == req->frames[0];
+	if (top && req->refresh)
+		return false;
 	for (;;) {
 		struct core_cache_step st;
 		int r = core_cache_step(env, f->qname, f->qtype, req->qclass, now, top, &st);
@@ -826,6 +831,7 @@ struct core_req *core_req_new(const struct core_env *env, const uint8_t *qname, 
 	req->depth = 0;
 	req->sends = req->cnames = 0;
 	req->done = false;
+	req->refresh = false;
 	req->oom = false;
 	req->ans = NULL;
 	req->rcode = WIRE_RC_SERVFAIL;
@@ -845,6 +851,11 @@ void core_req_free(struct core_req *req)
 	pthread_mutex_unlock(&spare_lock);
 	if (!kept)
 		free(req);
+}
+
+void core_req_set_refresh(struct core_req *req)
+{
+	req->refresh = true;
 }
 
 const struct core_answer *core_req_answer(const struct core_req *req)

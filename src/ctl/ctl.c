@@ -19,7 +19,6 @@
 
 #define DEFAULT_SOCKET "/run/portcullis/portcullis.ctl"
 #define REQUEST_MAX 1024          /* the daemon's CONTROL_LINE_MAX */
-#define REPLY_MAX (64u << 20)     /* far above any reply the daemon sends */
 #define IO_TIMEOUT_S 30           /* a flush of a large cache may take a moment */
 
 enum { EXIT_REFUSED = 1, EXIT_USAGE = 2 };
@@ -39,6 +38,12 @@ static const char usage_text[] =
 	"  flush_zone NAME  the same as flush NAME\n"
 	"  flush_type NAME TYPE\n"
 	"                   drop the cached TYPE records of NAME (A, AAAA, MX, TYPE65, 65...)\n"
+	"  dump_cache       write the cache's records to standard output (text; load_cache\n"
+	"                   reads it back)\n"
+	"  load_cache       read records in dump_cache's format from standard input into\n"
+	"                   the cache\n"
+	"  lookup NAME      the zone and servers the resolver would ask for NAME, with\n"
+	"                   their measured round-trip times\n"
 	"  stop             stop the daemon\n"
 	"  reload           re-read the configuration file (a bad one is refused)\n"
 	"  status           version, uptime, threads, pid, pool size\n"
@@ -138,7 +143,8 @@ static void build_request(int argc, char **argv, char *req, size_t cap)
 	int nargs = argc - 1;
 	int n;
 	if (strcmp(cmd, "stop") == 0 || strcmp(cmd, "reload") == 0 ||
-	    strcmp(cmd, "status") == 0 || strcmp(cmd, "list_forwards") == 0) {
+	    strcmp(cmd, "status") == 0 || strcmp(cmd, "list_forwards") == 0 ||
+	    strcmp(cmd, "dump_cache") == 0 || strcmp(cmd, "load_cache") == 0) {
 		if (nargs != 0)
 			die(EXIT_USAGE, "%s takes no argument", cmd);
 		n = snprintf(req, cap, "%s\n", cmd);
@@ -168,6 +174,12 @@ static void build_request(int argc, char **argv, char *req, size_t cap)
 		if (!is_word(argv[1]))
 			die(EXIT_USAGE, "%s: the name may not be empty or contain blanks", cmd);
 		n = snprintf(req, cap, "%s %s\n", verb, argv[1]);
+	} else if (strcmp(cmd, "lookup") == 0) {
+		if (nargs != 1)
+			die(EXIT_USAGE, "lookup takes one argument: a domain name");
+		if (!is_word(argv[1]))
+			die(EXIT_USAGE, "lookup: the name may not be empty or contain blanks");
+		n = snprintf(req, cap, "lookup %s\n", argv[1]);
 	} else if (strcmp(cmd, "flush_type") == 0 || strcmp(cmd, "flush-type") == 0) {
 		if (nargs != 2)
 			die(EXIT_USAGE, "%s takes two arguments: a domain name and a type", cmd);
@@ -265,38 +277,87 @@ static void send_request(int fd, const char *path, const char *req)
 	}
 }
 
-/* Reads until the daemon closes the connection. Returns a heap buffer,
- * NUL-terminated, its length in *len. */
-static char *read_reply(int fd, const char *path, size_t *len)
+/* Standard input to the daemon (load_cache), then our side shut down. A
+ * daemon that refused the data closes early: the sending stops there, and
+ * its reply says why. */
+static void send_stdin(int fd, const char *path)
 {
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	if (!buf)
-		die(EXIT_REFUSED, "out of memory");
+	static char buf[64 * 1024];
 	for (;;) {
-		if (cap - n < 2) {
-			if (cap >= REPLY_MAX)
-				die(EXIT_REFUSED, "reply from %s is larger than %u bytes", path, REPLY_MAX);
-			char *b = realloc(buf, cap * 2);
-			if (!b)
-				die(EXIT_REFUSED, "out of memory");
-			buf = b;
-			cap *= 2;
+		ssize_t r = read(0, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			die(EXIT_REFUSED, "cannot read standard input: %s", strerror(errno));
+		if (r == 0)
+			break;
+		for (size_t off = 0; off < (size_t)r;) {
+			ssize_t n = send(fd, buf + off, (size_t)r - off, MSG_NOSIGNAL);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+				return; /* the reply tells */
+			if (n < 0)
+				die(EXIT_REFUSED, "cannot send to %s: %s", path, strerror(errno));
+			off += (size_t)n;
 		}
-		ssize_t r = recv(fd, buf + n, cap - n - 1, 0);
+	}
+	shutdown(fd, SHUT_WR);
+}
+
+static size_t recv_some(int fd, const char *path, char *buf, size_t cap)
+{
+	for (;;) {
+		ssize_t r = recv(fd, buf, cap, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			die(EXIT_REFUSED, "no reply from %s within %d s", path, IO_TIMEOUT_S);
 		if (r < 0)
 			die(EXIT_REFUSED, "cannot read from %s: %s", path, strerror(errno));
+		return (size_t)r;
+	}
+}
+
+static void out(const char *p, size_t n)
+{
+	if (n && fwrite(p, 1, n, stdout) != n)
+		die(EXIT_REFUSED, "cannot write output: %s", strerror(errno));
+}
+
+/* The reply, streamed: "ok\n" and a body copied to standard output as it
+ * comes (a cache dump may be large), or "error MESSAGE". Returns the exit
+ * status. */
+static int stream_reply(int fd, const char *path)
+{
+	static char buf[64 * 1024];
+	size_t n = 0;
+	/* Enough to tell "ok\n" from "error ...\n". */
+	while (n < 3 || (strncmp(buf, "ok\n", 3) != 0 && !memchr(buf, '\n', n))) {
+		if (n == sizeof(buf) - 1)
+			break;
+		size_t r = recv_some(fd, path, buf + n, sizeof(buf) - 1 - n);
 		if (r == 0)
 			break;
-		n += (size_t)r;
+		n += r;
 	}
 	buf[n] = '\0';
-	*len = n;
-	return buf;
+	if (n == 0)
+		die(EXIT_REFUSED, "%s closed the connection without a reply", path);
+	if (strncmp(buf, "ok\n", 3) == 0 || strcmp(buf, "ok") == 0) {
+		out(buf + (n >= 3 ? 3 : n), n >= 3 ? n - 3 : 0);
+		while ((n = recv_some(fd, path, buf, sizeof(buf))) > 0)
+			out(buf, n);
+		if (fflush(stdout) != 0)
+			die(EXIT_REFUSED, "cannot write output: %s", strerror(errno));
+		return 0;
+	}
+	if (strncmp(buf, "error ", 6) == 0) {
+		char *msg = buf + 6;
+		msg[strcspn(msg, "\n")] = '\0';
+		die(EXIT_REFUSED, "%s", msg);
+	}
+	die(EXIT_REFUSED, "malformed reply from %s", path);
 }
 
 int main(int argc, char **argv)
@@ -346,23 +407,9 @@ int main(int argc, char **argv)
 
 	int fd = connect_socket(path);
 	send_request(fd, path, req);
-	size_t len;
-	char *reply = read_reply(fd, path, &len);
+	if (strcmp(argv[optind], "load_cache") == 0)
+		send_stdin(fd, path);
+	int status = stream_reply(fd, path);
 	close(fd);
-
-	if (strncmp(reply, "ok\n", 3) == 0 || strcmp(reply, "ok") == 0) {
-		size_t off = len >= 3 ? 3 : len;
-		if (fwrite(reply + off, 1, len - off, stdout) != len - off || fflush(stdout) != 0)
-			die(EXIT_REFUSED, "cannot write output: %s", strerror(errno));
-		free(reply);
-		return 0;
-	}
-	if (strncmp(reply, "error ", 6) == 0) {
-		char *msg = reply + 6;
-		msg[strcspn(msg, "\n")] = '\0';
-		die(EXIT_REFUSED, "%s", msg);
-	}
-	if (len == 0)
-		die(EXIT_REFUSED, "%s closed the connection without a reply", path);
-	die(EXIT_REFUSED, "malformed reply from %s", path);
+	return status;
 }

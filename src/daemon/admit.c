@@ -78,6 +78,7 @@ enum admit_verdict admit_query(const struct config *cfg, const struct wire_msg *
 			       struct core_answer *a)
 {
 	a->n_an = a->n_ns = 0;
+	a->stale = false;
 	if (m->qtype == WIRE_T_AXFR || m->qtype == WIRE_T_IXFR) {
 		a->rcode = WIRE_RC_REFUSED;
 		return ADMIT_ANSWER;

@@ -651,17 +651,6 @@ void config_free(struct config *cfg)
 	cfg->n_local = 0;
 }
 
-bool config_local_same(const struct config *a, const struct config *b)
-{
-	if (a->n_local != b->n_local)
-		return false;
-	for (size_t i = 0; i < a->n_local; i++)
-		if (a->local[i].kind != b->local[i].kind ||
-		    strcmp(a->local[i].text, b->local[i].text) != 0)
-			return false;
-	return true;
-}
-
 int config_parse(struct config *cfg, const char *name, const char *text, size_t len,
 		 char *err, size_t errlen)
 {

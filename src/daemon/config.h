@@ -84,6 +84,17 @@ struct config {
 	uint32_t cache_min_ttl;                          /* default 0 */
 	uint32_t cache_max_ttl;                          /* default 86400 */
 	uint32_t cache_max_negative_ttl;                 /* default 3600 */
+	bool serve_expired;                              /* RFC 8767 serve-stale; default no */
+	uint32_t serve_expired_ttl;                      /* s past expiry data may be served;
+							  * 0 = no limit; default 86400 */
+	bool serve_expired_ttl_reset;                    /* a failed refresh restarts that time;
+							  * default no */
+	uint32_t serve_expired_reply_ttl;                /* TTL of expired data served; default 30 */
+	uint32_t serve_expired_client_timeout;           /* ms to wait for a fresh answer before
+							  * the expired one; 0 = at once, refresh
+							  * in the background; default 1800 */
+	bool prefetch;                                   /* refresh entries in the last 10 % of
+							  * their TTL when asked for; default no */
 	uint16_t edns_buffer_size;                       /* default 1232; 512..4096 */
 	uint32_t packet_cache_size;                      /* finished answers kept per UDP reader
 							  * thread (src/cache/pcache.h); 0 = none;
@@ -161,10 +172,6 @@ void config_defaults(struct config *cfg);
 /* Release what cfg owns beyond itself (the local-zone lines); cfg then has
  * none. */
 void config_free(struct config *cfg);
-
-/* Whether a and b hold the same local-zone, local-data and local-data-ptr
- * lines (kind and text, in order). */
-bool config_local_same(const struct config *a, const struct config *b);
 
 /* Everything a read found: one line per message, each ending in '\n',
  * errors as "FILE:LINE: KEY: what" and warnings (keys this build accepts

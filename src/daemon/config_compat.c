@@ -13,10 +13,8 @@
  *   alias   the same as a portcullis key under another name.
  *
  * ok_value: a value that asks for exactly what portcullis does anyway
- * (forward-first: no) is accepted without a word. Keys that other parts
- * of the project are implementing (local-data, prefetch, serve-expired,
- * ...) stay "ignore" here until their rows move to the key
- * table. */
+ * (forward-first: no) is accepted without a word. A key that becomes
+ * implemented leaves this table for the key table (config_keys.c). */
 #include <string.h>
 
 #include "daemon/config_int.h"
@@ -30,7 +28,6 @@
 #define NO_DNSSEC "DNSSEC validation is not available yet; remove the key to run without it"
 #define NO_TLS "DNS over TLS is not available yet; queries would go out in clear text. " \
 	"Remove the key (and any #name on the addresses) to run without it"
-#define LATER "not implemented in this build yet"
 
 const struct config_compat config_compat_keys[] = {
 	/* ---- security: refused while the feature is missing ---- */
@@ -78,13 +75,7 @@ const struct config_compat config_compat_keys[] = {
 	{ "port", S, C_REFUSE, "53", "give the port with each interface: (interface: ADDR@PORT)" },
 	{ "interface-action", S, C_REFUSE, NULL, "per-interface access control is not available" },
 	/* ---- features other parts of the project are adding ---- */
-	{ "prefetch", S, C_IGNORE, "no", LATER "; entries simply expire" },
 	{ "prefetch-key", S, C_IGNORE, "no", "no DNSSEC validation, so no keys to prefetch" },
-	{ "serve-expired", S, C_IGNORE, "no", LATER "; expired entries are not served" },
-	{ "serve-expired-ttl", S, C_IGNORE, NULL, LATER },
-	{ "serve-expired-ttl-reset", S, C_IGNORE, NULL, LATER },
-	{ "serve-expired-reply-ttl", S, C_IGNORE, NULL, LATER },
-	{ "serve-expired-client-timeout", S, C_IGNORE, NULL, LATER },
 	{ "unblock-lan-zones", S, C_IGNORE, NULL,
 	  "the private reverse zones stay local: turn each off with local-zone: NAME nodefault" },
 	{ "insecure-lan-zones", S, C_IGNORE, NULL, "no DNSSEC validation" },

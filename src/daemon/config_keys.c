@@ -67,6 +67,23 @@ const struct config_key config_keys[] = {
 	  .line = L_MAX_TTL, .doc = "upper bound on TTLs kept in the cache" },
 	{ "cache-max-negative-ttl", S, T_U32, FLD(cache_max_negative_ttl), .min = 0, .max = TTL_MAX,
 	  .def = "3600", .doc = "upper bound on NXDOMAIN and NODATA TTLs" },
+	/* serve-expired (daemon/stale.c, cache.h) and prefetch: a reload
+	 * applies them at once (the cache and the request hooks read the
+	 * options in force); entries stored before prefetch was turned on have
+	 * no window. */
+	{ "serve-expired", S, T_BOOL, FLD(serve_expired), .def = "no",
+	  .doc = "answer with expired data when resolution fails or is slow (RFC 8767), with EDE 3" },
+	{ "serve-expired-ttl", S, T_U32, FLD(serve_expired_ttl), .min = 0, .max = TTL_MAX,
+	  .def = "86400", .doc = "seconds past expiry data may still be served; 0 = no limit" },
+	{ "serve-expired-ttl-reset", S, T_BOOL, FLD(serve_expired_ttl_reset), .def = "no",
+	  .doc = "a failed refresh starts serve-expired-ttl again" },
+	{ "serve-expired-reply-ttl", S, T_U32, FLD(serve_expired_reply_ttl), .min = 0, .max = TTL_MAX,
+	  .def = "30", .doc = "TTL of expired data served" },
+	{ "serve-expired-client-timeout", S, T_U32, FLD(serve_expired_client_timeout), .min = 0,
+	  .max = 3600000, .def = "1800",
+	  .doc = "ms to wait for a fresh answer before the expired one; 0 = at once" },
+	{ "prefetch", S, T_BOOL, FLD(prefetch), .def = "no",
+	  .doc = "refresh an entry asked for in the last 10 % of its TTL, in the background" },
 	{ "edns-buffer-size", S, T_U16, FLD(edns_buffer_size), .min = 512, .max = 4096, .def = "1232",
 	  .doc = "EDNS UDP size advertised upstream and the most sent to clients" },
 	{ "so-rcvbuf", S, T_SIZE32, FLD(so_rcvbuf), .min = 0, .max = 1u << 30, .def = "4m", .flags = RESTART,
@@ -132,14 +149,14 @@ const struct config_key config_keys[] = {
 	{ "version", S, T_TEXT, FLD(version), .max = 255, .flags = K_EMPTY,
 	  .def_doc = "portcullis VERSION", .doc = "the text version.bind gets" },
 	/* ---- local zones (daemon/localconf.h); the lines are kept as written
-	 * and checked together once the file is read. The table is made at
-	 * start: a reload that changes them says they need a restart. ---- */
-	{ "local-zone", S, T_FN, .fn = k_local_zone, .flags = RESTART,
+	 * and checked together once the file is read. A reload that changes
+	 * them makes the table again (daemon/server_local.c). ---- */
+	{ "local-zone", S, T_FN, .fn = k_local_zone,
 	  .def_doc = "Unbound's default zones",
 	  .doc = "NAME TYPE: a zone answered here, as its type says; repeatable" },
-	{ "local-data", S, T_FN, .fn = k_local_data, .flags = RESTART,
+	{ "local-data", S, T_FN, .fn = k_local_data,
 	  .doc = "one record in zone-file syntax, answered here; repeatable" },
-	{ "local-data-ptr", S, T_FN, .fn = k_local_data_ptr, .flags = RESTART,
+	{ "local-data-ptr", S, T_FN, .fn = k_local_data_ptr,
 	  .doc = "\"ADDRESS NAME\": a PTR record at the address's reverse name; repeatable" },
 	{ "control-socket", S | CL_REMOTE, T_FN, FLD(control_socket), .fn = k_control_socket,
 	  .def = CONFIG_CONTROL_SOCKET, .flags = RESTART | K_EMPTY,

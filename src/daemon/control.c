@@ -27,9 +27,17 @@ struct control_out {
 	char *buf;
 	size_t len, cap;
 	bool is_error;
+	/* streaming, set by control_out_stream / control_in_lines */
+	control_more_fn more;
+	control_line_fn line;
+	control_end_fn end;
+	control_done_fn done;
+	void *sud;
 };
 
-enum client_state { CL_READING, CL_DISPATCHING, CL_WRITING, CL_CLOSING };
+enum client_state { CL_READING, CL_DISPATCHING, CL_DATA, CL_WRITING, CL_CLOSING };
+
+#define DATA_CHUNK (64u * 1024u)
 
 struct client {
 	struct control *ctl;
@@ -40,6 +48,17 @@ struct client {
 	int open_handles;          /* pipe and timer until their close callbacks */
 	struct list_node link;     /* in the control's clients */
 	char *reply;               /* owned until the client is freed */
+	/* streaming (control.h): the handler's callbacks and their state */
+	control_more_fn more;
+	control_line_fn line;
+	control_end_fn end;
+	control_done_fn done;
+	void *sud;
+	char *data;                /* CL_DATA: the line being received */
+	size_t data_len, data_cap;
+	char *chunk;               /* CL_DATA: where reads land */
+	size_t rest_off;           /* data after the request line starts here in in */
+	bool eof;                  /* the client has shut its side down */
 	size_t in_len;
 	char in[CONTROL_LINE_MAX];
 };
@@ -126,6 +145,36 @@ void control_out_printf(struct control_out *o, const char *fmt, ...)
 	va_end(ap);
 }
 
+void control_out_write(struct control_out *o, const char *text, size_t len)
+{
+	if (o->is_error)
+		return;
+	if (!out_reserve(o, len)) {
+		out_fail(o, "reply too large or out of memory");
+		return;
+	}
+	memcpy(o->buf + o->len, text, len);
+	o->len += len;
+	o->buf[o->len] = '\0';
+}
+
+void control_out_stream(struct control_out *o, control_more_fn more, control_done_fn done,
+			void *ud)
+{
+	o->more = more;
+	o->done = done;
+	o->sud = ud;
+}
+
+void control_in_lines(struct control_out *o, control_line_fn line, control_end_fn end,
+		      control_done_fn done, void *ud)
+{
+	o->line = line;
+	o->end = end;
+	o->done = done;
+	o->sud = ud;
+}
+
 void control_out_error(struct control_out *o, const char *fmt, ...)
 {
 	o->is_error = false;
@@ -177,6 +226,8 @@ static void on_client_handle_closed(uv_handle_t *h)
 		return;
 	struct control *ctl = cl->ctl;
 	free(cl->reply);
+	free(cl->data);
+	free(cl->chunk);
 	free(cl);
 	ctl->n_clients--;
 	if (ctl->accept_waiting && !ctl->stopped)
@@ -189,6 +240,10 @@ static void client_close(struct client *cl)
 	if (cl->state == CL_CLOSING)
 		return;
 	cl->state = CL_CLOSING;
+	if (cl->done != NULL)
+		cl->done(cl->sud);
+	cl->done = NULL;
+	cl->more = NULL;
 	list_remove(&cl->ctl->clients, &cl->link);
 	uv_close((uv_handle_t *)&cl->pipe, on_client_handle_closed);
 	uv_close((uv_handle_t *)&cl->timer, on_client_handle_closed);
@@ -199,10 +254,41 @@ static void on_timeout(uv_timer_t *t)
 	client_close(t->data);
 }
 
+static void write_next(struct client *cl);
+
 static void on_written(uv_write_t *req, int status)
 {
-	(void)status; /* written or not, the exchange is over */
-	client_close(req->data);
+	struct client *cl = req->data;
+	if (status == 0 && cl->more != NULL && !cl->ctl->stopped) {
+		write_next(cl);
+		return;
+	}
+	client_close(cl); /* written or not, the exchange is over */
+}
+
+/* The next part of a streamed reply (control_out_stream). */
+static void write_next(struct client *cl)
+{
+	struct control_out o = { 0 };
+	bool more;
+	do {
+		out_reset(&o);
+		more = cl->more(cl->sud, &o);
+	} while (more && !o.is_error && o.len == 0);
+	if (!more)
+		cl->more = NULL;
+	free(cl->reply);
+	cl->reply = o.buf;
+	if (o.is_error || o.len == 0) {
+		client_close(cl);
+		return;
+	}
+	uv_buf_t buf = uv_buf_init(cl->reply, (unsigned)o.len);
+	if (uv_write(&cl->wreq, (uv_stream_t *)&cl->pipe, &buf, 1, on_written) < 0) {
+		client_close(cl);
+		return;
+	}
+	uv_timer_start(&cl->timer, on_timeout, cl->ctl->timeout_ms, 0);
 }
 
 /* Sends the reply (framed per control.h) and closes after it is written. */
@@ -237,6 +323,11 @@ static void send_reply(struct client *cl, struct control_out *o)
 }
 
 static bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+static void start_data(struct client *cl, control_line_fn line, control_end_fn end);
+static void reply_error(struct client *cl, const char *msg);
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 
 /* Splits the request and hands it to the daemon's handler. */
 static void dispatch(struct client *cl, char *line, size_t len)
@@ -278,15 +369,121 @@ static void dispatch(struct client *cl, char *line, size_t len)
 	}
 	cl->state = CL_DISPATCHING;
 	ctl->fn(ctl->ud, argc, argv, &o);
+	cl->done = o.done;
+	cl->sud = o.sud;
+	cl->more = o.is_error ? NULL : o.more;
+	if (o.line != NULL && !o.is_error) {
+		free(o.buf);
+		start_data(cl, o.line, o.end);
+		return;
+	}
 reply:
 	send_reply(cl, &o);
 	free(o.buf);
+}
+
+/* ---- data after the request line (control_in_lines) -------------------- */
+
+static void end_data(struct client *cl, struct control_out *o)
+{
+	uv_read_stop((uv_stream_t *)&cl->pipe);
+	uv_timer_stop(&cl->timer);
+	send_reply(cl, o);
+	free(o->buf);
+}
+
+/* Feed n bytes; false when the exchange ended (a line was refused). */
+static bool data_bytes(struct client *cl, const char *p, size_t n)
+{
+	while (n > 0) {
+		const char *nl = memchr(p, '\n', n);
+		size_t take = nl ? (size_t)(nl - p) : n;
+		if (cl->data_len + take > CONTROL_DATA_LINE_MAX) {
+			struct control_out o = { 0 };
+			control_out_error(&o, "data line longer than %u bytes", CONTROL_DATA_LINE_MAX);
+			end_data(cl, &o);
+			return false;
+		}
+		if (cl->data_len + take + 1 > cl->data_cap) {
+			size_t cap = cl->data_cap ? cl->data_cap : 4096;
+			while (cap < cl->data_len + take + 1)
+				cap *= 2;
+			char *d = realloc(cl->data, cap);
+			if (d == NULL) {
+				struct control_out o = { 0 };
+				control_out_error(&o, "out of memory");
+				end_data(cl, &o);
+				return false;
+			}
+			cl->data = d;
+			cl->data_cap = cap;
+		}
+		memcpy(cl->data + cl->data_len, p, take);
+		cl->data_len += take;
+		p += take;
+		n -= take;
+		if (nl == NULL)
+			break;
+		p++, n--;
+		struct control_out o = { 0 };
+		size_t len = cl->data_len;
+		cl->data_len = 0;
+		if (!cl->line(cl->sud, cl->data, len, &o)) {
+			if (!o.is_error)
+				control_out_error(&o, "data refused");
+			end_data(cl, &o);
+			return false;
+		}
+		free(o.buf);
+	}
+	return true;
+}
+
+/* The client shut its side down: the last line, then the reply. */
+static void data_done(struct client *cl)
+{
+	if (cl->data_len > 0) {
+		const char nl = '\n';
+		if (!data_bytes(cl, &nl, 1))
+			return;
+	}
+	struct control_out o = { 0 };
+	cl->end(cl->sud, &o);
+	end_data(cl, &o);
+}
+
+static void start_data(struct client *cl, control_line_fn line, control_end_fn end)
+{
+	cl->line = line;
+	cl->end = end;
+	cl->state = CL_DATA;
+	cl->chunk = malloc(DATA_CHUNK);
+	if (cl->chunk == NULL) {
+		reply_error(cl, "out of memory");
+		return;
+	}
+	if (cl->rest_off < cl->in_len &&
+	    !data_bytes(cl, cl->in + cl->rest_off, cl->in_len - cl->rest_off))
+		return;
+	if (cl->eof) {
+		data_done(cl);
+		return;
+	}
+	if (uv_read_start((uv_stream_t *)&cl->pipe, on_alloc, on_read) < 0) {
+		client_close(cl);
+		return;
+	}
+	uv_timer_start(&cl->timer, on_timeout, cl->ctl->timeout_ms, 0);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	(void)suggested;
 	struct client *cl = h->data;
+	if (cl->state == CL_DATA) {
+		*buf = uv_buf_init(cl->chunk, DATA_CHUNK);
+		return;
+	}
 	/* Reading stops once the buffer is full, so there is always room. */
 	*buf = uv_buf_init(cl->in + cl->in_len, (unsigned)(sizeof(cl->in) - cl->in_len));
 }
@@ -318,13 +515,25 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	(void)buf; /* always the tail of cl->in, see on_alloc */
 	struct client *cl = s->data;
+	if (cl->state == CL_DATA) {
+		if (nread == UV_EOF)
+			data_done(cl);
+		else if (nread < 0)
+			client_close(cl);
+		else if (data_bytes(cl, buf->base, (size_t)nread))
+			uv_timer_start(&cl->timer, on_timeout, cl->ctl->timeout_ms, 0);
+		return;
+	}
 	if (cl->state != CL_READING)
 		return;
 	if (nread < 0) {
 		/* A client that sends its line without a newline and shuts down
 		 * its side still means that line. */
-		if (nread == UV_EOF && cl->in_len > 0)
+		if (nread == UV_EOF && cl->in_len > 0) {
+			cl->eof = true;
+			cl->rest_off = cl->in_len;
 			got_request(cl, cl->in_len);
+		}
 		else
 			client_close(cl);
 		return;
@@ -333,6 +542,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	cl->in_len += (size_t)nread;
 	const char *nl = memchr(cl->in + old, '\n', (size_t)nread);
 	if (nl) {
+		cl->rest_off = (size_t)(nl - cl->in) + 1;
 		got_request(cl, (size_t)(nl - cl->in));
 	} else if (cl->in_len == sizeof(cl->in)) {
 		uv_read_stop(s);

@@ -3,7 +3,8 @@
  * A UNIX stream socket at a configured path, mode 0600 so that only the
  * daemon's user may use it. One request per connection: the client sends
  * one line "CMD [ARG...]\n" (at most CONTROL_LINE_MAX bytes with the
- * newline), the server answers
+ * newline) and, for a command that reads data (control_in_lines), that
+ * data until it shuts down its side; the server answers
  *
  *     ok\n<body>            or            error MESSAGE\n
  *
@@ -41,11 +42,40 @@ struct control_out;
 void control_out_printf(struct control_out *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Append len bytes of text as they are (same failure rules). */
+void control_out_write(struct control_out *o, const char *text, size_t len);
+
 /* Turn the reply into "error MESSAGE", dropping any body written so far.
  * A later call replaces an earlier message. Newlines in MESSAGE become
  * spaces so that the error stays one line. */
 void control_out_error(struct control_out *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Streaming a long reply (dump_cache): after the body written so far has
+ * gone out, more(ud, o) is called with an empty o for the next part, again
+ * and again until it returns false (what it wrote then is the last part).
+ * done(ud) runs exactly once when the exchange ends, however it ends (the
+ * client gone, the channel stopped), to release ud. An error written by
+ * more() ends the stream: the status line has gone out already, so the
+ * client sees the body cut short (a format that ends with a marker, as the
+ * cache dump's EOF line, shows it). */
+typedef bool (*control_more_fn)(void *ud, struct control_out *o);
+typedef void (*control_done_fn)(void *ud);
+void control_out_stream(struct control_out *o, control_more_fn more, control_done_fn done,
+			void *ud);
+
+/* Data after the request line (load_cache): the client's further bytes are
+ * split into lines (at most CONTROL_DATA_LINE_MAX bytes, the newline not
+ * included), each handed to line(ud, text, len, o) as it arrives, until
+ * the client shuts its side down; end(ud, o) then writes the reply. A
+ * line() that returns false ends the exchange with the error it wrote into
+ * o. done(ud) as above. The timeout applies to each read, not the whole.
+ * Whatever the handler wrote to o before this call is dropped. */
+#define CONTROL_DATA_LINE_MAX (1u << 20)
+typedef bool (*control_line_fn)(void *ud, const char *line, size_t len, struct control_out *o);
+typedef void (*control_end_fn)(void *ud, struct control_out *o);
+void control_in_lines(struct control_out *o, control_line_fn line, control_end_fn end,
+		      control_done_fn done, void *ud);
 
 /* For testing a handler without a socket: a standalone reply buffer.
  * control_out_new returns NULL when out of memory; control_out_text gives

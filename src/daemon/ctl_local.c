@@ -44,6 +44,7 @@ void ctl_local_zone(struct server *s, int argc, char **argv, struct control_out 
 	/* Whatever the cache holds at and below the zone may now be answered
 	 * otherwise. */
 	cache_flush_zone(s->cache, name);
+	s->local_dirty = true;
 	log_info("control: local_zone %s %s", argv[1], lz_type_name(type));
 	control_out_printf(o, "ok\n");
 }
@@ -58,6 +59,7 @@ void ctl_local_zone_remove(struct server *s, int argc, char **argv, struct contr
 		control_out_error(o, "local_zone_remove: no local zone %s", argv[1]);
 		return;
 	}
+	s->local_dirty = true;
 	log_info("control: local_zone_remove %s", argv[1]);
 	control_out_printf(o, "ok\n");
 }
@@ -91,6 +93,7 @@ void ctl_local_data(struct server *s, int argc, char **argv, struct control_out 
 	int rc = lz_data_add(s->local, rr->owner, rr->type, rr->ttl, rr->rdata, rr->rdlen);
 	if (rc == 0) {
 		cache_flush_zone(s->cache, rr->owner);
+		s->local_dirty = true;
 		log_info("control: local_data %s", text);
 		control_out_printf(o, "ok\n");
 	} else if (rc == PC_EINVAL) {
@@ -109,6 +112,7 @@ void ctl_local_data_remove(struct server *s, int argc, char **argv, struct contr
 		return;
 	/* As unbound-control: a name without data is not an error. */
 	size_t k = lz_data_remove(s->local, name);
+	s->local_dirty = s->local_dirty || k > 0;
 	log_info("control: local_data_remove %s (%zu RRsets)", argv[1], k);
 	control_out_printf(o, "ok\n");
 }

@@ -10,6 +10,7 @@
 #include "cache/cache.h"
 #include "daemon/ctl_local.h"
 #include "daemon/ctl_conf.h"
+#include "daemon/ctl_verbs.h"
 #include "daemon/ctlcmd.h"
 #include "daemon/server_int.h"
 #include "daemon/stats.h"
@@ -135,6 +136,9 @@ static const struct verb verbs[] = {
 	{ "flush", 1, 1, do_flush },
 	{ "flush_zone", 1, 1, do_flush },
 	{ "flush_type", 2, 2, do_flush },
+	{ "dump_cache", 0, 0, verb_dump_cache },
+	{ "load_cache", 0, 0, verb_load_cache },
+	{ "lookup", 1, 1, verb_lookup },
 	{ "stop", 0, 0, verb_stop },
 	{ "reload", 0, 0, verb_reload },
 	{ "status", 0, 0, verb_status },

@@ -57,6 +57,9 @@ static void cache_from(struct cache_opts *c, const struct config *cfg)
 	c->cache_min_ttl = cfg->cache_min_ttl;
 	c->cache_max_ttl = cfg->cache_max_ttl;
 	c->cache_max_negative_ttl = cfg->cache_max_negative_ttl;
+	c->serve_expired = cfg->serve_expired;
+	c->serve_expired_ttl = cfg->serve_expired_ttl;
+	c->prefetch = cfg->prefetch;
 }
 
 void options_pool(struct pool_opts *p, const struct config *cfg)

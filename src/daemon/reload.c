@@ -15,13 +15,15 @@
  * entries under forward or stub zones that changed are flushed (their
  * answers came from servers no longer meant to be asked), and the packet
  * caches start over (their answers were made under the old settings).
+ * Local zones: when their lines changed, the table is made again and
+ * swapped in the same way (daemon/server_local.c).
  *
  * What the layers read is not struct config but their own options
  * (daemon/options.c): each published configuration comes with the options
  * made from it, in one heap object beside it. The core's environment
  * points at the new core options (forward and stub zones, TTL clamps,
- * timeouts), the cache takes the new TTL bounds and the upstream layer the
- * new upstream options; the listeners and the pool keep the options they
+ * timeouts), the cache takes the new TTL bounds, serve-expired and prefetch
+ * settings, and the upstream layer the new upstream options; the listeners and the pool keep the options they
  * were opened with (what they read needs a restart).
  *
  * How the swap stays safe with the reader threads: a configuration is
@@ -53,11 +55,13 @@
 #include <string.h>
 
 #include "cache/cache.h"
+#include "core/localzone.h"
 #include "daemon/config.h"
 #include "daemon/notify.h"
 #include "daemon/options.h"
 #include "daemon/request.h"
 #include "daemon/server_int.h"
+#include "daemon/server_local.h"
 #include "daemon/worker.h"
 #include "net/upstream.h"
 #include "util/clock.h"
@@ -140,8 +144,10 @@ static void retire_check(uv_timer_t *t)
 		/* A request that began under it may have cached an answer from
 		 * a zone's old servers after the flush: flush those zones once
 		 * more, now that none is left. */
-		flush_changed(s, r->cfg, s->cfg);
+		if (r->cfg != NULL)
+			flush_changed(s, r->cfg, s->cfg);
 		*pp = r->next;
+		lz_free(r->local);
 		if (r->owned) {
 			config_free(r->cfg);
 			free(r->cfg);
@@ -164,7 +170,25 @@ static void retire(struct server *s, struct config *old, struct options *old_opt
 	}
 	r->cfg = old;
 	r->opts = old_opts;
+	r->local = NULL;
 	r->owned = owned;
+	r->since_ms = uv_now(s->loop);
+	r->next = s->retired;
+	s->retired = r;
+	if (s->retire_on && !uv_is_active((uv_handle_t *)&s->retire_timer))
+		uv_timer_start(&s->retire_timer, retire_check, RETIRE_CHECK_MS, RETIRE_CHECK_MS);
+}
+
+/* A local zone table a reload replaced: freed as a replaced configuration
+ * is, once no reader can hold it. */
+static void retire_local(struct server *s, struct lz_table *old)
+{
+	struct retired_cfg *r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		log_warn("reload: out of memory; the replaced local zone table is kept");
+		return;
+	}
+	r->local = old;
 	r->since_ms = uv_now(s->loop);
 	r->next = s->retired;
 	s->retired = r;
@@ -182,6 +206,7 @@ void server_config_free_all(struct server *s)
 			free(r->cfg);
 		}
 		free(r->opts);
+		lz_free(r->local);
 		free(r);
 	}
 	if (s->own_cfg != NULL)
@@ -212,6 +237,8 @@ int server_config_publish(struct server *s, struct config *next)
 	s->rq.max = (size_t)next->num_queries_per_thread * s->n_workers;
 	up_set_opts(s->up, &opts->up);
 	cache_set_ttl_bounds(s->cache, &opts->cache);
+	cache_set_serve_expired(s->cache, opts->cache.serve_expired, opts->cache.serve_expired_ttl);
+	cache_set_prefetch(s->cache, opts->cache.prefetch);
 	atomic_store_explicit(&s->live, next, memory_order_release);
 	flush_changed(s, old, next);
 	/* Answers the readers keep were made under the old settings (EDNS
@@ -310,14 +337,21 @@ int server_reload(struct server *s, struct control_out *o)
 	}
 	char restart[512];
 	size_t n_restart = config_restart_keys(s->cfg, next, restart, sizeof(restart));
-	/* The local zone table is made from the start configuration's lines
-	 * (local-zone, local-data, local-data-ptr need a restart): a change
-	 * is reported, and the new configuration keeps no lines of its own. */
-	if (!config_local_same(s->start_cfg, next)) {
-		size_t used = strlen(restart);
-		snprintf(restart + used, sizeof(restart) - used, "%slocal-zone/local-data",
-			 used ? ", " : "");
-		n_restart++;
+	/* Local zones: a new table when the local lines changed (or a control
+	 * verb changed the table in force), made now and put in force after
+	 * the configuration (server_local.c). The published configuration
+	 * keeps no lines of its own. */
+	struct local_build local;
+	if (server_local_prepare(s, next, &local, err, sizeof(err)) != 0) {
+		s->reload_failures++;
+		log_err("reload: %s; running on with the configuration in force", err);
+		if (o != NULL)
+			control_out_error(o, "reload refused: %s", err);
+		notify_ready("reload refused: %s", err);
+		config_diag_free(&d);
+		config_free(next);
+		free(next);
+		return PC_ENOMEM;
 	}
 	config_free(next);
 	config_keep_restart_keys(next, s->cfg);
@@ -325,6 +359,7 @@ int server_reload(struct server *s, struct control_out *o)
 		each_line(d.text, log_warn_line, NULL);
 	unsigned level = next->verbosity + s->verbose;
 	if (server_config_publish(s, next) != 0) {
+		server_local_abandon(&local);
 		s->reload_failures++;
 		log_err("reload: out of memory; running on with the configuration in force");
 		if (o != NULL)
@@ -333,6 +368,9 @@ int server_reload(struct server *s, struct control_out *o)
 		config_diag_free(&d);
 		return PC_ENOMEM;
 	}
+	struct lz_table *old_local = server_local_apply(s, &local);
+	if (old_local != NULL)
+		retire_local(s, old_local);
 	log_set_level(level > LOG_DEBUG ? LOG_DEBUG : (enum log_level)level);
 	s->reloads++;
 	if (n_restart)

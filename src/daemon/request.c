@@ -123,6 +123,23 @@ static void respond(struct req_table *rq, struct creq *r, const struct core_answ
 	listen_respond(&r->client, rq->out, (size_t)len);
 }
 
+void req_respond(struct req_table *rq, struct creq *r, const struct core_answer *a)
+{
+	respond(rq, r, a);
+	r->answered = true;
+}
+
+/* Give r's client its answer a, once: none for a refresh or a client
+ * answered already (expired data), unless the hook deals with it. */
+static void answer(struct req_table *rq, struct creq *r, const struct core_answer *a)
+{
+	if (rq->hooks.answer != NULL && rq->hooks.answer(rq->hooks.ud, r, a))
+		return;
+	if (r->background || r->answered)
+		return;
+	req_respond(rq, r, a);
+}
+
 void req_finish(struct creq *r)
 {
 	if (r->answer != NULL)
@@ -171,6 +188,9 @@ static void trim_later(struct req_table *rq)
 static void req_end(struct creq *r)
 {
 	struct req_table *rq = r->rq;
+	/* The hook first: it may look at the request's neighbours. */
+	if (rq->hooks.end != NULL)
+		rq->hooks.end(rq->hooks.ud, r);
 	list_remove(&rq->reqs, &r->link);
 	rq->n--;
 	trim_later(rq);
@@ -201,7 +221,7 @@ static void drive(struct creq *r)
 	struct core_send send;
 	for (;;) {
 		if (core_req_next(r->core, uv_now(rq->loop), &send) == CORE_DONE) {
-			respond(rq, r, core_req_answer(r->core));
+			answer(rq, r, core_req_answer(r->core));
 			req_end(r);
 			return;
 		}
@@ -235,12 +255,13 @@ static bool make_room(struct req_table *rq, struct creq *r, uint64_t now)
 	struct creq *old = list_item_or_null(rq->reqs.first, struct creq, link);
 	if (old != NULL && now - old->started_ms >= rq->cfg->jostle_timeout) {
 		rq->jostled++;
-		respond(rq, old, &servfail);
+		answer(rq, old, &servfail);
 		req_end(old);
 		return true;
 	}
-	rq->overload_servfail++;
-	respond(rq, r, &servfail);
+	if (!r->background)
+		rq->overload_servfail++;
+	answer(rq, r, &servfail);
 	req_return(r);
 	return false;
 }
@@ -252,19 +273,66 @@ void req_resolve(struct req_table *rq, struct creq *r)
 		return;
 	}
 	uint64_t now = uv_now(rq->loop);
+	/* A refresh gives way: to one already on its way, to a full list; and
+	 * none is made once a reload has turned prefetch off (entries stored
+	 * before still claim theirs). */
+	if (r->background && (!rq->cfg->prefetch || req_in_flight(rq, r) || rq->n >= rq->max)) {
+		req_return(r);
+		return;
+	}
 	if (rq->n >= rq->max && !make_room(rq, r, now))
 		return;
 	r->core = core_req_new(rq->env, r->qname, r->qtype, r->qclass);
 	if (r->core == NULL) {
-		respond(rq, r, &servfail);
+		answer(rq, r, &servfail);
 		req_return(r);
 		return;
+	}
+	if (r->background) {
+		core_req_set_refresh(r->core);
+		rq->refreshes++;
 	}
 	r->started_ms = now;
 	list_push_back(&rq->reqs, &r->link);
 	if (++rq->n > rq->peak)
 		rq->peak = rq->n;
+	if (rq->hooks.start != NULL && !rq->hooks.start(rq->hooks.ud, r, now)) {
+		req_end(r);
+		return;
+	}
 	drive(r);
+}
+
+static bool same_question(const struct creq *a, const struct creq *b)
+{
+	return a->qtype == b->qtype && a->qclass == b->qclass && wire_name_eq(a->qname, b->qname);
+}
+
+bool req_in_flight(const struct req_table *rq, const struct creq *r)
+{
+	list_each(n, &rq->reqs) {
+		const struct creq *o = list_item(n, struct creq, link);
+		if (o != r && o->core != NULL && same_question(o, r))
+			return true;
+	}
+	return false;
+}
+
+void req_prefetch(struct req_table *rq, bool resolver, const uint8_t *qname, uint16_t qtype,
+		  uint16_t qclass)
+{
+	struct creq *r = req_get(rq);
+	if (r == NULL)
+		return; /* out of memory: the entry just expires */
+	r->home = rq->resolver;
+	r->background = true;
+	r->qtype = qtype;
+	r->qclass = qclass;
+	wire_name_copy(r->qname, qname);
+	if (resolver)
+		req_resolve(rq, r);
+	else
+		req_inbox_post(rq->resolver, r);
 }
 
 /* ---- the table ------------------------------------------------------------ */

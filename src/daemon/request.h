@@ -88,6 +88,9 @@ struct creq {
 	uint16_t id, flags, qtype, qclass, max_size;
 	bool edns;                   /* the client sent an OPT */
 	bool edns_do;                /* with the DO bit: DNSSEC records are given */
+	bool background;              /* no client: a refresh (prefetch) */
+	bool answered;                /* the client has had an answer (expired data)
+				       * while the resolution goes on */
 	uint8_t qname[WIRE_NAME_MAX]; /* as the client wrote it */
 	uint64_t started_ms;          /* when worker 0 began resolving it */
 	uint64_t rx_us;               /* observed (metrics-interface, log-replies):
@@ -95,6 +98,21 @@ struct creq {
 	uint8_t *answer;              /* on the way back: the response, or NULL */
 	size_t answer_len;
 	struct list_node link;        /* in worker 0's requests, or in an inbox */
+};
+
+/* What another file (daemon/stale.c: serve-expired) adds to a request's
+ * life, called through these pointers so that the calls between the two
+ * files go one way (that file calls this one). Worker 0's loop thread;
+ * any pointer may be NULL. */
+struct req_hooks {
+	void *ud;
+	/* r has just joined the list. false: r was answered and needs no
+	 * resolution of its own; it ends at once. */
+	bool (*start)(void *ud, struct creq *r, uint64_t now);
+	/* r leaves the list (r->next still points at its successor). */
+	void (*end)(void *ud, struct creq *r);
+	/* r's answer is a; true when the hook dealt with r's client itself. */
+	bool (*answer)(void *ud, struct creq *r, const struct core_answer *a);
 };
 
 /* Worker 0's requests and what resolving them takes. */
@@ -113,6 +131,8 @@ struct req_table {
 	struct list reqs;            /* struct creq */
 	size_t n, max, peak;
 	uint64_t jostled, overload_servfail;
+	uint64_t refreshes;          /* background resolutions begun (prefetch) */
+	struct req_hooks hooks;
 	uv_timer_t trim;
 	bool trim_on;
 	bool stopping;
@@ -144,6 +164,16 @@ struct creq *req_get(struct req_table *rq);
 /* Worker 0's loop thread: resolve r (or, when stopping, return it
  * unanswered). */
 void req_resolve(struct req_table *rq, struct creq *r);
+/* Any thread: refresh the cached answer to a question (prefetch): a
+ * request without a client for worker 0; resolver says the caller is
+ * worker 0's loop thread. */
+void req_prefetch(struct req_table *rq, bool resolver, const uint8_t *qname, uint16_t qtype,
+		  uint16_t qclass);
+/* Worker 0: write the answer a for r's client and send it (or keep it for
+ * r's home worker), whatever the hooks say; marks r answered. */
+void req_respond(struct req_table *rq, struct creq *r, const struct core_answer *a);
+/* Worker 0: another request for r's question is being resolved. */
+bool req_in_flight(const struct req_table *rq, const struct creq *r);
 /* The client of r goes back to its home worker: the answer (if any) is
  * written there and the client released. Any thread. */
 void req_return(struct creq *r);

@@ -22,6 +22,8 @@
 #include "daemon/notify.h"
 #include "daemon/request.h"
 #include "daemon/server_int.h"
+#include "daemon/server_local.h"
+#include "daemon/stale.h"
 #include "daemon/stats.h"
 #include "daemon/worker.h"
 #include "net/claim.h"
@@ -31,6 +33,21 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/rand.h"
+
+struct cache *server_cache(const struct server *s)
+{
+	return s->cache;
+}
+
+const struct core_env *server_env(const struct server *s)
+{
+	return &s->env;
+}
+
+uint64_t server_now(const struct server *s)
+{
+	return uv_now(s->loop);
+}
 
 void server_set_config_path(struct server *s, const char *path, unsigned verbose)
 {
@@ -115,6 +132,7 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	req_table_init(&s->rq, loop, cfg, &s->env,
 		       (size_t)cfg->num_queries_per_thread * s->n_workers);
 	s->rq_on = true;
+	stale_init(&s->stale, &s->rq, loop, &s->env);
 	s->workers = calloc(s->n_workers, sizeof(*s->workers));
 	s->cache = cache_new(&s->opts.cache);
 	struct hash_key infra_key;
@@ -133,7 +151,9 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 		snprintf(err, errlen, "local zones: %s", msg);
 		return PC_ENOMEM;
 	}
-	s->env.local = s->local;
+	atomic_init(&s->env.local, s->local);
+	s->local_lines = cfg->local;
+	s->n_local_lines = cfg->n_local;
 	s->env.cache = s->cache;
 	s->env.opts = &s->opts.core;
 	s->env.hints = hints;
@@ -222,8 +242,10 @@ void server_stop(struct server *s)
 		uv_close((uv_handle_t *)&s->sig_usr2, NULL);
 		s->signals_on = false;
 	}
-	if (s->rq_on)
+	if (s->rq_on) {
+		stale_close(&s->stale);
 		req_table_close(&s->rq);
+	}
 	if (s->retire_on) {
 		uv_close((uv_handle_t *)&s->retire_timer, NULL);
 		s->retire_on = false;
@@ -250,6 +272,7 @@ void server_free(struct server *s)
 		req_table_free(&s->rq);
 	stats_free(s);
 	lz_free(s->local);
+	server_local_free(s);
 	core_req_trim();
 	free(s);
 }

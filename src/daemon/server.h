@@ -8,6 +8,7 @@
 #define PC_DAEMON_SERVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 #include "core/hints.h"
@@ -36,5 +37,14 @@ void server_set_config_path(struct server *s, const char *path, unsigned verbose
 void server_stop(struct server *s);
 /* After uv_run: waits for the worker threads, then frees everything. */
 void server_free(struct server *s);
+
+/* For control verbs kept in files of their own (daemon/ctl_verbs.h), on
+ * worker 0's loop thread: the cache (worker 0 is its writer), the core's
+ * environment, and the loop's time in ms. */
+struct cache;
+struct core_env;
+struct cache *server_cache(const struct server *s);
+const struct core_env *server_env(const struct server *s);
+uint64_t server_now(const struct server *s);
 
 #endif

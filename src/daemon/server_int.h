@@ -18,6 +18,7 @@
 #include "daemon/request.h"
 #include "daemon/options.h"
 #include "daemon/server.h"
+#include "daemon/stale.h"
 
 struct dnstap;
 struct metrics;
@@ -26,6 +27,7 @@ struct metrics;
 struct retired_cfg {
 	struct config *cfg;
 	struct options *opts; /* the options made from it (heap), or NULL */
+	struct lz_table *local; /* a replaced local zone table (cfg NULL), or NULL */
 	bool owned;        /* heap (a reload's); else the start one, kept */
 	uint64_t since_ms;
 	struct retired_cfg *next;
@@ -60,6 +62,13 @@ struct server {
 	struct cache *cache;
 	struct core_infra *infra;
 	struct lz_table *local;   /* local zones and data (core/localzone.h) */
+	/* The lines the table was made from (the start configuration's, or
+	 * a reload's, then owned), and whether a control verb has changed
+	 * the table since (daemon/server_local.c). */
+	struct config_local *local_lines;
+	size_t n_local_lines;
+	bool local_lines_owned;
+	bool local_dirty;
 	struct core_env env;
 	struct upstream *up;
 	struct control *ctl;
@@ -70,6 +79,7 @@ struct server {
 	/* The requests being resolved (worker 0) and what that takes. */
 	struct req_table rq;
 	bool rq_on;
+	struct stale stale; /* serve-expired, on rq's hooks */
 	bool stopping;
 	unsigned n_workers;
 	struct worker **workers;

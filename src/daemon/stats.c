@@ -148,6 +148,10 @@ static void each_row(struct server *s, row_fn fn, void *ud)
 	plain(fn, ud, "requests.overload_servfail", false,
 	      "Queries answered SERVFAIL because the request list was full",
 	      s->rq.overload_servfail);
+	plain(fn, ud, "cache.served_expired", false,
+	      "Answers served from expired cache data (serve-expired)", s->stale.answers);
+	plain(fn, ud, "cache.prefetch", false,
+	      "Cache entries refreshed before expiry (prefetch)", s->rq.refreshes);
 	struct up_ctx uc = { fn, ud };
 	up_stats_each(s->up, up_row, &uc);
 	static const char *const rc[6] = { "noerror", "formerr", "servfail", "nxdomain",

@@ -273,10 +273,14 @@ static bool on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 		int n = respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass,
 				m->has_edns ? cfg->edns_buffer_size : 0, client_do(m), max_size, &x->cached);
 		if (n > 0 && x->pc != NULL && !c->tcp)
-			pcache_keep(x->pc, pkt, len, x->out, (size_t)n, c->rx_ms, gen);
+			pcache_keep(x->pc, pkt, len, x->out, (size_t)n, c->rx_ms, gen,
+				    x->cached.fresh_ms);
+		if (x->cached.prefetch)
+			req_prefetch(w->rq, resolver_thread, m->qname, m->qtype, m->qclass);
 		return false;
 	}
-	if (env->local != NULL && local_zone(x, cfg, c, env->local, max_size))
+	struct lz_table *lz = env->local; /* one atomic load (a reload swaps it) */
+	if (lz != NULL && local_zone(x, cfg, c, lz, max_size))
 		return false;
 	WSTAT_ADD(&x->stats, cache_misses, 1);
 	struct creq *r = req_get(w->rq);

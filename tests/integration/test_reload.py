@@ -209,6 +209,7 @@ server:
     access-control: 192.168.1.0/24 allow
     num-threads: 2
     prefetch: yes
+    so-reuseport: yes
     hide-version: yes
     local-zone: "home.lan." static
     include: "{dir}/conf.d/*.conf"
@@ -231,7 +232,9 @@ def test_check_lists_every_problem_of_an_unbound_conf(tmp_path):
     warn = [l for l in r.stderr.splitlines() if l.strip()]
     assert len(warn) == 1, r.stderr
     assert all(": warning: ignored: " in l for l in warn), r.stderr
-    assert "%s:7: prefetch: warning" % conf in r.stderr
+    assert "%s:8: so-reuseport: warning" % conf in r.stderr
+    # prefetch is implemented: read, not warned about
+    assert "prefetch" not in r.stderr
     # local-zone and local-data are read (local zones), not warned about
     assert "local-data: warning" not in r.stderr
     # Every unknown key of the file at once, not only the first.
@@ -267,21 +270,55 @@ def test_control_group_must_exist(tmp_path):
     assert 'control-group: no group "no-such-group-x"' in r.stderr, r.stderr
 
 
-def test_reload_keeps_local_zones_and_says_they_need_a_restart(make_resolver):
-    # The local zone table is made at start: a reload that changes the
-    # local lines keeps it and says so; one that brings back the start's
-    # lines says nothing of them.
-    r = make_resolver(local_zone='"lzr.test." static', local_data='"a.lzr.test. A 192.0.2.7"')
+def test_sighup_rebuilds_local_zones(make_resolver):
+    # A reload that changes the local lines makes the local zone table
+    # again: changed data answers anew, added data answers, removed data is
+    # gone, and a name the cache held from upstream is answered by its new
+    # local data (its cache entry is flushed); the reader threads see it.
+    r = make_resolver(num_threads=2, local_zone='"lzr.test." static',
+                      local_data=['"a.lzr.test. A 192.0.2.7"', '"b.lzr.test. A 192.0.2.9"'])
     assert answer_rdata(r.query("a.lzr.test.", "A"), "a.lzr.test.", "A") == {"192.0.2.7"}
-    rewrite(r, local_data='"a.lzr.test. A 192.0.2.8"')
+    assert answer_rdata(r.query("b.lzr.test.", "A"), "b.lzr.test.", "A") == {"192.0.2.9"}
+    a = r.query("www.alpha.lab.", "A")
+    assert answer_rdata(a, "www.alpha.lab.", "A") == {"192.0.2.10"}  # cached from upstream
+    rewrite(r, local_data=None)
+    with open(r.conf_path, "a") as f:
+        f.write('server:\n    local-data: "a.lzr.test. A 192.0.2.8"\n'
+                '    local-data: "c.lzr.test. A 192.0.2.11"\n'
+                '    local-data: "www.alpha.lab. A 192.0.2.99"\n')
+    os.kill(r.pid, signal.SIGHUP)
+    assert logged(r, "reloaded " + r.conf_path), r.stderr()
+    assert "needs a restart" not in r.stderr() and "need a restart" not in r.stderr(), r.stderr()
+    for _ in range(8):  # whichever reader reads it
+        assert answer_rdata(r.query("a.lzr.test.", "A"), "a.lzr.test.", "A") == {"192.0.2.8"}
+        assert answer_rdata(r.query("c.lzr.test.", "A"), "c.lzr.test.", "A") == {"192.0.2.11"}
+        b = r.query("b.lzr.test.", "A")
+        assert b.rcode() == dns.rcode.NXDOMAIN and not b.answer, b
+        w = r.query("www.alpha.lab.", "A")
+        assert answer_rdata(w, "www.alpha.lab.", "A") == {"192.0.2.99"}, w
+    lz = r.ctl("list_local_data").stdout.splitlines()
+    mine = sorted(l.split("\t")[0] + " " + l.split("\t")[-1] for l in lz if "lzr.test." in l)
+    assert mine == ["a.lzr.test. 192.0.2.8", "c.lzr.test. 192.0.2.11"], lz
+    assert r.alive()
+
+
+def test_reload_drops_local_changes_made_at_run_time(make_resolver):
+    # Control verbs change the table until the next reload, which makes it
+    # from the file again (as forward_add's changes do); a reload with the
+    # same lines and no such change keeps the table as it is.
+    r = make_resolver(local_zone='"lzr.test." static', local_data='"a.lzr.test. A 192.0.2.7"')
+    assert r.ctl("local_data", "x.lzr.test. A 192.0.2.50").returncode == 0
+    assert r.ctl("local_data_remove", "a.lzr.test.").returncode == 0
+    assert answer_rdata(r.query("x.lzr.test.", "A"), "x.lzr.test.", "A") == {"192.0.2.50"}
+    assert r.query("a.lzr.test.", "A").rcode() == dns.rcode.NXDOMAIN
     res = r.ctl("reload")
     assert res.returncode == 0, res.stderr
-    assert "needs restart (kept as they were): local-zone/local-data" in res.stdout, res.stdout
+    assert "needs restart" not in res.stdout, res.stdout
     assert answer_rdata(r.query("a.lzr.test.", "A"), "a.lzr.test.", "A") == {"192.0.2.7"}
-    # A control verb's copy of the configuration in force, then a reload
-    # back to the start's lines: nothing needs a restart.
+    assert r.query("x.lzr.test.", "A").rcode() == dns.rcode.NXDOMAIN
+    # A control verb's copy of the configuration in force (forward_add),
+    # then a reload with the same lines: the table stays, nothing is said.
     assert r.ctl("forward_add", "fwd.lab.", "127.30.0.1").returncode == 0
-    rewrite(r, local_data='"a.lzr.test. A 192.0.2.7"')
     res = r.ctl("reload")
     assert res.returncode == 0, res.stderr
     assert "needs restart" not in res.stdout, res.stdout

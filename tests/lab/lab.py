@@ -263,6 +263,49 @@ class Lab:
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
 
+    def take_down_nsd(self):
+        """An outage of the whole authoritative tree: stop every NSD server
+        (root, TLDs, second-level zones) of this lab, by process group, and
+        wait until each is gone. bring_up_nsd() starts them again."""
+        for name, _, _ in NSD:
+            p, _ = self.procs["nsd-" + name]
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 5
+        for name, _, _ in NSD:
+            p, _ = self.procs["nsd-" + name]
+            try:
+                p.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+            # NSD's own children must let go of port 53 too
+            while time.monotonic() < deadline:
+                try:
+                    os.killpg(p.pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.02)
+
+    def bring_up_nsd(self):
+        """Start again the NSD servers take_down_nsd() stopped, and wait
+        until each answers."""
+        for name, addr, zones in NSD:
+            conf = self.nsd_conf(name, addr, zones)
+            self.spawn("nsd-" + name, ["nsd", "-d", "-c", conf])
+        deadline = time.monotonic() + START_TIMEOUT
+        pending = [p for p in self.probes() if p[0].startswith("nsd-")]
+        while pending:
+            self.check_alive()
+            if time.monotonic() > deadline:
+                raise LabError("NSD not back after %.0f s: %s" % (
+                    START_TIMEOUT, ", ".join(p[0] for p in pending)))
+            pending = [p for p in pending if not soa_answers(p[1], p[2])]
+            if pending:
+                time.sleep(0.1)
+
     def stop(self):
         """Stop every server; raise LabError if one had died before."""
         try:

@@ -75,6 +75,7 @@ import heapq
 import json
 import os
 import random
+import re
 import signal
 import socket
 import struct
@@ -105,6 +106,16 @@ DECOY_A = "192.0.2.66"
 COOKIE = 10          # EDNS option code
 PADDING = 12         # EDNS option code
 IP_MTU_DISCOVER, IP_PMTUDISC_DONT = 10, 0  # linux/in.h
+
+
+def record_ttl(name):
+    """The TTL of the A the recorder gives NAME: N for a name whose first
+    label starts "ttlN-" (1 <= N <= 86400, for expiry and prefetch tests),
+    else TTL."""
+    m = re.match(r"ttl(\d{1,5})-", str(name).lower())
+    if m and 1 <= int(m.group(1)) <= 86400:
+        return int(m.group(1))
+    return TTL
 
 
 def rnd_address(name):
@@ -168,8 +179,9 @@ class Zones:
                 resp.additional.append(
                     dns.rrset.from_text(n, TTL, "IN", "A", addr))
         elif q.name != zone and q.rdtype == dns.rdatatype.A:
+            ttl = record_ttl(q.name.to_text()) if self.derive else TTL
             resp.answer.append(dns.rrset.from_text(
-                q.name, TTL, "IN", "A", self.address_of(q.name, zone)))
+                q.name, ttl, "IN", "A", self.address_of(q.name, zone)))
         else:
             resp.authority.append(self.soa(zone))
         return resp
@@ -269,7 +281,7 @@ class Server:
         if self.log is None:
             return
         entry = {"port": port, "id": qid, "qname": qname, "qtype": qtype,
-                 "rd": rd, "tcp": tcp}
+                 "rd": rd, "tcp": tcp, "t": time.monotonic()}
         entry.update(extra)
         line = json.dumps(entry)
         with self.log_lock:
@@ -307,7 +319,7 @@ class Server:
         addr = socket.inet_aton(rnd_address(qname))
         out = (struct.pack("!HHHHHH", qid, 0x8400 | (flags & 0x0100), 1, 1, 0, 0)
                + wire[12:end]
-               + struct.pack("!HHHIH", 0xC00C, 1, 1, TTL, 4) + addr)
+               + struct.pack("!HHHIH", 0xC00C, 1, 1, record_ttl(qname), 4) + addr)
         self.udp.sendto(out, peer)
         return True
 

@@ -59,7 +59,7 @@ static struct cache_stats stats(const struct cache *c)
 static void put_get_round_trip(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(&(struct cache_opts){ BIG, 0, 86400, 3600 });
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	assert_non_null(c);
 	struct nm owner = name("www.alpha.lab");
 	uint8_t txt[300];
@@ -113,7 +113,7 @@ static void put_get_round_trip(void **state)
 static void bad_arguments(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(&(struct cache_opts){ 4096, 0, 86400, 3600 });
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = 4096, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct nm owner = name("a.lab");
 	struct cache_rdata rd = { A1, 4 };
 	assert_int_equal(cache_put_rrset(c, owner.b, WIRE_T_A, WIRE_C_IN, 60, &rd, 0,
@@ -138,7 +138,7 @@ static void bad_arguments(void **state)
 static void case_insensitive(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(&(struct cache_opts){ BIG, 0, 86400, 3600 });
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	assert_int_equal(put_a(c, "WWW.Alpha.LAB", A1, 60, CACHE_RANK_AUTH, T0), 0);
 	struct cache_entry e;
 	assert_true(get(c, "www.alpha.lab", WIRE_T_A, T0, &e));
@@ -157,7 +157,7 @@ static void case_insensitive(void **state)
 static void ttl_countdown_and_expiry(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(&(struct cache_opts){ BIG, 0, 86400, 3600 });
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	assert_int_equal(put_a(c, "a.lab", A1, 60, CACHE_RANK_AUTH, T0), 0);
 	struct cache_entry e;
 	assert_true(get(c, "a.lab", WIRE_T_A, T0, &e));
@@ -179,7 +179,7 @@ static void ttl_countdown_and_expiry(void **state)
 static void ttl_clamping(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(&(struct cache_opts){ BIG, 30, 3600, 900 });
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 30, .cache_max_ttl = 3600, .cache_max_negative_ttl = 900 });
 	struct cache_entry e;
 	assert_int_equal(put_a(c, "low.lab", A1, 5, CACHE_RANK_AUTH, T0), 0);
 	assert_true(get(c, "low.lab", WIRE_T_A, T0, &e));
@@ -209,7 +209,7 @@ static void ttl_clamping(void **state)
 	cache_free(c);
 
 	/* Without min_ttl, TTL 0 data is not stored at all. */
-	c = cache_new(&(struct cache_opts){ BIG, 0, 3600, 900 });
+	c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 3600, .cache_max_negative_ttl = 900 });
 	uint64_t empty = stats(c).bytes;
 	assert_int_equal(put_a(c, "zero.lab", A1, 0, CACHE_RANK_AUTH, T0), 0);
 	assert_int_equal(stats(c).entries, 0);
@@ -226,7 +226,7 @@ static void ttl_clamping(void **state)
 static void negative_nodata(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(&(struct cache_opts){ BIG, 0, 86400, 3600 });
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct nm owner = name("host.alpha.lab"), zone = name("Alpha.lab");
 	struct cache_rdata soa = { SOA, sizeof SOA - 1 };
 	assert_int_equal(cache_put_negative(c, CACHE_NODATA, owner.b, WIRE_T_AAAA, WIRE_C_IN, 300,
@@ -254,7 +254,7 @@ static void negative_nodata(void **state)
 static void negative_nxdomain_any_type(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(&(struct cache_opts){ BIG, 0, 86400, 3600 });
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct nm owner = name("gone.alpha.lab"), zone = name("alpha.lab");
 	struct cache_rdata soa = { SOA, sizeof SOA - 1 };
 	/* The type argument is ignored for NXDOMAIN. */
@@ -280,7 +280,7 @@ static void negative_nxdomain_any_type(void **state)
 static void rank_rules(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(&(struct cache_opts){ BIG, 0, 86400, 3600 });
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct cache_entry e;
 
 	/* Glue does not replace auth. */
@@ -335,7 +335,7 @@ static void rank_rules(void **state)
 /* Size of one A entry as this cache accounts it, and of the empty table. */
 static void measure(const char *owner, uint64_t *empty, uint64_t *one)
 {
-	struct cache *c = cache_new(&(struct cache_opts){ BIG, 0, 86400, 3600 });
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	*empty = stats(c).bytes;
 	assert_int_equal(put_a(c, owner, A1, 60, CACHE_RANK_AUTH, T0), 0);
 	*one = stats(c).bytes - *empty;
@@ -349,7 +349,7 @@ static void lru_eviction(void **state)
 	measure("a.lru.lab", &empty, &one);
 	assert_true(one > 4 + 11 && one < 200);
 	/* Room for three entries and a half. */
-	struct cache *c = cache_new(&(struct cache_opts){ empty + 3 * one + one / 2, 0, 86400, 3600 });
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = empty + 3 * one + one / 2, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct cache_entry e;
 	assert_int_equal(put_a(c, "a.lru.lab", A1, 60, CACHE_RANK_AUTH, T0), 0);
 	assert_int_equal(put_a(c, "b.lru.lab", A1, 60, CACHE_RANK_AUTH, T0 + 1), 0);
@@ -384,7 +384,7 @@ static void lru_eviction(void **state)
 static void accounting_after_flush_all(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(&(struct cache_opts){ BIG, 0, 86400, 3600 });
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct cache_stats s0 = stats(c);
 	char text[64];
 	for (int i = 0; i < 5000; i++) {
@@ -412,7 +412,7 @@ static void accounting_after_flush_all(void **state)
 static void flush_name_and_zone(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(&(struct cache_opts){ BIG, 0, 86400, 3600 });
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct cache_entry e;
 	const char *owners[] = { "alpha.lab", "www.alpha.lab", "a.b.alpha.lab",
 				 "beta.lab", "xalpha.lab", "alpha.lab.other" };
@@ -458,7 +458,7 @@ static void flush_name_and_zone(void **state)
 static void flush_type_and_generation(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(&(struct cache_opts){ BIG, 0, 86400, 3600 });
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct cache_entry e;
 	struct nm www = name("www.alpha.lab");
 	struct cache_rdata rd = { A1, 4 };
@@ -510,7 +510,7 @@ static void flush_type_and_generation(void **state)
 static void owner_cap(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(&(struct cache_opts){ BIG, 0, 86400, 3600 });
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct nm owner = name("popular.lab");
 	struct cache_entry e;
 	assert_int_equal(put_a(c, "popular.lab", A1, 3600, CACHE_RANK_AUTH, T0), 0);
@@ -540,7 +540,7 @@ static void stress_growth(void **state)
 {
 	(void)state;
 	enum { N = 100000 };
-	struct cache *c = cache_new(&(struct cache_opts){ BIG, 0, 86400, 3600 });
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	char text[64];
 	uint8_t addr[4];
 	for (uint32_t i = 0; i < N; i++) {
@@ -566,7 +566,7 @@ static void stress_budget(void **state)
 	(void)state;
 	enum { N = 100000 };
 	const uint64_t budget = 2u << 20;
-	struct cache *c = cache_new(&(struct cache_opts){ budget, 0, 86400, 3600 });
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = budget, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	char text[64];
 	uint8_t addr[4];
 	struct cache_entry e;
@@ -610,7 +610,7 @@ static size_t get_copy(struct cache *c, const char *owner, uint16_t type, uint64
 static void copy_round_trip(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(&(struct cache_opts){ BIG, 0, 86400, 3600 });
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	uint64_t buf[64];
 	struct cache_entry e;
 	assert_int_equal(get_copy(c, "www.alpha.lab", WIRE_T_A, T0, &e, buf, sizeof buf), 0);
@@ -650,7 +650,7 @@ static void copy_round_trip(void **state)
 static void copy_negative_and_nxdomain(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(&(struct cache_opts){ BIG, 0, 86400, 3600 });
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct nm owner = name("gone.alpha.lab"), zone = name("alpha.lab");
 	struct cache_rdata soa = { SOA, sizeof SOA - 1 };
 	assert_int_equal(cache_put_negative(c, CACHE_NXDOMAIN, owner.b, 0, WIRE_C_IN, 30, zone.b,
@@ -675,7 +675,7 @@ static void copy_hit_spares_from_eviction(void **state)
 	(void)state;
 	uint64_t empty, one;
 	measure("a.lru.lab", &empty, &one);
-	struct cache *c = cache_new(&(struct cache_opts){ empty + 3 * one + one / 2, 0, 86400, 3600 });
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = empty + 3 * one + one / 2, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	uint64_t buf[64];
 	struct cache_entry e;
 	assert_int_equal(put_a(c, "a.lru.lab", A1, 60, CACHE_RANK_AUTH, T0), 0);
@@ -736,7 +736,7 @@ static void copy_against_writer_thread(void **state)
 	(void)state;
 	static struct race r; /* large; keep off the stack */
 	memset(&r, 0, sizeof r);
-	r.c = cache_new(&(struct cache_opts){ 16u << 10, 0, 86400, 3600 }); /* small: evictions all the time */
+	r.c = cache_new(&(struct cache_opts){ .cache_size = 16u << 10, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 }); /* small: evictions all the time */
 	assert_non_null(r.c);
 	for (int i = 0; i < RACE_NAMES; i++) {
 		char text[64];
@@ -769,13 +769,125 @@ static void copy_against_writer_thread(void **state)
 	cache_free(r.c);
 }
 
+/* ---- serve-expired and prefetch -------------------------------------- */
+
+static bool get_stale(struct cache *c, const char *owner, uint64_t now, bool reset, bool *stale)
+{
+	struct nm n = name(owner);
+	struct cache_entry e;
+	return cache_get_stale(c, n.b, WIRE_T_A, WIRE_C_IN, now, reset, &e, stale);
+}
+
+static void expired_entries_go_at_once_without_serve_expired(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
+	struct cache_entry e;
+	bool stale;
+	assert_int_equal(put_a(c, "a.lab.", A1, 10, CACHE_RANK_AUTH, T0), 0);
+	assert_false(get(c, "a.lab.", WIRE_T_A, T0 + 10000, &e));
+	assert_false(get_stale(c, "a.lab.", T0 + 10000, false, &stale));
+	cache_free(c);
+}
+
+static void serve_expired_keeps_entries_for_its_ttl(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600,
+						    .serve_expired = true, .serve_expired_ttl = 20 });
+	struct cache_entry e;
+	bool stale = true;
+	assert_int_equal(put_a(c, "a.lab.", A1, 10, CACHE_RANK_AUTH, T0), 0);
+	assert_true(get_stale(c, "a.lab.", T0 + 9000, false, &stale));
+	assert_false(stale);
+	/* expired: no longer a hit for the normal lookups, but kept */
+	assert_false(get(c, "a.lab.", WIRE_T_A, T0 + 10000, &e));
+	char buf[512];
+	struct nm n = name("a.lab.");
+	assert_int_equal(cache_get_copy(c, n.b, WIRE_T_A, WIRE_C_IN, T0 + 10000, &e, buf,
+					sizeof(buf)), 0);
+	assert_true(get_stale(c, "a.lab.", T0 + 29999, false, &stale));
+	assert_true(stale);
+	assert_int_equal(stats(c).entries, 1);
+	/* serve-expired-ttl 20 s past the expiry: gone */
+	assert_false(get_stale(c, "a.lab.", T0 + 30000, false, &stale));
+	assert_false(get(c, "a.lab.", WIRE_T_A, T0 + 30000, &e));
+	assert_int_equal(stats(c).entries, 0);
+	cache_free(c);
+}
+
+static void serve_expired_ttl_reset_restarts_keeping(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600,
+						    .serve_expired = true, .serve_expired_ttl = 20 });
+	bool stale;
+	assert_int_equal(put_a(c, "a.lab.", A1, 10, CACHE_RANK_AUTH, T0), 0);
+	assert_true(get_stale(c, "a.lab.", T0 + 25000, true, &stale));
+	assert_true(stale);
+	assert_true(get_stale(c, "a.lab.", T0 + 44000, false, &stale));
+	assert_false(get_stale(c, "a.lab.", T0 + 45000, false, &stale));
+	cache_free(c);
+}
+
+static void expired_entry_never_blocks_a_put(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600,
+						    .serve_expired = true, .serve_expired_ttl = 0 });
+	struct cache_entry e;
+	bool stale;
+	assert_int_equal(put_a(c, "a.lab.", A1, 10, CACHE_RANK_AUTH, T0), 0);
+	/* a fresh entry of higher rank wins, an expired one does not */
+	assert_int_equal(put_a(c, "a.lab.", A2, 10, CACHE_RANK_GLUE, T0 + 5000), PC_EEXIST);
+	assert_int_equal(put_a(c, "a.lab.", A2, 10, CACHE_RANK_GLUE, T0 + 10000), 0);
+	assert_true(get(c, "a.lab.", WIRE_T_A, T0 + 10000, &e));
+	assert_memory_equal(cache_entry_rdata(&e, 0).data, A2, 4);
+	/* no limit: kept a year past its expiry */
+	assert_true(get_stale(c, "a.lab.", T0 + 20000 + 365ull * 86400000, false, &stale));
+	assert_true(stale);
+	cache_free(c);
+}
+
+static void prefetch_claimed_once_in_the_last_tenth(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
+	struct cache_entry e;
+	char buf[512];
+	struct nm n = name("a.lab.");
+	assert_int_equal(put_a(c, "a.lab.", A1, 100, CACHE_RANK_AUTH, T0), 0);
+	/* stored before prefetch was on: never */
+	assert_true(cache_get_copy(c, n.b, WIRE_T_A, WIRE_C_IN, T0 + 95000, &e, buf, sizeof(buf)));
+	assert_false(e.prefetch);
+	assert_true(e.pf_ms == UINT64_MAX);
+	cache_set_prefetch(c, true);
+	assert_int_equal(put_a(c, "a.lab.", A1, 100, CACHE_RANK_AUTH, T0), 0);
+	assert_true(cache_get_copy(c, n.b, WIRE_T_A, WIRE_C_IN, T0 + 89000, &e, buf, sizeof(buf)));
+	assert_false(e.prefetch);
+	/* 100 s is stored as 96 s (rounded down): the window is its last 9.6 s */
+	assert_true(e.pf_ms == T0 + 100000 - 9600);
+	assert_true(cache_get_copy(c, n.b, WIRE_T_A, WIRE_C_IN, T0 + 91000, &e, buf, sizeof(buf)));
+	assert_true(e.prefetch);
+	assert_true(cache_get_copy(c, n.b, WIRE_T_A, WIRE_C_IN, T0 + 92000, &e, buf, sizeof(buf)));
+	assert_false(e.prefetch);
+	/* the refresh replaces the entry: a new window */
+	assert_int_equal(put_a(c, "a.lab.", A2, 3, CACHE_RANK_AUTH, T0 + 93000), 0);
+	assert_true(cache_get_copy(c, n.b, WIRE_T_A, WIRE_C_IN, T0 + 95600, &e, buf, sizeof(buf)));
+	assert_false(e.prefetch);
+	assert_true(e.pf_ms == T0 + 96000 - 300);
+	assert_true(cache_get_copy(c, n.b, WIRE_T_A, WIRE_C_IN, T0 + 95700, &e, buf, sizeof(buf)));
+	assert_true(e.prefetch);
+	cache_free(c);
+}
+
 /* Extra records (an RRset's RRSIGs, a negative answer's NSEC proofs) come
  * back with the entry, owners lowercased, through both lookups; an entry
  * without them reports none. */
 static void extra_records_round_trip(void **state)
 {
 	(void)state;
-	struct cache *c = cache_new(&(struct cache_opts){ BIG, 0, 86400, 3600 });
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	struct nm www = name("WWW.Sec.Lab"), nsec_owner = name("A.Sec.Lab"), zone = name("sec.lab");
 	static const uint8_t sig1[] = { 0, 1, 13, 3, 9, 9, 9 }, sig2[] = { 0, 1, 13, 3, 8 };
 	static const uint8_t nsec[] = { 1, 'b', 3, 's', 'e', 'c', 3, 'l', 'a', 'b', 0, 0, 1, 0x40 };
@@ -834,6 +946,53 @@ static void extra_records_round_trip(void **state)
 	cache_free(c);
 }
 
+/* Prefetch's byte and the extra records share the entry's header: an
+ * entry with RRSIGs beside it claims its refresh in the last tenth of its
+ * TTL, once, and both lookups (and the expired-data one) still give its
+ * records and its extra records intact. */
+static void prefetch_with_extra_records(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_max_ttl = 86400,
+						    .cache_max_negative_ttl = 3600,
+						    .serve_expired = true, .prefetch = true });
+	struct nm www = name("www.sec.lab");
+	static const uint8_t sig1[] = { 0, 1, 13, 3, 9, 9, 9 }, sig2[] = { 0, 1, 13, 3, 8 };
+	struct cache_rdata rd = { A1, 4 };
+	struct cache_rr x[2] = { { www.b, WIRE_T_RRSIG, sig1, sizeof(sig1) },
+				 { www.b, WIRE_T_RRSIG, sig2, sizeof(sig2) } };
+	assert_int_equal(cache_put_rrset_ex(c, www.b, WIRE_T_A, WIRE_C_IN, 100, &rd, 1, x, 2,
+					    CACHE_RANK_AUTH, T0), 0);
+	static uint64_t buf[1024];
+	struct cache_entry e;
+	/* before the window: no claim, the window's start is known */
+	assert_true(cache_get_copy(c, www.b, WIRE_T_A, WIRE_C_IN, T0 + 80000, &e, buf,
+				   sizeof(buf)) > 0);
+	assert_false(e.prefetch);
+	assert_true(e.pf_ms > T0 + 80000 && e.pf_ms <= T0 + 91250);
+	for (int round = 0; round < 2; round++) {
+		assert_true(cache_get_copy(c, www.b, WIRE_T_A, WIRE_C_IN, T0 + 95000, &e, buf,
+					   sizeof(buf)) > 0);
+		assert_int_equal(e.prefetch, round == 0); /* claimed once */
+		assert_int_equal(e.n_rdata, 1);
+		assert_memory_equal(cache_entry_rdata(&e, 0).data, A1, 4);
+		assert_int_equal(e.n_extra, 2);
+		assert_memory_equal(cache_entry_extra(&e, 0).rdata, sig1, sizeof(sig1));
+		assert_memory_equal(cache_entry_extra(&e, 1).rdata, sig2, sizeof(sig2));
+		assert_int_equal(e.ttl, 5);
+	}
+	assert_true(get(c, "www.sec.lab", WIRE_T_A, T0 + 95000, &e));
+	assert_int_equal(e.n_extra, 2);
+	assert_memory_equal(cache_entry_extra(&e, 1).rdata, sig2, sizeof(sig2));
+	/* expired, kept for serve-expired: the extra records come with it */
+	bool stale = false;
+	assert_true(cache_get_stale(c, www.b, WIRE_T_A, WIRE_C_IN, T0 + 150000, false, &e, &stale));
+	assert_true(stale);
+	assert_int_equal(e.n_extra, 2);
+	assert_memory_equal(cache_entry_extra(&e, 0).rdata, sig1, sizeof(sig1));
+	cache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -856,7 +1015,13 @@ int main(void)
 		cmocka_unit_test(copy_negative_and_nxdomain),
 		cmocka_unit_test(copy_hit_spares_from_eviction),
 		cmocka_unit_test(copy_against_writer_thread),
+		cmocka_unit_test(expired_entries_go_at_once_without_serve_expired),
+		cmocka_unit_test(serve_expired_keeps_entries_for_its_ttl),
+		cmocka_unit_test(serve_expired_ttl_reset_restarts_keeping),
+		cmocka_unit_test(expired_entry_never_blocks_a_put),
+		cmocka_unit_test(prefetch_claimed_once_in_the_last_tenth),
 		cmocka_unit_test(extra_records_round_trip),
+		cmocka_unit_test(prefetch_with_extra_records),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -184,8 +184,8 @@ static void test_every_error_listed(void **state)
 static void test_ignored_and_refused(void **state)
 {
 	(void)state;
-	const char *m = put("ub.conf", "server:\n statistics-interval: 0\n prefetch: yes\n"
-				       " prefetch: no\n caps-whitelist: corp.\n module-config: \"iterator\"\n"
+	const char *m = put("ub.conf", "server:\n statistics-interval: 0\n prefetch-key: yes\n"
+				       " prefetch-key: no\n caps-whitelist: corp.\n module-config: \"iterator\"\n"
 				       "forward-zone:\n name: corp.\n forward-addr: 192.0.2.1\n"
 				       " forward-tls-upstream: no\n forward-first: no\n");
 	assert_int_equal(load(m), 0);
@@ -193,7 +193,7 @@ static void test_ignored_and_refused(void **state)
 	char want[1400];
 	snprintf(want, sizeof(want), "%s:2: statistics-interval: warning: ignored: ", m);
 	HAS(want);
-	snprintf(want, sizeof(want), "%s:3: prefetch: warning: ignored: ", m);
+	snprintf(want, sizeof(want), "%s:3: prefetch-key: warning: ignored: ", m);
 	HAS(want);
 	assert_int_equal(cfg.n_caps_exempt, 1); /* the alias */
 
@@ -266,8 +266,9 @@ static void test_typical_lan(void **state)
 		dump();
 	assert_int_equal(load(m), 0);
 	assert_int_equal(diag.errors, 0);
-	/* prefetch, so-reuseport; the local zone and data are read */
-	assert_int_equal(diag.warnings, 2);
+	/* so-reuseport; prefetch, the local zone and data are read */
+	assert_int_equal(diag.warnings, 1);
+	assert_true(cfg.prefetch);
 	assert_int_equal(cfg.n_local, 3);
 	assert_int_equal(cfg.local[0].kind, CONFIG_LOCAL_ZONE);
 	assert_string_equal(cfg.local[0].text, "home.lan. static");

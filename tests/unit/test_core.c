@@ -70,7 +70,7 @@ static int setup(void **state)
 	inet_pton(AF_INET, "127.1.0.1", hint_rr[1].rdata);
 	hints.rr = hint_rr;
 	hints.n = 2;
-	env.cache = cache_new(&(struct cache_opts){ 1 << 20, 0, 86400, 3600 });
+	env.cache = cache_new(&(struct cache_opts){ .cache_size = 1 << 20, .cache_min_ttl = 0, .cache_max_ttl = 86400, .cache_max_negative_ttl = 3600 });
 	assert_non_null(env.cache);
 	static const struct hash_key infra_key = { 1, 2 };
 	env.infra = core_infra_new(&infra_key);

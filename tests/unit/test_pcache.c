@@ -150,7 +150,7 @@ static void round_trip_id_and_ttl(void **state)
 	assert_non_null(pc);
 	struct pkt q = query(0x1111, "www.example.", 1, 0x0100, false);
 	struct pkt a = answer_a(&q, 300, false);
-	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 5);
+	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 5, UINT64_MAX);
 
 	uint8_t out[4096];
 	struct pkt q2 = query(0xbeef, "www.example.", 1, 0x0100, false);
@@ -186,7 +186,7 @@ static void first_ttl_ends_it(void **state)
 	a.b[rdlen_at + 1] = (uint8_t)(a.n - target);
 	size_t a_ttl = rr_head(&a, target, 1, 300, 4);
 	u32(&a, 0xc0000202);
-	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0);
+	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0, UINT64_MAX);
 
 	uint8_t out[4096];
 	assert_int_equal(ask(pc, &q, T0 + 59999, 0, out), a.n);
@@ -196,13 +196,30 @@ static void first_ttl_ends_it(void **state)
 	pcache_free(pc);
 }
 
+static void prefetch_window_ends_it(void **state)
+{
+	(void)state;
+	struct pcache *pc = pcache_new(64);
+	struct pkt q = query(1, "www.example.", 1, 0x0100, false);
+	struct pkt a = answer_a(&q, 300, false);
+	uint8_t out[4096];
+	/* the cache must see the question from T0 + 270 s on (prefetch) */
+	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0, T0 + 270000);
+	assert_int_equal(ask(pc, &q, T0 + 269999, 0, out), a.n);
+	assert_int_equal(ask(pc, &q, T0 + 270000, 0, out), 0);
+	/* an answer written inside its window is not kept at all */
+	pcache_keep(pc, q.b, q.n, a.b, a.n, T0 + 280000, 0, T0 + 270000);
+	assert_int_equal(ask(pc, &q, T0 + 280000, 0, out), 0);
+	pcache_free(pc);
+}
+
 static void generation_ends_it(void **state)
 {
 	(void)state;
 	struct pcache *pc = pcache_new(64);
 	struct pkt q = query(1, "www.example.", 1, 0x0100, false);
 	struct pkt a = answer_a(&q, 300, false);
-	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 3);
+	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 3, UINT64_MAX);
 	uint8_t out[4096];
 	assert_int_equal(ask(pc, &q, T0, 4, out), 0);
 	assert_int_equal(ask(pc, &q, T0, 3, out), a.n);
@@ -215,7 +232,7 @@ static void every_byte_after_the_id_is_key(void **state)
 	struct pcache *pc = pcache_new(64);
 	struct pkt q = query(1, "www.example.", 1, 0x0100, true);
 	struct pkt a = answer_a(&q, 300, true);
-	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0);
+	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0, UINT64_MAX);
 	uint8_t out[4096];
 	assert_int_equal(ask(pc, &q, T0, 0, out), a.n);
 
@@ -244,7 +261,7 @@ static void opt_record_left_alone(void **state)
 	struct pcache *pc = pcache_new(64);
 	struct pkt q = query(1, "www.example.", 1, 0x0100, true);
 	struct pkt a = answer_a(&q, 300, true);
-	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0);
+	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0, UINT64_MAX);
 	uint8_t out[4096];
 	assert_int_equal(ask(pc, &q, T0 + 5000, 0, out), a.n);
 	assert_int_equal(ttl_at(out, first_ttl_off(&q, true)), 295);
@@ -263,7 +280,7 @@ static void rcode_comes_back(void **state)
 	u16(&a, 0xc000 | 15);
 	for (int i = 0; i < 5; i++)
 		u32(&a, 30);
-	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0);
+	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0, UINT64_MAX);
 	uint8_t out[4096];
 	unsigned rcode = 0;
 	assert_int_equal(pcache_answer(pc, q.b, q.n, T0 + 2500, 0, out, sizeof(out), &rcode), a.n);
@@ -284,40 +301,40 @@ static void refuses_what_it_could_not_serve(void **state)
 
 	a = answer_a(&q, 300, false);
 	a.b[2] |= 0x02; /* truncated */
-	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0);
+	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0, UINT64_MAX);
 	assert_int_equal(ask(pc, &q, T0, 0, out), 0);
 
 	a = answer_a(&q, 0, false); /* nothing to count down */
-	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0);
+	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0, UINT64_MAX);
 	assert_int_equal(ask(pc, &q, T0, 0, out), 0);
 
 	a = answer_a(&q, 0x80000000u, false); /* a TTL that counts as 0 */
-	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0);
+	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0, UINT64_MAX);
 	assert_int_equal(ask(pc, &q, T0, 0, out), 0);
 
 	a = answer_a(&q, 300, false);
 	a.b[2] &= 0x7f; /* not a response */
-	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0);
+	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0, UINT64_MAX);
 	assert_int_equal(ask(pc, &q, T0, 0, out), 0);
 
 	a = answer_a(&q, 300, false);
 	u8(&a, 0); /* a byte after the last record */
-	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0);
+	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0, UINT64_MAX);
 	assert_int_equal(ask(pc, &q, T0, 0, out), 0);
 
 	a = answer_a(&q, 300, false);
 	a.n -= 1; /* the record runs off the end */
-	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0);
+	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0, UINT64_MAX);
 	assert_int_equal(ask(pc, &q, T0, 0, out), 0);
 
 	a = answer_a(&q, 300, false);
 	a.b[7] = 2; /* claims a record more than it has */
-	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0);
+	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0, UINT64_MAX);
 	assert_int_equal(ask(pc, &q, T0, 0, out), 0);
 
 	a = answer_a(&q, 300, false);
 	a.b[q.n] = 0x80; /* an owner that is neither a label nor a pointer */
-	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0);
+	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0, UINT64_MAX);
 	assert_int_equal(ask(pc, &q, T0, 0, out), 0);
 
 	/* Seventeen records: more than it keeps TTLs for. */
@@ -328,11 +345,11 @@ static void refuses_what_it_could_not_serve(void **state)
 		a.n += 16;
 	}
 	a.b[7] = 17;
-	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0);
+	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0, UINT64_MAX);
 	assert_int_equal(ask(pc, &q, T0, 0, out), 0);
 	a.n -= 16;
 	a.b[7] = 16; /* sixteen are fine */
-	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0);
+	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0, UINT64_MAX);
 	assert_int_equal(ask(pc, &q, T0, 0, out), a.n);
 
 	/* Too long an answer for its slot. */
@@ -342,13 +359,13 @@ static void refuses_what_it_could_not_serve(void **state)
 	memset(a.b + a.n, 'x', 500);
 	a.n += 500;
 	assert_true(a.n > PCACHE_ANSWER_MAX);
-	pcache_keep(pc, big.b, big.n, a.b, a.n, T0, 0);
+	pcache_keep(pc, big.b, big.n, a.b, a.n, T0, 0, UINT64_MAX);
 	assert_int_equal(ask(pc, &big, T0, 0, out), 0);
 
 	/* An answer bigger than the caller's buffer is not served. */
 	q = query(1, "www.example.", 1, 0x0100, false);
 	a = answer_a(&q, 300, false);
-	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0);
+	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0, UINT64_MAX);
 	unsigned rcode;
 	assert_int_equal(pcache_answer(pc, q.b, q.n, T0, 0, out, a.n - 1, &rcode), 0);
 	assert_int_equal(pcache_answer(pc, q.b, q.n, T0, 0, out, a.n, &rcode), a.n);
@@ -377,7 +394,7 @@ static void full_sets_keep_serving(void **state)
 				served++;
 				assert_memory_equal(out + 2, a[i].b + 2, a[i].n - 2);
 			} else {
-				pcache_keep(pc, q[i].b, q[i].n, a[i].b, a[i].n, T0, 0);
+				pcache_keep(pc, q[i].b, q[i].n, a[i].b, a[i].n, T0, 0, UINT64_MAX);
 			}
 		}
 	assert_true(served > 20);
@@ -385,9 +402,9 @@ static void full_sets_keep_serving(void **state)
 	 * kept ones stay. */
 	struct pcache *one = pcache_new(4);
 	for (int i = 0; i < 4; i++)
-		pcache_keep(one, q[i].b, q[i].n, a[i].b, a[i].n, T0, 0);
+		pcache_keep(one, q[i].b, q[i].n, a[i].b, a[i].n, T0, 0, UINT64_MAX);
 	for (int k = 0; k < 10; k++)
-		pcache_keep(one, q[0].b, q[0].n, a[0].b, a[0].n, T0, 0);
+		pcache_keep(one, q[0].b, q[0].n, a[0].b, a[0].n, T0, 0, UINT64_MAX);
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(ask(one, &q[i], T0, 0, out), a[i].n);
 	pcache_free(one);
@@ -402,12 +419,12 @@ static void bad_arguments(void **state)
 	unsigned rcode;
 	struct pkt q = query(1, "www.example.", 1, 0x0100, false);
 	assert_int_equal(pcache_answer(NULL, q.b, q.n, T0, 0, out, sizeof(out), &rcode), 0);
-	pcache_keep(NULL, q.b, q.n, q.b, q.n, T0, 0);
+	pcache_keep(NULL, q.b, q.n, q.b, q.n, T0, 0, UINT64_MAX);
 	struct pcache *pc = pcache_new(1);
 	assert_int_equal(pcache_answer(pc, q.b, 2, T0, 0, out, sizeof(out), &rcode), 0);
 	struct pkt a = answer_a(&q, 300, false);
-	pcache_keep(pc, q.b, 2, a.b, a.n, T0, 0); /* no key at all */
-	pcache_keep(pc, q.b, q.n, a.b, 11, T0, 0); /* shorter than a header */
+	pcache_keep(pc, q.b, 2, a.b, a.n, T0, 0, UINT64_MAX); /* no key at all */
+	pcache_keep(pc, q.b, q.n, a.b, 11, T0, 0, UINT64_MAX); /* shorter than a header */
 	assert_int_equal(pcache_answer(pc, q.b, q.n, T0, 0, out, sizeof(out), &rcode), 0);
 	pcache_free(pc);
 	pcache_free(NULL);
@@ -418,6 +435,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip_id_and_ttl),
 		cmocka_unit_test(first_ttl_ends_it),
+		cmocka_unit_test(prefetch_window_ends_it),
 		cmocka_unit_test(generation_ends_it),
 		cmocka_unit_test(every_byte_after_the_id_is_key),
 		cmocka_unit_test(opt_record_left_alone),

@@ -1,0 +1,106 @@
+/* libFuzzer target: load_cache's parser (cache/dump.c). The input is split
+ * into lines and loaded into a small cache (64 KiB: evictions happen); the
+ * load ends with 0 or an error naming a line, one line of text. Whatever
+ * was loaded is then dumped, and a dump must load back complete, with the
+ * same number of entries (the round trip of dump_cache / load_cache). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache/dump.h"
+
+#define T0 1000000u
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+struct text {
+	char *buf;
+	size_t len, cap;
+};
+
+static int collect(void *ud, const char *s, size_t n)
+{
+	struct text *t = ud;
+	if (t->len + n + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 4096;
+		while (cap < t->len + n + 1)
+			cap *= 2;
+		char *b = realloc(t->buf, cap);
+		if (b == NULL)
+			abort();
+		t->buf = b;
+		t->cap = cap;
+	}
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
+	t->buf[t->len] = '\0';
+	return 0;
+}
+
+static void check_err(const char *err)
+{
+	if (strncmp(err, "line ", 5) != 0 || strchr(err, '\n'))
+		abort();
+}
+
+/* Load text (len bytes) line by line into c; the loader's count, or -1. */
+static long load(struct cache *c, const char *text, size_t len)
+{
+	struct dump_loader *l = dump_loader_new(c, T0);
+	if (l == NULL)
+		abort();
+	char err[256];
+	int rc = 0;
+	for (size_t off = 0; off < len && rc == 0;) {
+		const char *nl = memchr(text + off, '\n', len - off);
+		size_t n = nl ? (size_t)(nl - (text + off)) : len - off;
+		rc = dump_load_line(l, text + off, n, err, sizeof(err));
+		off += n + 1;
+	}
+	if (rc == 0)
+		rc = dump_load_end(l, err, sizeof(err));
+	if (rc != 0 && getenv("FUZZ_LOAD_CACHE_DEBUG"))
+		fprintf(stderr, "%s\n", err);
+	if (rc != 0)
+		check_err(err);
+	long n = rc == 0 ? (long)dump_loaded(l) : -1;
+	dump_loader_free(l);
+	return n;
+}
+
+static void dump_all(struct cache *c, struct text *t)
+{
+	struct dump_state st = { 0 };
+	for (int i = 0; i < 100000; i++)
+		if (dump_part(c, T0, &st, 7, collect, t))
+			return;
+	abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = 64 * 1024, .cache_max_ttl = 86400,
+						    .cache_max_negative_ttl = 3600 });
+	if (c == NULL)
+		return 0;
+	load(c, (const char *)data, size);
+	struct text t = { 0 };
+	dump_all(c, &t);
+	struct cache_stats st;
+	cache_get_stats(c, &st);
+	/* The dump loads back whole into a cache with room for it. */
+	struct cache *c2 = cache_new(&(struct cache_opts){ .cache_size = 64 * 1024 * 4, .cache_max_ttl = 86400,
+						     .cache_max_negative_ttl = 3600 });
+	if (c2 != NULL) {
+		long n = load(c2, t.buf, t.len);
+		if (n != (long)st.entries) {
+			fprintf(stderr, "dump of %llu entries loaded back as %ld:\n%s",
+				(unsigned long long)st.entries, n, t.buf);
+			abort();
+		}
+		cache_free(c2);
+	}
+	free(t.buf);
+	cache_free(c);
+	return 0;
+}
