@@ -137,7 +137,7 @@ const struct config_compat config_compat_keys[] = {
 	{ "hide-trustanchor", S, C_IGNORE, NULL, "no trust anchors" },
 	{ "ratelimit", S, C_IGNORE, NULL, "not available; request bounds apply (num-queries-per-thread)" },
 	{ "ip-ratelimit", S, C_IGNORE, NULL, "not available; request bounds apply (num-queries-per-thread)" },
-	{ "ede", S, C_IGNORE, NULL, "extended DNS errors are not sent yet" },
+	{ "ede", S, C_IGNORE, NULL, "extended DNS errors are always sent (EDE 3 on a stale answer); the key cannot turn them off" },
 	{ "max-udp-size", S, C_IGNORE, NULL, "edns-buffer-size bounds UDP answers" },
 	{ "msg-buffer-size", S, C_IGNORE, NULL, "buffers are sized for the largest message" },
 	{ "caps-whitelist", S, C_ALIAS, NULL, "caps-exempt" },
