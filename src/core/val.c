@@ -279,6 +279,27 @@ static size_t usable_ds(const struct dnssec_rdata *ds, size_t n, struct dnssec_r
 	return m;
 }
 
+#pragma weak anchor_autotrust_update
+
+/* RFC 5011: the DNSKEY set at an autotrust anchor validated; tell the
+ * anchor set every key of it, and which ones signed it. */
+static void autotrust_seen(struct vctx *v, const struct anchor_tp *tp, const struct val_rrset *set,
+			   const struct keyset *ks, uint32_t cap)
+{
+	struct anchor_seen seen[VAL_MAX_KEYS];
+	uint32_t unused = 0;
+	for (size_t i = 0; i < ks->n; i++) {
+		seen[i].rdata = ks->key[i].data;
+		seen[i].len = ks->key[i].len;
+		seen[i].self_signed = val_verify_set(set, ks->zone, &ks->key[i], 1, v->wall,
+						     &v->vr->verifies, &unused) == DNSSEC_OK;
+	}
+	if (anchor_autotrust_update == NULL)
+		return; /* TEMP until anchor.c's RFC 5011 part is merged */
+	anchor_autotrust_update((struct anchor_set *)v->env->opts->anchors, tp, seen, ks->n, cap,
+				v->wall + cap, v->wall);
+}
+
 /* The DNSKEY set of zone, authenticated by ds[] or the anchor's keys:
  * K_SECURE with ks filled, K_BOGUS, K_FETCH, or K_INSECURE (harden-dnssec-
  * stripped off and the keys missing). tp: the trust point when zone is an
@@ -330,26 +351,14 @@ static enum kres zone_keys(struct vctx *v, const uint8_t *zone, const struct dns
 					       &cap);
 	if (st != DNSSEC_OK) {
 		enum cache_sec b = set.n_sig == 0 ? CACHE_SEC_BOGUS_NOSIG : status_sec(st);
-		if (st == DNSSEC_MISMATCH)
+		if (st == DNSSEC_MISMATCH && set.n_sig > 0)
 			b = CACHE_SEC_BOGUS_NOKEY; /* signed, but not by a key the DS names */
 		set_sec(v, zone, WIRE_T_DNSKEY, b, 0);
 		return bogus(v, b, "DNSKEY set does not verify");
 	}
 	set_sec(v, zone, WIRE_T_DNSKEY, CACHE_SEC_SECURE, cap);
-	if (tp != NULL && tp->autotrust) {
-		/* RFC 5011: every key of the set, self-signed or not. */
-		struct anchor_seen seen[VAL_MAX_KEYS];
-		uint32_t unused = 0;
-		for (size_t i = 0; i < ks->n; i++) {
-			seen[i].rdata = ks->key[i].data;
-			seen[i].len = ks->key[i].len;
-			seen[i].self_signed = val_verify_set(&set, zone, &ks->key[i], 1, v->wall,
-							     &v->vr->verifies, &unused) == DNSSEC_OK;
-		}
-		uint64_t exp = v->wall + cap;
-		anchor_autotrust_update((struct anchor_set *)v->env->opts->anchors, tp, seen, ks->n,
-					cap, exp, v->wall);
-	}
+	if (tp != NULL && tp->autotrust)
+		autotrust_seen(v, tp, &set, ks, cap);
 	return K_SECURE;
 }
 
