@@ -70,15 +70,17 @@ enum dnssec_status val_verify_set(const struct val_rrset *set, const uint8_t *si
 				  unsigned *verifies, uint32_t *ttl_cap)
 {
 	enum dnssec_status why = DNSSEC_MISMATCH;
-	bool saw_supported = false;
+	bool saw_supported = false, saw_unsupported = false;
 	unsigned tried = 0;
 	for (size_t s = 0; s < set->n_sig; s++) {
 		struct dnssec_rrsig sig;
 		if (dnssec_rrsig_parse(set->sig[s].data, set->sig[s].len, &sig) != DNSSEC_OK ||
 		    sig.type_covered != set->type || !wire_name_eq(sig.signer, signer))
 			continue;
-		if (!alg_supported(sig.algorithm))
+		if (!alg_supported(sig.algorithm)) {
+			saw_unsupported = true;
 			continue;
+		}
 		saw_supported = true;
 		enum dnssec_status t = dnssec_time_check(sig.inception, sig.expiration, now, VAL_SKEW);
 		if (t != DNSSEC_OK) {
@@ -114,7 +116,7 @@ enum dnssec_status val_verify_set(const struct val_rrset *set, const uint8_t *si
 				why = DNSSEC_BAD_SIG;
 		}
 	}
-	if (!saw_supported && set->n_sig > 0 && why == DNSSEC_MISMATCH)
+	if (!saw_supported && saw_unsupported)
 		return DNSSEC_UNSUPPORTED;
 	return why;
 }
@@ -220,8 +222,8 @@ static bool copy_entry(const struct cache_entry *e, struct val_rrset *set, uint8
 static void set_sec(struct vctx *v, const uint8_t *owner, uint16_t type, enum cache_sec sec,
 		    uint32_t cap)
 {
-	if (cache_sec_bogus(sec) && v->env->opts->val_bogus_ttl < cap)
-		cap = v->env->opts->val_bogus_ttl;
+	if (cache_sec_bogus(sec))
+		cap = v->env->opts->val_bogus_ttl; /* kept that long, and no longer */
 	cache_set_sec(v->env->cache, owner, type, v->qclass, sec, cap, v->now_ms);
 }
 
