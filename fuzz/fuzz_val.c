@@ -62,6 +62,20 @@ static struct chunk take(const uint8_t **d, size_t *left)
 	return c;
 }
 
+/* Is p (n bytes) exactly one uncompressed name? */
+static bool valid_name(const uint8_t *p, size_t n)
+{
+	size_t at = 0;
+	if (n == 0 || n > WIRE_NAME_MAX)
+		return false;
+	while (at < n && p[at] != 0) {
+		if (p[at] > 63)
+			return false;
+		at += p[at] + 1u;
+	}
+	return at == n - 1;
+}
+
 static uint64_t wall_now;
 static uint64_t wall(void)
 {
@@ -92,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	uint8_t zone[WIRE_NAME_MAX];
 	struct chunk zc = take(&d, &left);
-	if (zc.n == 0 || zc.n > WIRE_NAME_MAX || zc.p[zc.n - 1] != 0 || wire_name_len(zc.p) != zc.n)
+	if (!valid_name(zc.p, zc.n))
 		memcpy(zone, "\4zone", 6);
 	else
 		memcpy(zone, zc.p, zc.n);
@@ -142,7 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cache_rdata keys[MAX_RECS];
 	struct cache_rr sigs[CACHE_EXTRA_MAX];
 	size_t n_keys = 0, n_sigs = 0;
-	while (left > 0) {
+	while (left >= 2) {
 		struct chunk r = take(&d, &left);
 		if (r.n < 4)
 			continue;
@@ -154,10 +168,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (own >= 0x80) {
 			/* the owner is in the chunk, before the rdata */
 			size_t ol = 0;
-			while (ol < rdlen && rd[ol] != 0 && ol + rd[ol] + 1 < rdlen && ol < 250)
+			while (ol < rdlen && rd[ol] != 0 && rd[ol] < 64 && ol + rd[ol] + 1 < rdlen)
 				ol += rd[ol] + 1u;
-			if (ol >= rdlen || rd[ol] != 0)
-				continue;
+			if (ol >= rdlen || rd[ol] != 0 || ol + 1 > WIRE_NAME_MAX)
+				continue; /* not a valid name: the core never holds one */
 			owner = rd;
 			rd += ol + 1;
 			rdlen = (uint16_t)(rdlen - ol - 1);
