@@ -34,15 +34,8 @@
 
 const struct config_compat config_compat_keys[] = {
 	/* ---- security: refused while the feature is missing ---- */
-	{ "auto-trust-anchor-file", S, C_REFUSE, NULL, NO_DNSSEC },
-	{ "trust-anchor-file", S, C_REFUSE, NULL, NO_DNSSEC },
-	{ "trust-anchor", S, C_REFUSE, NULL, NO_DNSSEC },
 	{ "trusted-keys-file", S, C_REFUSE, NULL, NO_DNSSEC },
 	{ "root-key-sentinel", S, C_IGNORE, NULL, "no DNSSEC validation, so no key sentinel" },
-	{ "module-config", S, C_REFUSE, "iterator",
-	  "only \"iterator\" is available (DNSSEC validation is not available yet; no dns64, "
-	  "subnetcache or respip modules); "
-	  "write module-config: \"iterator\" to run without the others" },
 	{ "tls-upstream", S, C_REFUSE, "no", NO_TLS },
 	{ "ssl-upstream", S, C_REFUSE, "no", NO_TLS },
 	{ "forward-tls-upstream", F, C_REFUSE, "no", NO_TLS },
@@ -100,19 +93,13 @@ const struct config_compat config_compat_keys[] = {
 	{ "log-local-actions", S, C_IGNORE, NULL, "logging detail is set by verbosity" },
 	{ "log-tag-queryreply", S, C_IGNORE, NULL, "logging detail is set by verbosity" },
 	{ "log-identity", S, C_IGNORE, NULL, "log lines are tagged portcullis" },
-	{ "val-log-level", S, C_IGNORE, NULL, "no DNSSEC validation" },
-	{ "val-clean-additional", S, C_IGNORE, NULL, "no DNSSEC validation" },
-	{ "val-permissive-mode", S, C_IGNORE, NULL, "no DNSSEC validation" },
-	{ "val-bogus-ttl", S, C_IGNORE, NULL, "no DNSSEC validation" },
 	{ "aggressive-nsec", S, C_IGNORE, NULL, "no DNSSEC validation, so no NSEC synthesis" },
-	{ "harden-dnssec-stripped", S, C_IGNORE, NULL, "no DNSSEC validation" },
 	{ "harden-algo-downgrade", S, C_IGNORE, NULL, "no DNSSEC validation" },
 	{ "harden-below-nxdomain", S, C_IGNORE, NULL, "not available; answers below an NXDOMAIN are resolved" },
 	{ "harden-referral-path", S, C_IGNORE, NULL, "referrals are checked by bailiwick" },
 	{ "harden-large-queries", S, C_IGNORE, NULL, "queries are parsed with bounds whatever their size" },
 	{ "harden-short-bufsize", S, C_IGNORE, NULL, "EDNS sizes below 512 are read as 512" },
 	{ "harden-unknown-additional", S, C_IGNORE, NULL, "only records of the zone are kept" },
-	{ "domain-insecure", S, C_IGNORE, NULL, "no DNSSEC validation: every domain is insecure" },
 	{ "key-cache-size", S, C_IGNORE, NULL, "no DNSSEC validation" },
 	{ "key-cache-slabs", S, C_IGNORE, NULL, "no DNSSEC validation" },
 	{ "msg-cache-size", S, C_IGNORE, NULL, "one cache; cache-size is its budget" },

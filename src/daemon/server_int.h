@@ -59,6 +59,7 @@ struct server {
 	const struct hints *hints;
 	struct cache *cache;
 	struct core_infra *infra;
+	struct anchor_set *anchors; /* DNSSEC trust anchors (NULL: not validating) */
 	struct lz_table *local;   /* local zones and data (core/localzone.h) */
 	struct core_env env;
 	struct upstream *up;
