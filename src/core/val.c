@@ -30,6 +30,20 @@ static bool digest_supported(uint8_t d)
 	return d == 1 || d == 2 || d == 4;
 }
 
+/* Is rdata (len bytes) exactly one uncompressed name? Read within len. */
+static bool rdata_is_name(const uint8_t *rd, size_t len)
+{
+	size_t at = 0;
+	if (len == 0 || len > WIRE_NAME_MAX)
+		return false;
+	while (at < len && rd[at] != 0) {
+		if (rd[at] > 63)
+			return false;
+		at += rd[at] + 1u;
+	}
+	return at == len - 1;
+}
+
 static uint16_t rrsig_covered(const uint8_t *rd, uint16_t len)
 {
 	return len >= 2 ? (uint16_t)(rd[0] << 8 | rd[1]) : 0;
@@ -814,11 +828,11 @@ static bool synthesised(const struct core_answer *a, const struct val_rrset *set
 		/* owner = prefix + dname owner; target must be prefix + dname target */
 		const uint8_t *tgt = sets[i].rd[0].data;
 		size_t tl = sets[i].rd[0].len;
-		if (tl == 0 || wire_name_len(tgt) != tl)
+		if (!rdata_is_name(tgt, tl))
 			continue;
 		unsigned keep = wire_name_labels(set->owner) - wire_name_labels(sets[i].owner);
 		const uint8_t *cn = set->rd[0].data;
-		if (set->rd[0].len == 0 || wire_name_len(cn) != set->rd[0].len ||
+		if (!rdata_is_name(cn, set->rd[0].len) ||
 		    wire_name_labels(cn) != keep + wire_name_labels(tgt) ||
 		    !wire_name_eq(wire_name_strip(cn, keep), tgt))
 			continue;
@@ -897,8 +911,8 @@ enum val_step val_answer(const struct core_env *env, struct val_req *vr, const u
 		}
 		secs[n_sets++] = sec;
 		combine(&worst, &why, sec, v.why);
-		if (rr->type == WIRE_T_CNAME && wire_name_eq(rr->owner, name) && rr->rdlen > 0 &&
-		    wire_name_len(rr->rdata) == rr->rdlen && qtype != WIRE_T_CNAME) {
+		if (rr->type == WIRE_T_CNAME && wire_name_eq(rr->owner, name) &&
+		    rdata_is_name(rr->rdata, rr->rdlen) && qtype != WIRE_T_CNAME) {
 			wire_name_copy(name, rr->rdata);
 			wire_name_lower(name);
 		} else if (wire_name_eq(rr->owner, name) && (rr->type == qtype || qtype == WIRE_T_ANY)) {
