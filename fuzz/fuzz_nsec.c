@@ -40,8 +40,11 @@ struct chunk {
 static struct chunk take(const uint8_t **d, size_t *left)
 {
 	struct chunk c = { NULL, 0 };
-	if (*left < 2)
+	if (*left < 2) {
+		*d += *left; /* a lone last byte is dropped */
+		*left = 0;
 		return c;
+	}
 	size_t n = (size_t)(*d)[0] << 8 | (*d)[1];
 	*d += 2;
 	*left -= 2;
