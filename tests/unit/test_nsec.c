@@ -451,6 +451,22 @@ static void nsec_wildcard(void **state)
 	p = mk(V_NSEC, "www.nz.example.", NULL);
 	nsec_prove_wildcard_answer(&p->in, N("www.nz.example."), 2, &v);
 	expect(&v, NSEC_BOGUS, NSEC_WHY_EXISTS, "wildcard answer for an existing name");
+	/* the wildcard's own name asked: nothing synthesised, nothing to deny */
+	p = mk(V_NSEC, NULL);
+	nsec_prove_wildcard_answer(&p->in, N("*.wild.nz.example."), 3, &v);
+	expect(&v, NSEC_PROVEN, NSEC_WHY_OK, "the wildcard itself");
+	/* a label count above the zone's apex is no wildcard of this zone */
+	p = mk(V_NSEC, "q.wild.nz.example.", NULL);
+	nsec_prove_wildcard_answer(&p->in, N("q.wild.nz.example."), 1, &v);
+	expect(&v, NSEC_BOGUS, NSEC_WHY_MALFORMED, "wildcard above the zone");
+	/* the exported cover test, on the record that wraps to the apex */
+	const struct rec *last = pick(V_NSEC, N("zzz.nz.example."));
+	assert_true(nsec_covers(last->owner, last->rdata, last->rdlen, N("zzz.nz.example.")));
+	assert_false(nsec_covers(last->owner, last->rdata, last->rdlen, last->owner));
+	assert_false(nsec_covers(last->owner, last->rdata, last->rdlen, N("nz.example.")));
+	size_t bl;
+	assert_non_null(nsec_bitmap(last->rdata, last->rdlen, &bl));
+	assert_null(nsec_bitmap(last->rdata, 3, &bl));
 	/* wildcard NODATA: q.wild A, denied by *.wild's NSEC (TXT only) */
 	p = mk(V_NSEC, "q.wild.nz.example.", "*.wild.nz.example.", NULL);
 	nsec_prove_nodata(&p->in, N("q.wild.nz.example."), WIRE_T_A, &v);
@@ -539,6 +555,14 @@ static void nsec3_nxdomain(void **state)
 	p = mk(V_NSEC3, "sub.nz.example.", "a.sub.nz.example.", "*.sub.nz.example.", NULL);
 	nsec_prove_nxdomain(&p->in, N("a.sub.nz.example."), &v);
 	expect(&v, NSEC_BOGUS, NSEC_WHY_WRONG_SIDE, "nsec3 nxdomain below a cut");
+	/* NSEC and NSEC3 records together (a zone changing its denial): either
+	 * chain's proof is enough */
+	p = mk(V_NSEC3, "nz.example.", "nope.nz.example.", "*.nz.example.", NULL);
+	add(p, pick(V_NSEC, N("www.nz.example.")));
+	p->in.n = p->n;
+	nsec_prove_nxdomain(&p->in, N("nope.nz.example."), &v);
+	expect(&v, NSEC_PROVEN, NSEC_WHY_OK, "nsec3 proof beside an unrelated NSEC");
+	assert_true(v.nsec3);
 	/* opt-out covering the next closer: insecure */
 	p = mk(V_OPTOUT, "nz.example.", "nope.nz.example.", "*.nz.example.", NULL);
 	nsec_prove_nxdomain(&p->in, N("nope.nz.example."), &v);
