@@ -257,6 +257,13 @@ enum anchor_kind anchor_lookup(const struct anchor_set *set, const uint8_t *name
 	return ANCHOR_TRUST;
 }
 
+const struct anchor_tp *anchor_set_point(const struct anchor_set *set, size_t i)
+{
+	if (i >= set->n)
+		return NULL;
+	return atomic_load_explicit(&set->pts[i]->cur, memory_order_acquire);
+}
+
 const struct anchor_tp *anchor_find_exact(const struct anchor_set *set, const uint8_t *owner)
 {
 	for (size_t i = 0; i < set->n; i++)
@@ -672,15 +679,10 @@ static int add_text(struct anchor_set *set, const char *text, size_t len, const 
 	}
 	if (rc == 0 && l.n == 0)
 		rc = fail(&l, PC_EINVAL, 0, "no DS or DNSKEY record");
-	if (rc == 0 && autotrust) {
-		/* A file whose keys are all revoked or removed is a trust point
-		 * Unbound also keeps: it is loaded, and lookups skip it. */
-		size_t usable = 0;
-		for (size_t i = 0; i < l.pts[0]->n; i++)
-			usable += l.pts[0]->keys[i].state != ANCHOR_ST_REMOVED;
-		if (usable == 0)
-			rc = fail(&l, PC_EINVAL, 0, "every key is in state REMOVED");
-	}
+	/* A file whose keys are all revoked or removed loads (Unbound keeps
+	 * such a trust point too): lookups skip a point with nothing trusted,
+	 * so the names below it are not validated, and the daemon still
+	 * starts after a zone revoked its last key. */
 	if (rc == 0)
 		rc = merge(set, &l);
 	loader_drop(&l);

@@ -155,6 +155,10 @@ size_t anchor_set_insecure_count(const struct anchor_set *set);
 enum anchor_kind anchor_lookup(const struct anchor_set *set, const uint8_t *name,
 			       const struct anchor_tp **tp);
 
+/* The i-th trust point's current snapshot (i < anchor_set_count), for
+ * listing; NULL past the end. */
+const struct anchor_tp *anchor_set_point(const struct anchor_set *set, size_t i);
+
 /* The trust point with exactly this owner, or NULL. */
 const struct anchor_tp *anchor_find_exact(const struct anchor_set *set, const uint8_t *owner);
 
