@@ -404,6 +404,18 @@ static int take(struct loader *l, const ldns_rr *rr, long line, const char *raw,
 	memcpy(owner, ldns_rdf_data(own), on);
 	if (wire_name_len(owner) != on)
 		return fail(l, PC_EINVAL, line, "bad owner name");
+	/* Zone names are host names (letters, digits, '-', '_'): an owner with
+	 * anything else is a typing accident, and refusing it keeps the
+	 * autotrust file's text free of escapes ldns reads differently. */
+	for (size_t i = 0; owner[i] != 0; i += (size_t)owner[i] + 1)
+		for (size_t j = 1; j <= owner[i]; j++) {
+			uint8_t c = owner[i + j];
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			      (c >= '0' && c <= '9') || c == '-' || c == '_'))
+				return fail(l, PC_EINVAL, line,
+					    "owner name with a character other than a letter, "
+					    "digit, '-' or '_'");
+		}
 
 	uint8_t rdata[4096];
 	size_t len = 0;

@@ -131,6 +131,8 @@ static void test_parse_errors(void **state)
 	ERR("$INCLUDE /etc/passwd\n",
 	    "ta.txt:1: $INCLUDE is not supported in a trust anchor file");
 	ERR("a..b. IN DS 1 8 2 00\n", "ta.txt:1: ");
+	ERR("a\\;b. IN DS 1 8 1 0011223344556677889900112233445566778899\n",
+	    "ta.txt:1: owner name with a character other than a letter, digit, '-' or '_'");
 	/* an error on the last of several records: nothing is added */
 	ERR(". IN DS 20326 8 2 "
 	    "E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n"
