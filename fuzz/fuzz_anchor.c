@@ -1,7 +1,8 @@
 /* Fuzz target: trust anchor text (trust-anchor-file and
  * auto-trust-anchor-file, with Unbound's autotrust state comments) through
- * ldns and core/anchor.c. Byte 0 chooses the form (bit 0: autotrust); the
- * rest is the file.
+ * ldns and core/anchor.c, and BIND's trusted-keys / trust-anchors forms
+ * (trusted-keys-file, core/anchor_bind.c). Byte 0 chooses the form (bit 0:
+ * autotrust; else bit 1: BIND's); the rest is the file.
  *
  * Checks: a load returns 0 or an error whose message is one line; a loaded
  * trust point's records parse as their type; for an autotrust file, the
@@ -60,7 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!set)
 		return 0;
 	int rc = autotrust ? anchor_add_auto_text(set, text, len, "fuzz.key", err, sizeof(err))
-			   : anchor_add_text(set, text, len, "fuzz.key", err, sizeof(err));
+		 : (data[0] & 2) ? anchor_add_bind_text(set, text, len, "fuzz.key", err, sizeof(err))
+				 : anchor_add_text(set, text, len, "fuzz.key", err, sizeof(err));
 	check_err(rc, err);
 	if (rc != 0) {
 		if (anchor_set_count(set) != 0)

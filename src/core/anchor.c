@@ -540,22 +540,22 @@ static int run_ldns(struct loader *l, const char *text, size_t len, FILE *fp)
 		long to = ftell(fp);
 		if (from < 0 || to < from || (size_t)to > len)
 			from = to = 0;
+		/* ldns skips blank and comment lines before a record in
+		 * the same call: the record starts after them. */
+		while (from < to) {
+			const char *q = text + from, *e = text + to;
+			while (q < e && (*q == ' ' || *q == '\t' || *q == '\r'))
+				q++;
+			if (q < e && *q != '\n' && *q != ';')
+				break;
+			const char *nl = memchr(q, '\n', (size_t)(e - q));
+			if (!nl)
+				break;
+			from = nl + 1 - text;
+			start++;
+		}
 		switch (s) {
 		case LDNS_STATUS_OK:
-			/* ldns skips blank and comment lines before a record in
-			 * the same call: the record starts after them. */
-			while (from < to) {
-				const char *q = text + from, *e = text + to;
-				while (q < e && (*q == ' ' || *q == '\t' || *q == '\r'))
-					q++;
-				if (q < e && *q != '\n' && *q != ';')
-					break;
-				const char *nl = memchr(q, '\n', (size_t)(e - q));
-				if (!nl)
-					break;
-				from = nl + 1 - text;
-				start++;
-			}
 			rc = take(l, rr, start, text + from, (size_t)(to - from));
 			break;
 		case LDNS_STATUS_SYNTAX_EMPTY:
@@ -566,8 +566,7 @@ static int run_ldns(struct loader *l, const char *text, size_t len, FILE *fp)
 			rc = fail(l, PC_EINVAL, start, "$INCLUDE is not supported in a trust anchor file");
 			break;
 		default:
-			rc = fail(l, PC_EINVAL, line > start ? line : start, "%s",
-				  ldns_get_errorstr_by_id(s));
+			rc = fail(l, PC_EINVAL, start, "%s", ldns_get_errorstr_by_id(s));
 			break;
 		}
 		ldns_rr_free(rr);

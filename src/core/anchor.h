@@ -122,6 +122,14 @@ int anchor_add_auto_text(struct anchor_set *set, const char *text, size_t len, c
 			 char *err, size_t errlen);
 int anchor_add_auto_file(struct anchor_set *set, const char *path, char *err, size_t errlen);
 
+/* trusted-keys-file: BIND's forms (trusted-keys { "name" flags proto alg
+ * "key"; }; and trust-anchors / managed-keys with static-key, initial-key,
+ * static-ds, initial-ds), as Unbound reads them; initial-* load as plain
+ * anchors. Errors as anchor_add_text, with the line of the original. */
+int anchor_add_bind_text(struct anchor_set *set, const char *text, size_t len, const char *name,
+			 char *err, size_t errlen);
+int anchor_add_bind_file(struct anchor_set *set, const char *path, char *err, size_t errlen);
+
 /* The default root anchor: the file path (ANCHOR_DEBIAN_ROOT_KEY) when it
  * exists, else the built-in IANA records. *source (may be NULL) receives
  * path or "built-in". 0, or an error as anchor_add_file (a file that exists
