@@ -9,7 +9,10 @@
  * into this file with malloc/free routed through fuzz_malloc/fuzz_free,
  * which hand out one static struct config (a global, so ASan still puts a
  * redzone after it) for that allocation and the real allocator for any
- * other. The code under test is otherwise src/daemon/config.c unchanged;
+ * other. The code under test is otherwise src/daemon/config.c unchanged
+ * (but for include:, which reads no file here: PC_CONFIG_FUZZING); the key
+ * table and the value parsers (config_keys.c, config_values.c,
+ * config_compat.c) are the library's;
  * its copy in libpc_resolver.a is not linked because every symbol it
  * defines is already defined here. */
 #include <stddef.h>
@@ -44,6 +47,7 @@ static void fuzz_free(void *p)
 
 /* Every header config.c includes is already in; only its own calls see
  * the macros. */
+#define PC_CONFIG_FUZZING 1
 #define malloc fuzz_malloc
 #define free fuzz_free
 #include "../src/daemon/config.c"
@@ -112,10 +116,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort(); /* the parser's working copy leaked */
 	if (rc == 0) {
 		check_config(&cfg);
+		for (size_t i = 0; i < cfg.n_local; i++)
+			if (cfg.local[i].text == NULL || cfg.local[i].line == 0)
+				abort();
+		config_free(&cfg); /* the local-zone lines it kept */
 		memcpy(&cfg, &defaults, sizeof(cfg));
 		return 0;
 	}
-	if (!same_summary(&cfg, &defaults))
+	if (!same_summary(&cfg, &defaults) || cfg.n_local != 0 || cfg.local != NULL)
 		abort();
 	/* Messages are NUL-terminated single lines with no control bytes:
 	 * whatever the input, they are safe to print on a terminal or log. */

@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *q = data + 2, *ans = q + qlen;
 	size_t alen = rest - qlen;
 
-	struct pcache *pc = pcache_new(8, 1);
+	struct pcache *pc = pcache_new(8);
 	if (pc == NULL)
 		return 0;
 	static uint8_t out[65536];

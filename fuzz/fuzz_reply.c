@@ -24,17 +24,18 @@
  *   then chunks: a 2-byte big-endian word, bit 15 "as is", bits 0-14 the
  *            length, then that many bytes (fewer if the input ends first).
  *            Length 0: the outstanding query times out (core_req_fail).
- *            As is: the bytes are the datagram, accepted only if it passes
- *            the checks of src/net/upstream.c on_datagram (question parses,
- *            ID, QR, qtype, qclass and the 0x20-cased name match exactly;
- *            the name is then lowercased in place; the whole message
- *            parses). The ID expected is 0x5000 + the query's number, the
- *            name's case pattern fixed_case() below.
+ *            As is: the bytes are the datagram. Every datagram, made or
+ *            as is, goes through the daemon's own reply check
+ *            (net/match.h match_reply: from the server on the query's
+ *            socket, ID, QR, QTYPE, QCLASS and the 0x20-cased name exactly,
+ *            the name lowercased in place, the whole message parses) and
+ *            reaches the core only when it is accepted; a dropped one
+ *            leaves the query outstanding, as in the daemon. The ID
+ *            expected is 0x5000 + the query's number, the name's case
+ *            pattern fixed_case() below for "as is" replies.
  *            Otherwise the bytes are a reply made to match: the header's ID
  *            and QR are set, QDCOUNT is 1 and the chunk's own question (if
  *            any) is replaced by the query's; the rest follows unchanged.
- *            A reply that then fails wire_parse is dropped and the query
- *            stays outstanding, as in the daemon.
  *
  * FUZZ_REPLY_TRACE=1 in the environment prints every step to stderr (to
  * check seeds and replay findings). */
@@ -52,6 +53,7 @@
 #include "core/hints.h"
 #include "daemon/config.h"
 #include "daemon/options.h"
+#include "net/match.h"
 #include "util/err.h"
 #include "wire/wire.h"
 
@@ -182,16 +184,6 @@ static void fixed_case(uint8_t *name, unsigned n)
 	wire_name_apply_case(name, bits);
 }
 
-/* Lowercase the question name in place (what upstream.c does once the
- * question matched: the name has the same length, right after the header). */
-static void lower_question(uint8_t *p, size_t len)
-{
-	for (size_t i = WIRE_HDR_LEN; i < len && p[i] != 0; i += (size_t)p[i] + 1)
-		for (size_t j = 1; j <= p[i] && i + j < len; j++)
-			if (p[i + j] >= 'A' && p[i + j] <= 'Z')
-				p[i + j] += 32;
-}
-
 /* Offset just past the question of a chunk, or 12 when it has none that
  * can be skipped. */
 static size_t question_end(const uint8_t *c, size_t len)
@@ -216,48 +208,70 @@ static size_t question_end(const uint8_t *c, size_t len)
 	return i <= len ? i : WIRE_HDR_LEN;
 }
 
-/* Build the datagram for query n from a chunk into pkt; returns its length,
- * or 0 when upstream.c would have dropped it before parsing. */
-static size_t make_datagram(const uint8_t *c, size_t len, bool as_is, unsigned n,
-			    const struct core_send *s)
+/* Build the datagram for query n from a chunk into pkt and judge it with
+ * the daemon's reply check; MATCH_ACCEPT leaves it parsed in reply_msg. */
+static int fuzz_sock; /* the pool socket the query left from (its address) */
+
+static enum match_verdict make_datagram(const uint8_t *c, size_t len, bool as_is, unsigned n,
+					const struct core_send *s)
 {
 	uint16_t id = (uint16_t)(0x5000 + n);
+	uint8_t want[WIRE_NAME_MAX];
+	wire_name_copy(want, s->qname);
+	size_t o = 0;
 	if (as_is) {
-		uint16_t rid, flags, qt, qc;
-		uint8_t qn[WIRE_NAME_MAX], want[WIRE_NAME_MAX];
-		if (wire_parse_question(c, len, &rid, &flags, qn, &qt, &qc) != 0)
-			return 0;
-		wire_name_copy(want, s->qname);
 		fixed_case(want, n);
-		if (rid != id || !(flags & WIRE_F_QR) || qt != s->qtype || qc != s->qclass ||
-		    !wire_name_eq_exact(qn, want))
-			return 0;
 		memcpy(pkt, c, len);
-		lower_question(pkt, len);
-		return len;
+		o = len;
+	} else {
+		uint8_t hdr[WIRE_HDR_LEN] = { 0 };
+		memcpy(hdr, c, len < WIRE_HDR_LEN ? len : WIRE_HDR_LEN);
+		size_t rest = question_end(c, len);
+		hdr[0] = (uint8_t)(id >> 8);
+		hdr[1] = (uint8_t)id;
+		hdr[2] |= 0x80; /* QR */
+		hdr[4] = 0;
+		hdr[5] = 1;
+		size_t nl = wire_name_len(s->qname);
+		memcpy(pkt, hdr, WIRE_HDR_LEN);
+		o = WIRE_HDR_LEN;
+		memcpy(pkt + o, s->qname, nl);
+		o += nl;
+		pkt[o++] = (uint8_t)(s->qtype >> 8);
+		pkt[o++] = (uint8_t)s->qtype;
+		pkt[o++] = (uint8_t)(s->qclass >> 8);
+		pkt[o++] = (uint8_t)s->qclass;
+		if (rest < len) {
+			memcpy(pkt + o, c + rest, len - rest);
+			o += len - rest;
+		}
 	}
-	uint8_t hdr[WIRE_HDR_LEN] = { 0 };
-	memcpy(hdr, c, len < WIRE_HDR_LEN ? len : WIRE_HDR_LEN);
-	size_t rest = question_end(c, len);
-	hdr[0] = (uint8_t)(id >> 8);
-	hdr[1] = (uint8_t)id;
-	hdr[2] |= 0x80; /* QR */
-	hdr[4] = 0;
-	hdr[5] = 1;
-	size_t o = 0, nl = wire_name_len(s->qname);
-	memcpy(pkt, hdr, WIRE_HDR_LEN);
-	o = WIRE_HDR_LEN;
-	memcpy(pkt + o, s->qname, nl);
-	o += nl;
-	pkt[o++] = (uint8_t)(s->qtype >> 8);
-	pkt[o++] = (uint8_t)s->qtype;
-	pkt[o++] = (uint8_t)(s->qclass >> 8);
-	pkt[o++] = (uint8_t)s->qclass;
-	if (rest < len) {
-		memcpy(pkt + o, c + rest, len - rest);
-		o += len - rest;
+	const struct match_query q = {
+		.sock = &fuzz_sock, .server = &s->addr, .id = id, .qname = want,
+		.qtype = s->qtype, .qclass = s->qclass,
+	};
+	const struct match_dgram d = {
+		.sock = &fuzz_sock, .from = &s->addr, .pkt = pkt, .len = o, .outstanding = 1,
+	};
+	struct match_info info;
+	enum match_verdict v = match_reply(&q, &d, &reply_msg, &info);
+	if (v == MATCH_ACCEPT) {
+		/* what was accepted is what was asked, its name now lowercase */
+		uint8_t lower[WIRE_NAME_MAX];
+		wire_name_copy(lower, s->qname);
+		wire_name_lower(lower);
+		if (reply_msg.id != id || !(reply_msg.flags & WIRE_F_QR) ||
+		    !reply_msg.has_question || reply_msg.qtype != s->qtype ||
+		    reply_msg.qclass != s->qclass || !wire_name_eq(reply_msg.qname, lower) ||
+		    !info.case_echoed)
+			abort();
+		if (memcmp(pkt + WIRE_HDR_LEN, want, wire_name_len(want)) == 0 &&
+		    !wire_name_eq_exact(want, lower))
+			abort(); /* the question was left in its 0x20 case */
+	} else if (v >= MATCH_N || match_verdict_name(v)[0] == '?') {
+		abort();
 	}
-	return o;
+	return v;
 }
 
 static volatile uint32_t sink;
@@ -393,7 +407,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	env.rand_uniform = fuzz_rand;
 	opts.cache.cache_size = (opt & 0x10) ? 4096 : (1u << 20);
 	env.cache = cache_new(&opts.cache);
-	env.infra = core_infra_new();
+	static const struct hash_key infra_key = { 1, 2 };
+	env.infra = core_infra_new(&infra_key);
 	struct core_req *req = NULL;
 	if (env.cache == NULL || env.infra == NULL)
 		goto out;
@@ -450,15 +465,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				core_req_fail(req, now);
 				break;
 			}
-			size_t dl = make_datagram(c, len, as_is, n, &s);
-			if (dl == 0) {
+			enum match_verdict v = make_datagram(c, len, as_is, n, &s);
+			if (v != MATCH_ACCEPT) {
 				if (trace)
-					fprintf(stderr, "  %zu bytes as is: no match, dropped\n", len);
-				continue;
-			}
-			if (wire_parse(&reply_msg, pkt, dl) != 0) {
-				if (trace)
-					fprintf(stderr, "  %zu bytes: malformed, dropped\n", dl);
+					fprintf(stderr, "  %zu bytes%s: %s, dropped\n", len,
+						as_is ? " as is" : "", match_verdict_name(v));
 				continue;
 			}
 			if (trace)

@@ -37,7 +37,13 @@ STANDALONE = {"port", "ctl"}
 # header -> path prefixes of the files allowed to include it
 PRIVATE = {
     "core/internal.h": ["src/core/"],
-    "daemon/server_int.h": ["src/daemon/server", "src/daemon/ctlcmd.c"],
+    # the server's files; the control verbs: ctlcmd.c's table and the verbs'
+    # own files (daemon/ctl_*.c: ctl_conf.c, ctl_local.c); stats.c; reload.c
+    "daemon/server_int.h": ["src/daemon/server", "src/daemon/ctlcmd.c", "src/daemon/ctl_",
+                            "src/daemon/stats.c", "src/daemon/reload.c"],
+    "daemon/config_int.h": ["src/daemon/config"],
+    # the upstream module's files share src/net/ with the pool, the listener...
+    "net/upstream_int.h": ["src/net/upstream.c", "src/net/up_"],
 }
 
 # Cycles known and owned elsewhere, each one explicitly: a component made of

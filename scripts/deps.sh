@@ -15,11 +15,15 @@ lab="nsd ldnsutils bind9-dnsutils knot-dnsutils python3-dnspython python3-pytest
 case "$want" in
   build) pkgs="$build" ;;
   demo)  pkgs="$build $lab" ;;
-  test)  pkgs="$build $lab libcmocka-dev dnsperf iproute2 lsof groff-base systemd" ;;
-  bench) pkgs="$build $lab dnsperf unbound pdns-recursor knot-resolver lsof gnuplot-nox hyperfine procps" ;;
+  # dnstap is optional for a build (plain make builds without it) but the
+  # tests build and check it: libfstrm, protobuf-c and Debian's dnstap tools
+  test)  pkgs="$build $lab libcmocka-dev dnsperf iproute2 lsof groff-base systemd python3-prometheus-client
+    libfstrm-dev libprotobuf-c-dev protobuf-c-compiler fstrm-bin dnstap-ldns" ;;
+  bench) pkgs="$build $lab dnsperf unbound pdns-recursor knot-resolver lsof gnuplot-nox hyperfine procps
+    libfstrm-dev libprotobuf-c-dev protobuf-c-compiler" ;;
   fuzz)  pkgs="$build clang libclang-rt-14-dev" ;;
   attack) pkgs="$build $lab unbound" ;;
-  deb)   pkgs="$build debhelper dpkg-dev debootstrap systemd" ;;
+  deb)   pkgs="$build debhelper dpkg-dev debootstrap systemd libfstrm-dev libprotobuf-c-dev protobuf-c-compiler" ;;
   stress) pkgs="$build $lab dnsperf procps" ;;
   # Deckard (../shared/deckard/README.md): its framework's Python modules,
   # faketime for its faked clock, dumpcap for its packet capture

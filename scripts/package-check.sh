@@ -66,8 +66,8 @@ done
 grep -E '^(Uid|Gid):' "/proc/$pid/status"
 grep -q "^Uid:	$uid	$uid	$uid	$uid" "/proc/$pid/status" || fail "daemon does not run as portcullis"
 # uids of the clean root mean other names on this host: compare numbers.
-stat -c 'owner uid %u, mode %a: %n' "$root/run/portcullis.ctl"
-[ "$(stat -c '%u %a' "$root/run/portcullis.ctl")" = "$uid 600" ] || fail "control socket owner/mode"
+stat -c 'owner uid %u, mode %a: %n' "$root/run/portcullis/portcullis.ctl"
+[ "$(stat -c '%u %a' "$root/run/portcullis/portcullis.ctl")" = "$uid 600" ] || fail "control socket owner/mode"
 chroot "$root" portcullis-ctl stats | grep '^pool.size.total='
 chroot "$root" portcullis-ctl stop >/dev/null
 wait "$pid" || fail "daemon exit status $?"

@@ -299,6 +299,36 @@ def as_is_seed():
     return out
 
 
+def as_is_drops_seed():
+    """www A as is, each genuine reply after spoiled copies the reply check
+    drops, one per reason: wrong ID, QR clear, wrong QTYPE, wrong QCLASS,
+    another name, wrong letter case, a body that does not parse, a question
+    cut short."""
+    www = "www.example-lab.org."
+    msgs = path_to_lab() + [reply(www, A, an=[(www, A, "192.0.2.10")])]
+    out = b""
+    for n, m in enumerate(msgs, start=1):
+        good = wire(m, 0x5000 + n, fixed_case(n))
+        qend = 12
+        while good[qend]:
+            qend += good[qend] + 1
+        qend += 1  # past the root label: QTYPE follows
+        spoiled = [
+            bytes([good[0] ^ 1]) + good[1:],                       # ID
+            good[:2] + bytes([good[2] & 0x7F]) + good[3:],          # QR
+            good[:qend] + bytes([good[qend], good[qend + 1] ^ 2]) + good[qend + 2:],
+            good[:qend + 2] + bytes([good[qend + 2], 3]) + good[qend + 4:],
+            good[:13] + bytes([good[13] ^ 1]) + good[14:],          # name
+            wire(m, 0x5000 + n, fixed_case(n + 1)),                 # case
+            good[:7] + bytes([good[7] + 1]) + good[8:],             # body
+            good[:qend + 2],                                        # cut short
+        ]
+        for bad in spoiled:
+            out += chunk(bad, as_is=True)
+        out += chunk(good, as_is=True)
+    return out
+
+
 def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "reply")
@@ -318,6 +348,9 @@ def main():
         count += 1
     with open(os.path.join(outdir, "www-a-as-is"), "wb") as f:
         f.write(bytes([Q_WWW_A, 0]) + as_is_seed())
+    count += 1
+    with open(os.path.join(outdir, "www-a-as-is-drops"), "wb") as f:
+        f.write(bytes([Q_WWW_A, 0]) + as_is_drops_seed())
     count += 1
     print("%d seeds in %s" % (count, outdir))
 

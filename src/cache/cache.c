@@ -81,7 +81,7 @@ _Static_assert(STRIPE_BITS <= TAB_MIN_BITS, "a bucket must lie in one stripe");
 
 struct centry {
 	struct centry *hnext;         /* hash chain */
-	uint32_t hash;                /* seeded hash of the lowercased owner */
+	uint32_t hash;                /* keyed hash of the lowercased owner */
 	uint16_t type, rclass;
 	uint64_t exp_ms;              /* absolute expiry; live while now < exp_ms */
 	struct centry *lprev, *lnext; /* LRU; lprev towards the most recent end */
@@ -115,7 +115,7 @@ struct cache {
 	struct centry *lru_tail; /* next to evict */
 	uint64_t bytes, budget;
 	uint64_t entries, evictions, expired;
-	uint32_t seed;
+	struct hash_key hkey;
 	uint32_t min_ttl, max_ttl, max_neg_ttl;
 	/* Read by every reader on each packet-cache hit: a line of its own, so
 	 * the writer's updates to the fields above do not move it. */
@@ -189,25 +189,15 @@ static size_t name_lower_copy(uint8_t out[KEY_MAX], const uint8_t *name)
 	return len;
 }
 
-/* The seeded hash of a key from name_lower_copy, eight bytes per step: the
- * key is already lowercased and zero-padded to a multiple of eight. Each
- * step mixes a word in with a multiply and an xor-shift, so a byte's change
- * reaches every later bit; the seed enters before the first multiply.
- * Byte-at-a-time hashing of the same key was a visible share of a miss,
- * which looks up a dozen keys. */
-static uint32_t key_hash(const uint8_t *key, size_t len, uint32_t seed)
+/* The keyed hash (util/hash.h) of a key from name_lower_copy: the key is
+ * already lowercased and zero-padded to a multiple of eight. */
+static uint32_t key_hash(const uint8_t *key, size_t len, const struct hash_key *hk)
 {
-	uint64_t h = wire_hash_start(seed, len);
-	for (size_t i = 0; i < len; i += 8) {
-		uint64_t w;
-		memcpy(&w, key + i, 8);
-		h = wire_hash_step(h, w);
-	}
-	return wire_hash_end(h);
+	return (uint32_t)hash_bytes(hk, key, len);
 }
 
 /* Fibonacci hashing takes the top bits of a multiply, so buckets depend on
- * every bit of the (seeded) name hash, not only its low bits. */
+ * every bit of the (keyed) name hash, not only its low bits. */
 static size_t bucket_of(uint32_t hash, unsigned bits)
 {
 	return (uint32_t)(hash * 0x9e3779b9u) >> (32 - bits);
@@ -465,9 +455,9 @@ struct cache *cache_new(const struct cache_opts *opts)
 	c->max_ttl = opts->cache_max_ttl;
 	c->max_neg_ttl = opts->cache_max_negative_ttl;
 	atomic_init(&c->flush_gen, 0);
-	/* A secret seed: without it, names chosen to share a bucket would turn
+	/* A secret key: without it, names chosen to share a bucket would turn
 	 * every lookup into a long chain walk. */
-	rand_bytes(&c->seed, sizeof c->seed);
+	hash_key_new(&c->hkey);
 	if (tab_alloc(c, TAB_MIN_BITS) != 0) {
 		cache_free(c);
 		return NULL;
@@ -502,6 +492,18 @@ void cache_free(struct cache *c)
 }
 
 static void flushed(struct cache *c)
+{
+	atomic_fetch_add_explicit(&c->flush_gen, 1, memory_order_release);
+}
+
+void cache_set_ttl_bounds(struct cache *c, const struct cache_opts *opts)
+{
+	c->min_ttl = opts->cache_min_ttl;
+	c->max_ttl = opts->cache_max_ttl;
+	c->max_neg_ttl = opts->cache_max_negative_ttl;
+}
+
+void cache_bump_flush_gen(struct cache *c)
 {
 	atomic_fetch_add_explicit(&c->flush_gen, 1, memory_order_release);
 }
@@ -741,7 +743,7 @@ int cache_put_rrset_ex(struct cache *c, const uint8_t *owner, uint16_t type, uin
 
 	struct newent ne = {
 		.kind = CACHE_RRSET, .rank = rank, .owner = key, .owner_len = len,
-		.hash = key_hash(key, len, c->seed), .type = type, .rclass = rclass,
+		.hash = key_hash(key, len, &c->hkey), .type = type, .rclass = rclass,
 		.exp_ms = now_ms + (uint64_t)ttl * 1000u, .rdata = rdata, .n_rdata = n,
 		.extra = extra, .n_extra = n_extra,
 	};
@@ -788,7 +790,7 @@ int cache_put_negative_ex(struct cache *c, enum cache_kind kind, const uint8_t *
 
 	struct newent ne = {
 		.kind = kind, .rank = rank, .owner = key, .owner_len = len,
-		.hash = key_hash(key, len, c->seed),
+		.hash = key_hash(key, len, &c->hkey),
 		.type = kind == CACHE_NXDOMAIN ? CACHE_TYPE_NXDOMAIN : type, .rclass = rclass,
 		.exp_ms = now_ms + (uint64_t)ttl * 1000u,
 		.soa_owner = soa_len ? soa_key : NULL, .soa_owner_len = soa_len,
@@ -806,7 +808,7 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
 	size_t len = owner ? name_lower_copy(key, owner) : 0;
 	if (!len)
 		return false;
-	uint32_t h = key_hash(key, len, c->seed);
+	uint32_t h = key_hash(key, len, &c->hkey);
 
 	/* Only this thread changes chains (see the top), so it reads them
 	 * without a lock; it takes the readers' locks only to change one. */
@@ -883,7 +885,7 @@ size_t cache_get_copy(struct cache *c, const uint8_t *owner, uint16_t type, uint
 	size_t len = owner ? name_lower_copy(key, owner) : 0;
 	if (!len)
 		return 0;
-	uint32_t h = key_hash(key, len, c->seed);
+	uint32_t h = key_hash(key, len, &c->hkey);
 	pthread_mutex_t *mu = reader_lock(c, h);
 	pthread_mutex_lock(mu);
 
@@ -979,7 +981,7 @@ static size_t flush_owner(struct cache *c, const uint8_t *name, bool all_types, 
 	size_t len = name ? name_lower_copy(key, name) : 0;
 	if (!len)
 		return 0;
-	uint32_t h = key_hash(key, len, c->seed);
+	uint32_t h = key_hash(key, len, &c->hkey);
 	writer_lock(c, h);
 	struct centry **link = &c->tab[bucket_of(h, c->tab_bits)];
 	struct centry *e;

@@ -112,7 +112,7 @@ struct cache_opts {
 /* cache_size: bytes; cache_min_ttl/cache_max_ttl clamp every positive TTL stored (raised to
  * min_ttl first, then capped at max_ttl, so max_ttl wins if they conflict);
  * cache_max_negative_ttl caps negative TTLs, which min_ttl never raises (that would hide
- * a newly created name). The hash seed is drawn here from rand_bytes().
+ * a newly created name). The hash key is drawn here (hash_key_new).
  * Returns NULL on allocation failure. */
 struct cache *cache_new(const struct cache_opts *opts);
 void cache_free(struct cache *c);
@@ -191,5 +191,14 @@ void cache_flush_all(struct cache *c);
 uint64_t cache_flush_gen(const struct cache *c);
 
 void cache_get_stats(const struct cache *c, struct cache_stats *out);
+
+/* New TTL bounds (a reload): those of opts (its cache_size is not used:
+ * the size needs a restart). Entries stored from now on are clamped to
+ * them; entries already cached keep theirs. The thread that stores. */
+void cache_set_ttl_bounds(struct cache *c, const struct cache_opts *opts);
+
+/* Raise the flush count without removing anything: every copy of an answer
+ * made before (the packet caches) stops being served. Any thread. */
+void cache_bump_flush_gen(struct cache *c);
 
 #endif

@@ -46,8 +46,9 @@
 struct pcache;
 
 /* A table of about `entries` entries (rounded up to a power of two, at
- * least 4); NULL when entries is 0 or memory is short. */
-struct pcache *pcache_new(size_t entries, uint32_t seed);
+ * least 4), with its own hash key; NULL when entries is 0 or memory is
+ * short. */
+struct pcache *pcache_new(size_t entries);
 void pcache_free(struct pcache *p);
 
 /* The answer to query q (qlen bytes) at now_ms, written to out (cap bytes):

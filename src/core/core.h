@@ -28,6 +28,7 @@
 
 struct hints; /* core/hints.h */
 struct core_infra;
+struct lz_table;
 
 #define CORE_MAX_CNAME 10   /* CNAMEs followed per request */
 #define CORE_MAX_SENDS 64   /* upstream queries per request */
@@ -67,6 +68,9 @@ struct core_env {
 	const struct core_opts *opts;
 	const struct hints *hints;
 	struct core_infra *infra;
+	/* Local zones (core/localzone.h), or NULL: the cache keeps nothing
+	 * they answer for, so that a cache hit never stands in for them. */
+	struct lz_table *local;
 	uint32_t (*rand_uniform)(uint32_t bound);
 };
 
@@ -150,7 +154,9 @@ void core_req_trim(void);
 
 /* ---- infra: smoothed RTT per server address ---------------------------- */
 
-struct core_infra *core_infra_new(void);
+/* key: the table's hash key (hash_key_new), handed in because the core
+ * draws no randomness of its own. */
+struct core_infra *core_infra_new(const struct hash_key *key);
 void core_infra_free(struct core_infra *inf);
 /* Smoothed RTT in ms, or 0 when the server is unknown. */
 uint32_t core_infra_srtt(struct core_infra *inf, const struct sockaddr *sa);

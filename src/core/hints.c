@@ -99,8 +99,7 @@ static const char *name_text(const uint8_t *name, char *buf, size_t cap)
 	return buf;
 }
 
-/* Copies an ldns dname into a fixed wire buffer, lowercased. */
-static bool copy_dname(const ldns_rdf *rdf, uint8_t out[WIRE_NAME_MAX], uint16_t *len)
+bool hints_copy_dname(const ldns_rdf *rdf, uint8_t out[WIRE_NAME_MAX], uint16_t *len)
 {
 	if (!rdf || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME)
 		return false;
@@ -157,7 +156,7 @@ static int take(struct loader *l, const ldns_rr *rr, size_t line)
 	memset(&h, 0, sizeof(h));
 	h.type = (uint16_t)type;
 	h.ttl = ldns_rr_ttl(rr);
-	if (!copy_dname(ldns_rr_owner(rr), h.owner, NULL))
+	if (!hints_copy_dname(ldns_rr_owner(rr), h.owner, NULL))
 		return fail(l, PC_EINVAL, (long)line, "bad owner name");
 	if (ldns_rr_rd_count(rr) != 1)
 		return fail(l, PC_EINVAL, (long)line, "record needs exactly one rdata field");
@@ -168,7 +167,7 @@ static int take(struct loader *l, const ldns_rr *rr, size_t line)
 			return fail(l, PC_EINVAL, (long)line,
 				    "NS record for %s: root hints hold NS records for \".\" only",
 				    name_text(h.owner, txt, sizeof(txt)));
-		if (!copy_dname(rd, h.rdata, &h.rdlen))
+		if (!hints_copy_dname(rd, h.rdata, &h.rdlen))
 			return fail(l, PC_EINVAL, (long)line, "bad NS name");
 	} else {
 		size_t want = type == LDNS_RR_TYPE_A ? 4 : 16;

@@ -15,6 +15,7 @@
 #ifndef PC_CORE_HINTS_H
 #define PC_CORE_HINTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,5 +54,12 @@ int hints_load_builtin(struct hints *out);
 
 /* Release the records; h may be reused (it is left empty). */
 void hints_free(struct hints *h);
+
+/* An ldns name (uncompressed wire, as ldns parses it) into out, lowercased,
+ * once its labels are checked to make exactly one name; *len (when not
+ * NULL) gets its length. False for anything else. Shared by the parsers of
+ * master-file text (root hints, local data). */
+struct ldns_struct_rdf;
+bool hints_copy_dname(const struct ldns_struct_rdf *rdf, uint8_t out[WIRE_NAME_MAX], uint16_t *len);
 
 #endif

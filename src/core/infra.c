@@ -1,28 +1,33 @@
 /* infra: a small table of smoothed round-trip times per server address.
- * Fixed size, direct-mapped by address hash: a collision just forgets the
- * older server, which then looks unknown and gets probed again. */
+ * Fixed size, direct-mapped by the keyed address hash (util/sockaddr.h;
+ * the key comes from the caller, as the core draws no randomness itself):
+ * a collision just forgets the older server, which then looks unknown and
+ * gets probed again, and without the key nobody can aim one at a server. */
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/core.h"
+#include "util/sockaddr.h"
 
 #define INFRA_SLOTS 4096
 #define SRTT_MAX 5000
 
 struct infra_slot {
-	uint8_t key[18]; /* 16 address bytes + port */
+	uint8_t key[19]; /* 16 address bytes, port, family */
 	uint8_t used;
 	uint32_t srtt;
 };
 
 struct core_infra {
+	struct hash_key hkey;
 	struct infra_slot slot[INFRA_SLOTS];
 };
 
-static void make_key(const struct sockaddr *sa, uint8_t key[18])
+static void make_key(const struct sockaddr *sa, uint8_t key[19])
 {
-	memset(key, 0, 18);
+	memset(key, 0, 19);
+	key[18] = (uint8_t)sa->sa_family;
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
 		memcpy(key, &in->sin_addr, 4);
@@ -36,25 +41,26 @@ static void make_key(const struct sockaddr *sa, uint8_t key[18])
 
 static struct infra_slot *find(struct core_infra *inf, const struct sockaddr *sa, bool create)
 {
-	uint8_t key[18];
-	uint32_t h = 2166136261u;
+	uint8_t key[19];
 	make_key(sa, key);
-	for (int i = 0; i < 18; i++)
-		h = (h ^ key[i]) * 16777619u;
+	uint32_t h = sockaddr_hash((const struct sockaddr_storage *)sa, &inf->hkey);
 	struct infra_slot *s = &inf->slot[h % INFRA_SLOTS];
-	if (s->used && memcmp(s->key, key, 18) == 0)
+	if (s->used && memcmp(s->key, key, sizeof(key)) == 0)
 		return s;
 	if (!create)
 		return NULL;
-	memcpy(s->key, key, 18);
+	memcpy(s->key, key, sizeof(key));
 	s->used = 1;
 	s->srtt = 0;
 	return s;
 }
 
-struct core_infra *core_infra_new(void)
+struct core_infra *core_infra_new(const struct hash_key *key)
 {
-	return calloc(1, sizeof(struct core_infra));
+	struct core_infra *inf = calloc(1, sizeof(struct core_infra));
+	if (inf != NULL)
+		inf->hkey = *key;
+	return inf;
 }
 
 void core_infra_free(struct core_infra *inf)

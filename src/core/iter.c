@@ -15,6 +15,7 @@
 #include "core/core.h"
 #include "core/hints.h"
 #include "core/internal.h"
+#include "core/localzone.h"
 #include "util/arena.h"
 #include "util/err.h"
 #include "util/sockaddr.h"
@@ -564,6 +565,16 @@ static enum pick pick_server(struct core_req *req, struct frame *f, uint64_t now
 
 /* ---- applying a reply's verdict (reply.c reads, this file acts) ----------- */
 
+/* Does a local zone answer for owner (lowercase)? The cache keeps nothing
+ * a local zone answers for, whatever the reply that brought it (an answer,
+ * a link of a CNAME chain, a referral's NS or glue, a negative answer), so
+ * that a cache hit never stands in for a local answer (daemon/worker.c asks
+ * the local zones on a cache miss only). */
+static bool local_governs(const struct core_env *env, const uint8_t *owner)
+{
+	return env->local != NULL && lz_governs(env->local, owner);
+}
+
 /* The verdict's extra records v->extra[at .. at + n) as the cache takes them. */
 static size_t extra_rrs(const struct core_verdict *v, size_t at, size_t n, struct cache_rr *x)
 {
@@ -591,8 +602,9 @@ static void keep_synth(struct core_req *req, const struct core_verdict *v,
 	uint8_t lower[WIRE_NAME_MAX];
 	wire_name_copy(lower, set->owner);
 	wire_name_lower(lower);
-	cache_put_rrset_ex(req->env->cache, lower, WIRE_T_CNAME, req->qclass, set->synth_ttl, &rd,
-			   1, x, n_x, set->rank, now);
+	if (!local_governs(req->env, lower))
+		cache_put_rrset_ex(req->env->cache, lower, WIRE_T_CNAME, req->qclass, set->synth_ttl, &rd,
+				   1, x, n_x, set->rank, now);
 	if (set->answer && top)
 		answer_add(req, false, set->owner, WIRE_T_CNAME, req->qclass,
 			   clamp_ttl(req->env, set->synth_ttl), set->target, len);
@@ -630,8 +642,9 @@ static void keep_set(struct core_req *req, const struct wire_msg *m, const struc
 	uint8_t lower[WIRE_NAME_MAX];
 	wire_name_copy(lower, set->owner);
 	wire_name_lower(lower);
-	cache_put_rrset_ex(req->env->cache, lower, set->type, req->qclass, cache_ttl, rd, n_rd, x,
-			   n_x, set->rank, now);
+	if (!local_governs(req->env, lower))
+		cache_put_rrset_ex(req->env->cache, lower, set->type, req->qclass, cache_ttl, rd,
+				   n_rd, x, n_x, set->rank, now);
 	if (!set->answer || !top)
 		return;
 	uint32_t answer_ttl = clamp_ttl(req->env, cache_ttl);
@@ -661,7 +674,7 @@ static void keep_negative(struct core_req *req, struct frame *f, const struct co
 	wire_name_lower(soa_owner);
 	struct cache_rr x[CACHE_EXTRA_MAX];
 	size_t n_x = extra_rrs(v, v->neg_at, v->n_neg, x);
-	if (ttl > 0)
+	if (ttl > 0 && !local_governs(req->env, f->qname))
 		cache_put_negative_ex(req->env->cache, kind, f->qname, f->qtype, req->qclass, ttl,
 				      soa_owner, &rd, 1, x, n_x, v->rank, now);
 	if (f == req->frames[0]) {

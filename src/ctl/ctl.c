@@ -17,7 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define DEFAULT_SOCKET "/run/portcullis.ctl"
+#define DEFAULT_SOCKET "/run/portcullis/portcullis.ctl"
 #define REQUEST_MAX 1024          /* the daemon's CONTROL_LINE_MAX */
 #define REPLY_MAX (64u << 20)     /* far above any reply the daemon sends */
 #define IO_TIMEOUT_S 30           /* a flush of a large cache may take a moment */
@@ -28,7 +28,11 @@ static const char usage_text[] =
 	"usage: portcullis-ctl [-s SOCKET] [-h] [--version] COMMAND [ARGS]\n"
 	"\n"
 	"commands:\n"
-	"  stats            counters of the running daemon\n"
+	"  stats [--json] [--reset]\n"
+	"                   counters of the running daemon (as one JSON object); with\n"
+	"                   --reset the counters start again from 0 after this reading\n"
+	"  stats_noreset [--json]\n"
+	"                   the same as stats without --reset (Unbound's name)\n"
 	"  pool [--json]    the upstream socket pool, as text or JSON\n"
 	"  pool rotate      replace every pool socket by one on a fresh random port\n"
 	"  flush NAME|all   drop cached data at and below NAME, or all of it\n"
@@ -36,6 +40,23 @@ static const char usage_text[] =
 	"  flush_type NAME TYPE\n"
 	"                   drop the cached TYPE records of NAME (A, AAAA, MX, TYPE65, 65...)\n"
 	"  stop             stop the daemon\n"
+	"  reload           re-read the configuration file (a bad one is refused)\n"
+	"  status           version, uptime, threads, pid, pool size\n"
+	"  verbosity N      log level 0..3 until the next reload\n"
+	"  list_forwards    the forward zones in force\n"
+	"  forward_add [+i] ZONE ADDR...\n"
+	"                   forward ZONE to these servers (until the next reload)\n"
+	"  forward_remove [+i] ZONE\n"
+	"                   stop forwarding ZONE (until the next reload)\n"
+	"  local_zone NAME TYPE\n"
+	"                   add a local zone (static, transparent, redirect, refuse, deny, ...)\n"
+	"  local_zone_remove NAME\n"
+	"                   remove a local zone and its data\n"
+	"  local_data RR    add a local record, e.g. 'www.example. 300 IN A 192.0.2.1'\n"
+	"  local_data_remove NAME\n"
+	"                   remove the local records of NAME\n"
+	"  list_local_zones, list_local_data\n"
+	"                   the local zones (NAME TYPE), the local records\n"
 	"\n"
 	"options:\n"
 	"  -s SOCKET        control socket (default " DEFAULT_SOCKET ")\n"
@@ -116,10 +137,23 @@ static void build_request(int argc, char **argv, char *req, size_t cap)
 	const char *cmd = argv[0];
 	int nargs = argc - 1;
 	int n;
-	if (strcmp(cmd, "stats") == 0 || strcmp(cmd, "stop") == 0) {
+	if (strcmp(cmd, "stop") == 0 || strcmp(cmd, "reload") == 0 ||
+	    strcmp(cmd, "status") == 0 || strcmp(cmd, "list_forwards") == 0) {
 		if (nargs != 0)
 			die(EXIT_USAGE, "%s takes no argument", cmd);
 		n = snprintf(req, cap, "%s\n", cmd);
+	} else if (strcmp(cmd, "stats") == 0 || strcmp(cmd, "stats_noreset") == 0) {
+		bool json = false, reset = false, noreset = strcmp(cmd, "stats_noreset") == 0;
+		for (int i = 1; i < argc; i++) {
+			if (strcmp(argv[i], "--json") == 0 && !json)
+				json = true;
+			else if (strcmp(argv[i], "--reset") == 0 && !reset && !noreset)
+				reset = true;
+			else
+				die(EXIT_USAGE, "%s takes only %s", cmd,
+				    noreset ? "--json" : "--json and --reset");
+		}
+		n = snprintf(req, cap, "%s%s%s\n", cmd, json ? " json" : "", reset ? " reset" : "");
 	} else if (strcmp(cmd, "pool") == 0) {
 		bool rotate = nargs == 1 && strcmp(argv[1], "rotate") == 0;
 		if (nargs > 1 || (nargs == 1 && !rotate && strcmp(argv[1], "--json") != 0))
@@ -144,6 +178,53 @@ static void build_request(int argc, char **argv, char *req, size_t cap)
 			die(EXIT_USAGE, "%s: unknown type \"%.40s\" (a name such as AAAA, TYPEnnn or "
 			    "a number 1..65535)", cmd, argv[2]);
 		n = snprintf(req, cap, "flush_type %s %u\n", argv[1], type);
+	} else if (strcmp(cmd, "verbosity") == 0) {
+		if (nargs != 1 || strspn(argv[1], "0123456789") != strlen(argv[1]) || !argv[1][0] ||
+		    strlen(argv[1]) > 1 || argv[1][0] > '3')
+			die(EXIT_USAGE, "verbosity takes one level 0..3");
+		n = snprintf(req, cap, "verbosity %s\n", argv[1]);
+	} else if (strcmp(cmd, "forward_add") == 0 || strcmp(cmd, "forward_remove") == 0) {
+		bool add = cmd[8] == 'a';
+		int flag = nargs >= 1 && strcmp(argv[1], "+i") == 0;
+		if (add ? nargs - flag < 2 : nargs - flag != 1)
+			die(EXIT_USAGE, add ? "forward_add takes [+i] ZONE ADDR..."
+					    : "forward_remove takes [+i] ZONE");
+		n = snprintf(req, cap, "%s", cmd);
+		for (int i = 1; i <= nargs && n > 0 && (size_t)n < cap; i++) {
+			if (!is_word(argv[i]))
+				die(EXIT_USAGE, "%s: arguments may not be empty or contain blanks", cmd);
+			n += snprintf(req + n, cap - (size_t)n, " %s", argv[i]);
+		}
+		if (n > 0 && (size_t)n < cap)
+			n += snprintf(req + n, cap - (size_t)n, "\n");
+	} else if (strcmp(cmd, "list_local_zones") == 0 || strcmp(cmd, "list_local_data") == 0) {
+		if (nargs != 0)
+			die(EXIT_USAGE, "%s takes no argument", cmd);
+		n = snprintf(req, cap, "%s\n", cmd);
+	} else if (strcmp(cmd, "local_zone_remove") == 0 || strcmp(cmd, "local_data_remove") == 0) {
+		if (nargs != 1 || !is_word(argv[1]))
+			die(EXIT_USAGE, "%s takes one argument: a domain name", cmd);
+		n = snprintf(req, cap, "%s %s\n", cmd, argv[1]);
+	} else if (strcmp(cmd, "local_zone") == 0) {
+		if (nargs != 2 || !is_word(argv[1]) || !is_word(argv[2]))
+			die(EXIT_USAGE, "local_zone takes two arguments: a domain name and a type");
+		n = snprintf(req, cap, "local_zone %s %s\n", argv[1], argv[2]);
+	} else if (strcmp(cmd, "local_data") == 0) {
+		/* The record may come as one quoted argument or as several words;
+		 * either way it goes as words separated by blanks. */
+		if (nargs < 1)
+			die(EXIT_USAGE, "local_data takes a record, e.g. 'www.example. A 192.0.2.1'");
+		n = snprintf(req, cap, "local_data");
+		for (int i = 1; i <= nargs && n >= 0 && (size_t)n < cap; i++) {
+			for (const char *c = argv[i]; *c; c++)
+				if ((unsigned char)*c < 0x20 || *c == 0x7f)
+					die(EXIT_USAGE, "local_data: control character in the record");
+			n += snprintf(req + n, cap - (size_t)n, " %s", argv[i]);
+		}
+		if (n >= 0 && (size_t)n + 1 < cap)
+			n += snprintf(req + n, cap - (size_t)n, "\n");
+		else
+			n = (int)cap;
 	} else {
 		die(EXIT_USAGE, "unknown command \"%s\" (try -h)", cmd);
 	}

@@ -7,9 +7,12 @@
  *       name: "corp."
  *       forward-addr: 127.9.0.1
  *
- * Clauses are "server:", "forward-zone:", "stub-zone:" and "remote-control:"
- * (the latter only holds control-socket for familiarity). Values may be
- * double-quoted. Every error names the file, the line and the key.
+ * Clauses are "server:", "forward-zone:", "stub-zone:", "remote-control:"
+ * and "dnstap:". Values may be double-quoted. "include:" and
+ * "include-toplevel:" read other files (globs) as unbound does. Every error
+ * names the file, the line and the key. unbound.conf keys this build does
+ * not implement are accepted with a warning or refused with the reason
+ * (config_compat.c).
  * config_defaults() gives the built-in configuration used without -c. */
 #ifndef PC_DAEMON_CONFIG_H
 #define PC_DAEMON_CONFIG_H
@@ -25,6 +28,8 @@
 #define CONFIG_MAX_EXCLUDE 64
 #define CONFIG_MAX_ZONES 32
 #define CONFIG_PATH_MAX 256
+#define CONFIG_CONTROL_DIR "/run/portcullis"
+#define CONFIG_CONTROL_SOCKET CONFIG_CONTROL_DIR "/portcullis.ctl"
 
 /* An address with port, as a ready-to-use sockaddr (port in network order). */
 struct config_addr {
@@ -42,6 +47,15 @@ struct config_range {
 	uint16_t low, high; /* inclusive; low <= high */
 };
 
+/* local-zone, local-data, local-data-ptr: the value as written (checked by
+ * the reader, turned into a table by daemon/localconf.h), in file order. */
+enum config_local_kind { CONFIG_LOCAL_ZONE = 1, CONFIG_LOCAL_DATA, CONFIG_LOCAL_DATA_PTR };
+struct config_local {
+	enum config_local_kind kind;
+	size_t line;   /* in the file that gave it */
+	char *text;    /* owned */
+};
+
 /* forward-zone or stub-zone */
 struct config_zone {
 	uint8_t name[256];  /* wire format, lowercased; "." is the root */
@@ -57,7 +71,9 @@ struct config {
 	struct config_acl acl[CONFIG_MAX_ACL];
 	size_t n_acl;                                    /* empty: loopback allowed only */
 	char root_hints[CONFIG_PATH_MAX];                /* "" = built-in IANA hints */
-	char control_socket[CONFIG_PATH_MAX];            /* default /run/portcullis.ctl */
+	char control_socket[CONFIG_PATH_MAX];            /* default CONFIG_CONTROL_SOCKET; "" = none */
+	char control_group[33];                          /* group that may use the control socket
+							  * (mode 0660); "" = the run user only (0600) */
 	bool do_ip4, do_ip6;                             /* default yes, yes */
 	bool do_udp, do_tcp;                             /* default yes, yes */
 	bool do_not_query_localhost;                     /* default yes */
@@ -117,14 +133,56 @@ struct config {
 	bool hide_identity, hide_version;                /* refuse id.server / version.bind; default no */
 	char identity[256];                              /* id.server text; "" = the host name */
 	char version[256];                               /* version.bind text; "" = PC_VERSION_TEXT */
+	struct config_addr metrics_interface;            /* metrics-interface: the Prometheus endpoint */
+	bool metrics_on;                                 /* ... is set; default off */
+	bool log_queries, log_replies;                   /* one line per query / answer; default no */
+	/* dnstap: clause (Unbound's keys; daemon/dnstap.h) */
+	bool dnstap_enable;                              /* default no */
+	char dnstap_socket_path[CONFIG_PATH_MAX];        /* the collector's UNIX socket */
+	bool dnstap_send_identity, dnstap_send_version;  /* default no, no */
+	char dnstap_identity[256];                       /* "" = the host name */
+	char dnstap_version[256];                        /* "" = PC_VERSION_TEXT */
+	bool dnstap_client_query, dnstap_client_response;     /* log-client-*-messages */
+	bool dnstap_resolver_query, dnstap_resolver_response; /* log-resolver-*-messages */
+	/* local-zone, local-data, local-data-ptr lines: an array this config
+	 * owns (config_free); a byte copy of a config must not keep it. */
+	struct config_local *local;
+	size_t n_local;
 	struct config_zone forward[CONFIG_MAX_ZONES];
 	size_t n_forward;
 	struct config_zone stub[CONFIG_MAX_ZONES];
 	size_t n_stub;
 };
 
-/* Fill cfg with the built-in defaults (listen on 127.0.0.1 and ::1 port 53). */
+/* Fill cfg with the built-in defaults (listen on 127.0.0.1 and ::1 port 53):
+ * every key's default comes from the key table (config_keys.c). */
 void config_defaults(struct config *cfg);
+
+/* Release what cfg owns beyond itself (the local-zone lines); cfg then has
+ * none. */
+void config_free(struct config *cfg);
+
+/* Whether a and b hold the same local-zone, local-data and local-data-ptr
+ * lines (kind and text, in order). */
+bool config_local_same(const struct config *a, const struct config *b);
+
+/* Everything a read found: one line per message, each ending in '\n',
+ * errors as "FILE:LINE: KEY: what" and warnings (keys this build accepts
+ * but ignores, a forwarder do-not-query-localhost keeps from being asked)
+ * as "FILE:LINE: KEY: warning: what". Owned by the caller: release with
+ * config_diag_free(). */
+struct config_diag {
+	char *text;       /* NUL-terminated; NULL when empty */
+	size_t len, cap;
+	unsigned errors, warnings;
+};
+void config_diag_free(struct config_diag *d);
+
+/* As config_load, but reading on past an error so that diag lists every
+ * error and warning of the file and of the files it includes (at most
+ * 200 errors); err still receives the first error. diag may be NULL. */
+int config_load_diag(struct config *cfg, const char *path, struct config_diag *diag,
+		     char *err, size_t errlen);
 
 /* Read FILE over the defaults already in cfg. A key given in the file
  * replaces the default; repeatable keys (interface, access-control,
@@ -144,7 +202,26 @@ int config_parse(struct config *cfg, const char *name, const char *text, size_t 
  * last: for checks that the documentation names every key. */
 const char *config_key_name(size_t i);
 
+/* The name of the i-th unbound.conf key (or clause, after the keys) that
+ * this build ignores or refuses (config_compat.c), or NULL past the last. */
+const char *config_compat_name(size_t i);
+
+/* What the key table says of the i-th key: its default as the docs show it
+ * (NULL when it has none to show) and its one-line doc. */
+const char *config_key_default(size_t i);
+const char *config_key_doc(size_t i);
+
+/* Keys whose value differs between a and b and that a reload cannot apply
+ * (they need a restart), as "key, key, ..." in out (empty: none). Returns
+ * how many. */
+size_t config_restart_keys(const struct config *a, const struct config *b, char *out,
+			   size_t outlen);
+
 /* Parse "addr" or "addr@port" (IPv4 or IPv6) into out, with default_port. */
 int config_parse_addr(const char *text, uint16_t default_port, struct config_addr *out);
+
+/* Copy into next, from cur, every key a reload cannot apply (those
+ * config_restart_keys names), so that next keeps what is in force. */
+void config_keep_restart_keys(struct config *next, const struct config *cur);
 
 #endif

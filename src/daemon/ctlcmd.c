@@ -8,75 +8,13 @@
 #include <unistd.h>
 
 #include "cache/cache.h"
+#include "daemon/ctl_local.h"
+#include "daemon/ctl_conf.h"
 #include "daemon/ctlcmd.h"
 #include "daemon/server_int.h"
+#include "daemon/stats.h"
 #include "daemon/worker.h"
 #include "net/upstream.h"
-#include "util/clock.h"
-
-static void print_stat(void *ud, const char *key, uint64_t value)
-{
-	control_out_printf(ud, "%s=%llu\n", key, (unsigned long long)value);
-}
-
-/* Sum of one counter (its offset in struct worker_stats) over the workers;
- * each is read with a relaxed load while its worker may be counting (a
- * stats line is a snapshot, not an instant). */
-static uint64_t sum_at(const struct server *s, size_t off)
-{
-	uint64_t sum = 0;
-	for (unsigned i = 0; i < s->n_workers; i++)
-		sum += worker_stat(s->workers[i], off);
-	return sum;
-}
-
-#define SUM(field) sum_at(s, offsetof(struct worker_stats, field))
-
-static void print_stats(struct server *s, struct control_out *o)
-{
-	const struct pool *p = up_pool(s->up);
-	struct cache_stats cs;
-	cache_get_stats(s->cache, &cs);
-	uint64_t udp = SUM(client_udp), tcp = SUM(client_tcp);
-	control_out_printf(o, "queries.client.total=%llu\n", (unsigned long long)(udp + tcp));
-	control_out_printf(o, "queries.client.udp=%llu\n", (unsigned long long)udp);
-	control_out_printf(o, "queries.client.tcp=%llu\n", (unsigned long long)tcp);
-	control_out_printf(o, "queries.client.refused=%llu\n", (unsigned long long)SUM(refused));
-	control_out_printf(o, "queries.client.formerr=%llu\n", (unsigned long long)SUM(formerr));
-	control_out_printf(o, "cache.hits=%llu\n", (unsigned long long)SUM(cache_hits));
-	control_out_printf(o, "cache.misses=%llu\n", (unsigned long long)SUM(cache_misses));
-	control_out_printf(o, "cache.packet.hits=%llu\n", (unsigned long long)SUM(packet_hits));
-	control_out_printf(o, "requests.current=%zu\nrequests.max=%zu\n", s->rq.n, s->rq.max);
-	control_out_printf(o, "requests.jostled=%llu\nrequests.overload_servfail=%llu\n",
-			   (unsigned long long)s->rq.jostled, (unsigned long long)s->rq.overload_servfail);
-	up_stats_each(s->up, print_stat, o);
-	static const char *const rc[6] = { "noerror", "formerr", "servfail", "nxdomain",
-					   "notimp", "refused" };
-	for (int i = 0; i < 6; i++)
-		control_out_printf(o, "answers.%s=%llu\n", rc[i], (unsigned long long)sum_at(s, offsetof(struct worker_stats, rcode) +
-							     (size_t)i * sizeof(_Atomic uint64_t)));
-	control_out_printf(o, "pool.size.ip4=%zu\npool.size.ip6=%zu\npool.size.total=%zu\n", p->n4,
-			   p->n6, p->n);
-	control_out_printf(o, "cache.bytes=%llu\ncache.entries=%llu\ncache.budget=%llu\n",
-			   (unsigned long long)cs.bytes, (unsigned long long)cs.entries,
-			   (unsigned long long)cs.budget);
-	control_out_printf(o, "threads=%u\n", s->n_workers);
-	for (unsigned i = 0; i < s->n_workers; i++) {
-		const struct worker *w = s->workers[i];
-#define WSUM(field) worker_stat(w, offsetof(struct worker_stats, field))
-		uint64_t wu = WSUM(client_udp), wt = WSUM(client_tcp);
-		control_out_printf(o, "worker.%u.queries=%llu\n", i, (unsigned long long)(wu + wt));
-		control_out_printf(o, "worker.%u.queries.udp=%llu\n", i, (unsigned long long)wu);
-		control_out_printf(o, "worker.%u.queries.tcp=%llu\n", i, (unsigned long long)wt);
-		control_out_printf(o, "worker.%u.cache.hits=%llu\n", i,
-				   (unsigned long long)WSUM(cache_hits));
-		control_out_printf(o, "worker.%u.cache.misses=%llu\n", i,
-				   (unsigned long long)WSUM(cache_misses));
-#undef WSUM
-	}
-	control_out_printf(o, "uptime.seconds=%llu\n",
-			   (unsigned long long)((clock_now_ms() - s->started_ms) / 1000));
-}
 
 static void print_pool(struct server *s, struct control_out *o, bool json)
 {
@@ -142,11 +80,23 @@ static void do_flush(struct server *s, int argc, char **argv, struct control_out
 			   cache_flush_type(s->cache, name, (uint16_t)type));
 }
 
+/* stats [json] [reset]: every counter; with reset, the counters start
+ * again from 0 for the next stats (stats_noreset is Unbound's name for the
+ * plain form). */
 static void verb_stats(struct server *s, int argc, char **argv, struct control_out *o)
 {
-	(void)argc;
-	(void)argv;
-	print_stats(s, o);
+	bool json = false, reset = false;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "json") == 0 && !json)
+			json = true;
+		else if (strcmp(argv[i], "reset") == 0 && !reset && strcmp(argv[0], "stats") == 0)
+			reset = true;
+		else {
+			control_out_error(o, "%s: unknown argument '%s'", argv[0], argv[i]);
+			return;
+		}
+	}
+	stats_print(s, o, json ? STATS_JSON : STATS_TEXT, reset);
 }
 
 static void verb_pool(struct server *s, int argc, char **argv, struct control_out *o)
@@ -179,12 +129,25 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-	{ "stats", 0, 0, verb_stats },
+	{ "stats", 0, 2, verb_stats },
+	{ "stats_noreset", 0, 1, verb_stats },
 	{ "pool", 0, 1, verb_pool },
 	{ "flush", 1, 1, do_flush },
 	{ "flush_zone", 1, 1, do_flush },
 	{ "flush_type", 2, 2, do_flush },
 	{ "stop", 0, 0, verb_stop },
+	{ "reload", 0, 0, verb_reload },
+	{ "status", 0, 0, verb_status },
+	{ "verbosity", 1, 1, verb_verbosity },
+	{ "list_forwards", 0, 0, verb_list_forwards },
+	{ "forward_add", 2, CONTROL_MAX_ARGS - 1, verb_forward_add },
+	{ "forward_remove", 1, 2, verb_forward_remove },
+	{ "local_zone", 2, 2, ctl_local_zone },
+	{ "local_zone_remove", 1, 1, ctl_local_zone_remove },
+	{ "local_data", 1, CONTROL_MAX_ARGS - 1, ctl_local_data },
+	{ "local_data_remove", 1, 1, ctl_local_data_remove },
+	{ "list_local_zones", 0, 0, ctl_list_local_zones },
+	{ "list_local_data", 0, 0, ctl_list_local_data },
 };
 
 void server_on_control(void *ud, int argc, char **argv, struct control_out *o)

@@ -22,7 +22,9 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: portcullis [-c FILE] [--check] [-v] [-h] [--version]\n"
 		   "  -c FILE   configuration file (default: built-in configuration)\n"
-		   "  --check   validate the configuration and exit (0 ok, 2 error)\n"
+		   "  --check   validate the configuration and exit (0 ok, 2 error); lists every\n"
+		   "            error and warning of the file and the files it includes\n"
+		   "  -n        the same as --check\n"
 		   "  -v        more logging (repeatable)\n");
 }
 
@@ -49,6 +51,34 @@ static int raise_fd_limit(const struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* The messages of a configuration read, one "portcullis: ..." line each;
+ * err when there are none (the file could not be read at all). */
+static void print_diag(const struct config_diag *d, const char *err)
+{
+	if (d->text == NULL) {
+		if (err != NULL)
+			fprintf(stderr, "portcullis: %s\n", err);
+		return;
+	}
+	for (const char *l = d->text; *l;) {
+		const char *e = strchr(l, '\n');
+		int n = e ? (int)(e - l) : (int)strlen(l);
+		fprintf(stderr, "portcullis: %.*s\n", n, l);
+		l += n + (e != NULL);
+	}
+}
+
+/* The warnings of the configuration read, in the log once it is open. */
+static void log_diag(const struct config_diag *d)
+{
+	for (const char *l = d->text; l != NULL && *l;) {
+		const char *e = strchr(l, '\n');
+		int n = e ? (int)(e - l) : (int)strlen(l);
+		log_warn("%.*s", n, l);
+		l += n + (e != NULL);
+	}
+}
+
 /* A start that fails after the log is open: one line on stderr, as before
  * the log was open, and the same in the configured log. */
 static void start_failed(const char *why)
@@ -70,10 +100,11 @@ int main(int argc, char **argv)
 	bool check = false;
 	int verbose = 0, c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:vhn", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;
-		case 'k': check = true; break;
+		case 'k':
+		case 'n': check = true; break;
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("portcullis %s\n", PC_VERSION); return 0;
@@ -89,16 +120,25 @@ int main(int argc, char **argv)
 
 	static struct config cfg;
 	char err[512];
+	struct config_diag diag = { 0 };
 	config_defaults(&cfg);
-	if (path != NULL && config_load(&cfg, path, err, sizeof(err)) != 0) {
-		fprintf(stderr, "portcullis: %s\n", err);
+	/* Every error and warning at once, each on its line: an operator
+	 * bringing an unbound.conf over sees the whole list in one run. */
+	if (path != NULL && config_load_diag(&cfg, path, &diag, err, sizeof(err)) != 0) {
+		print_diag(&diag, err);
+		config_diag_free(&diag);
 		return 2;
 	}
+	if (check) {
+		print_diag(&diag, NULL);
+	}
+	unsigned n_warnings = diag.warnings;
 	struct hints hints = { 0 };
 	int rc = cfg.root_hints[0] ? hints_load_file(cfg.root_hints, &hints, err, sizeof(err))
 				   : hints_load_builtin(&hints);
 	if (rc != 0) {
 		fprintf(stderr, "portcullis: root-hints: %s\n", cfg.root_hints[0] ? err : "cannot load built-in hints");
+		config_diag_free(&diag);
 		return 2;
 	}
 	struct pool_opts pool_opts;
@@ -106,17 +146,21 @@ int main(int argc, char **argv)
 	if (pool_check_range(&pool_opts, err, sizeof(err)) != 0) {
 		fprintf(stderr, "portcullis: %s\n", err);
 		hints_free(&hints);
+		config_diag_free(&diag);
 		return 2;
 	}
 	struct privs privs;
 	if (privs_plan(&cfg, &privs, err, sizeof(err)) != 0) {
 		fprintf(stderr, "portcullis: %s\n", err);
 		hints_free(&hints);
+		config_diag_free(&diag);
 		return 2;
 	}
 	if (check) {
-		printf("portcullis: configuration %s is valid\n", path ? path : "(built-in)");
+		printf("portcullis: configuration %s is valid%s\n", path ? path : "(built-in)",
+		       n_warnings ? " (with the warnings above)" : "");
 		hints_free(&hints);
+		config_diag_free(&diag);
 		return 0;
 	}
 	unsigned level = cfg.verbosity + (unsigned)verbose;
@@ -126,8 +170,11 @@ int main(int argc, char **argv)
 	if (log_open(cfg.logfile, cfg.use_syslog, err, sizeof(err)) != 0) {
 		fprintf(stderr, "portcullis: %s\n", err);
 		hints_free(&hints);
+		config_diag_free(&diag);
 		return 1;
 	}
+	log_diag(&diag);
+	config_diag_free(&diag);
 	if (raise_fd_limit(&cfg, err, sizeof(err)) != 0) {
 		start_failed(err);
 		hints_free(&hints);
@@ -139,7 +186,11 @@ int main(int argc, char **argv)
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	struct server *srv = NULL;
-	rc = server_new(&srv, &loop, &cfg, &hints, server_on_control, err, sizeof(err));
+	rc = privs_control_dir(&cfg, err, sizeof(err));
+	if (rc == 0)
+		rc = server_new(&srv, &loop, &cfg, &hints, server_on_control, err, sizeof(err));
+	if (srv != NULL)
+		server_set_config_path(srv, path, (unsigned)verbose);
 	/* Then, with the listeners, the pool and the control socket bound,
 	 * everything privileged is done. */
 	if (rc == 0 && cfg.pidfile[0] != '\0')
@@ -171,6 +222,7 @@ int main(int argc, char **argv)
 	 * outside the chroot); the next start replaces a stale pidfile. */
 	if (cfg.pidfile[0] != '\0' && cfg.chroot_dir[0] == '\0')
 		unlink(cfg.pidfile);
+	config_free(&cfg);
 	log_notice("stopped");
 	log_close();
 	return 0;

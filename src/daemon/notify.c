@@ -38,6 +38,14 @@ void notify_ready(const char *fmt, ...)
 	va_end(ap);
 }
 
+void notify_reloading(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	send_with_status("RELOADING=1\n", fmt, ap);
+	va_end(ap);
+}
+
 void notify_status(const char *fmt, ...)
 {
 	va_list ap;

@@ -18,6 +18,10 @@ void notify_ready(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* STATUS=... alone. */
 void notify_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* RELOADING=1 with a status line, when a reload begins; READY=1 (notify_ready)
+ * follows when it is over, whether it was applied or refused. */
+void notify_reloading(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* STOPPING=1, when shutdown begins. */
 void notify_stopping(void);
 

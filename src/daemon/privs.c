@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,9 +29,44 @@ static bool id_mapped(const char *map, unsigned long id)
 	return found;
 }
 
+static int plan_group(const struct config *cfg, struct privs *out, char *err, size_t errlen)
+{
+	if (cfg->control_group[0] == '\0' || cfg->control_socket[0] == '\0')
+		return 0;
+	errno = 0;
+	const struct group *gr = getgrnam(cfg->control_group);
+	if (gr == NULL) {
+		snprintf(err, errlen, "control-group: no group \"%s\" on this system%s%s",
+			 cfg->control_group, errno ? ": " : "", errno ? strerror(errno) : "");
+		return PC_EINVAL;
+	}
+	out->ctl_group = true;
+	out->ctl_gid = gr->gr_gid;
+	return 0;
+}
+
+int privs_control_dir(const struct config *cfg, char *err, size_t errlen)
+{
+	if (strcmp(cfg->control_socket, CONFIG_CONTROL_SOCKET) != 0)
+		return 0;
+	if (mkdir(CONFIG_CONTROL_DIR, 0755) == 0 || errno == EEXIST)
+		return 0;
+	snprintf(err, errlen, "control-socket: cannot make %s for %s: %s", CONFIG_CONTROL_DIR,
+		 cfg->control_socket, strerror(errno));
+	return PC_EIO;
+}
+
+static int plan_user(const struct config *cfg, struct privs *out, char *err, size_t errlen);
+
 int privs_plan(const struct config *cfg, struct privs *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
+	int rc = plan_group(cfg, out, err, errlen);
+	return rc != 0 ? rc : plan_user(cfg, out, err, errlen);
+}
+
+static int plan_user(const struct config *cfg, struct privs *out, char *err, size_t errlen)
+{
 	if (cfg->username[0] == '\0') {
 		if (cfg->chroot_dir[0] != '\0' && geteuid() != 0) {
 			snprintf(err, errlen, "chroot: %s needs the daemon to start as root",
@@ -118,11 +154,19 @@ fail:
 
 int privs_drop(const struct config *cfg, const struct privs *pv, char *err, size_t errlen)
 {
+	/* control-group: its members may use the socket too. */
+	if (pv->ctl_group && cfg->control_socket[0] != '\0' &&
+	    (chown(cfg->control_socket, pv->drop ? pv->uid : (uid_t)-1, pv->ctl_gid) != 0 ||
+	     chmod(cfg->control_socket, 0660) != 0)) {
+		snprintf(err, errlen, "control-group: cannot give %s to group \"%s\": %s",
+			 cfg->control_socket, cfg->control_group, strerror(errno));
+		return PC_EIO;
+	}
 	if (pv->drop) {
 		/* The socket keeps its mode 0600: only the new user (and root) may
 		 * use it. A pidfile owned by that user can be removed at exit where
 		 * its directory allows. */
-		if (cfg->control_socket[0] != '\0' &&
+		if (cfg->control_socket[0] != '\0' && !pv->ctl_group &&
 		    chown(cfg->control_socket, pv->uid, pv->gid) != 0) {
 			snprintf(err, errlen, "control-socket: cannot give %s to \"%s\": %s",
 				 cfg->control_socket, pv->user, strerror(errno));

@@ -3,7 +3,7 @@
  * Start-up binds the client listeners (port 53), the whole socket pool and
  * the control socket as the user that started the daemon. Then the pidfile is
  * written, the control socket is handed to the configured user (mode 0600
- * stays), the daemon enters its chroot and becomes that user and group for
+ * stays, or 0660 with the control-group's group), the daemon enters its chroot and becomes that user and group for
  * good. Pool rotation keeps working afterwards: it binds ports above 1023
  * only, which needs no privilege (privs_plan refuses a pool range that reaches
  * below 1024 when a drop is planned).
@@ -24,6 +24,8 @@ struct privs {
 	uid_t uid;
 	gid_t gid;
 	char user[33];
+	bool ctl_group;   /* control-group: the socket gets this group, mode 0660 */
+	gid_t ctl_gid;
 };
 
 /* Decides whom to become. cfg->username when the file sets it (the user must
@@ -33,6 +35,11 @@ struct privs {
  * daemon already runs as that user. Reads the user database, so it runs
  * before any chroot. */
 int privs_plan(const struct config *cfg, struct privs *out, char *err, size_t errlen);
+
+/* The directory of the default control socket (/run/portcullis), made
+ * (mode 0755) when it is missing: systemd's RuntimeDirectory makes it under
+ * the unit, a start by hand may not have it. Other paths are left alone. */
+int privs_control_dir(const struct config *cfg, char *err, size_t errlen);
 
 /* Writes "PID\n" to path through a temporary file in the same directory and
  * a rename, so a reader never sees a partial file. */

@@ -124,6 +124,8 @@ static void respond(struct req_table *rq, struct creq *r, const struct core_answ
 		return;
 	if (a->rcode < 6)
 		WSTAT_ADD(rq->stats, rcode[a->rcode], 1);
+	if (rq->observe != NULL)
+		rq->observe(rq->observe_ud, r, a->rcode, rq->out, (size_t)len);
 	if (r->client.tcp && r->home != rq->resolver) {
 		r->answer = malloc((size_t)len);
 		if (r->answer != NULL) {

@@ -30,6 +30,7 @@
 #include <uv.h>
 
 #include "core/core.h"
+#include "daemon/lathist.h"
 #include "net/listen.h"
 #include "wire/wire.h"
 
@@ -44,6 +45,10 @@ struct worker_stats {
 	_Atomic uint64_t cache_hits, cache_misses;
 	_Atomic uint64_t packet_hits; /* the cache hits the packet cache answered */
 	_Atomic uint64_t rcode[6];
+	/* Only with metrics-interface: from the read of a query to the send
+	 * of its answer, answers from the cache and answers resolved apart
+	 * (daemon/lathist.h). */
+	struct lat_hist lat_hit, lat_miss;
 };
 
 /* A single writer may increment without a locked instruction. */
@@ -53,6 +58,13 @@ struct worker_stats {
 			      memory_order_relaxed)
 
 struct creq;
+
+/* Observation of the answers worker 0 writes for requests (metrics'
+ * latency, log-replies, dnstap's client responses): called on worker 0's
+ * loop thread with the answer just written (out, len) and its rcode, before
+ * it is sent or kept for the way back. */
+typedef void (*req_observe_fn)(void *ud, const struct creq *r, unsigned rcode,
+			       const uint8_t *out, size_t len);
 
 /* One thread's queue of requests handed to it by other threads. */
 struct req_inbox {
@@ -76,6 +88,8 @@ struct creq {
 	bool edns_do;                /* with the DO bit: DNSSEC records are given */
 	uint8_t qname[WIRE_NAME_MAX]; /* as the client wrote it */
 	uint64_t started_ms;          /* when worker 0 began resolving it */
+	uint64_t rx_us;               /* observed (metrics-interface, log-replies):
+				       * when it was read (monotonic us); else 0 */
 	uint8_t *answer;              /* on the way back: the response, or NULL */
 	size_t answer_len;
 	struct creq *prev, *next;     /* worker 0's requests (oldest first), or an inbox */
@@ -89,6 +103,8 @@ struct req_table {
 	struct upstream *up;
 	struct req_inbox *resolver;  /* worker 0's inbox, where misses go */
 	struct worker_stats *stats;  /* where worker 0 counts its answers */
+	req_observe_fn observe;      /* NULL when no answer is observed (no cost) */
+	void *observe_ud;
 	/* Being resolved, oldest first; at most max of them
 	 * (num-queries-per-thread for each thread, all of whose misses come
 	 * here). */

@@ -14,10 +14,15 @@
 
 #include "cache/cache.h"
 #include "core/core.h"
+#include "core/localzone.h"
 #include "daemon/control.h"
+#include "daemon/localconf.h"
+#include "daemon/dnstap.h"
+#include "daemon/metrics.h"
 #include "daemon/notify.h"
 #include "daemon/request.h"
 #include "daemon/server_int.h"
+#include "daemon/stats.h"
 #include "daemon/worker.h"
 #include "net/claim.h"
 #include "net/listen.h"
@@ -26,6 +31,12 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/rand.h"
+
+void server_set_config_path(struct server *s, const char *path, unsigned verbose)
+{
+	s->conf_path = path;
+	s->verbose = verbose;
+}
 
 /* ---- control -------------------------------------------------------------- */
 
@@ -47,10 +58,9 @@ static void on_signal(uv_signal_t *h, int signum)
 	struct server *s = h->data;
 	switch (signum) {
 	case SIGHUP:
-		/* What an operator sends to reload: until reloading exists, say
-		 * so and carry on rather than die. */
-		log_warn("SIGHUP: reloading the configuration is not supported yet; "
-			 "running on with the configuration read at start");
+		/* What an operator (and systemd's ExecReload) sends to reload. */
+		log_notice("SIGHUP: reloading the configuration");
+		server_reload(s, NULL);
 		return;
 	case SIGUSR1:
 	case SIGUSR2:
@@ -60,6 +70,24 @@ static void on_signal(uv_signal_t *h, int signum)
 		log_info("signal %d: stopping", signum);
 		server_stop(s);
 	}
+}
+
+/* dnstap: a queue for each thread that answers clients (the loop's and
+ * the readers' of every worker); upstream traffic goes on worker 0's loop
+ * queue, the thread the upstream layer runs on. */
+static int start_dnstap(struct server *s, char *err, size_t errlen)
+{
+	unsigned n = 0, next = 0;
+	for (unsigned i = 0; i < s->n_workers; i++)
+		n += worker_n_threads(s->workers[i]);
+	int rc = dnstap_new(&s->dnstap, s->cfg, n, err, errlen);
+	if (rc != 0)
+		return rc;
+	for (unsigned i = 0; i < s->n_workers; i++)
+		worker_set_dnstap(s->workers[i], s->dnstap, &next);
+	if (s->cfg->dnstap_resolver_query || s->cfg->dnstap_resolver_response)
+		up_set_tap(s->up, dnstap_upstream_tap, dnstap_queue(s->dnstap, 0));
+	return 0;
 }
 
 int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
@@ -74,8 +102,14 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	}
 	s->loop = loop;
 	s->cfg = cfg;
+	s->start_cfg = cfg;
+	atomic_init(&s->live, cfg);
+	uv_timer_init(loop, &s->retire_timer);
+	s->retire_timer.data = s;
+	s->retire_on = true;
 	s->hints = hints;
 	options_from_config(&s->opts, cfg);
+	s->cur_opts = &s->opts;
 	s->started_ms = clock_now_ms();
 	s->n_workers = cfg->num_threads > 0 ? cfg->num_threads : 1;
 	req_table_init(&s->rq, loop, cfg, &s->env,
@@ -83,11 +117,23 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	s->rq_on = true;
 	s->workers = calloc(s->n_workers, sizeof(*s->workers));
 	s->cache = cache_new(&s->opts.cache);
-	s->infra = core_infra_new();
+	struct hash_key infra_key;
+	hash_key_new(&infra_key);
+	s->infra = core_infra_new(&infra_key);
 	if (s->workers == NULL || s->cache == NULL || s->infra == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return PC_ENOMEM;
 	}
+	uint32_t seed;
+	rand_bytes(&seed, sizeof(seed));
+	size_t bad;
+	char msg[256];
+	if (localconf_build(&s->local, cfg, seed, &bad, msg, sizeof(msg)) != 0) {
+		/* config_parse built the same table once: only memory fails here. */
+		snprintf(err, errlen, "local zones: %s", msg);
+		return PC_ENOMEM;
+	}
+	s->env.local = s->local;
 	s->env.cache = s->cache;
 	s->env.opts = &s->opts.core;
 	s->env.hints = hints;
@@ -107,17 +153,22 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	if ((rc = claim_addrs(&s->claim, &s->opts.listen, err, errlen)) != 0)
 		return rc;
 	for (unsigned i = 0; i < s->n_workers; i++)
-		if ((rc = worker_new(&s->workers[i], i, loop, cfg, &s->opts.listen, &s->env, &s->rq, s->n_workers > 1,
+		if ((rc = worker_new(&s->workers[i], i, loop, &s->live, &s->opts.listen, &s->env, &s->rq, s->n_workers > 1,
 				     err, errlen)) != 0)
 			return rc;
 	for (unsigned i = 1; i < s->n_workers; i++)
 		if ((rc = worker_share(s->workers[i], s->workers[0], err, errlen)) != 0)
 			return rc;
+	if (cfg->dnstap_enable && (rc = start_dnstap(s, err, errlen)) != 0)
+		return rc;
 	if (cfg->control_socket[0] != '\0') {
 		rc = control_start(loop, cfg->control_socket, on_control, s, &s->ctl, err, errlen);
 		if (rc != 0)
 			return rc;
 	}
+	if (cfg->metrics_on &&
+	    (rc = metrics_start(loop, &cfg->metrics_interface, s, &s->metrics, err, errlen)) != 0)
+		return rc;
 	/* TERM, INT and QUIT stop cleanly; HUP, USR1 and USR2, which
 	 * operators and log rotators send, must not kill the daemon. */
 	uv_signal_t *sig[] = { &s->sig_term, &s->sig_int, &s->sig_quit,
@@ -158,6 +209,8 @@ void server_stop(struct server *s)
 	if (s->ctl != NULL)
 		control_stop(s->ctl);
 	s->ctl = NULL;
+	metrics_stop(s->metrics);
+	s->metrics = NULL;
 	if (s->up != NULL)
 		up_close(s->up);
 	if (s->signals_on) {
@@ -171,6 +224,10 @@ void server_stop(struct server *s)
 	}
 	if (s->rq_on)
 		req_table_close(&s->rq);
+	if (s->retire_on) {
+		uv_close((uv_handle_t *)&s->retire_timer, NULL);
+		s->retire_on = false;
+	}
 }
 
 void server_free(struct server *s)
@@ -182,12 +239,17 @@ void server_free(struct server *s)
 	for (unsigned i = 0; s->workers != NULL && i < s->n_workers; i++)
 		worker_free(s->workers[i]);
 	free(s->workers);
+	/* every thread that logged to dnstap has ended: flush and stop */
+	dnstap_free(s->dnstap);
 	claim_free(s->claim);
 	up_free(s->up);
 	cache_free(s->cache);
 	core_infra_free(s->infra);
+	server_config_free_all(s);
 	if (s->rq_on)
 		req_table_free(&s->rq);
+	stats_free(s);
+	lz_free(s->local);
 	core_req_trim();
 	free(s);
 }

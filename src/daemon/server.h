@@ -24,6 +24,12 @@ struct server;
 int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	       const struct hints *hints, control_handler_fn on_control, char *err,
 	       size_t errlen);
+/* Where reload re-reads the configuration (SIGHUP, portcullis-ctl reload):
+ * path as given with -c (NULL: the built-in configuration, which a reload
+ * keeps), and the number of -v that raise its verbosity. path must
+ * outlive the server. */
+void server_set_config_path(struct server *s, const char *path, unsigned verbose);
+
 /* Close every handle and ask the other workers to stop; uv_run on the
  * main loop returns once the callbacks have run. Also undoes a failed
  * server_new. */

@@ -3,15 +3,21 @@
  * misses to worker 0 (daemon/request.h); it reads its own inbox. */
 #include "daemon/worker.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cache/cache.h"
 #include "cache/pcache.h"
+#include "core/localzone.h"
 #include "daemon/admit.h"
 #include "daemon/config.h"
+#include "daemon/dnstap.h"
+#include "daemon/lathist.h"
 #include "daemon/options.h"
+#include "daemon/qlog.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/rand.h"
@@ -112,12 +118,12 @@ static void respond_error(struct wctx *x, const struct listen_client *c, const u
 /* A query that is not plainly an IN question: answer it here when
  * admission says so (true), else it goes on to the cache. Kept out of
  * on_query so that the common path stays as small as it was. */
-__attribute__((noinline)) static bool admit_local(struct wctx *x, const struct listen_client *c,
+__attribute__((noinline)) static bool admit_local(struct wctx *x, const struct config *cfg,
+						  const struct listen_client *c,
 						  const uint8_t *pkt, size_t len,
 						  uint16_t max_size)
 {
 	const struct wire_msg *m = &x->qmsg;
-	const struct config *cfg = x->w->cfg;
 	switch (admit_query(cfg, m, &x->cached)) {
 	case ADMIT_RESOLVE:
 		return false;
@@ -132,6 +138,60 @@ __attribute__((noinline)) static bool admit_local(struct wctx *x, const struct l
 	return false;
 }
 
+/* An inform zone's line: "ZONE inform ADDR@PORT NAME TYPE IN", as
+ * Unbound logs it. */
+static void log_inform(const struct listen_client *c, const uint8_t *zone,
+		       const struct wire_msg *m)
+{
+	char z[1024], q[1024], addr[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+	if (c->peer.ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&c->peer;
+		inet_ntop(AF_INET, &sin->sin_addr, addr, sizeof(addr));
+		port = ntohs(sin->sin_port);
+	} else if (c->peer.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&c->peer;
+		inet_ntop(AF_INET6, &sin6->sin6_addr, addr, sizeof(addr));
+		port = ntohs(sin6->sin6_port);
+	}
+	if (wire_name_to_text(zone, z, sizeof(z)) < 0)
+		strcpy(z, "?");
+	if (wire_name_to_text(m->qname, q, sizeof(q)) < 0)
+		strcpy(q, "?");
+	log_notice("%s inform %s@%u %s TYPE%u IN", z, addr, port, q, m->qtype);
+}
+
+/* Local zones (core/localzone.h), asked on a cache miss only: the cache
+ * keeps nothing a local zone answers for (core/iter.c asks the table
+ * before every put, and a control change flushes the names it shadows),
+ * so a cache hit cannot stand in for a local answer, and cached answers
+ * pay nothing for local zones. True when the query was answered (or
+ * dropped) here. */
+__attribute__((noinline)) static bool local_zone(struct wctx *x, const struct config *cfg,
+						 const struct listen_client *c,
+						 struct lz_table *lz, uint16_t max_size)
+{
+	const struct wire_msg *m = &x->qmsg;
+	bool inform;
+	uint8_t zone[WIRE_NAME_MAX];
+	enum lz_verdict v = lz_answer(lz, m->qname, m->qtype, &x->cached, &inform, zone);
+	if (inform)
+		log_inform(c, zone, m);
+	if (v == LZ_RESOLVE)
+		return false;
+	if (v == LZ_DROP)
+		return true;
+	int len = core_write_response(x->out, max_size, m->id, m->flags, m->qname, m->qtype,
+				      m->qclass, m->has_edns ? cfg->edns_buffer_size : 0,
+				      client_do(m), &x->cached);
+	if (len < 0)
+		return true;
+	x->out[2] |= (uint8_t)(WIRE_F_AA >> 8); /* answers for local zones are authoritative */
+	count_rcode(x, x->cached.rcode);
+	listen_respond(c, x->out, (size_t)len);
+	return true;
+}
+
 /* True on worker 0's loop thread, the resolution thread (set by
  * worker_start, which runs there). */
 static _Thread_local bool resolver_thread;
@@ -140,7 +200,11 @@ static bool on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 {
 	struct wctx *x = ud;
 	struct worker *w = x->w;
-	const struct config *cfg = w->cfg;
+	/* The configuration in force, once per query and not kept past it
+	 * (daemon/reload.c frees a replaced one after a grace period): a
+	 * plain load on x86, the acquire pairing with the reload's release
+	 * store so that its contents are seen whole. */
+	const struct config *cfg = atomic_load_explicit(w->cfg, memory_order_acquire);
 	if (c->tcp)
 		WSTAT_ADD(&x->stats, client_tcp, 1);
 	else
@@ -199,7 +263,7 @@ static bool on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 		}
 	}
 	/* Answered here, or refused, never sent upstream (admit.h). */
-	if (!admit_plain(m) && admit_local(x, c, pkt, len, max_size))
+	if (!admit_plain(m) && admit_local(x, cfg, c, pkt, len, max_size))
 		return false;
 	/* The time the listener read the query: one clock read per batch. */
 	if (core_answer_from_cache(env, m->qname, m->qtype, m->qclass, c->rx_ms, &x->cached)) {
@@ -210,6 +274,8 @@ static bool on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 			pcache_keep(x->pc, pkt, len, x->out, (size_t)n, c->rx_ms, gen);
 		return false;
 	}
+	if (env->local != NULL && local_zone(x, cfg, c, env->local, max_size))
+		return false;
 	WSTAT_ADD(&x->stats, cache_misses, 1);
 	struct creq *r = req_get(w->rq);
 	if (r == NULL) {
@@ -224,6 +290,7 @@ static bool on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 	r->edns = m->has_edns;
 	r->edns_do = client_do(m);
 	r->max_size = max_size;
+	r->rx_us = x->obs_t0_us; /* 0 unless observed (on_query_obs) */
 	wire_name_copy(r->qname, m->qname);
 	listen_client_hold(&r->client, c);
 	/* Worker 0's loop resolves in place, whether the query came from its
@@ -234,6 +301,130 @@ static bool on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 	else
 		req_inbox_post(w->rq->resolver, r);
 	return true;
+}
+
+/* ---- observation ---------------------------------------------------------- */
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* An answer worker 0 wrote for a request (request.c's req_observe_fn,
+ * set only when metrics-interface, log-replies or dnstap's client responses
+ * are on; ud is worker 0's loop context, the thread this runs on): dnstap's
+ * client response, the latency from the read of the query (a miss), its
+ * line. */
+static void respond_observed(void *ud, const struct creq *r, unsigned rcode, const uint8_t *out,
+			     size_t len)
+{
+	struct wctx *x = ud;
+	if (x->obs_dt_cr)
+		dnstap_send(x->dt, DNSTAP_CLIENT_RESPONSE, &r->client.peer, r->client.tcp, out, len);
+	if (r->rx_us == 0 && !x->obs_logr)
+		return;
+	uint64_t t = now_us();
+	uint64_t us = r->rx_us != 0 && t > r->rx_us ? t - r->rx_us : 0;
+	if (r->rx_us != 0)
+		lat_hist_add(&x->stats.lat_miss, us, 1);
+	if (x->obs_logr)
+		qlog_reply(&r->client.peer, r->qname, r->qtype, r->qclass, rcode, us, false, len);
+}
+
+/* After a UDP reader has sent a batch's answers (listen.h), with metrics
+ * on: every cache hit of the batch left with that send, so each took the
+ * time from the batch's first query to now. Two clock reads per batch,
+ * nothing per answer. */
+static void on_batch_sent(void *ud)
+{
+	struct wctx *x = ud;
+	if (x->batch_t0_us == 0)
+		return;
+	uint64_t hits = atomic_load_explicit(&x->stats.cache_hits, memory_order_relaxed);
+	if (hits != x->hits_mark)
+		lat_hist_add(&x->stats.lat_hit, now_us() - x->batch_t0_us, hits - x->hits_mark);
+	x->hits_mark = hits;
+	x->batch_t0_us = 0;
+}
+
+/* An answer given while the query was in hand (observed mode), in
+ * x->out: for a TCP cache hit its latency (a UDP hit's is taken per batch,
+ * in on_batch_sent), dnstap's client response, its line for log-replies.
+ * Its size is read from the message only for those two. */
+static void obs_answered(struct wctx *x, const struct listen_client *c, uint64_t t0_us,
+			 unsigned rcode, bool hit)
+{
+	bool tcp_hit = hit && c->tcp && x->obs_metrics;
+	if (!tcp_hit && !x->obs_logr && !x->obs_dt_cr)
+		return; /* metrics alone, over UDP: on_batch_sent does it all */
+	uint64_t t = now_us();
+	if (tcp_hit)
+		lat_hist_add(&x->stats.lat_hit, t - t0_us, 1);
+	if (!x->obs_logr && !x->obs_dt_cr)
+		return;
+	size_t len = qlog_msg_len(x->out, sizeof(x->out));
+	if (len == 0)
+		return;
+	if (x->obs_dt_cr)
+		dnstap_send(x->dt, DNSTAP_CLIENT_RESPONSE, &c->peer, c->tcp, x->out, len);
+	if (x->obs_logr && x->obs_has_q)
+		qlog_reply(&c->peer, x->obs_qname, x->obs_qtype, x->obs_qclass, rcode, t - t0_us, hit,
+			   len);
+}
+
+/* Observed mode, before the query is read: dnstap's client query, the
+ * batch's start time (UDP) or the query's (TCP), the question for the log
+ * lines and the query's line. Returns the start time (0 without metrics or
+ * log-replies). */
+static uint64_t obs_query(struct wctx *x, const struct listen_client *c, const uint8_t *pkt,
+			  size_t len)
+{
+	uint64_t t0 = 0;
+	if (x->obs_dt_cq)
+		dnstap_send(x->dt, DNSTAP_CLIENT_QUERY, &c->peer, c->tcp, pkt, len);
+	if (x->obs_metrics || x->obs_logr) {
+		if (c->tcp)
+			t0 = now_us();
+		else if ((t0 = x->batch_t0_us) == 0)
+			t0 = x->batch_t0_us = now_us();
+	}
+	x->obs_has_q = false;
+	if (x->obs_logq || x->obs_logr) {
+		uint16_t id, flags;
+		x->obs_has_q = wire_parse_question(pkt, len, &id, &flags, x->obs_qname, &x->obs_qtype,
+						   &x->obs_qclass) == 0;
+		if (x->obs_logq && x->obs_has_q)
+			qlog_query(&c->peer, x->obs_qname, x->obs_qtype, x->obs_qclass);
+	}
+	return t0;
+}
+
+/* The observed reading (metrics-interface, log-queries, log-replies,
+ * dnstap client messages): around the very function that reads without
+ * observing, so that one has no trace of it. What that function did is
+ * read afterwards: an answer it wrote is in x->out (whose QR bit is
+ * cleared before), a miss moved cache_misses (its answer is observed when
+ * worker 0 sends it, respond_observed), a hit moved cache_hits. */
+static bool on_query_obs(void *ud, const struct listen_client *c, const uint8_t *pkt, size_t len)
+{
+	struct wctx *x = ud;
+	if (len < WIRE_HDR_LEN || (pkt[2] & 0x80))
+		return on_query(ud, c, pkt, len); /* not a query (or a reader's wake-up) */
+	uint64_t t0 = obs_query(x, c, pkt, len);
+	uint64_t hits = atomic_load_explicit(&x->stats.cache_hits, memory_order_relaxed);
+	uint64_t misses = atomic_load_explicit(&x->stats.cache_misses, memory_order_relaxed);
+	x->obs_t0_us = t0;
+	x->out[2] = 0;
+	bool handed = on_query(ud, c, pkt, len);
+	x->obs_t0_us = 0;
+	if (misses != atomic_load_explicit(&x->stats.cache_misses, memory_order_relaxed) ||
+	    !(x->out[2] & 0x80))
+		return handed; /* answered later, or not at all */
+	bool hit = hits != atomic_load_explicit(&x->stats.cache_hits, memory_order_relaxed);
+	obs_answered(x, c, t0, x->out[3] & 0x0f, hit);
+	return handed;
 }
 
 /* ---- inbox --------------------------------------------------------------- */
@@ -263,8 +454,8 @@ static void on_wake(uv_async_t *h)
 
 /* ---- life cycle ----------------------------------------------------------- */
 
-int worker_new(struct worker **out, unsigned idx, uv_loop_t *loop, const struct config *cfg,
-	       const struct listen_opts *lopts,
+int worker_new(struct worker **out, unsigned idx, uv_loop_t *loop,
+	       _Atomic(const struct config *) *live, const struct listen_opts *lopts,
 	       const struct core_env *env, struct req_table *rq, bool reuseport, char *err,
 	       size_t errlen)
 {
@@ -275,7 +466,9 @@ int worker_new(struct worker **out, unsigned idx, uv_loop_t *loop, const struct 
 		return PC_ENOMEM;
 	}
 	w->idx = idx;
-	w->cfg = cfg;
+	w->cfg = live;
+	/* What only a restart changes (packet-cache-size) is read once here. */
+	const struct config *cfg = atomic_load_explicit(live, memory_order_acquire);
 	w->env = env;
 	w->rq = rq;
 	if (idx > 0) {
@@ -289,14 +482,32 @@ int worker_new(struct worker **out, unsigned idx, uv_loop_t *loop, const struct 
 	}
 	w->loop = loop;
 	req_inbox_init(&w->inbox, loop, on_wake, w);
+	bool metrics = cfg->metrics_on, logq = cfg->log_queries, logr = cfg->log_replies;
+	bool dt_cq = cfg->dnstap_enable && cfg->dnstap_client_query;
+	bool dt_cr = cfg->dnstap_enable && cfg->dnstap_client_response;
+	bool obs = metrics || logq || logr || dt_cq || dt_cr;
 	w->main.w = w;
+	w->main.obs_metrics = metrics;
+	w->main.obs_logq = logq;
+	w->main.obs_logr = logr;
+	w->main.obs_dt_cq = dt_cq;
+	w->main.obs_dt_cr = dt_cr;
 	if (idx == 0) {
 		rq->resolver = &w->inbox;
 		rq->stats = &w->main.stats;
+		/* Worker 0's answers to requests are observed on its loop
+		 * thread, with its loop context (respond_observed). */
+		if (metrics || logr || dt_cr) {
+			rq->observe = respond_observed;
+			rq->observe_ud = &w->main;
+		}
 	}
-	int rc = listen_open(&w->ls, loop, lopts, on_query, &w->main, reuseport, err, errlen);
+	int rc = listen_open(&w->ls, loop, lopts, obs ? on_query_obs : on_query, &w->main,
+			     reuseport, err, errlen);
 	if (rc != 0)
 		return rc;
+	if (metrics)
+		listen_on_batch_sent(w->ls, on_batch_sent);
 	w->n_udp = listen_n_udp(w->ls);
 	w->udp = calloc(w->n_udp ? w->n_udp : 1, sizeof(*w->udp));
 	if (w->udp == NULL) {
@@ -306,11 +517,14 @@ int worker_new(struct worker **out, unsigned idx, uv_loop_t *loop, const struct 
 	uint32_t size = cfg->packet_cache_size;
 	for (size_t i = 0; i < w->n_udp; i++) {
 		w->udp[i].w = w;
+		w->udp[i].obs_metrics = metrics;
+		w->udp[i].obs_logq = logq;
+		w->udp[i].obs_logr = logr;
+		w->udp[i].obs_dt_cq = dt_cq;
+		w->udp[i].obs_dt_cr = dt_cr;
 		if (size == 0)
 			continue;
-		uint32_t seed;
-		rand_bytes(&seed, sizeof(seed));
-		if ((w->udp[i].pc = pcache_new(size, seed)) == NULL) {
+		if ((w->udp[i].pc = pcache_new(size)) == NULL) {
 			snprintf(err, errlen, "out of memory (packet-cache-size %u)", size);
 			return PC_ENOMEM;
 		}
@@ -333,6 +547,18 @@ static void worker_main(void *arg)
 {
 	struct worker *w = arg;
 	uv_run(w->loop, UV_RUN_DEFAULT);
+}
+
+unsigned worker_n_threads(const struct worker *w)
+{
+	return 1 + (unsigned)w->n_udp;
+}
+
+void worker_set_dnstap(struct worker *w, struct dnstap *d, unsigned *next)
+{
+	w->main.dt = dnstap_queue(d, (*next)++);
+	for (size_t i = 0; i < w->n_udp; i++)
+		w->udp[i].dt = dnstap_queue(d, (*next)++);
 }
 
 int worker_start(struct worker *w)

@@ -78,6 +78,8 @@
 #include "net/listen.h"
 #include "wire/wire.h"
 
+struct dnstap;
+struct dnstap_queue;
 struct pcache;
 struct worker;
 
@@ -93,12 +95,29 @@ struct wctx {
 	struct wire_msg qmsg;
 	struct core_answer cached;
 	struct pcache *pc; /* a UDP reader's packet cache, or NULL */
+	/* Observation (metrics-interface, log-queries, log-replies, dnstap's
+	 * client messages): what this thread does. A worker without any reads
+	 * its queries with the plain function; the observed one wraps it
+	 * (worker.c, on_query_obs). */
+	bool obs_metrics, obs_logq, obs_logr;
+	bool obs_dt_cq, obs_dt_cr;   /* dnstap client query / response messages */
+	struct dnstap_queue *dt;     /* this thread's dnstap queue, or NULL */
+	uint64_t batch_t0_us; /* a UDP batch's first query; 0 between batches */
+	uint64_t hits_mark;   /* cache_hits when that batch began */
+	uint64_t obs_t0_us;   /* the observed query's start, for its request if it
+			       * misses; 0 when not observing */
+	bool obs_has_q;       /* the observed query's question (log lines) */
+	uint16_t obs_qtype, obs_qclass;
+	uint8_t obs_qname[WIRE_NAME_MAX];
 	uint8_t out[65535];
 };
 
 struct worker {
 	unsigned idx;
-	const struct config *cfg;
+	/* The configuration in force: a slot that a reload changes with one
+	 * release store (daemon/reload.c); a thread loads it once per query
+	 * and does not keep it past that query. */
+	_Atomic(const struct config *) *cfg;
 	const struct core_env *env;
 	struct req_table *rq;  /* worker 0's requests: where misses go */
 	uv_loop_t *loop;
@@ -115,17 +134,24 @@ struct worker {
 /* Create worker idx (0 runs on loop, the others on a loop of their own)
  * with its listeners and inbox; its misses go to rq (daemon/request.h),
  * whose resolver inbox is worker 0's (worker 0 sets it, and where its
- * answers are counted). cfg, env and rq must outlive the worker. On failure
+ * answers are counted). live is the slot holding the configuration in
+ * force (struct server's, which a reload changes). live, env and rq must
+ * outlive the worker. On failure
  * returns a negative PC_E* with one line in err; *out must still be passed
  * to worker_stop/worker_free. */
-int worker_new(struct worker **out, unsigned idx, uv_loop_t *loop, const struct config *cfg,
-	       const struct listen_opts *lopts,
+int worker_new(struct worker **out, unsigned idx, uv_loop_t *loop,
+	       _Atomic(const struct config *) *live, const struct listen_opts *lopts,
 	       const struct core_env *env, struct req_table *rq, bool reuseport, char *err,
 	       size_t errlen);
 /* With several workers, after worker_new of both and before worker_start:
  * w's UDP readers read worker first's sockets and w's together
  * (listen_share). Returns 0 or a negative PC_E* with one line in err. */
 int worker_share(struct worker *w, struct worker *first, char *err, size_t errlen);
+/* With dnstap, before worker_start: give each of w's threads its own
+ * queue of d, from *next on (*next moves past them). */
+void worker_set_dnstap(struct worker *w, struct dnstap *d, unsigned *next);
+/* The threads of w that may log to dnstap (its loop's and its readers). */
+unsigned worker_n_threads(const struct worker *w);
 /* Start the worker's UDP readers and (a worker other than 0) its thread. */
 int worker_start(struct worker *w);
 /* Worker 0's thread: worker 0 stops reading its inbox and listeners and

@@ -117,6 +117,12 @@ int listen_udp_adaptive(struct listeners *l);
  * in on. Closing any of them stops all their readers. Returns 0 or a
  * negative PC_E*. */
 int listen_share(struct listeners *l, struct listeners *first);
+/* Before the readers start: after a UDP reader has sent the answers of a
+ * read batch it calls fn with its ud (listen_udp_start's). For what is
+ * measured per batch (the metrics' answer latency); a listeners without it
+ * pays nothing. */
+typedef void (*listen_batch_fn)(void *ud);
+void listen_on_batch_sent(struct listeners *l, listen_batch_fn fn);
 /* Stop and join the UDP readers, close every socket and connection. */
 void listen_close(struct listeners *l);
 /* After the loop has run the close callbacks. */

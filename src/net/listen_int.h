@@ -88,6 +88,7 @@ struct listeners {
 	const struct listen_opts *opts;
 	listen_query_fn fn;
 	void *ud;
+	listen_batch_fn batch_sent; /* or NULL (listen_on_batch_sent) */
 	struct udp_listener udp[LISTEN_MAX_INTERFACES];
 	size_t n_udp;
 	struct tcp_listener tcp[LISTEN_MAX_INTERFACES];

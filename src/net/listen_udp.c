@@ -79,6 +79,27 @@ static void udp_batch_done(void *ud, unsigned n)
 	listen_tx_flush(rd->self->tx);
 }
 
+/* The same, then the owner's callback (listen_on_batch_sent): a reader
+ * takes one or the other when it starts, so one without a callback does
+ * not even test for it. */
+static void udp_batch_done_cb(void *ud, unsigned n)
+{
+	struct udp_read *rd = ud;
+	(void)n;
+	listen_tx_flush(rd->self->tx);
+	rd->self->owner->batch_sent(rd->self->ud);
+}
+
+static net_batch_fn batch_done_of(const struct udp_listener *ul)
+{
+	return ul->owner->batch_sent ? udp_batch_done_cb : udp_batch_done;
+}
+
+void listen_on_batch_sent(struct listeners *l, listen_batch_fn fn)
+{
+	l->batch_sent = fn;
+}
+
 /* A reader's wait failed (say, ENOMEM): report it, and do not spin on it. */
 static void read_failed(int err)
 {
@@ -142,7 +163,7 @@ static void on_loop_readable(uv_poll_t *h, int status, int events)
 		return;
 	struct udp_read rd = { .self = ul, .fd = ul->fd };
 	struct udp_tx *saved = listen_tx_swap(ul->tx);
-	net_recv_hand(ul->rx, got, ul->wild ? udp_dgram_dst : udp_dgram, udp_batch_done, &rd);
+	net_recv_hand(ul->rx, got, ul->wild ? udp_dgram_dst : udp_dgram, batch_done_of(ul), &rd);
 	listen_tx_swap(saved);
 	if (window_says(ul, rd.handed, false, UDP_TO_READER)) {
 		log_debug("udp listener %d: misses are rare, read by its reader", ul->fd);
@@ -179,11 +200,12 @@ static void *udp_reader(void *arg)
 	struct udp_listener *ul = arg;
 	struct udp_read rd = { .self = ul, .fd = ul->fd };
 	net_dgram_fn dgram = ul->wild ? udp_dgram_dst : udp_dgram;
+	net_batch_fn done = batch_done_of(ul);
 	listen_tx_swap(ul->tx);
 	while (!atomic_load_explicit(&ul->stop, memory_order_acquire)) {
 		rd.now = 0; /* read after the wait, when a datagram is in hand */
 		rd.handed = 0;
-		int n = net_recv_wait(ul->rx, ul->fd, dgram, udp_batch_done, &rd);
+		int n = net_recv_wait(ul->rx, ul->fd, dgram, done, &rd);
 		if (n < 0 && n != -EINTR && n != -EAGAIN)
 			read_failed(-n);
 		if (ul->adaptive && n > 0 && window_says(ul, rd.handed, true, UDP_TO_LOOP))
@@ -213,6 +235,7 @@ static void *udp_group_reader(void *arg)
 	struct udp_read rd = { .self = self };
 	struct epoll_event ev[GROUP_MAX];
 	bool lead = false;
+	net_batch_fn done = batch_done_of(self);
 	listen_tx_swap(self->tx);
 	while (!atomic_load_explicit(&g->stop, memory_order_acquire)) {
 		if (!lead) {
@@ -239,7 +262,7 @@ static void *udp_group_reader(void *arg)
 			self->tx->fd = ul->fd;
 			self->tx->plain_fd = ul->wild ? -1 : ul->fd;
 			net_recv_hand(self->rx, got, ul->wild ? udp_dgram_dst : udp_dgram,
-				      udp_batch_done, &rd);
+				      done, &rd);
 		}
 	}
 	if (lead)

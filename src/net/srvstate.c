@@ -18,9 +18,9 @@ int srv_init(struct srvstate *t)
 	if (t->e == NULL)
 		return PC_ENOMEM;
 	t->n_sets = SRV_SETS;
-	/* A secret seed keeps an attacker who picks server addresses (by
+	/* A secret key keeps an attacker who picks server addresses (by
 	 * delegating to them) from crowding one set to evict a server's state. */
-	rand_bytes(&t->seed, sizeof(t->seed));
+	hash_key_new(&t->key);
 	return 0;
 }
 
@@ -30,31 +30,9 @@ void srv_free(struct srvstate *t)
 	t->e = NULL;
 }
 
-static uint32_t mix(uint32_t h, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
-}
-
-uint32_t srv_addr_hash(const struct sockaddr_storage *a, uint32_t seed)
-{
-	uint32_t h = 2166136261u ^ seed;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *s = (const struct sockaddr_in *)a;
-		h = mix(h, (const uint8_t *)&s->sin_addr, sizeof(s->sin_addr));
-		h = mix(h, (const uint8_t *)&s->sin_port, sizeof(s->sin_port));
-	} else if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)a;
-		h = mix(h, (const uint8_t *)&s->sin6_addr, sizeof(s->sin6_addr));
-		h = mix(h, (const uint8_t *)&s->sin6_port, sizeof(s->sin6_port));
-	}
-	return h ^ (h >> 15);
-}
-
 static struct srv_entry *set_of(const struct srvstate *t, const struct sockaddr_storage *a)
 {
-	return &t->e[(srv_addr_hash(a, t->seed) & (t->n_sets - 1)) * SRV_WAYS];
+	return &t->e[(sockaddr_hash(a, &t->key) & (t->n_sets - 1)) * SRV_WAYS];
 }
 
 struct srv_entry *srv_find(struct srvstate *t, const struct sockaddr_storage *a)

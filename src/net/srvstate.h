@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "util/hash.h"
+
 #define SRV_CLIENT_COOKIE 8
 #define SRV_SERVER_COOKIE_MIN 8
 #define SRV_SERVER_COOKIE_MAX 32
@@ -39,16 +41,12 @@ struct srv_entry {
 struct srvstate {
 	struct srv_entry *e;
 	size_t n_sets;
-	uint32_t seed;
+	struct hash_key key;
 };
 
 /* Allocate the table; PC_ENOMEM on failure. */
 int srv_init(struct srvstate *t);
 void srv_free(struct srvstate *t);
-
-/* Seeded hash of family, address and port: also used by upstream for its
- * own tables keyed on a server. */
-uint32_t srv_addr_hash(const struct sockaddr_storage *a, uint32_t seed);
 
 /* The entry for addr, or NULL when it has none. */
 struct srv_entry *srv_find(struct srvstate *t, const struct sockaddr_storage *a);

@@ -22,7 +22,13 @@
  *    they aimed at (net/guard.h); other servers are asked as usual;
  *  - identical outstanding questions to one server share one query
  *    (merge-identical-queries): each caller is a waiter of it;
- *  - DNS cookies as a client (upstream-cookies, net/srvstate.h). */
+ *  - DNS cookies as a client (upstream-cookies, net/srvstate.h).
+ *
+ * The module's files: upstream.c (sending over UDP, the verdict on each
+ * datagram, these calls), up_tcp.c (the TCP transport), up_tx.c (a
+ * transaction's end, its query's bytes, its cookies), up_table.c (the
+ * tables of outstanding transactions), upstream_int.h (what they share);
+ * the reply check is net/match.h. */
 #ifndef PC_NET_UPSTREAM_H
 #define PC_NET_UPSTREAM_H
 
@@ -79,8 +85,13 @@ typedef void (*up_done_fn)(void *ud, const struct wire_msg *reply, uint32_t rtt_
 /* opts must outlive the upstream layer. */
 struct upstream *up_new(uv_loop_t *loop, const struct up_opts *opts, char *err, size_t errlen);
 void up_free(struct upstream *u);
+/* The options to read from now on (a reload; same thread as up_send):
+ * 0x20 and its exemptions, cookies, merging, TCP after a mismatch, EDNS
+ * size. The pool and the forgery guard keep the ones they were opened with
+ * (their settings need a restart). opts must stay alive until replaced or
+ * the upstream is freed. */
+void up_set_opts(struct upstream *u, const struct up_opts *opts);
 struct pool *up_pool(struct upstream *u);
-const struct up_stats *up_stats(const struct upstream *u);
 /* Every upstream counter as "key", value (queries.upstream.*, replies.*,
  * pool.*): the control channel prints them as they come. */
 typedef void (*up_stat_fn)(void *ud, const char *key, uint64_t value);
@@ -91,6 +102,14 @@ void up_stats_each(const struct upstream *u, up_stat_fn fn, void *ud);
  * can flush what may have been poisoned. */
 typedef void (*up_alarm_fn)(void *ud, const uint8_t *zone);
 void up_set_alarm(struct upstream *u, up_alarm_fn fn, void *ud);
+
+/* A copy of the traffic (dnstap): called with every query sent (reply
+ * false: its bytes as they left, UDP or TCP) and every reply accepted
+ * (reply true: its bytes, question in lowercase), with the server's
+ * address. On the upstream layer's thread. NULL (the default) for none. */
+typedef void (*up_tap_fn)(void *ud, bool reply, const struct sockaddr_storage *server, bool tcp,
+			  const uint8_t *pkt, size_t len);
+void up_set_tap(struct upstream *u, up_tap_fn fn, void *ud);
 
 /* Send q; done is called exactly once unless up_cancel is called first.
  * Returns NULL if nothing could be sent (done is not called then). The

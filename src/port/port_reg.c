@@ -110,11 +110,6 @@ enum port_iana_range port_iana_range_of(uint16_t port)
 	return port <= 49151 ? PORT_USER : PORT_DYNAMIC;
 }
 
-const char *port_iana_range_name(enum port_iana_range r)
-{
-	return r == PORT_SYSTEM ? "system" : r == PORT_USER ? "user" : "dynamic";
-}
-
 const char *port_iana_range_title(enum port_iana_range r)
 {
 	return r == PORT_SYSTEM ? "System (0-1023)"

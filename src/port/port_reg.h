@@ -95,7 +95,6 @@ size_t port_reg_suggest(const char *word, unsigned tmask, struct port_suggestion
 /* IANA's three ranges (RFC 6335 section 6). */
 enum port_iana_range { PORT_SYSTEM, PORT_USER, PORT_DYNAMIC };
 enum port_iana_range port_iana_range_of(uint16_t port);
-const char *port_iana_range_name(enum port_iana_range r); /* "system", ... */
 const char *port_iana_range_title(enum port_iana_range r); /* "System (0-1023)" */
 
 #endif

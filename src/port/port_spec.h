@@ -17,7 +17,7 @@
 #define PORT_UDP 2u
 #define PORT_BOTH (PORT_TCP | PORT_UDP)
 
-#define PORT_CONTROL_DEFAULT "/run/portcullis.ctl"
+#define PORT_CONTROL_DEFAULT "/run/portcullis/portcullis.ctl"
 #define PORT_NAME_MAX 64 /* longest service name or --like word we accept */
 
 #define PORT_MAX_ITEMS 64 /* ports and ranges in one comma-separated list */

@@ -65,6 +65,16 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+void log_always(enum log_level level, const char *fmt, ...)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+	static const int prios[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	va_list ap;
+	va_start(ap, fmt);
+	emit(prios[level], names[level], fmt, ap);
+	va_end(ap);
+}
+
 void log_notice(const char *fmt, ...)
 {
 	if (current < LOG_WARN)

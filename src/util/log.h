@@ -21,6 +21,11 @@ void log_msg(enum log_level level, const char *fmt, ...)
  * LOG_WARN up, labelled "notice". */
 void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A line at level whatever the verbosity: for what the operator turned on
+ * by itself (log-queries, log-replies). */
+void log_always(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Where lines go from now on: syslog (facility daemon) when use_syslog,
  * else the file at path (opened for appending, created with mode 0640) when
  * path is not empty, else stderr. Returns 0, or a negative PC_E* code with a

@@ -102,15 +102,14 @@ void wire_name_apply_case(uint8_t *name, const uint8_t *bits)
 }
 
 /* Words lowered on the fly, the tail as in wire_name_eq. */
-uint32_t wire_name_hash(const uint8_t *name, uint32_t seed)
+uint32_t wire_name_hash(const uint8_t *name, const struct hash_key *key)
 {
 	size_t len = wire_name_len(name);
-	uint64_t h = wire_hash_start(seed, len);
+	struct hash_state s;
+	hash_begin(&s, key);
 	for (size_t i = 0; i + 8 <= len; i += 8)
-		h = wire_hash_step(h, wire_lower8(word_at(name + i)));
-	if (len % 8)
-		h = wire_hash_step(h, wire_lower8(wire_tail_word(name, len)));
-	return wire_hash_end(h);
+		hash_word(&s, wire_lower8(word_at(name + i)), 1);
+	return (uint32_t)hash_end(&s, wire_lower8(wire_tail_word(name, len)), len, 1, 3);
 }
 
 int wire_name_from_text(const char *text, uint8_t out[WIRE_NAME_MAX])

@@ -31,11 +31,6 @@ int wire_rd_skip(struct wire_rd *r, size_t n)
 	return 0;
 }
 
-int wire_rd_u8(struct wire_rd *r, uint8_t *out)
-{
-	return wire_rd_bytes(r, out, 1);
-}
-
 int wire_rd_u16(struct wire_rd *r, uint16_t *out)
 {
 	uint8_t b[2];

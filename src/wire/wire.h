@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "util/hash.h"
+
 #define WIRE_NAME_MAX 255
 #define WIRE_LABEL_MAX 63
 #define WIRE_HDR_LEN 12
@@ -86,25 +88,6 @@ static inline uint64_t wire_tail_word(const uint8_t *p, size_t len)
 	memcpy(&x, tail, 8);
 	return x;
 }
-/* The steps of the seeded name hashes (wire_name_hash, the cache's key
- * hash), eight bytes per step: the seed and the length enter first, each
- * word is mixed in with a multiply and an xor-shift so that a byte's change
- * reaches every later bit, and a last multiply spreads it to the top half,
- * which is returned. Not cryptographic; the seed keeps an outsider from
- * choosing names that collide. */
-static inline uint64_t wire_hash_start(uint32_t seed, size_t len)
-{
-	return ((uint64_t)seed << 32 | seed) ^ ((uint64_t)len * 0x9e3779b97f4a7c15u);
-}
-static inline uint64_t wire_hash_step(uint64_t h, uint64_t word)
-{
-	h = (h ^ word) * 0xbf58476d1ce4e5b9u;
-	return h ^ (h >> 29);
-}
-static inline uint32_t wire_hash_end(uint64_t h)
-{
-	return (uint32_t)((h * 0x94d049bb133111ebu) >> 32);
-}
 /* Number of labels, not counting the root. */
 unsigned wire_name_labels(const uint8_t *name);
 /* Case-insensitive equality (ASCII only, as DNS requires). */
@@ -122,9 +105,9 @@ size_t wire_name_copy(uint8_t *out, const uint8_t *name);
 /* Flip the case of each letter whose bit in bits is set (0x20 encoding);
  * bits must hold at least WIRE_NAME_MAX / 8 + 1 bytes. */
 void wire_name_apply_case(uint8_t *name, const uint8_t *bits);
-/* Seeded hash of the lowercased name (wire_hash_step), so names equal by
+/* Keyed hash (util/hash.h) of the lowercased name, so names equal by
  * wire_name_eq hash alike. */
-uint32_t wire_name_hash(const uint8_t *name, uint32_t seed);
+uint32_t wire_name_hash(const uint8_t *name, const struct hash_key *key);
 /* Text ("www.example.", trailing dot optional, "\DDD" and "\X" escapes) to
  * wire. Returns the length or PC_EINVAL. */
 int wire_name_from_text(const char *text, uint8_t out[WIRE_NAME_MAX]);
@@ -141,7 +124,6 @@ struct wire_rd {
 };
 
 void wire_rd_init(struct wire_rd *r, const uint8_t *pkt, size_t len);
-int wire_rd_u8(struct wire_rd *r, uint8_t *out);
 int wire_rd_u16(struct wire_rd *r, uint16_t *out);
 int wire_rd_u32(struct wire_rd *r, uint32_t *out);
 int wire_rd_bytes(struct wire_rd *r, void *out, size_t n);

@@ -69,7 +69,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.n_outgoing, 0);
 	assert_int_equal(cfg.n_acl, 0);
 	assert_string_equal(cfg.root_hints, "");
-	assert_string_equal(cfg.control_socket, "/run/portcullis.ctl");
+	assert_string_equal(cfg.control_socket, "/run/portcullis/portcullis.ctl");
+	assert_string_equal(cfg.control_group, "");
 	assert_true(cfg.do_ip4 && cfg.do_ip6 && cfg.do_udp && cfg.do_tcp);
 	assert_true(cfg.do_not_query_localhost && cfg.qname_minimisation);
 	assert_true(cfg.harden_glue && cfg.use_caps_for_id);
@@ -182,11 +183,11 @@ static void test_dnssec_keys_refused(void **state)
 	(void)state;
 	OK("server:\n module-config: \"iterator\"\n");
 	ERR("server:\n module-config: \"validator iterator\"\n",
-	    "x.conf:2: module-config: \"validator iterator\": DNSSEC validation is not available yet");
+	    "x.conf:2: module-config: only \"iterator\" is available (DNSSEC validation is not available yet");
 	ERR("server:\n trust-anchor-file: /usr/share/dns/root.key\n",
-	    "x.conf:2: trust-anchor-file: DNSSEC validation is not available yet");
+	    "x.conf:2: trust-anchor-file: DNSSEC validation is not available yet; remove the key");
 	ERR("server:\n trust-anchor: \". DS 20326 8 2 e06d44b80b8f1d39a95c0b0d7c65d08458e880409bbc683457104237c7f8ec8d\"\n",
-	    "x.conf:2: trust-anchor: DNSSEC validation is not available yet");
+	    "x.conf:2: trust-anchor: DNSSEC validation is not available yet; remove the key");
 }
 
 static void test_paths(void **state)
@@ -430,9 +431,12 @@ static void test_zones(void **state)
 	ERR("forward-zone:\n name: a..b\n", "x.conf:2: name: \"a..b\" is not a domain name");
 	ERR("forward-zone:\n name: a.\n forward-addr: 1.1.1.1\nstub-zone:\n name: A.\n",
 	    "x.conf:5: name: zone \"A.\" already has a forward-zone: clause");
-	/* unbound's "addr#tls-name" is not supported; unquoted, '#' starts a comment. */
+	/* unbound's "addr#tls-name" asks for TLS, which is missing: refused, quoted
+	 * or not (sending in clear text instead would be a silent downgrade). */
 	ERR("forward-zone:\n name: a.\n forward-addr: \"1.1.1.1#tls.example\"\n",
-	    "x.conf:3: forward-addr: \"1.1.1.1#tls.example\" is not an address");
+	    "x.conf:3: forward-addr: \"1.1.1.1#tls.example\" asks for DNS over TLS");
+	ERR("forward-zone:\n name: a.\n forward-addr: 1.1.1.1@853#tls.example\n",
+	    "x.conf:3: forward-addr: \"1.1.1.1@853#tls.example\" asks for DNS over TLS");
 	ERR("forward-zone:\n name: a.\n stub-addr: 1.1.1.1\n",
 	    "x.conf:3: stub-addr: not valid in a forward-zone: clause (it belongs under stub-zone:)");
 	ERR("server:\n forward-addr: 1.1.1.1\n", "x.conf:2: forward-addr: not valid in a server: clause");
@@ -474,12 +478,16 @@ static void test_families(void **state)
 static void test_syntax(void **state)
 {
 	(void)state;
-	/* Quotes keep '#', comments end unquoted values, whitespace is free. */
+	/* Quotes keep '#'; as in unbound, '#' starts a comment only where a
+	 * word could start, so inside a word it is part of the value. */
 	OK("server: # the server\n\troot-hints: \"/a#b\"   # comment\n"
 	   "   control-socket:/c.ctl#x\n verbosity:2\r\n");
 	assert_string_equal(cfg.root_hints, "/a#b");
-	assert_string_equal(cfg.control_socket, "/c.ctl");
+	assert_string_equal(cfg.control_socket, "/c.ctl#x");
 	assert_int_equal(cfg.verbosity, 2);
+	OK("server:\n control-socket: /c.ctl #x\n identity: 'single # quoted'\n");
+	assert_string_equal(cfg.control_socket, "/c.ctl");
+	assert_string_equal(cfg.identity, "single # quoted");
 	/* No newline at the end of the file. */
 	OK("server:\n verbosity: 3");
 	assert_int_equal(cfg.verbosity, 3);

@@ -72,7 +72,8 @@ static int setup(void **state)
 	hints.n = 2;
 	env.cache = cache_new(&(struct cache_opts){ 1 << 20, 0, 86400, 3600 });
 	assert_non_null(env.cache);
-	env.infra = core_infra_new();
+	static const struct hash_key infra_key = { 1, 2 };
+	env.infra = core_infra_new(&infra_key);
 	assert_non_null(env.infra);
 	options_from_config(&opts, &cfg);
 	env.opts = &opts.core;

@@ -146,7 +146,7 @@ static size_t ask(struct pcache *pc, const struct pkt *q, uint64_t now, uint64_t
 static void round_trip_id_and_ttl(void **state)
 {
 	(void)state;
-	struct pcache *pc = pcache_new(64, 7);
+	struct pcache *pc = pcache_new(64);
 	assert_non_null(pc);
 	struct pkt q = query(0x1111, "www.example.", 1, 0x0100, false);
 	struct pkt a = answer_a(&q, 300, false);
@@ -176,7 +176,7 @@ static void round_trip_id_and_ttl(void **state)
 static void first_ttl_ends_it(void **state)
 {
 	(void)state;
-	struct pcache *pc = pcache_new(64, 1);
+	struct pcache *pc = pcache_new(64);
 	/* A CNAME (TTL 60) and its target's A (TTL 300). */
 	struct pkt q = query(1, "alias.example.", 1, 0x0100, false);
 	struct pkt a = response_to(&q, false, 0, 2, 0);
@@ -199,7 +199,7 @@ static void first_ttl_ends_it(void **state)
 static void generation_ends_it(void **state)
 {
 	(void)state;
-	struct pcache *pc = pcache_new(64, 2);
+	struct pcache *pc = pcache_new(64);
 	struct pkt q = query(1, "www.example.", 1, 0x0100, false);
 	struct pkt a = answer_a(&q, 300, false);
 	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 3);
@@ -212,7 +212,7 @@ static void generation_ends_it(void **state)
 static void every_byte_after_the_id_is_key(void **state)
 {
 	(void)state;
-	struct pcache *pc = pcache_new(64, 3);
+	struct pcache *pc = pcache_new(64);
 	struct pkt q = query(1, "www.example.", 1, 0x0100, true);
 	struct pkt a = answer_a(&q, 300, true);
 	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0);
@@ -241,7 +241,7 @@ static void every_byte_after_the_id_is_key(void **state)
 static void opt_record_left_alone(void **state)
 {
 	(void)state;
-	struct pcache *pc = pcache_new(64, 4);
+	struct pcache *pc = pcache_new(64);
 	struct pkt q = query(1, "www.example.", 1, 0x0100, true);
 	struct pkt a = answer_a(&q, 300, true);
 	pcache_keep(pc, q.b, q.n, a.b, a.n, T0, 0);
@@ -255,7 +255,7 @@ static void opt_record_left_alone(void **state)
 static void rcode_comes_back(void **state)
 {
 	(void)state;
-	struct pcache *pc = pcache_new(64, 5);
+	struct pcache *pc = pcache_new(64);
 	struct pkt q = query(1, "nx.example.", 1, 0x0100, false);
 	struct pkt a = response_to(&q, false, 3, 0, 1); /* NXDOMAIN */
 	rr_head(&a, 15, 6, 30, 24); /* "example." inside the question */
@@ -277,7 +277,7 @@ static void rcode_comes_back(void **state)
 static void refuses_what_it_could_not_serve(void **state)
 {
 	(void)state;
-	struct pcache *pc = pcache_new(64, 6);
+	struct pcache *pc = pcache_new(64);
 	uint8_t out[4096];
 	struct pkt q = query(1, "www.example.", 1, 0x0100, false);
 	struct pkt a;
@@ -361,7 +361,7 @@ static void full_sets_keep_serving(void **state)
 	/* Four entries: one set of four ways. Five names asked in turn again
 	 * and again: replacing at random, some stay and are served (replacing
 	 * the oldest would miss every time). */
-	struct pcache *pc = pcache_new(4, 8);
+	struct pcache *pc = pcache_new(4);
 	char text[32];
 	struct pkt q[5], a[5];
 	for (int i = 0; i < 5; i++) {
@@ -383,7 +383,7 @@ static void full_sets_keep_serving(void **state)
 	assert_true(served > 20);
 	/* Keeping the same bytes again takes the same way: the other three
 	 * kept ones stay. */
-	struct pcache *one = pcache_new(4, 9);
+	struct pcache *one = pcache_new(4);
 	for (int i = 0; i < 4; i++)
 		pcache_keep(one, q[i].b, q[i].n, a[i].b, a[i].n, T0, 0);
 	for (int k = 0; k < 10; k++)
@@ -397,13 +397,13 @@ static void full_sets_keep_serving(void **state)
 static void bad_arguments(void **state)
 {
 	(void)state;
-	assert_null(pcache_new(0, 1));
+	assert_null(pcache_new(0));
 	uint8_t out[64];
 	unsigned rcode;
 	struct pkt q = query(1, "www.example.", 1, 0x0100, false);
 	assert_int_equal(pcache_answer(NULL, q.b, q.n, T0, 0, out, sizeof(out), &rcode), 0);
 	pcache_keep(NULL, q.b, q.n, q.b, q.n, T0, 0);
-	struct pcache *pc = pcache_new(1, 1);
+	struct pcache *pc = pcache_new(1);
 	assert_int_equal(pcache_answer(pc, q.b, 2, T0, 0, out, sizeof(out), &rcode), 0);
 	struct pkt a = answer_a(&q, 300, false);
 	pcache_keep(pc, q.b, 2, a.b, a.n, T0, 0); /* no key at all */
