@@ -257,6 +257,13 @@ enum anchor_kind anchor_lookup(const struct anchor_set *set, const uint8_t *name
 	return ANCHOR_TRUST;
 }
 
+const struct anchor_tp *anchor_set_point(const struct anchor_set *set, size_t i)
+{
+	if (i >= set->n)
+		return NULL;
+	return atomic_load_explicit(&set->pts[i]->cur, memory_order_acquire);
+}
+
 const struct anchor_tp *anchor_find_exact(const struct anchor_set *set, const uint8_t *owner)
 {
 	for (size_t i = 0; i < set->n; i++)
@@ -397,6 +404,18 @@ static int take(struct loader *l, const ldns_rr *rr, long line, const char *raw,
 	memcpy(owner, ldns_rdf_data(own), on);
 	if (wire_name_len(owner) != on)
 		return fail(l, PC_EINVAL, line, "bad owner name");
+	/* Zone names are host names (letters, digits, '-', '_'): an owner with
+	 * anything else is a typing accident, and refusing it keeps the
+	 * autotrust file's text free of escapes ldns reads differently. */
+	for (size_t i = 0; owner[i] != 0; i += (size_t)owner[i] + 1)
+		for (size_t j = 1; j <= owner[i]; j++) {
+			uint8_t c = owner[i + j];
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			      (c >= '0' && c <= '9') || c == '-' || c == '_'))
+				return fail(l, PC_EINVAL, line,
+					    "owner name with a character other than a letter, "
+					    "digit, '-' or '_'");
+		}
 
 	uint8_t rdata[4096];
 	size_t len = 0;
@@ -521,22 +540,22 @@ static int run_ldns(struct loader *l, const char *text, size_t len, FILE *fp)
 		long to = ftell(fp);
 		if (from < 0 || to < from || (size_t)to > len)
 			from = to = 0;
+		/* ldns skips blank and comment lines before a record in
+		 * the same call: the record starts after them. */
+		while (from < to) {
+			const char *q = text + from, *e = text + to;
+			while (q < e && (*q == ' ' || *q == '\t' || *q == '\r'))
+				q++;
+			if (q < e && *q != '\n' && *q != ';')
+				break;
+			const char *nl = memchr(q, '\n', (size_t)(e - q));
+			if (!nl)
+				break;
+			from = nl + 1 - text;
+			start++;
+		}
 		switch (s) {
 		case LDNS_STATUS_OK:
-			/* ldns skips blank and comment lines before a record in
-			 * the same call: the record starts after them. */
-			while (from < to) {
-				const char *q = text + from, *e = text + to;
-				while (q < e && (*q == ' ' || *q == '\t' || *q == '\r'))
-					q++;
-				if (q < e && *q != '\n' && *q != ';')
-					break;
-				const char *nl = memchr(q, '\n', (size_t)(e - q));
-				if (!nl)
-					break;
-				from = nl + 1 - text;
-				start++;
-			}
 			rc = take(l, rr, start, text + from, (size_t)(to - from));
 			break;
 		case LDNS_STATUS_SYNTAX_EMPTY:
@@ -547,8 +566,7 @@ static int run_ldns(struct loader *l, const char *text, size_t len, FILE *fp)
 			rc = fail(l, PC_EINVAL, start, "$INCLUDE is not supported in a trust anchor file");
 			break;
 		default:
-			rc = fail(l, PC_EINVAL, line > start ? line : start, "%s",
-				  ldns_get_errorstr_by_id(s));
+			rc = fail(l, PC_EINVAL, start, "%s", ldns_get_errorstr_by_id(s));
 			break;
 		}
 		ldns_rr_free(rr);
@@ -672,15 +690,10 @@ static int add_text(struct anchor_set *set, const char *text, size_t len, const 
 	}
 	if (rc == 0 && l.n == 0)
 		rc = fail(&l, PC_EINVAL, 0, "no DS or DNSKEY record");
-	if (rc == 0 && autotrust) {
-		/* A file whose keys are all revoked or removed is a trust point
-		 * Unbound also keeps: it is loaded, and lookups skip it. */
-		size_t usable = 0;
-		for (size_t i = 0; i < l.pts[0]->n; i++)
-			usable += l.pts[0]->keys[i].state != ANCHOR_ST_REMOVED;
-		if (usable == 0)
-			rc = fail(&l, PC_EINVAL, 0, "every key is in state REMOVED");
-	}
+	/* A file whose keys are all revoked or removed loads (Unbound keeps
+	 * such a trust point too): lookups skip a point with nothing trusted,
+	 * so the names below it are not validated, and the daemon still
+	 * starts after a zone revoked its last key. */
 	if (rc == 0)
 		rc = merge(set, &l);
 	loader_drop(&l);

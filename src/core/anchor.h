@@ -122,6 +122,14 @@ int anchor_add_auto_text(struct anchor_set *set, const char *text, size_t len, c
 			 char *err, size_t errlen);
 int anchor_add_auto_file(struct anchor_set *set, const char *path, char *err, size_t errlen);
 
+/* trusted-keys-file: BIND's forms (trusted-keys { "name" flags proto alg
+ * "key"; }; and trust-anchors / managed-keys with static-key, initial-key,
+ * static-ds, initial-ds), as Unbound reads them; initial-* load as plain
+ * anchors. Errors as anchor_add_text, with the line of the original. */
+int anchor_add_bind_text(struct anchor_set *set, const char *text, size_t len, const char *name,
+			 char *err, size_t errlen);
+int anchor_add_bind_file(struct anchor_set *set, const char *path, char *err, size_t errlen);
+
 /* The default root anchor: the file path (ANCHOR_DEBIAN_ROOT_KEY) when it
  * exists, else the built-in IANA records. *source (may be NULL) receives
  * path or "built-in". 0, or an error as anchor_add_file (a file that exists
@@ -154,6 +162,10 @@ size_t anchor_set_insecure_count(const struct anchor_set *set);
  * for ANCHOR_TRUST, NULL otherwise. */
 enum anchor_kind anchor_lookup(const struct anchor_set *set, const uint8_t *name,
 			       const struct anchor_tp **tp);
+
+/* The i-th trust point's current snapshot (i < anchor_set_count), for
+ * listing; NULL past the end. */
+const struct anchor_tp *anchor_set_point(const struct anchor_set *set, size_t i);
 
 /* The trust point with exactly this owner, or NULL. */
 const struct anchor_tp *anchor_find_exact(const struct anchor_set *set, const uint8_t *owner);

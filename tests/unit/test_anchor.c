@@ -126,11 +126,15 @@ static void test_parse_errors(void **state)
 	ERR(". IN DNSKEY 1 3 8 " KSK2024 "\n",
 	    "ta.txt:1: DNSKEY without the zone key flag (256)");
 	ERR(". IN DS 20326 8 2 XYZ\n", "ta.txt:1: ");
+	ERR("; c\n\n. IN DS 1 8 1 0011223344556677889900112233445566778899\n"
+	    "\n\n. IN DS 20326 8 2 XYZ\n", "ta.txt:6: ");
 	ERR(". IN DS twenty 8 2 00\n", "ta.txt:1: ");
 	ERR(". IN DNSKEY 257 3 8 !!!notbase64\n", "ta.txt:1: ");
 	ERR("$INCLUDE /etc/passwd\n",
 	    "ta.txt:1: $INCLUDE is not supported in a trust anchor file");
 	ERR("a..b. IN DS 1 8 2 00\n", "ta.txt:1: ");
+	ERR("a\\;b. IN DS 1 8 1 0011223344556677889900112233445566778899\n",
+	    "ta.txt:1: owner name with a character other than a letter, digit, '-' or '_'");
 	/* an error on the last of several records: nothing is added */
 	ERR(". IN DS 20326 8 2 "
 	    "E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n"
@@ -306,6 +310,70 @@ static void test_builtin_root(void **state)
 	unlink(path);
 }
 
+static int addb(struct anchor_set *set, const char *text)
+{
+	err[0] = '\0';
+	return anchor_add_bind_text(set, text, strlen(text), "named.conf", err, sizeof(err));
+}
+
+/* trusted-keys-file: BIND's forms. */
+static void test_bind_forms(void **state)
+{
+	(void)state;
+	struct anchor_set *set = anchor_set_new();
+	const char *text =
+		"// BIND style\n"
+		"trusted-keys {\n"
+		"  \".\" 257 3 8 \"" KSK2017 "\";\n"
+		"  # a comment\n"
+		"  zulu 257 3 8 \"AwEAAa96jeuknZlaeSrvyAJj6ZHv28hhOKkx3rLGXVaC6rXTsDc449/cidltpkyGwCJN\n"
+		"        nOAlFNKF2jBosZBU5eeHspaQWOmOElZsjICMQMC3aeHbGiShvZsx4wMYSjH8e7Vrhbu6irwCzVBApESjbUdp\";\n"
+		"};\n"
+		"/* and the newer form\n   over lines */\n"
+		"trust-anchors {\n"
+		"  sub.zulu. initial-ds 1234 13 2 \"00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF\";\n"
+		"  . static-key 257 3 8 \"" KSK2024 "\";\n"
+		"};\n";
+	if (addb(set, text) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(anchor_set_count(set), 3);
+	assert_int_equal(exact(set, ".")->n_dnskey, 2);
+	assert_int_equal(exact(set, ".")->dnskey[0].key_tag, 20326);
+	assert_int_equal(exact(set, ".")->dnskey[1].key_tag, 38696);
+	assert_int_equal(exact(set, "zulu.")->n_dnskey, 1);
+	assert_int_equal(exact(set, "sub.zulu.")->ds[0].key_tag, 1234);
+	anchor_set_free(set);
+
+	struct {
+		const char *text, *want;
+	} bad[] = {
+		{ "", "named.conf:1: no trusted key" },
+		{ "trusted-keys { };", "named.conf:1: no trusted key" },
+		{ "options { };", "named.conf:1: expected trusted-keys, trust-anchors or managed-keys, not 'options'" },
+		{ "trusted-keys\n \".\" 257 3 8 \"AAAA\";", "named.conf:2: expected '{'" },
+		{ "trusted-keys {\n\n \".\" 257 3 \"AAAA\"; };",
+		  "named.conf:3: an entry is: name flags protocol algorithm \"key\";" },
+		{ "trust-anchors {\n . bogus-key 257 3 8 \"AAAA\"; };",
+		  "named.conf:2: 'bogus-key': expected static-key, initial-key, static-ds or initial-ds" },
+		{ "trusted-keys { \".\" 257 3 8 \"" KSK2024 "\"; }", "named.conf:1: expected ';' after '}'" },
+		{ "trusted-keys { \".\" 257 3 8 \"" KSK2024 "\";", "named.conf:1: missing '}'" },
+		{ "trusted-keys {\n\n\n \".\" 257 2 8 \"" KSK2024 "\"; };",
+		  "named.conf:4: DNSKEY protocol 2, must be 3" },
+		{ "trust-anchors {\n . static-ds 1 8 2 \"0011\"; };",
+		  "named.conf:2: DS digest of 2 bytes, digest type 2 needs 32" },
+		{ "trusted-keys {\n \".\" 257 3 8 \"AwEA\";\n\n\n \"a\" 257 3 8 \"AwE\"; };",
+		  "named.conf:5: " },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		set = anchor_set_new();
+		int rc = addb(set, bad[i].text);
+		if (rc != PC_EINVAL || strncmp(err, bad[i].want, strlen(bad[i].want)) != 0)
+			fail_msg("case %zu: rc %d, expected '%s', got '%s'", i, rc, bad[i].want, err);
+		assert_int_equal(anchor_set_count(set), 0);
+		anchor_set_free(set);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_builtin_root),
+		cmocka_unit_test(test_bind_forms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
