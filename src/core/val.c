@@ -295,8 +295,6 @@ static size_t usable_ds(const struct dnssec_rdata *ds, size_t n, struct dnssec_r
 	return m;
 }
 
-#pragma weak anchor_autotrust_update
-
 /* RFC 5011: the DNSKEY set at an autotrust anchor validated; tell the
  * anchor set every key of it, and which ones signed it. */
 static void autotrust_seen(struct vctx *v, const struct anchor_tp *tp, const struct val_rrset *set,
@@ -310,8 +308,6 @@ static void autotrust_seen(struct vctx *v, const struct anchor_tp *tp, const str
 		seen[i].self_signed = val_verify_set(set, ks->zone, &ks->key[i], 1, v->wall,
 						     &v->vr->verifies, &unused) == DNSSEC_OK;
 	}
-	if (anchor_autotrust_update == NULL)
-		return; /* TEMP until anchor.c's RFC 5011 part is merged */
 	anchor_autotrust_update((struct anchor_set *)v->env->opts->anchors, tp, seen, ks->n, cap,
 				v->wall + cap, v->wall);
 }
