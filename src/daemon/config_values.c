@@ -414,6 +414,7 @@ static int add_path(struct parser *p, const char *v, char (*list)[CONFIG_PATH_MA
 			return 0;
 	if (*n >= CONFIG_MAX_ANCHORS)
 		return cfg_fail(p, "more than %d files (CONFIG_MAX_ANCHORS)", CONFIG_MAX_ANCHORS);
+	memset(list[*n], 0, CONFIG_PATH_MAX);
 	memcpy(list[(*n)++], v, len + 1);
 	return 0;
 }
@@ -440,6 +441,7 @@ int k_trust_anchor(struct parser *p, const char *v)
 				CONFIG_ANCHOR_TEXT - 1);
 	if (cfg->n_trust_anchor >= CONFIG_MAX_ANCHORS)
 		return cfg_fail(p, "more than %d records (CONFIG_MAX_ANCHORS)", CONFIG_MAX_ANCHORS);
+	memset(cfg->trust_anchor[cfg->n_trust_anchor], 0, CONFIG_ANCHOR_TEXT);
 	memcpy(cfg->trust_anchor[cfg->n_trust_anchor++], v, len + 1);
 	return 0;
 }
@@ -457,7 +459,9 @@ int k_domain_insecure(struct parser *p, const char *v)
 			return 0;
 	if (cfg->n_domain_insecure >= CONFIG_MAX_ZONES)
 		return cfg_fail(p, "more than %d names (CONFIG_MAX_ZONES)", CONFIG_MAX_ZONES);
-	memcpy(cfg->domain_insecure[cfg->n_domain_insecure++], name, sizeof(name));
+	/* the whole slot is set: a reload compares the lists byte by byte */
+	memset(cfg->domain_insecure[cfg->n_domain_insecure], 0, sizeof(cfg->domain_insecure[0]));
+	wire_name_copy(cfg->domain_insecure[cfg->n_domain_insecure++], name);
 	return 0;
 }
 
