@@ -672,6 +672,23 @@ static void keep_set(struct core_req *req, const struct wire_msg *m, const struc
 	}
 }
 
+/* An NSEC/NSEC3 proof that a name has no DS without an SOA (a referral
+ * from the parent, or a NODATA without one), kept as the DS NODATA it
+ * means, for the validator. */
+static void keep_ds_denial(struct core_req *req, struct frame *f, const struct core_verdict *v,
+			   uint64_t now)
+{
+	struct cache_rr x[CACHE_EXTRA_MAX];
+	size_t n_x = extra_rrs(v, v->neg_at, v->n_neg, x);
+	uint32_t ttl = UINT32_MAX;
+	for (size_t i = 0; i < n_x; i++)
+		if (v->extra[v->neg_at + i]->ttl < ttl)
+			ttl = v->extra[v->neg_at + i]->ttl;
+	if (n_x > 0 && ttl > 0)
+		cache_put_negative_ex(req->env->cache, CACHE_NODATA, f->qname, WIRE_T_DS, req->qclass,
+				      ttl, NULL, NULL, 0, x, n_x, CACHE_RANK_AUTH, now);
+}
+
 /* Cache a negative answer for the frame's question (as it stands after the
  * CNAMEs followed) with its DNSSEC records (the SOA's RRSIGs, NSEC/NSEC3
  * proofs) beside it, and give the SOA and those to the client (frame 0). */
@@ -679,8 +696,13 @@ static void keep_negative(struct core_req *req, struct frame *f, const struct co
 			  enum cache_kind kind, uint64_t now)
 {
 	const struct wire_rr *soa = v->soa;
-	if (soa == NULL)
+	if (soa == NULL) {
+		/* A DS NODATA with its proof but no SOA (some parents send
+		 * none): the validator still needs the proof. */
+		if (f != req->frames[0] && f->qtype == WIRE_T_DS && v->n_neg > 0)
+			keep_ds_denial(req, f, v, now);
 		return;
+	}
 	uint32_t ttl = core_reply_negative_ttl(soa);
 	uint8_t soa_owner[WIRE_NAME_MAX];
 	struct cache_rdata rd = { soa->rdata, soa->rdlen };
@@ -790,6 +812,13 @@ static void apply_reply(struct core_req *req, struct frame *f, const struct wire
 		finish(req, WIRE_RC_NOERROR);
 		return;
 	case CORE_REPLY_REFERRAL:
+		if (!top && f->qtype == WIRE_T_DS && v.n_neg > 0 && wire_name_eq(v.cut, f->qname)) {
+			/* the validator's DS question, answered by the parent with
+			 * the delegation and its proof that no DS exists */
+			keep_ds_denial(req, f, &v, now);
+			finish(req, WIRE_RC_NOERROR);
+			return;
+		}
 		if (!take_referral(f, &v))
 			finish(req, WIRE_RC_SERVFAIL);
 		return;

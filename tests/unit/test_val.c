@@ -525,6 +525,81 @@ static void cache_status(void **state)
 	cache_free(c);
 }
 
+/* The cache path (core_answer_from_cache, what every cache hit runs):
+ * the entries' statuses decide, with no validation work. */
+static void answers_from_cache(void **state)
+{
+	(void)state;
+	static struct world w;
+	static struct core_answer out;
+	world_init(&w);
+	struct cache_rdata rd = { (const uint8_t *)"\xc0\x00\x02\x0a", 4 };
+	assert_int_equal(cache_put_rrset(w.cache, WWW, WIRE_T_A, WIRE_C_IN, 300, &rd, 1,
+					 CACHE_RANK_AUTH, 1000),
+			 0);
+	/* not judged yet: a miss, so the resolver validates it; with CD the data */
+	assert_false(core_answer_from_cache(&w.env, WWW, WIRE_T_A, WIRE_C_IN, false, 1000, &out));
+	assert_true(core_answer_from_cache(&w.env, WWW, WIRE_T_A, WIRE_C_IN, true, 1000, &out));
+	assert_int_equal(out.rcode, WIRE_RC_NOERROR);
+	assert_int_equal(out.n_an, 1);
+	assert_false(out.secure);
+	/* secure */
+	cache_set_sec(w.cache, WWW, WIRE_T_A, WIRE_C_IN, CACHE_SEC_SECURE, 300, 1000);
+	assert_true(core_answer_from_cache(&w.env, WWW, WIRE_T_A, WIRE_C_IN, false, 1000, &out));
+	assert_true(out.secure);
+	assert_int_equal(out.ede, CORE_EDE_NONE);
+	/* insecure */
+	cache_set_sec(w.cache, WWW, WIRE_T_A, WIRE_C_IN, CACHE_SEC_INSECURE, 300, 1000);
+	assert_true(core_answer_from_cache(&w.env, WWW, WIRE_T_A, WIRE_C_IN, false, 1000, &out));
+	assert_false(out.secure);
+	assert_int_equal(out.n_an, 1);
+	/* bogus: SERVFAIL with its EDE; CD: the data; permissive: the data */
+	cache_set_sec(w.cache, WWW, WIRE_T_A, WIRE_C_IN, CACHE_SEC_BOGUS_EXPIRED, 300, 1000);
+	assert_true(core_answer_from_cache(&w.env, WWW, WIRE_T_A, WIRE_C_IN, false, 1000, &out));
+	assert_int_equal(out.rcode, WIRE_RC_SERVFAIL);
+	assert_int_equal(out.n_an, 0);
+	assert_int_equal(out.ede, 7);
+	assert_true(core_answer_from_cache(&w.env, WWW, WIRE_T_A, WIRE_C_IN, true, 1000, &out));
+	assert_int_equal(out.rcode, WIRE_RC_NOERROR);
+	assert_int_equal(out.n_an, 1);
+	w.opts.val_permissive = true;
+	assert_true(core_answer_from_cache(&w.env, WWW, WIRE_T_A, WIRE_C_IN, false, 1000, &out));
+	assert_int_equal(out.rcode, WIRE_RC_NOERROR);
+	assert_false(out.secure);
+	/* validation off: the data, never AD, whatever the status */
+	w.opts.val_permissive = false;
+	w.opts.validate = false;
+	cache_set_sec(w.cache, WWW, WIRE_T_A, WIRE_C_IN, CACHE_SEC_SECURE, 300, 1000);
+	assert_true(core_answer_from_cache(&w.env, WWW, WIRE_T_A, WIRE_C_IN, false, 1000, &out));
+	assert_false(out.secure);
+
+	/* the response: AD only for a client that set AD or DO; the EDE option */
+	static uint8_t buf[512];
+	out.secure = true;
+	out.ede = CORE_EDE_NONE;
+	int n = core_write_response(buf, sizeof(buf), 1, WIRE_F_RD, WWW, WIRE_T_A, WIRE_C_IN, 1232,
+				    true, &out);
+	assert_true(n > 0);
+	assert_true((buf[3] & 0x20) != 0); /* DO: AD */
+	n = core_write_response(buf, sizeof(buf), 1, WIRE_F_RD, WWW, WIRE_T_A, WIRE_C_IN, 1232,
+				false, &out);
+	assert_true(n > 0 && (buf[3] & 0x20) == 0); /* neither: no AD */
+	n = core_write_response(buf, sizeof(buf), 1, WIRE_F_RD | WIRE_F_AD, WWW, WIRE_T_A, WIRE_C_IN,
+				0, false, &out);
+	assert_true(n > 0 && (buf[3] & 0x20) != 0); /* AD asked, no EDNS: AD */
+	out.secure = false;
+	out.rcode = WIRE_RC_SERVFAIL;
+	out.n_an = 0;
+	out.ede = 9;
+	n = core_write_response(buf, sizeof(buf), 1, WIRE_F_RD, WWW, WIRE_T_A, WIRE_C_IN, 1232, true,
+				&out);
+	/* the OPT is last: its RDATA is the EDE option 15, length 2, code 9 */
+	assert_true(n > 6);
+	static const uint8_t opt_tail[6] = { 0, 15, 0, 2, 0, 9 };
+	assert_memory_equal(buf + n - 6, opt_tail, 6);
+	world_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -533,6 +608,7 @@ int main(void)
 		cmocka_unit_test(verify_set_basics),
 		cmocka_unit_test(keytrap_caps),
 		cmocka_unit_test(chain_of_trust),
+		cmocka_unit_test(answers_from_cache),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
