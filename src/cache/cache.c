@@ -93,7 +93,7 @@ struct centry {
 				       * PF_CLAIMED once a lookup has asked for its refresh */
 	uint16_t n_rdata;
 	uint8_t n_extra;              /* extra records (RRSIGs, proofs) beside the data */
-	uint8_t flags;                /* kind in bits 0-1, rank in bits 2-4 */
+	uint8_t flags;                /* kind in bits 0-1, rank in bits 2-4, sec in 5-7 */
 	uint8_t owner_len;
 	uint8_t n_soa;
 	uint8_t soa_owner_len;        /* 0: no SOA owner stored */
@@ -221,6 +221,11 @@ static enum cache_kind e_kind(const struct centry *e)
 static enum cache_rank e_rank(const struct centry *e)
 {
 	return (enum cache_rank)((e->flags >> 2) & 7u);
+}
+
+static enum cache_sec e_sec(const struct centry *e)
+{
+	return (enum cache_sec)(e->flags >> 5);
 }
 
 /* Fresh: before its TTL ran out. Only fresh entries answer cache_get and
@@ -840,6 +845,7 @@ view_ttl(const struct centry *e, uint32_t ttl, struct cache_entry *out)
 {
 	out->kind = e_kind(e);
 	out->rank = e_rank(e);
+	out->sec = e_sec(e);
 	out->owner = e->data;
 	out->type = e->type;
 	out->rclass = e->rclass;
@@ -897,6 +903,28 @@ static inline struct centry *chain_find(const struct cache *c, struct centry *e,
 		}
 	}
 	return hit;
+}
+
+int cache_set_sec(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
+		  enum cache_sec sec, uint32_t ttl_cap, uint64_t now_ms)
+{
+	uint8_t key[KEY_MAX];
+	size_t len = owner ? name_lower_copy(key, owner) : 0;
+	if (!len)
+		return PC_ENOTFOUND;
+	uint32_t h = key_hash(key, len, &c->hkey);
+	struct centry *e = chain_find(c, c->tab[bucket_of(h, c->tab_bits)], h, key, len, type,
+				      rclass, now_ms, NULL);
+	if (e == NULL || e->type != type)
+		return PC_ENOTFOUND;
+	/* Readers copy entries under their stripe lock: change one under all. */
+	uint64_t cap_ms = now_ms + (uint64_t)ttl_cap * 1000u;
+	writer_lock(c, h);
+	e->flags = (uint8_t)((e->flags & 0x1fu) | ((unsigned)sec << 5));
+	if (cap_ms < e->exp_ms)
+		e->exp_ms = cap_ms;
+	writer_unlock(c, h);
+	return 0;
 }
 
 bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "core/val.h"
 #include "util/err.h"
 
 static void step_extra(const struct cache_entry *e, const struct cache_rr *x, uint32_t ttl,
@@ -137,6 +138,7 @@ static int cache_step(const struct core_env *env, struct copy_space *cs, const u
 	if (lookup(env, cs, qname, qtype, qclass, now, &e) && e.rank >= need) {
 		st->pf_ms = e.pf_ms;
 		st->prefetch = e.prefetch;
+		st->sec = e.sec;
 		if (e.kind == CACHE_RRSET) {
 			st->rcode = WIRE_RC_NOERROR;
 			step_entry(&e, st);
@@ -155,6 +157,7 @@ static int cache_step(const struct core_env *env, struct copy_space *cs, const u
 			return CORE_STEP_MISS;
 		st->pf_ms = e.pf_ms;
 		st->prefetch = e.prefetch;
+		st->sec = e.sec;
 		step_entry(&e, st);
 		wire_name_copy(st->next, rd.data);
 		wire_name_lower(st->next);
@@ -176,10 +179,34 @@ int core_cache_step(const struct core_env *env, const uint8_t *qname, uint16_t q
  * writer thread) answers it from the cache instead. */
 #define COPY_SPACE (128u * 1024u)
 
+/* What the statuses of an answer's entries make of it (validation on;
+ * worst: UNCHECKED, the first bogus status, or SECURE): true to answer (out->secure, or SERVFAIL with the EDE), false to leave
+ * it to the resolver (data not yet judged). */
+static bool cache_verdict(const struct core_env *env, enum cache_sec worst, bool all_secure,
+			  bool negative, bool cd, struct core_answer *out)
+{
+	if (cd) {
+		out->secure = all_secure;
+		return true;
+	}
+	if (worst == CACHE_SEC_UNCHECKED)
+		return false;
+	if (cache_sec_bogus(worst) && !env->opts->val_permissive) {
+		/* the records stay in the copy space, unused */
+		out->rcode = WIRE_RC_SERVFAIL;
+		out->n_an = out->n_ns = 0;
+		out->ede = val_sec_ede(worst, negative);
+		return true;
+	}
+	out->secure = all_secure;
+	return true;
+}
+
 /* The answer's steps, CNAME after CNAME: from copies in cs->buf, or
  * borrowed from the writer's cache with expired data allowed. */
 static bool answer_walk(const struct core_env *env, struct copy_space *cs, const uint8_t *qname,
-			uint16_t qtype, uint16_t qclass, uint64_t now, struct core_answer *out)
+			uint16_t qtype, uint16_t qclass, bool cd, uint64_t now,
+			struct core_answer *out)
 {
 	static _Thread_local struct core_cache_step st;
 	uint8_t name[WIRE_NAME_MAX];
@@ -189,6 +216,12 @@ static bool answer_walk(const struct core_env *env, struct copy_space *cs, const
 	out->n_an = out->n_ns = 0;
 	out->stale = out->prefetch = false;
 	out->fresh_ms = UINT64_MAX;
+	out->secure = false;
+	out->ede = CORE_EDE_NONE;
+	/* Any entry not judged yet, the first bogus one, and whether all are
+	 * secure. */
+	bool unchecked = false, all_secure = true;
+	enum cache_sec bogus = CACHE_SEC_SECURE;
 	for (int hops = 0; hops <= CORE_MAX_CNAME; hops++) {
 		int r = cache_step(env, cs, cur, qtype, qclass, now, true, &st);
 		if (r == CORE_STEP_MISS)
@@ -196,6 +229,10 @@ static bool answer_walk(const struct core_env *env, struct copy_space *cs, const
 		out->prefetch |= st.prefetch;
 		if (st.pf_ms < out->fresh_ms)
 			out->fresh_ms = st.pf_ms;
+		all_secure = all_secure && st.sec == CACHE_SEC_SECURE;
+		unchecked = unchecked || st.sec == CACHE_SEC_UNCHECKED;
+		if (cache_sec_bogus(st.sec) && !cache_sec_bogus(bogus))
+			bogus = st.sec;
 		for (size_t i = 0; i < st.n_auth; i++)
 			if (out->n_ns < sizeof(out->ns) / sizeof(out->ns[0]))
 				out->ns[out->n_ns++] = st.auth[i];
@@ -209,7 +246,10 @@ static bool answer_walk(const struct core_env *env, struct copy_space *cs, const
 		}
 		if (r == CORE_STEP_FINAL) {
 			out->rcode = st.rcode;
-			return true;
+			if (!env->opts->validate)
+				return true;
+			return cache_verdict(env, unchecked ? CACHE_SEC_UNCHECKED : bogus, all_secure,
+					     st.authority, cd, out);
 		}
 		wire_name_copy(name, st.next);
 		cur = name;
@@ -218,11 +258,11 @@ static bool answer_walk(const struct core_env *env, struct copy_space *cs, const
 }
 
 bool core_answer_from_cache(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
-			    uint16_t qclass, uint64_t now, struct core_answer *out)
+			    uint16_t qclass, bool cd, uint64_t now, struct core_answer *out)
 {
 	static _Thread_local uint64_t space[COPY_SPACE / sizeof(uint64_t)]; /* 8-byte aligned */
 	struct copy_space cs = { .buf = (uint8_t *)space, .cap = sizeof(space) };
-	return answer_walk(env, &cs, qname, qtype, qclass, now, out);
+	return answer_walk(env, &cs, qname, qtype, qclass, cd, now, out);
 }
 
 int core_answer_stale(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
@@ -230,7 +270,7 @@ int core_answer_stale(const struct core_env *env, const uint8_t *qname, uint16_t
 		      struct core_answer *out)
 {
 	struct copy_space cs = { .reply_ttl = reply_ttl, .reset = reset };
-	if (!answer_walk(env, &cs, qname, qtype, qclass, now_ms, out))
+	if (!answer_walk(env, &cs, qname, qtype, qclass, false, now_ms, out))
 		return 0;
 	out->stale = cs.stale;
 	out->prefetch = false;
@@ -335,7 +375,18 @@ int core_write_response(uint8_t *buf, size_t cap, uint16_t id, uint16_t client_f
 	struct wire_wr w;
 	uint16_t flags = WIRE_F_QR | WIRE_F_RA | (client_flags & (WIRE_F_RD | WIRE_F_CD)) |
 			 (uint16_t)(a->rcode & 0xf);
-	size_t opt_len = edns ? 11 + (a->stale ? 6 : 0) : 0;
+	/* RFC 6840 5.7, 5.8: AD only to a client that shows it understands it. */
+	if (a->secure && (dnssec_ok || (client_flags & WIRE_F_AD)))
+		flags |= WIRE_F_AD;
+	/* RFC 8914: option 15, the info code, no text. */
+	uint8_t ede[6] = { 0, 15, 0, 2, 0, 0 };
+	/* A validation failure's code, else RFC 8914's 3, "Stale Answer", for
+	 * expired data (serve-expired). */
+	uint16_t code = a->ede != CORE_EDE_NONE ? a->ede : a->stale ? CORE_EDE_STALE : CORE_EDE_NONE;
+	ede[4] = (uint8_t)(code >> 8);
+	ede[5] = (uint8_t)code;
+	bool has_ede = edns && code != CORE_EDE_NONE;
+	size_t opt_len = edns ? 11 + (has_ede ? sizeof(ede) : 0) : 0;
 	if (cap < opt_len)
 		return PC_ESPACE;
 	size_t qlen = wire_name_len(qname);
@@ -356,14 +407,9 @@ int core_write_response(uint8_t *buf, size_t cap, uint16_t id, uint16_t client_f
 		wire_wr_set_count(&w, 2, (uint16_t)n_ns);
 	}
 	w.cap = cap;
-	/* RFC 8914 Extended DNS Error 3, "Stale Answer": option 15, INFO-CODE 3. */
-	static const uint8_t ede_stale[6] = { 0, 15, 0, 2, 0, 3 };
 	if (edns) {
-		if (a->stale)
-			wire_wr_opt(&w, edns_size, (uint8_t)(a->rcode >> 4), dnssec_ok, ede_stale,
-				    sizeof(ede_stale));
-		else
-			wire_wr_opt(&w, edns_size, (uint8_t)(a->rcode >> 4), dnssec_ok, NULL, 0);
+		wire_wr_opt(&w, edns_size, (uint8_t)(a->rcode >> 4), dnssec_ok,
+			    has_ede ? ede : NULL, has_ede ? (uint16_t)sizeof(ede) : 0);
 		wire_wr_set_count(&w, 3, 1);
 	}
 	return w.overflow ? PC_ESPACE : (int)w.len;

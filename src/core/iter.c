@@ -16,6 +16,7 @@
 #include "core/hints.h"
 #include "core/internal.h"
 #include "core/localzone.h"
+#include "core/val.h"
 #include "util/arena.h"
 #include "util/err.h"
 #include "util/freelist.h"
@@ -79,6 +80,11 @@ struct core_req {
 	bool done;
 	bool refresh; /* frame 0 skips the cache (core_req_set_refresh) */
 	bool oom; /* a record of the answer could not be stored: SERVFAIL */
+	bool cd;       /* the client set CD: no validation */
+	bool need_val; /* frame 0 has its answer; the validator judges it next */
+	struct val_req *val; /* the validator's state, made when first needed */
+	uint8_t qname[WIRE_NAME_MAX]; /* the client's question (frame 0 follows CNAMEs) */
+	uint16_t qtype;
 	/* What a request in flight costs is what a flood of misses costs, so
 	 * the big parts are made when first needed, on the arena: the answer
 	 * (16 KB) when its first record comes or the request ends, and the
@@ -132,6 +138,8 @@ static struct core_answer *ans_get(struct core_req *req)
 		req->ans->n_an = req->ans->n_ns = 0;
 		req->ans->stale = req->ans->prefetch = false;
 		req->ans->fresh_ms = UINT64_MAX;
+		req->ans->secure = false;
+		req->ans->ede = CORE_EDE_NONE;
 	}
 	return req->ans;
 }
@@ -197,6 +205,12 @@ static void finish(struct core_req *req, unsigned rcode)
 		a->rcode = rcode;
 		if (rcode == WIRE_RC_SERVFAIL)
 			a->n_an = a->n_ns = 0; /* no partial chains */
+		else if (req->env->opts->validate && !req->cd) {
+			/* The validator judges the answer before it goes out; it
+			 * may need DS and DNSKEY sets first (frames above 0). */
+			req->done = false;
+			req->need_val = true;
+		}
 		return;
 	}
 	req->depth--;
@@ -664,6 +678,23 @@ static void keep_set(struct core_req *req, const struct wire_msg *m, const struc
 	}
 }
 
+/* An NSEC/NSEC3 proof that a name has no DS without an SOA (a referral
+ * from the parent, or a NODATA without one), kept as the DS NODATA it
+ * means, for the validator. */
+static void keep_ds_denial(struct core_req *req, struct frame *f, const struct core_verdict *v,
+			   uint64_t now)
+{
+	struct cache_rr x[CACHE_EXTRA_MAX];
+	size_t n_x = extra_rrs(v, v->neg_at, v->n_neg, x);
+	uint32_t ttl = UINT32_MAX;
+	for (size_t i = 0; i < n_x; i++)
+		if (v->extra[v->neg_at + i]->ttl < ttl)
+			ttl = v->extra[v->neg_at + i]->ttl;
+	if (n_x > 0 && ttl > 0)
+		cache_put_negative_ex(req->env->cache, CACHE_NODATA, f->qname, WIRE_T_DS, req->qclass,
+				      ttl, NULL, NULL, 0, x, n_x, CACHE_RANK_AUTH, now);
+}
+
 /* Cache a negative answer for the frame's question (as it stands after the
  * CNAMEs followed) with its DNSSEC records (the SOA's RRSIGs, NSEC/NSEC3
  * proofs) beside it, and give the SOA and those to the client (frame 0). */
@@ -671,8 +702,13 @@ static void keep_negative(struct core_req *req, struct frame *f, const struct co
 			  enum cache_kind kind, uint64_t now)
 {
 	const struct wire_rr *soa = v->soa;
-	if (soa == NULL)
+	if (soa == NULL) {
+		/* A DS NODATA with its proof but no SOA (some parents send
+		 * none): the validator still needs the proof. */
+		if (f != req->frames[0] && f->qtype == WIRE_T_DS && v->n_neg > 0)
+			keep_ds_denial(req, f, v, now);
 		return;
+	}
 	uint32_t ttl = core_reply_negative_ttl(soa);
 	uint8_t soa_owner[WIRE_NAME_MAX];
 	struct cache_rdata rd = { soa->rdata, soa->rdlen };
@@ -782,6 +818,13 @@ static void apply_reply(struct core_req *req, struct frame *f, const struct wire
 		finish(req, WIRE_RC_NOERROR);
 		return;
 	case CORE_REPLY_REFERRAL:
+		if (!top && f->qtype == WIRE_T_DS && v.n_neg > 0 && wire_name_eq(v.cut, f->qname)) {
+			/* the validator's DS question, answered by the parent with
+			 * the delegation and its proof that no DS exists */
+			keep_ds_denial(req, f, &v, now);
+			finish(req, WIRE_RC_NOERROR);
+			return;
+		}
 		if (!take_referral(f, &v))
 			finish(req, WIRE_RC_SERVFAIL);
 		return;
@@ -789,6 +832,54 @@ static void apply_reply(struct core_req *req, struct frame *f, const struct wire
 		finish(req, WIRE_RC_SERVFAIL);
 		return;
 	}
+}
+
+/* ---- validation ------------------------------------------------------------ */
+
+/* One step of validating frame 0's answer: a DS or DNSKEY question to
+ * resolve first (a frame above 0, whose answer goes to the cache only), or
+ * the verdict, which ends the request. */
+static void validate_step(struct core_req *req, uint64_t now)
+{
+	struct core_answer *a = req->ans;
+	if (req->val == NULL) {
+		req->val = arena_alloc(&req->arena, sizeof(*req->val));
+		if (req->val == NULL) {
+			req->need_val = false;
+			finish(req, WIRE_RC_SERVFAIL);
+			return;
+		}
+		val_req_init(req->val);
+	}
+	uint8_t name[WIRE_NAME_MAX];
+	uint16_t type;
+	struct val_outcome vo;
+	if (val_answer(req->env, req->val, req->qname, req->qtype, req->qclass, a, now, name, &type,
+		       &vo) == VAL_FETCH) {
+		struct frame **child = &req->frames[1];
+		if (*child == NULL && (*child = arena_alloc(&req->arena, sizeof(**child))) == NULL) {
+			req->need_val = false;
+			finish(req, WIRE_RC_SERVFAIL);
+			return;
+		}
+		req->frames[0]->child_ns = -1;
+		req->depth = 1;
+		frame_init(*child, name, type);
+		return;
+	}
+	req->need_val = false;
+	req->done = true;
+	if (cache_sec_bogus(vo.sec)) {
+		if (req->env->val_log != NULL)
+			req->env->val_log(req->qname, req->qtype, vo.ede, vo.why);
+		if (!req->env->opts->val_permissive) {
+			a->rcode = req->rcode = WIRE_RC_SERVFAIL;
+			a->n_an = a->n_ns = 0;
+			a->ede = vo.ede;
+		}
+		return;
+	}
+	a->secure = vo.sec == CACHE_SEC_SECURE;
 }
 
 /* ---- public: driving ------------------------------------------------------ */
@@ -833,6 +924,12 @@ struct core_req *core_req_new(const struct core_env *env, const uint8_t *qname, 
 	req->done = false;
 	req->refresh = false;
 	req->oom = false;
+	req->cd = false;
+	req->need_val = false;
+	req->val = NULL;
+	wire_name_copy(req->qname, qname);
+	wire_name_lower(req->qname);
+	req->qtype = qtype;
 	req->ans = NULL;
 	req->rcode = WIRE_RC_SERVFAIL;
 	memset(req->frames, 0, sizeof(req->frames));
@@ -858,17 +955,27 @@ void core_req_set_refresh(struct core_req *req)
 	req->refresh = true;
 }
 
+void core_req_set_cd(struct core_req *req, bool cd)
+{
+	req->cd = cd;
+}
+
 const struct core_answer *core_req_answer(const struct core_req *req)
 {
 	/* No answer made: the request ended without records, or the answer
 	 * could not be allocated (then SERVFAIL). */
-	static const struct core_answer servfail = { .rcode = WIRE_RC_SERVFAIL };
+	static const struct core_answer servfail = { .rcode = WIRE_RC_SERVFAIL,
+						     .ede = CORE_EDE_NONE };
 	return req->ans != NULL ? req->ans : &servfail;
 }
 
 enum core_status core_req_next(struct core_req *req, uint64_t now, struct core_send *out)
 {
 	while (!req->done) {
+		if (req->need_val && req->depth == 0 && !req->oom) {
+			validate_step(req, now);
+			continue;
+		}
 		if (req->oom) {
 			/* the answer already lacks a record: no point going on */
 			req->depth = 0;

@@ -61,6 +61,7 @@ struct server {
 	const struct hints *hints;
 	struct cache *cache;
 	struct core_infra *infra;
+	struct anchor_set *anchors; /* DNSSEC trust anchors (NULL: not validating) */
 	struct lz_table *local;   /* local zones and data (core/localzone.h) */
 	/* The lines the table was made from (the start configuration's, or
 	 * a reload's, then owned), and whether a control verb has changed

@@ -70,6 +70,31 @@ bool wire_name_in(const uint8_t *name, const uint8_t *zone)
 	return wire_name_eq(wire_name_strip(name, ln - lz), zone);
 }
 
+int wire_name_canon_cmp(const uint8_t *a, const uint8_t *b)
+{
+	/* Label starts, so the labels can be walked from the right. */
+	const uint8_t *la[128], *lb[128];
+	unsigned na = 0, nb = 0;
+	for (const uint8_t *p = a; *p; p += *p + 1)
+		la[na++] = p;
+	for (const uint8_t *p = b; *p; p += *p + 1)
+		lb[nb++] = p;
+	while (na && nb) {
+		const uint8_t *x = la[--na], *y = lb[--nb];
+		unsigned lx = x[0], ly = y[0], m = lx < ly ? lx : ly;
+		for (unsigned i = 1; i <= m; i++) {
+			uint8_t cx = lower(x[i]), cy = lower(y[i]);
+			if (cx != cy)
+				return cx < cy ? -1 : 1;
+		}
+		if (lx != ly)
+			return lx < ly ? -1 : 1;
+	}
+	if (na == nb)
+		return 0;
+	return na < nb ? -1 : 1;
+}
+
 void wire_name_lower(uint8_t *name)
 {
 	size_t len = wire_name_len(name), i = 0;

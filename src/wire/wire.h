@@ -98,6 +98,10 @@ bool wire_name_eq_exact(const uint8_t *a, const uint8_t *b);
 bool wire_name_in(const uint8_t *name, const uint8_t *zone);
 /* Pointer to the name with its first n labels removed (n <= labels). */
 const uint8_t *wire_name_strip(const uint8_t *name, unsigned n);
+/* Canonical DNS name order (RFC 4034 6.1): labels compared from the
+ * rightmost, each as a lowercased byte string (a label that is a prefix of
+ * another sorts first), and a name sorts before its descendants. <0, 0, >0. */
+int wire_name_canon_cmp(const uint8_t *a, const uint8_t *b);
 /* Lowercase in place. */
 void wire_name_lower(uint8_t *name);
 /* Copy name to out (WIRE_NAME_MAX bytes), returns length. */

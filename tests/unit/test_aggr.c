@@ -1,0 +1,339 @@
+/* cache/aggr.c (RFC 8198) over the NSEC records and SOA of a zone signed at
+ * test time by ldns-signzone: every answer the index gives is checked with
+ * the validator's proofs (core/nsec.h), and every question whose answer
+ * exists in the zone, or lies below a cut, or needs a record the index does
+ * not hold, must miss. Then TTL expiry, the byte budget, replacement and
+ * flushing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <ldns/ldns.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cache/aggr.h"
+#include "util/err.h"
+#include "core/nsec.h"
+#include "wire/wire.h"
+
+static char dir[] = "/tmp/pc-test-aggr-XXXXXX";
+
+static void sh_out(char *out, size_t cap, const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	if (fgets(out, (int)cap, p) == NULL)
+		out[0] = 0;
+	out[strcspn(out, "\r\n")] = 0;
+	int rc = pclose(p);
+	if (rc != 0)
+		fail_msg("command failed (%d): %s", rc, cmd);
+}
+
+static const char *ZONE_TEXT = "$ORIGIN nz.example.\n"
+			       "$TTL 300\n"
+			       "@ IN SOA ns hostmaster 1 1800 900 604800 300\n"
+			       "@ IN NS ns\n"
+			       "ns IN A 192.0.2.1\n"
+			       "www IN A 192.0.2.10\n"
+			       "x.y.ent IN A 192.0.2.20\n"
+			       "*.wild IN TXT \"w\"\n"
+			       "sub IN NS ns.other.example.\n"
+			       "cname IN CNAME www\n"
+			       "dn IN DNAME other.example.\n"
+			       "zz IN A 192.0.2.30\n";
+
+struct rec {
+	uint8_t owner[WIRE_NAME_MAX];
+	uint16_t type, covered;
+	uint8_t rdata[1024];
+	uint16_t rdlen;
+};
+static struct rec recs[128];
+static size_t nrecs;
+
+static const uint8_t *N(const char *text)
+{
+	static uint8_t pool[16][WIRE_NAME_MAX];
+	static unsigned next;
+	uint8_t *o = pool[next++ % 16];
+	if (wire_name_from_text(text, o) < 0)
+		fail_msg("bad name %s", text);
+	return o;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	char ksk[256], zsk[256], junk[256];
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	char path[512];
+	snprintf(path, sizeof path, "%s/zone.txt", dir);
+	FILE *f = fopen(path, "w");
+	fputs(ZONE_TEXT, f);
+	fclose(f);
+	sh_out(ksk, sizeof ksk, "cd %s && ldns-keygen -r /dev/urandom -a ECDSAP256SHA256 -k nz.example.",
+	       dir);
+	sh_out(zsk, sizeof zsk, "cd %s && ldns-keygen -r /dev/urandom -a ECDSAP256SHA256 nz.example.",
+	       dir);
+	time_t now = time(NULL);
+	sh_out(junk, sizeof junk,
+	       "cd %s && ldns-signzone -o nz.example. -i %lld -e %lld -f signed.txt zone.txt %s %s; echo",
+	       dir, (long long)now - 3600, (long long)now + 86400, ksk, zsk);
+	snprintf(path, sizeof path, "%s/signed.txt", dir);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	ldns_zone *z = NULL;
+	if (ldns_zone_new_frm_fp(&z, f, NULL, 300, LDNS_RR_CLASS_IN) != LDNS_STATUS_OK)
+		return -1;
+	fclose(f);
+	ldns_rr_list *all = ldns_rr_list_clone(ldns_zone_rrs(z));
+	ldns_rr_list_push_rr(all, ldns_rr_clone(ldns_zone_soa(z)));
+	for (size_t i = 0; i < ldns_rr_list_rr_count(all); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(all, i);
+		uint16_t t = (uint16_t)ldns_rr_get_type(rr);
+		if (t != WIRE_T_NSEC && t != WIRE_T_SOA && t != WIRE_T_RRSIG)
+			continue;
+		struct rec *r = &recs[nrecs++];
+		ldns_rdf *o = ldns_rr_owner(rr);
+		memcpy(r->owner, ldns_rdf_data(o), ldns_rdf_size(o));
+		r->type = t;
+		ldns_buffer *b = ldns_buffer_new(2048);
+		ldns_rr_rdata2buffer_wire(b, rr);
+		r->rdlen = (uint16_t)ldns_buffer_position(b);
+		memcpy(r->rdata, ldns_buffer_begin(b), r->rdlen);
+		ldns_buffer_free(b);
+		r->covered = t == WIRE_T_RRSIG ? (uint16_t)(r->rdata[0] << 8 | r->rdata[1]) : 0;
+	}
+	ldns_rr_list_deep_free(all);
+	ldns_zone_deep_free(z);
+	return nrecs > 10 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* The RRSIGs over (owner, type). */
+static size_t sigs_of(const uint8_t *owner, uint16_t type, struct cache_rdata *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nrecs && n < AGGR_MAX_SIGS; i++)
+		if (recs[i].type == WIRE_T_RRSIG && recs[i].covered == type &&
+		    wire_name_eq(recs[i].owner, owner))
+			out[n++] = (struct cache_rdata){ recs[i].rdata, recs[i].rdlen };
+	return n;
+}
+
+/* Put the SOA and the zone's NSEC records, except those owned by skip. */
+static struct aggr *filled(const char *skip, uint32_t ttl, uint64_t now)
+{
+	struct aggr *a = aggr_new(1 << 20);
+	assert_non_null(a);
+	struct cache_rdata s[AGGR_MAX_SIGS];
+	for (size_t i = 0; i < nrecs; i++) {
+		const struct rec *r = &recs[i];
+		size_t ns = sigs_of(r->owner, r->type, s);
+		if (r->type == WIRE_T_SOA) {
+			assert_int_equal(aggr_put_soa(a, N("nz.example."), r->rdata, r->rdlen, s, ns, ttl, now), 0);
+		} else if (r->type == WIRE_T_NSEC) {
+			if (skip && wire_name_eq(r->owner, N(skip)))
+				continue;
+			assert_true(ns > 0);
+			assert_int_equal(aggr_put(a, N("nz.example."), r->owner, r->rdata, r->rdlen, s, ns, ttl,
+						  now),
+					 0);
+		}
+	}
+	return a;
+}
+
+/* Look up and, on a hit, prove it with core/nsec.h. */
+static enum aggr_kind ask(struct aggr *a, const char *qname, uint16_t qtype, uint64_t now,
+			  struct aggr_answer *ans)
+{
+	enum aggr_kind k = aggr_lookup(a, N(qname), qtype, now, ans);
+	assert_int_equal(k, ans->kind);
+	if (k == AGGR_MISS)
+		return k;
+	assert_true(wire_name_eq(ans->zone, N("nz.example.")));
+	assert_int_equal(ans->soa.type, WIRE_T_SOA);
+	assert_true(ans->soa.nsigs > 0);
+	struct nsec_rr rr[2];
+	for (size_t i = 0; i < ans->n; i++) {
+		assert_true(ans->nsec[i].nsigs > 0);
+		rr[i] = (struct nsec_rr){ ans->nsec[i].owner, WIRE_T_NSEC, ans->nsec[i].rdata,
+					  ans->nsec[i].rdlen };
+	}
+	unsigned budget = NSEC_HASH_BUDGET;
+	struct nsec_in in = { rr, ans->n, ans->zone, &budget };
+	struct nsec_verdict v;
+	if (k == AGGR_NXDOMAIN)
+		nsec_prove_nxdomain(&in, N(qname), &v);
+	else
+		nsec_prove_nodata(&in, N(qname), qtype, &v);
+	if (v.result != NSEC_PROVEN)
+		fail_msg("%s: the index's answer is no proof: %s", qname, nsec_why_text(v.why));
+	return k;
+}
+
+static void answers(void **state)
+{
+	(void)state;
+	uint64_t now = 1000000;
+	struct aggr *a = filled(NULL, 300, now);
+	struct aggr_answer ans;
+	assert_int_equal(ask(a, "nope.nz.example.", WIRE_T_A, now, &ans), AGGR_NXDOMAIN);
+	assert_true(ans.ttl <= 300 && ans.ttl >= 299);
+	assert_int_equal(ask(a, "a.b.nope.nz.example.", WIRE_T_AAAA, now, &ans), AGGR_NXDOMAIN);
+	/* after the last name: the wrap-around to the apex */
+	assert_int_equal(ask(a, "zzz.nz.example.", WIRE_T_A, now, &ans), AGGR_NXDOMAIN);
+	/* NODATA: a name without the type, the apex, an ENT */
+	assert_int_equal(ask(a, "www.nz.example.", WIRE_T_MX, now, &ans), AGGR_NODATA);
+	assert_int_equal(ans.n, 1);
+	assert_int_equal(ask(a, "nz.example.", WIRE_T_TXT, now, &ans), AGGR_NODATA);
+	assert_int_equal(ask(a, "ent.nz.example.", WIRE_T_A, now, &ans), AGGR_NODATA);
+	assert_int_equal(ask(a, "y.ent.nz.example.", WIRE_T_A, now, &ans), AGGR_NODATA);
+	/* below an ENT: NXDOMAIN with *.y.ent denied */
+	assert_int_equal(ask(a, "q.y.ent.nz.example.", WIRE_T_A, now, &ans), AGGR_NXDOMAIN);
+	/* a wildcard NODATA (TXT only at *.wild) */
+	assert_int_equal(ask(a, "q.wild.nz.example.", WIRE_T_A, now, &ans), AGGR_NODATA);
+	assert_int_equal(ans.n, 1); /* *.wild's own NSEC covers q.wild */
+	assert_int_equal(ask(a, "a.b.wild.nz.example.", WIRE_T_MX, now, &ans), AGGR_NODATA);
+	/* DS at the unsigned delegation: the parent's NSEC */
+	assert_int_equal(ask(a, "sub.nz.example.", WIRE_T_DS, now, &ans), AGGR_NODATA);
+
+	/* misses: data exists */
+	assert_int_equal(ask(a, "www.nz.example.", WIRE_T_A, now, &ans), AGGR_MISS);
+	assert_int_equal(ask(a, "q.wild.nz.example.", WIRE_T_TXT, now, &ans), AGGR_MISS);
+	assert_int_equal(ask(a, "cname.nz.example.", WIRE_T_A, now, &ans), AGGR_MISS);
+	/* below a cut or a DNAME, or at the cut for another type */
+	assert_int_equal(ask(a, "a.sub.nz.example.", WIRE_T_A, now, &ans), AGGR_MISS);
+	assert_int_equal(ask(a, "sub.nz.example.", WIRE_T_A, now, &ans), AGGR_MISS);
+	assert_int_equal(ask(a, "a.dn.nz.example.", WIRE_T_A, now, &ans), AGGR_MISS);
+	/* DS at the apex: the parent's, not held */
+	assert_int_equal(ask(a, "nz.example.", WIRE_T_DS, now, &ans), AGGR_MISS);
+	/* outside every zone held */
+	assert_int_equal(ask(a, "www.other.example.", WIRE_T_A, now, &ans), AGGR_MISS);
+	struct aggr_stats st;
+	aggr_stats(a, &st);
+	assert_int_equal(st.zones, 1);
+	assert_true(st.hits_nxdomain >= 4 && st.hits_nodata >= 6 && st.misses >= 8);
+	aggr_free(a);
+}
+
+static void incomplete(void **state)
+{
+	(void)state;
+	uint64_t now = 1000000;
+	struct aggr_answer ans;
+	/* without the apex NSEC (which denies *.nz.example), no NXDOMAIN for
+	 * names whose wildcard it covers */
+	struct aggr *a = filled("nz.example.", 300, now);
+	assert_int_equal(ask(a, "nope.nz.example.", WIRE_T_A, now, &ans), AGGR_MISS);
+	aggr_free(a);
+	/* without *.wild's NSEC, no wildcard NODATA */
+	a = filled("*.wild.nz.example.", 300, now);
+	assert_int_equal(ask(a, "q.wild.nz.example.", WIRE_T_A, now, &ans), AGGR_MISS);
+	aggr_free(a);
+	/* without the SOA, nothing */
+	a = aggr_new(1 << 20);
+	struct cache_rdata s[AGGR_MAX_SIGS];
+	for (size_t i = 0; i < nrecs; i++)
+		if (recs[i].type == WIRE_T_NSEC)
+			aggr_put(a, N("nz.example."), recs[i].owner, recs[i].rdata, recs[i].rdlen, s,
+				 sigs_of(recs[i].owner, WIRE_T_NSEC, s), 300, now);
+	assert_int_equal(ask(a, "www.nz.example.", WIRE_T_MX, now, &ans), AGGR_MISS);
+	/* bad puts */
+	assert_int_equal(aggr_put(a, N("nz.example."), N("www.other.example."), recs[0].rdata,
+				  recs[0].rdlen, NULL, 0, 300, now),
+			 PC_EINVAL);
+	assert_int_equal(aggr_put(a, N("nz.example."), N("www.nz.example."),
+				  (const uint8_t *)"\x03www\x05other\x07" "example\x00\x00\x01\x40", 22,
+				  NULL, 0, 300, now),
+			 PC_EINVAL); /* next name outside the zone */
+	assert_int_equal(aggr_put(a, N("nz.example."), N("www.nz.example."), (const uint8_t *)"\x03", 1,
+				  NULL, 0, 300, now),
+			 PC_EINVAL);
+	aggr_free(a);
+}
+
+static void expiry_and_budget(void **state)
+{
+	(void)state;
+	uint64_t now = 1000000;
+	struct aggr_answer ans;
+	struct aggr *a = filled(NULL, 60, now);
+	assert_int_equal(ask(a, "nope.nz.example.", WIRE_T_A, now + 59500, &ans), AGGR_NXDOMAIN);
+	assert_int_equal(ans.ttl, 0);
+	assert_int_equal(ask(a, "nope.nz.example.", WIRE_T_A, now + 60000, &ans), AGGR_MISS);
+	aggr_free(a);
+
+	/* a budget of a few records: stays within it, keeps the recent ones */
+	a = aggr_new(2048);
+	struct cache_rdata s[AGGR_MAX_SIGS];
+	size_t put = 0;
+	for (size_t i = 0; i < nrecs; i++)
+		if (recs[i].type == WIRE_T_NSEC) {
+			size_t ns = sigs_of(recs[i].owner, WIRE_T_NSEC, s);
+			assert_int_equal(aggr_put(a, N("nz.example."), recs[i].owner, recs[i].rdata,
+						  recs[i].rdlen, s, ns, 300, now),
+					 0);
+			put++;
+		}
+	struct aggr_stats st;
+	aggr_stats(a, &st);
+	assert_true(st.bytes <= 2048);
+	assert_true(st.evictions > 0);
+	assert_true(st.records < put);
+	aggr_free(a);
+
+	/* replacement: the same owner again keeps one record */
+	a = filled(NULL, 300, now);
+	aggr_stats(a, &st);
+	size_t before = st.records, bytes = st.bytes;
+	for (size_t i = 0; i < nrecs; i++)
+		if (recs[i].type == WIRE_T_NSEC) {
+			aggr_put(a, N("nz.example."), recs[i].owner, recs[i].rdata, recs[i].rdlen, s,
+				 sigs_of(recs[i].owner, WIRE_T_NSEC, s), 300, now);
+			break;
+		}
+	aggr_stats(a, &st);
+	assert_int_equal(st.records, before);
+	assert_int_equal(st.bytes, bytes);
+	/* flushing a zone, and everything */
+	aggr_flush_zone(a, N("other.example."));
+	aggr_stats(a, &st);
+	assert_int_equal(st.records, before);
+	aggr_flush_zone(a, N("example."));
+	aggr_stats(a, &st);
+	assert_int_equal(st.records, 0);
+	assert_int_equal(st.zones, 0);
+	assert_int_equal(ask(a, "nope.nz.example.", WIRE_T_A, now, &ans), AGGR_MISS);
+	aggr_free(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(answers),
+		cmocka_unit_test(incomplete),
+		cmocka_unit_test(expiry_and_budget),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
