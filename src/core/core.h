@@ -27,6 +27,7 @@
 #include "wire/wire.h"
 
 struct hints; /* core/hints.h */
+struct anchor_set; /* core/anchor.h */
 struct core_infra;
 struct lz_table;
 
@@ -61,6 +62,12 @@ struct core_opts {
 	size_t n_forward;
 	const struct core_zone *stub;          /* stub-zone: */
 	size_t n_stub;
+	/* Trust anchors and negative trust anchors (core/anchor.h): the
+	 * validator's starting points. Never NULL once the daemon runs (with
+	 * no anchor configured it holds the root's, from dns-root-data or
+	 * built in). Not const: RFC 5011 updates go through it
+	 * (anchor_autotrust_update), with the set's own locking. */
+	struct anchor_set *anchors;
 };
 
 struct core_env {

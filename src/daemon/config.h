@@ -28,6 +28,8 @@
 #define CONFIG_MAX_EXCLUDE 64
 #define CONFIG_MAX_ZONES 32
 #define CONFIG_PATH_MAX 256
+#define CONFIG_MAX_ANCHORS 16   /* per list: trust-anchor, trust-anchor-file, ... */
+#define CONFIG_ANCHOR_TEXT 1024 /* one trust-anchor: record (an RSA-4096 DNSKEY fits) */
 #define CONFIG_CONTROL_DIR "/run/portcullis"
 #define CONFIG_CONTROL_SOCKET CONFIG_CONTROL_DIR "/portcullis.ctl"
 
@@ -104,6 +106,19 @@ struct config {
 	bool merge_identical_queries;                    /* one upstream query per (server, question); default yes */
 	uint8_t caps_exempt[CONFIG_MAX_ZONES][256];      /* zones whose servers get no 0x20 (wire, lowercase) */
 	size_t n_caps_exempt;
+	/* trust anchors (core/anchor.h; loaded by daemon/options.c) */
+	char trust_anchor_file[CONFIG_MAX_ANCHORS][CONFIG_PATH_MAX];
+	size_t n_trust_anchor_file;
+	char auto_trust_anchor_file[CONFIG_MAX_ANCHORS][CONFIG_PATH_MAX];
+	size_t n_auto_trust_anchor_file;
+	char trusted_keys_file[CONFIG_MAX_ANCHORS][CONFIG_PATH_MAX];
+	size_t n_trusted_keys_file;
+	char trust_anchor[CONFIG_MAX_ANCHORS][CONFIG_ANCHOR_TEXT]; /* one record each */
+	size_t n_trust_anchor;
+	uint8_t domain_insecure[CONFIG_MAX_ZONES][256];  /* negative trust anchors (wire, lowercase) */
+	size_t n_domain_insecure;
+	uint32_t add_holddown, del_holddown, keep_missing; /* RFC 5011 timers, seconds */
+	bool permit_small_holddown;                      /* test setting: probe intervals under 1 h */
 	uint32_t num_threads;                            /* default 1 */
 	uint32_t tcp_idle_timeout;                       /* ms; default 30000 */
 	uint32_t num_queries_per_thread;                 /* requests being resolved, per thread

@@ -27,18 +27,16 @@
 #define R CL_REMOTE
 #define FS (CL_FORWARD | CL_STUB)
 
-#define NO_DNSSEC "DNSSEC validation is not available yet; remove the key to run without it"
 #define NO_TLS "DNS over TLS is not available yet; queries would go out in clear text. " \
 	"Remove the key (and any #name on the addresses) to run without it"
 #define LATER "not implemented in this build yet"
 
 const struct config_compat config_compat_keys[] = {
 	/* ---- security: refused while the feature is missing ---- */
-	{ "auto-trust-anchor-file", S, C_REFUSE, NULL, NO_DNSSEC },
-	{ "trust-anchor-file", S, C_REFUSE, NULL, NO_DNSSEC },
-	{ "trust-anchor", S, C_REFUSE, NULL, NO_DNSSEC },
-	{ "trusted-keys-file", S, C_REFUSE, NULL, NO_DNSSEC },
-	{ "root-key-sentinel", S, C_IGNORE, NULL, "no DNSSEC validation, so no key sentinel" },
+	{ "root-key-sentinel", S, C_IGNORE, NULL,
+	  "RFC 8509 root-key-sentinel-is-ta / -not-ta names are resolved like any other name" },
+	{ "trust-anchor-signaling", S, C_IGNORE, NULL,
+	  "no RFC 8145 key tag queries are sent to the root" },
 	{ "module-config", S, C_REFUSE, "iterator",
 	  "only \"iterator\" is available (DNSSEC validation is not available yet; no dns64, "
 	  "subnetcache or respip modules); "
@@ -112,7 +110,6 @@ const struct config_compat config_compat_keys[] = {
 	{ "harden-large-queries", S, C_IGNORE, NULL, "queries are parsed with bounds whatever their size" },
 	{ "harden-short-bufsize", S, C_IGNORE, NULL, "EDNS sizes below 512 are read as 512" },
 	{ "harden-unknown-additional", S, C_IGNORE, NULL, "only records of the zone are kept" },
-	{ "domain-insecure", S, C_IGNORE, NULL, "no DNSSEC validation: every domain is insecure" },
 	{ "key-cache-size", S, C_IGNORE, NULL, "no DNSSEC validation" },
 	{ "key-cache-slabs", S, C_IGNORE, NULL, "no DNSSEC validation" },
 	{ "msg-cache-size", S, C_IGNORE, NULL, "one cache; cache-size is its budget" },
@@ -143,7 +140,8 @@ const struct config_compat config_compat_keys[] = {
 	{ "target-fetch-policy", S, C_IGNORE, NULL, "name-server addresses are fetched as needed" },
 	{ "udp-upstream-without-downstream", S, C_IGNORE, NULL, "upstream UDP is always on with do-udp" },
 	{ "deny-any", S, C_IGNORE, NULL, "not available; ANY is resolved" },
-	{ "hide-trustanchor", S, C_IGNORE, NULL, "no trust anchors" },
+	{ "hide-trustanchor", S, C_IGNORE, NULL,
+	  "trustanchor.unbound CH TXT is not answered either way" },
 	{ "ratelimit", S, C_IGNORE, NULL, "not available; request bounds apply (num-queries-per-thread)" },
 	{ "ip-ratelimit", S, C_IGNORE, NULL, "not available; request bounds apply (num-queries-per-thread)" },
 	{ "ede", S, C_IGNORE, NULL, "extended DNS errors are not sent yet" },

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cache/cache.h"
+#include "core/anchor.h"
 #include "core/core.h"
 #include "core/localzone.h"
 #include "daemon/control.h"
@@ -110,6 +111,9 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	s->hints = hints;
 	options_from_config(&s->opts, cfg);
 	s->cur_opts = &s->opts;
+	int arc = server_anchors_start(s, err, errlen);
+	if (arc != 0)
+		return arc;
 	s->started_ms = clock_now_ms();
 	s->n_workers = cfg->num_threads > 0 ? cfg->num_threads : 1;
 	req_table_init(&s->rq, loop, cfg, &s->env,
@@ -228,6 +232,7 @@ void server_stop(struct server *s)
 		uv_close((uv_handle_t *)&s->retire_timer, NULL);
 		s->retire_on = false;
 	}
+	server_anchors_stop(s);
 }
 
 void server_free(struct server *s)
@@ -246,6 +251,8 @@ void server_free(struct server *s)
 	cache_free(s->cache);
 	core_infra_free(s->infra);
 	server_config_free_all(s);
+	options_release(&s->opts);
+	anchor_set_free(s->next_anchors);
 	if (s->rq_on)
 		req_table_free(&s->rq);
 	stats_free(s);

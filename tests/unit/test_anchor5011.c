@@ -641,13 +641,13 @@ static void test_sync(void **state)
 	struct anchor_set *set = anchor_set_new();
 	assert_int_equal(anchor_add_auto_file(set, path, err, sizeof(err)), 0);
 	uint64_t written = anchor_set_generation(set);
-	assert_int_equal(anchorfile_sync(set, &written, err, sizeof(err)), 0);
+	assert_int_equal(anchorfile_sync(set, &written, NULL, err, sizeof(err)), 0);
 	struct stat st;
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal((size_t)st.st_size, strlen(text)); /* nothing changed: not written */
 	const struct key *s[] = { &k1, &k2 };
 	feed(set, T0, 2, s, NULL);
-	assert_int_equal(anchorfile_sync(set, &written, err, sizeof(err)), 0);
+	assert_int_equal(anchorfile_sync(set, &written, NULL, err, sizeof(err)), 0);
 	assert_int_equal(written, anchor_set_generation(set));
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600); /* the mode is kept */
