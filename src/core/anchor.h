@@ -196,6 +196,22 @@ int anchor_autotrust_update(struct anchor_set *set, const struct anchor_tp *tp,
 			    const struct anchor_seen *keys, size_t n, uint32_t rrset_ttl,
 			    uint64_t sig_expiration, uint64_t now);
 
+/* The same from what the validator holds: the DNSKEY RRset at tp's owner
+ * (keys: its records' rdata; ttl: its TTL), validated secure from tp, and
+ * the RRSIGs that came with it (sigs: their rdata). This finds out which
+ * REVOKE-flagged SEP keys signed the set themselves (RFC 5011 2.1: the
+ * RRSIG by that key over this set verifies and is inside its validity
+ * window widened by skew seconds; at most ANCHOR_MAX_REVOKE_CHECKS such
+ * verifications per call), takes the earliest expiration of the set's
+ * RRSIGs inside their window for the probe interval, and calls
+ * anchor_autotrust_update. now: seconds since the epoch. Returns as
+ * anchor_autotrust_update. */
+#define ANCHOR_MAX_REVOKE_CHECKS 8
+struct dnssec_rdata;
+int anchor_autotrust_feed(struct anchor_set *set, const struct anchor_tp *tp,
+			  const struct dnssec_rdata *keys, size_t n_keys, uint32_t ttl,
+			  const struct dnssec_rdata *sigs, size_t n_sigs, uint64_t now, uint32_t skew);
+
 /* A probe of tp's DNSKEY RRset failed (no answer, or it did not validate):
  * the retry time applies (RFC 5011 2.3). */
 void anchor_autotrust_failed(struct anchor_set *set, const struct anchor_tp *tp, uint64_t now);
