@@ -506,3 +506,52 @@ int anchor_autotrust_feed(struct anchor_set *set, const struct anchor_tp *tp,
 	free(seen);
 	return rc;
 }
+
+enum dnssec_status anchor_tp_verify_dnskey(const struct anchor_tp *tp,
+					   const struct dnssec_rdata *keys, size_t n_keys,
+					   const struct dnssec_rdata *sigs, size_t n_sigs,
+					   uint64_t now, uint32_t skew)
+{
+	enum dnssec_status last = DNSSEC_BAD_SIG;
+	unsigned checks = 0;
+	for (size_t i = 0; i < n_keys; i++) {
+		bool trusted = false;
+		for (size_t j = 0; j < tp->n_dnskey && !trusted; j++)
+			trusted = tp->dnskey[j].len == keys[i].len &&
+				  memcmp(tp->dnskey[j].rdata, keys[i].data, keys[i].len) == 0;
+		for (size_t j = 0; j < tp->n_ds && !trusted; j++)
+			trusted = dnssec_ds_match(tp->owner, keys[i].data, keys[i].len, tp->ds[j].rdata,
+						  tp->ds[j].len) == DNSSEC_OK;
+		if (!trusted)
+			continue;
+		uint16_t tag = dnssec_key_tag(keys[i].data, keys[i].len);
+		for (size_t s = 0; s < n_sigs; s++) {
+			struct dnssec_rrsig rs;
+			if (dnssec_rrsig_parse(sigs[s].data, sigs[s].len, &rs) != DNSSEC_OK ||
+			    rs.key_tag != tag || rs.type_covered != WIRE_T_DNSKEY)
+				continue;
+			if (checks++ >= ANCHOR_MAX_TP_CHECKS)
+				return last;
+			enum dnssec_status st = dnssec_time_check(rs.inception, rs.expiration, now, skew);
+			if (st == DNSSEC_OK)
+				st = dnssec_verify_rrset(tp->owner, WIRE_T_DNSKEY, WIRE_C_IN, keys, n_keys,
+							 sigs[s].data, sigs[s].len, tp->owner,
+							 keys[i].data, keys[i].len);
+			if (st == DNSSEC_OK)
+				return DNSSEC_OK;
+			last = st;
+		}
+	}
+	return last;
+}
+
+bool anchor_autotrust_probe_due(struct anchor_set *set, const struct anchor_tp *tp, uint64_t now)
+{
+	if (!tp || !tp->autotrust || tp->slot >= set->n)
+		return false;
+	pthread_mutex_lock(&set->mu);
+	const struct anchor_point *p = set->pts[tp->slot];
+	bool due = p->next_probe == 0 || now >= p->next_probe;
+	pthread_mutex_unlock(&set->mu);
+	return due;
+}
