@@ -16,9 +16,10 @@ case "$want" in
   build) pkgs="$build" ;;
   demo)  pkgs="$build $lab" ;;
   # dnstap is optional for a build (plain make builds without it) but the
-  # tests build and check it: libfstrm, protobuf-c and Debian's dnstap tools
+  # tests build and check it: libfstrm, protobuf-c and Debian's dnstap tools;
+  # dns-root-data: the built-in root anchor is compared with its files
   test)  pkgs="$build $lab libcmocka-dev dnsperf iproute2 lsof groff-base systemd python3-prometheus-client
-    libfstrm-dev libprotobuf-c-dev protobuf-c-compiler fstrm-bin dnstap-ldns" ;;
+    libfstrm-dev libprotobuf-c-dev protobuf-c-compiler fstrm-bin dnstap-ldns dns-root-data" ;;
   bench) pkgs="$build $lab dnsperf unbound pdns-recursor knot-resolver lsof gnuplot-nox hyperfine procps
     libfstrm-dev libprotobuf-c-dev protobuf-c-compiler" ;;
   fuzz)  pkgs="$build clang libclang-rt-14-dev" ;;

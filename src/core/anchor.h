@@ -43,6 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/dnssec.h"
 #include "wire/wire.h"
 
 /* What Debian's dns-root-data package installs (root DS in root.ds). */
@@ -195,6 +196,37 @@ struct anchor_seen {
 int anchor_autotrust_update(struct anchor_set *set, const struct anchor_tp *tp,
 			    const struct anchor_seen *keys, size_t n, uint32_t rrset_ttl,
 			    uint64_t sig_expiration, uint64_t now);
+
+/* The same from what the validator holds: the DNSKEY RRset at tp's owner
+ * (keys: its records' rdata; ttl: its TTL), validated secure from tp, and
+ * the RRSIGs that came with it (sigs: their rdata). This finds out which
+ * REVOKE-flagged SEP keys signed the set themselves (RFC 5011 2.1: the
+ * RRSIG by that key over this set verifies and is inside its validity
+ * window widened by skew seconds; at most ANCHOR_MAX_REVOKE_CHECKS such
+ * verifications per call), takes the earliest expiration of the set's
+ * RRSIGs inside their window for the probe interval, and calls
+ * anchor_autotrust_update. now: seconds since the epoch. Returns as
+ * anchor_autotrust_update. */
+#define ANCHOR_MAX_REVOKE_CHECKS 8
+int anchor_autotrust_feed(struct anchor_set *set, const struct anchor_tp *tp,
+			  const struct dnssec_rdata *keys, size_t n_keys, uint32_t ttl,
+			  const struct dnssec_rdata *sigs, size_t n_sigs, uint64_t now, uint32_t skew);
+
+/* The trust anchor step of validation: is the DNSKEY RRset at tp's owner
+ * (keys, n_keys) signed by a key tp trusts (equal to a DNSKEY of tp or
+ * matching a DS of tp), with an RRSIG among sigs that verifies and is in
+ * its window (widened by skew) at now (seconds since the epoch)? At most
+ * ANCHOR_MAX_TP_CHECKS signature verifications (KeyTrap). DNSSEC_OK, or
+ * the reason of the last failure (DNSSEC_BAD_SIG when no RRSIG by a
+ * trusted key was found, DNSSEC_EXPIRED, DNSSEC_UNSUPPORTED, ...). */
+#define ANCHOR_MAX_TP_CHECKS 8
+enum dnssec_status anchor_tp_verify_dnskey(const struct anchor_tp *tp,
+					   const struct dnssec_rdata *keys, size_t n_keys,
+					   const struct dnssec_rdata *sigs, size_t n_sigs,
+					   uint64_t now, uint32_t skew);
+
+/* Is a probe of tp's DNSKEY RRset due at now (RFC 5011 2.3)? */
+bool anchor_autotrust_probe_due(struct anchor_set *set, const struct anchor_tp *tp, uint64_t now);
 
 /* A probe of tp's DNSKEY RRset failed (no answer, or it did not validate):
  * the retry time applies (RFC 5011 2.3). */

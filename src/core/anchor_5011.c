@@ -428,3 +428,130 @@ int anchor_autotrust_text(struct anchor_set *set, size_t i, const char **path, c
 		*generation = gen;
 	return 0;
 }
+
+/* ---- from a validated DNSKEY RRset -------------------------------------- */
+
+/* Does the RRSIG sig, made by key over the DNSKEY set at owner, verify and
+ * hold at now? */
+static bool sig_by(const uint8_t *owner, const struct dnssec_rdata *keys, size_t n_keys,
+		   const struct dnssec_rdata *sig, const uint8_t *key, uint16_t key_len,
+		   uint64_t now, uint32_t skew)
+{
+	struct dnssec_rrsig rs;
+	if (dnssec_rrsig_parse(sig->data, sig->len, &rs) != DNSSEC_OK ||
+	    rs.type_covered != WIRE_T_DNSKEY || rs.key_tag != dnssec_key_tag(key, key_len))
+		return false;
+	if (dnssec_time_check(rs.inception, rs.expiration, now, skew) != DNSSEC_OK)
+		return false;
+	if (dnssec_verify_rrset(owner, WIRE_T_DNSKEY, WIRE_C_IN, keys, n_keys, sig->data, sig->len,
+				owner, key, key_len) != DNSSEC_OK)
+		return false;
+	return true;
+}
+
+int anchor_autotrust_feed(struct anchor_set *set, const struct anchor_tp *tp,
+			  const struct dnssec_rdata *keys, size_t n_keys, uint32_t ttl,
+			  const struct dnssec_rdata *sigs, size_t n_sigs, uint64_t now, uint32_t skew)
+{
+	if (!tp || !tp->autotrust)
+		return PC_EINVAL;
+	if (n_keys > ANCHOR_MAX_RR)
+		n_keys = ANCHOR_MAX_RR;
+	struct anchor_seen *seen = calloc(n_keys ? n_keys : 1, sizeof(*seen));
+	if (!seen)
+		return PC_ENOMEM;
+	unsigned checks = 0;
+	for (size_t i = 0; i < n_keys; i++) {
+		seen[i].rdata = keys[i].data;
+		seen[i].len = keys[i].len;
+		struct dnssec_dnskey d;
+		if (dnssec_dnskey_parse(keys[i].data, keys[i].len, &d) != DNSSEC_OK ||
+		    !(d.flags & DNSSEC_FLAG_REVOKE) || !(d.flags & DNSSEC_FLAG_SEP))
+			continue;
+		/* A revoked key: did it sign the set itself? (Bounded: a set
+		 * with many revoked keys costs at most the cap in checks.) */
+		uint16_t tag = dnssec_key_tag(keys[i].data, keys[i].len);
+		for (size_t s = 0; s < n_sigs && checks < ANCHOR_MAX_REVOKE_CHECKS; s++) {
+			struct dnssec_rrsig rs;
+			if (dnssec_rrsig_parse(sigs[s].data, sigs[s].len, &rs) != DNSSEC_OK ||
+			    rs.key_tag != tag || rs.algorithm != d.algorithm)
+				continue;
+			checks++;
+			if (sig_by(tp->owner, keys, n_keys, &sigs[s], keys[i].data, keys[i].len, now,
+				   skew)) {
+				seen[i].self_signed = true;
+				break;
+			}
+		}
+	}
+	/* The probe interval's signature lifetime: the earliest expiration of
+	 * the RRSIGs in their window (the set is already validated; a forged
+	 * RRSIG could at most bring the next probe closer). Absolute time
+	 * from the serial number: now plus the distance to it. */
+	uint64_t expire = 0;
+	for (size_t s = 0; s < n_sigs; s++) {
+		struct dnssec_rrsig rs;
+		if (dnssec_rrsig_parse(sigs[s].data, sigs[s].len, &rs) != DNSSEC_OK ||
+		    rs.type_covered != WIRE_T_DNSKEY ||
+		    dnssec_time_check(rs.inception, rs.expiration, now, skew) != DNSSEC_OK)
+			continue;
+		uint64_t at = now + (uint64_t)(uint32_t)(rs.expiration - (uint32_t)now);
+		if (dnssec_serial_lt(rs.expiration, (uint32_t)now))
+			at = now; /* expired but inside the skew */
+		if (expire == 0 || at < expire)
+			expire = at;
+	}
+	int rc = anchor_autotrust_update(set, tp, seen, n_keys, ttl,
+					 expire ? expire : now + 2u * (uint64_t)ttl, now);
+	free(seen);
+	return rc;
+}
+
+enum dnssec_status anchor_tp_verify_dnskey(const struct anchor_tp *tp,
+					   const struct dnssec_rdata *keys, size_t n_keys,
+					   const struct dnssec_rdata *sigs, size_t n_sigs,
+					   uint64_t now, uint32_t skew)
+{
+	enum dnssec_status last = DNSSEC_BAD_SIG;
+	unsigned checks = 0;
+	for (size_t i = 0; i < n_keys; i++) {
+		bool trusted = false;
+		for (size_t j = 0; j < tp->n_dnskey && !trusted; j++)
+			trusted = tp->dnskey[j].len == keys[i].len &&
+				  memcmp(tp->dnskey[j].rdata, keys[i].data, keys[i].len) == 0;
+		for (size_t j = 0; j < tp->n_ds && !trusted; j++)
+			trusted = dnssec_ds_match(tp->owner, keys[i].data, keys[i].len, tp->ds[j].rdata,
+						  tp->ds[j].len) == DNSSEC_OK;
+		if (!trusted)
+			continue;
+		uint16_t tag = dnssec_key_tag(keys[i].data, keys[i].len);
+		for (size_t s = 0; s < n_sigs; s++) {
+			struct dnssec_rrsig rs;
+			if (dnssec_rrsig_parse(sigs[s].data, sigs[s].len, &rs) != DNSSEC_OK ||
+			    rs.key_tag != tag || rs.type_covered != WIRE_T_DNSKEY)
+				continue;
+			if (checks++ >= ANCHOR_MAX_TP_CHECKS)
+				return last;
+			enum dnssec_status st = dnssec_time_check(rs.inception, rs.expiration, now, skew);
+			if (st == DNSSEC_OK)
+				st = dnssec_verify_rrset(tp->owner, WIRE_T_DNSKEY, WIRE_C_IN, keys, n_keys,
+							 sigs[s].data, sigs[s].len, tp->owner,
+							 keys[i].data, keys[i].len);
+			if (st == DNSSEC_OK)
+				return DNSSEC_OK;
+			last = st;
+		}
+	}
+	return last;
+}
+
+bool anchor_autotrust_probe_due(struct anchor_set *set, const struct anchor_tp *tp, uint64_t now)
+{
+	if (!tp || !tp->autotrust || tp->slot >= set->n)
+		return false;
+	pthread_mutex_lock(&set->mu);
+	const struct anchor_point *p = set->pts[tp->slot];
+	bool due = p->next_probe == 0 || now >= p->next_probe;
+	pthread_mutex_unlock(&set->mu);
+	return due;
+}

@@ -103,6 +103,19 @@ static bool next_tok(struct lexer *lx, struct tok *t)
 	return true;
 }
 
+/* A token for a message: at most 40 characters, control bytes as '?', so
+ * the message stays one line. */
+static const char *shown(const struct tok *t, char out[41])
+{
+	size_t n = t->len > 40 ? 40 : t->len;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)t->s[i];
+		out[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	out[n] = '\0';
+	return out;
+}
+
 static bool is(const struct tok *t, const char *w)
 {
 	return !t->quoted && t->len == strlen(w) && strncmp(t->s, w, t->len) == 0;
@@ -173,10 +186,11 @@ int anchor_add_bind_text(struct anchor_set *set, const char *text, size_t len, c
 	size_t records = 0;
 	while (rc == 0 && next_tok(&lx, &t)) {
 		bool old_form = is(&t, "trusted-keys");
+		char show[41];
 		if (!old_form && !is(&t, "trust-anchors") && !is(&t, "managed-keys")) {
 			rc = bind_fail(err, errlen, name, t.line,
-				       "expected trusted-keys, trust-anchors or managed-keys, not '%.*s'",
-				       (int)(t.len > 40 ? 40 : t.len), t.s);
+				       "expected trusted-keys, trust-anchors or managed-keys, not '%s'",
+				       shown(&t, show));
 			break;
 		}
 		if (!next_tok(&lx, &t) || !is(&t, "{")) {
@@ -212,9 +226,8 @@ int anchor_add_bind_text(struct anchor_set *set, const char *text, size_t len, c
 					type = "DS";
 				} else if (!is(&f[1], "static-key") && !is(&f[1], "initial-key")) {
 					rc = bind_fail(err, errlen, name, f[1].line,
-						       "'%.*s': expected static-key, initial-key, "
-						       "static-ds or initial-ds",
-						       (int)(f[1].len > 40 ? 40 : f[1].len), f[1].s);
+						       "'%s': expected static-key, initial-key, "
+						       "static-ds or initial-ds", shown(&f[1], show));
 					break;
 				}
 				k = 2;

@@ -67,7 +67,12 @@ struct core_opts {
 	bool val_permissive;                   /* val-permissive-mode: bogus answered, without AD */
 	bool harden_dnssec_stripped;           /* signatures missing under an anchor: bogus */
 	uint32_t val_bogus_ttl;                /* seconds bogus data is kept */
-	const struct anchor_set *anchors;      /* trust anchors, negative anchors; NULL: none */
+	/* Trust anchors and negative trust anchors (core/anchor.h): the
+	 * validator's starting points. Never NULL once the daemon runs (with
+	 * no anchor configured it holds the root's, from dns-root-data or
+	 * built in). Not const: RFC 5011 updates go through it
+	 * (anchor_autotrust_update), with the set's own locking. */
+	struct anchor_set *anchors;
 };
 
 struct core_env {

@@ -2,6 +2,7 @@
 #include "daemon/anchorfile.h"
 
 #include "core/anchor.h"
+#include "daemon/options.h"
 #include "util/err.h"
 
 #include <errno.h>
@@ -90,7 +91,8 @@ int anchorfile_write(const char *path, const char *text, size_t len, char *err, 
 	return rc;
 }
 
-int anchorfile_sync(struct anchor_set *set, uint64_t *written, char *err, size_t errlen)
+int anchorfile_sync(struct anchor_set *set, uint64_t *written, const char *chroot_dir, char *err,
+		    size_t errlen)
 {
 	uint64_t gen = anchor_set_generation(set);
 	if (gen == *written)
@@ -105,7 +107,8 @@ int anchorfile_sync(struct anchor_set *set, uint64_t *written, char *err, size_t
 		uint64_t g;
 		int rc = anchor_autotrust_text(set, i, &path, &text, &len, &g);
 		if (rc == 0) {
-			rc = anchorfile_write(path, text, len, err, errlen);
+			rc = anchorfile_write(options_reachable(path, chroot_dir), text, len, err,
+					      errlen);
 			free(text);
 			if (g < low)
 				low = g;

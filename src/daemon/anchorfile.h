@@ -27,9 +27,11 @@ struct anchor_set;
 int anchorfile_write(const char *path, const char *text, size_t len, char *err, size_t errlen);
 
 /* Rewrite every autotrust file of set when its generation differs from
- * *written (then *written is updated). Returns 0, or the first error (the
- * other files are still written; *written is left so the next call tries
- * again). */
-int anchorfile_sync(struct anchor_set *set, uint64_t *written, char *err, size_t errlen);
+ * *written (then *written is updated). A path under chroot_dir (may be
+ * NULL or "") is written without that prefix: the daemon runs inside it.
+ * Returns 0, or the first error (the other files are still written;
+ * *written is left so the next call tries again). */
+int anchorfile_sync(struct anchor_set *set, uint64_t *written, const char *chroot_dir, char *err,
+		    size_t errlen);
 
 #endif

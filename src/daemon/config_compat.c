@@ -25,14 +25,15 @@
 #define R CL_REMOTE
 #define FS (CL_FORWARD | CL_STUB)
 
-#define NO_DNSSEC "BIND-style trusted keys are not read here; give the same keys with trust-anchor-file"
 #define NO_TLS "DNS over TLS is not available yet; queries would go out in clear text. " \
 	"Remove the key (and any #name on the addresses) to run without it"
 
 const struct config_compat config_compat_keys[] = {
 	/* ---- security: refused while the feature is missing ---- */
-	{ "trusted-keys-file", S, C_REFUSE, NULL, NO_DNSSEC },
-	{ "root-key-sentinel", S, C_IGNORE, NULL, "no root key sentinel (RFC 8509) here" },
+	{ "root-key-sentinel", S, C_IGNORE, NULL,
+	  "RFC 8509 root-key-sentinel-is-ta / -not-ta names are resolved like any other name" },
+	{ "trust-anchor-signaling", S, C_IGNORE, NULL,
+	  "no RFC 8145 key tag queries are sent to the root" },
 	{ "tls-upstream", S, C_REFUSE, "no", NO_TLS },
 	{ "ssl-upstream", S, C_REFUSE, "no", NO_TLS },
 	{ "forward-tls-upstream", F, C_REFUSE, "no", NO_TLS },
@@ -121,7 +122,8 @@ const struct config_compat config_compat_keys[] = {
 	{ "target-fetch-policy", S, C_IGNORE, NULL, "name-server addresses are fetched as needed" },
 	{ "udp-upstream-without-downstream", S, C_IGNORE, NULL, "upstream UDP is always on with do-udp" },
 	{ "deny-any", S, C_IGNORE, NULL, "not available; ANY is resolved" },
-	{ "hide-trustanchor", S, C_IGNORE, NULL, "no trust anchors" },
+	{ "hide-trustanchor", S, C_IGNORE, NULL,
+	  "trustanchor.unbound CH TXT is not answered either way" },
 	{ "ratelimit", S, C_IGNORE, NULL, "not available; request bounds apply (num-queries-per-thread)" },
 	{ "ip-ratelimit", S, C_IGNORE, NULL, "not available; request bounds apply (num-queries-per-thread)" },
 	{ "ede", S, C_IGNORE, NULL, "extended DNS errors are always sent (EDE 3 on a stale answer); the key cannot turn them off" },

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/anchor.h"
 #include "daemon/config_int.h"
 #include "util/err.h"
 #include "wire/wire.h"
@@ -403,47 +404,73 @@ int k_module_config(struct parser *p, const char *v)
 	return 0;
 }
 
-static int add_path(struct parser *p, const char *v, char (*list)[CONFIG_PATH_MAX], size_t *n)
-{
-	SHOWBUF;
-	size_t len = strlen(v);
-	if (len == 0 || len >= CONFIG_PATH_MAX)
-		return cfg_fail(p, "%s: a file path of 1 to %d bytes", SHOW(v), CONFIG_PATH_MAX - 1);
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp(list[i], v) == 0)
-			return 0;
-	if (*n >= CONFIG_MAX_ANCHORS)
-		return cfg_fail(p, "more than %d files (CONFIG_MAX_ANCHORS)", CONFIG_MAX_ANCHORS);
-	memset(list[*n], 0, CONFIG_PATH_MAX);
-	memcpy(list[(*n)++], v, len + 1);
-	return 0;
-}
+/* ---- trust anchors ---- */
 
-/* The files are read when the daemon starts (daemon/server.c), where an
- * error names the file and its line. */
-int k_trust_anchor_file(struct parser *p, const char *v)
-{
-	return add_path(p, v, p->cfg->trust_anchor_file, &p->cfg->n_trust_anchor_file);
-}
-
-int k_auto_trust_anchor_file(struct parser *p, const char *v)
-{
-	return add_path(p, v, p->cfg->auto_trust_anchor_file, &p->cfg->n_auto_trust_anchor_file);
-}
-
+/* trust-anchor: one record, checked here so a mistake is reported with the
+ * configuration's file and line (the loader's own "NAME:LINE: " prefix is
+ * left out: the record is the whole value). */
 int k_trust_anchor(struct parser *p, const char *v)
 {
 	SHOWBUF;
 	struct config *cfg = p->cfg;
 	size_t len = strlen(v);
-	if (len == 0 || len >= CONFIG_ANCHOR_TEXT)
-		return cfg_fail(p, "%s: one DS or DNSKEY record of at most %d bytes", SHOW(v),
-				CONFIG_ANCHOR_TEXT - 1);
+	if (len >= CONFIG_ANCHOR_TEXT)
+		return cfg_fail(p, "record longer than %d bytes", CONFIG_ANCHOR_TEXT - 1);
+	struct anchor_set *set = anchor_set_new();
+	if (set == NULL)
+		return cfg_fail(p, "out of memory");
+	char err[256];
+	int rc = anchor_add_text(set, v, len, "-", err, sizeof(err));
+	anchor_set_free(set);
+	if (rc != 0) {
+		const char *what = strncmp(err, "-:1: ", 5) == 0 ? err + 5
+				 : strncmp(err, "-: ", 3) == 0 ? err + 3 : err;
+		return cfg_fail(p, "%s: %s", SHOW(v), what);
+	}
+	for (size_t i = 0; i < cfg->n_trust_anchor; i++)
+		if (strcmp(cfg->trust_anchor[i], v) == 0)
+			return 0;
 	if (cfg->n_trust_anchor >= CONFIG_MAX_ANCHORS)
 		return cfg_fail(p, "more than %d records (CONFIG_MAX_ANCHORS)", CONFIG_MAX_ANCHORS);
-	memset(cfg->trust_anchor[cfg->n_trust_anchor], 0, CONFIG_ANCHOR_TEXT);
 	memcpy(cfg->trust_anchor[cfg->n_trust_anchor++], v, len + 1);
 	return 0;
+}
+
+/* A path into one of the anchor file lists (read when the daemon starts or
+ * reloads: daemon/options.c). */
+static int anchor_path(struct parser *p, const char *v, char (*list)[CONFIG_PATH_MAX], size_t *n)
+{
+	size_t len = strlen(v);
+	if (len == 0)
+		return cfg_fail(p, "empty path");
+	if (len >= CONFIG_PATH_MAX)
+		return cfg_fail(p, "path longer than %d bytes", CONFIG_PATH_MAX - 1);
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(list[i], v) == 0)
+			return 0;
+	if (*n >= CONFIG_MAX_ANCHORS)
+		return cfg_fail(p, "more than %d files (CONFIG_MAX_ANCHORS)", CONFIG_MAX_ANCHORS);
+	memcpy(list[(*n)++], v, len + 1);
+	return 0;
+}
+
+int k_trust_anchor_file(struct parser *p, const char *v)
+{
+	return anchor_path(p, v, p->cfg->trust_anchor_file, &p->cfg->n_trust_anchor_file);
+}
+
+int k_auto_trust_anchor_file(struct parser *p, const char *v)
+{
+	struct config *cfg = p->cfg;
+	for (size_t i = 0; i < cfg->n_auto_trust_anchor_file; i++)
+		if (strcmp(cfg->auto_trust_anchor_file[i], v) == 0)
+			return cfg_fail(p, "%s is listed twice", v);
+	return anchor_path(p, v, cfg->auto_trust_anchor_file, &cfg->n_auto_trust_anchor_file);
+}
+
+int k_trusted_keys_file(struct parser *p, const char *v)
+{
+	return anchor_path(p, v, p->cfg->trusted_keys_file, &p->cfg->n_trusted_keys_file);
 }
 
 int k_domain_insecure(struct parser *p, const char *v)

@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "core/anchor.h"
 #include "core/hints.h"
 #include "daemon/config.h"
 #include "daemon/ctlcmd.h"
@@ -140,6 +141,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "portcullis: root-hints: %s\n", cfg.root_hints[0] ? err : "cannot load built-in hints");
 		config_diag_free(&diag);
 		return 2;
+	}
+	if (check) {
+		/* the trust anchors the start would load (the daemon loads them
+		 * again in server_new) */
+		struct anchor_set *anchors;
+		if (options_load_anchors(&anchors, &cfg, NULL, NULL, err, sizeof(err)) != 0) {
+			fprintf(stderr, "portcullis: %s\n", err);
+			hints_free(&hints);
+			config_diag_free(&diag);
+			return 2;
+		}
+		anchor_set_free(anchors);
 	}
 	struct pool_opts pool_opts;
 	options_pool(&pool_opts, &cfg);

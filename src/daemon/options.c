@@ -2,7 +2,11 @@
  * field by field, made once at start-up: nothing here is on a query's path. */
 #include "daemon/options.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include "core/anchor.h"
+#include "util/err.h"
 
 /* Every list fits: the lower layers' bounds are the parser's. */
 _Static_assert(CONFIG_MAX_ADDRS <= LISTEN_MAX_INTERFACES, "interface list");
@@ -47,7 +51,7 @@ static void core_from(struct options *o, const struct config *cfg)
 	c->val_permissive = cfg->val_permissive_mode;
 	c->harden_dnssec_stripped = cfg->harden_dnssec_stripped;
 	c->val_bogus_ttl = cfg->val_bogus_ttl;
-	c->anchors = NULL; /* loaded once by the server (server.c), which sets it */
+	c->anchors = NULL; /* set by options_own_anchors (start: server_anchor.c; reload: reload.c) */
 	copy_zones(o->forward, cfg->forward, cfg->n_forward);
 	copy_zones(o->stub, cfg->stub, cfg->n_stub);
 	c->forward = o->forward;
@@ -120,6 +124,84 @@ static void listen_from(struct listen_opts *l, const struct config *cfg)
 	l->tcp_message_timeout = cfg->tcp_message_timeout;
 	l->tcp_queue_size = cfg->tcp_queue_size;
 	l->stream_wait_size = cfg->stream_wait_size;
+}
+
+const char *options_reachable(const char *path, const char *chroot_dir)
+{
+	size_t n = chroot_dir ? strlen(chroot_dir) : 0;
+	while (n > 1 && chroot_dir[n - 1] == '/')
+		n--;
+	if (n > 1 && strncmp(path, chroot_dir, n) == 0 && path[n] == '/')
+		return path + n;
+	return path;
+}
+
+int options_load_anchors(struct anchor_set **out, const struct config *cfg, const char *chroot_dir,
+			 const char **source_root, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (source_root)
+		*source_root = NULL;
+	struct anchor_set *set = anchor_set_new();
+	if (set == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return PC_ENOMEM;
+	}
+	anchor_set_timers(set, cfg->add_holddown, cfg->del_holddown, cfg->keep_missing,
+			  cfg->permit_small_holddown);
+	char msg[512];
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < cfg->n_trust_anchor_file; i++)
+		if ((rc = anchor_add_file(set, options_reachable(cfg->trust_anchor_file[i], chroot_dir),
+					  msg, sizeof(msg))) != 0)
+			snprintf(err, errlen, "trust-anchor-file: %s", msg);
+	for (size_t i = 0; rc == 0 && i < cfg->n_trusted_keys_file; i++)
+		if ((rc = anchor_add_bind_file(set,
+					       options_reachable(cfg->trusted_keys_file[i], chroot_dir),
+					       msg, sizeof(msg))) != 0)
+			snprintf(err, errlen, "trusted-keys-file: %s", msg);
+	for (size_t i = 0; rc == 0 && i < cfg->n_trust_anchor; i++)
+		if ((rc = anchor_add_text(set, cfg->trust_anchor[i], strlen(cfg->trust_anchor[i]),
+					  "trust-anchor", msg, sizeof(msg))) != 0)
+			snprintf(err, errlen, "trust-anchor: %s", msg);
+	for (size_t i = 0; rc == 0 && i < cfg->n_auto_trust_anchor_file; i++)
+		if ((rc = anchor_add_auto_file(set,
+					       options_reachable(cfg->auto_trust_anchor_file[i],
+								 chroot_dir),
+					       msg, sizeof(msg))) != 0)
+			snprintf(err, errlen, "auto-trust-anchor-file: %s", msg);
+	if (rc == 0 && cfg->n_trust_anchor_file + cfg->n_trusted_keys_file + cfg->n_trust_anchor +
+			       cfg->n_auto_trust_anchor_file == 0) {
+		const char *src;
+		if ((rc = anchor_add_default_root(set, ANCHOR_DEBIAN_ROOT_KEY, &src, msg,
+						  sizeof(msg))) != 0)
+			snprintf(err, errlen, "default trust anchor: %s", msg);
+		else if (source_root)
+			*source_root = src;
+	}
+	for (size_t i = 0; rc == 0 && i < cfg->n_domain_insecure; i++)
+		if ((rc = anchor_add_insecure(set, cfg->domain_insecure[i])) != 0)
+			snprintf(err, errlen, "domain-insecure: %s", pc_strerror(rc));
+	if (rc != 0) {
+		anchor_set_free(set);
+		return rc;
+	}
+	*out = set;
+	return 0;
+}
+
+void options_own_anchors(struct options *o, struct anchor_set *set)
+{
+	o->core.anchors = set;
+	o->anchors_own = set;
+}
+
+void options_release(struct options *o)
+{
+	if (o == NULL)
+		return;
+	anchor_set_free(o->anchors_own);
+	o->anchors_own = NULL;
 }
 
 void options_from_config(struct options *o, const struct config *cfg)

@@ -152,6 +152,7 @@ static void retire_check(uv_timer_t *t)
 			config_free(r->cfg);
 			free(r->cfg);
 		}
+		options_release(r->opts);
 		free(r->opts);
 		free(r);
 	}
@@ -205,6 +206,7 @@ void server_config_free_all(struct server *s)
 			config_free(r->cfg);
 			free(r->cfg);
 		}
+		options_release(r->opts);
 		free(r->opts);
 		lz_free(r->local);
 		free(r);
@@ -213,6 +215,7 @@ void server_config_free_all(struct server *s)
 		config_free(s->own_cfg);
 	free(s->own_cfg);
 	s->own_cfg = NULL;
+	options_release(s->own_opts);
 	free(s->own_opts);
 	s->own_opts = NULL;
 	s->cur_opts = &s->opts;
@@ -229,7 +232,17 @@ int server_config_publish(struct server *s, struct config *next)
 		return PC_ENOMEM;
 	}
 	options_from_config(opts, next);
-	opts->core.anchors = s->anchors; /* read at start: the keys need a restart */
+	/* Trust anchors: a reload's new set, or the set in force carried
+	 * over (its owner, the options replaced, hands it on). */
+	struct options *prev = (struct options *)(uintptr_t)s->cur_opts;
+	if (s->next_anchors != NULL) {
+		options_own_anchors(opts, s->next_anchors);
+		s->next_anchors = NULL;
+	} else {
+		opts->core.anchors = prev->core.anchors;
+		opts->anchors_own = prev->anchors_own;
+		prev->anchors_own = NULL;
+	}
 	const struct config *old = s->cfg;
 	s->cfg = next;
 	s->cur_opts = opts;
@@ -254,6 +267,7 @@ int server_config_publish(struct server *s, struct config *next)
 		retire(s, (struct config *)s->start_cfg, NULL, false);
 	s->own_cfg = next;
 	s->own_opts = opts;
+	server_anchors_follow(s);
 	return 0;
 }
 
@@ -356,6 +370,21 @@ int server_reload(struct server *s, struct control_out *o)
 	}
 	config_free(next);
 	config_keep_restart_keys(next, s->cfg);
+	/* Trust anchors are read again (files may have changed even when the
+	 * configuration did not); one that does not load refuses the reload. */
+	rc = server_anchors_reload(s, next, err, sizeof(err));
+	if (rc != 0) {
+		s->reload_failures++;
+		log_err("reload: %s", err);
+		log_err("reload refused: running on with the configuration in force");
+		if (o != NULL)
+			control_out_error(o, "reload refused (the configuration in force is kept): %s",
+					  err);
+		notify_ready("reload refused: %s", err);
+		config_diag_free(&d);
+		free(next);
+		return rc;
+	}
 	if (d.text != NULL)
 		each_line(d.text, log_warn_line, NULL);
 	unsigned level = next->verbosity + s->verbose;

@@ -76,47 +76,6 @@ static void val_log_line(const uint8_t *qname, uint16_t qtype, unsigned ede, con
 		why != NULL && why[0] ? why : "bogus", ede);
 }
 
-/* The trust anchors of the configuration, read once at start (the keys
- * that name them need a restart): the files, the records, the negative
- * anchors, and when none of the first three is given the root's from
- * Debian's dns-root-data or the built-in IANA records. Without validation
- * (module-config: "iterator") none are read. */
-static int load_anchors(struct server *s, const struct config *cfg, char *err, size_t errlen)
-{
-	if (!cfg->validate)
-		return 0;
-	struct anchor_set *set = anchor_set_new();
-	if (set == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return PC_ENOMEM;
-	}
-	s->anchors = set;
-	char msg[512];
-	int rc = 0;
-	for (size_t i = 0; i < cfg->n_trust_anchor_file && rc == 0; i++)
-		rc = anchor_add_file(set, cfg->trust_anchor_file[i], msg, sizeof(msg));
-	for (size_t i = 0; i < cfg->n_auto_trust_anchor_file && rc == 0; i++)
-		rc = anchor_add_auto_file(set, cfg->auto_trust_anchor_file[i], msg, sizeof(msg));
-	for (size_t i = 0; i < cfg->n_trust_anchor && rc == 0; i++)
-		rc = anchor_add_text(set, cfg->trust_anchor[i], strlen(cfg->trust_anchor[i]),
-				     "trust-anchor", msg, sizeof(msg));
-	if (rc == 0 && cfg->n_trust_anchor_file + cfg->n_auto_trust_anchor_file +
-				       cfg->n_trust_anchor == 0) {
-		const char *source = NULL;
-		rc = anchor_add_default_root(set, ANCHOR_DEBIAN_ROOT_KEY, &source, msg, sizeof(msg));
-		if (rc == 0)
-			log_msg(LOG_INFO, "DNSSEC: the root trust anchor from %s", source);
-	}
-	for (size_t i = 0; i < cfg->n_domain_insecure && rc == 0; i++)
-		rc = anchor_add_insecure(set, cfg->domain_insecure[i]);
-	if (rc != 0) {
-		snprintf(err, errlen, "trust anchors: %s", rc == PC_ENOMEM ? "out of memory" : msg);
-		return rc;
-	}
-	s->opts.core.anchors = set;
-	return 0;
-}
-
 /* ---- control -------------------------------------------------------------- */
 
 /* Forged replies crossed the threshold: whatever the cache holds for the
@@ -189,6 +148,9 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	s->hints = hints;
 	options_from_config(&s->opts, cfg);
 	s->cur_opts = &s->opts;
+	int arc = server_anchors_start(s, err, errlen);
+	if (arc != 0)
+		return arc;
 	s->started_ms = clock_now_ms();
 	s->n_workers = cfg->num_threads > 0 ? cfg->num_threads : 1;
 	req_table_init(&s->rq, loop, cfg, &s->env,
@@ -223,9 +185,6 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	s->env.rand_uniform = rand_uniform;
 	s->env.wall_clock = wall_seconds;
 	s->env.val_log = cfg->val_log_level > 0 ? val_log_line : NULL;
-	int arc = load_anchors(s, cfg, err, errlen);
-	if (arc != 0)
-		return arc;
 	s->up = up_new(loop, &s->opts.up, err, errlen);
 	if (s->up == NULL)
 		return PC_EINVAL;
@@ -317,6 +276,7 @@ void server_stop(struct server *s)
 		uv_close((uv_handle_t *)&s->retire_timer, NULL);
 		s->retire_on = false;
 	}
+	server_anchors_stop(s);
 }
 
 void server_free(struct server *s)
@@ -333,9 +293,10 @@ void server_free(struct server *s)
 	claim_free(s->claim);
 	up_free(s->up);
 	cache_free(s->cache);
-	anchor_set_free(s->anchors);
 	core_infra_free(s->infra);
 	server_config_free_all(s);
+	options_release(&s->opts);
+	anchor_set_free(s->next_anchors);
 	if (s->rq_on)
 		req_table_free(&s->rq);
 	stats_free(s);

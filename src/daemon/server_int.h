@@ -61,7 +61,6 @@ struct server {
 	const struct hints *hints;
 	struct cache *cache;
 	struct core_infra *infra;
-	struct anchor_set *anchors; /* DNSSEC trust anchors (NULL: not validating) */
 	struct lz_table *local;   /* local zones and data (core/localzone.h) */
 	/* The lines the table was made from (the start configuration's, or
 	 * a reload's, then owned), and whether a control verb has changed
@@ -89,6 +88,14 @@ struct server {
 	size_t n_stats_base;
 	struct metrics *metrics; /* the metrics endpoint, or NULL */
 	struct dnstap *dnstap;   /* dnstap's writer, or NULL */
+	/* Trust anchors (daemon/server_anchor.c): the autotrust files'
+	 * writer checks the set's generation once a second. */
+	uv_timer_t anchor_timer;
+	bool anchor_timer_on;
+	uint64_t anchor_written;    /* the generation last written */
+	uint64_t anchor_failed;     /* the generation whose write failed (logged once) */
+	struct anchor_set *next_anchors; /* a reload's new set, for server_config_publish */
+	const struct anchor_set *anchor_followed; /* the set the counts above are of */
 };
 
 /* daemon/reload.c. server_reload re-reads the configuration file and
@@ -105,5 +112,20 @@ int server_reload(struct server *s, struct control_out *o);
 int server_config_publish(struct server *s, struct config *next_own);
 /* At the end: every configuration a reload made. */
 void server_config_free_all(struct server *s);
+
+/* daemon/server_anchor.c. Load the start configuration's trust anchors
+ * into s->opts (0, or an error with "KEY: FILE:LINE: what"). */
+int server_anchors_start(struct server *s, char *err, size_t errlen);
+/* A reload: write what the set in force has pending, then load next's
+ * anchors into s->next_anchors (server_config_publish takes them). 0, or
+ * an error with the reason. */
+int server_anchors_reload(struct server *s, const struct config *next, char *err, size_t errlen);
+/* The set in force changed (publish): start over its generation count and
+ * run the writer's timer only when it has autotrust files. */
+void server_anchors_follow(struct server *s);
+/* Write the autotrust files whose content changed (the timer does this). */
+void server_anchors_sync(struct server *s);
+/* At stop: a last write, and the timer closed. */
+void server_anchors_stop(struct server *s);
 
 #endif

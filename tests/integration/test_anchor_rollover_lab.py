@@ -5,13 +5,22 @@ revoked KSK signs the set itself (RFC 5011 2.1), so a validator with an
 auto-trust-anchor-file sees the new key while it is pre-published, trusts
 it after the add hold-down, and drops the old one when it is revoked.
 
-The resolver's side (the anchor file gaining the new key and dropping the
-old one) needs the validator to feed what it validated into
-core/anchor.c and is tested with the validator."""
+And the resolver's side: with the hold-downs shortened (add-holddown,
+del-holddown, permit-small-holddown), an auto-trust-anchor-file that starts
+as the root KSK's DS follows the whole rollover (the daemon's RFC 5011
+probe reads the root's DNSKEY set from the cache, which the test fills by
+asking for it): the new key pending, then trusted, the old one revoked,
+removed, forgotten; every read of the file finds it whole."""
 
+import base64
 import os
+import re
+import shutil
+import time
 
 import dns.dnssec
+import dns.message
+import dns.query
 import dns.name
 import dns.rdataclass
 import dns.rdatatype
@@ -78,5 +87,90 @@ def test_root_rollover_stages(tmp_path):
     assert revoked not in flags and old not in flags
     assert signed_by >= {tags["new"]}
 
-    # the new key's DS is what an anchor file made after the rollover holds
-    assert os.path.exists(os.path.join(workdir, "root.newksk"))
+    # and back to the start: the old KSK, unrevoked, alone
+    tags = signer.root_rollover(workdir, "restore")
+    flags, signed_by = dnskey_state(root_zone)
+    assert {t for t, f in flags.items() if f & SEP} == {old}
+    assert flags[old] == 257 and old in signed_by
+    assert not os.path.exists(os.path.join(workdir, "root.newksk"))
+
+
+# ---- the resolver's side: the whole rollover, hold-downs shortened ----------
+
+STATE = re.compile(r"^\.\s+\d+\s+IN\s+DNSKEY\s+(\d+) 3 (\d+) (\S+) .*;;state=(\d)")
+
+
+def file_keys(path):
+    """{key tag: state} of the DNSKEY records of an autotrust file, and
+    whether it still holds DS records. Each read must find a whole file:
+    the last line ends with a newline and every record has its state."""
+    with open(path) as f:
+        text = f.read()
+    assert text.endswith("\n"), "a partial file: %r" % text[-80:]
+    keys, ds = {}, False
+    for line in text.splitlines():
+        if line.startswith(";") or not line.strip():
+            continue
+        if re.match(r"^\.\s+\d+\s+IN\s+DS\s", line):
+            ds = True
+            continue
+        m = STATE.match(line)
+        assert m, "a record without its state: %r" % line
+        flags, alg, b64 = int(m.group(1)), int(m.group(2)), m.group(3)
+        rdata = bytes([flags >> 8, flags & 0xFF, 3, alg]) + base64.b64decode(b64)
+        acc = 0
+        for i, b in enumerate(rdata):
+            acc += b if i & 1 else b << 8
+        acc += (acc >> 16) & 0xFFFF
+        keys[acc & 0xFFFF] = int(m.group(4))
+    return keys, ds
+
+
+def test_root_ksk_rollover_updates_the_anchor_file(make_resolver, lab, tmp_path):
+    auto = tmp_path / "root.key"
+    shutil.copy(lab.trust_anchor, str(auto))  # the root KSK's DS: an initial anchor
+    r = make_resolver(auto_trust_anchor_file='"%s"' % auto, add_holddown=3, del_holddown=3,
+                      permit_small_holddown="yes", cache_max_ttl=1, verbosity=2)
+
+    def probe_until(pred, what, timeout=30.0):
+        """Ask the resolver for the root's DNSKEY set (so the cache holds
+        it for the daemon's RFC 5011 probe) until pred(keys, ds) holds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            q = dns.message.make_query(".", "DNSKEY", want_dnssec=True)
+            dns.query.udp(q, r.listen, timeout=3)
+            keys, ds = file_keys(str(auto))
+            if pred(keys, ds):
+                return keys
+            assert time.monotonic() < deadline, "%s: file has %s (DS: %s)\n%s" % (
+                what, keys, ds, r.stderr()[-3000:])
+            time.sleep(0.3)
+
+    tags = None
+    try:
+        # the DS anchor becomes the KSK it names, VALID
+        keys = probe_until(lambda k, ds: not ds and list(k.values()) == [2], "initial")
+        (old,) = keys
+        tags = lab.root_rollover("prepublish")
+        assert tags["old"] == old
+        new = tags["new"]
+        keys = probe_until(lambda k, ds: k.get(new) == 1, "new KSK pending")
+        assert keys[old] == 2
+        # after the (shortened) add hold-down and a second probe: trusted
+        t0 = time.monotonic()
+        keys = probe_until(lambda k, ds: k.get(new) == 2, "new KSK valid")
+        assert time.monotonic() - t0 >= 1.0, "the hold-down was not waited for"
+        # the old KSK revoked (self-signed): REVOKED, then REMOVED after del-holddown
+        tags = lab.root_rollover("revoke")
+        rev = tags["revoked"]
+        keys = probe_until(lambda k, ds: k.get(rev) == 4, "old KSK revoked")
+        assert keys[new] == 2
+        probe_until(lambda k, ds: k.get(rev) == 5, "old KSK removed")
+        # gone from the zone: gone from the file
+        lab.root_rollover("remove")
+        keys = probe_until(lambda k, ds: rev not in k, "old KSK forgotten")
+        assert keys == {new: 2}
+        assert not os.path.exists(str(auto) + ".portcullis-tmp")
+    finally:
+        if tags is not None:
+            lab.root_rollover("restore")

@@ -233,7 +233,8 @@ class Lab:
         tags = signer.root_rollover(self.workdir, stage)
         want = {"prepublish": {tags["old"], tags["new"]},
                 "revoke": {tags["revoked"], tags["new"]},
-                "remove": {tags["new"]}}[stage]
+                "remove": {tags["new"]},
+                "restore": {tags["old"]}}[stage]
         roots = [(name, addr) for name, addr, zones in NSD if zones[0][0] == "."]
         for name, _ in roots:
             self.procs["nsd-" + name][0].send_signal(signal.SIGHUP)

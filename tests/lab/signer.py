@@ -28,7 +28,9 @@ root_rollover(workdir, stage) re-signs the root for an RFC 5011 rollover
 of its KSK, the way the root itself rolled KSK-2017 to KSK-2024:
 "prepublish" adds a new KSK (both KSKs sign the DNSKEY set), "revoke"
 publishes the old KSK with the REVOKE flag (ldns-revoke), signing the set
-with it as RFC 5011 2.1 requires, and "remove" leaves only the new KSK.
+with it as RFC 5011 2.1 requires, and "remove" leaves only the new KSK;
+"restore" puts the root back as sign_lab made it (the old KSK unrevoked,
+root.anchor valid again) so that a shared lab serves later tests as before.
 The caller reloads the root's NSD (Lab.root_rollover does both).
 """
 
@@ -213,7 +215,7 @@ def sign_lab(workdir):
     return files
 
 
-ROLLOVER_STAGES = ("prepublish", "revoke", "remove")
+ROLLOVER_STAGES = ("prepublish", "revoke", "remove", "restore")
 
 
 def root_rollover(workdir, stage):
@@ -236,18 +238,28 @@ def root_rollover(workdir, stage):
         with open(new_path, "w") as f:
             f.write(new_ksk + "\n")
     old_tag = key_tag_of(keydir, old_ksk, unrevoked=True)
+    key_file = os.path.join(keydir, old_ksk + ".key")
     if stage == "revoke" and not key_revoked(keydir, old_ksk):
+        with open(key_file) as f, open(key_file + ".orig", "w") as g:
+            g.write(f.read())
         run(["ldns-revoke", old_ksk + ".key"], keydir)
+    if stage == "restore":
+        if os.path.exists(key_file + ".orig"):
+            os.replace(key_file + ".orig", key_file)
+        if os.path.exists(new_path):
+            os.unlink(new_path)
     keys = {"prepublish": (old_ksk, new_ksk, zsk),
             "revoke": (old_ksk, new_ksk, zsk),
-            "remove": (new_ksk, zsk)}[stage]
+            "remove": (new_ksk, zsk),
+            "restore": (old_ksk, zsk)}[stage]
     now = int(time.time())
     out = os.path.join(workdir, "signed", "root.zone")
     sign(keydir, ".", root_text, out + ".next", 13, "nsec",
          (utc(now - 86400), utc(now + 30 * 86400)), keys)
     os.replace(out + ".next", out)
     return {"old": old_tag, "new": key_tag_of(keydir, new_ksk),
-            "revoked": key_tag_of(keydir, old_ksk) if stage != "prepublish" else None}
+            "revoked": (key_tag_of(keydir, old_ksk)
+                        if stage in ("revoke", "remove") else None)}
 
 
 def _key_rdata(keydir, base):

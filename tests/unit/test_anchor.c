@@ -350,6 +350,8 @@ static void test_bind_forms(void **state)
 		{ "", "named.conf:1: no trusted key" },
 		{ "trusted-keys { };", "named.conf:1: no trusted key" },
 		{ "options { };", "named.conf:1: expected trusted-keys, trust-anchors or managed-keys, not 'options'" },
+		/* a token with a line break is shown on one line */
+		{ "\"a\nb\" { };", "named.conf:1: expected trusted-keys, trust-anchors or managed-keys, not 'a?b'" },
 		{ "trusted-keys\n \".\" 257 3 8 \"AAAA\";", "named.conf:2: expected '{'" },
 		{ "trusted-keys {\n\n \".\" 257 3 \"AAAA\"; };",
 		  "named.conf:3: an entry is: name flags protocol algorithm \"key\";" },

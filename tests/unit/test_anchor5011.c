@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "core/anchor.h"
 #include "core/dnssec.h"
 #include "daemon/anchorfile.h"
@@ -520,6 +522,135 @@ static void test_auto_errors(void **state)
 	anchor_set_free(set);
 }
 
+/* ---- anchor_autotrust_feed: real keys and signatures -------------------- */
+
+struct edkey {
+	EVP_PKEY *pk;
+	uint8_t rd[4 + 32];
+	uint16_t tag;
+};
+
+static void ed_new(struct edkey *k, uint16_t flags)
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
+	assert_non_null(c);
+	k->pk = NULL;
+	assert_int_equal(EVP_PKEY_keygen_init(c), 1);
+	assert_int_equal(EVP_PKEY_keygen(c, &k->pk), 1);
+	EVP_PKEY_CTX_free(c);
+	size_t len = 32;
+	k->rd[0] = (uint8_t)(flags >> 8);
+	k->rd[1] = (uint8_t)flags;
+	k->rd[2] = 3;
+	k->rd[3] = 15;
+	assert_int_equal(EVP_PKEY_get_raw_public_key(k->pk, k->rd + 4, &len), 1);
+	k->tag = dnssec_key_tag(k->rd, sizeof(k->rd));
+}
+
+static void ed_revoke(struct edkey *dst, const struct edkey *src)
+{
+	*dst = *src; /* the same private key */
+	dst->rd[1] |= DNSSEC_FLAG_REVOKE;
+	dst->tag = dnssec_key_tag(dst->rd, sizeof(dst->rd));
+}
+
+/* An RRSIG (rdata into out, returns its length) by k over the root's
+ * DNSKEY set (RFC 4034 3.1.8.1: the RRSIG's fields, then each record in
+ * canonical order: owner, type, class, original TTL, length, rdata). */
+static size_t ed_sign(const struct edkey *k, const struct dnssec_rdata *set, size_t n,
+		      uint32_t inception, uint32_t expiration, uint8_t *out)
+{
+	uint8_t *p = out;
+	*p++ = 0; *p++ = 48; *p++ = 15; *p++ = 0;                /* DNSKEY, alg 15, 0 labels */
+	*p++ = 0; *p++ = 0; *p++ = 0x0e; *p++ = 0x10;            /* original TTL 3600 */
+	for (int s = 24; s >= 0; s -= 8) *p++ = (uint8_t)(expiration >> s);
+	for (int s = 24; s >= 0; s -= 8) *p++ = (uint8_t)(inception >> s);
+	*p++ = (uint8_t)(k->tag >> 8); *p++ = (uint8_t)k->tag;
+	*p++ = 0;                                                /* signer "." */
+	size_t fields = (size_t)(p - out);
+	uint8_t data[4096];
+	memcpy(data, out, fields);
+	size_t used = fields;
+	struct dnssec_rdata sorted[8];
+	memcpy(sorted, set, n * sizeof(*set));
+	n = dnssec_canonical_sort(sorted, n);
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t head[] = { 0, 0, 48, 0, 1, 0, 0, 0x0e, 0x10,
+					 (uint8_t)(sorted[i].len >> 8), (uint8_t)sorted[i].len };
+		memcpy(data + used, head, sizeof(head));
+		used += sizeof(head);
+		memcpy(data + used, sorted[i].data, sorted[i].len);
+		used += sorted[i].len;
+	}
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	size_t sl = 64;
+	assert_int_equal(EVP_DigestSignInit(ctx, NULL, NULL, NULL, k->pk), 1);
+	assert_int_equal(EVP_DigestSign(ctx, p, &sl, data, used), 1);
+	EVP_MD_CTX_free(ctx);
+	return fields + sl;
+}
+
+static void test_feed_signed(void **state)
+{
+	(void)state;
+	struct edkey k1, k2, k1r;
+	ed_new(&k1, 257);
+	ed_new(&k2, 257);
+	ed_revoke(&k1r, &k1);
+	char b64[64], text[256];
+	EVP_EncodeBlock((unsigned char *)b64, k1.rd + 4, 32);
+	snprintf(text, sizeof(text), ". 3600 IN DNSKEY 257 3 15 %s\n", b64);
+	struct anchor_set *set = auto_set(text);
+	const uint32_t now = T0, in = T0 - DAY, out = T0 + 10 * DAY;
+	uint8_t sig1[200], sig2[200];
+
+	/* {K1, K2} signed by K1: K2 pending; the probe interval from the
+	 * TTL (3600 / 2, over the hour floor: 1 hour) */
+	struct dnssec_rdata s12[] = { { k1.rd, sizeof(k1.rd) }, { k2.rd, sizeof(k2.rd) } };
+	struct dnssec_rdata g1[] = { { sig1, (uint16_t)ed_sign(&k1, s12, 2, in, out, sig1) } };
+	assert_int_equal(anchor_autotrust_feed(set, root(set), s12, 2, 3600, g1, 1, now, 0), 0);
+	enum anchor_state st;
+	assert_int_equal(anchor_autotrust_key_state(set, root(set), k2.tag, &st, NULL), 0);
+	assert_int_equal(st, ANCHOR_ST_ADDPEND);
+	assert_int_equal(anchor_autotrust_next_probe(set, NULL), now + 3600);
+
+	/* {K1 revoked, K2}: the revoked key's RRSIG is damaged: no revocation */
+	struct dnssec_rdata s1r2[] = { { k1r.rd, sizeof(k1r.rd) }, { k2.rd, sizeof(k2.rd) } };
+	size_t l1 = ed_sign(&k1r, s1r2, 2, in, out, sig1);
+	size_t l2 = ed_sign(&k2, s1r2, 2, in, out, sig2);
+	sig1[l1 - 1] ^= 1;
+	struct dnssec_rdata g[] = { { sig1, (uint16_t)l1 }, { sig2, (uint16_t)l2 } };
+	assert_int_equal(anchor_autotrust_feed(set, root(set), s1r2, 2, 3600, g, 2, now + 1, 0), 0);
+	assert_int_equal(anchor_autotrust_key_state(set, root(set), k1.tag, &st, NULL), 0);
+	assert_int_equal(st, ANCHOR_ST_VALID);
+	/* ... signed by K2 only (none by the revoked key): no revocation */
+	assert_int_equal(anchor_autotrust_feed(set, root(set), s1r2, 2, 3600, &g[1], 1, now + 2, 0), 0);
+	assert_int_equal(anchor_autotrust_key_state(set, root(set), k1.tag, &st, NULL), 0);
+	assert_int_equal(st, ANCHOR_ST_VALID);
+	/* ... its RRSIG expired (and no skew to cover it): no revocation */
+	l1 = ed_sign(&k1r, s1r2, 2, in, now - 10, sig1);
+	g[0].len = (uint16_t)l1;
+	assert_int_equal(anchor_autotrust_feed(set, root(set), s1r2, 2, 3600, g, 2, now + 3, 0), 0);
+	assert_int_equal(anchor_autotrust_key_state(set, root(set), k1.tag, &st, NULL), 0);
+	assert_int_equal(st, ANCHOR_ST_VALID);
+	/* ... a good self-signature: Revoked */
+	l1 = ed_sign(&k1r, s1r2, 2, in, out, sig1);
+	g[0].len = (uint16_t)l1;
+	assert_int_equal(anchor_autotrust_feed(set, root(set), s1r2, 2, 3600, g, 2, now + 4, 0), 0);
+	assert_int_equal(anchor_autotrust_key_state(set, root(set), k1r.tag, &st, NULL), 0);
+	assert_int_equal(st, ANCHOR_ST_REVOKED);
+	assert_int_equal(root(set)->n_dnskey, 0); /* K2 is still pending */
+	/* a plain anchor is refused */
+	struct anchor_set *plain = anchor_set_new();
+	assert_int_equal(anchor_add_text(plain, text, strlen(text), "p", err, sizeof(err)), 0);
+	assert_int_equal(anchor_autotrust_feed(plain, root(plain), s12, 2, 3600, g1, 1, now, 0),
+			 PC_EINVAL);
+	anchor_set_free(plain);
+	anchor_set_free(set);
+	EVP_PKEY_free(k1.pk);
+	EVP_PKEY_free(k2.pk);
+}
+
 /* ---- the atomic rewrite ------------------------------------------------- */
 
 static char *content(char c, size_t n)
@@ -641,13 +772,13 @@ static void test_sync(void **state)
 	struct anchor_set *set = anchor_set_new();
 	assert_int_equal(anchor_add_auto_file(set, path, err, sizeof(err)), 0);
 	uint64_t written = anchor_set_generation(set);
-	assert_int_equal(anchorfile_sync(set, &written, err, sizeof(err)), 0);
+	assert_int_equal(anchorfile_sync(set, &written, NULL, err, sizeof(err)), 0);
 	struct stat st;
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal((size_t)st.st_size, strlen(text)); /* nothing changed: not written */
 	const struct key *s[] = { &k1, &k2 };
 	feed(set, T0, 2, s, NULL);
-	assert_int_equal(anchorfile_sync(set, &written, err, sizeof(err)), 0);
+	assert_int_equal(anchorfile_sync(set, &written, NULL, err, sizeof(err)), 0);
 	assert_int_equal(written, anchor_set_generation(set));
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600); /* the mode is kept */
@@ -674,6 +805,7 @@ int main(void)
 		cmocka_unit_test(test_timers),
 		cmocka_unit_test(test_initial_ds),
 		cmocka_unit_test(test_text_roundtrip),
+		cmocka_unit_test(test_feed_signed),
 		cmocka_unit_test(test_auto_errors),
 		cmocka_unit_test(test_writer_sigkill),
 		cmocka_unit_test(test_sync),

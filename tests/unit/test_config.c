@@ -199,18 +199,47 @@ static void test_dnssec_keys(void **state)
 	    "x.conf:2: module-config: \"dns64 validator iterator\": \"validator iterator\" or "
 	    "\"iterator\"");
 	ERR("server:\n val-log-level: 3\n", "x.conf:2: val-log-level: ");
+	/* trust anchors: files (read at start), records (checked here), names */
 	OK("server:\n trust-anchor-file: /usr/share/dns/root.key\n"
-	   " trust-anchor-file: /usr/share/dns/root.key\n"
-	   " auto-trust-anchor-file: \"/var/lib/portcullis/root.key\"\n"
+	   " trust-anchor-file: \"/etc/a b.key\"\n trust-anchor-file: /usr/share/dns/root.key\n"
+	   " auto-trust-anchor-file: \"/var/lib/unbound/root.key\"\n"
+	   " trusted-keys-file: /etc/bind/bind.keys\n"
 	   " trust-anchor: \". DS 20326 8 2 e06d44b80b8f1d39a95c0b0d7c65d08458e880409bbc683457104237c7f8ec8d\"\n"
-	   " domain-insecure: corp.example.\n domain-insecure: CORP.example\n");
-	assert_int_equal(cfg.n_trust_anchor_file, 1); /* the same file once */
-	assert_string_equal(cfg.trust_anchor_file[0], "/usr/share/dns/root.key");
+	   " domain-insecure: Corp.Example.\n domain-insecure: corp.example\n"
+	   " domain-insecure: \"lan\"\n"
+	   " add-holddown: 60\n del-holddown: 70\n keep-missing: 0\n permit-small-holddown: yes\n");
+	assert_int_equal(cfg.n_trust_anchor_file, 2);
+	assert_string_equal(cfg.trust_anchor_file[1], "/etc/a b.key");
 	assert_int_equal(cfg.n_auto_trust_anchor_file, 1);
+	assert_string_equal(cfg.auto_trust_anchor_file[0], "/var/lib/unbound/root.key");
+	assert_int_equal(cfg.n_trusted_keys_file, 1);
 	assert_int_equal(cfg.n_trust_anchor, 1);
-	assert_int_equal(cfg.n_domain_insecure, 1);
+	assert_int_equal(cfg.n_domain_insecure, 2);
 	assert_memory_equal(cfg.domain_insecure[0], "\4corp\7example", 14);
-	ERR("server:\n domain-insecure: \"a..b\"\n", "x.conf:2: domain-insecure: ");
+	assert_int_equal(cfg.add_holddown, 60);
+	assert_int_equal(cfg.del_holddown, 70);
+	assert_int_equal(cfg.keep_missing, 0);
+	assert_true(cfg.permit_small_holddown);
+	/* the defaults: RFC 5011's 30 days, Unbound's 366 days */
+	OK("server:\n");
+	assert_int_equal(cfg.add_holddown, 30 * 86400);
+	assert_int_equal(cfg.del_holddown, 30 * 86400);
+	assert_int_equal(cfg.keep_missing, 366 * 86400);
+	assert_false(cfg.permit_small_holddown);
+	assert_int_equal(cfg.n_trust_anchor_file + cfg.n_trust_anchor, 0);
+	/* a bad record names the configuration's file and line */
+	ERR("server:\n\n trust-anchor: \". DS 20326 8 2 e06d\"\n",
+	    "x.conf:3: trust-anchor: \". DS 20326 8 2 e06d\": DS digest of 2 bytes, digest type 2 needs 32");
+	ERR("server:\n trust-anchor: \". A 192.0.2.1\"\n",
+	    "x.conf:2: trust-anchor: \". A 192.0.2.1\": A record: a trust anchor is a DS or DNSKEY record");
+	ERR("server:\n trust-anchor: \"\"\n", "x.conf:2: trust-anchor: ");
+	ERR("server:\n domain-insecure: a..b\n", "x.conf:2: domain-insecure: \"a..b\" is not a domain name");
+	ERR("server:\n auto-trust-anchor-file: /a\n auto-trust-anchor-file: /a\n",
+	    "x.conf:3: auto-trust-anchor-file: /a is listed twice");
+	char text[8192] = "server:\n";
+	for (int i = 0; i <= CONFIG_MAX_ANCHORS; i++)
+		sprintf(text + strlen(text), "trust-anchor-file: /k%d\n", i);
+	ERR(text, "x.conf:18: trust-anchor-file: more than 16 files (CONFIG_MAX_ANCHORS)");
 }
 
 static void test_paths(void **state)

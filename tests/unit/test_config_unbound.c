@@ -204,6 +204,8 @@ static void test_ignored_and_refused(void **state)
 			    "auth-zone:\n name: x.\n zonefile: x\n");
 	assert_int_equal(load(m), PC_EINVAL);
 	assert_int_equal(diag.errors, 4); /* the anchor and the validator are keys of ours */
+	snprintf(want, sizeof(want), "%s:2: ", m);
+	assert_null(strstr(diag.text, want));
 	snprintf(want, sizeof(want), "%s:8: forward-tls-upstream: DNS over TLS is not available", m);
 	HAS(want);
 	snprintf(want, sizeof(want), "%s:9: forward-first: falling back to recursion", m);
@@ -301,10 +303,18 @@ static void test_debian_stock(void **state)
 		 "include-toplevel: \"%s/unbound.conf.d/*.conf\"\n", dir);
 	const char *m = put("unbound.conf", text);
 	assert_int_equal(load(m), 0);
-	assert_int_equal(diag.warnings + diag.errors, 0);
+	assert_int_equal(diag.errors + diag.warnings, 0);
 	assert_int_equal(cfg.n_auto_trust_anchor_file, 1);
 	assert_string_equal(cfg.auto_trust_anchor_file[0], "/var/lib/unbound/root.key");
+	assert_string_equal(cfg.control_socket, "/run/unbound.ctl");
 	assert_true(cfg.validate);
+	/* Without that file the rest is accepted, the socket path mapped. */
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/unbound.conf.d/root-auto-trust-anchor-file.conf", dir);
+	unlink(path);
+	assert_int_equal(load(m), 0);
+	assert_int_equal(diag.warnings + diag.errors, 0);
+	assert_int_equal(cfg.n_auto_trust_anchor_file, 0);
 	assert_string_equal(cfg.control_socket, "/run/unbound.ctl");
 }
 
