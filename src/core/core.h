@@ -29,6 +29,7 @@
 struct hints; /* core/hints.h */
 struct core_infra;
 struct lz_table;
+struct aggr;
 
 #define CORE_MAX_CNAME 10   /* CNAMEs followed per request */
 #define CORE_MAX_SENDS 64   /* upstream queries per request */
@@ -57,6 +58,7 @@ struct core_opts {
 	bool do_not_query_localhost;
 	bool qname_minimisation;
 	bool harden_glue;                      /* glue only from inside the zone */
+	bool aggressive_nsec;                  /* RFC 8198 (env->aggr is then set) */
 	const struct core_zone *forward;       /* forward-zone: */
 	size_t n_forward;
 	const struct core_zone *stub;          /* stub-zone: */
@@ -71,6 +73,11 @@ struct core_env {
 	/* Local zones (core/localzone.h), or NULL: the cache keeps nothing
 	 * they answer for, so that a cache hit never stands in for them. */
 	struct lz_table *local;
+	/* Validated NSEC records for aggressive negative answers (RFC 8198,
+	 * cache/aggr.h), or NULL (aggressive-nsec: no). Single-threaded: only
+	 * the thread that runs requests (core_req_*) uses it, never
+	 * core_answer_from_cache. */
+	struct aggr *aggr;
 	uint32_t (*rand_uniform)(uint32_t bound);
 };
 

@@ -84,6 +84,7 @@ struct config {
 	uint32_t cache_min_ttl;                          /* default 0 */
 	uint32_t cache_max_ttl;                          /* default 86400 */
 	uint32_t cache_max_negative_ttl;                 /* default 3600 */
+	bool aggressive_nsec;                            /* RFC 8198; default yes */
 	uint16_t edns_buffer_size;                       /* default 1232; 512..4096 */
 	uint32_t packet_cache_size;                      /* finished answers kept per UDP reader
 							  * thread (src/cache/pcache.h); 0 = none;

@@ -104,7 +104,6 @@ const struct config_compat config_compat_keys[] = {
 	{ "val-clean-additional", S, C_IGNORE, NULL, "no DNSSEC validation" },
 	{ "val-permissive-mode", S, C_IGNORE, NULL, "no DNSSEC validation" },
 	{ "val-bogus-ttl", S, C_IGNORE, NULL, "no DNSSEC validation" },
-	{ "aggressive-nsec", S, C_IGNORE, NULL, "no DNSSEC validation, so no NSEC synthesis" },
 	{ "harden-dnssec-stripped", S, C_IGNORE, NULL, "no DNSSEC validation" },
 	{ "harden-algo-downgrade", S, C_IGNORE, NULL, "no DNSSEC validation" },
 	{ "harden-below-nxdomain", S, C_IGNORE, NULL, "not available; answers below an NXDOMAIN are resolved" },

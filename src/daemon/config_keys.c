@@ -67,6 +67,8 @@ const struct config_key config_keys[] = {
 	  .line = L_MAX_TTL, .doc = "upper bound on TTLs kept in the cache" },
 	{ "cache-max-negative-ttl", S, T_U32, FLD(cache_max_negative_ttl), .min = 0, .max = TTL_MAX,
 	  .def = "3600", .doc = "upper bound on NXDOMAIN and NODATA TTLs" },
+	{ "aggressive-nsec", S, T_BOOL, FLD(aggressive_nsec), .def = "yes", .flags = RESTART,
+	  .doc = "answer NXDOMAIN and NODATA from validated NSEC records in the cache (RFC 8198)" },
 	{ "edns-buffer-size", S, T_U16, FLD(edns_buffer_size), .min = 512, .max = 4096, .def = "1232",
 	  .doc = "EDNS UDP size advertised upstream and the most sent to clients" },
 	{ "so-rcvbuf", S, T_SIZE32, FLD(so_rcvbuf), .min = 0, .max = 1u << 30, .def = "4m", .flags = RESTART,

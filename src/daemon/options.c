@@ -43,6 +43,7 @@ static void core_from(struct options *o, const struct config *cfg)
 	c->do_not_query_localhost = cfg->do_not_query_localhost;
 	c->qname_minimisation = cfg->qname_minimisation;
 	c->harden_glue = cfg->harden_glue;
+	c->aggressive_nsec = cfg->aggressive_nsec;
 	copy_zones(o->forward, cfg->forward, cfg->n_forward);
 	copy_zones(o->stub, cfg->stub, cfg->n_stub);
 	c->forward = o->forward;

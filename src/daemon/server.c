@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache/aggr.h"
 #include "cache/cache.h"
 #include "core/core.h"
 #include "core/localzone.h"
@@ -117,6 +118,11 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	s->rq_on = true;
 	s->workers = calloc(s->n_workers, sizeof(*s->workers));
 	s->cache = cache_new(&s->opts.cache);
+	/* a sixteenth of the cache's budget for the NSEC index (RFC 8198) */
+	if (cfg->aggressive_nsec && (s->aggr = aggr_new(cfg->cache_size / 16)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return PC_ENOMEM;
+	}
 	struct hash_key infra_key;
 	hash_key_new(&infra_key);
 	s->infra = core_infra_new(&infra_key);
@@ -135,6 +141,7 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	}
 	s->env.local = s->local;
 	s->env.cache = s->cache;
+	s->env.aggr = s->aggr;
 	s->env.opts = &s->opts.core;
 	s->env.hints = hints;
 	s->env.infra = s->infra;
@@ -244,6 +251,7 @@ void server_free(struct server *s)
 	claim_free(s->claim);
 	up_free(s->up);
 	cache_free(s->cache);
+	aggr_free(s->aggr);
 	core_infra_free(s->infra);
 	server_config_free_all(s);
 	if (s->rq_on)

@@ -58,6 +58,7 @@ struct server {
 	uint64_t reloads, reload_failures;
 	const struct hints *hints;
 	struct cache *cache;
+	struct aggr *aggr; /* RFC 8198 index (aggressive-nsec), or NULL */
 	struct core_infra *infra;
 	struct lz_table *local;   /* local zones and data (core/localzone.h) */
 	struct core_env env;
