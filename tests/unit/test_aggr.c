@@ -17,7 +17,9 @@
 
 #include "cache/aggr.h"
 #include "util/err.h"
+#include "core/core.h"
 #include "core/nsec.h"
+#include "core/synth.h"
 #include "wire/wire.h"
 
 static char dir[] = "/tmp/pc-test-aggr-XXXXXX";
@@ -328,12 +330,78 @@ static void expiry_and_budget(void **state)
 	aggr_free(a);
 }
 
+/* The core's side: learn from a negative answer's records, answer from the
+ * index, and write the response for clients with and without DO. */
+static void synthesis(void **state)
+{
+	(void)state;
+	uint64_t now = 1000000;
+	struct aggr *a = aggr_new(1 << 20);
+	static struct core_rr rr[128];
+	size_t n = 0;
+	for (size_t i = 0; i < nrecs; i++)
+		rr[n++] = (struct core_rr){ recs[i].owner, recs[i].type, 1, 3600, recs[i].rdata,
+					    recs[i].rdlen };
+	/* nothing without the SOA */
+	assert_int_equal(synth_learn(a, N("nz.example."), rr, 0, now), 0);
+	size_t kept = synth_learn(a, N("nz.example."), rr, n, now);
+	assert_true(kept >= 8);
+	assert_int_equal(synth_learn(NULL, N("nz.example."), rr, n, now), 0);
+
+	static struct core_answer out;
+	static uint8_t buf[SYNTH_BUF];
+	out.rcode = 99;
+	assert_false(synth_answer(a, N("www.nz.example."), WIRE_T_A, now, &out, buf, sizeof buf));
+	assert_int_equal(out.rcode, 99); /* untouched */
+	assert_false(synth_answer(NULL, N("nope.nz.example."), WIRE_T_A, now, &out, buf, sizeof buf));
+	/* a buffer too small: no answer, out untouched */
+	assert_false(synth_answer(a, N("nope.nz.example."), WIRE_T_A, now, &out, buf, 100));
+	assert_int_equal(out.rcode, 99);
+
+	assert_true(synth_answer(a, N("nope.nz.example."), WIRE_T_A, now, &out, buf, sizeof buf));
+	assert_int_equal(out.rcode, WIRE_RC_NXDOMAIN);
+	assert_int_equal(out.n_an, 0);
+	size_t soa = 0, nsec = 0, sig = 0;
+	for (size_t i = 0; i < out.n_ns; i++) {
+		soa += out.ns[i].type == WIRE_T_SOA;
+		nsec += out.ns[i].type == WIRE_T_NSEC;
+		sig += out.ns[i].type == WIRE_T_RRSIG;
+		/* capped by the SOA's minimum (300), not the 3600 given */
+		assert_true(out.ns[i].ttl <= 300);
+	}
+	assert_int_equal(soa, 1);
+	assert_true(nsec >= 1 && nsec <= 2);
+	assert_int_equal(sig, soa + nsec);
+
+	/* on the wire: DO gets the proof, no DO only the SOA */
+	uint8_t pkt[4096];
+	static struct wire_msg m;
+	int len = core_write_response(pkt, sizeof pkt, 0x1234, WIRE_F_RD, N("nope.nz.example."),
+				      WIRE_T_A, 1, 1232, true, &out);
+	assert_true(len > 0);
+	assert_int_equal(wire_parse(&m, pkt, (size_t)len), 0);
+	assert_int_equal(wire_msg_rcode(&m), WIRE_RC_NXDOMAIN);
+	assert_int_equal(m.n_ns, out.n_ns);
+	len = core_write_response(pkt, sizeof pkt, 0x1234, WIRE_F_RD, N("nope.nz.example."), WIRE_T_A,
+				  1, 1232, false, &out);
+	assert_true(len > 0);
+	assert_int_equal(wire_parse(&m, pkt, (size_t)len), 0);
+	assert_int_equal(m.n_ns, 1);
+	assert_int_equal(m.rr[m.n_an].type, WIRE_T_SOA);
+
+	/* NODATA */
+	assert_true(synth_answer(a, N("www.nz.example."), WIRE_T_MX, now, &out, buf, sizeof buf));
+	assert_int_equal(out.rcode, WIRE_RC_NOERROR);
+	aggr_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(answers),
 		cmocka_unit_test(incomplete),
 		cmocka_unit_test(expiry_and_budget),
+		cmocka_unit_test(synthesis),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
