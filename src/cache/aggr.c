@@ -272,6 +272,24 @@ static bool nsec_has(const struct arec *r, uint16_t type)
 	return false;
 }
 
+/* Is the type bit map after the next name well formed (RFC 4034 4.1.2:
+ * windows in increasing order, 1 to 32 bytes each, filling the rdata)? A
+ * malformed map must not read as "no types". */
+static bool bitmap_ok(const uint8_t *rdata, size_t len, size_t i)
+{
+	int last = -1;
+	while (i < len) {
+		if (i + 2 > len)
+			return false;
+		uint8_t win = rdata[i], n = rdata[i + 1];
+		if (n == 0 || n > 32 || (int)win <= last || i + 2 + n > len)
+			return false;
+		last = win;
+		i += 2 + (size_t)n;
+	}
+	return true;
+}
+
 static struct arec *rec_new(uint16_t type, const uint8_t *owner, const uint8_t *rdata,
 			    uint16_t rdlen, const struct cache_rdata *sigs, size_t nsigs)
 {
@@ -322,7 +340,7 @@ int aggr_put(struct aggr *a, const uint8_t *zone, const uint8_t *owner, const ui
 		return PC_EINVAL;
 	/* the next name must be in the zone too (the last one names the apex) */
 	size_t nl = rdata_name_len(rdata, rdlen);
-	if (nl == 0 || !wire_name_in(rdata, zone))
+	if (nl == 0 || !wire_name_in(rdata, zone) || !bitmap_ok(rdata, rdlen, nl))
 		return PC_EINVAL;
 	struct azone *z = zone_get(a, zone);
 	if (z == NULL)

@@ -272,6 +272,15 @@ static void incomplete(void **state)
 	assert_int_equal(aggr_put(a, N("nz.example."), N("www.nz.example."), (const uint8_t *)"\x03", 1,
 				  NULL, 0, 300, now),
 			 PC_EINVAL);
+	/* a type bit map with an empty window: refused, never read as "no types" */
+	static const uint8_t badmap[] = "\x03zzz\x02nz\x07" "example\x00" "\x00\x00\x00\x00";
+	assert_int_equal(aggr_put(a, N("nz.example."), N("www.nz.example."), badmap, 20, NULL, 0, 300,
+				  now),
+			 PC_EINVAL);
+	static const uint8_t goodmap[] = "\x03zzz\x02nz\x07" "example\x00" "\x00\x01\x40";
+	assert_int_equal(aggr_put(a, N("nz.example."), N("www.nz.example."), goodmap, 19, NULL, 0, 300,
+				  now),
+			 0);
 	aggr_free(a);
 }
 
