@@ -284,6 +284,67 @@ static void incomplete(void **state)
 	aggr_free(a);
 }
 
+/* NSEC rdata: the next name and a bit map of window 0 (types below 256). */
+static uint16_t nsec_rd(uint8_t *out, const char *next, const uint16_t *types, size_t nt)
+{
+	int nl = wire_name_from_text(next, out);
+	assert_true(nl > 0);
+	uint8_t map[32] = { 0 };
+	unsigned hi = 0;
+	for (size_t i = 0; i < nt; i++) {
+		map[types[i] / 8] |= (uint8_t)(0x80 >> (types[i] % 8));
+		if (types[i] / 8 + 1u > hi)
+			hi = types[i] / 8 + 1u;
+	}
+	out[nl] = 0;
+	out[nl + 1] = (uint8_t)hi;
+	memcpy(out + nl + 2, map, hi);
+	return (uint16_t)(nl + 2 + (int)hi);
+}
+
+/* Records of two versions of a zone: the newer contradicts the older,
+ * which must go (else its span would hide what the newer one shows). */
+static void two_versions(void **state)
+{
+	(void)state;
+	uint64_t now = 1000000;
+	struct aggr_answer ans;
+	struct aggr *a = aggr_new(1 << 20);
+	const uint16_t apex_types[] = { WIRE_T_NS, WIRE_T_SOA, WIRE_T_RRSIG, WIRE_T_NSEC };
+	const uint16_t a_types[] = { WIRE_T_A, WIRE_T_RRSIG, WIRE_T_NSEC };
+	uint8_t rd1[300], rd2[300], rd3[300];
+	uint16_t l1 = nsec_rd(rd1, "x.y.ent.nz.example.", apex_types, 4);
+	uint16_t l2 = nsec_rd(rd2, "ns.nz.example.", a_types, 3);
+	for (size_t i = 0; i < nrecs; i++)
+		if (recs[i].type == WIRE_T_SOA)
+			assert_int_equal(aggr_put_soa(a, N("nz.example."), recs[i].rdata, recs[i].rdlen, NULL,
+						      0, 300, now),
+					 0);
+	/* older: the apex's NSEC says x.y.ent comes next (so ent exists) */
+	assert_int_equal(aggr_put(a, N("nz.example."), N("nz.example."), rd1, l1, NULL, 0, 300, now), 0);
+	/* newer: x.y.enr, inside that span */
+	assert_int_equal(aggr_put(a, N("nz.example."), N("x.y.enr.nz.example."), rd2, l2, NULL, 0, 300,
+				  now),
+			 0);
+	struct aggr_stats st;
+	aggr_stats(a, &st);
+	assert_int_equal(st.records, 1); /* the apex's went */
+	/* with both, ent would have been an NXDOMAIN that the apex record denies */
+	enum aggr_kind k = aggr_lookup(a, N("ent.nz.example."), WIRE_T_A, now, &ans);
+	assert_int_equal(k, AGGR_MISS);
+	/* a record whose span swallows others replaces them too */
+	uint16_t l3 = nsec_rd(rd3, "zz.nz.example.", a_types, 3);
+	/* www -> ns: next before owner, so the zone's last record */
+	assert_int_equal(aggr_put(a, N("nz.example."), N("www.nz.example."), rd2, l2, NULL, 0, 300, now),
+			 0);
+	aggr_stats(a, &st);
+	assert_int_equal(st.records, 2);
+	assert_int_equal(aggr_put(a, N("nz.example."), N("a.nz.example."), rd3, l3, NULL, 0, 300, now), 0);
+	aggr_stats(a, &st);
+	assert_int_equal(st.records, 1); /* a -> zz covers x.y.enr and www */
+	aggr_free(a);
+}
+
 static void expiry_and_budget(void **state)
 {
 	(void)state;
@@ -411,6 +472,7 @@ int main(void)
 		cmocka_unit_test(incomplete),
 		cmocka_unit_test(expiry_and_budget),
 		cmocka_unit_test(synthesis),
+		cmocka_unit_test(two_versions),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
