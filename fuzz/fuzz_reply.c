@@ -496,7 +496,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * names the queries asked about, then the same question again with no
 	 * server answering (cache-fed iteration, retries, giving up). */
 	now += 1000;
-	if (core_answer_from_cache(&env, qnames[qi], questions[qi].type, WIRE_C_IN, now,
+	if (core_answer_from_cache(&env, qnames[qi], questions[qi].type, WIRE_C_IN, false, now,
 				   &cached))
 		check_answer(&cached, qnames[qi], questions[qi].type, cap, edns);
 	for (size_t i = 0; i < n_probe; i++)

@@ -88,7 +88,7 @@ struct centry {
 	_Atomic uint8_t ref;          /* a reader hit it since it was last at the tail */
 	uint8_t n_extra;              /* extra records (in what was padding) */
 	uint16_t n_rdata;
-	uint8_t flags;                /* kind in bits 0-1, rank in bits 2-4 */
+	uint8_t flags;                /* kind in bits 0-1, rank in bits 2-4, sec in 5-7 */
 	uint8_t owner_len;
 	uint8_t n_soa;
 	uint8_t soa_owner_len;        /* 0: no SOA owner stored */
@@ -211,6 +211,11 @@ static enum cache_kind e_kind(const struct centry *e)
 static enum cache_rank e_rank(const struct centry *e)
 {
 	return (enum cache_rank)((e->flags >> 2) & 7u);
+}
+
+static enum cache_sec e_sec(const struct centry *e)
+{
+	return (enum cache_sec)(e->flags >> 5);
 }
 
 static bool e_live(const struct centry *e, uint64_t now_ms)
@@ -799,6 +804,31 @@ int cache_put_negative_ex(struct cache *c, enum cache_kind kind, const uint8_t *
 	return put_entry(c, &ne, now_ms);
 }
 
+int cache_set_sec(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
+		  enum cache_sec sec, uint32_t ttl_cap, uint64_t now_ms)
+{
+	uint8_t key[KEY_MAX];
+	size_t len = owner ? name_lower_copy(key, owner) : 0;
+	if (!len)
+		return PC_ENOTFOUND;
+	uint32_t h = key_hash(key, len, &c->hkey);
+	struct centry *e;
+	for (e = c->tab[bucket_of(h, c->tab_bits)]; e; e = e->hnext)
+		if (e_live(e, now_ms) && e->rclass == rclass && e->type == type &&
+		    e_owner_is(e, h, key, len))
+			break;
+	if (e == NULL)
+		return PC_ENOTFOUND;
+	/* Readers copy entries under their stripe lock: change one under all. */
+	uint64_t cap_ms = now_ms + (uint64_t)ttl_cap * 1000u;
+	writer_lock(c, h);
+	e->flags = (uint8_t)((e->flags & 0x1fu) | ((unsigned)sec << 5));
+	if (cap_ms < e->exp_ms)
+		e->exp_ms = cap_ms;
+	writer_unlock(c, h);
+	return 0;
+}
+
 /* ---- get -------------------------------------------------------------- */
 
 bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
@@ -865,6 +895,7 @@ bool cache_get(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rc
 	uint32_t ttl = (uint32_t)((hit->exp_ms - now_ms) / 1000u);
 	out->kind = e_kind(hit);
 	out->rank = e_rank(hit);
+	out->sec = e_sec(hit);
 	out->owner = hit->data;
 	out->type = hit->type;
 	out->rclass = hit->rclass;
@@ -922,6 +953,7 @@ size_t cache_get_copy(struct cache *c, const uint8_t *owner, uint16_t type, uint
 	uint32_t ttl = (uint32_t)((cp->exp_ms - now_ms) / 1000u);
 	out->kind = e_kind(cp);
 	out->rank = e_rank(cp);
+	out->sec = e_sec(cp);
 	out->owner = cp->data;
 	out->type = cp->type;
 	out->rclass = cp->rclass;

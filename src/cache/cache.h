@@ -53,6 +53,28 @@ enum cache_kind {
 	CACHE_NXDOMAIN = 3, /* the name does not exist (matches any type) */
 };
 
+/* The DNSSEC security status of an entry (RFC 4035 4.3), set by the
+ * validator once it has judged the data (cache_set_sec). A put stores
+ * CACHE_SEC_UNCHECKED: data nobody has validated yet. The bogus statuses
+ * say why (they become the Extended DNS Error of a SERVFAIL, RFC 8914):
+ * CACHE_SEC_BOGUS_NOSIG is "RRSIGs missing" for an RRset and "NSEC missing"
+ * for a negative entry. Three bits in the entry's header. */
+enum cache_sec {
+	CACHE_SEC_UNCHECKED = 0,
+	CACHE_SEC_INSECURE = 1,      /* no chain of trust covers it (or none is configured) */
+	CACHE_SEC_SECURE = 2,        /* validated */
+	CACHE_SEC_BOGUS = 3,         /* failed validation (EDE 6) */
+	CACHE_SEC_BOGUS_EXPIRED = 4, /* every signature expired (EDE 7) */
+	CACHE_SEC_BOGUS_NOT_YET = 5, /* signatures not yet valid (EDE 8) */
+	CACHE_SEC_BOGUS_NOKEY = 6,   /* no DNSKEY matched the DS (EDE 9) */
+	CACHE_SEC_BOGUS_NOSIG = 7,   /* RRSIGs missing / NSEC missing (EDE 10 / 12) */
+};
+
+static inline bool cache_sec_bogus(unsigned sec)
+{
+	return sec >= CACHE_SEC_BOGUS;
+}
+
 /* Type used to store an NXDOMAIN entry; cache_get() finds it for every type. */
 #define CACHE_TYPE_NXDOMAIN 0
 
@@ -78,6 +100,7 @@ struct cache_rr {
 struct cache_entry {
 	enum cache_kind kind;
 	enum cache_rank rank;
+	enum cache_sec sec;        /* DNSSEC security status */
 	const uint8_t *owner;      /* lowercased wire name */
 	uint16_t type, rclass;
 	uint32_t ttl;              /* remaining seconds, counted down from insertion */
@@ -175,6 +198,14 @@ struct cache_rdata cache_entry_rdata(const struct cache_entry *e, size_t i);
 struct cache_rdata cache_entry_soa(const struct cache_entry *e, size_t i);
 /* The i-th extra record (i < n_extra); its owner is lowercase. */
 struct cache_rr cache_entry_extra(const struct cache_entry *e, size_t i);
+
+/* Set the security status of the live entry (owner, type, class): for an
+ * NXDOMAIN entry, type is CACHE_TYPE_NXDOMAIN. When ttl_cap is below the
+ * entry's remaining TTL, the entry now expires after ttl_cap seconds (an
+ * RRSIG's original TTL or expiration, val-bogus-ttl); it is never made
+ * to live longer. Writer thread. Returns 0 or PC_ENOTFOUND. */
+int cache_set_sec(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
+		  enum cache_sec sec, uint32_t ttl_cap, uint64_t now_ms);
 
 /* Remove every entry whose owner is name (all types and classes). Returns count. */
 size_t cache_flush_name(struct cache *c, const uint8_t *name);

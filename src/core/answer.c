@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "core/val.h"
 #include "util/err.h"
 
 static void step_extra(const struct cache_entry *e, const struct cache_rr *x, uint32_t ttl,
@@ -123,6 +124,7 @@ static int cache_step(const struct core_env *env, struct copy_space *cs, const u
 	st->authority = false;
 	st->n = st->n_auth = 0;
 	if (lookup(env, cs, qname, qtype, qclass, now, &e) && e.rank >= need) {
+		st->sec = e.sec;
 		if (e.kind == CACHE_RRSET) {
 			st->rcode = WIRE_RC_NOERROR;
 			step_entry(&e, st);
@@ -139,6 +141,7 @@ static int cache_step(const struct core_env *env, struct copy_space *cs, const u
 		struct cache_rdata rd = cache_entry_rdata(&e, 0);
 		if (rd.len == 0 || rd.len > WIRE_NAME_MAX || wire_name_len(rd.data) != rd.len)
 			return CORE_STEP_MISS;
+		st->sec = e.sec;
 		step_entry(&e, st);
 		wire_name_copy(st->next, rd.data);
 		wire_name_lower(st->next);
@@ -160,8 +163,31 @@ int core_cache_step(const struct core_env *env, const uint8_t *qname, uint16_t q
  * writer thread) answers it from the cache instead. */
 #define COPY_SPACE (128u * 1024u)
 
+/* What the statuses of an answer's entries make of it (validation on;
+ * worst: UNCHECKED, the first bogus status, or SECURE): true to answer (out->secure, or SERVFAIL with the EDE), false to leave
+ * it to the resolver (data not yet judged). */
+static bool cache_verdict(const struct core_env *env, enum cache_sec worst, bool all_secure,
+			  bool negative, bool cd, struct core_answer *out)
+{
+	if (cd) {
+		out->secure = all_secure;
+		return true;
+	}
+	if (worst == CACHE_SEC_UNCHECKED)
+		return false;
+	if (cache_sec_bogus(worst) && !env->opts->val_permissive) {
+		/* the records stay in the copy space, unused */
+		out->rcode = WIRE_RC_SERVFAIL;
+		out->n_an = out->n_ns = 0;
+		out->ede = val_sec_ede(worst, negative);
+		return true;
+	}
+	out->secure = all_secure;
+	return true;
+}
+
 bool core_answer_from_cache(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
-			    uint16_t qclass, uint64_t now, struct core_answer *out)
+			    uint16_t qclass, bool cd, uint64_t now, struct core_answer *out)
 {
 	static _Thread_local struct core_cache_step st;
 	static _Thread_local uint64_t space[COPY_SPACE / sizeof(uint64_t)]; /* 8-byte aligned */
@@ -171,10 +197,20 @@ bool core_answer_from_cache(const struct core_env *env, const uint8_t *qname, ui
 	 * came, and only CNAME targets (lowered by the step) are copied. */
 	const uint8_t *cur = qname;
 	out->n_an = out->n_ns = 0;
+	out->secure = false;
+	out->ede = CORE_EDE_NONE;
+	/* Any entry not judged yet, the first bogus one, and whether all are
+	 * secure. */
+	bool unchecked = false, all_secure = true;
+	enum cache_sec bogus = CACHE_SEC_SECURE;
 	for (int hops = 0; hops <= CORE_MAX_CNAME; hops++) {
 		int r = cache_step(env, &cs, cur, qtype, qclass, now, true, &st);
 		if (r == CORE_STEP_MISS)
 			return false;
+		all_secure = all_secure && st.sec == CACHE_SEC_SECURE;
+		unchecked = unchecked || st.sec == CACHE_SEC_UNCHECKED;
+		if (cache_sec_bogus(st.sec) && !cache_sec_bogus(bogus))
+			bogus = st.sec;
 		for (size_t i = 0; i < st.n_auth; i++)
 			if (out->n_ns < sizeof(out->ns) / sizeof(out->ns[0]))
 				out->ns[out->n_ns++] = st.auth[i];
@@ -188,7 +224,10 @@ bool core_answer_from_cache(const struct core_env *env, const uint8_t *qname, ui
 		}
 		if (r == CORE_STEP_FINAL) {
 			out->rcode = st.rcode;
-			return true;
+			if (!env->opts->validate)
+				return true;
+			return cache_verdict(env, unchecked ? CACHE_SEC_UNCHECKED : bogus, all_secure,
+					     st.authority, cd, out);
 		}
 		wire_name_copy(name, st.next);
 		cur = name;
@@ -294,7 +333,13 @@ int core_write_response(uint8_t *buf, size_t cap, uint16_t id, uint16_t client_f
 	struct wire_wr w;
 	uint16_t flags = WIRE_F_QR | WIRE_F_RA | (client_flags & (WIRE_F_RD | WIRE_F_CD)) |
 			 (uint16_t)(a->rcode & 0xf);
-	size_t opt_len = edns ? 11 : 0;
+	/* RFC 6840 5.7, 5.8: AD only to a client that shows it understands it. */
+	if (a->secure && (dnssec_ok || (client_flags & WIRE_F_AD)))
+		flags |= WIRE_F_AD;
+	/* RFC 8914: option 15, the info code, no text. */
+	uint8_t ede[6] = { 0, 15, 0, 2, (uint8_t)(a->ede >> 8), (uint8_t)a->ede };
+	bool has_ede = edns && a->ede != CORE_EDE_NONE;
+	size_t opt_len = edns ? 11 + (has_ede ? sizeof(ede) : 0) : 0;
 	if (cap < opt_len)
 		return PC_ESPACE;
 	size_t qlen = wire_name_len(qname);
@@ -316,7 +361,8 @@ int core_write_response(uint8_t *buf, size_t cap, uint16_t id, uint16_t client_f
 	}
 	w.cap = cap;
 	if (edns) {
-		wire_wr_opt(&w, edns_size, (uint8_t)(a->rcode >> 4), dnssec_ok, NULL, 0);
+		wire_wr_opt(&w, edns_size, (uint8_t)(a->rcode >> 4), dnssec_ok,
+			    has_ede ? ede : NULL, has_ede ? (uint16_t)sizeof(ede) : 0);
 		wire_wr_set_count(&w, 3, 1);
 	}
 	return w.overflow ? PC_ESPACE : (int)w.len;

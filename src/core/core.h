@@ -27,6 +27,7 @@
 #include "wire/wire.h"
 
 struct hints; /* core/hints.h */
+struct anchor_set; /* core/anchor.h */
 struct core_infra;
 struct lz_table;
 struct aggr;
@@ -63,6 +64,12 @@ struct core_opts {
 	size_t n_forward;
 	const struct core_zone *stub;          /* stub-zone: */
 	size_t n_stub;
+	/* DNSSEC validation (core/val.h) */
+	bool validate;                         /* module-config: "validator iterator" */
+	bool val_permissive;                   /* val-permissive-mode: bogus answered, without AD */
+	bool harden_dnssec_stripped;           /* signatures missing under an anchor: bogus */
+	uint32_t val_bogus_ttl;                /* seconds bogus data is kept */
+	const struct anchor_set *anchors;      /* trust anchors, negative anchors; NULL: none */
 };
 
 struct core_env {
@@ -79,6 +86,11 @@ struct core_env {
 	 * core_answer_from_cache. */
 	struct aggr *aggr;
 	uint32_t (*rand_uniform)(uint32_t bound);
+	/* Seconds since the epoch, for signature validity windows (the only
+	 * wall-clock time the core uses: TTLs run on the callers' now_ms). */
+	uint64_t (*wall_clock)(void);
+	/* Called once per answer judged bogus (val-log-level); may be NULL. */
+	void (*val_log)(const uint8_t *qname, uint16_t qtype, unsigned ede, const char *why);
 };
 
 /* One record of an answer; owner and rdata are owned by the request (or by
@@ -91,8 +103,12 @@ struct core_rr {
 	uint16_t rdlen;
 };
 
+#define CORE_EDE_NONE 0xffff
+
 struct core_answer {
 	unsigned rcode;
+	bool secure;   /* every record validated secure: AD for clients that ask (AD or DO) */
+	uint16_t ede;  /* Extended DNS Error (RFC 8914) for the OPT, or CORE_EDE_NONE */
 	size_t n_an, n_ns;
 	struct core_rr an[CORE_MAX_ANSWER];
 	struct core_rr ns[CORE_MAX_AUTHORITY]; /* SOA (and its DNSSEC proofs) of a negative answer */
@@ -114,17 +130,26 @@ enum core_status { CORE_SEND = 1, CORE_DONE = 2 };
 
 struct core_req;
 
-/* Answer a question from the cache alone. On a complete hit fills *out and
+/* Answer a question from the cache alone. With validation on, the cached
+ * entries' security status decides: all secure gives a secure answer,
+ * bogus gives SERVFAIL with its EDE (unless cd: the client checks itself,
+ * and gets the data; or val-permissive-mode), data not yet judged is a miss
+ * (the resolver validates it), unless cd. On a complete hit fills *out and
  * returns true; the records are copies taken under the cache's stripe lock
  * into this thread's scratch space, valid until the next call on the same
  * thread, so any worker may call this. Never allocates. */
 bool core_answer_from_cache(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
-			    uint16_t qclass, uint64_t now_ms, struct core_answer *out);
+			    uint16_t qclass, bool cd, uint64_t now_ms, struct core_answer *out);
 
 /* A new request; NULL when out of memory. */
 struct core_req *core_req_new(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
 			      uint16_t qclass);
 void core_req_free(struct core_req *req);
+
+/* The client set CD (RFC 4035 3.2.2): its answer is not validated (the
+ * data is returned as it came, signed when DO) and never SERVFAIL for
+ * being bogus. Call before the first core_req_next. */
+void core_req_set_cd(struct core_req *req, bool cd);
 
 /* Advance: CORE_SEND fills *out with the next upstream query; CORE_DONE
  * means the answer is ready. */
@@ -141,11 +166,12 @@ void core_req_fail(struct core_req *req, uint64_t now_ms);
 /* The answer once core_req_next returned CORE_DONE. */
 const struct core_answer *core_req_answer(const struct core_req *req);
 
-/* Write a response to a client: header with id and the client's RD/CD bits
- * (AD never: nothing is validated yet), the question as the client sent it
+/* Write a response to a client: header with id and the client's RD/CD bits,
+ * AD when the answer is secure and the client set AD or DO (RFC 6840 5.7), the question as the client sent it
  * (qname keeps its case), the answer's records, and an OPT advertising
  * edns_size (edns-buffer-size) when it is not 0 (the client sent an OPT),
- * whose DO bit is dnssec_ok (the client's DO, echoed). Without DO the DNSSEC
+ * whose DO bit is dnssec_ok (the client's DO, echoed) and which carries
+ * the answer's Extended DNS Error when it has one. Without DO the DNSSEC
  * records the answer carries (RRSIG, NSEC, NSEC3) are left out unless they
  * are the type asked (RFC 4035 3.2.1, 3.1.4). When the records do not fit
  * in cap, writes a truncated response (TC, question only). Returns length

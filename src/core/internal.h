@@ -11,6 +11,7 @@ enum { CORE_STEP_MISS = 0, CORE_STEP_FINAL = 1, CORE_STEP_CNAME = 2 };
 /* One step of answering from the cache. rr points into the cache. */
 struct core_cache_step {
 	unsigned rcode;
+	enum cache_sec sec; /* the entry's DNSSEC status */
 	bool authority; /* the records belong in the authority section */
 	size_t n;
 	struct core_rr rr[CORE_MAX_ANSWER];

@@ -16,6 +16,7 @@
 #include "core/hints.h"
 #include "core/internal.h"
 #include "core/localzone.h"
+#include "core/val.h"
 #include "util/arena.h"
 #include "util/err.h"
 #include "util/sockaddr.h"
@@ -77,6 +78,11 @@ struct core_req {
 	unsigned sends, cnames;
 	bool done;
 	bool oom; /* a record of the answer could not be stored: SERVFAIL */
+	bool cd;       /* the client set CD: no validation */
+	bool need_val; /* frame 0 has its answer; the validator judges it next */
+	struct val_req *val; /* the validator's state, made when first needed */
+	uint8_t qname[WIRE_NAME_MAX]; /* the client's question (frame 0 follows CNAMEs) */
+	uint16_t qtype;
 	/* What a request in flight costs is what a flood of misses costs, so
 	 * the big parts are made when first needed, on the arena: the answer
 	 * (16 KB) when its first record comes or the request ends, and the
@@ -128,6 +134,8 @@ static struct core_answer *ans_get(struct core_req *req)
 			return NULL;
 		req->ans->rcode = req->rcode;
 		req->ans->n_an = req->ans->n_ns = 0;
+		req->ans->secure = false;
+		req->ans->ede = CORE_EDE_NONE;
 	}
 	return req->ans;
 }
@@ -193,6 +201,12 @@ static void finish(struct core_req *req, unsigned rcode)
 		a->rcode = rcode;
 		if (rcode == WIRE_RC_SERVFAIL)
 			a->n_an = a->n_ns = 0; /* no partial chains */
+		else if (req->env->opts->validate && !req->cd) {
+			/* The validator judges the answer before it goes out; it
+			 * may need DS and DNSKEY sets first (frames above 0). */
+			req->done = false;
+			req->need_val = true;
+		}
 		return;
 	}
 	req->depth--;
@@ -785,6 +799,54 @@ static void apply_reply(struct core_req *req, struct frame *f, const struct wire
 	}
 }
 
+/* ---- validation ------------------------------------------------------------ */
+
+/* One step of validating frame 0's answer: a DS or DNSKEY question to
+ * resolve first (a frame above 0, whose answer goes to the cache only), or
+ * the verdict, which ends the request. */
+static void validate_step(struct core_req *req, uint64_t now)
+{
+	struct core_answer *a = req->ans;
+	if (req->val == NULL) {
+		req->val = arena_alloc(&req->arena, sizeof(*req->val));
+		if (req->val == NULL) {
+			req->need_val = false;
+			finish(req, WIRE_RC_SERVFAIL);
+			return;
+		}
+		val_req_init(req->val);
+	}
+	uint8_t name[WIRE_NAME_MAX];
+	uint16_t type;
+	struct val_outcome vo;
+	if (val_answer(req->env, req->val, req->qname, req->qtype, req->qclass, a, now, name, &type,
+		       &vo) == VAL_FETCH) {
+		struct frame **child = &req->frames[1];
+		if (*child == NULL && (*child = arena_alloc(&req->arena, sizeof(**child))) == NULL) {
+			req->need_val = false;
+			finish(req, WIRE_RC_SERVFAIL);
+			return;
+		}
+		req->frames[0]->child_ns = -1;
+		req->depth = 1;
+		frame_init(*child, name, type);
+		return;
+	}
+	req->need_val = false;
+	req->done = true;
+	if (cache_sec_bogus(vo.sec)) {
+		if (req->env->val_log != NULL)
+			req->env->val_log(req->qname, req->qtype, vo.ede, vo.why);
+		if (!req->env->opts->val_permissive) {
+			a->rcode = req->rcode = WIRE_RC_SERVFAIL;
+			a->n_an = a->n_ns = 0;
+			a->ede = vo.ede;
+		}
+		return;
+	}
+	a->secure = vo.sec == CACHE_SEC_SECURE;
+}
+
 /* ---- public: driving ------------------------------------------------------ */
 
 /* Freed requests kept for reuse. A request is about 10 KB (its frame 0;
@@ -831,6 +893,12 @@ struct core_req *core_req_new(const struct core_env *env, const uint8_t *qname, 
 	req->sends = req->cnames = 0;
 	req->done = false;
 	req->oom = false;
+	req->cd = false;
+	req->need_val = false;
+	req->val = NULL;
+	wire_name_copy(req->qname, qname);
+	wire_name_lower(req->qname);
+	req->qtype = qtype;
 	req->ans = NULL;
 	req->rcode = WIRE_RC_SERVFAIL;
 	memset(req->frames, 0, sizeof(req->frames));
@@ -853,17 +921,27 @@ void core_req_free(struct core_req *req)
 	free(req);
 }
 
+void core_req_set_cd(struct core_req *req, bool cd)
+{
+	req->cd = cd;
+}
+
 const struct core_answer *core_req_answer(const struct core_req *req)
 {
 	/* No answer made: the request ended without records, or the answer
 	 * could not be allocated (then SERVFAIL). */
-	static const struct core_answer servfail = { .rcode = WIRE_RC_SERVFAIL };
+	static const struct core_answer servfail = { .rcode = WIRE_RC_SERVFAIL,
+						     .ede = CORE_EDE_NONE };
 	return req->ans != NULL ? req->ans : &servfail;
 }
 
 enum core_status core_req_next(struct core_req *req, uint64_t now, struct core_send *out)
 {
 	while (!req->done) {
+		if (req->need_val && req->depth == 0 && !req->oom) {
+			validate_step(req, now);
+			continue;
+		}
 		if (req->oom) {
 			/* the answer already lacks a record: no point going on */
 			req->depth = 0;

@@ -78,6 +78,8 @@ enum admit_verdict admit_query(const struct config *cfg, const struct wire_msg *
 			       struct core_answer *a)
 {
 	a->n_an = a->n_ns = 0;
+	a->secure = false;
+	a->ede = CORE_EDE_NONE;
 	if (m->qtype == WIRE_T_AXFR || m->qtype == WIRE_T_IXFR) {
 		a->rcode = WIRE_RC_REFUSED;
 		return ADMIT_ANSWER;

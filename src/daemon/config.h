@@ -27,6 +27,8 @@
 #define CONFIG_MAX_ACL 64
 #define CONFIG_MAX_EXCLUDE 64
 #define CONFIG_MAX_ZONES 32
+#define CONFIG_MAX_ANCHORS 16 /* trust-anchor-file, auto-trust-anchor-file, trust-anchor: each */
+#define CONFIG_ANCHOR_TEXT 1024 /* one trust-anchor record as text */
 #define CONFIG_PATH_MAX 256
 #define CONFIG_CONTROL_DIR "/run/portcullis"
 #define CONFIG_CONTROL_SOCKET CONFIG_CONTROL_DIR "/portcullis.ctl"
@@ -105,6 +107,23 @@ struct config {
 	bool merge_identical_queries;                    /* one upstream query per (server, question); default yes */
 	uint8_t caps_exempt[CONFIG_MAX_ZONES][256];      /* zones whose servers get no 0x20 (wire, lowercase) */
 	size_t n_caps_exempt;
+	/* DNSSEC validation (core/val.h) and its trust anchors (core/anchor.h) */
+	bool validate;                                   /* module-config: "validator iterator"
+							  * (default) or "iterator" (off) */
+	bool val_permissive_mode;                        /* bogus answered, without AD; default no */
+	uint32_t val_bogus_ttl;                          /* seconds bogus data is kept; default 60 */
+	uint32_t val_log_level;                          /* 0 quiet, 1 a line per bogus answer; default 0 */
+	bool harden_dnssec_stripped;                     /* missing signatures under an anchor are
+							  * bogus (else insecure); default yes */
+	bool val_clean_additional;                       /* default yes (see docs/config.md) */
+	char trust_anchor_file[CONFIG_MAX_ANCHORS][CONFIG_PATH_MAX];
+	size_t n_trust_anchor_file;
+	char auto_trust_anchor_file[CONFIG_MAX_ANCHORS][CONFIG_PATH_MAX];
+	size_t n_auto_trust_anchor_file;
+	char trust_anchor[CONFIG_MAX_ANCHORS][CONFIG_ANCHOR_TEXT];
+	size_t n_trust_anchor;
+	uint8_t domain_insecure[CONFIG_MAX_ZONES][256];  /* negative trust anchors (wire, lowercase) */
+	size_t n_domain_insecure;
 	uint32_t num_threads;                            /* default 1 */
 	uint32_t tcp_idle_timeout;                       /* ms; default 30000 */
 	uint32_t num_queries_per_thread;                 /* requests being resolved, per thread

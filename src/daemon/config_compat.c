@@ -27,22 +27,15 @@
 #define R CL_REMOTE
 #define FS (CL_FORWARD | CL_STUB)
 
-#define NO_DNSSEC "DNSSEC validation is not available yet; remove the key to run without it"
+#define NO_DNSSEC "BIND-style trusted keys are not read here; give the same keys with trust-anchor-file"
 #define NO_TLS "DNS over TLS is not available yet; queries would go out in clear text. " \
 	"Remove the key (and any #name on the addresses) to run without it"
 #define LATER "not implemented in this build yet"
 
 const struct config_compat config_compat_keys[] = {
 	/* ---- security: refused while the feature is missing ---- */
-	{ "auto-trust-anchor-file", S, C_REFUSE, NULL, NO_DNSSEC },
-	{ "trust-anchor-file", S, C_REFUSE, NULL, NO_DNSSEC },
-	{ "trust-anchor", S, C_REFUSE, NULL, NO_DNSSEC },
 	{ "trusted-keys-file", S, C_REFUSE, NULL, NO_DNSSEC },
-	{ "root-key-sentinel", S, C_IGNORE, NULL, "no DNSSEC validation, so no key sentinel" },
-	{ "module-config", S, C_REFUSE, "iterator",
-	  "only \"iterator\" is available (DNSSEC validation is not available yet; no dns64, "
-	  "subnetcache or respip modules); "
-	  "write module-config: \"iterator\" to run without the others" },
+	{ "root-key-sentinel", S, C_IGNORE, NULL, "no root key sentinel (RFC 8509) here" },
 	{ "tls-upstream", S, C_REFUSE, "no", NO_TLS },
 	{ "ssl-upstream", S, C_REFUSE, "no", NO_TLS },
 	{ "forward-tls-upstream", F, C_REFUSE, "no", NO_TLS },
@@ -79,7 +72,7 @@ const struct config_compat config_compat_keys[] = {
 	{ "interface-action", S, C_REFUSE, NULL, "per-interface access control is not available" },
 	/* ---- features other parts of the project are adding ---- */
 	{ "prefetch", S, C_IGNORE, "no", LATER "; entries simply expire" },
-	{ "prefetch-key", S, C_IGNORE, "no", "no DNSSEC validation, so no keys to prefetch" },
+	{ "prefetch-key", S, C_IGNORE, "no", "DNSKEY sets are fetched when a validation needs them, not ahead" },
 	{ "serve-expired", S, C_IGNORE, "no", LATER "; expired entries are not served" },
 	{ "serve-expired-ttl", S, C_IGNORE, NULL, LATER },
 	{ "serve-expired-ttl-reset", S, C_IGNORE, NULL, LATER },
@@ -87,7 +80,7 @@ const struct config_compat config_compat_keys[] = {
 	{ "serve-expired-client-timeout", S, C_IGNORE, NULL, LATER },
 	{ "unblock-lan-zones", S, C_IGNORE, NULL,
 	  "the private reverse zones stay local: turn each off with local-zone: NAME nodefault" },
-	{ "insecure-lan-zones", S, C_IGNORE, NULL, "no DNSSEC validation" },
+	{ "insecure-lan-zones", S, C_IGNORE, NULL, "not available; list the LAN's zones with domain-insecure" },
 	/* ---- done differently; safe to ignore ---- */
 	{ "statistics-interval", S, C_IGNORE, NULL, "statistics are read with portcullis-ctl stats" },
 	{ "statistics-cumulative", S, C_IGNORE, NULL, "statistics are read with portcullis-ctl stats" },
@@ -100,20 +93,14 @@ const struct config_compat config_compat_keys[] = {
 	{ "log-local-actions", S, C_IGNORE, NULL, "logging detail is set by verbosity" },
 	{ "log-tag-queryreply", S, C_IGNORE, NULL, "logging detail is set by verbosity" },
 	{ "log-identity", S, C_IGNORE, NULL, "log lines are tagged portcullis" },
-	{ "val-log-level", S, C_IGNORE, NULL, "no DNSSEC validation" },
-	{ "val-clean-additional", S, C_IGNORE, NULL, "no DNSSEC validation" },
-	{ "val-permissive-mode", S, C_IGNORE, NULL, "no DNSSEC validation" },
-	{ "val-bogus-ttl", S, C_IGNORE, NULL, "no DNSSEC validation" },
-	{ "harden-dnssec-stripped", S, C_IGNORE, NULL, "no DNSSEC validation" },
-	{ "harden-algo-downgrade", S, C_IGNORE, NULL, "no DNSSEC validation" },
+	{ "harden-algo-downgrade", S, C_IGNORE, NULL, "one valid signature by an algorithm of the DS set suffices (RFC 6840 5.11), as Unbound's default" },
 	{ "harden-below-nxdomain", S, C_IGNORE, NULL, "not available; answers below an NXDOMAIN are resolved" },
 	{ "harden-referral-path", S, C_IGNORE, NULL, "referrals are checked by bailiwick" },
 	{ "harden-large-queries", S, C_IGNORE, NULL, "queries are parsed with bounds whatever their size" },
 	{ "harden-short-bufsize", S, C_IGNORE, NULL, "EDNS sizes below 512 are read as 512" },
 	{ "harden-unknown-additional", S, C_IGNORE, NULL, "only records of the zone are kept" },
-	{ "domain-insecure", S, C_IGNORE, NULL, "no DNSSEC validation: every domain is insecure" },
-	{ "key-cache-size", S, C_IGNORE, NULL, "no DNSSEC validation" },
-	{ "key-cache-slabs", S, C_IGNORE, NULL, "no DNSSEC validation" },
+	{ "key-cache-size", S, C_IGNORE, NULL, "keys live in the one cache; cache-size is its budget" },
+	{ "key-cache-slabs", S, C_IGNORE, NULL, "keys live in the one cache; cache-size is its budget" },
 	{ "msg-cache-size", S, C_IGNORE, NULL, "one cache; cache-size is its budget" },
 	{ "rrset-cache-size", S, C_IGNORE, NULL, "one cache; cache-size is its budget" },
 	{ "neg-cache-size", S, C_IGNORE, NULL, "one cache; cache-size is its budget" },

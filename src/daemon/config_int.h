@@ -161,5 +161,10 @@ int k_control_enable(struct parser *p, const char *v);
 int k_local_zone(struct parser *p, const char *v);
 int k_local_data(struct parser *p, const char *v);
 int k_local_data_ptr(struct parser *p, const char *v);
+int k_module_config(struct parser *p, const char *v);
+int k_trust_anchor_file(struct parser *p, const char *v);
+int k_auto_trust_anchor_file(struct parser *p, const char *v);
+int k_trust_anchor(struct parser *p, const char *v);
+int k_domain_insecure(struct parser *p, const char *v);
 
 #endif

@@ -374,6 +374,97 @@ int k_caps_exempt(struct parser *p, const char *v)
 	return 0;
 }
 
+/* module-config: the validator in front of the iterator, or the iterator
+ * alone (Unbound's module names; no other module exists here). */
+int k_module_config(struct parser *p, const char *v)
+{
+	SHOWBUF;
+	char words[64];
+	size_t n = 0;
+	/* the words, one space between them */
+	for (const char *c = v; *c && n + 1 < sizeof(words); c++) {
+		if (*c == ' ' || *c == '\t') {
+			if (n > 0 && words[n - 1] != ' ')
+				words[n++] = ' ';
+			continue;
+		}
+		words[n++] = *c;
+	}
+	while (n > 0 && words[n - 1] == ' ')
+		n--;
+	words[n] = 0;
+	if (strcmp(words, "validator iterator") == 0)
+		p->cfg->validate = true;
+	else if (strcmp(words, "iterator") == 0)
+		p->cfg->validate = false;
+	else
+		return cfg_fail(p, "%s: \"validator iterator\" or \"iterator\" (no dns64, subnetcache, "
+			       "respip or other modules here)", SHOW(v));
+	return 0;
+}
+
+static int add_path(struct parser *p, const char *v, char (*list)[CONFIG_PATH_MAX], size_t *n)
+{
+	SHOWBUF;
+	size_t len = strlen(v);
+	if (len == 0 || len >= CONFIG_PATH_MAX)
+		return cfg_fail(p, "%s: a file path of 1 to %d bytes", SHOW(v), CONFIG_PATH_MAX - 1);
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(list[i], v) == 0)
+			return 0;
+	if (*n >= CONFIG_MAX_ANCHORS)
+		return cfg_fail(p, "more than %d files (CONFIG_MAX_ANCHORS)", CONFIG_MAX_ANCHORS);
+	memset(list[*n], 0, CONFIG_PATH_MAX);
+	memcpy(list[(*n)++], v, len + 1);
+	return 0;
+}
+
+/* The files are read when the daemon starts (daemon/server.c), where an
+ * error names the file and its line. */
+int k_trust_anchor_file(struct parser *p, const char *v)
+{
+	return add_path(p, v, p->cfg->trust_anchor_file, &p->cfg->n_trust_anchor_file);
+}
+
+int k_auto_trust_anchor_file(struct parser *p, const char *v)
+{
+	return add_path(p, v, p->cfg->auto_trust_anchor_file, &p->cfg->n_auto_trust_anchor_file);
+}
+
+int k_trust_anchor(struct parser *p, const char *v)
+{
+	SHOWBUF;
+	struct config *cfg = p->cfg;
+	size_t len = strlen(v);
+	if (len == 0 || len >= CONFIG_ANCHOR_TEXT)
+		return cfg_fail(p, "%s: one DS or DNSKEY record of at most %d bytes", SHOW(v),
+				CONFIG_ANCHOR_TEXT - 1);
+	if (cfg->n_trust_anchor >= CONFIG_MAX_ANCHORS)
+		return cfg_fail(p, "more than %d records (CONFIG_MAX_ANCHORS)", CONFIG_MAX_ANCHORS);
+	memset(cfg->trust_anchor[cfg->n_trust_anchor], 0, CONFIG_ANCHOR_TEXT);
+	memcpy(cfg->trust_anchor[cfg->n_trust_anchor++], v, len + 1);
+	return 0;
+}
+
+int k_domain_insecure(struct parser *p, const char *v)
+{
+	SHOWBUF;
+	uint8_t name[WIRE_NAME_MAX];
+	if (wire_name_from_text(v, name) < 0)
+		return cfg_fail(p, "%s is not a domain name", SHOW(v));
+	wire_name_lower(name);
+	struct config *cfg = p->cfg;
+	for (size_t i = 0; i < cfg->n_domain_insecure; i++)
+		if (wire_name_eq(cfg->domain_insecure[i], name))
+			return 0;
+	if (cfg->n_domain_insecure >= CONFIG_MAX_ZONES)
+		return cfg_fail(p, "more than %d names (CONFIG_MAX_ZONES)", CONFIG_MAX_ZONES);
+	/* the whole slot is set: a reload compares the lists byte by byte */
+	memset(cfg->domain_insecure[cfg->n_domain_insecure], 0, sizeof(cfg->domain_insecure[0]));
+	wire_name_copy(cfg->domain_insecure[cfg->n_domain_insecure++], name);
+	return 0;
+}
+
 /* Zone names are unique over forward and stub zones together: two clauses
  * for one name would leave it unclear which servers are asked. */
 int k_zone_name(struct parser *p, const char *v)

@@ -44,6 +44,11 @@ static void core_from(struct options *o, const struct config *cfg)
 	c->qname_minimisation = cfg->qname_minimisation;
 	c->harden_glue = cfg->harden_glue;
 	c->aggressive_nsec = cfg->aggressive_nsec;
+	c->validate = cfg->validate;
+	c->val_permissive = cfg->val_permissive_mode;
+	c->harden_dnssec_stripped = cfg->harden_dnssec_stripped;
+	c->val_bogus_ttl = cfg->val_bogus_ttl;
+	c->anchors = NULL; /* loaded once by the server (server.c), which sets it */
 	copy_zones(o->forward, cfg->forward, cfg->n_forward);
 	copy_zones(o->stub, cfg->stub, cfg->n_stub);
 	c->forward = o->forward;

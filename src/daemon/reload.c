@@ -202,6 +202,7 @@ int server_config_publish(struct server *s, struct config *next)
 		return PC_ENOMEM;
 	}
 	options_from_config(opts, next);
+	opts->core.anchors = s->anchors; /* read at start: the keys need a restart */
 	const struct config *old = s->cfg;
 	s->cfg = next;
 	s->cur_opts = opts;

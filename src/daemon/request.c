@@ -243,7 +243,7 @@ static void drive(struct creq *r)
 	}
 }
 
-static const struct core_answer servfail = { .rcode = WIRE_RC_SERVFAIL };
+static const struct core_answer servfail = { .rcode = WIRE_RC_SERVFAIL, .ede = CORE_EDE_NONE };
 
 /* The list is full (num-queries-per-thread): as Unbound's jostle, the
  * oldest request gives its place to the new one if it has run for longer
@@ -282,6 +282,7 @@ void req_resolve(struct req_table *rq, struct creq *r)
 		req_return(r);
 		return;
 	}
+	core_req_set_cd(r->core, (r->flags & WIRE_F_CD) != 0);
 	r->started_ms = now;
 	r->next = NULL;
 	r->prev = rq->tail;

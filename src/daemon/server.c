@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cache/aggr.h"
 #include "cache/cache.h"
+#include "core/anchor.h"
 #include "core/core.h"
 #include "core/localzone.h"
 #include "daemon/control.h"
@@ -32,11 +34,71 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/rand.h"
+#include "wire/wire.h"
 
 void server_set_config_path(struct server *s, const char *path, unsigned verbose)
 {
 	s->conf_path = path;
 	s->verbose = verbose;
+}
+
+/* ---- DNSSEC ----------------------------------------------------------------- */
+
+/* The wall clock the validator reads signature windows against. */
+static uint64_t wall_seconds(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+/* val-log-level 1 and up: one line per answer that failed validation. */
+static void val_log_line(const uint8_t *qname, uint16_t qtype, unsigned ede, const char *why)
+{
+	char name[1024];
+	if (wire_name_to_text(qname, name, sizeof(name)) < 0)
+		snprintf(name, sizeof(name), "?");
+	log_msg(LOG_WARN, "validation failure <%s type %u>: %s (EDE %u)", name, (unsigned)qtype,
+		why != NULL && why[0] ? why : "bogus", ede);
+}
+
+/* The trust anchors of the configuration, read once at start (the keys
+ * that name them need a restart): the files, the records, the negative
+ * anchors, and when none of the first three is given the root's from
+ * Debian's dns-root-data or the built-in IANA records. Without validation
+ * (module-config: "iterator") none are read. */
+static int load_anchors(struct server *s, const struct config *cfg, char *err, size_t errlen)
+{
+	if (!cfg->validate)
+		return 0;
+	struct anchor_set *set = anchor_set_new();
+	if (set == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return PC_ENOMEM;
+	}
+	s->anchors = set;
+	char msg[512];
+	int rc = 0;
+	for (size_t i = 0; i < cfg->n_trust_anchor_file && rc == 0; i++)
+		rc = anchor_add_file(set, cfg->trust_anchor_file[i], msg, sizeof(msg));
+	for (size_t i = 0; i < cfg->n_auto_trust_anchor_file && rc == 0; i++)
+		rc = anchor_add_auto_file(set, cfg->auto_trust_anchor_file[i], msg, sizeof(msg));
+	for (size_t i = 0; i < cfg->n_trust_anchor && rc == 0; i++)
+		rc = anchor_add_text(set, cfg->trust_anchor[i], strlen(cfg->trust_anchor[i]),
+				     "trust-anchor", msg, sizeof(msg));
+	if (rc == 0 && cfg->n_trust_anchor_file + cfg->n_auto_trust_anchor_file +
+				       cfg->n_trust_anchor == 0) {
+		const char *source = NULL;
+		rc = anchor_add_default_root(set, ANCHOR_DEBIAN_ROOT_KEY, &source, msg, sizeof(msg));
+		if (rc == 0)
+			log_msg(LOG_INFO, "DNSSEC: the root trust anchor from %s", source);
+	}
+	for (size_t i = 0; i < cfg->n_domain_insecure && rc == 0; i++)
+		rc = anchor_add_insecure(set, cfg->domain_insecure[i]);
+	if (rc != 0) {
+		snprintf(err, errlen, "trust anchors: %s", rc == PC_ENOMEM ? "out of memory" : msg);
+		return rc;
+	}
+	s->opts.core.anchors = set;
+	return 0;
 }
 
 /* ---- control -------------------------------------------------------------- */
@@ -146,6 +208,11 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	s->env.hints = hints;
 	s->env.infra = s->infra;
 	s->env.rand_uniform = rand_uniform;
+	s->env.wall_clock = wall_seconds;
+	s->env.val_log = cfg->val_log_level > 0 ? val_log_line : NULL;
+	int arc = load_anchors(s, cfg, err, errlen);
+	if (arc != 0)
+		return arc;
 	s->up = up_new(loop, &s->opts.up, err, errlen);
 	if (s->up == NULL)
 		return PC_EINVAL;
@@ -252,6 +319,7 @@ void server_free(struct server *s)
 	up_free(s->up);
 	cache_free(s->cache);
 	aggr_free(s->aggr);
+	anchor_set_free(s->anchors);
 	core_infra_free(s->infra);
 	server_config_free_all(s);
 	if (s->rq_on)

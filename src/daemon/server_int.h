@@ -60,6 +60,7 @@ struct server {
 	struct cache *cache;
 	struct aggr *aggr; /* RFC 8198 index (aggressive-nsec), or NULL */
 	struct core_infra *infra;
+	struct anchor_set *anchors; /* DNSSEC trust anchors (NULL: not validating) */
 	struct lz_table *local;   /* local zones and data (core/localzone.h) */
 	struct core_env env;
 	struct upstream *up;

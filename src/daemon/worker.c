@@ -266,7 +266,8 @@ static bool on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 	if (!admit_plain(m) && admit_local(x, cfg, c, pkt, len, max_size))
 		return false;
 	/* The time the listener read the query: one clock read per batch. */
-	if (core_answer_from_cache(env, m->qname, m->qtype, m->qclass, c->rx_ms, &x->cached)) {
+	if (core_answer_from_cache(env, m->qname, m->qtype, m->qclass, (m->flags & WIRE_F_CD) != 0,
+				   c->rx_ms, &x->cached)) {
 		WSTAT_ADD(&x->stats, cache_hits, 1);
 		int n = respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass,
 				m->has_edns ? cfg->edns_buffer_size : 0, client_do(m), max_size, &x->cached);

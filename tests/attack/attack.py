@@ -159,7 +159,7 @@ class Servers:
 # ----- resolvers -----
 
 class Resolver:
-    def __init__(self, target, build, workdir, root_hints):
+    def __init__(self, target, build, workdir, root_hints, trust_anchor=None):
         self.target = target
         self.addr = LISTEN[target]
         self.dir = workdir
@@ -201,6 +201,10 @@ class Resolver:
             keys = [("interface", self.addr), ("access-control", "127.0.0.0/8 allow"),
                     ("root-hints", '"%s"' % root_hints), ("do-not-query-localhost", "no"),
                     ("control-socket", '"%s"' % self.ctl_sock), ("verbosity", "1")]
+            # the lab's root is signed with keys made at its start: its anchor
+            # (the built-in real root anchor would make every answer bogus)
+            if trust_anchor:
+                keys.append(("trust-anchor-file", '"%s"' % trust_anchor))
             if target == "weakened":
                 keys += list(WEAKENED.items())
             elif target == "entropy-only":
@@ -318,7 +322,7 @@ def run_one(args, lab, target, variant, workdir):
     servers = Servers(workdir)
     res = None
     try:
-        res = Resolver(target, args.build, workdir, lab.root_hints)
+        res = Resolver(target, args.build, workdir, lab.root_hints, lab.trust_anchor)
         mode, scan_ms, birthday = VARIANTS[variant]
         # prime: the delegation of slow.lab (and the attacker's zone) is cached
         prime = res.query(rnd_label("p") + "." + ZONE)

@@ -99,10 +99,11 @@ def start_resolver(build, workdir, lab):
         f.write("server:\n"
                 "    interface: %s\n"
                 "    root-hints: %s\n"
+                "    trust-anchor-file: %s\n"
                 "    do-not-query-localhost: no\n"
                 "    do-ip6: no\n"
                 "    control-socket: %s/ctl.sock\n"
-                "    verbosity: 1\n" % (LISTEN, lab.root_hints, workdir))
+                "    verbosity: 1\n" % (LISTEN, lab.root_hints, lab.trust_anchor, workdir))
     log = open(os.path.join(workdir, "portcullis.log"), "wb")
     proc = subprocess.Popen([os.path.join(build, "portcullis"), "-c", conf],
                             stdout=log, stderr=subprocess.STDOUT)

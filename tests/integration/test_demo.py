@@ -33,7 +33,14 @@ def demo_out():
 def test_demo_answers_right(demo_out):
     assert "demo: all answers right" in demo_out
     assert "WRONG" not in demo_out
-    assert demo_out.count("=> ok:") >= 14
+    assert demo_out.count("=> ok:") >= 18
+
+
+def test_demo_shows_validation(demo_out):
+    for line in ("=> ok: secure answer: AD set", "=> ok: bogus answer: SERVFAIL",
+                 "=> ok: bogus answer: EDE 7", "=> ok: CD: the data, unvalidated"):
+        assert line in demo_out
+    assert "EDE: 7 (Signature Expired)" in demo_out
 
 
 def test_demo_tells_the_port_story(demo_out):

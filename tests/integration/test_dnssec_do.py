@@ -1,8 +1,10 @@
 """DO passthrough against the signed lab (tests/lab/signer.py): portcullis
 asks upstream with DO, keeps the RRSIGs with their RRsets and the NSEC/NSEC3
 proofs with negative answers, and gives them to clients that set DO, and
-only to those. Nothing is validated yet: AD is never set, and CD changes
-nothing in the data but is echoed and kept apart in the packet cache."""
+only to those. These tests run the resolver without its validator
+(module-config: "iterator"): AD is never set, and CD changes nothing in the
+data but is echoed and kept apart in the packet cache. The validator's own
+behaviour on the same lab is tests/integration/test_validate.py."""
 
 import re
 import subprocess
@@ -12,9 +14,15 @@ import dns.message
 import dns.query
 import dns.rcode
 import dns.rdatatype
+import pytest
 
 NOERROR, NXDOMAIN = dns.rcode.NOERROR, dns.rcode.NXDOMAIN
 RRSIG = dns.rdatatype.RRSIG
+
+
+@pytest.fixture
+def resolver(make_resolver):
+    return make_resolver(module_config='"iterator"')
 
 
 def ask(resolver, name, rdtype="A", do=False, cd=False, tcp=False):

@@ -235,14 +235,14 @@ def test_check_lists_every_problem_of_an_unbound_conf(tmp_path):
     # local-zone and local-data are read (local zones), not warned about
     assert "local-data: warning" not in r.stderr
     # Every unknown key of the file at once, not only the first.
-    conf.write_text("server:\n    frobnicate: 1\n    wibble: 2\n    auto-trust-anchor-file: x\n")
+    conf.write_text("server:\n    frobnicate: 1\n    wibble: 2\n    trusted-keys-file: x\n")
     r = subprocess.run([PORTCULLIS, "-c", str(conf), "--check"], capture_output=True,
                        text=True, timeout=10)
     assert r.returncode == 2
     lines = [l for l in r.stderr.splitlines() if l.strip()]
     assert len(lines) == 3, r.stderr
     assert "frobnicate: unknown key" in lines[0] and "wibble: unknown key" in lines[1]
-    assert "DNSSEC validation is not available yet; remove the key to run without it" in lines[2]
+    assert "BIND-style trusted keys are not read here; give the same keys with trust-anchor-file" in lines[2]
 
 
 def test_control_group_makes_the_socket_group_accessible(make_resolver):

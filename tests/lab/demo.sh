@@ -52,6 +52,7 @@ server:
     interface: $addr
     access-control: 127.0.0.0/8 allow
     root-hints: "$tmp/lab/root.hints"
+    trust-anchor-file: "$tmp/lab/root.anchor"
     do-ip6: yes
     do-not-query-localhost: no
     qname-minimisation: yes
@@ -116,6 +117,18 @@ dig @"$addr" +time=5 +tries=1 +bufsize=1232 big.alpha.lab TXT >"$tmp/big.out" ||
 grep -E "Truncated|ANSWER:|MSG SIZE" "$tmp/big.out" | sed 's/^/   /'
 verdict "TCP retry after TC" "$(grep -c 'Truncated, retrying in TCP mode' "$tmp/big.out" || true)" "1"
 verdict "all 40 TXT records over TCP" "$(dig @"$addr" +time=5 +tries=1 +tcp +short big.alpha.lab TXT | sort -u | wc -l)" "40"
+
+# --- DNSSEC: the lab root's anchor (made at this lab's start) ---
+echo; echo "\$ dig @$addr +dnssec www.sec13.lab A      (signed: validated)"
+dig @"$addr" +time=5 +tries=1 +dnssec www.sec13.lab A | grep -E "^;; flags:|IN[[:space:]]+(A|RRSIG)[[:space:]]" | sed 's/^/   /'
+ad=$(dig @"$addr" +time=5 +tries=1 +dnssec www.sec13.lab A | grep -c "^;; flags:.* ad" || true)
+verdict "secure answer: AD set" "$ad" "1"
+echo; echo "\$ dig @$addr +dnssec www.expired.lab A      (signatures expired in 2020: bogus)"
+dig @"$addr" +time=5 +tries=1 +dnssec www.expired.lab A | grep -E "status|EDE" | sed 's/^/   /'
+verdict "bogus answer: SERVFAIL" "$(status +dnssec www.expired.lab A)" "SERVFAIL"
+verdict "bogus answer: EDE 7" "$(dig @"$addr" +time=5 +tries=1 +dnssec www.expired.lab A | sed -n 's/^; EDE: \([0-9]*\).*/\1/p')" "7"
+echo; echo "\$ dig @$addr +cd www.expired.lab A      (CD: the client checks itself)"
+verdict "CD: the data, unvalidated" "$(short +cd www.expired.lab A)" "192.0.2.50"
 
 # --- what the daemon says about itself ---
 if [ $full_stats = 1 ]; then

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 
+import dns.dnssec
 import dns.exception
 import dns.flags
 import dns.message
@@ -223,6 +224,35 @@ class Lab:
         for name, _, addr, zones, _, _ in MISBEHAVING:
             if name not in SILENT:
                 yield "srv-" + name, addr, zones[0]
+
+    def root_rollover(self, stage, timeout=10.0):
+        """One stage of an RFC 5011 rollover of the root's KSK
+        (signer.root_rollover): re-sign, make the root's NSD instances
+        reload (SIGHUP), and wait until both serve the new DNSKEY set.
+        Returns signer.root_rollover's key tags."""
+        tags = signer.root_rollover(self.workdir, stage)
+        want = {"prepublish": {tags["old"], tags["new"]},
+                "revoke": {tags["revoked"], tags["new"]},
+                "remove": {tags["new"]}}[stage]
+        roots = [(name, addr) for name, addr, zones in NSD if zones[0][0] == "."]
+        for name, _ in roots:
+            self.procs["nsd-" + name][0].send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + timeout
+        for _, addr in roots:
+            while True:
+                r, _ = ask(addr, ".", dns.rdatatype.DNSKEY)
+                ksks = set()
+                if r is not None:
+                    for rrset in r.answer:
+                        if rrset.rdtype == dns.rdatatype.DNSKEY:
+                            ksks |= {dns.dnssec.key_id(k) for k in rrset if k.flags & 1}
+                if ksks == want:
+                    break
+                if time.monotonic() > deadline:
+                    raise LabError("root at %s serves KSKs %s, not %s after the %s stage"
+                                   % (addr, sorted(ksks), sorted(want), stage))
+                time.sleep(0.1)
+        return tags
 
     def wait_ready(self):
         deadline = time.monotonic() + START_TIMEOUT

@@ -23,6 +23,13 @@ Signed zones under lab. (one NSD at SIGNED_ADDR serves them all):
 
 alpha.lab. (and everything below it) stays unsigned: lab. delegates it
 without a DS, the lab's insecure delegation.
+
+root_rollover(workdir, stage) re-signs the root for an RFC 5011 rollover
+of its KSK, the way the root itself rolled KSK-2017 to KSK-2024:
+"prepublish" adds a new KSK (both KSKs sign the DNSKEY set), "revoke"
+publishes the old KSK with the REVOKE flag (ldns-revoke), signing the set
+with it as RFC 5011 2.1 requires, and "remove" leaves only the new KSK.
+The caller reloads the root's NSD (Lab.root_rollover does both).
 """
 
 import concurrent.futures
@@ -190,12 +197,80 @@ def sign_lab(workdir):
         root_text = f.read()
     root_text += "\n; lab.'s DS (tests/lab/signer.py)\n" + ds_of(keydir, lab_ksk) + "\n"
     out = os.path.join(outdir, "root.zone")
-    root_ksk = sign(keydir, ".", root_text, out, 13, "nsec", good)
+    root_keys = (keygen(keydir, ".", 13, True), keygen(keydir, ".", 13, False))
+    root_ksk = sign(keydir, ".", root_text, out, 13, "nsec", good, root_keys)
     files["."] = out
     with open(os.path.join(workdir, "root.anchor"), "w") as f:
         f.write(ds_of(keydir, root_ksk) + "\n")
+    with open(os.path.join(workdir, "root.src"), "w") as f:
+        f.write(root_text)
+    with open(os.path.join(workdir, "root.keys"), "w") as f:
+        f.write(" ".join(root_keys) + "\n")
     with open(out) as f:
         keys = [l for l in f if re.match(r"^\.\s+\d+\s+IN\s+DNSKEY\s", l)]
     with open(os.path.join(workdir, "root.dnskey"), "w") as f:
         f.writelines(keys)
     return files
+
+
+ROLLOVER_STAGES = ("prepublish", "revoke", "remove")
+
+
+def root_rollover(workdir, stage):
+    """Re-sign the root for one stage of a KSK rollover (see the module's
+    doc); returns {"old": key tag, "new": key tag, "revoked": key tag of the
+    old KSK with REVOKE set} so a test knows what to look for."""
+    if stage not in ROLLOVER_STAGES:
+        raise SignError("unknown rollover stage %r" % stage)
+    keydir = os.path.join(workdir, "keys")
+    with open(os.path.join(workdir, "root.keys")) as f:
+        old_ksk, zsk = f.read().split()
+    with open(os.path.join(workdir, "root.src")) as f:
+        root_text = f.read()
+    new_path = os.path.join(workdir, "root.newksk")
+    if os.path.exists(new_path):
+        with open(new_path) as f:
+            new_ksk = f.read().strip()
+    else:
+        new_ksk = keygen(keydir, ".", 13, True)
+        with open(new_path, "w") as f:
+            f.write(new_ksk + "\n")
+    old_tag = key_tag_of(keydir, old_ksk, unrevoked=True)
+    if stage == "revoke" and not key_revoked(keydir, old_ksk):
+        run(["ldns-revoke", old_ksk + ".key"], keydir)
+    keys = {"prepublish": (old_ksk, new_ksk, zsk),
+            "revoke": (old_ksk, new_ksk, zsk),
+            "remove": (new_ksk, zsk)}[stage]
+    now = int(time.time())
+    out = os.path.join(workdir, "signed", "root.zone")
+    sign(keydir, ".", root_text, out + ".next", 13, "nsec",
+         (utc(now - 86400), utc(now + 30 * 86400)), keys)
+    os.replace(out + ".next", out)
+    return {"old": old_tag, "new": key_tag_of(keydir, new_ksk),
+            "revoked": key_tag_of(keydir, old_ksk) if stage != "prepublish" else None}
+
+
+def _key_rdata(keydir, base):
+    with open(os.path.join(keydir, base + ".key")) as f:
+        fields = f.read().split(";")[0].split()
+    i = fields.index("DNSKEY")
+    return int(fields[i + 1]), int(fields[i + 2]), int(fields[i + 3]), "".join(fields[i + 4:])
+
+
+def key_revoked(keydir, base):
+    return bool(_key_rdata(keydir, base)[0] & 0x80)
+
+
+def key_tag_of(keydir, base, unrevoked=False):
+    """RFC 4034 appendix B over the key file's DNSKEY rdata (with the
+    REVOKE flag cleared when unrevoked)."""
+    import base64
+    flags, proto, alg, b64 = _key_rdata(keydir, base)
+    if unrevoked:
+        flags &= ~0x80
+    rdata = bytes([flags >> 8, flags & 0xFF, proto, alg]) + base64.b64decode(b64)
+    acc = 0
+    for i, b in enumerate(rdata):
+        acc += b if i & 1 else b << 8
+    acc += (acc >> 16) & 0xFFFF
+    return acc & 0xFFFF

@@ -75,6 +75,8 @@ class Resolver:
         lines = ["server:", "    interface: %s" % LISTEN,
                  "    access-control: 127.0.0.0/8 allow",
                  '    root-hints: "%s"' % lab.root_hints,
+                 # the lab root's anchor, made at its start
+                 '    trust-anchor-file: "%s"' % lab.trust_anchor,
                  "    do-not-query-localhost: no",
                  '    control-socket: "%s"' % self.ctl_sock,
                  "    verbosity: 1"]

@@ -178,16 +178,39 @@ static void test_access_control(void **state)
 	ERR(text, "x.conf:66: access-control: more than 64 entries (CONFIG_MAX_ACL)");
 }
 
-static void test_dnssec_keys_refused(void **state)
+static void test_dnssec_keys(void **state)
 {
 	(void)state;
+	OK("server:\n verbosity: 1\n");
+	assert_true(cfg.validate); /* on by default */
+	assert_int_equal(cfg.val_bogus_ttl, 60);
+	assert_true(cfg.harden_dnssec_stripped);
+	assert_false(cfg.val_permissive_mode);
 	OK("server:\n module-config: \"iterator\"\n");
-	ERR("server:\n module-config: \"validator iterator\"\n",
-	    "x.conf:2: module-config: only \"iterator\" is available (DNSSEC validation is not available yet");
-	ERR("server:\n trust-anchor-file: /usr/share/dns/root.key\n",
-	    "x.conf:2: trust-anchor-file: DNSSEC validation is not available yet; remove the key");
-	ERR("server:\n trust-anchor: \". DS 20326 8 2 e06d44b80b8f1d39a95c0b0d7c65d08458e880409bbc683457104237c7f8ec8d\"\n",
-	    "x.conf:2: trust-anchor: DNSSEC validation is not available yet; remove the key");
+	assert_false(cfg.validate);
+	OK("server:\n module-config: \"validator  iterator\"\n val-bogus-ttl: 5\n"
+	   " val-permissive-mode: yes\n harden-dnssec-stripped: no\n val-log-level: 2\n");
+	assert_true(cfg.validate);
+	assert_int_equal(cfg.val_bogus_ttl, 5);
+	assert_true(cfg.val_permissive_mode);
+	assert_false(cfg.harden_dnssec_stripped);
+	assert_int_equal(cfg.val_log_level, 2);
+	ERR("server:\n module-config: \"dns64 validator iterator\"\n",
+	    "x.conf:2: module-config: \"dns64 validator iterator\": \"validator iterator\" or "
+	    "\"iterator\"");
+	ERR("server:\n val-log-level: 3\n", "x.conf:2: val-log-level: ");
+	OK("server:\n trust-anchor-file: /usr/share/dns/root.key\n"
+	   " trust-anchor-file: /usr/share/dns/root.key\n"
+	   " auto-trust-anchor-file: \"/var/lib/portcullis/root.key\"\n"
+	   " trust-anchor: \". DS 20326 8 2 e06d44b80b8f1d39a95c0b0d7c65d08458e880409bbc683457104237c7f8ec8d\"\n"
+	   " domain-insecure: corp.example.\n domain-insecure: CORP.example\n");
+	assert_int_equal(cfg.n_trust_anchor_file, 1); /* the same file once */
+	assert_string_equal(cfg.trust_anchor_file[0], "/usr/share/dns/root.key");
+	assert_int_equal(cfg.n_auto_trust_anchor_file, 1);
+	assert_int_equal(cfg.n_trust_anchor, 1);
+	assert_int_equal(cfg.n_domain_insecure, 1);
+	assert_memory_equal(cfg.domain_insecure[0], "\4corp\7example", 14);
+	ERR("server:\n domain-insecure: \"a..b\"\n", "x.conf:2: domain-insecure: ");
 }
 
 static void test_paths(void **state)
@@ -645,7 +668,7 @@ int main(void)
 		cmocka_unit_test(test_families),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_bounds),
-		cmocka_unit_test(test_dnssec_keys_refused),
+		cmocka_unit_test(test_dnssec_keys),
 		cmocka_unit_test(test_identity_version),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_parse_addr),

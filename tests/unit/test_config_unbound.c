@@ -203,10 +203,7 @@ static void test_ignored_and_refused(void **state)
 			    " forward-tls-upstream: yes\n forward-first: yes\n"
 			    "auth-zone:\n name: x.\n zonefile: x\n");
 	assert_int_equal(load(m), PC_EINVAL);
-	assert_int_equal(diag.errors, 6);
-	snprintf(want, sizeof(want), "%s:2: auto-trust-anchor-file: DNSSEC validation is not "
-		 "available yet; remove the key to run without it", m);
-	HAS(want);
+	assert_int_equal(diag.errors, 4); /* the anchor and the validator are keys of ours */
 	snprintf(want, sizeof(want), "%s:8: forward-tls-upstream: DNS over TLS is not available", m);
 	HAS(want);
 	snprintf(want, sizeof(want), "%s:9: forward-first: falling back to recursion", m);
@@ -277,8 +274,8 @@ static void test_typical_lan(void **state)
 	assert_int_equal(cfg.n_forward, 1);
 }
 
-/* Debian's stock /etc/unbound/unbound.conf and its conf.d files: the trust
- * anchor is refused (no DNSSEC validation yet) and nothing else is said. */
+/* Debian's stock /etc/unbound/unbound.conf and its conf.d files: read as
+ * they are, the RFC 5011 root anchor file included. */
 static void test_debian_stock(void **state)
 {
 	(void)state;
@@ -302,20 +299,11 @@ static void test_debian_stock(void **state)
 		 "# /etc/unbound/unbound.conf.d directory.\n"
 		 "include-toplevel: \"%s/unbound.conf.d/*.conf\"\n", dir);
 	const char *m = put("unbound.conf", text);
-	assert_int_equal(load(m), PC_EINVAL);
-	assert_int_equal(diag.errors, 1);
-	assert_int_equal(diag.warnings, 0);
-	char want[1400];
-	snprintf(want, sizeof(want), "%s/unbound.conf.d/root-auto-trust-anchor-file.conf:4: "
-		 "auto-trust-anchor-file: DNSSEC validation is not available yet; remove the key "
-		 "to run without it (included from %s:10)\n", dir, m);
-	assert_string_equal(diag.text, want);
-	/* Without that file the rest is accepted, the socket path mapped. */
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/unbound.conf.d/root-auto-trust-anchor-file.conf", dir);
-	unlink(path);
 	assert_int_equal(load(m), 0);
 	assert_int_equal(diag.warnings + diag.errors, 0);
+	assert_int_equal(cfg.n_auto_trust_anchor_file, 1);
+	assert_string_equal(cfg.auto_trust_anchor_file[0], "/var/lib/unbound/root.key");
+	assert_true(cfg.validate);
 	assert_string_equal(cfg.control_socket, "/run/unbound.ctl");
 }
 

@@ -366,7 +366,7 @@ static void test_second_from_cache(void **state)
 	uint8_t qn[WIRE_NAME_MAX];
 	name("www.alpha.lab.", qn);
 	static struct core_answer out;
-	assert_true(core_answer_from_cache(&env, qn, WIRE_T_A, WIRE_C_IN, now, &out));
+	assert_true(core_answer_from_cache(&env, qn, WIRE_T_A, WIRE_C_IN, false, now, &out));
 	assert_int_equal(out.rcode, 0);
 	assert_int_equal(out.n_an, 1);
 	assert_a(&out.an[0], "www.alpha.lab.", "192.0.2.10");
@@ -407,11 +407,11 @@ static void test_nxdomain_cached(void **state)
 	name("nx.alpha.lab.", qn);
 	static struct core_answer out;
 	now += 1000;
-	assert_true(core_answer_from_cache(&env, qn, WIRE_T_A, WIRE_C_IN, now, &out));
+	assert_true(core_answer_from_cache(&env, qn, WIRE_T_A, WIRE_C_IN, false, now, &out));
 	assert_int_equal(out.rcode, WIRE_RC_NXDOMAIN);
 	assert_int_equal(out.n_an, 0);
 	/* NXDOMAIN holds for every type */
-	assert_true(core_answer_from_cache(&env, qn, WIRE_T_TXT, WIRE_C_IN, now, &out));
+	assert_true(core_answer_from_cache(&env, qn, WIRE_T_TXT, WIRE_C_IN, false, now, &out));
 	assert_int_equal(out.rcode, WIRE_RC_NXDOMAIN);
 }
 
