@@ -229,11 +229,20 @@ static void fail(struct core_req *req)
  * request without an upstream query. The answer is secure as it stands:
  * every record in it was validated when it was learnt, and synth_answer
  * proves the denial again with core/nsec.h. */
+static const struct core_zone *longest_zone(const struct core_zone *z, size_t n,
+					    const uint8_t *name);
+
 static bool start_from_aggr(struct core_req *req, struct frame *f, uint64_t now)
 {
 	const struct core_env *env = req->env;
+	const struct core_opts *o = env->opts;
 	if (env->aggr == NULL || f != req->frames[0] || req->cnames > 0 || req->cd ||
-	    !env->opts->validate || req->qclass != 1 /* IN */)
+	    !o->validate || req->qclass != 1 /* IN */)
+		return false;
+	/* forward and stub zones answer for their names whatever a signed
+	 * zone above them says (and may have been added since it said it) */
+	if (longest_zone(o->forward, o->n_forward, f->qname) != NULL ||
+	    longest_zone(o->stub, o->n_stub, f->qname) != NULL)
 		return false;
 	static _Thread_local struct core_answer tmp;
 	static _Thread_local uint8_t buf[SYNTH_BUF];
