@@ -16,7 +16,11 @@
  * the hashes computed are what the budget lost and never more than it
  * held; the NODATA kind is set only by a NODATA proof that did not fail;
  * the same proof with the same input gives the same verdict (no hidden
- * state); canonical order is antisymmetric on the names seen. The seeds
+ * state); canonical order is antisymmetric on the names seen. Then the
+ * NSEC records (with a made-up SOA) go into an RFC 8198 index
+ * (cache/aggr.h) and the question is looked up there: whatever the index
+ * answers must be proven by the same proofs over the records it returns
+ * (the index and the validator must agree). The seeds
  * (fuzz/corpus/fuzz_nsec/, from fuzz/corpus/make_nsec_seeds.py) are real
  * proofs from zones signed by ldns-signzone. FUZZ_NSEC_TRACE=1 prints each
  * input's verdict. */
@@ -26,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/aggr.h"
 #include "core/nsec.h"
 #include "wire/wire.h"
 
@@ -183,6 +188,41 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t bl;
 		(void)nsec_bitmap(rr[i].rdata, rr[i].rdlen, &bl);
 		(void)nsec_covers(owners[i], rr[i].rdata, rr[i].rdlen, qname);
+	}
+	/* the aggressive index over the NSEC records: any hit must prove */
+	struct aggr *ag = aggr_new(1 << 16);
+	if (ag != NULL) {
+		static const uint8_t soa[] = { 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0,
+					       0, 4, 0, 0, 0, 5 };
+		aggr_put_soa(ag, zone, soa, sizeof soa, NULL, 0, 300, 1000);
+		for (size_t i = 0; i < n; i++)
+			if (rr[i].type == WIRE_T_NSEC)
+				aggr_put(ag, zone, owners[i], rr[i].rdata, rr[i].rdlen, NULL, 0,
+					 1 + (unsigned)(i % 3) * 100, 1000);
+		struct aggr_answer ans;
+		/* at 150 s the records put with TTL 1 and 101 have expired */
+		for (uint64_t now = 1000; now <= 151000; now += 150000) {
+			enum aggr_kind k = aggr_lookup(ag, qname, qtype, now, &ans);
+			if (k == AGGR_MISS)
+				continue;
+			struct nsec_rr pr[2];
+			for (size_t i = 0; i < ans.n; i++)
+				pr[i] = (struct nsec_rr){ ans.nsec[i].owner, WIRE_T_NSEC,
+							  ans.nsec[i].rdata, ans.nsec[i].rdlen };
+			budget = 0;
+			struct nsec_in ain = { pr, ans.n, ans.zone, &budget };
+			if (k == AGGR_NXDOMAIN)
+				nsec_prove_nxdomain(&ain, qname, &w);
+			else
+				nsec_prove_nodata(&ain, qname, qtype, &w);
+			if (getenv("FUZZ_NSEC_TRACE"))
+				fprintf(stderr, "index: %s, %zu records: %s (%s)\n",
+					k == AGGR_NXDOMAIN ? "NXDOMAIN" : "NODATA", ans.n,
+					nsec_result_text(w.result), nsec_why_text(w.why));
+			if (w.result != NSEC_PROVEN || ans.n == 0 || ans.n > 2)
+				abort();
+		}
+		aggr_free(ag);
 	}
 	for (size_t i = 0; i < n; i++)
 		free((void *)rr[i].rdata);

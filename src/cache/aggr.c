@@ -123,8 +123,8 @@ static void zone_unlink(struct aggr *a, struct azone *z)
 	free(z);
 }
 
-/* Take r out of everything and free it; its zone goes with its last record. */
-static void rec_remove(struct aggr *a, struct arec *r)
+/* Take r out of everything and free it; its zone stays. */
+static void rec_detach(struct aggr *a, struct arec *r)
 {
 	struct azone *z = r->zone;
 	lru_unlink(r);
@@ -140,6 +140,13 @@ static void rec_remove(struct aggr *a, struct arec *r)
 	}
 	a->bytes -= r->bytes;
 	free(r);
+}
+
+/* The same; the zone goes with its last record. */
+static void rec_remove(struct aggr *a, struct arec *r)
+{
+	struct azone *z = r->zone;
+	rec_detach(a, r);
 	if (z->n == 0 && z->soa == NULL)
 		zone_unlink(a, z);
 }
@@ -272,6 +279,24 @@ static bool nsec_has(const struct arec *r, uint16_t type)
 	return false;
 }
 
+/* Is the type bit map after the next name well formed (RFC 4034 4.1.2:
+ * windows in increasing order, 1 to 32 bytes each, filling the rdata)? A
+ * malformed map must not read as "no types". */
+static bool bitmap_ok(const uint8_t *rdata, size_t len, size_t i)
+{
+	int last = -1;
+	while (i < len) {
+		if (i + 2 > len)
+			return false;
+		uint8_t win = rdata[i], n = rdata[i + 1];
+		if (n == 0 || n > 32 || (int)win <= last || i + 2 + n > len)
+			return false;
+		last = win;
+		i += 2 + (size_t)n;
+	}
+	return true;
+}
+
 static struct arec *rec_new(uint16_t type, const uint8_t *owner, const uint8_t *rdata,
 			    uint16_t rdlen, const struct cache_rdata *sigs, size_t nsigs)
 {
@@ -313,6 +338,33 @@ static bool sigs_ok(const struct cache_rdata *sigs, size_t nsigs)
 	return true;
 }
 
+/* Is name strictly inside r's span: owner < name < next, or after the
+ * owner for the last record of the zone (next wraps to the apex)? */
+static bool span_holds(const struct arec *r, const uint8_t *name)
+{
+	const uint8_t *next = r->rdata; /* checked at put */
+	if (wire_name_canon_cmp(r->owner, name) >= 0)
+		return false;
+	if (wire_name_canon_cmp(next, r->owner) <= 0)
+		return true;
+	return wire_name_canon_cmp(name, next) < 0;
+}
+
+/* The index keeps one invariant: no record's owner lies inside another
+ * record's span. Then the only record that can cover a name is the one
+ * just before it, which is what aggr_lookup looks at. Records of two
+ * versions of a zone can break it (a name added since the older NSEC was
+ * signed): the record just put, v[at], is the newer data, so the records it
+ * contradicts go. */
+static void drop_contradicted(struct aggr *a, struct azone *z, size_t at)
+{
+	struct arec *r = z->v[at];
+	while (at + 1 < z->n && span_holds(r, z->v[at + 1]->owner))
+		rec_detach(a, z->v[at + 1]);
+	if (at > 0 && span_holds(z->v[at - 1], r->owner))
+		rec_detach(a, z->v[at - 1]);
+}
+
 int aggr_put(struct aggr *a, const uint8_t *zone, const uint8_t *owner, const uint8_t *rdata,
 	     uint16_t rdlen, const struct cache_rdata *sigs, size_t nsigs, uint32_t ttl,
 	     uint64_t now_ms)
@@ -322,7 +374,7 @@ int aggr_put(struct aggr *a, const uint8_t *zone, const uint8_t *owner, const ui
 		return PC_EINVAL;
 	/* the next name must be in the zone too (the last one names the apex) */
 	size_t nl = rdata_name_len(rdata, rdlen);
-	if (nl == 0 || !wire_name_in(rdata, zone))
+	if (nl == 0 || !wire_name_in(rdata, zone) || !bitmap_ok(rdata, rdlen, nl))
 		return PC_EINVAL;
 	struct azone *z = zone_get(a, zone);
 	if (z == NULL)
@@ -342,6 +394,7 @@ int aggr_put(struct aggr *a, const uint8_t *zone, const uint8_t *owner, const ui
 		a->bytes -= old->bytes;
 		free(old);
 		z->v[i] = r;
+		drop_contradicted(a, z, (size_t)i);
 	} else {
 		if (z->n == z->cap) {
 			size_t cap = z->cap ? z->cap * 2 : 8;
@@ -361,6 +414,7 @@ int aggr_put(struct aggr *a, const uint8_t *zone, const uint8_t *owner, const ui
 		z->v[at] = r;
 		z->n++;
 		a->nrec++;
+		drop_contradicted(a, z, at);
 	}
 	a->bytes += r->bytes;
 	lru_front(a, r);

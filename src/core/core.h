@@ -30,6 +30,7 @@ struct hints; /* core/hints.h */
 struct anchor_set; /* core/anchor.h */
 struct core_infra;
 struct lz_table;
+struct aggr;
 
 #define CORE_MAX_CNAME 10   /* CNAMEs followed per request */
 #define CORE_MAX_SENDS 64   /* upstream queries per request */
@@ -58,6 +59,7 @@ struct core_opts {
 	bool do_not_query_localhost;
 	bool qname_minimisation;
 	bool harden_glue;                      /* glue only from inside the zone */
+	bool aggressive_nsec;                  /* RFC 8198 (env->aggr is then set) */
 	const struct core_zone *forward;       /* forward-zone: */
 	size_t n_forward;
 	const struct core_zone *stub;          /* stub-zone: */
@@ -85,6 +87,11 @@ struct core_env {
 	 * reload swaps the table (daemon/server_local.c) with one release
 	 * store while reader threads load it. */
 	_Atomic(struct lz_table *) local;
+	/* Validated NSEC records for aggressive negative answers (RFC 8198,
+	 * cache/aggr.h), or NULL (aggressive-nsec: no). Single-threaded: only
+	 * the thread that runs requests (core_req_*) uses it, never
+	 * core_answer_from_cache. */
+	struct aggr *aggr;
 	uint32_t (*rand_uniform)(uint32_t bound);
 	/* Seconds since the epoch, for signature validity windows (the only
 	 * wall-clock time the core uses: TTLs run on the callers' now_ms). */

@@ -4,6 +4,7 @@
 #include "core/anchor.h"
 #include "core/internal.h"
 #include "core/nsec.h"
+#include "core/synth.h"
 #include "core/val.h"
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -787,7 +788,11 @@ static enum kres judge_negative(struct vctx *v, const struct core_answer *a, con
 					nsec_prove_nxdomain(&in, name, &nv);
 				else
 					nsec_prove_nodata(&in, name, qtype, &nv);
-				if (nv.result == NSEC_INSECURE) {
+				if (nv.result == NSEC_PROVEN && !nv.nsec3) {
+					/* RFC 8198: the proven NSEC records (all of
+					 * them verified above) answer later questions */
+					synth_learn(v->env->aggr, ks.zone, a->ns, a->n_ns, v->now_ms);
+				} else if (nv.result == NSEC_INSECURE) {
 					*sec = CACHE_SEC_INSECURE;
 				} else if (nv.result == NSEC_BOGUS) {
 					*sec = nv.why == NSEC_WHY_MISSING ? CACHE_SEC_BOGUS_NOSIG

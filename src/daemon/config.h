@@ -99,6 +99,7 @@ struct config {
 							  * in the background; default 1800 */
 	bool prefetch;                                   /* refresh entries in the last 10 % of
 							  * their TTL when asked for; default no */
+	bool aggressive_nsec;                            /* RFC 8198; default yes */
 	uint16_t edns_buffer_size;                       /* default 1232; 512..4096 */
 	uint32_t packet_cache_size;                      /* finished answers kept per UDP reader
 							  * thread (src/cache/pcache.h); 0 = none;

@@ -85,7 +85,6 @@ const struct config_compat config_compat_keys[] = {
 	{ "log-local-actions", S, C_IGNORE, NULL, "logging detail is set by verbosity" },
 	{ "log-tag-queryreply", S, C_IGNORE, NULL, "logging detail is set by verbosity" },
 	{ "log-identity", S, C_IGNORE, NULL, "log lines are tagged portcullis" },
-	{ "aggressive-nsec", S, C_IGNORE, NULL, "not available yet: answers are not synthesised from cached NSEC records" },
 	{ "harden-algo-downgrade", S, C_IGNORE, NULL, "one valid signature by an algorithm of the DS set suffices (RFC 6840 5.11), as Unbound's default" },
 	{ "harden-below-nxdomain", S, C_IGNORE, NULL, "not available; answers below an NXDOMAIN are resolved" },
 	{ "harden-referral-path", S, C_IGNORE, NULL, "referrals are checked by bailiwick" },

@@ -98,6 +98,8 @@ const struct config_key config_keys[] = {
 	  .doc = "ms to wait for a fresh answer before the expired one; 0 = at once" },
 	{ "prefetch", S, T_BOOL, FLD(prefetch), .def = "no",
 	  .doc = "refresh an entry asked for in the last 10 % of its TTL, in the background" },
+	{ "aggressive-nsec", S, T_BOOL, FLD(aggressive_nsec), .def = "yes", .flags = RESTART,
+	  .doc = "answer NXDOMAIN and NODATA from validated NSEC records in the cache (RFC 8198)" },
 	{ "edns-buffer-size", S, T_U16, FLD(edns_buffer_size), .min = 512, .max = 4096, .def = "1232",
 	  .doc = "EDNS UDP size advertised upstream and the most sent to clients" },
 	{ "so-rcvbuf", S, T_SIZE32, FLD(so_rcvbuf), .min = 0, .max = 1u << 30, .def = "4m", .flags = RESTART,

@@ -47,6 +47,7 @@ static void core_from(struct options *o, const struct config *cfg)
 	c->do_not_query_localhost = cfg->do_not_query_localhost;
 	c->qname_minimisation = cfg->qname_minimisation;
 	c->harden_glue = cfg->harden_glue;
+	c->aggressive_nsec = cfg->aggressive_nsec;
 	c->validate = cfg->validate;
 	c->val_permissive = cfg->val_permissive_mode;
 	c->harden_dnssec_stripped = cfg->harden_dnssec_stripped;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache/aggr.h"
 #include "cache/cache.h"
 #include "core/anchor.h"
 #include "core/core.h"
@@ -159,6 +160,11 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	stale_init(&s->stale, &s->rq, loop, &s->env);
 	s->workers = calloc(s->n_workers, sizeof(*s->workers));
 	s->cache = cache_new(&s->opts.cache);
+	/* a sixteenth of the cache's budget for the NSEC index (RFC 8198) */
+	if (cfg->aggressive_nsec && (s->aggr = aggr_new(cfg->cache_size / 16)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return PC_ENOMEM;
+	}
 	struct hash_key infra_key;
 	hash_key_new(&infra_key);
 	s->infra = core_infra_new(&infra_key);
@@ -179,6 +185,7 @@ int server_new(struct server **out, uv_loop_t *loop, const struct config *cfg,
 	s->local_lines = cfg->local;
 	s->n_local_lines = cfg->n_local;
 	s->env.cache = s->cache;
+	s->env.aggr = s->aggr;
 	s->env.opts = &s->opts.core;
 	s->env.hints = hints;
 	s->env.infra = s->infra;
@@ -293,6 +300,7 @@ void server_free(struct server *s)
 	claim_free(s->claim);
 	up_free(s->up);
 	cache_free(s->cache);
+	aggr_free(s->aggr);
 	core_infra_free(s->infra);
 	server_config_free_all(s);
 	options_release(&s->opts);

@@ -60,6 +60,7 @@ struct server {
 	uint64_t reloads, reload_failures;
 	const struct hints *hints;
 	struct cache *cache;
+	struct aggr *aggr; /* RFC 8198 index (aggressive-nsec), or NULL */
 	struct core_infra *infra;
 	struct lz_table *local;   /* local zones and data (core/localzone.h) */
 	/* The lines the table was made from (the start configuration's, or

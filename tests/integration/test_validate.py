@@ -232,3 +232,54 @@ def test_domain_insecure_turns_a_bogus_zone_insecure(make_resolver):
     assert r.rcode() == NOERROR and not r.flags & AD
     r = ask(r0, "www.sec13.lab.", do=True)
     assert r.flags & AD
+
+
+def upstream_total(resolver, quiet=0.3, timeout=5.0):
+    """queries.upstream.total once it has stopped moving for QUIET seconds
+    (side fetches may end after the answer)."""
+    deadline = time.monotonic() + timeout
+    last = resolver.stats()["queries.upstream.total"]
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = resolver.stats()["queries.upstream.total"]
+        if now == last:
+            return now
+        last = now
+    return last
+
+
+def test_aggressive_nsec_answers_without_upstream(make_resolver):
+    """RFC 8198: once sec13.lab.'s NSEC records proving one name absent are
+    validated, another name in the same span (nx1 and nz2 both fall between
+    ns and txt, and *.sec13.lab. between the apex and alias) is answered
+    NXDOMAIN, secure, with the proof, without a query upstream; likewise a
+    second missing type at www. Another zone (sec8.lab.) still goes up."""
+    r0 = make_resolver()
+    r = ask(r0, "nx1.sec13.lab.", do=True)
+    assert r.rcode() == NXDOMAIN and r.flags & AD and has(r.authority, NSEC)
+    r = ask(r0, "www.sec13.lab.", "MX", do=True)
+    assert r.rcode() == NOERROR and not r.answer and r.flags & AD
+    before = upstream_total(r0)
+    r = ask(r0, "nz2.sec13.lab.", do=True)
+    assert r.rcode() == NXDOMAIN and r.flags & AD
+    assert has(r.authority, NSEC) and has(r.authority, RRSIG, NSEC)
+    assert has(r.authority, dns.rdatatype.SOA)
+    r = ask(r0, "nz3.sec13.lab.", "AAAA")  # no DO: the SOA alone
+    assert r.rcode() == NXDOMAIN and not has(r.authority, NSEC)
+    r = ask(r0, "www.sec13.lab.", "SRV", do=True)
+    assert r.rcode() == NOERROR and not r.answer and r.flags & AD
+    assert has(r.authority, NSEC)
+    assert upstream_total(r0) == before, "went upstream for a name the NSEC span covers"
+    r = ask(r0, "nz2.sec8.lab.", do=True)
+    assert r.rcode() == NXDOMAIN and r.flags & AD
+    assert upstream_total(r0) > before
+
+
+def test_aggressive_nsec_off_asks_upstream(make_resolver):
+    r0 = make_resolver(aggressive_nsec="no")
+    r = ask(r0, "nx1.sec13.lab.", do=True)
+    assert r.rcode() == NXDOMAIN and r.flags & AD
+    before = upstream_total(r0)
+    r = ask(r0, "nz2.sec13.lab.", do=True)
+    assert r.rcode() == NXDOMAIN and r.flags & AD
+    assert upstream_total(r0) > before

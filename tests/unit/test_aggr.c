@@ -17,7 +17,9 @@
 
 #include "cache/aggr.h"
 #include "util/err.h"
+#include "core/core.h"
 #include "core/nsec.h"
+#include "core/synth.h"
 #include "wire/wire.h"
 
 static char dir[] = "/tmp/pc-test-aggr-XXXXXX";
@@ -270,6 +272,76 @@ static void incomplete(void **state)
 	assert_int_equal(aggr_put(a, N("nz.example."), N("www.nz.example."), (const uint8_t *)"\x03", 1,
 				  NULL, 0, 300, now),
 			 PC_EINVAL);
+	/* a type bit map with an empty window: refused, never read as "no types" */
+	static const uint8_t badmap[] = "\x03zzz\x02nz\x07" "example\x00" "\x00\x00\x00\x00";
+	assert_int_equal(aggr_put(a, N("nz.example."), N("www.nz.example."), badmap, 20, NULL, 0, 300,
+				  now),
+			 PC_EINVAL);
+	static const uint8_t goodmap[] = "\x03zzz\x02nz\x07" "example\x00" "\x00\x01\x40";
+	assert_int_equal(aggr_put(a, N("nz.example."), N("www.nz.example."), goodmap, 19, NULL, 0, 300,
+				  now),
+			 0);
+	aggr_free(a);
+}
+
+/* NSEC rdata: the next name and a bit map of window 0 (types below 256). */
+static uint16_t nsec_rd(uint8_t *out, const char *next, const uint16_t *types, size_t nt)
+{
+	int nl = wire_name_from_text(next, out);
+	assert_true(nl > 0);
+	uint8_t map[32] = { 0 };
+	unsigned hi = 0;
+	for (size_t i = 0; i < nt; i++) {
+		map[types[i] / 8] |= (uint8_t)(0x80 >> (types[i] % 8));
+		if (types[i] / 8 + 1u > hi)
+			hi = types[i] / 8 + 1u;
+	}
+	out[nl] = 0;
+	out[nl + 1] = (uint8_t)hi;
+	memcpy(out + nl + 2, map, hi);
+	return (uint16_t)(nl + 2 + (int)hi);
+}
+
+/* Records of two versions of a zone: the newer contradicts the older,
+ * which must go (else its span would hide what the newer one shows). */
+static void two_versions(void **state)
+{
+	(void)state;
+	uint64_t now = 1000000;
+	struct aggr_answer ans;
+	struct aggr *a = aggr_new(1 << 20);
+	const uint16_t apex_types[] = { WIRE_T_NS, WIRE_T_SOA, WIRE_T_RRSIG, WIRE_T_NSEC };
+	const uint16_t a_types[] = { WIRE_T_A, WIRE_T_RRSIG, WIRE_T_NSEC };
+	uint8_t rd1[300], rd2[300], rd3[300];
+	uint16_t l1 = nsec_rd(rd1, "x.y.ent.nz.example.", apex_types, 4);
+	uint16_t l2 = nsec_rd(rd2, "ns.nz.example.", a_types, 3);
+	for (size_t i = 0; i < nrecs; i++)
+		if (recs[i].type == WIRE_T_SOA)
+			assert_int_equal(aggr_put_soa(a, N("nz.example."), recs[i].rdata, recs[i].rdlen, NULL,
+						      0, 300, now),
+					 0);
+	/* older: the apex's NSEC says x.y.ent comes next (so ent exists) */
+	assert_int_equal(aggr_put(a, N("nz.example."), N("nz.example."), rd1, l1, NULL, 0, 300, now), 0);
+	/* newer: x.y.enr, inside that span */
+	assert_int_equal(aggr_put(a, N("nz.example."), N("x.y.enr.nz.example."), rd2, l2, NULL, 0, 300,
+				  now),
+			 0);
+	struct aggr_stats st;
+	aggr_stats(a, &st);
+	assert_int_equal(st.records, 1); /* the apex's went */
+	/* with both, ent would have been an NXDOMAIN that the apex record denies */
+	enum aggr_kind k = aggr_lookup(a, N("ent.nz.example."), WIRE_T_A, now, &ans);
+	assert_int_equal(k, AGGR_MISS);
+	/* a record whose span swallows others replaces them too */
+	uint16_t l3 = nsec_rd(rd3, "zz.nz.example.", a_types, 3);
+	/* www -> ns: next before owner, so the zone's last record */
+	assert_int_equal(aggr_put(a, N("nz.example."), N("www.nz.example."), rd2, l2, NULL, 0, 300, now),
+			 0);
+	aggr_stats(a, &st);
+	assert_int_equal(st.records, 2);
+	assert_int_equal(aggr_put(a, N("nz.example."), N("a.nz.example."), rd3, l3, NULL, 0, 300, now), 0);
+	aggr_stats(a, &st);
+	assert_int_equal(st.records, 1); /* a -> zz covers x.y.enr and www */
 	aggr_free(a);
 }
 
@@ -328,12 +400,79 @@ static void expiry_and_budget(void **state)
 	aggr_free(a);
 }
 
+/* The core's side: learn from a negative answer's records, answer from the
+ * index, and write the response for clients with and without DO. */
+static void synthesis(void **state)
+{
+	(void)state;
+	uint64_t now = 1000000;
+	struct aggr *a = aggr_new(1 << 20);
+	static struct core_rr rr[128];
+	size_t n = 0;
+	for (size_t i = 0; i < nrecs; i++)
+		rr[n++] = (struct core_rr){ recs[i].owner, recs[i].type, 1, 3600, recs[i].rdata,
+					    recs[i].rdlen };
+	/* nothing without the SOA */
+	assert_int_equal(synth_learn(a, N("nz.example."), rr, 0, now), 0);
+	size_t kept = synth_learn(a, N("nz.example."), rr, n, now);
+	assert_true(kept >= 8);
+	assert_int_equal(synth_learn(NULL, N("nz.example."), rr, n, now), 0);
+
+	static struct core_answer out;
+	static uint8_t buf[SYNTH_BUF];
+	out.rcode = 99;
+	assert_false(synth_answer(a, N("www.nz.example."), WIRE_T_A, now, &out, buf, sizeof buf));
+	assert_int_equal(out.rcode, 99); /* untouched */
+	assert_false(synth_answer(NULL, N("nope.nz.example."), WIRE_T_A, now, &out, buf, sizeof buf));
+	/* a buffer too small: no answer, out untouched */
+	assert_false(synth_answer(a, N("nope.nz.example."), WIRE_T_A, now, &out, buf, 100));
+	assert_int_equal(out.rcode, 99);
+
+	assert_true(synth_answer(a, N("nope.nz.example."), WIRE_T_A, now, &out, buf, sizeof buf));
+	assert_int_equal(out.rcode, WIRE_RC_NXDOMAIN);
+	assert_int_equal(out.n_an, 0);
+	size_t soa = 0, nsec = 0, sig = 0;
+	for (size_t i = 0; i < out.n_ns; i++) {
+		soa += out.ns[i].type == WIRE_T_SOA;
+		nsec += out.ns[i].type == WIRE_T_NSEC;
+		sig += out.ns[i].type == WIRE_T_RRSIG;
+		/* capped by the SOA's minimum (300), not the 3600 given */
+		assert_true(out.ns[i].ttl <= 300);
+	}
+	assert_int_equal(soa, 1);
+	assert_true(nsec >= 1 && nsec <= 2);
+	assert_int_equal(sig, soa + nsec);
+
+	/* on the wire: DO gets the proof, no DO only the SOA */
+	uint8_t pkt[4096];
+	static struct wire_msg m;
+	int len = core_write_response(pkt, sizeof pkt, 0x1234, WIRE_F_RD, N("nope.nz.example."),
+				      WIRE_T_A, 1, 1232, true, &out);
+	assert_true(len > 0);
+	assert_int_equal(wire_parse(&m, pkt, (size_t)len), 0);
+	assert_int_equal(wire_msg_rcode(&m), WIRE_RC_NXDOMAIN);
+	assert_int_equal(m.n_ns, out.n_ns);
+	len = core_write_response(pkt, sizeof pkt, 0x1234, WIRE_F_RD, N("nope.nz.example."), WIRE_T_A,
+				  1, 1232, false, &out);
+	assert_true(len > 0);
+	assert_int_equal(wire_parse(&m, pkt, (size_t)len), 0);
+	assert_int_equal(m.n_ns, 1);
+	assert_int_equal(m.rr[m.n_an].type, WIRE_T_SOA);
+
+	/* NODATA */
+	assert_true(synth_answer(a, N("www.nz.example."), WIRE_T_MX, now, &out, buf, sizeof buf));
+	assert_int_equal(out.rcode, WIRE_RC_NOERROR);
+	aggr_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(answers),
 		cmocka_unit_test(incomplete),
 		cmocka_unit_test(expiry_and_budget),
+		cmocka_unit_test(synthesis),
+		cmocka_unit_test(two_versions),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -539,6 +539,31 @@ static void nsec3_nxdomain(void **state)
 			fail_msg("nsec3 nxdomain without the record for %s: %s", need[i],
 				 nsec_result_text(v.result));
 	}
+	/* hash-order wrap-around: a name whose hash sorts after the last
+	 * hashed owner (or before the first) is covered by the record whose
+	 * next hash is smaller than its own */
+	int wrapped = 0;
+	for (int i = 0; i < 2000 && wrapped < 2; i++) {
+		char nm[64];
+		snprintf(nm, sizeof nm, "w%d.nz.example.", i);
+		const struct rec *r = pick(V_NSEC3, N(nm));
+		struct dnssec_nsec3 n3;
+		assert_int_equal(dnssec_nsec3_parse(r->rdata, r->rdlen, &n3), DNSSEC_OK);
+		uint8_t own[20];
+		assert_int_equal(dnssec_b32hex_decode(r->owner + 1, r->owner[0], own, 20), 20);
+		if (memcmp(n3.next, own, 20) >= 0)
+			continue;
+		wrapped++;
+		p = mk(V_NSEC3, "nz.example.", nm, "*.nz.example.", NULL);
+		nsec_prove_nxdomain(&p->in, N(nm), &v);
+		expect(&v, NSEC_PROVEN, NSEC_WHY_OK, "nsec3 nxdomain, hash wrap-around");
+		if (r == pick(V_NSEC3, N("nz.example.")) || r == pick(V_NSEC3, N("*.nz.example.")))
+			continue;
+		drop(p, V_NSEC3, nm);
+		nsec_prove_nxdomain(&p->in, N(nm), &v);
+		assert_int_equal(v.result, NSEC_BOGUS);
+	}
+	assert_true(wrapped > 0);
 	/* an ENT (ent has its NSEC3): no NXDOMAIN */
 	p = mk(V_NSEC3, "ent.nz.example.", "nz.example.", "*.nz.example.", NULL);
 	nsec_prove_nxdomain(&p->in, N("ent.nz.example."), &v);
