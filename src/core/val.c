@@ -296,23 +296,6 @@ static size_t usable_ds(const struct dnssec_rdata *ds, size_t n, struct dnssec_r
 	return m;
 }
 
-/* RFC 5011: the DNSKEY set at an autotrust anchor validated; tell the
- * anchor set every key of it, and which ones signed it. */
-static void autotrust_seen(struct vctx *v, const struct anchor_tp *tp, const struct val_rrset *set,
-			   const struct keyset *ks, uint32_t cap)
-{
-	struct anchor_seen seen[VAL_MAX_KEYS];
-	uint32_t unused = 0;
-	for (size_t i = 0; i < ks->n; i++) {
-		seen[i].rdata = ks->key[i].data;
-		seen[i].len = ks->key[i].len;
-		seen[i].self_signed = val_verify_set(set, ks->zone, &ks->key[i], 1, v->wall,
-						     &v->vr->verifies, &unused) == DNSSEC_OK;
-	}
-	anchor_autotrust_update((struct anchor_set *)v->env->opts->anchors, tp, seen, ks->n, cap,
-				v->wall + cap, v->wall);
-}
-
 /* The DNSKEY set of zone, authenticated by ds[] or the anchor's keys:
  * K_SECURE with ks filled, K_BOGUS, K_FETCH, or K_INSECURE (harden-dnssec-
  * stripped off and the keys missing). tp: the trust point when zone is an
@@ -369,9 +352,10 @@ static enum kres zone_keys(struct vctx *v, const uint8_t *zone, const struct dns
 		set_sec(v, zone, WIRE_T_DNSKEY, b, 0);
 		return bogus(v, b, "DNSKEY set does not verify");
 	}
+	/* RFC 5011 at an autotrust point (tp->autotrust) is the daemon's
+	 * probe (daemon/server_anchor.c): it reads this set from the cache
+	 * and feeds it to anchor_autotrust_feed, one path for the state. */
 	set_sec(v, zone, WIRE_T_DNSKEY, CACHE_SEC_SECURE, cap);
-	if (tp != NULL && tp->autotrust)
-		autotrust_seen(v, tp, &set, ks, cap);
 	return K_SECURE;
 }
 

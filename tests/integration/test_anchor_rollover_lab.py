@@ -129,7 +129,7 @@ def file_keys(path):
 def test_root_ksk_rollover_updates_the_anchor_file(make_resolver, lab, tmp_path):
     auto = tmp_path / "root.key"
     shutil.copy(lab.trust_anchor, str(auto))  # the root KSK's DS: an initial anchor
-    r = make_resolver(auto_trust_anchor_file='"%s"' % auto, add_holddown=3, del_holddown=3,
+    r = make_resolver(trust_anchor_file=None, auto_trust_anchor_file='"%s"' % auto, add_holddown=3, del_holddown=3,
                       permit_small_holddown="yes", cache_max_ttl=1, verbosity=2)
 
     def probe_until(pred, what, timeout=30.0):

@@ -296,16 +296,16 @@ class Lab:
 
     def take_down_nsd(self):
         """An outage of the whole authoritative tree: stop every NSD server
-        (root, TLDs, second-level zones) of this lab, by process group, and
+        (root, TLDs, second-level zones, the signed zones) of this lab, by process group, and
         wait until each is gone. bring_up_nsd() starts them again."""
-        for name, _, _ in NSD:
+        for name, _, _ in self.nsd_instances():
             p, _ = self.procs["nsd-" + name]
             try:
                 os.killpg(p.pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
         deadline = time.monotonic() + 5
-        for name, _, _ in NSD:
+        for name, _, _ in self.nsd_instances():
             p, _ = self.procs["nsd-" + name]
             try:
                 p.wait(max(0.1, deadline - time.monotonic()))
@@ -322,8 +322,10 @@ class Lab:
 
     def bring_up_nsd(self):
         """Start again the NSD servers take_down_nsd() stopped, and wait
-        until each answers."""
-        for name, addr, zones in NSD:
+        until each answers: the same instances as at start, the signed root
+        and lab. and the signed zones below lab. included (their files and
+        keys are those of this lab's start, so its trust anchor holds)."""
+        for name, addr, zones in self.nsd_instances():
             conf = self.nsd_conf(name, addr, zones)
             self.spawn("nsd-" + name, ["nsd", "-d", "-c", conf])
         deadline = time.monotonic() + START_TIMEOUT
