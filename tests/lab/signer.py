@@ -43,7 +43,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ZONES_DIR = os.path.join(HERE, "zones")
 
-SIGNED_ADDR = "127.50.0.1"
+SIGNED_ADDR = "127.54.0.1"  # outside 127.50.0.0/24, the benchmark's resolvers
 
 # zone label -> (algorithm, denial, fault)
 SIGNED = {
