@@ -78,16 +78,10 @@ struct loader {
 __attribute__((format(printf, 4, 5)))
 static int fail(struct loader *l, int rc, long line, const char *fmt, ...)
 {
-	if (l->err && l->errlen) {
-		int n = line > 0 ? snprintf(l->err, l->errlen, "%s:%ld: ", l->name, line)
-				 : snprintf(l->err, l->errlen, "%s: ", l->name);
-		if (n >= 0 && (size_t)n < l->errlen) {
-			va_list ap;
-			va_start(ap, fmt);
-			vsnprintf(l->err + n, l->errlen - (size_t)n, fmt, ap);
-			va_end(ap);
-		}
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	pc_errf_at(l->err, l->errlen, l->name, line, fmt, ap);
+	va_end(ap);
 	return rc;
 }
 

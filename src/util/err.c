@@ -1,5 +1,7 @@
 #include "util/err.h"
 
+#include <stdio.h>
+
 const char *pc_strerror(int err)
 {
 	switch (err) {
@@ -14,4 +16,15 @@ const char *pc_strerror(int err)
 	case PC_EEXIST: return "already exists";
 	}
 	return "unknown error";
+}
+
+void pc_errf_at(char *err, size_t errlen, const char *name, long line, const char *fmt,
+		va_list ap)
+{
+	if (err == NULL || errlen == 0)
+		return;
+	int n = line > 0 ? snprintf(err, errlen, "%s:%ld: ", name, line)
+			 : snprintf(err, errlen, "%s: ", name);
+	if (n >= 0 && (size_t)n < errlen)
+		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
 }

@@ -7,6 +7,9 @@
 #ifndef PC_UTIL_ERR_H
 #define PC_UTIL_ERR_H
 
+#include <stdarg.h>
+#include <stddef.h>
+
 enum pc_err {
 	PC_OK = 0,
 	PC_ENOMEM = -1,     /* allocation failed */
@@ -20,5 +23,11 @@ enum pc_err {
 };
 
 const char *pc_strerror(int err);
+
+/* "NAME:LINE: " (or "NAME: " when line <= 0) and the formatted text into
+ * err (errlen bytes, always terminated; nothing when err is NULL or errlen
+ * is 0): the one form every file reader's messages take. */
+void pc_errf_at(char *err, size_t errlen, const char *name, long line, const char *fmt,
+		va_list ap);
 
 #endif
