@@ -548,14 +548,28 @@ static void h3_wc_nodata(struct h3 *c, unsigned s, const uint8_t *qname, uint16_
 		set(out, NSEC_BOGUS, why);
 		return;
 	}
+	bool optout = (p.nc_rec->p.flags & DNSSEC_NSEC3_OPTOUT) != 0;
 	int wr = h3_wildcard(c, s, p.ce, &w);
-	if (wr != 1) {
-		set(out, NSEC_BOGUS, wr == -2 ? NSEC_WHY_BUDGET : NSEC_WHY_NO_WILDCARD_PROOF);
+	if (wr == -2) {
+		set(out, NSEC_BOGUS, NSEC_WHY_BUDGET);
 		return;
 	}
-	why = map_denies(w->p.types, w->p.types_len, qname, qtype);
-	if (why != NSEC_WHY_OK) {
-		set(out, NSEC_BOGUS, why);
+	if (wr == 1) {
+		why = map_denies(w->p.types, w->p.types_len, qname, qtype);
+		if (why != NSEC_WHY_OK) {
+			set(out, NSEC_BOGUS, why);
+			return;
+		}
+	} else if (!optout) {
+		set(out, NSEC_BOGUS, NSEC_WHY_NO_WILDCARD_PROOF);
+		return;
+	}
+	/* RFC 5155 9.2: an opt-out span over the next closer name means the
+	 * name may sit in an unsigned delegation: the answer is insecure,
+	 * with or without the wildcard's record. */
+	if (optout) {
+		set(out, NSEC_INSECURE, NSEC_WHY_OPTOUT);
+		out->nodata = NSEC_NODATA_OPTOUT;
 		return;
 	}
 	set(out, NSEC_PROVEN, NSEC_WHY_OK);

@@ -114,7 +114,7 @@ enum nsec_nodata_kind {
 	NSEC_NODATA_MATCH,    /* a record at qname without the type */
 	NSEC_NODATA_ENT,      /* qname is an empty non-terminal */
 	NSEC_NODATA_WILDCARD, /* qname does not exist; the wildcard at its closest encloser lacks the type */
-	NSEC_NODATA_OPTOUT,   /* DS only: the name lies in an opt-out span (insecure) */
+	NSEC_NODATA_OPTOUT,   /* the next closer name lies in an opt-out span (insecure) */
 };
 
 struct nsec_verdict {

@@ -668,6 +668,20 @@ static void nsec3_wildcard(void **state)
 	drop(p, V_NSEC3, "*.wild.nz.example.");
 	nsec_prove_wildcard_nodata(&p->in, N("q.wild.nz.example."), WIRE_T_A, &v);
 	expect(&v, NSEC_BOGUS, NSEC_WHY_NO_WILDCARD_PROOF, "nsec3 wildcard nodata without *");
+	/* the same in the opt-out zone: the span over the next closer may hide
+	 * an unsigned delegation, so the answer is insecure (RFC 5155 9.2),
+	 * with the wildcard's record or without it */
+	p = mk(V_OPTOUT, "wild.nz.example.", "q.wild.nz.example.", "*.wild.nz.example.", NULL);
+	nsec_prove_nodata(&p->in, N("q.wild.nz.example."), WIRE_T_A, &v);
+	expect(&v, NSEC_INSECURE, NSEC_WHY_OPTOUT, "opt-out wildcard nodata");
+	assert_int_equal(v.nodata, NSEC_NODATA_OPTOUT);
+	nsec_prove_nodata(&p->in, N("q.wild.nz.example."), WIRE_T_TXT, &v);
+	expect(&v, NSEC_BOGUS, NSEC_WHY_EXISTS, "opt-out wildcard nodata of an existing type");
+	if (pick(V_OPTOUT, N("*.wild.nz.example.")) != pick(V_OPTOUT, N("q.wild.nz.example."))) {
+		drop(p, V_OPTOUT, "*.wild.nz.example.");
+		nsec_prove_wildcard_nodata(&p->in, N("q.wild.nz.example."), WIRE_T_A, &v);
+		expect(&v, NSEC_INSECURE, NSEC_WHY_OPTOUT, "opt-out wildcard nodata without *");
+	}
 }
 
 static void nsec3_no_ds(void **state)
