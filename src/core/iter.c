@@ -721,7 +721,7 @@ static void keep_set(struct core_req *req, const struct wire_msg *m, const struc
 /* An NSEC/NSEC3 proof that a name has no DS without an SOA (a referral
  * from the parent, or a NODATA without one), kept as the DS NODATA it
  * means, for the validator. */
-static void keep_ds_denial(struct core_req *req, struct frame *f, const struct core_verdict *v,
+static void keep_ds_denial(struct core_req *req, const uint8_t *name, const struct core_verdict *v,
 			   uint64_t now)
 {
 	struct cache_rr x[CACHE_EXTRA_MAX];
@@ -731,7 +731,7 @@ static void keep_ds_denial(struct core_req *req, struct frame *f, const struct c
 		if (v->extra[v->neg_at + i]->ttl < ttl)
 			ttl = v->extra[v->neg_at + i]->ttl;
 	if (n_x > 0 && ttl > 0)
-		cache_put_negative_ex(req->env->cache, CACHE_NODATA, f->qname, WIRE_T_DS, req->qclass,
+		cache_put_negative_ex(req->env->cache, CACHE_NODATA, name, WIRE_T_DS, req->qclass,
 				      ttl, NULL, NULL, 0, x, n_x, CACHE_RANK_AUTH, now);
 }
 
@@ -746,7 +746,7 @@ static void keep_negative(struct core_req *req, struct frame *f, const struct co
 		/* A DS NODATA with its proof but no SOA (some parents send
 		 * none): the validator still needs the proof. */
 		if (f != req->frames[0] && f->qtype == WIRE_T_DS && v->n_neg > 0)
-			keep_ds_denial(req, f, v, now);
+			keep_ds_denial(req, f->qname, v, now);
 		return;
 	}
 	uint32_t ttl = core_reply_negative_ttl(soa);
@@ -861,9 +861,18 @@ static void apply_reply(struct core_req *req, struct frame *f, const struct wire
 		if (!top && f->qtype == WIRE_T_DS && v.n_neg > 0 && wire_name_eq(v.cut, f->qname)) {
 			/* the validator's DS question, answered by the parent with
 			 * the delegation and its proof that no DS exists */
-			keep_ds_denial(req, f, &v, now);
+			keep_ds_denial(req, f->qname, &v, now);
 			finish(req, WIRE_RC_NOERROR);
 			return;
+		}
+		/* Any other referral with the parent's proof that the cut has
+		 * no DS: kept for the validator (checked by it against the
+		 * parent's keys), unless the cache already knows the cut's DS,
+		 * so that the walk down needs no DS question of its own. */
+		if (v.n_neg > 0 && req->env->opts->validate) {
+			struct cache_entry ds;
+			if (!cache_get(req->env->cache, v.cut, WIRE_T_DS, req->qclass, now, &ds))
+				keep_ds_denial(req, v.cut, &v, now);
 		}
 		if (!take_referral(f, &v))
 			finish(req, WIRE_RC_SERVFAIL);

@@ -431,11 +431,10 @@ static enum core_reply_kind classify(const struct core_asked *q, const struct wi
 		add_glue(v, q, m);
 		wire_name_copy(v->cut, cut);
 		wire_name_lower(v->cut);
-		/* DS asked of the parent, which answers with the delegation: its
-		 * NSEC/NSEC3 records are the proof that the cut has no DS (a
-		 * validator needs them; RFC 4035 3.1.4.1, RFC 5155 7.2.7). */
-		if (q->sent_type == WIRE_T_DS && wire_name_eq(cut, q->sent_name))
-			find_proofs(v, m, zone, q->qclass);
+		/* A referral's NSEC/NSEC3 records are the parent's proof that
+		 * the cut has no DS (RFC 4035 3.1.4.1, RFC 5155 7.2.7): the
+		 * validator needs them, whatever the question was. */
+		find_proofs(v, m, zone, q->qclass);
 		return CORE_REPLY_REFERRAL;
 	}
 	v->n_ns = 0;
