@@ -11,6 +11,10 @@ import signal
 import subprocess
 import time
 
+import dns.flags
+import dns.message
+import dns.query
+import dns.rcode
 import pytest
 
 from conftest import rand_label, wait_for
@@ -159,3 +163,24 @@ def test_needs_socket_path(tmp_path):
                        text=True, timeout=20)
     assert r.returncode == 2
     assert r.stderr.strip().endswith("p.conf:4: dnstap-enable: needs dnstap-socket-path"), r.stderr
+
+
+def test_referral_proof_spares_the_ds_question(make_resolver, capture):
+    """lab. delegates alpha.lab. without a DS and its referral carries the
+    NSEC proof of that: the validator uses the proof from the referral
+    (checked against lab.'s keys) and asks nobody for alpha.lab. DS."""
+    conf = ("dnstap:\n    dnstap-enable: yes\n    dnstap-socket-path: \"%s\"\n"
+            "    dnstap-log-resolver-query-messages: yes\n" % capture.sock)
+    r = make_resolver(extra_conf=conf)
+    q = dns.message.make_query("www.alpha.lab.", "A", want_dnssec=True)
+    a = dns.query.udp(q, r.listen, timeout=8)
+    assert a.rcode() == dns.rcode.NOERROR and a.answer
+    assert not a.flags & dns.flags.AD, "alpha.lab. is insecure"
+    r.stop()
+    capture.stop()
+    msgs = [LINE.match(l) for l in capture.decode("-q").splitlines()]
+    assert all(msgs)
+    asked = {(m.group(5).lower(), m.group(7)) for m in msgs if m.group(1) == "RQ"}
+    assert ("www.alpha.lab.", "A") in asked, asked
+    assert ("lab.", "DNSKEY") in asked, "the resolver did not validate: %s" % asked
+    assert ("alpha.lab.", "DS") not in asked, asked
