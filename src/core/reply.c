@@ -428,6 +428,16 @@ static enum core_reply_kind classify(const struct core_asked *q, const struct wi
 		if (followed)
 			return CORE_REPLY_CNAME;
 		add_set(v, m, q->qclass, cut, WIRE_T_NS, WIRE_SEC_NS, CACHE_RANK_REFERRAL, false);
+		/* The cut's DS set (RFC 4035 3.1.4), the parent's own signed
+		 * data: kept with its RRSIGs, so that the validator's walk down
+		 * finds it without a DS question of its own. */
+		for (size_t i = 0; i < m->n_rr; i++)
+			if (m->rr[i].section == WIRE_SEC_NS &&
+			    rr_matches(&m->rr[i], cut, WIRE_T_DS, q->qclass)) {
+				add_set(v, m, q->qclass, cut, WIRE_T_DS, WIRE_SEC_NS,
+					CACHE_RANK_NONAUTH, false);
+				break;
+			}
 		add_glue(v, q, m);
 		wire_name_copy(v->cut, cut);
 		wire_name_lower(v->cut);

@@ -165,10 +165,12 @@ def test_needs_socket_path(tmp_path):
     assert r.stderr.strip().endswith("p.conf:4: dnstap-enable: needs dnstap-socket-path"), r.stderr
 
 
-def test_referral_proof_spares_the_ds_question(make_resolver, capture):
+def test_referrals_spare_the_ds_question(make_resolver, capture):
     """lab. delegates alpha.lab. without a DS and its referral carries the
     NSEC proof of that: the validator uses the proof from the referral
-    (checked against lab.'s keys) and asks nobody for alpha.lab. DS."""
+    (checked against lab.'s keys) and asks nobody for alpha.lab. DS; likewise
+    the referral to sec13.lab. carries its signed DS set, which serves the
+    validator without a DS question of its own."""
     conf = ("dnstap:\n    dnstap-enable: yes\n    dnstap-socket-path: \"%s\"\n"
             "    dnstap-log-resolver-query-messages: yes\n" % capture.sock)
     r = make_resolver(extra_conf=conf)
@@ -176,6 +178,10 @@ def test_referral_proof_spares_the_ds_question(make_resolver, capture):
     a = dns.query.udp(q, r.listen, timeout=8)
     assert a.rcode() == dns.rcode.NOERROR and a.answer
     assert not a.flags & dns.flags.AD, "alpha.lab. is insecure"
+    q = dns.message.make_query("www.sec13.lab.", "A", want_dnssec=True)
+    a = dns.query.udp(q, r.listen, timeout=8)
+    assert a.rcode() == dns.rcode.NOERROR and a.answer
+    assert a.flags & dns.flags.AD, "sec13.lab. is secure"
     r.stop()
     capture.stop()
     msgs = [LINE.match(l) for l in capture.decode("-q").splitlines()]
@@ -184,3 +190,5 @@ def test_referral_proof_spares_the_ds_question(make_resolver, capture):
     assert ("www.alpha.lab.", "A") in asked, asked
     assert ("lab.", "DNSKEY") in asked, "the resolver did not validate: %s" % asked
     assert ("alpha.lab.", "DS") not in asked, asked
+    assert ("sec13.lab.", "DNSKEY") in asked, asked
+    assert ("sec13.lab.", "DS") not in asked, asked
