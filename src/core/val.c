@@ -906,18 +906,14 @@ enum val_step val_answer(const struct core_env *env, struct val_req *vr, const u
 	}
 	if (!answered && (a->rcode == WIRE_RC_NXDOMAIN || a->rcode == WIRE_RC_NOERROR) &&
 	    !cache_sec_bogus(worst)) {
-		bool has_neg = a->rcode == WIRE_RC_NXDOMAIN;
-		for (size_t i = 0; i < a->n_ns; i++)
-			if (a->ns[i].type == WIRE_T_SOA)
-				has_neg = true;
-		if (has_neg) {
-			enum cache_sec sec;
-			if (judge_negative(&v, a, name, qtype, a->rcode == WIRE_RC_NXDOMAIN, &sec) ==
-			    K_FETCH)
-				return VAL_FETCH;
-			combine(&worst, &why, sec, v.why);
-			judged = true;
-		}
+		/* a negative answer, with or without its SOA: in a signed zone
+		 * one without the signed SOA and its proof is bogus, not a
+		 * NODATA to pass on unchecked */
+		enum cache_sec sec;
+		if (judge_negative(&v, a, name, qtype, a->rcode == WIRE_RC_NXDOMAIN, &sec) == K_FETCH)
+			return VAL_FETCH;
+		combine(&worst, &why, sec, v.why);
+		judged = true;
 	}
 	if (n_sets == 0 && !judged)
 		worst = CACHE_SEC_INSECURE; /* nothing to judge (no records, no SOA) */

@@ -328,6 +328,20 @@ static void chain_of_trust(void **state)
 	}
 	assert_true(cache_sec_bogus(out.sec));
 
+	/* an empty NOERROR without SOA for a name of the signed zone: not a
+	 * NODATA to pass on unchecked, but bogus (no signed SOA, no proof) */
+	cache_flush_all(w.cache);
+	put_set(&w, ZONE, WIRE_T_DNSKEY);
+	static struct core_answer empty;
+	memset(&empty, 0, sizeof(empty));
+	empty.rcode = WIRE_RC_NOERROR;
+	empty.ede = CORE_EDE_NONE;
+	val_req_init(&vr);
+	st = judge(&w, &vr, WWW, WIRE_T_AAAA, &empty, fname, &ftype, &out);
+	while (st == VAL_FETCH)
+		st = judge(&w, &vr, WWW, WIRE_T_AAAA, &empty, fname, &ftype, &out);
+	assert_true(cache_sec_bogus(out.sec));
+
 	/* a negative trust anchor makes it insecure */
 	assert_int_equal(anchor_add_insecure(w.anchors, ZONE), 0);
 	cache_flush_all(w.cache);
