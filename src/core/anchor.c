@@ -304,6 +304,7 @@ struct loader {
 	bool autotrust;
 	struct anchor_point **pts; /* new points, or existing ones extended */
 	size_t n, cap;
+	char warning[256]; /* the first record that loads but can never match */
 	/* autotrust header fields read from ";;key: value" lines */
 	uint64_t last_queried, last_success, next_probe;
 	uint32_t query_failed, query_interval, retry_time;
@@ -317,6 +318,15 @@ static int fail(struct loader *l, int rc, long line, const char *fmt, ...)
 	pc_errf_at(l->err, l->errlen, l->name, line, fmt, ap);
 	va_end(ap);
 	return rc;
+}
+
+__attribute__((format(printf, 3, 4)))
+static void warn_at(struct loader *l, long line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	pc_errf_at(l->warning, sizeof(l->warning), l->name, line, fmt, ap);
+	va_end(ap);
 }
 
 static struct anchor_point *loader_point(struct loader *l, const uint8_t *owner)
@@ -431,10 +441,11 @@ static int take(struct loader *l, const ldns_rr *rr, long line, const char *raw,
 			: d.digest_type == 4 ? 48 : 0;
 		if (d.digest_len == 0)
 			return fail(l, PC_EINVAL, line, "DS record without a digest");
-		if (want && d.digest_len != want)
-			return fail(l, PC_EINVAL, line,
-				    "DS digest of %zu bytes, digest type %u needs %zu", d.digest_len,
-				    d.digest_type, want);
+		/* kept, as Unbound keeps it: it matches no key, so the names
+		 * below are bogus until the anchor is mended; said loudly */
+		if (want && d.digest_len != want && l->warning[0] == '\0')
+			warn_at(l, line, "DS digest of %zu bytes, digest type %u needs %zu: this "
+				    "anchor can match no key", d.digest_len, d.digest_type, want);
 	} else {
 		struct dnssec_dnskey d;
 		if (dnssec_dnskey_parse(rdata, len, &d) != DNSSEC_OK || d.key_len == 0)
@@ -690,8 +701,15 @@ static int add_text(struct anchor_set *set, const char *text, size_t len, const 
 	 * starts after a zone revoked its last key. */
 	if (rc == 0)
 		rc = merge(set, &l);
+	if (rc == 0 && l.warning[0] != '\0' && set->warning[0] == '\0')
+		memcpy(set->warning, l.warning, sizeof(set->warning));
 	loader_drop(&l);
 	return rc;
+}
+
+const char *anchor_set_warning(const struct anchor_set *set)
+{
+	return set->warning[0] != '\0' ? set->warning : NULL;
 }
 
 int anchor_add_text(struct anchor_set *set, const char *text, size_t len, const char *name,

@@ -131,6 +131,12 @@ int anchor_add_bind_text(struct anchor_set *set, const char *text, size_t len, c
 			 char *err, size_t errlen);
 int anchor_add_bind_file(struct anchor_set *set, const char *path, char *err, size_t errlen);
 
+/* The first warning of the loads so far ("NAME:LINE: what"), or NULL: a
+ * record that loads but can never match a key (a DS whose digest length
+ * does not fit its digest type; Unbound loads it too, and the names below
+ * its owner are then bogus, SERVFAIL with EDE 9). The daemon logs it. */
+const char *anchor_set_warning(const struct anchor_set *set);
+
 /* The default root anchor: the file path (ANCHOR_DEBIAN_ROOT_KEY) when it
  * exists, else the built-in IANA records. *source (may be NULL) receives
  * path or "built-in". 0, or an error as anchor_add_file (a file that exists

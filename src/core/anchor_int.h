@@ -52,6 +52,7 @@ struct anchor_set {
 	_Atomic uint64_t generation;
 	uint32_t add_holddown, del_holddown, keep_missing;
 	bool permit_small;
+	char warning[256]; /* the first record loaded that can never match */
 };
 
 /* Is the key trusted (part of the snapshot)? */

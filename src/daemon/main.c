@@ -152,6 +152,9 @@ int main(int argc, char **argv)
 			config_diag_free(&diag);
 			return 2;
 		}
+		if (anchor_set_warning(anchors) != NULL)
+			fprintf(stderr, "portcullis: warning: trust anchor: %s\n",
+				anchor_set_warning(anchors));
 		anchor_set_free(anchors);
 	}
 	struct pool_opts pool_opts;

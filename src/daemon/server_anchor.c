@@ -29,10 +29,13 @@
 
 #define ANCHOR_SYNC_MS 1000
 
-static void log_source(const char *source)
+static void log_source(const struct anchor_set *set, const char *source)
 {
 	if (source != NULL)
 		log_info("trust anchor: the root's from %s (no trust anchor configured)", source);
+	const char *w = anchor_set_warning(set);
+	if (w != NULL)
+		log_warn("trust anchor: %s", w);
 }
 
 int server_anchors_start(struct server *s, char *err, size_t errlen)
@@ -42,7 +45,7 @@ int server_anchors_start(struct server *s, char *err, size_t errlen)
 	int rc = options_load_anchors(&set, s->start_cfg, NULL, &source, err, errlen);
 	if (rc != 0)
 		return rc;
-	log_source(source);
+	log_source(set, source);
 	options_own_anchors(&s->opts, set);
 	uv_timer_init(s->loop, &s->anchor_timer);
 	s->anchor_timer.data = s;
@@ -60,7 +63,7 @@ int server_anchors_reload(struct server *s, const struct config *next, char *err
 	int rc = options_load_anchors(&set, next, s->start_cfg->chroot_dir, &source, err, errlen);
 	if (rc != 0)
 		return rc;
-	log_source(source);
+	log_source(set, source);
 	anchor_set_free(s->next_anchors);
 	s->next_anchors = set;
 	return 0;

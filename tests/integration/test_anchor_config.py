@@ -69,11 +69,31 @@ def start_fails(make_resolver, **keys):
 
 def test_bad_anchor_file_stops_the_start(make_resolver, tmp_path):
     bad = tmp_path / "bad.key"
-    bad.write_text("; ok so far\n. IN DS 20326 8 2 E06D44B8\n")
-    want = "trust-anchor-file: %s:2: DS digest of 4 bytes, digest type 2 needs 32" % bad
+    bad.write_text("; ok so far\n. IN DS 20326 8 2 E06D44B8XYZ\n")
+    want = "trust-anchor-file: %s:2: " % bad
     run, check = start_fails(make_resolver, trust_anchor_file='"%s"' % bad)
     assert want in run, run
     assert want in check, check
+
+
+def test_anchor_matching_no_key_loads_with_a_warning(make_resolver, tmp_path):
+    """A DS anchor whose digest length does not fit its digest type loads,
+    as Unbound loads it, with a warning naming its line; it matches no key,
+    so the names below it are bogus: SERVFAIL with EDE 9 (DNSKEY Missing)."""
+    bad = tmp_path / "bad.key"
+    bad.write_text("; ok so far\n. IN DS 20326 8 2 E06D44B8\n")
+    want = ("trust anchor: %s:2: DS digest of 4 bytes, digest type 2 needs 32: "
+            "this anchor can match no key" % bad)
+    r = make_resolver(start=False, trust_anchor_file='"%s"' % bad)
+    c = subprocess.run([PORTCULLIS, "-c", r.conf_path, "--check"], capture_output=True,
+                       text=True, timeout=30)
+    assert c.returncode == 0, (c.returncode, c.stderr)
+    assert "warning: " + want in c.stderr, c.stderr
+    r.start()
+    assert wait_for(lambda: want in r.stderr()), r.stderr()
+    a = r.query("www.sec13.lab.", "A")
+    assert a.rcode() == 2, a
+    assert [o.code for o in a.options if o.otype == 15] == [9], a
 
 
 def test_two_anchors_for_an_auto_owner_stop_the_start(make_resolver, tmp_path):
