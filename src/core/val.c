@@ -875,8 +875,13 @@ enum val_step val_answer(const struct core_env *env, struct val_req *vr, const u
 	/* The answer section's sets, in order (CNAME/DNAME links, then the data). */
 	for (size_t i = 0; i < a->n_an; i++) {
 		const struct core_rr *rr = &a->an[i];
-		if (rr->type == WIRE_T_RRSIG)
+		if (rr->type == WIRE_T_RRSIG) {
+			/* RRSIGs asked for are data no signature covers
+			 * (RFC 4035 3.2.1): passed on unvalidated */
+			if (qtype == WIRE_T_RRSIG && wire_name_eq(rr->owner, name))
+				answered = true;
 			continue;
+		}
 		bool dup = false;
 		for (size_t j = 0; j < n_sets && !dup; j++)
 			dup = sets[j].type == rr->type && wire_name_eq(sets[j].owner, rr->owner);

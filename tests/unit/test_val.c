@@ -342,6 +342,21 @@ static void chain_of_trust(void **state)
 		st = judge(&w, &vr, WWW, WIRE_T_AAAA, &empty, fname, &ftype, &out);
 	assert_true(cache_sec_bogus(out.sec));
 
+	/* RRSIGs asked for (qtype RRSIG) are data no signature covers: passed
+	 * on as insecure, with no key fetched and no walk to the owner */
+	static struct core_answer sigs;
+	memset(&sigs, 0, sizeof(sigs));
+	sigs.rcode = WIRE_RC_NOERROR;
+	sigs.ede = CORE_EDE_NONE;
+	for (size_t i = 0; i < a.n_an; i++)
+		if (a.an[i].type == WIRE_T_RRSIG)
+			sigs.an[sigs.n_an++] = a.an[i];
+	assert_true(sigs.n_an > 0);
+	cache_flush_all(w.cache);
+	val_req_init(&vr);
+	assert_int_equal(judge(&w, &vr, WWW, WIRE_T_RRSIG, &sigs, fname, &ftype, &out), VAL_DONE);
+	assert_int_equal(out.sec, CACHE_SEC_INSECURE);
+
 	/* a negative trust anchor makes it insecure */
 	assert_int_equal(anchor_add_insecure(w.anchors, ZONE), 0);
 	cache_flush_all(w.cache);
