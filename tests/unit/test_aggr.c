@@ -9,6 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "shell.h"
+
 #include <ldns/ldns.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,23 +25,6 @@
 #include "wire/wire.h"
 
 static char dir[] = "/tmp/pc-test-aggr-XXXXXX";
-
-static void sh_out(char *out, size_t cap, const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	if (fgets(out, (int)cap, p) == NULL)
-		out[0] = 0;
-	out[strcspn(out, "\r\n")] = 0;
-	int rc = pclose(p);
-	if (rc != 0)
-		fail_msg("command failed (%d): %s", rc, cmd);
-}
 
 static const char *ZONE_TEXT = "$ORIGIN nz.example.\n"
 			       "$TTL 300\n"
@@ -76,7 +61,7 @@ static const uint8_t *N(const char *text)
 static int setup(void **state)
 {
 	(void)state;
-	char ksk[256], zsk[256], junk[256];
+	char ksk[256], zsk[256];
 	if (mkdtemp(dir) == NULL)
 		return -1;
 	char path[512];
@@ -84,14 +69,10 @@ static int setup(void **state)
 	FILE *f = fopen(path, "w");
 	fputs(ZONE_TEXT, f);
 	fclose(f);
-	sh_out(ksk, sizeof ksk, "cd %s && ldns-keygen -r /dev/urandom -a ECDSAP256SHA256 -k nz.example.",
-	       dir);
-	sh_out(zsk, sizeof zsk, "cd %s && ldns-keygen -r /dev/urandom -a ECDSAP256SHA256 nz.example.",
-	       dir);
+	test_keypair(dir, "-a ECDSAP256SHA256", "nz.example.", ksk, zsk, sizeof ksk);
 	time_t now = time(NULL);
-	sh_out(junk, sizeof junk,
-	       "cd %s && ldns-signzone -o nz.example. -i %lld -e %lld -f signed.txt zone.txt %s %s; echo",
-	       dir, (long long)now - 3600, (long long)now + 86400, ksk, zsk);
+	test_sh("cd %s && ldns-signzone -o nz.example. -i %lld -e %lld -f signed.txt zone.txt %s %s", dir,
+		(long long)now - 3600, (long long)now + 86400, ksk, zsk);
 	snprintf(path, sizeof path, "%s/signed.txt", dir);
 	f = fopen(path, "r");
 	if (f == NULL)

@@ -9,6 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "shell.h"
+
 #include <ldns/ldns.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,36 +22,6 @@
 #include "wire/wire.h"
 
 static char dir[] = "/tmp/pc-test-dnssec-XXXXXX";
-
-static void sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int rc = system(cmd);
-	if (rc != 0)
-		fail_msg("command failed (%d): %s", rc, cmd);
-}
-
-/* Run a command, return its first output line (stripped) in out. */
-static void sh_out(char *out, size_t cap, const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	if (fgets(out, (int)cap, p) == NULL)
-		out[0] = 0;
-	out[strcspn(out, "\r\n")] = 0;
-	int rc = pclose(p);
-	if (rc != 0 || out[0] == 0)
-		fail_msg("command failed (%d): %s", rc, cmd);
-}
 
 static const char *ZONE_TEXT =
 	"$ORIGIN Zone.Example.\n"
@@ -159,13 +131,12 @@ static enum dnssec_status verify(const struct rec *sig, const struct dnssec_rdat
 static void sign_and_check(const char *alg_name, uint8_t alg, const char *bits)
 {
 	char ksk[256], zsk[256], path[512];
-	sh("printf '%%s' '%s' > %s/zone.txt", ZONE_TEXT, dir);
-	sh_out(ksk, sizeof(ksk), "cd %s && ldns-keygen -r /dev/urandom -a %s %s -k zone.example.",
-	       dir, alg_name, bits);
-	sh_out(zsk, sizeof(zsk), "cd %s && ldns-keygen -r /dev/urandom -a %s %s zone.example.",
-	       dir, alg_name, bits);
+	test_sh("printf '%%s' '%s' > %s/zone.txt", ZONE_TEXT, dir);
+	char alg_args[64];
+	snprintf(alg_args, sizeof(alg_args), "-a %s %s", alg_name, bits);
+	test_keypair(dir, alg_args, "zone.example.", ksk, zsk, sizeof(ksk));
 	time_t now = time(NULL);
-	sh("cd %s && ldns-signzone -o zone.example. -i %lld -e %lld -f signed.txt zone.txt %s %s", dir,
+	test_sh("cd %s && ldns-signzone -o zone.example. -i %lld -e %lld -f signed.txt zone.txt %s %s", dir,
 	   (long long)now - 3600, (long long)now + 86400, ksk, zsk);
 	snprintf(path, sizeof(path), "%s/signed.txt", dir);
 	load_zone(path);
@@ -263,7 +234,7 @@ static void sign_and_check(const char *alg_name, uint8_t alg, const char *bits)
 	/* The KSK's DS, SHA-1, SHA-256 and SHA-384, from ldns-key2ds. */
 	static const char *digests[] = { "-1", "-2", "-4" };
 	for (size_t d = 0; d < 3; d++) {
-		sh("cd %s && ldns-key2ds -n %s %s.key > ds.txt", dir, digests[d], ksk);
+		test_sh("cd %s && ldns-key2ds -n %s %s.key > ds.txt", dir, digests[d], ksk);
 		snprintf(path, sizeof(path), "%s/ds.txt", dir);
 		load_zone(path);
 		assert_int_equal(n_recs, 1);
@@ -366,10 +337,10 @@ static void nsec3_chain_from_ldns(void **state)
 {
 	(void)state;
 	char ksk[256], path[512];
-	sh("printf '%%s' '%s' > %s/zone.txt", ZONE_TEXT, dir);
-	sh_out(ksk, sizeof(ksk), "cd %s && ldns-keygen -r /dev/urandom -a ECDSAP256SHA256 -k zone.example.",
+	test_sh("printf '%%s' '%s' > %s/zone.txt", ZONE_TEXT, dir);
+	test_sh_out(ksk, sizeof(ksk), "cd %s && ldns-keygen -r /dev/urandom -a ECDSAP256SHA256 -k zone.example.",
 	       dir);
-	sh("cd %s && ldns-signzone -n -t 7 -s 0a1b2c -o zone.example. -f signed3.txt zone.txt %s", dir,
+	test_sh("cd %s && ldns-signzone -n -t 7 -s 0a1b2c -o zone.example. -f signed3.txt zone.txt %s", dir,
 	   ksk);
 	snprintf(path, sizeof(path), "%s/signed3.txt", dir);
 	load_zone(path);

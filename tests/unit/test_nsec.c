@@ -11,6 +11,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "shell.h"
+
 #include <ldns/ldns.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,35 +25,6 @@
 #include "wire/wire.h"
 
 static char dir[] = "/tmp/pc-test-nsec-XXXXXX";
-
-static void sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int rc = system(cmd);
-	if (rc != 0)
-		fail_msg("command failed (%d): %s", rc, cmd);
-}
-
-static void sh_out(char *out, size_t cap, const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	if (fgets(out, (int)cap, p) == NULL)
-		out[0] = 0;
-	out[strcspn(out, "\r\n")] = 0;
-	int rc = pclose(p);
-	if (rc != 0 || out[0] == 0)
-		fail_msg("command failed (%d): %s", rc, cmd);
-}
 
 /* The zone: an apex, plain names, an empty non-terminal chain (ent, y.ent),
  * a wildcard with TXT only under an ENT (wild), an unsigned delegation
@@ -149,8 +122,8 @@ static void sign(const char *text, const char *flags, enum variant v, const char
 {
 	char path[512];
 	time_t now = time(NULL);
-	sh("printf '%%s' '%s' > %s/zone%d.txt", text, dir, (int)v);
-	sh("cd %s && ldns-signzone %s -o nz.example. -i %lld -e %lld -f signed%d.txt zone%d.txt %s %s",
+	test_sh("printf '%%s' '%s' > %s/zone%d.txt", text, dir, (int)v);
+	test_sh("cd %s && ldns-signzone %s -o nz.example. -i %lld -e %lld -f signed%d.txt zone%d.txt %s %s",
 	   dir, flags, (long long)now - 3600, (long long)now + 86400, (int)v, (int)v, ksk, zsk);
 	snprintf(path, sizeof(path), "%s/signed%d.txt", dir, (int)v);
 	load(v, path);
@@ -854,10 +827,7 @@ static int setup(void **state)
 	if (mkdtemp(dir) == NULL)
 		return -1;
 	char ksk[256], zsk[256];
-	sh_out(ksk, sizeof ksk, "cd %s && ldns-keygen -r /dev/urandom -a ECDSAP256SHA256 -k nz.example.",
-	       dir);
-	sh_out(zsk, sizeof zsk, "cd %s && ldns-keygen -r /dev/urandom -a ECDSAP256SHA256 nz.example.",
-	       dir);
+	test_keypair(dir, "-a ECDSAP256SHA256", "nz.example.", ksk, zsk, sizeof ksk);
 	sign(ZONE_TEXT, "", V_NSEC, ksk, zsk);
 	sign(ZONE_TEXT, "-n -t 3 -s 0a1b", V_NSEC3, ksk, zsk);
 	sign(ZONE_TEXT, "-n -p -t 0", V_OPTOUT, ksk, zsk);

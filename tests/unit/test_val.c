@@ -11,6 +11,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "shell.h"
+
 #include <ldns/ldns.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,23 +28,6 @@
 #include "wire/wire.h"
 
 static char dir[] = "/tmp/pc-test-val-XXXXXX";
-
-static void sh_out(char *out, size_t cap, const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	if (fgets(out, (int)cap, p) == NULL)
-		out[0] = 0;
-	out[strcspn(out, "\r\n")] = 0;
-	int rc = pclose(p);
-	if (rc != 0 || out[0] == 0)
-		fail_msg("command failed (%d): %s", rc, cmd);
-}
 
 static const char *ZONE_TEXT = "$ORIGIN zone.example.\n"
 			       "$TTL 300\n"
@@ -106,14 +91,11 @@ static int setup(void **state)
 	f = fopen(cmd, "w");
 	fputs(ZONE_TEXT, f);
 	fclose(f);
-	sh_out(ksk, sizeof(ksk), "cd %s && ldns-keygen -r /dev/urandom -a ECDSAP256SHA256 -k zone.example.", dir);
-	sh_out(zsk, sizeof(zsk), "cd %s && ldns-keygen -r /dev/urandom -a ECDSAP256SHA256 zone.example.", dir);
+	test_keypair(dir, "-a ECDSAP256SHA256", "zone.example.", ksk, zsk, sizeof(ksk));
 	signed_at = time(NULL);
-	char out[64];
-	sh_out(out, sizeof(out),
-	       "cd %s && ldns-signzone -o zone.example. -i %lld -e %lld -f signed.txt zone.txt %s %s && echo ok",
-	       dir, (long long)signed_at - 3600, (long long)signed_at + 86400, ksk, zsk);
-	sh_out(anchor_text, sizeof(anchor_text), "cd %s && ldns-key2ds -n -2 %s.key", dir, ksk);
+	test_sh("cd %s && ldns-signzone -o zone.example. -i %lld -e %lld -f signed.txt zone.txt %s %s", dir,
+		(long long)signed_at - 3600, (long long)signed_at + 86400, ksk, zsk);
+	test_sh_out(anchor_text, sizeof(anchor_text), "cd %s && ldns-key2ds -n -2 %s.key", dir, ksk);
 	snprintf(cmd, sizeof(cmd), "%s/signed.txt", dir);
 	load_zone(cmd);
 	return 0;
