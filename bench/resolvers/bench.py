@@ -11,8 +11,9 @@ sentence for latest.md, e.g. why this is a QUICK run), PORTCULLIS_EXTRA
 ("key: value; key: value" added to portcullis's server: clause, for experiments),
 STAGES (comma-separated subset of cold, miss, cached, startup, vcold, vmiss,
 vcached; default all), MISS_RATE (new names per second of the miss stage,
-1000), MISS_SECONDS (its length, default PHASE_SECONDS), VCOLD_NAMES and
-VMEM_NAMES (the cold and memory name counts of the validating stage vcold).
+1000), MISS_SECONDS (its length, default PHASE_SECONDS), VREPS (repetitions
+of the validating stages, default min(REPS, 3)), VCOLD_NAMES and VMEM_NAMES
+(the cold and memory name counts of the validating stage vcold).
 
 The stages starting with v are the validating rows: every resolver with
 DNSSEC validation on, over a signed variant of the hierarchy (signed.py).
@@ -35,6 +36,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "lab"))
 import lab as labmod  # noqa: E402
 import signed  # noqa: E402  (bench/resolvers/signed.py)
+from configs import CACHE_MB, resolver_argv  # noqa: E402  (bench/resolvers/configs.py)
 
 QUICK = os.environ.get("QUICK", "") not in ("", "0")
 REPS = int(os.environ.get("REPS", "2" if QUICK else "5"))
@@ -43,10 +45,12 @@ COLD_NAMES = int(os.environ.get("COLD_NAMES", "20000"))
 MEM_NAMES = int(os.environ.get("MEM_NAMES", "100000"))  # cold names included
 STAGES = [x for x in os.environ.get(
     "STAGES", "cold,miss,cached,startup,vcold,vmiss,vcached").split(",") if x]
-# the validating cold stage: fewer names than the iterator's (every name
-# costs a signature check; the full run would pass 30 minutes otherwise)
+# The validating stages: fewer repetitions and names than the iterator's
+# (every name costs a signature check, ECDSA P-256 verification alone some
+# 30 to 50 us; a full make bench would pass 30 minutes otherwise).
+VREPS = int(os.environ.get("VREPS", str(min(REPS, 3))))
 VCOLD_NAMES = int(os.environ.get("VCOLD_NAMES", "10000"))
-VMEM_NAMES = int(os.environ.get("VMEM_NAMES", "40000"))  # cold names included
+VMEM_NAMES = int(os.environ.get("VMEM_NAMES", "25000"))  # cold names included
 MISS_RATE = int(os.environ.get("MISS_RATE", "1000"))
 MISS_SECONDS = float(os.environ.get("MISS_SECONDS", str(PHASE)))
 # strace -c -f on the target during the miss stage: system calls per name
@@ -63,7 +67,6 @@ MISS_PERF = os.environ.get("MISS_PERF", "") not in ("", "0")
 ZONES = 200
 ZONE_SERVERS = 4
 CACHED_BENCH_NAMES = 1000
-CACHE_MB = 256
 DNSPERF_CLIENTS = 4
 # The prober's client sockets: with one, every query of a num-threads 2
 # target reached the same SO_REUSEPORT socket, so the "2 workers" figures
@@ -296,125 +299,6 @@ def nsd_queries(nsds):
 
 
 # ---------------------------------------------------------------- resolvers
-
-def resolver_argv(name, addr, kind, w, build, threads=1, pool=None, verbosity=1, hier=None):
-    """The command line of a target (its config written to WORKDIR/run/NAME);
-    with hier (a Hierarchy) that hierarchy's root hints and, when it is the
-    signed one, validation on with its trust anchor."""
-    d = os.path.join(w, "run", name)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
-    hints = hier.hints if hier else os.path.join(w, "bench.hints")
-    anchor = hier.anchor if hier else None
-    if kind == "ceiling":
-        return [os.path.join(build, "bench", "pc-bench-ceiling"), addr]
-    if kind == "portcullis":
-        conf = os.path.join(d, "portcullis.conf")
-        with open(conf, "w") as f:
-            f.write("\n".join([
-                "server:",
-                "    interface: %s" % addr,
-                "    access-control: 127.0.0.0/8 allow",
-                "    root-hints: %s" % hints,
-                "    do-ip6: no",
-                "    do-not-query-localhost: no",
-                "    qname-minimisation: no",
-            ] + ([
-                # validating rows: the signed hierarchy's root anchor
-                '    module-config: "validator iterator"',
-                "    trust-anchor-file: %s" % anchor,
-            ] if anchor else [
-                # the bench hierarchy is unsigned: no validation, as Unbound's row
-                '    module-config: "iterator"',
-            ]) + [
-                "    cache-size: %dm" % CACHE_MB,
-                "    so-rcvbuf: 4m", "    so-sndbuf: 4m",
-                "    num-threads: %d" % threads,
-                "    verbosity: %d" % verbosity,
-                "    control-socket: %s/ctl" % d,
-            ] + (["    socket-pool-size: %d" % pool] if pool else [])
-              + [l.strip() and "    " + l.strip() for l in
-                 os.environ.get("PORTCULLIS_EXTRA", "").split(";") if l.strip()]) + "\n")
-        return [os.path.join(build, "portcullis"), "-c", conf]
-    if kind == "unbound":
-        conf = os.path.join(d, "unbound.conf")
-        with open(conf, "w") as f:
-            f.write("\n".join([
-                "server:",
-                "    interface: %s" % addr, "    port: 53",
-                "    access-control: 127.0.0.0/8 allow",
-                "    root-hints: %s" % hints,
-                "    do-ip6: no",
-                "    do-not-query-localhost: no",
-                "    qname-minimisation: no",
-            ] + ([
-                '    module-config: "validator iterator"',
-                "    trust-anchor-file: %s" % anchor,
-            ] if anchor else [
-                '    module-config: "iterator"',
-            ]) + [
-                "    num-threads: %d" % threads,
-                "    msg-cache-size: %dm" % (CACHE_MB // 2),
-                "    rrset-cache-size: %dm" % (CACHE_MB // 2),
-                "    prefetch: no",
-                "    so-rcvbuf: 4m", "    so-sndbuf: 4m",
-                "    chroot: \"\"", "    username: \"\"",
-                "    directory: \"%s\"" % d, "    pidfile: \"\"",
-                "    use-syslog: no", "    logfile: \"\"", "    verbosity: 0",
-                "remote-control:", "    control-enable: no",
-            ]) + "\n")
-        return ["unbound", "-d", "-c", conf]
-    if kind == "pdns":
-        conf = os.path.join(d, "recursor.conf")
-        with open(conf, "w") as f:
-            f.write("\n".join([
-                "local-address=%s" % addr, "local-port=53",
-                "allow-from=127.0.0.0/8",
-                "hint-file=%s" % hints,
-                "dont-query=",
-            ] + ([
-                # its Lua config holds the trust anchors (4.8: no YAML yet)
-                "dnssec=validate",
-                "lua-config-file=%s/recursor.lua" % d,
-            ] if anchor else [
-                "dnssec=off",
-            ]) + [
-                "threads=%d" % threads,
-                "pdns-distributes-queries=no",
-                "qname-minimization=no",
-                "max-cache-entries=1000000",
-                "max-packetcache-entries=500000",
-                "refresh-on-ttl-perc=0",
-                "security-poll-suffix=",
-                "socket-dir=%s" % d,
-                "daemon=no", "write-pid=no", "disable-syslog=yes",
-                "loglevel=3", "quiet=yes",
-            ]) + "\n")
-        if anchor:
-            with open(os.path.join(d, "recursor.lua"), "w") as f:
-                # the built-in root anchors out, the signed root's DS in
-                f.write("clearTA()\naddTA('.', '%s')\n" % hier.ds)
-        return ["pdns_recursor", "--config-dir=%s" % d]
-    if kind == "kresd":
-        conf = os.path.join(d, "config.lua")
-        with open(conf, "w") as f:
-            f.write("\n".join([
-                "-- generated by bench/resolvers/bench.py",
-                "log_level('warning')",
-                "net.ipv6 = false",
-                "net.listen('%s', 53, { kind = 'dns' })" % addr,
-                "cache.open(%d * MB, 'lmdb://%s/cache')" % (CACHE_MB, d),
-                # Debian's root.key out (the sandbox loads it); the signed
-                # root's DS in, read-only (no RFC 5011 updates of the file)
-                "trust_anchors.remove('.')",
-            ] + (["trust_anchors.add_file('%s', true)" % anchor] if anchor else []) + [
-                "modules.load('hints > iterate')",
-                "hints.root_file('%s')" % hints,
-                "policy.add(policy.all(policy.FLAGS({'ALLOW_LOCAL', 'NO_MINIMIZE'})))",
-            ]) + "\n")
-        return ["kresd", "-n", "-c", conf, d]
-    raise ValueError(kind)
-
 
 class Proc:
     def __init__(self, name, argv, w):
@@ -808,8 +692,8 @@ def run_vcached(targets, w, build, hier, errors):
     names by DO queries and checked (vet: AD for a DO query, SERVFAIL for
     the tampered name), then REPS rounds of the peak phase with DO queries
     (dnsperf -D), every target in turn, in an order rotated by one place per
-    round. The ceiling answers DO queries with the same shape of answer
-    (AD, the A record, an RRSIG of algorithm 13's size, OPT)."""
+    round (VREPS rounds). The ceiling answers DO queries with the same shape
+    of answer (AD, the A record, an RRSIG of algorithm 13's size, OPT)."""
     procs, runs, live, checks = {}, [], [], {}
     do = ["-D"]
     sample = None
@@ -835,12 +719,12 @@ def run_vcached(targets, w, build, hier, errors):
             except (RuntimeError, OSError) as e:
                 log("  %s FAILED to start: %s" % (t[0], e))
                 errors.append("vcached stage, %s: %s" % (t[0], str(e)[:300]))
-        for rnd in range(REPS):
+        for rnd in range(VREPS):
             if not live:
                 break
             k = rnd % len(live)
             order = live[k:] + live[:k]
-            log("validated cached round %d/%d: %s" % (rnd + 1, REPS,
+            log("validated cached round %d/%d: %s" % (rnd + 1, VREPS,
                                                      ", ".join(t[0] for t in order)))
             for t in list(order):
                 try:
@@ -893,10 +777,11 @@ def fresh_stages(cold, w, build, hier, runs, errors, save):
     being the hierarchy's."""
     for stage, fn in (("cold", run_cold), ("miss", run_miss)):
         stage = hier.key + stage
-        for rep in range(REPS if cold and stage in STAGES else 0):
+        reps = VREPS if hier.validating else REPS
+        for rep in range(reps if cold and stage in STAGES else 0):
             k = rep % len(cold)
             order = cold[k:] + cold[:k]
-            log("%s repetition %d/%d: %s" % (stage, rep + 1, REPS, ", ".join(t[0] for t in order)))
+            log("%s repetition %d/%d: %s" % (stage, rep + 1, reps, ", ".join(t[0] for t in order)))
             for t in order:
                 try:
                     r = fn(t, w, build, hier, rep)
@@ -905,7 +790,7 @@ def fresh_stages(cold, w, build, hier, runs, errors, save):
                     errors.append("%s repetition %d, %s: %s" % (stage, rep + 1, t[0], str(e)[:300]))
                     continue
                 runs.append(r)
-                if not r.get("vcheck", {"ok": True})["ok"]:
+                if not (r.get("vcheck") or {"ok": True})["ok"]:
                     errors.append("%s repetition %d, %s: NOT VALIDATING: %s" % (
                         stage, rep + 1, t[0], r["vcheck"]["why"]))
             save()
@@ -1043,7 +928,7 @@ def main(argv):
         vstages = [x for x in STAGES if x.startswith("v")]
         vhier = signed_hierarchy(w, nsd_procs) if vstages else None
         if vhier:
-            facts["settings"].update(vcold_names=VCOLD_NAMES, vmem_names=VMEM_NAMES,
+            facts["settings"].update(vreps=VREPS, vcold_names=VCOLD_NAMES, vmem_names=VMEM_NAMES,
                                      signed_names=vhier.names, sign_s=vhier.sign_s,
                                      algorithm=signed.ALGORITHM,
                                      vcached_names=len(LAB_CACHED) + CACHED_BENCH_NAMES)
@@ -1107,7 +992,7 @@ def main(argv):
             shutil.rmtree(w, ignore_errors=True)
     subprocess.run([sys.executable, os.path.join(HERE, "report.py"),
                     os.path.join(results, "resolvers.json"), results], check=True)
-    bad = sorted({r["target"] for r in runs if not r.get("vcheck", {"ok": True})["ok"]})
+    bad = sorted({r["target"] for r in runs if not (r.get("vcheck") or {"ok": True})["ok"]})
     if bad:
         log("NOT VALIDATING: %s (a DO query came without AD or its RRSIG, or the tampered "
             "name was not SERVFAIL; see latest.md's Failures)" % ", ".join(bad))

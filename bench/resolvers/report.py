@@ -414,8 +414,10 @@ def validating(w, s, targets, S, F, vchecks, ratio, ub, ce):
       "run's figures are taken (and, in the cached stage, after priming), a DO query for a "
       "name of the stage must come back with AD and the A record's RRSIG, and "
       "`bogus.z000.sbench. A`, changed after signing, must come back SERVFAIL; a run that "
-      "fails this check is not counted, and is listed under Failures."
-      % (s["zones"], s.get("algorithm", "?"), "{:,}".format(s.get("signed_names", 0))))
+      "fails this check is not counted, and is listed under Failures. %s repetition(s) "
+      "(rounds, in the cached stage) of each stage; signing took %.0f s."
+      % (s["zones"], s.get("algorithm", "?"), "{:,}".format(s.get("signed_names", 0)),
+         s.get("vreps", "?"), s.get("sign_s", 0)))
     w("")
     w("| target | validation checks passed | failed |")
     w("|---|---:|---|")
