@@ -109,9 +109,14 @@ def log(*a):
 # ---------------------------------------------------------------- /proc
 
 def cpu_seconds(pid):
+    return sum(cpu_split(pid))
+
+
+def cpu_split(pid):
+    """(utime, stime) of pid in seconds, all threads."""
     with open("/proc/%d/stat" % pid) as f:
         rest = f.read().rsplit(")", 1)[1].split()
-    return (int(rest[11]) + int(rest[12])) / CLK  # utime + stime, all threads
+    return int(rest[11]) / CLK, int(rest[12]) / CLK
 
 
 def task_totals(pid):
@@ -518,11 +523,11 @@ def run_miss(t, w, build, hier, rep):
                                           stderr=subprocess.DEVNULL)
                 time.sleep(0.5)
             ns0, sw0 = task_totals(pid)
-            tick0, up0 = cpu_seconds(pid), nsd_queries(nsds)
+            split0, up0 = cpu_split(pid), nsd_queries(nsds)
             f = latprobe(build, addr, files["miss.txt"], MISS_RATE, MISS_SECONDS, 0,
                          {min(cpus)} if split else None)
             ns1, sw1 = task_totals(pid)
-            tick1, up1 = cpu_seconds(pid), nsd_queries(nsds)
+            split1, up1 = cpu_split(pid), nsd_queries(nsds)
         finally:
             if tracer is not None:
                 tracer.send_signal(signal.SIGINT)
@@ -532,7 +537,10 @@ def run_miss(t, w, build, hier, rep):
         names = max(1, f["sent"])
         f.update({"names": f["sent"], "rate": MISS_RATE,
                   "cpu_us_per_name": (ns1 - ns0) / 1000.0 / names,
-                  "tick_cpu_us_per_name": (tick1 - tick0) * 1e6 / names,
+                  "tick_cpu_us_per_name": (sum(split1) - sum(split0)) * 1e6 / names,
+                  # the same ticks, user and system apart
+                  "user_us_per_name": (split1[0] - split0[0]) * 1e6 / names,
+                  "sys_us_per_name": (split1[1] - split0[1]) * 1e6 / names,
                   "switches_per_name": (sw1 - sw0) / names,
                   "upstream_per_name": (up1 - up0) / names,
                   "threads": len(os.listdir("/proc/%d/task" % pid))})
@@ -551,9 +559,10 @@ def run_miss(t, w, build, hier, rep):
                 "%s %.2f" % (k, v / names) for k, v in sorted(
                     f["syscalls"].items(), key=lambda kv: -kv[1]) if k != "total")))
         res[k + "miss"] = f
-        log("  %s %smiss %d/s: %.1f us cpu/name, %.2f switches/name, %.2f upstream/name, "
-            "%d lost" % (name, k, MISS_RATE, f["cpu_us_per_name"], f["switches_per_name"],
-                         f["upstream_per_name"], f["lost"]))
+        log("  %s %smiss %d/s: %.1f us cpu/name (user %.0f, system %.0f), %.2f switches/name, "
+            "%.2f upstream/name, %d lost" % (
+                name, k, MISS_RATE, f["cpu_us_per_name"], f["user_us_per_name"],
+                f["sys_us_per_name"], f["switches_per_name"], f["upstream_per_name"], f["lost"]))
         if not proc.alive():
             raise RuntimeError("%s died: %s" % (name, proc.tail()))
         vet(res, proc, hier, (k + "miss",))

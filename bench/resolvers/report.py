@@ -115,6 +115,8 @@ def main(argv):
         "vrecheck": ("vmemory.recheck_upstream_per_name", "%.3f"),
         "vmiss_cpu": ("vmiss.cpu_us_per_name", "%.1f"),
         "vmiss_tick": ("vmiss.tick_cpu_us_per_name", "%.0f"),
+        "vmiss_user": ("vmiss.user_us_per_name", "%.0f"),
+        "vmiss_sys": ("vmiss.sys_us_per_name", "%.0f"),
         "vmiss_sw": ("vmiss.switches_per_name", "%.2f"),
         "vmiss_up": ("vmiss.upstream_per_name", "%.3f"),
         "vmiss_lost": ("vmiss.lost", "%.0f"),
@@ -458,11 +460,12 @@ def validating(w, s, targets, S, F, vchecks, ratio, ub, ce):
           "one upstream query and one signature check."
           % (s["zones"], "{:,}".format(s.get("miss_rate", 1000)), s.get("miss_seconds", 0)))
         w("")
-        table(["CPU µs / name", "/ Unbound", "(ticks) µs / name", "switches / name",
-               "upstream / name", "p50 µs", "p99 µs", "lost"],
+        table(["CPU µs / name", "/ Unbound", "(ticks) µs / name", "of it user", "of it system",
+               "switches / name", "upstream / name", "p50 µs", "p99 µs", "lost"],
               lambda x: [x["vmiss_cpu"].fmt(F["vmiss_cpu"]),
                          ratio(x["vmiss_cpu"], ub and ub["vmiss_cpu"]),
-                         x["vmiss_tick"].fmt(F["vmiss_tick"]), x["vmiss_sw"].fmt(F["vmiss_sw"]),
+                         x["vmiss_tick"].fmt(F["vmiss_tick"]), x["vmiss_user"].fmt(F["vmiss_user"]),
+                         x["vmiss_sys"].fmt(F["vmiss_sys"]), x["vmiss_sw"].fmt(F["vmiss_sw"]),
                          x["vmiss_up"].fmt(F["vmiss_up"]), x["vmiss_p50"].fmt(F["vmiss_p50"]),
                          x["vmiss_p99"].fmt(F["vmiss_p99"]), x["vmiss_lost"].fmt(F["vmiss_lost"])],
               rows)
