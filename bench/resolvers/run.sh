@@ -4,8 +4,10 @@
 # namespace with the lab and a generated hierarchy. See README.md.
 #   usage: bench/resolvers/run.sh BUILD_DIR
 # Environment: QUICK=1 for one short repetition; REPS, PHASE_SECONDS,
-# FIXED_QPS, COLD_NAMES, MEM_NAMES, TARGETS=a,b, STAGES=cold,miss,cached,startup,
-# MISS_RATE, MISS_SECONDS (see bench.py).
+# FIXED_QPS, COLD_NAMES, MEM_NAMES, TARGETS=a,b,
+# STAGES=cold,miss,cached,startup,vcold,vmiss,vcached (the v stages: the
+# validating rows over the signed hierarchy), MISS_RATE, MISS_SECONDS, VREPS,
+# VCOLD_NAMES, VMEM_NAMES (see bench.py).
 # Writes bench/results/latest.md, resolvers.json and the PNG charts.
 set -eu
 root="$(cd "$(dirname "$0")/../.." && pwd)"
