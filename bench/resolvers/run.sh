@@ -15,7 +15,7 @@ build="$(cd "${1:?usage: bench/resolvers/run.sh BUILD_DIR}" && pwd)"
 for t in portcullis bench/pc-bench-ceiling bench/pc-bench-latprobe; do
 	[ -x "$build/$t" ] || { echo "run.sh: $build/$t not built (make)" >&2; exit 1; }
 done
-for c in dnsperf nsd nsd-control unbound pdns_recursor kresd gnuplot; do
+for c in dnsperf nsd nsd-control unbound pdns_recursor kresd gnuplot ldns-keygen ldns-signzone ldns-key2ds; do
 	command -v "$c" >/dev/null || { echo "run.sh: $c missing (scripts/deps.sh bench)" >&2; exit 1; }
 done
 if [ "${PC_IN_NETNS:-}" != 1 ]; then
