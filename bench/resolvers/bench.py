@@ -747,7 +747,8 @@ def run_vcached(targets, w, build, hier, errors):
                     live.remove(t)
                     continue
                 runs.append({"target": t[0], "rep": rnd, "stage": "vcached",
-                             "vcheck": checks.get(t[0]), "vpeak": {"qps": p["qps"], "completed": p["completed"],
+                             "vcheck": checks.get(t[0]),
+                             "vpeak": {"qps": p["qps"], "completed": p["completed"],
                                        "lost": p["lost"], "noerror": p["noerror"]}})
                 log("  %s validated peak (DO) %.0f qps" % (t[0], p["qps"]))
     finally:

@@ -102,7 +102,8 @@ def write_hierarchy(w, names, zones, nsd_conf, workers=None):
         return z, out, addr, ds
 
     # each ldns run is a process start and a few hundred signatures: side by side
-    with concurrent.futures.ThreadPoolExecutor(max_workers=workers or 2 * (os.cpu_count() or 1)) as ex:
+    workers = workers or 2 * (os.cpu_count() or 1)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as ex:
         leaves = list(ex.map(leaf, range(zones)))
     tld = ["$ORIGIN %s\n$TTL %d\n" % (TLD, TTL), _soa("ns1.nic." + TLD),
            "@ NS ns1.nic\nns1.nic A %s\na.root A %s\n" % (TLD_ADDR, ROOT_ADDR)]
