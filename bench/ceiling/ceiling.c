@@ -10,6 +10,13 @@
  * (name = pointer to the question, TTL 300, 192.0.2.1). Writes the batch
  * back with sendmmsg. Datagrams that are not a one-question query are
  * ignored. No parsing beyond walking the question name.
+ *
+ * A query whose one additional record is an OPT with the DO bit gets the
+ * answer a validating resolver gives such a query from its cache: AD set,
+ * the A record, an RRSIG of the size algorithm 13 gives (64-byte signature,
+ * the signer the question's parent, uncompressed as RFC 4034 3.1.7 asks, a
+ * fixed signature of zeros) and an OPT record with DO. The validating rows of
+ * the resolver benchmark compare the resolvers' cached answers to that.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,6 +39,49 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+/* Appends an RRSIG over the A record (name = pointer to the question) and
+ * an OPT record with DO at buf + p; the question name is buf[12..qend),
+ * labels long. Returns the new length, or 0 when it would not fit. */
+static size_t append_dnssec(unsigned char *buf, size_t p, size_t qend, unsigned labels)
+{
+	/* the signer: the question's parent, or the root for a one-label name */
+	size_t signer = labels > 1 ? 12u + 1u + buf[12] : qend - 1;
+	size_t slen = qend - signer;
+	size_t rdlen = 18 + slen + 64;
+	if (p + 12 + rdlen + 11 > BUFSZ)
+		return 0;
+	unsigned char *o = buf + p;
+	static const unsigned char head[] = {
+		0xc0, 0x0c, 0x00, 0x2e, 0x00, 0x01, /* RRSIG IN */
+		0x00, 0x00, 0x01, 0x2c,             /* TTL 300 */
+	};
+	memcpy(o, head, sizeof(head));
+	o += sizeof(head);
+	*o++ = (unsigned char)(rdlen >> 8), *o++ = (unsigned char)rdlen;
+	static const unsigned char fixed[] = {
+		0x00, 0x01, 13, 0,                  /* covers A; algorithm 13; labels (below) */
+		0x00, 0x00, 0x01, 0x2c,             /* original TTL 300 */
+		0x7f, 0x00, 0x00, 0x00,             /* expiration */
+		0x60, 0x00, 0x00, 0x00,             /* inception */
+		0x12, 0x34,                         /* key tag */
+	};
+	memcpy(o, fixed, sizeof(fixed));
+	o[3] = (unsigned char)labels;
+	o += sizeof(fixed);
+	memmove(o, buf + signer, slen);
+	o += slen;
+	memset(o, 0, 64);
+	o += 64;
+	static const unsigned char opt[] = {
+		0x00, 0x00, 0x29, 0x04, 0xd0, /* root, OPT, UDP payload 1232 */
+		0x00, 0x00, 0x80, 0x00,       /* extended RCODE 0, version 0, DO */
+		0x00, 0x00,                   /* no options */
+	};
+	memcpy(o, opt, sizeof(opt));
+	o += sizeof(opt);
+	return (size_t)(o - buf);
+}
+
 /* Turns the query in buf (len bytes) into the answer; returns its length, or
  * 0 when the datagram is to be dropped. */
 static size_t answer(unsigned char *buf, size_t len)
@@ -45,20 +95,30 @@ static size_t answer(unsigned char *buf, size_t len)
 	if (len < 12 + 5 || (buf[2] & 0x80) || buf[4] != 0 || buf[5] != 1)
 		return 0;
 	size_t p = 12;
+	unsigned labels = 0;
 	while (p < len && buf[p] != 0) {
 		if (buf[p] & 0xc0)
 			return 0;
 		p += 1u + buf[p];
+		labels++;
 	}
+	size_t qend = p + 1;
 	p += 1 + 4; /* root label, type, class */
 	if (p > len || p + sizeof(rr) > BUFSZ)
 		return 0;
+	/* one additional record, an OPT (root name, type 41) with DO set */
+	int dnssec = buf[10] == 0 && buf[11] == 1 && p + 11 <= len && buf[p] == 0 &&
+		     buf[p + 1] == 0 && buf[p + 2] == 41 && (buf[p + 7] & 0x80);
 	buf[2] = (unsigned char)((buf[2] & 0x79) | 0x84); /* QR, AA; keep opcode and RD */
 	buf[3] = 0x80;                                  /* RA, NOERROR */
 	buf[6] = 0, buf[7] = 1;                         /* ANCOUNT 1 */
 	memset(buf + 8, 0, 4);                          /* NSCOUNT, ARCOUNT 0 */
 	memcpy(buf + p, rr, sizeof(rr));
-	return p + sizeof(rr);
+	if (!dnssec)
+		return p + sizeof(rr);
+	buf[3] |= 0x20;           /* AD */
+	buf[7] = 2, buf[11] = 1;  /* ANCOUNT 2, ARCOUNT 1 */
+	return append_dnssec(buf, p + sizeof(rr), qend, labels);
 }
 
 int main(int argc, char **argv)

@@ -9,9 +9,14 @@ FIXED_QPS (skip the calibration pass), COLD_NAMES, MEM_NAMES, TARGETS
 (comma-separated subset), KEEP=1 (keep the work directory), BENCH_NOTE (a
 sentence for latest.md, e.g. why this is a QUICK run), PORTCULLIS_EXTRA
 ("key: value; key: value" added to portcullis's server: clause, for experiments),
-STAGES (comma-separated subset of cold, miss, cached, startup; default all),
-MISS_RATE (new names per second of the miss stage, 1000), MISS_SECONDS (its
-length, default PHASE_SECONDS).
+STAGES (comma-separated subset of cold, miss, cached, startup, vcold, vmiss,
+vcached; default all), MISS_RATE (new names per second of the miss stage,
+1000), MISS_SECONDS (its length, default PHASE_SECONDS), VREPS (repetitions
+of the validating stages, default min(REPS, 3)), VCOLD_NAMES and VMEM_NAMES
+(the cold and memory name counts of the validating stage vcold).
+
+The stages starting with v are the validating rows: every resolver with
+DNSSEC validation on, over a signed variant of the hierarchy (signed.py).
 """
 
 import json
@@ -30,13 +35,22 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "lab"))
 import lab as labmod  # noqa: E402
+import signed  # noqa: E402  (bench/resolvers/signed.py)
+from configs import CACHE_MB, resolver_argv  # noqa: E402  (bench/resolvers/configs.py)
 
 QUICK = os.environ.get("QUICK", "") not in ("", "0")
 REPS = int(os.environ.get("REPS", "2" if QUICK else "5"))
 PHASE = float(os.environ.get("PHASE_SECONDS", "3" if QUICK else "6"))
 COLD_NAMES = int(os.environ.get("COLD_NAMES", "20000"))
 MEM_NAMES = int(os.environ.get("MEM_NAMES", "100000"))  # cold names included
-STAGES = [x for x in os.environ.get("STAGES", "cold,miss,cached,startup").split(",") if x]
+STAGES = [x for x in os.environ.get(
+    "STAGES", "cold,miss,cached,startup,vcold,vmiss,vcached").split(",") if x]
+# The validating stages: fewer repetitions and names than the iterator's
+# (every name costs a signature check, ECDSA P-256 verification alone some
+# 30 to 50 us; a full make bench would pass 30 minutes otherwise).
+VREPS = int(os.environ.get("VREPS", str(min(REPS, 3))))
+VCOLD_NAMES = int(os.environ.get("VCOLD_NAMES", "10000"))
+VMEM_NAMES = int(os.environ.get("VMEM_NAMES", "25000"))  # cold names included
 MISS_RATE = int(os.environ.get("MISS_RATE", "1000"))
 MISS_SECONDS = float(os.environ.get("MISS_SECONDS", str(PHASE)))
 # strace -c -f on the target during the miss stage: system calls per name
@@ -53,7 +67,6 @@ MISS_PERF = os.environ.get("MISS_PERF", "") not in ("", "0")
 ZONES = 200
 ZONE_SERVERS = 4
 CACHED_BENCH_NAMES = 1000
-CACHE_MB = 256
 DNSPERF_CLIENTS = 4
 # The prober's client sockets: with one, every query of a num-threads 2
 # target reached the same SO_REUSEPORT socket, so the "2 workers" figures
@@ -96,9 +109,14 @@ def log(*a):
 # ---------------------------------------------------------------- /proc
 
 def cpu_seconds(pid):
+    return sum(cpu_split(pid))
+
+
+def cpu_split(pid):
+    """(utime, stime) of pid in seconds, all threads."""
     with open("/proc/%d/stat" % pid) as f:
         rest = f.read().rsplit(")", 1)[1].split()
-    return (int(rest[11]) + int(rest[12])) / CLK  # utime + stime, all threads
+    return int(rest[11]) / CLK, int(rest[12]) / CLK
 
 
 def task_totals(pid):
@@ -212,35 +230,70 @@ def write_hierarchy(w):
     return nsds
 
 
-def write_names(w):
+def write_names(w, zname=zone_name, prefix="", cold=COLD_NAMES, mem=MEM_NAMES,
+                lab=LAB_CACHED, cached=CACHED_BENCH_NAMES):
+    """The name lists of every stage, as dnsperf data files: {"cold.txt":
+    path, ...}; zname(i) names zone i, prefix goes before each file's name
+    (the validating stages' lists are "v-cold.txt" ... under sbench.)."""
     files = {}
 
     def out(name, rows):
-        p = os.path.join(w, name)
+        p = os.path.join(w, prefix + name)
         with open(p, "w") as f:
             f.writelines("%s %s\n" % r for r in rows)
         files[name] = p
-    out("cold.txt", [("c%d.%s" % (i, zone_name(i % ZONES)), "A") for i in range(COLD_NAMES)])
-    out("mem.txt", [("m%d.%s" % (i, zone_name(i % ZONES)), "A")
-                    for i in range(max(0, MEM_NAMES - COLD_NAMES))])
+    out("cold.txt", [("c%d.%s" % (i, zname(i % ZONES)), "A") for i in range(cold)])
+    out("mem.txt", [("m%d.%s" % (i, zname(i % ZONES)), "A")
+                    for i in range(max(0, mem - cold))])
     # the miss stage: one name per zone first (the zone cuts), then names
     # never asked before, each used once at the fixed rate
-    out("miss-warm.txt", [("w%d.%s" % (i, zone_name(i)), "A") for i in range(ZONES)])
-    out("miss.txt", [("n%d.%s" % (i, zone_name(i % ZONES)), "A")
+    out("miss-warm.txt", [("w%d.%s" % (i, zname(i)), "A") for i in range(ZONES)])
+    out("miss.txt", [("n%d.%s" % (i, zname(i % ZONES)), "A")
                      for i in range(max(1, int(MISS_RATE * MISS_SECONDS)))])
-    out("cached.txt", LAB_CACHED + [("k%d.%s" % (i, zone_name(i % ZONES)), "A")
-                                    for i in range(CACHED_BENCH_NAMES)])
+    out("cached.txt", lab + [("k%d.%s" % (i, zname(i % ZONES)), "A") for i in range(cached)])
     # a sample of both, asked again after the memory phase: still cached?
-    out("recheck.txt", [("c%d.%s" % (i, zone_name(i % ZONES)), "A")
-                        for i in range(0, COLD_NAMES, max(1, COLD_NAMES // 1000))] +
-        [("m%d.%s" % (i, zone_name(i % ZONES)), "A")
-         for i in range(0, max(0, MEM_NAMES - COLD_NAMES), max(1, (MEM_NAMES - COLD_NAMES) // 1000))])
+    out("recheck.txt", [("c%d.%s" % (i, zname(i % ZONES)), "A")
+                        for i in range(0, cold, max(1, cold // 1000))] +
+        [("m%d.%s" % (i, zname(i % ZONES)), "A")
+         for i in range(0, max(0, mem - cold), max(1, (mem - cold) // 1000))])
     return files
+
+
+def listed_names(files):
+    """Every name of the data files, once."""
+    names = set()
+    for p in files.values():
+        with open(p) as f:
+            names.update(line.split()[0] for line in f if line.strip())
+    return names
+
+
+class Hierarchy:
+    """What a stage needs of the hierarchy it runs over: the name lists,
+    the NSD instances whose queries are counted, the root hints and, for
+    the signed one, the trust anchor (the root's KSK DS: a file and its
+    rdata). key is the prefix of the stage names and of the result keys
+    ("" for the unsigned hierarchy, "v" for the validating rows)."""
+
+    def __init__(self, key, files, nsds, hints, anchor=None, ds=None,
+                 cold=COLD_NAMES, mem=MEM_NAMES):
+        self.key, self.files, self.nsds, self.hints = key, files, nsds, hints
+        self.anchor, self.ds, self.cold, self.mem = anchor, ds, cold, mem
+
+    @property
+    def validating(self):
+        return self.anchor is not None
+
+    def sample(self):
+        """A name of the cold stage, for the validation check."""
+        with open(self.files["cold.txt"]) as f:
+            return f.readline().split()[0]
 
 
 def nsd_queries(nsds):
     total = 0
-    for _, conf in nsds:
+    for n in nsds:
+        conf = n[1]
         r = subprocess.run(["nsd-control", "-c", conf, "stats_noreset"],
                            capture_output=True, text=True, timeout=10)
         m = re.search(r"^num\.queries=(\d+)", r.stdout, re.M)
@@ -251,97 +304,6 @@ def nsd_queries(nsds):
 
 
 # ---------------------------------------------------------------- resolvers
-
-def resolver_argv(name, addr, kind, w, build, threads=1, pool=None, verbosity=1):
-    d = os.path.join(w, "run", name)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
-    hints = os.path.join(w, "bench.hints")
-    if kind == "ceiling":
-        return [os.path.join(build, "bench", "pc-bench-ceiling"), addr]
-    if kind == "portcullis":
-        conf = os.path.join(d, "portcullis.conf")
-        with open(conf, "w") as f:
-            f.write("\n".join([
-                "server:",
-                "    interface: %s" % addr,
-                "    access-control: 127.0.0.0/8 allow",
-                "    root-hints: %s" % hints,
-                "    do-ip6: no",
-                "    do-not-query-localhost: no",
-                "    qname-minimisation: no",
-                # the bench hierarchy is unsigned: no validation, as Unbound's row
-                '    module-config: "iterator"',
-                "    cache-size: %dm" % CACHE_MB,
-                "    so-rcvbuf: 4m", "    so-sndbuf: 4m",
-                "    num-threads: %d" % threads,
-                "    verbosity: %d" % verbosity,
-                "    control-socket: %s/ctl" % d,
-            ] + (["    socket-pool-size: %d" % pool] if pool else [])
-              + [l.strip() and "    " + l.strip() for l in
-                 os.environ.get("PORTCULLIS_EXTRA", "").split(";") if l.strip()]) + "\n")
-        return [os.path.join(build, "portcullis"), "-c", conf]
-    if kind == "unbound":
-        conf = os.path.join(d, "unbound.conf")
-        with open(conf, "w") as f:
-            f.write("\n".join([
-                "server:",
-                "    interface: %s" % addr, "    port: 53",
-                "    access-control: 127.0.0.0/8 allow",
-                "    root-hints: %s" % hints,
-                "    do-ip6: no",
-                "    do-not-query-localhost: no",
-                "    qname-minimisation: no",
-                "    module-config: \"iterator\"",
-                "    num-threads: %d" % threads,
-                "    msg-cache-size: %dm" % (CACHE_MB // 2),
-                "    rrset-cache-size: %dm" % (CACHE_MB // 2),
-                "    prefetch: no",
-                "    so-rcvbuf: 4m", "    so-sndbuf: 4m",
-                "    chroot: \"\"", "    username: \"\"",
-                "    directory: \"%s\"" % d, "    pidfile: \"\"",
-                "    use-syslog: no", "    logfile: \"\"", "    verbosity: 0",
-                "remote-control:", "    control-enable: no",
-            ]) + "\n")
-        return ["unbound", "-d", "-c", conf]
-    if kind == "pdns":
-        conf = os.path.join(d, "recursor.conf")
-        with open(conf, "w") as f:
-            f.write("\n".join([
-                "local-address=%s" % addr, "local-port=53",
-                "allow-from=127.0.0.0/8",
-                "hint-file=%s" % hints,
-                "dont-query=",
-                "dnssec=off",
-                "threads=%d" % threads,
-                "pdns-distributes-queries=no",
-                "qname-minimization=no",
-                "max-cache-entries=1000000",
-                "max-packetcache-entries=500000",
-                "refresh-on-ttl-perc=0",
-                "security-poll-suffix=",
-                "socket-dir=%s" % d,
-                "daemon=no", "write-pid=no", "disable-syslog=yes",
-                "loglevel=3", "quiet=yes",
-            ]) + "\n")
-        return ["pdns_recursor", "--config-dir=%s" % d]
-    if kind == "kresd":
-        conf = os.path.join(d, "config.lua")
-        with open(conf, "w") as f:
-            f.write("\n".join([
-                "-- generated by bench/resolvers/bench.py",
-                "log_level('warning')",
-                "net.ipv6 = false",
-                "net.listen('%s', 53, { kind = 'dns' })" % addr,
-                "cache.open(%d * MB, 'lmdb://%s/cache')" % (CACHE_MB, d),
-                "trust_anchors.remove('.')",
-                "modules.load('hints > iterate')",
-                "hints.root_file('%s')" % hints,
-                "policy.add(policy.all(policy.FLAGS({'ALLOW_LOCAL', 'NO_MINIMIZE'})))",
-            ]) + "\n")
-        return ["kresd", "-n", "-c", conf, d]
-    raise ValueError(kind)
-
 
 class Proc:
     def __init__(self, name, argv, w):
@@ -423,30 +385,50 @@ def latprobe(build, addr, datafile, rate, secs, warm, cpus=None):
 
 # ---------------------------------------------------------------- phases
 
-def start_target(name, addr, kind, w, build):
+def start_target(name, addr, kind, w, build, hier=None):
     threads = 2 if name.endswith("-2t") else 1
     if name == "portcullis-b":
         build = os.path.abspath(os.environ["BUILD_B"])
-    proc = Proc(name, resolver_argv(name, addr, kind, w, build, threads=threads), w)
+    proc = Proc(name, resolver_argv(name, addr, kind, w, build, threads=threads, hier=hier), w)
+    proc.addr = addr
     wait_answers(proc, addr)
     return proc
 
 
-def prime(addr, files):
+def prime(addr, files, extra=()):
     for _ in range(2):
-        dnsperf(addr, files["cached.txt"], ["-n", "1", "-q", "50", "-t", "3"])
+        dnsperf(addr, files["cached.txt"], ["-n", "1", "-q", "50", "-t", "3"] + list(extra))
 
 
-def peak(addr, files):
+def peak(addr, files, extra=()):
     return dnsperf(addr, files["cached.txt"], ["-c", str(DNSPERF_CLIENTS), "-q",
-                                               str(DNSPERF_INFLIGHT), "-l", "%g" % PHASE])
+                                               str(DNSPERF_INFLIGHT), "-l", "%g" % PHASE]
+                   + list(extra))
 
 
-def run_cold(t, w, build, files, nsds, rep):
-    """Cold cache, then memory: a fresh process with an empty cache."""
+def vet(res, proc, hier, keys, sample=None):
+    """The validating stages' check, once the stage's figures are taken (so
+    that it does not warm the cache they measure): the target must answer a
+    DO query for a name of the stage with AD and the RRSIG, and the tampered
+    name with SERVFAIL. When it does not, the figures move out of the keys
+    the report reads (to res["not_validating"]) and res["vcheck"] says why."""
+    if not hier.validating:
+        return
+    chk = signed.check_validates(proc.addr, sample or hier.sample())
+    res["vcheck"] = chk
+    if not chk["ok"]:
+        res["not_validating"] = {k: res.pop(k) for k in keys if k in res}
+        log("  %s DOES NOT VALIDATE: %s" % (proc.name, chk["why"]))
+
+
+def run_cold(t, w, build, hier, rep):
+    """Cold cache, then memory: a fresh process with an empty cache. The
+    figures go to res[KEY + "cold"] and res[KEY + "memory"], KEY being the
+    hierarchy's ("" or "v")."""
     name, addr, kind = t
-    res = {"target": name, "rep": rep, "stage": "cold"}
-    proc = start_target(name, addr, kind, w, build)
+    files, nsds, k = hier.files, hier.nsds, hier.key
+    res = {"target": name, "rep": rep, "stage": k + "cold"}
+    proc = start_target(name, addr, kind, w, build, hier)
     try:
         lmdb = os.path.join(w, "run", name, "cache", "data.mdb") if kind == "kresd" else None
         lmdb0 = lmdb_used_bytes(lmdb) if lmdb else 0
@@ -455,11 +437,11 @@ def run_cold(t, w, build, files, nsds, rep):
         c = dnsperf(addr, files["cold.txt"], ["-n", "1", "-c", "10", "-q",
                                               str(COLD_INFLIGHT), "-t", "5"])
         cpu1, up1 = cpu_seconds(proc.pid), nsd_queries(nsds)
-        res["cold"] = {"names": COLD_NAMES, "wall_s": c["runtime"],
-                       "noerror": c["noerror"], "lost": c["lost"],
-                       "cpu_s_per_1000": (cpu1 - cpu0) / COLD_NAMES * 1000,
-                       "upstream_per_name": (up1 - up0) / COLD_NAMES}
-        if MEM_NAMES > COLD_NAMES:
+        res[k + "cold"] = {"names": hier.cold, "wall_s": c["runtime"],
+                           "noerror": c["noerror"], "lost": c["lost"],
+                           "cpu_s_per_1000": (cpu1 - cpu0) / hier.cold * 1000,
+                           "upstream_per_name": (up1 - up0) / hier.cold}
+        if hier.mem > hier.cold:
             m = dnsperf(addr, files["mem.txt"], ["-n", "1", "-c", "10", "-q",
                                                  str(COLD_INFLIGHT), "-t", "5"])
             cached = c["noerror"] + m["noerror"]
@@ -478,18 +460,19 @@ def run_cold(t, w, build, files, nsds, rep):
         up2 = nsd_queries(nsds)
         rc = dnsperf(addr, files["recheck.txt"], ["-n", "1", "-q", "50", "-t", "5"])
         up3 = nsd_queries(nsds)
-        res["memory"] = {"rrsets": cached, "rss_start_kb": rss0, "rss_end_kb": rss1,
+        res[k + "memory"] = {"rrsets": cached, "rss_start_kb": rss0, "rss_end_kb": rss1,
                          "start": parts0, "end": parts1,
                          "bytes_per_rrset": grown / max(1, cached),
                          "lmdb_used_start": lmdb0 if lmdb else None,
                          "lmdb_used_end": lmdb1 if lmdb else None,
                          "recheck_names": rc["sent"],
                          "recheck_upstream_per_name": (up3 - up2) / max(1, rc["sent"])}
-        log("  %s cold: %.1f s, %.3f cpu-s/1000, %.2f upstream/name; %.0f B/RRset" % (
-            name, c["runtime"], res["cold"]["cpu_s_per_1000"],
-            res["cold"]["upstream_per_name"], res["memory"]["bytes_per_rrset"]))
+        log("  %s %scold: %.1f s, %.3f cpu-s/1000, %.2f upstream/name; %.0f B/RRset" % (
+            name, k, c["runtime"], res[k + "cold"]["cpu_s_per_1000"],
+            res[k + "cold"]["upstream_per_name"], res[k + "memory"]["bytes_per_rrset"]))
         if not proc.alive():
             raise RuntimeError("%s died: %s" % (name, proc.tail()))
+        vet(res, proc, hier, (k + "cold", k + "memory"))
     finally:
         proc.stop()
     return res
@@ -507,7 +490,7 @@ def strace_counts(path):
     return counts
 
 
-def run_miss(t, w, build, files, nsds, rep):
+def run_miss(t, w, build, hier, rep):
     """Cache misses at a fixed moderate rate: a fresh process learns the
     benchmark's 200 zone cuts (one name per zone), then gets MISS_RATE names
     per second it has never seen, each one upstream query, from the prober
@@ -516,8 +499,9 @@ def run_miss(t, w, build, files, nsds, rep):
     all threads) and context switches per name. The prober runs on the first
     CPU and the target on the others, as in the cached fixed-load phase."""
     name, addr, kind = t
-    res = {"target": name, "rep": rep, "stage": "miss"}
-    proc = start_target(name, addr, kind, w, build)
+    files, nsds, k = hier.files, hier.nsds, hier.key
+    res = {"target": name, "rep": rep, "stage": k + "miss"}
+    proc = start_target(name, addr, kind, w, build, hier)
     try:
         dnsperf(addr, files["miss-warm.txt"], ["-n", "1", "-q", "20", "-t", "5"])
         time.sleep(0.3)
@@ -539,11 +523,11 @@ def run_miss(t, w, build, files, nsds, rep):
                                           stderr=subprocess.DEVNULL)
                 time.sleep(0.5)
             ns0, sw0 = task_totals(pid)
-            tick0, up0 = cpu_seconds(pid), nsd_queries(nsds)
+            split0, up0 = cpu_split(pid), nsd_queries(nsds)
             f = latprobe(build, addr, files["miss.txt"], MISS_RATE, MISS_SECONDS, 0,
                          {min(cpus)} if split else None)
             ns1, sw1 = task_totals(pid)
-            tick1, up1 = cpu_seconds(pid), nsd_queries(nsds)
+            split1, up1 = cpu_split(pid), nsd_queries(nsds)
         finally:
             if tracer is not None:
                 tracer.send_signal(signal.SIGINT)
@@ -553,7 +537,10 @@ def run_miss(t, w, build, files, nsds, rep):
         names = max(1, f["sent"])
         f.update({"names": f["sent"], "rate": MISS_RATE,
                   "cpu_us_per_name": (ns1 - ns0) / 1000.0 / names,
-                  "tick_cpu_us_per_name": (tick1 - tick0) * 1e6 / names,
+                  "tick_cpu_us_per_name": (sum(split1) - sum(split0)) * 1e6 / names,
+                  # the same ticks, user and system apart
+                  "user_us_per_name": (split1[0] - split0[0]) * 1e6 / names,
+                  "sys_us_per_name": (split1[1] - split0[1]) * 1e6 / names,
                   "switches_per_name": (sw1 - sw0) / names,
                   "upstream_per_name": (up1 - up0) / names,
                   "threads": len(os.listdir("/proc/%d/task" % pid))})
@@ -571,12 +558,14 @@ def run_miss(t, w, build, files, nsds, rep):
             log("  %s miss: %.2f system calls/name: %s" % (name, f["syscalls_per_name"], ", ".join(
                 "%s %.2f" % (k, v / names) for k, v in sorted(
                     f["syscalls"].items(), key=lambda kv: -kv[1]) if k != "total")))
-        res["miss"] = f
-        log("  %s miss %d/s: %.1f us cpu/name, %.2f switches/name, %.2f upstream/name, "
-            "%d lost" % (name, MISS_RATE, f["cpu_us_per_name"], f["switches_per_name"],
-                         f["upstream_per_name"], f["lost"]))
+        res[k + "miss"] = f
+        log("  %s %smiss %d/s: %.1f us cpu/name (user %.0f, system %.0f), %.2f switches/name, "
+            "%.2f upstream/name, %d lost" % (
+                name, k, MISS_RATE, f["cpu_us_per_name"], f["user_us_per_name"],
+                f["sys_us_per_name"], f["switches_per_name"], f["upstream_per_name"], f["lost"]))
         if not proc.alive():
             raise RuntimeError("%s died: %s" % (name, proc.tail()))
+        vet(res, proc, hier, (k + "miss",))
     finally:
         proc.stop()
     return res
@@ -706,6 +695,117 @@ def run_cached(targets, w, build, files, fixed_qps, errors):
     return runs, fixed_qps, high_qps, cal
 
 
+def run_vcached(targets, w, build, hier, errors):
+    """Cached validated answers: the ceiling and every resolver at once
+    (not portcullis-2t), each primed with the signed hierarchy's cached
+    names by DO queries and checked (vet: AD for a DO query, SERVFAIL for
+    the tampered name), then REPS rounds of the peak phase with DO queries
+    (dnsperf -D), every target in turn, in an order rotated by one place per
+    round (VREPS rounds). The ceiling answers DO queries with the same shape
+    of answer (AD, the A record, an RRSIG of algorithm 13's size, OPT)."""
+    procs, runs, live, checks = {}, [], [], {}
+    do = ["-D"]
+    sample = None
+    with open(hier.files["cached.txt"]) as f:
+        sample = f.readline().split()[0]
+    try:
+        for t in targets:
+            if t[0].endswith("-2t"):
+                continue
+            try:
+                procs[t[0]] = start_target(t[0], t[1], t[2], w, build, hier)
+                prime(t[1], hier.files, do)
+                if t[2] != "ceiling":
+                    res = {"target": t[0], "rep": 0, "stage": "vcached"}
+                    vet(res, procs[t[0]], hier, (), sample)
+                    checks[t[0]] = res["vcheck"]
+                    if not res["vcheck"]["ok"]:
+                        runs.append(res)
+                        errors.append("vcached stage, %s: NOT VALIDATING: %s" % (
+                            t[0], res["vcheck"]["why"]))
+                        continue
+                live.append(t)
+            except (RuntimeError, OSError) as e:
+                log("  %s FAILED to start: %s" % (t[0], e))
+                errors.append("vcached stage, %s: %s" % (t[0], str(e)[:300]))
+        for rnd in range(VREPS):
+            if not live:
+                break
+            k = rnd % len(live)
+            order = live[k:] + live[:k]
+            log("validated cached round %d/%d: %s" % (rnd + 1, VREPS,
+                                                     ", ".join(t[0] for t in order)))
+            for t in list(order):
+                try:
+                    if not procs[t[0]].alive():
+                        raise RuntimeError("exited: %s" % procs[t[0]].tail())
+                    prime(t[1], hier.files, do)
+                    p = peak(t[1], hier.files, do)
+                except (RuntimeError, OSError, ValueError) as e:
+                    log("  %s FAILED: %s" % (t[0], e))
+                    errors.append("vcached stage, %s: %s" % (t[0], str(e)[:300]))
+                    live.remove(t)
+                    continue
+                runs.append({"target": t[0], "rep": rnd, "stage": "vcached",
+                             "vcheck": checks.get(t[0]),
+                             "vpeak": {"qps": p["qps"], "completed": p["completed"],
+                                       "lost": p["lost"], "noerror": p["noerror"]}})
+                log("  %s validated peak (DO) %.0f qps" % (t[0], p["qps"]))
+    finally:
+        for proc in procs.values():
+            proc.stop()
+    return runs
+
+
+def signed_hierarchy(w, nsd_procs):
+    """Signs the signed variant (signed.py) for the validating stages'
+    names, starts its NSD instances and waits until each answers; returns
+    its Hierarchy."""
+    files = write_names(w, signed.zone_name, "v-", VCOLD_NAMES, VMEM_NAMES, [],
+                        CACHED_BENCH_NAMES + len(LAB_CACHED))
+    h = signed.write_hierarchy(w, listed_names(files), ZONES, nsd_conf)
+    log("signed hierarchy: %d names in %d zones signed in %.1f s (algorithm %d)" % (
+        h["names"], ZONES, h["sign_s"], signed.ALGORITHM))
+    for name, conf, _, _ in h["nsds"]:
+        nsd_procs.append(Proc("nsd-" + name, ["nsd", "-d", "-c", conf], w))
+    deadline = time.monotonic() + 60
+    for name, _, addr, zone in h["nsds"]:
+        while not labmod.soa_answers(addr, zone, 0.5):
+            if time.monotonic() > deadline:
+                raise RuntimeError("signed bench NSD %s not answering" % name)
+            time.sleep(0.1)
+    hier = Hierarchy("v", files, h["nsds"], h["hints"], h["anchor"], h["ds"],
+                     VCOLD_NAMES, VMEM_NAMES)
+    hier.sign_s, hier.names = h["sign_s"], h["names"]
+    return hier
+
+
+def fresh_stages(cold, w, build, hier, runs, errors, save):
+    """The stages that start a fresh process per target and repetition,
+    in an order rotated by one place per repetition: KEY + "cold" (cold
+    cache and memory), then KEY + "miss" (misses at a fixed rate), KEY
+    being the hierarchy's."""
+    for stage, fn in (("cold", run_cold), ("miss", run_miss)):
+        stage = hier.key + stage
+        reps = VREPS if hier.validating else REPS
+        for rep in range(reps if cold and stage in STAGES else 0):
+            k = rep % len(cold)
+            order = cold[k:] + cold[:k]
+            log("%s repetition %d/%d: %s" % (stage, rep + 1, reps, ", ".join(t[0] for t in order)))
+            for t in order:
+                try:
+                    r = fn(t, w, build, hier, rep)
+                except (RuntimeError, OSError, ValueError, KeyError) as e:
+                    log("  %s FAILED: %s" % (t[0], e))
+                    errors.append("%s repetition %d, %s: %s" % (stage, rep + 1, t[0], str(e)[:300]))
+                    continue
+                runs.append(r)
+                if not (r.get("vcheck") or {"ok": True})["ok"]:
+                    errors.append("%s repetition %d, %s: NOT VALIDATING: %s" % (
+                        stage, rep + 1, t[0], r["vcheck"]["why"]))
+            save()
+
+
 def startup(w, build, pool, rep):
     name = "startup-%d" % pool
     d = os.path.join(w, "run", name)
@@ -823,6 +923,7 @@ def main(argv):
         lab.start()
         nsds = write_hierarchy(w)
         files = write_names(w)
+        hier = Hierarchy("", files, nsds, os.path.join(w, "bench.hints"))
         for name, conf in nsds:
             nsd_procs.append(Proc("nsd-" + name, ["nsd", "-d", "-c", conf], w))
         deadline = time.monotonic() + 20
@@ -834,37 +935,22 @@ def main(argv):
                     raise RuntimeError("bench NSD %s not answering" % name)
                 time.sleep(0.1)
         log("lab and bench hierarchy up (%d zones)" % ZONES)
+        vstages = [x for x in STAGES if x.startswith("v")]
+        vhier = signed_hierarchy(w, nsd_procs) if vstages else None
+        if vhier:
+            facts["settings"].update(vreps=VREPS, vcold_names=VCOLD_NAMES, vmem_names=VMEM_NAMES,
+                                     signed_names=vhier.names, sign_s=vhier.sign_s,
+                                     algorithm=signed.ALGORITHM,
+                                     vcached_names=len(LAB_CACHED) + CACHED_BENCH_NAMES)
 
         def save():
             with open(os.path.join(results, "resolvers.json"), "w") as f:
                 json.dump({"facts": facts, "runs": runs, "startup": starts}, f, indent=1)
 
-        # 1. cold cache and memory: a fresh process per target and repetition
+        # 1. cold cache and memory, 2. cache misses at a fixed rate: a fresh
+        # process per target and repetition
         cold = [t for t in targets if t[2] != "ceiling" and not t[0].endswith("-2t")]
-        for rep in range(REPS if cold and "cold" in STAGES else 0):
-            k = rep % len(cold)
-            order = cold[k:] + cold[:k]
-            log("cold repetition %d/%d: %s" % (rep + 1, REPS, ", ".join(t[0] for t in order)))
-            for t in order:
-                try:
-                    runs.append(run_cold(t, w, build, files, nsds, rep))
-                except (RuntimeError, OSError, ValueError) as e:
-                    log("  %s FAILED: %s" % (t[0], e))
-                    errors.append("cold repetition %d, %s: %s" % (rep + 1, t[0], str(e)[:300]))
-            save()
-        # 2. cache misses at a fixed rate: a fresh process per target and
-        # repetition, the targets in an order rotated per repetition
-        for rep in range(REPS if cold and "miss" in STAGES else 0):
-            k = rep % len(cold)
-            order = cold[k:] + cold[:k]
-            log("miss repetition %d/%d: %s" % (rep + 1, REPS, ", ".join(t[0] for t in order)))
-            for t in order:
-                try:
-                    runs.append(run_miss(t, w, build, files, nsds, rep))
-                except (RuntimeError, OSError, ValueError, KeyError) as e:
-                    log("  %s FAILED: %s" % (t[0], e))
-                    errors.append("miss repetition %d, %s: %s" % (rep + 1, t[0], str(e)[:300]))
-            save()
+        fresh_stages(cold, w, build, hier, runs, errors, save)
         # 3. cached answers: all targets at once, phases interleaved
         fixed = int(os.environ["FIXED_QPS"]) if os.environ.get("FIXED_QPS") else None
         cal, high = {}, None
@@ -894,6 +980,12 @@ def main(argv):
                 starts.append(s)
                 log("  start-up pool %d: %.0f ms, %d kB RSS, %d sockets" % (
                     pool, s["ready_ms"], s["rss_kb"], s["sockets"]))
+        # 5. the validating rows over the signed hierarchy: cold and memory,
+        # misses at a fixed rate, cached validated answers
+        if vhier:
+            fresh_stages(cold, w, build, vhier, runs, errors, save)
+        if vhier and "vcached" in STAGES:
+            runs.extend(run_vcached(targets, w, build, vhier, errors))
         with open("/proc/loadavg") as f:
             facts["machine"]["loadavg_at_end"] = f.read().split()[:3]
         save()
@@ -910,6 +1002,11 @@ def main(argv):
             shutil.rmtree(w, ignore_errors=True)
     subprocess.run([sys.executable, os.path.join(HERE, "report.py"),
                     os.path.join(results, "resolvers.json"), results], check=True)
+    bad = sorted({r["target"] for r in runs if not (r.get("vcheck") or {"ok": True})["ok"]})
+    if bad:
+        log("NOT VALIDATING: %s (a DO query came without AD or its RRSIG, or the tampered "
+            "name was not SERVFAIL; see latest.md's Failures)" % ", ".join(bad))
+        return 1
     return 0
 
 

@@ -105,8 +105,41 @@ def main(argv):
         "miss_p99": ("miss.p99_us", "%.0f"),
         "miss_threads": ("miss.threads", "%.0f"),
         "miss_sys": ("miss.perf_sys_enter", "%.2f"),
+        # the validating rows (signed hierarchy, validation on for all)
+        "vcold_wall": ("vcold.wall_s", "%.2f"),
+        "vcold_cpu": ("vcold.cpu_s_per_1000", "%.3f"),
+        "vcold_up": ("vcold.upstream_per_name", "%.3f"),
+        "vcold_ok": ("vcold.noerror", "%.0f"),
+        "vmem": ("vmemory.bytes_per_rrset", "%.0f"),
+        "vrrsets": ("vmemory.rrsets", "%.0f"),
+        "vrecheck": ("vmemory.recheck_upstream_per_name", "%.3f"),
+        "vmiss_cpu": ("vmiss.cpu_us_per_name", "%.1f"),
+        "vmiss_tick": ("vmiss.tick_cpu_us_per_name", "%.0f"),
+        "vmiss_user": ("vmiss.user_us_per_name", "%.0f"),
+        "vmiss_sys": ("vmiss.sys_us_per_name", "%.0f"),
+        "vmiss_sw": ("vmiss.switches_per_name", "%.2f"),
+        "vmiss_up": ("vmiss.upstream_per_name", "%.3f"),
+        "vmiss_lost": ("vmiss.lost", "%.0f"),
+        "vmiss_p50": ("vmiss.p50_us", "%.0f"),
+        "vmiss_p99": ("vmiss.p99_us", "%.0f"),
+        "vpeak": ("vpeak.qps", "%.0f"),
     }
     S = {t: {k: stat(t, p) for k, (p, _) in metrics.items()} for t in targets}
+    # the validation checks of the validating runs: target -> (checks
+    # passed, [why of each failed one])
+    vchecks, seen = {}, set()
+    for r in runs:
+        c = r.get("vcheck")
+        # the cached stage checks each target once, before its rounds
+        key = (r["target"], r["stage"], 0 if r["stage"] == "vcached" else r["rep"])
+        if not c or key in seen:
+            continue
+        seen.add(key)
+        why = vchecks.setdefault(r["target"], [0, []])[1]
+        if c["ok"]:
+            vchecks[r["target"]][0] += 1
+        elif c["why"] not in why:
+            why.append(c["why"])
     F = {k: f for k, (_, f) in metrics.items()}
     s = facts["settings"]
     m = facts["machine"]
@@ -173,6 +206,30 @@ def main(argv):
                both("mem", "%.0f / %.0f B"))
         target("p99 latency at half of own peak ≤ Unbound's", pc["p99"], ub["p99"], 1.0, False,
                both("p99", "%.0f / %.0f µs"))
+    if pc and any(S[t][k].ok() for t in targets
+                  for k in ("vcold_cpu", "vmiss_cpu", "vpeak", "vmem")):
+        def vboth(k, f, ref=ub):
+            return f % (pc[k].med, ref[k].med) if ref and pc[k].ok() and ref[k].ok() else ""
+        if ub:
+            target("validating: cold-cache CPU per 1,000 signed names ≤ 0.6× Unbound's",
+                   pc["vcold_cpu"], ub["vcold_cpu"], 0.6, False,
+                   vboth("vcold_cpu", "%.3f / %.3f s"))
+            target("validating: CPU per signed name at {:,} new names/s ≤ 0.6× Unbound's".format(
+                s.get("miss_rate", 1000)), pc["vmiss_cpu"], ub["vmiss_cpu"], 0.6, False,
+                vboth("vmiss_cpu", "%.1f / %.1f µs"))
+        if ce:
+            target("validating: cached validated answers (DO) peak ≥ 97% of the ceiling's",
+                   pc["vpeak"], ce["vpeak"], 0.97, True, vboth("vpeak", "%.0f / %.0f qps", ce))
+        if ub:
+            target("validating: RSS per cached signed RRset ≤ 0.7× Unbound's", pc["vmem"],
+                   ub["vmem"], 0.7, False, vboth("vmem", "%.0f / %.0f B"))
+    if vchecks:
+        bad = {t: v for t, v in vchecks.items() if v[1]}
+        w("| validating: every resolver validates (AD and the RRSIG for a DO query, SERVFAIL "
+          "for a tampered name), checked in every validating run | %s | **%s** |" % (
+              "; ".join("%s: %s" % (t, v[1][0]) for t, v in bad.items()) if bad else
+              "%d checks, all passed" % sum(v[0] for v in vchecks.values()),
+              "FAIL" if bad else "pass"))
     if pc and pc2 and pc["cpu"].ok() and pc2["cpu"].ok():
         r = pc2["cpu"].med / pc["cpu"].med
         w("| CPU per query, num-threads 2 within 10%% of num-threads 1 | %.2f / %.2f µs = %.3f× "
@@ -328,6 +385,9 @@ def main(argv):
                                         Stat([x["rss_kb"] for x in rows]).fmt("%.0f"),
                                         Stat([x["sockets"] for x in rows]).fmt("%.0f")))
         w("")
+    # ---- validating rows
+    if vchecks or any(S[t]["vpeak"].ok() for t in targets):
+        validating(w, s, targets, S, F, vchecks, ratio, ub, ce)
     if facts.get("errors"):
         w("## Failures")
         w("")
@@ -339,6 +399,89 @@ def main(argv):
     if any(S[t]["peak"].ok() for t in targets):
         charts(out, targets, S)
     return 0
+
+
+def validating(w, s, targets, S, F, vchecks, ratio, ub, ce):
+    """The section of the validating rows: every resolver with DNSSEC
+    validation on over the signed hierarchy (bench/resolvers/signed.py)."""
+    w("## Validating: DNSSEC on for every resolver")
+    w("")
+    w("The same stages over a signed copy of the hierarchy (root, `sbench.` and %d zones "
+      "`zNNN.sbench.`, signed at the start of the run with fresh keys, algorithm %s, NSEC; "
+      "%s names, each its own A record: no wildcard) with validation on everywhere and the "
+      "signed root's DS as the only trust anchor: portcullis `module-config: \"validator "
+      "iterator\"` and `trust-anchor-file`, Unbound the same, PowerDNS Recursor "
+      "`dnssec=validate` with `clearTA()` and `addTA()` in its Lua config, Knot Resolver "
+      "`trust_anchors.remove('.')` and `trust_anchors.add_file(FILE, true)`. After each "
+      "run's figures are taken (and, in the cached stage, after priming), a DO query for a "
+      "name of the stage must come back with AD and the A record's RRSIG, and "
+      "`bogus.z000.sbench. A`, changed after signing, must come back SERVFAIL; a run that "
+      "fails this check is not counted, and is listed under Failures. %s repetition(s) "
+      "(rounds, in the cached stage) of each stage; signing took %.0f s."
+      % (s["zones"], s.get("algorithm", "?"), "{:,}".format(s.get("signed_names", 0)),
+         s.get("vreps", "?"), s.get("sign_s", 0)))
+    w("")
+    w("| target | validation checks passed | failed |")
+    w("|---|---:|---|")
+    for t in targets:
+        if t in vchecks:
+            n, why = vchecks[t]
+            w("| %s | %d | %s |" % (t, n, "**" + "; ".join(why) + "**" if why else "none"))
+    w("")
+
+    def table(head, row, rows):
+        w("| target | " + " | ".join(head) + " |")
+        w("|---|" + "---:|" * len(head))
+        for t in rows:
+            w("| " + " | ".join([t] + row(S[t])) + " |")
+        w("")
+
+    rows = [t for t in targets if S[t]["vcold_cpu"].ok()]
+    if rows:
+        w("**Cold cache and memory.** A fresh process, %s signed names (`cN.zNNN.sbench. A`, "
+          "without DO, as most clients ask), dnsperf -n 1 -q %d; then %s more (`mN`) for "
+          "the memory per cached signed RRset (the A record and its RRSIG). The ideal "
+          "upstream count is 1 + 400/N: the DS comes with each zone's referral, the zone's "
+          "DNSKEY is one more query."
+          % ("{:,}".format(s.get("vcold_names", 0)), s["cold_inflight"],
+             "{:,}".format(max(0, s.get("vmem_names", 0) - s.get("vcold_names", 0)))))
+        w("")
+        table(["wall s", "CPU s / 1000 names", "/ Unbound", "upstream / name", "answered",
+               "B / RRset", "/ Unbound", "RRsets", "re-ask: upstream / name"],
+              lambda x: [x["vcold_wall"].fmt(F["vcold_wall"]), x["vcold_cpu"].fmt(F["vcold_cpu"]),
+                         ratio(x["vcold_cpu"], ub and ub["vcold_cpu"]),
+                         x["vcold_up"].fmt(F["vcold_up"]), x["vcold_ok"].fmt(F["vcold_ok"]),
+                         x["vmem"].fmt(F["vmem"]), ratio(x["vmem"], ub and ub["vmem"]),
+                         x["vrrsets"].fmt(F["vrrsets"]), x["vrecheck"].fmt(F["vrecheck"])], rows)
+    rows = [t for t in targets if S[t]["vmiss_cpu"].ok()]
+    if rows:
+        w("**Cache misses at a fixed rate.** As the miss stage above: the %d zone cuts (and "
+          "their DNSKEYs) learnt first, then %s new signed names per second for %g s, each "
+          "one upstream query and one signature check."
+          % (s["zones"], "{:,}".format(s.get("miss_rate", 1000)), s.get("miss_seconds", 0)))
+        w("")
+        table(["CPU µs / name", "/ Unbound", "(ticks) µs / name", "of it user", "of it system",
+               "switches / name", "upstream / name", "p50 µs", "p99 µs", "lost"],
+              lambda x: [x["vmiss_cpu"].fmt(F["vmiss_cpu"]),
+                         ratio(x["vmiss_cpu"], ub and ub["vmiss_cpu"]),
+                         x["vmiss_tick"].fmt(F["vmiss_tick"]), x["vmiss_user"].fmt(F["vmiss_user"]),
+                         x["vmiss_sys"].fmt(F["vmiss_sys"]), x["vmiss_sw"].fmt(F["vmiss_sw"]),
+                         x["vmiss_up"].fmt(F["vmiss_up"]), x["vmiss_p50"].fmt(F["vmiss_p50"]),
+                         x["vmiss_p99"].fmt(F["vmiss_p99"]), x["vmiss_lost"].fmt(F["vmiss_lost"])],
+              rows)
+    rows = [t for t in targets if S[t]["vpeak"].ok()]
+    if rows:
+        w("**Cached validated answers.** Every target up at once, %s signed names primed "
+          "twice with DO queries, then dnsperf -D -c %d -q %d for %g s per round (DO queries: "
+          "each answer carries AD and the RRSIG), the targets in an order rotated by one "
+          "place per round. The ceiling answers a DO query with the same shape (AD, the A "
+          "record, an RRSIG of algorithm 13's size, OPT)."
+          % ("{:,}".format(s.get("vcached_names", 0)), s["dnsperf_clients"],
+             s["dnsperf_inflight"], s["phase_seconds"]))
+        w("")
+        table(["peak qps", "/ ceiling", "/ Unbound"],
+              lambda x: [x["vpeak"].fmt(F["vpeak"]), ratio(x["vpeak"], ce and ce["vpeak"]),
+                         ratio(x["vpeak"], ub and ub["vpeak"])], rows)
 
 
 def charts(out, targets, S):

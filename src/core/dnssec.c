@@ -2,6 +2,7 @@
  * through the bounded wire reader; the cryptography is libcrypto's EVP. */
 #include "core/dnssec.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -447,20 +448,114 @@ static int ec_sig_der(const struct alg *a, const uint8_t *sig, size_t len, uint8
 	return n;
 }
 
+/* Parsed keys. Turning a DNSKEY into an EVP_PKEY (EVP_PKEY_fromdata, which
+ * for ECDSA builds the curve's group anew) cost a fifth of the instructions
+ * of verifying one P-256 signature, and a zone signs nearly all its RRsets
+ * with one key, so the keys last used are kept: per thread (the validator
+ * runs on the loop thread; tests and fuzzers call in from theirs), in a
+ * table indexed by key tag and algorithm, each entry with a copy of the
+ * key's bytes that must match in full (key tags are the signer's to pick);
+ * a collision replaces the entry. At most KEY_SLOTS keys per thread, freed
+ * when the thread ends. */
+#define KEY_SLOTS 4096u
+
+struct key_ent {
+	EVP_PKEY *pk;
+	uint8_t alg;
+	size_t len;
+	uint8_t key[];
+};
+
+static _Thread_local struct key_ent **key_slots;
+static pthread_key_t key_slots_owner;
+static pthread_once_t key_slots_once = PTHREAD_ONCE_INIT;
+static int key_slots_keyed; /* 0 once pthread_key_create succeeded */
+
+static void key_slots_free(void *p)
+{
+	struct key_ent **slots = p;
+	for (size_t i = 0; i < KEY_SLOTS; i++)
+		if (slots[i] != NULL) {
+			EVP_PKEY_free(slots[i]->pk);
+			free(slots[i]);
+		}
+	free(slots);
+}
+
+static void key_slots_init(void)
+{
+	key_slots_keyed = pthread_key_create(&key_slots_owner, key_slots_free);
+}
+
+/* This thread's table, made on first use; NULL when it cannot be. */
+static struct key_ent **key_table(void)
+{
+	if (key_slots != NULL)
+		return key_slots;
+	if (pthread_once(&key_slots_once, key_slots_init) != 0 || key_slots_keyed != 0)
+		return NULL;
+	struct key_ent **t = calloc(KEY_SLOTS, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	if (pthread_setspecific(key_slots_owner, t) != 0) {
+		free(t);
+		return NULL;
+	}
+	return key_slots = t;
+}
+
+static EVP_PKEY *key_build(const struct alg *a, const struct dnssec_dnskey *k)
+{
+	if (a->kind == 1)
+		return rsa_key(k->key, k->key_len);
+	if (a->kind == 2)
+		return ec_key(a, k->key, k->key_len);
+	if (k->key_len == a->point)
+		return EVP_PKEY_new_raw_public_key(a->edtype, NULL, k->key, k->key_len);
+	return NULL;
+}
+
+/* The EVP key of DNSKEY k (tag its key tag), a reference the caller frees;
+ * NULL when the key cannot be one of its algorithm (or on no memory). */
+static EVP_PKEY *key_get(const struct alg *a, const struct dnssec_dnskey *k, uint16_t tag)
+{
+	struct key_ent **slots = key_table();
+	size_t i = ((size_t)tag ^ ((size_t)k->algorithm << 7)) % KEY_SLOTS;
+	struct key_ent *e = slots != NULL ? slots[i] : NULL;
+	if (e != NULL && e->alg == k->algorithm && e->len == k->key_len &&
+	    memcmp(e->key, k->key, k->key_len) == 0)
+		return EVP_PKEY_up_ref(e->pk) == 1 ? e->pk : NULL;
+	EVP_PKEY *pk = key_build(a, k);
+	if (pk == NULL || slots == NULL)
+		return pk;
+	struct key_ent *n = malloc(sizeof(*n) + k->key_len);
+	if (n == NULL || EVP_PKEY_up_ref(pk) != 1) {
+		free(n);
+		return pk;
+	}
+	n->pk = pk;
+	n->alg = k->algorithm;
+	n->len = k->key_len;
+	memcpy(n->key, k->key, k->key_len);
+	if (e != NULL) {
+		EVP_PKEY_free(e->pk);
+		free(e);
+	}
+	slots[i] = n;
+	return pk;
+}
+
 /* DNSSEC_OK, DNSSEC_BAD_SIG, DNSSEC_MALFORMED (key or signature that
  * cannot be one of this algorithm) or DNSSEC_NOMEM. */
 static enum dnssec_status verify_raw(const struct alg *a, const struct dnssec_dnskey *k,
-				     const uint8_t *sig, size_t sig_len, const uint8_t *data,
-				     size_t data_len)
+				     uint16_t tag, const uint8_t *sig, size_t sig_len,
+				     const uint8_t *data, size_t data_len)
 {
-	EVP_PKEY *pk = NULL;
+	EVP_PKEY *pk = key_get(a, k, tag);
 	uint8_t *der = NULL;
 	const uint8_t *s = sig;
 	size_t slen = sig_len;
-	if (a->kind == 1) {
-		pk = rsa_key(k->key, k->key_len);
-	} else if (a->kind == 2) {
-		pk = ec_key(a, k->key, k->key_len);
+	if (a->kind == 2) {
 		int n = pk != NULL ? ec_sig_der(a, sig, sig_len, &der) : -1;
 		if (n <= 0) {
 			EVP_PKEY_free(pk);
@@ -468,8 +563,6 @@ static enum dnssec_status verify_raw(const struct alg *a, const struct dnssec_dn
 		}
 		s = der;
 		slen = (size_t)n;
-	} else if (k->key_len == a->point) {
-		pk = EVP_PKEY_new_raw_public_key(a->edtype, NULL, k->key, k->key_len);
 	}
 	if (pk == NULL) {
 		OPENSSL_free(der);
@@ -580,7 +673,7 @@ enum dnssec_status dnssec_verify_rrset(const uint8_t *owner, uint16_t type, uint
 		memcpy(data + o, set[i].data, set[i].len);
 		o += set[i].len;
 	}
-	st = verify_raw(&a, &k, s.sig, s.sig_len, data, o);
+	st = verify_raw(&a, &k, s.key_tag, s.sig, s.sig_len, data, o);
 out:
 	free(canon);
 	free(set);

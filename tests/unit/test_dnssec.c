@@ -191,7 +191,9 @@ static void sign_and_check(const char *alg_name, uint8_t alg, const char *bits)
 		assert_non_null(other);
 		assert_int_equal(verify(sig, rd, n, other), DNSSEC_MISMATCH);
 		/* the right key with a changed byte but the same tag: the tag
-		 * sums 16-bit words, so +1 at i and -1 at i+2 keep it */
+		 * sums 16-bit words, so +1 at i and -1 at i+2 keep it (this
+		 * also checks the parsed-key cache, indexed by tag, which must
+		 * compare the key's bytes and not serve the right key for it) */
 		struct rec k2 = *key;
 		size_t at = k2.rdlen - 6;
 		if (k2.rdata[at] < 0xff && k2.rdata[at + 2] > 0) {
