@@ -421,12 +421,15 @@ int k_trust_anchor(struct parser *p, const char *v)
 		return cfg_fail(p, "out of memory");
 	char err[256];
 	int rc = anchor_add_text(set, v, len, "-", err, sizeof(err));
+	if (rc == 0 && anchor_set_warning(set) != NULL)
+		snprintf(err, sizeof(err), "%s", anchor_set_warning(set));
 	anchor_set_free(set);
-	if (rc != 0) {
-		const char *what = strncmp(err, "-:1: ", 5) == 0 ? err + 5
-				 : strncmp(err, "-: ", 3) == 0 ? err + 3 : err;
+	const char *what = strncmp(err, "-:1: ", 5) == 0 ? err + 5
+			 : strncmp(err, "-: ", 3) == 0 ? err + 3 : err;
+	if (rc != 0)
 		return cfg_fail(p, "%s: %s", SHOW(v), what);
-	}
+	if (err[0] != '\0')
+		cfg_warn(p, "%s: %s", SHOW(v), what);
 	for (size_t i = 0; i < cfg->n_trust_anchor; i++)
 		if (strcmp(cfg->trust_anchor[i], v) == 0)
 			return 0;

@@ -228,8 +228,28 @@ static void test_dnssec_keys(void **state)
 	assert_false(cfg.permit_small_holddown);
 	assert_int_equal(cfg.n_trust_anchor_file + cfg.n_trust_anchor, 0);
 	/* a bad record names the configuration's file and line */
-	ERR("server:\n\n trust-anchor: \". DS 20326 8 2 e06d\"\n",
-	    "x.conf:3: trust-anchor: \". DS 20326 8 2 e06d\": DS digest of 2 bytes, digest type 2 needs 32");
+	/* a DS whose digest length does not fit its type loads (it can match
+	 * no key), with a warning naming the line */
+	OK("server:\n\n trust-anchor: \". DS 20326 8 2 e06d\"\n");
+	assert_int_equal(cfg.n_trust_anchor, 1);
+	{
+		char path[] = "/tmp/pc-test-config-XXXXXX";
+		int fd = mkstemp(path);
+		assert_true(fd >= 0);
+		const char *t = "server:\n\n trust-anchor: \". DS 20326 8 2 e06d\"\n";
+		assert_int_equal(write(fd, t, strlen(t)), (ssize_t)strlen(t));
+		close(fd);
+		struct config_diag d = { 0 };
+		config_defaults(&cfg);
+		assert_int_equal(config_load_diag(&cfg, path, &d, err, sizeof(err)), 0);
+		unlink(path);
+		assert_int_equal(d.warnings, 1);
+		assert_non_null(d.text);
+		if (strstr(d.text, ":3: trust-anchor: warning: \". DS 20326 8 2 e06d\": DS digest of 2 "
+				   "bytes, digest type 2 needs 32: this anchor can match no key") == NULL)
+			fail_msg("unexpected diagnostics: %s", d.text);
+		config_diag_free(&d);
+	}
 	ERR("server:\n trust-anchor: \". A 192.0.2.1\"\n",
 	    "x.conf:2: trust-anchor: \". A 192.0.2.1\": A record: a trust anchor is a DS or DNSKEY record");
 	ERR("server:\n trust-anchor: \"\"\n", "x.conf:2: trust-anchor: ");
