@@ -46,7 +46,7 @@ static void check_err(const char *err)
 /* Load text (len bytes) line by line into c; the loader's count, or -1. */
 static long load(struct cache *c, const char *text, size_t len)
 {
-	struct dump_loader *l = dump_loader_new(c, T0);
+	struct dump_loader *l = dump_loader_new(c, T0, 60);
 	if (l == NULL)
 		abort();
 	char err[256];

@@ -55,8 +55,9 @@ bool dump_part(struct cache *c, uint64_t now_ms, struct dump_state *st, size_t m
 
 struct dump_loader;
 
-/* A loader into c, at time now_ms; NULL when out of memory. */
-struct dump_loader *dump_loader_new(struct cache *c, uint64_t now_ms);
+/* A loader into c, at time now_ms; entries whose status is bogus are
+ * kept at most bogus_ttl seconds (val-bogus-ttl). NULL when out of memory. */
+struct dump_loader *dump_loader_new(struct cache *c, uint64_t now_ms, uint32_t bogus_ttl);
 /* One line (without its newline; NUL bytes are an error). 0, or -1 with
  * "line N: what" in err; after an error every further call fails. */
 int dump_load_line(struct dump_loader *l, const char *line, size_t len, char *err, size_t errlen);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "cache/dump.h"
+#include "core/core.h"
 #include "daemon/ctl_verbs.h"
 #include "daemon/server.h"
 
@@ -91,7 +92,8 @@ void verb_load_cache(struct server *s, int argc, char **argv, struct control_out
 	(void)argc;
 	(void)argv;
 	struct load_job *j = calloc(1, sizeof(*j));
-	if (j == NULL || (j->l = dump_loader_new(server_cache(s), server_now(s))) == NULL) {
+	if (j == NULL || (j->l = dump_loader_new(server_cache(s), server_now(s),
+					 server_env(s)->opts->val_bogus_ttl)) == NULL) {
 		free(j);
 		control_out_error(o, "out of memory");
 		return;
