@@ -1229,6 +1229,23 @@ size_t cache_flush_type(struct cache *c, const uint8_t *name, uint16_t type)
 	return flush_owner(c, name, false, type);
 }
 
+size_t cache_flush_bogus(struct cache *c)
+{
+	size_t n = 0;
+	list_each(node, &c->lru) {
+		struct centry *e = lru_entry(node);
+		if (cache_sec_bogus(e_sec(e))) {
+			uint32_t h = e->hash;
+			writer_lock(c, h);
+			entry_drop(c, e);
+			writer_unlock(c, h);
+			n++;
+		}
+	}
+	flushed(c);
+	return n;
+}
+
 size_t cache_flush_zone(struct cache *c, const uint8_t *name)
 {
 	uint8_t key[KEY_MAX];

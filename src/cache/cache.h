@@ -280,6 +280,9 @@ size_t cache_flush_type(struct cache *c, const uint8_t *name, uint16_t type);
 /* Remove every entry at or below name. Returns count. */
 size_t cache_flush_zone(struct cache *c, const uint8_t *name);
 void cache_flush_all(struct cache *c);
+/* Remove every entry whose status is bogus (expired ones kept for
+ * serve-expired too). Returns count. */
+size_t cache_flush_bogus(struct cache *c);
 
 /* A count of the flushes above, raised after each has removed its entries:
  * a copy of an answer made after reading it (pcache.h) holds no data that
