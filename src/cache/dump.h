@@ -5,24 +5,34 @@
  * header comment per cache entry:
  *
  *     START_RRSET_CACHE
- *     ;rrset TTL COUNT RANK
+ *     ;rrset TTL COUNT RANK NEXTRA SEC
  *     OWNER TTL CLASS TYPE RDATA        (COUNT lines, one per record)
+ *     OWNER TTL CLASS TYPE RDATA        (NEXTRA lines: the records kept beside)
  *     END_RRSET_CACHE
  *     START_NEGATIVE_CACHE
- *     ;nxdomain OWNER CLASS TTL RANK NSOA
- *     ;nodata OWNER CLASS TYPE TTL RANK NSOA
+ *     ;nxdomain OWNER CLASS TTL RANK NSOA NEXTRA SEC
+ *     ;nodata OWNER CLASS TYPE TTL RANK NSOA NEXTRA SEC
  *     ZONE TTL CLASS SOA RDATA          (NSOA lines: 0 or 1, the proof)
+ *     OWNER TTL CLASS TYPE RDATA        (NEXTRA lines: the records kept beside)
  *     END_NEGATIVE_CACHE
  *     EOF
  *
- * RANK is glue, referral, nonauth or auth (cache.h). Only fresh entries are
+ * RANK is glue, referral, nonauth or auth (cache.h). NEXTRA (0..64) counts
+ * the records kept beside the entry (cache_entry_extra: RRSIGs, NSEC/NSEC3
+ * proofs, a DNAME), written with the entry's TTL (which they share; the
+ * loader ignores theirs) and of its class. SEC is the entry's DNSSEC
+ * status (enum cache_sec): unchecked, insecure, secure, bogus,
+ * bogus-expired, bogus-not-yet, bogus-nokey or bogus-nosig; the loader
+ * stores it with the entry (cache_put_*_judged) and keeps a bogus entry
+ * bogus_ttl seconds at most. A header without NEXTRA SEC (the format before
+ * statuses were kept) reads as "0 unchecked". Only fresh entries are
  * written. A record ldns does not read back to the same rdata (the cache
  * keeps rdata as it came, malformed for its type or not) is written in the
  * RFC 3597 form "OWNER TTL CLASS TYPEnnn \# LENGTH HEX", which the loader
  * reads itself. The loader is strict: every line is checked (section order, the
  * header's counts, every record of an RRset with the same owner, class and
- * type, TTLs 0..2147483647, lines of at most DUMP_LINE_MAX bytes, an RRset
- * of at most 65,535 bytes of rdata), the records go through ldns's parser,
+ * type, TTLs 0..2147483647, lines of at most DUMP_LINE_MAX bytes, an entry
+ * of at most 65,535 bytes of rdata with the records kept beside it), the records go through ldns's parser,
  * and the first fault stops the load with a message naming its line; what
  * was stored before it stays. A missing EOF line is such a fault (a dump cut
  * short). Empty lines and lines starting with '#' are skipped. */
