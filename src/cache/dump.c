@@ -80,7 +80,7 @@ static void type_text(uint16_t type, char *out, size_t cap)
 /* The text of a record after its owner ("TTL CLASS TYPE RDATA"), as ldns
  * writes it, if ldns reads it back to the same rdata; else NULL (ldns has
  * limits on names in text, for one), and the RFC 3597 form is used. */
-static char *rr_rest(const struct writer *w, uint16_t type, uint16_t rclass, uint32_t ttl,
+static char *rr_rest(ldns_buffer *rdbuf, uint16_t type, uint16_t rclass, uint32_t ttl,
 		     const uint8_t *rd, uint16_t rdlen)
 {
 	uint8_t *wire = malloc(11u + rdlen);
@@ -111,10 +111,10 @@ static char *rr_rest(const struct writer *w, uint16_t type, uint16_t rclass, uin
 		     ldns_rr_get_type(back) == type && ldns_rr_get_class(back) == rclass;
 	}
 	if (ok) {
-		ldns_buffer_clear(w->rdbuf);
-		ok = ldns_rr_rdata2buffer_wire(w->rdbuf, back) == LDNS_STATUS_OK &&
-		     ldns_buffer_position(w->rdbuf) == rdlen &&
-		     (rdlen == 0 || memcmp(ldns_buffer_begin(w->rdbuf), rd, rdlen) == 0);
+		ldns_buffer_clear(rdbuf);
+		ok = ldns_rr_rdata2buffer_wire(rdbuf, back) == LDNS_STATUS_OK &&
+		     ldns_buffer_position(rdbuf) == rdlen &&
+		     (rdlen == 0 || memcmp(ldns_buffer_begin(rdbuf), rd, rdlen) == 0);
 	}
 	ldns_rr_free(back);
 	if (!ok) {
@@ -131,7 +131,7 @@ static void put_rr(struct writer *w, const uint8_t *owner, uint16_t type, uint16
 {
 	char on[WIRE_NAME_MAX * 4 + 8];
 	name_text(owner, on, sizeof(on));
-	char *rest = rr_rest(w, type, rclass, ttl, rd, rdlen);
+	char *rest = rr_rest(w->rdbuf, type, rclass, ttl, rd, rdlen);
 	put(w, on, strlen(on));
 	if (rest != NULL) {
 		put(w, "\t", 1);
@@ -157,6 +157,48 @@ static void put_extras(struct writer *w, const struct cache_entry *e)
 		struct cache_rr x = cache_entry_extra(e, i);
 		put_rr(w, x.owner, x.type, e->rclass, e->ttl, x.rdata, x.rdlen);
 	}
+}
+
+struct textbuf {
+	char *buf;
+	size_t len, cap;
+};
+
+static int to_text(void *ud, const char *text, size_t len)
+{
+	struct textbuf *t = ud;
+	if (t->len + len + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap : 256;
+		while (cap < t->len + len + 1)
+			cap *= 2;
+		char *b = realloc(t->buf, cap);
+		if (b == NULL)
+			return -1;
+		t->buf = b;
+		t->cap = cap;
+	}
+	memcpy(t->buf + t->len, text, len);
+	t->len += len;
+	t->buf[t->len] = '\0';
+	return 0;
+}
+
+char *dump_rr_text(const uint8_t *owner, uint16_t type, uint16_t rclass, uint32_t ttl,
+		   const uint8_t *rdata, uint16_t rdlen)
+{
+	struct textbuf t = { 0 };
+	struct writer w = { .sink = to_text, .ud = &t, .rdbuf = ldns_buffer_new(RDATA_MAX + 1) };
+	if (w.rdbuf == NULL)
+		return NULL;
+	put_rr(&w, owner, type, rclass, ttl, rdata, rdlen);
+	ldns_buffer_free(w.rdbuf);
+	if (w.stopped || t.buf == NULL) {
+		free(t.buf);
+		return NULL;
+	}
+	if (t.len > 0 && t.buf[t.len - 1] == '\n')
+		t.buf[--t.len] = '\0';
+	return t.buf;
 }
 
 static void put_entry(void *ud, const struct cache_entry *e)

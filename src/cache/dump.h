@@ -63,6 +63,15 @@ struct dump_state {
 bool dump_part(struct cache *c, uint64_t now_ms, struct dump_state *st, size_t max_entries,
 	       dump_sink_fn sink, void *ud);
 
+/* One record as one line of text (no newline) that reads back to the same
+ * type, class and rdata, as the dump writes it: ldns's presentation format
+ * when ldns reads that back to the same rdata, else the RFC 3597 form
+ * "OWNER TTL CLASS TYPEnnn \# LENGTH HEX" (ldns prints some rdata, an
+ * SVCB/HTTPS record whose parameters do not parse for one, as text that
+ * reads back otherwise or not at all). malloc'd; NULL when out of memory. */
+char *dump_rr_text(const uint8_t *owner, uint16_t type, uint16_t rclass, uint32_t ttl,
+		   const uint8_t *rdata, uint16_t rdlen);
+
 struct dump_loader;
 
 /* A loader into c, at time now_ms; entries whose status is bogus are

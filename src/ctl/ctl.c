@@ -231,9 +231,14 @@ static void build_request(int argc, char **argv, char *req, size_t cap)
 		n = snprintf(req, cap, "local_data");
 		for (int i = 1; i <= nargs && n >= 0 && (size_t)n < cap; i++) {
 			for (const char *c = argv[i]; *c; c++)
-				if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f)
 					die(EXIT_USAGE, "local_data: control character in the record");
+			int at = n;
 			n += snprintf(req + n, cap - (size_t)n, " %s", argv[i]);
+			/* tabs are blanks (list_local_data writes them): sent as spaces */
+			for (int k = at; k < n && (size_t)k < cap; k++)
+				if (req[k] == '\t')
+					req[k] = ' ';
 		}
 		if (n >= 0 && (size_t)n + 1 < cap)
 			n += snprintf(req + n, cap - (size_t)n, "\n");
