@@ -280,6 +280,8 @@ struct dump_loader {
 	struct cache *c;
 	uint64_t now;
 	uint32_t bogus_ttl;
+	dump_stored_fn on_store;
+	void *on_store_ud;
 	enum expect x;
 	size_t line_no, loaded;
 	ldns_rdf *root;
@@ -332,6 +334,12 @@ void dump_loader_free(struct dump_loader *l)
 	free(l->blob);
 	free(l->text);
 	free(l);
+}
+
+void dump_loader_on_store(struct dump_loader *l, dump_stored_fn fn, void *ud)
+{
+	l->on_store = fn;
+	l->on_store_ud = ud;
 }
 
 size_t dump_loaded(const struct dump_loader *l)
@@ -502,9 +510,11 @@ static int store(struct dump_loader *l, char *err, size_t errlen)
 		rc = cache_put_negative_judged(l->c, l->kind, l->owner, l->type, l->rclass, l->ttl,
 					       l->have ? l->soa_owner : NULL, l->rd, l->have, l->xr,
 					       l->have_x, l->rank, &j, l->now);
-	if (rc == 0)
+	if (rc == 0) {
 		l->loaded++;
-	else if (rc != PC_EEXIST) /* a better entry held: kept, not an error */
+		if (l->on_store != NULL)
+			l->on_store(l->on_store_ud, l->owner, l->type, l->rclass);
+	} else if (rc != PC_EEXIST) /* a better entry held: kept, not an error */
 		return fault(l, err, errlen, "the cache refused the entry (%s)",
 			     rc == PC_ENOMEM ? "out of memory" : "invalid or larger than the cache");
 	l->x = l->kind == CACHE_RRSET ? X_RRSET : X_NEG;

@@ -77,6 +77,11 @@ struct dump_loader;
 /* A loader into c, at time now_ms; entries whose status is bogus are
  * kept at most bogus_ttl seconds (val-bogus-ttl). NULL when out of memory. */
 struct dump_loader *dump_loader_new(struct cache *c, uint64_t now_ms, uint32_t bogus_ttl);
+/* Called after each entry the load stores, with its key (type
+ * CACHE_TYPE_NXDOMAIN for an NXDOMAIN): what the loader's user keeps
+ * beside the cache learns from it (the daemon: the aggressive-NSEC index). */
+typedef void (*dump_stored_fn)(void *ud, const uint8_t *owner, uint16_t type, uint16_t rclass);
+void dump_loader_on_store(struct dump_loader *l, dump_stored_fn fn, void *ud);
 /* One line (without its newline; NUL bytes are an error). 0, or -1 with
  * "line N: what" in err; after an error every further call fails. */
 int dump_load_line(struct dump_loader *l, const char *line, size_t len, char *err, size_t errlen);

@@ -179,6 +179,28 @@ def test_loaded_bogus_entry_kept_only_val_bogus_ttl(make_resolver):
     assert settled_stats(second)["queries.upstream.total"] > before, "expired: asked again"
 
 
+def test_loaded_nsec_proofs_answer_by_synthesis(make_resolver):
+    """The NSEC records of a secure negative entry go, when loaded, to the
+    aggressive-NSEC index (RFC 8198) as the validator's own do: a fresh
+    daemon answers another name of the same span NXDOMAIN, secure, with its
+    proof, without asking upstream; a zone it holds no proof for is still
+    asked."""
+    first = make_resolver()
+    r = ask(first, "nx1.sec13.lab.", do=True)
+    assert r.rcode() == dns.rcode.NXDOMAIN and r.flags & AD
+    second = make_resolver()
+    res = load(second, dump(first))
+    assert res.returncode == 0, res.stderr
+    before = settled_stats(second)["queries.upstream.total"]
+    r = ask(second, "nz2.sec13.lab.", do=True)
+    assert r.rcode() == dns.rcode.NXDOMAIN and r.flags & AD, r
+    assert has(r.authority, NSEC) and has(r.authority, RRSIG, NSEC), r
+    assert settled_stats(second)["queries.upstream.total"] == before, "not synthesised"
+    r = ask(second, "nz2.sec8.lab.", do=True)
+    assert r.rcode() == dns.rcode.NXDOMAIN and r.flags & AD
+    assert settled_stats(second)["queries.upstream.total"] > before
+
+
 def test_load_cache_refuses_bad_input_naming_the_line(make_resolver):
     r = make_resolver(module_config='"iterator"')  # x.lab. is not in the signed lab.
     good = ("START_RRSET_CACHE\n;rrset 300 1 auth\n"
