@@ -104,6 +104,17 @@ enum aggr_kind aggr_lookup(struct aggr *a, const uint8_t *qname, uint16_t qtype,
 void aggr_flush(struct aggr *a);
 void aggr_flush_zone(struct aggr *a, const uint8_t *zone);
 
+/* What the cache flushes must not come back by synthesis (portcullis-ctl
+ * flush, flush_zone, flush_type). aggr_flush_name forgets everything that
+ * could answer for name or a name below it: the zones held at or below
+ * it, and in each zone held above it the records at or below name and the
+ * one whose span holds name. aggr_flush_at forgets what could answer for
+ * name itself: in each zone held at or above it, the record at name or
+ * whose span holds it (an NXDOMAIN's or a NODATA's proof needs it). A NULL
+ * index is a no-op. */
+void aggr_flush_name(struct aggr *a, const uint8_t *name);
+void aggr_flush_at(struct aggr *a, const uint8_t *name);
+
 struct aggr_stats {
 	size_t zones, records, bytes;
 	uint64_t hits_nxdomain, hits_nodata, misses, evictions;

@@ -136,6 +136,7 @@ struct cache {
 struct newent {
 	enum cache_kind kind;
 	enum cache_rank rank;
+	enum cache_sec sec;
 	const uint8_t *owner; /* lowercased */
 	size_t owner_len;
 	uint32_t hash;
@@ -611,7 +612,8 @@ static int entry_build(const struct newent *ne, struct centry **out)
 	atomic_init(&e->pf, ne->pf);
 	e->n_rdata = (uint16_t)ne->n_rdata;
 	e->n_extra = (uint8_t)ne->n_extra;
-	e->flags = (uint8_t)((unsigned)ne->kind | ((unsigned)ne->rank << 2));
+	e->flags = (uint8_t)((unsigned)ne->kind | ((unsigned)ne->rank << 2) |
+			     ((unsigned)ne->sec << 5));
 	e->owner_len = (uint8_t)ne->owner_len;
 	e->n_soa = (uint8_t)ne->n_soa;
 	e->soa_owner_len = (uint8_t)ne->soa_owner_len;
@@ -754,10 +756,21 @@ int cache_put_rrset(struct cache *c, const uint8_t *owner, uint16_t type, uint16
 	return cache_put_rrset_ex(c, owner, type, rclass, ttl, rdata, n, NULL, 0, rank, now_ms);
 }
 
-int cache_put_rrset_ex(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
-		       uint32_t ttl, const struct cache_rdata *rdata, size_t n,
-		       const struct cache_rr *extra, size_t n_extra, enum cache_rank rank,
-		       uint64_t now_ms)
+/* The status a put stores: unchecked, or the judged one (a load), whose
+ * ttl_cap applies after the TTL clamps. */
+static enum cache_sec judged_ttl(const struct cache_judged *j, uint32_t *ttl)
+{
+	if (j == NULL)
+		return CACHE_SEC_UNCHECKED;
+	if (j->ttl_cap < *ttl)
+		*ttl = j->ttl_cap;
+	return j->sec;
+}
+
+static int put_rrset(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
+		     uint32_t ttl, const struct cache_rdata *rdata, size_t n,
+		     const struct cache_rr *extra, size_t n_extra, enum cache_rank rank,
+		     const struct cache_judged *j, uint64_t now_ms)
 {
 	uint8_t key[KEY_MAX];
 	size_t len = owner ? name_lower_copy(key, owner) : 0;
@@ -774,19 +787,38 @@ int cache_put_rrset_ex(struct cache *c, const uint8_t *owner, uint16_t type, uin
 		ttl = c->min_ttl;
 	if (ttl > c->max_ttl)
 		ttl = c->max_ttl;
+	enum cache_sec sec = judged_ttl(j, &ttl);
 	/* A zero TTL means "use once, do not cache": storing it would only cost
 	 * memory for an entry that is dead on arrival. */
 	if (ttl == 0)
 		return 0;
 
 	struct newent ne = {
-		.kind = CACHE_RRSET, .rank = rank, .owner = key, .owner_len = len,
+		.kind = CACHE_RRSET, .rank = rank, .sec = sec, .owner = key, .owner_len = len,
 		.hash = key_hash(key, len, &c->hkey), .type = type, .rclass = rclass,
 		.exp_ms = now_ms + (uint64_t)ttl * 1000u, .rdata = rdata, .n_rdata = n,
 		.pf = c->prefetch ? pf_code(ttl) : 0,
 		.extra = extra, .n_extra = n_extra,
 	};
 	return put_entry(c, &ne, now_ms);
+}
+
+int cache_put_rrset_ex(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
+		       uint32_t ttl, const struct cache_rdata *rdata, size_t n,
+		       const struct cache_rr *extra, size_t n_extra, enum cache_rank rank,
+		       uint64_t now_ms)
+{
+	return put_rrset(c, owner, type, rclass, ttl, rdata, n, extra, n_extra, rank, NULL, now_ms);
+}
+
+int cache_put_rrset_judged(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
+			   uint32_t ttl, const struct cache_rdata *rdata, size_t n,
+			   const struct cache_rr *extra, size_t n_extra, enum cache_rank rank,
+			   const struct cache_judged *j, uint64_t now_ms)
+{
+	if (j == NULL || (unsigned)j->sec > CACHE_SEC_BOGUS_NOSIG)
+		return PC_EINVAL;
+	return put_rrset(c, owner, type, rclass, ttl, rdata, n, extra, n_extra, rank, j, now_ms);
 }
 
 int cache_put_negative(struct cache *c, enum cache_kind kind, const uint8_t *owner,
@@ -798,11 +830,11 @@ int cache_put_negative(struct cache *c, enum cache_kind kind, const uint8_t *own
 				     NULL, 0, rank, now_ms);
 }
 
-int cache_put_negative_ex(struct cache *c, enum cache_kind kind, const uint8_t *owner,
-			  uint16_t type, uint16_t rclass, uint32_t ttl,
-			  const uint8_t *soa_owner, const struct cache_rdata *soa, size_t n_soa,
-			  const struct cache_rr *extra, size_t n_extra, enum cache_rank rank,
-			  uint64_t now_ms)
+static int put_negative(struct cache *c, enum cache_kind kind, const uint8_t *owner,
+			uint16_t type, uint16_t rclass, uint32_t ttl, const uint8_t *soa_owner,
+			const struct cache_rdata *soa, size_t n_soa, const struct cache_rr *extra,
+			size_t n_extra, enum cache_rank rank, const struct cache_judged *j,
+			uint64_t now_ms)
 {
 	uint8_t key[KEY_MAX], soa_key[KEY_MAX];
 	size_t len = owner ? name_lower_copy(key, owner) : 0;
@@ -824,11 +856,12 @@ int cache_put_negative_ex(struct cache *c, enum cache_kind kind, const uint8_t *
 		ttl = 0;
 	if (ttl > c->max_neg_ttl)
 		ttl = c->max_neg_ttl;
+	enum cache_sec sec = judged_ttl(j, &ttl);
 	if (ttl == 0)
 		return 0;
 
 	struct newent ne = {
-		.kind = kind, .rank = rank, .owner = key, .owner_len = len,
+		.kind = kind, .rank = rank, .sec = sec, .owner = key, .owner_len = len,
 		.hash = key_hash(key, len, &c->hkey),
 		.type = kind == CACHE_NXDOMAIN ? CACHE_TYPE_NXDOMAIN : type, .rclass = rclass,
 		.exp_ms = now_ms + (uint64_t)ttl * 1000u, .pf = c->prefetch ? pf_code(ttl) : 0,
@@ -836,6 +869,28 @@ int cache_put_negative_ex(struct cache *c, enum cache_kind kind, const uint8_t *
 		.soa = soa, .n_soa = n_soa, .extra = extra, .n_extra = n_extra,
 	};
 	return put_entry(c, &ne, now_ms);
+}
+
+int cache_put_negative_ex(struct cache *c, enum cache_kind kind, const uint8_t *owner,
+			  uint16_t type, uint16_t rclass, uint32_t ttl,
+			  const uint8_t *soa_owner, const struct cache_rdata *soa, size_t n_soa,
+			  const struct cache_rr *extra, size_t n_extra, enum cache_rank rank,
+			  uint64_t now_ms)
+{
+	return put_negative(c, kind, owner, type, rclass, ttl, soa_owner, soa, n_soa, extra,
+			    n_extra, rank, NULL, now_ms);
+}
+
+int cache_put_negative_judged(struct cache *c, enum cache_kind kind, const uint8_t *owner,
+			      uint16_t type, uint16_t rclass, uint32_t ttl,
+			      const uint8_t *soa_owner, const struct cache_rdata *soa,
+			      size_t n_soa, const struct cache_rr *extra, size_t n_extra,
+			      enum cache_rank rank, const struct cache_judged *j, uint64_t now_ms)
+{
+	if (j == NULL || (unsigned)j->sec > CACHE_SEC_BOGUS_NOSIG)
+		return PC_EINVAL;
+	return put_negative(c, kind, owner, type, rclass, ttl, soa_owner, soa, n_soa, extra,
+			    n_extra, rank, j, now_ms);
 }
 
 /* A view of an entry (the writer's, or a reader's copy) with ttl; the
@@ -1172,6 +1227,23 @@ size_t cache_flush_name(struct cache *c, const uint8_t *name)
 size_t cache_flush_type(struct cache *c, const uint8_t *name, uint16_t type)
 {
 	return flush_owner(c, name, false, type);
+}
+
+size_t cache_flush_bogus(struct cache *c)
+{
+	size_t n = 0;
+	list_each(node, &c->lru) {
+		struct centry *e = lru_entry(node);
+		if (cache_sec_bogus(e_sec(e))) {
+			uint32_t h = e->hash;
+			writer_lock(c, h);
+			entry_drop(c, e);
+			writer_unlock(c, h);
+			n++;
+		}
+	}
+	flushed(c);
+	return n;
 }
 
 size_t cache_flush_zone(struct cache *c, const uint8_t *name)

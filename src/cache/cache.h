@@ -195,6 +195,26 @@ int cache_put_negative_ex(struct cache *c, enum cache_kind kind, const uint8_t *
 			  const struct cache_rr *extra, size_t n_extra, enum cache_rank rank,
 			  uint64_t now_ms);
 
+/* The puts above store an entry unchecked. An entry whose status is
+ * already known (load_cache reads it with the data) is stored with it in
+ * the same step instead, so that the status can never land on another
+ * entry; when ttl_cap is below the entry's TTL (after the cache-min-ttl /
+ * cache-max-ttl clamps) the entry is kept ttl_cap seconds (val-bogus-ttl
+ * for bogus data), as cache_set_sec does. PC_EINVAL for an unknown sec. */
+struct cache_judged {
+	enum cache_sec sec;
+	uint32_t ttl_cap;
+};
+int cache_put_rrset_judged(struct cache *c, const uint8_t *owner, uint16_t type, uint16_t rclass,
+			   uint32_t ttl, const struct cache_rdata *rdata, size_t n,
+			   const struct cache_rr *extra, size_t n_extra, enum cache_rank rank,
+			   const struct cache_judged *j, uint64_t now_ms);
+int cache_put_negative_judged(struct cache *c, enum cache_kind kind, const uint8_t *owner,
+			      uint16_t type, uint16_t rclass, uint32_t ttl,
+			      const uint8_t *soa_owner, const struct cache_rdata *soa,
+			      size_t n_soa, const struct cache_rr *extra, size_t n_extra,
+			      enum cache_rank rank, const struct cache_judged *j, uint64_t now_ms);
+
 /* Look up (owner, type, class). An NXDOMAIN entry for owner answers any type.
  * Expired entries are removed and not returned. A hit moves the entry to the
  * front of the LRU. Returns true and fills *out on a hit (an NXDOMAIN hit has
@@ -260,6 +280,9 @@ size_t cache_flush_type(struct cache *c, const uint8_t *name, uint16_t type);
 /* Remove every entry at or below name. Returns count. */
 size_t cache_flush_zone(struct cache *c, const uint8_t *name);
 void cache_flush_all(struct cache *c);
+/* Remove every entry whose status is bogus (expired ones kept for
+ * serve-expired too). Returns count. */
+size_t cache_flush_bogus(struct cache *c);
 
 /* A count of the flushes above, raised after each has removed its entries:
  * a copy of an answer made after reading it (pcache.h) holds no data that

@@ -17,6 +17,12 @@
 
 static const char *const rank_word[] = { NULL, "glue", "referral", "nonauth", "auth" };
 
+/* enum cache_sec's words, in its order. */
+static const char *const sec_word[] = { "unchecked", "insecure", "secure", "bogus",
+					"bogus-expired", "bogus-not-yet", "bogus-nokey",
+					"bogus-nosig" };
+#define N_SEC (sizeof(sec_word) / sizeof(sec_word[0]))
+
 /* ---- writing ------------------------------------------------------------ */
 
 struct writer {
@@ -74,7 +80,7 @@ static void type_text(uint16_t type, char *out, size_t cap)
 /* The text of a record after its owner ("TTL CLASS TYPE RDATA"), as ldns
  * writes it, if ldns reads it back to the same rdata; else NULL (ldns has
  * limits on names in text, for one), and the RFC 3597 form is used. */
-static char *rr_rest(const struct writer *w, uint16_t type, uint16_t rclass, uint32_t ttl,
+static char *rr_rest(ldns_buffer *rdbuf, uint16_t type, uint16_t rclass, uint32_t ttl,
 		     const uint8_t *rd, uint16_t rdlen)
 {
 	uint8_t *wire = malloc(11u + rdlen);
@@ -105,10 +111,10 @@ static char *rr_rest(const struct writer *w, uint16_t type, uint16_t rclass, uin
 		     ldns_rr_get_type(back) == type && ldns_rr_get_class(back) == rclass;
 	}
 	if (ok) {
-		ldns_buffer_clear(w->rdbuf);
-		ok = ldns_rr_rdata2buffer_wire(w->rdbuf, back) == LDNS_STATUS_OK &&
-		     ldns_buffer_position(w->rdbuf) == rdlen &&
-		     (rdlen == 0 || memcmp(ldns_buffer_begin(w->rdbuf), rd, rdlen) == 0);
+		ldns_buffer_clear(rdbuf);
+		ok = ldns_rr_rdata2buffer_wire(rdbuf, back) == LDNS_STATUS_OK &&
+		     ldns_buffer_position(rdbuf) == rdlen &&
+		     (rdlen == 0 || memcmp(ldns_buffer_begin(rdbuf), rd, rdlen) == 0);
 	}
 	ldns_rr_free(back);
 	if (!ok) {
@@ -125,7 +131,7 @@ static void put_rr(struct writer *w, const uint8_t *owner, uint16_t type, uint16
 {
 	char on[WIRE_NAME_MAX * 4 + 8];
 	name_text(owner, on, sizeof(on));
-	char *rest = rr_rest(w, type, rclass, ttl, rd, rdlen);
+	char *rest = rr_rest(w->rdbuf, type, rclass, ttl, rd, rdlen);
 	put(w, on, strlen(on));
 	if (rest != NULL) {
 		put(w, "\t", 1);
@@ -143,33 +149,91 @@ static void put_rr(struct writer *w, const uint8_t *owner, uint16_t type, uint16
 	put(w, "\n", 1);
 }
 
+/* The records kept beside an entry (its RRSIGs, a negative answer's
+ * proofs), one line each, with the entry's TTL: they count down with it. */
+static void put_extras(struct writer *w, const struct cache_entry *e)
+{
+	for (size_t i = 0; i < e->n_extra; i++) {
+		struct cache_rr x = cache_entry_extra(e, i);
+		put_rr(w, x.owner, x.type, e->rclass, e->ttl, x.rdata, x.rdlen);
+	}
+}
+
+struct textbuf {
+	char *buf;
+	size_t len, cap;
+};
+
+static int to_text(void *ud, const char *text, size_t len)
+{
+	struct textbuf *t = ud;
+	if (t->len + len + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap : 256;
+		while (cap < t->len + len + 1)
+			cap *= 2;
+		char *b = realloc(t->buf, cap);
+		if (b == NULL)
+			return -1;
+		t->buf = b;
+		t->cap = cap;
+	}
+	memcpy(t->buf + t->len, text, len);
+	t->len += len;
+	t->buf[t->len] = '\0';
+	return 0;
+}
+
+char *dump_rr_text(const uint8_t *owner, uint16_t type, uint16_t rclass, uint32_t ttl,
+		   const uint8_t *rdata, uint16_t rdlen)
+{
+	struct textbuf t = { 0 };
+	struct writer w = { .sink = to_text, .ud = &t, .rdbuf = ldns_buffer_new(RDATA_MAX + 1) };
+	if (w.rdbuf == NULL)
+		return NULL;
+	put_rr(&w, owner, type, rclass, ttl, rdata, rdlen);
+	ldns_buffer_free(w.rdbuf);
+	if (w.stopped || t.buf == NULL) {
+		free(t.buf);
+		return NULL;
+	}
+	if (t.len > 0 && t.buf[t.len - 1] == '\n')
+		t.buf[--t.len] = '\0';
+	return t.buf;
+}
+
 static void put_entry(void *ud, const struct cache_entry *e)
 {
 	struct writer *w = ud;
 	char on[WIRE_NAME_MAX * 4 + 8], cl[32], ty[32];
 	if (w->stopped || (w->phase == 1) != (e->kind == CACHE_RRSET))
 		return;
+	const char *sec = (unsigned)e->sec < N_SEC ? sec_word[e->sec] : sec_word[0];
 	if (e->kind == CACHE_RRSET) {
-		putf(w, ";rrset %u %zu %s\n", e->ttl, e->n_rdata, rank_word[e->rank]);
+		putf(w, ";rrset %u %zu %s %zu %s\n", e->ttl, e->n_rdata, rank_word[e->rank],
+		     e->n_extra, sec);
 		for (size_t i = 0; i < e->n_rdata; i++) {
 			struct cache_rdata rd = cache_entry_rdata(e, i);
 			put_rr(w, e->owner, e->type, e->rclass, e->ttl, rd.data, rd.len);
 		}
+		put_extras(w, e);
 		return;
 	}
 	name_text(e->owner, on, sizeof(on));
 	class_text(e->rclass, cl, sizeof(cl));
 	size_t nsoa = e->soa_owner && e->n_soa ? 1 : 0;
 	if (e->kind == CACHE_NXDOMAIN) {
-		putf(w, ";nxdomain %s %s %u %s %zu\n", on, cl, e->ttl, rank_word[e->rank], nsoa);
+		putf(w, ";nxdomain %s %s %u %s %zu %zu %s\n", on, cl, e->ttl, rank_word[e->rank],
+		     nsoa, e->n_extra, sec);
 	} else {
 		type_text(e->type, ty, sizeof(ty));
-		putf(w, ";nodata %s %s %s %u %s %zu\n", on, cl, ty, e->ttl, rank_word[e->rank], nsoa);
+		putf(w, ";nodata %s %s %s %u %s %zu %zu %s\n", on, cl, ty, e->ttl,
+		     rank_word[e->rank], nsoa, e->n_extra, sec);
 	}
 	if (nsoa) {
 		struct cache_rdata rd = cache_entry_soa(e, 0);
 		put_rr(w, e->soa_owner, WIRE_T_SOA, e->rclass, e->soa_ttl, rd.data, rd.len);
 	}
+	put_extras(w, e);
 }
 
 bool dump_part(struct cache *c, uint64_t now_ms, struct dump_state *st, size_t max_entries,
@@ -203,10 +267,10 @@ bool dump_part(struct cache *c, uint64_t now_ms, struct dump_state *st, size_t m
 enum expect {
 	X_START,     /* START_RRSET_CACHE */
 	X_RRSET,     /* ;rrset or END_RRSET_CACHE */
-	X_RR,        /* a record of the RRset */
+	X_RR,        /* a record of the RRset, or one kept beside it */
 	X_NEG_START, /* START_NEGATIVE_CACHE */
 	X_NEG,       /* ;nxdomain, ;nodata or END_NEGATIVE_CACHE */
-	X_SOA,       /* the SOA of a negative entry */
+	X_SOA,       /* the SOA of a negative entry, or a record kept beside it */
 	X_EOF,       /* EOF */
 	X_DONE,      /* nothing but blank lines and comments */
 	X_FAILED,
@@ -215,6 +279,9 @@ enum expect {
 struct dump_loader {
 	struct cache *c;
 	uint64_t now;
+	uint32_t bogus_ttl;
+	dump_stored_fn on_store;
+	void *on_store_ud;
 	enum expect x;
 	size_t line_no, loaded;
 	ldns_rdf *root;
@@ -223,8 +290,13 @@ struct dump_loader {
 	uint32_t ttl;
 	enum cache_rank rank;
 	enum cache_kind kind;
-	size_t want, have;
+	enum cache_sec sec;
+	size_t want, have;     /* the entry's own records (an RRset's, a negative one's SOA) */
+	size_t want_x, have_x; /* the records kept beside it */
 	uint8_t owner[WIRE_NAME_MAX];
+	uint8_t soa_owner[WIRE_NAME_MAX];
+	struct cache_rr xr[CACHE_EXTRA_MAX];
+	uint8_t x_owner[CACHE_EXTRA_MAX][WIRE_NAME_MAX];
 	uint16_t type, rclass;
 	size_t rd_used;
 	struct cache_rdata *rd; /* want of them */
@@ -234,13 +306,14 @@ struct dump_loader {
 	size_t text_cap;
 };
 
-struct dump_loader *dump_loader_new(struct cache *c, uint64_t now_ms)
+struct dump_loader *dump_loader_new(struct cache *c, uint64_t now_ms, uint32_t bogus_ttl)
 {
 	struct dump_loader *l = calloc(1, sizeof(*l));
 	if (l == NULL)
 		return NULL;
 	l->c = c;
 	l->now = now_ms;
+	l->bogus_ttl = bogus_ttl;
 	l->root = ldns_dname_new_frm_str(".");
 	l->rdbuf = ldns_buffer_new(RDATA_MAX + 1);
 	if (l->root == NULL || l->rdbuf == NULL) {
@@ -261,6 +334,12 @@ void dump_loader_free(struct dump_loader *l)
 	free(l->blob);
 	free(l->text);
 	free(l);
+}
+
+void dump_loader_on_store(struct dump_loader *l, dump_stored_fn fn, void *ud)
+{
+	l->on_store = fn;
+	l->on_store_ud = ud;
 }
 
 size_t dump_loaded(const struct dump_loader *l)
@@ -329,6 +408,16 @@ static bool rank_of(const char *s, enum cache_rank *out)
 	return false;
 }
 
+static bool sec_of(const char *s, enum cache_sec *out)
+{
+	for (size_t i = 0; i < N_SEC; i++)
+		if (strcmp(s, sec_word[i]) == 0) {
+			*out = (enum cache_sec)i;
+			return true;
+		}
+	return false;
+}
+
 static bool name_of(const char *s, uint8_t out[WIRE_NAME_MAX])
 {
 	return wire_name_from_text(s, out) > 0;
@@ -341,15 +430,29 @@ static bool class_of(const char *s, uint16_t *out)
 	return c != 0;
 }
 
-static int store(struct dump_loader *l, const uint8_t *soa_owner, char *err, size_t errlen);
+static int store(struct dump_loader *l, char *err, size_t errlen);
 
-/* ";rrset TTL COUNT RANK" */
+/* The header's tail "NEXTRA SEC" (w[0], w[1]); absent (n == 0) in the
+ * dumps made before statuses were kept: nothing beside, unchecked. */
+static bool extras_of(struct dump_loader *l, char **w, size_t n)
+{
+	uint32_t nx = 0;
+	l->sec = CACHE_SEC_UNCHECKED;
+	if (n != 0 && (n != 2 || !number(w[0], CACHE_EXTRA_MAX, &nx) || !sec_of(w[1], &l->sec)))
+		return false;
+	l->want_x = nx;
+	l->have_x = 0;
+	return true;
+}
+
+/* ";rrset TTL COUNT RANK NEXTRA SEC" (or without NEXTRA SEC) */
 static int rrset_header(struct dump_loader *l, char **w, size_t n, char *err, size_t errlen)
 {
 	uint32_t count;
-	if (n != 4 || !number(w[1], TTL_MAX, &l->ttl) || !number(w[2], RDATA_MAX, &count) ||
-	    count == 0 || !rank_of(w[3], &l->rank))
-		return fault(l, err, errlen, "expected \";rrset TTL COUNT RANK\"");
+	if ((n != 4 && n != 6) || !number(w[1], TTL_MAX, &l->ttl) ||
+	    !number(w[2], RDATA_MAX, &count) || count == 0 || !rank_of(w[3], &l->rank) ||
+	    !extras_of(l, w + 4, n - 4))
+		return fault(l, err, errlen, "expected \";rrset TTL COUNT RANK NEXTRA SEC\"");
 	free(l->rd);
 	l->rd = malloc(count * sizeof(*l->rd));
 	if (l->rd == NULL)
@@ -361,19 +464,22 @@ static int rrset_header(struct dump_loader *l, char **w, size_t n, char *err, si
 	return 0;
 }
 
-/* ";nxdomain OWNER CLASS TTL RANK NSOA" or ";nodata OWNER CLASS TYPE TTL RANK NSOA" */
+/* ";nxdomain OWNER CLASS TTL RANK NSOA NEXTRA SEC" or
+ * ";nodata OWNER CLASS TYPE TTL RANK NSOA NEXTRA SEC" (or without NEXTRA SEC) */
 static int negative_header(struct dump_loader *l, char **w, size_t n, char *err, size_t errlen)
 {
 	bool nx = strcmp(w[0], ";nxdomain") == 0;
 	size_t need = nx ? 6 : 7, i = 3;
 	uint32_t nsoa;
 	l->type = CACHE_TYPE_NXDOMAIN;
-	if (n != need || !name_of(w[1], l->owner) || !class_of(w[2], &l->rclass) ||
+	if ((n != need && n != need + 2) || !name_of(w[1], l->owner) ||
+	    !class_of(w[2], &l->rclass) ||
 	    (!nx && (l->type = (uint16_t)ldns_get_rr_type_by_name(w[i++])) == 0) ||
 	    !number(w[i], TTL_MAX, &l->ttl) || !rank_of(w[i + 1], &l->rank) ||
-	    !number(w[i + 2], 1, &nsoa))
-		return fault(l, err, errlen, nx ? "expected \";nxdomain OWNER CLASS TTL RANK NSOA\""
-						: "expected \";nodata OWNER CLASS TYPE TTL RANK NSOA\"");
+	    !number(w[i + 2], 1, &nsoa) || !extras_of(l, w + need, n - need))
+		return fault(l, err, errlen,
+			     nx ? "expected \";nxdomain OWNER CLASS TTL RANK NSOA NEXTRA SEC\""
+				: "expected \";nodata OWNER CLASS TYPE TTL RANK NSOA NEXTRA SEC\"");
 	l->kind = nx ? CACHE_NXDOMAIN : CACHE_NODATA;
 	l->want = nsoa;
 	l->have = l->rd_used = 0;
@@ -382,23 +488,33 @@ static int negative_header(struct dump_loader *l, char **w, size_t n, char *err,
 	if (l->rd == NULL)
 		return fault(l, err, errlen, "out of memory");
 	l->x = X_SOA;
-	return nsoa == 0 ? store(l, NULL, err, errlen) : 0;
+	return nsoa == 0 && l->want_x == 0 ? store(l, err, errlen) : 0;
 }
 
-static int store(struct dump_loader *l, const uint8_t *soa_owner, char *err, size_t errlen)
+static int store(struct dump_loader *l, char *err, size_t errlen)
 {
 	int rc;
-	for (size_t i = 0, off = 0; i < l->have; off += l->rd[i].len, i++)
+	size_t off = 0;
+	for (size_t i = 0; i < l->have; off += l->rd[i].len, i++)
 		l->rd[i].data = l->rd[i].len ? l->blob + off : NULL;
+	for (size_t i = 0; i < l->have_x; off += l->xr[i].rdlen, i++) {
+		l->xr[i].owner = l->x_owner[i];
+		l->xr[i].rdata = l->xr[i].rdlen ? l->blob + off : NULL;
+	}
+	/* bogus data is kept val-bogus-ttl at most, whatever the file says */
+	struct cache_judged j = { l->sec, cache_sec_bogus(l->sec) ? l->bogus_ttl : UINT32_MAX };
 	if (l->kind == CACHE_RRSET)
-		rc = cache_put_rrset(l->c, l->owner, l->type, l->rclass, l->ttl, l->rd, l->have,
-				     l->rank, l->now);
+		rc = cache_put_rrset_judged(l->c, l->owner, l->type, l->rclass, l->ttl, l->rd,
+					    l->have, l->xr, l->have_x, l->rank, &j, l->now);
 	else
-		rc = cache_put_negative(l->c, l->kind, l->owner, l->type, l->rclass, l->ttl,
-					soa_owner, l->rd, l->have, l->rank, l->now);
-	if (rc == 0)
+		rc = cache_put_negative_judged(l->c, l->kind, l->owner, l->type, l->rclass, l->ttl,
+					       l->have ? l->soa_owner : NULL, l->rd, l->have, l->xr,
+					       l->have_x, l->rank, &j, l->now);
+	if (rc == 0) {
 		l->loaded++;
-	else if (rc != PC_EEXIST) /* a better entry held: kept, not an error */
+		if (l->on_store != NULL)
+			l->on_store(l->on_store_ud, l->owner, l->type, l->rclass);
+	} else if (rc != PC_EEXIST) /* a better entry held: kept, not an error */
 		return fault(l, err, errlen, "the cache refused the entry (%s)",
 			     rc == PC_ENOMEM ? "out of memory" : "invalid or larger than the cache");
 	l->x = l->kind == CACHE_RRSET ? X_RRSET : X_NEG;
@@ -513,9 +629,16 @@ static int record(struct dump_loader *l, char *err, size_t errlen)
 		if (!rd_ok)
 			return fault(l, err, errlen, "record too large or invalid");
 	}
-	if (l->kind != CACHE_RRSET) {
+	bool own = l->have < l->want; /* else a record kept beside the entry */
+	if (!own) {
+		if (rclass != l->rclass)
+			return fault(l, err, errlen, "a record kept beside the entry is of another class");
+		if (type == 0)
+			return fault(l, err, errlen, "type 0");
+	} else if (l->kind != CACHE_RRSET) {
 		if (type != WIRE_T_SOA || rclass != l->rclass || !wire_name_in(l->owner, owner))
 			return fault(l, err, errlen, "expected the SOA of a zone holding the name");
+		memcpy(l->soa_owner, owner, olen);
 	} else if (l->have == 0) {
 		memcpy(l->owner, owner, olen);
 		l->type = type;
@@ -539,13 +662,20 @@ static int record(struct dump_loader *l, char *err, size_t errlen)
 	}
 	if (rdlen > 0)
 		memcpy(l->blob + l->rd_used, ldns_buffer_begin(l->rdbuf), rdlen);
-	l->rd[l->have].data = NULL; /* set by store(): the block may still move */
-	l->rd[l->have].len = (uint16_t)rdlen;
 	l->rd_used += rdlen;
-	l->have++;
-	if (l->have < l->want)
+	/* the data pointers are set by store(): the block may still move */
+	if (own) {
+		l->rd[l->have].data = NULL;
+		l->rd[l->have].len = (uint16_t)rdlen;
+		l->have++;
+	} else {
+		memcpy(l->x_owner[l->have_x], owner, olen);
+		l->xr[l->have_x] = (struct cache_rr){ .type = type, .rdlen = (uint16_t)rdlen };
+		l->have_x++;
+	}
+	if (l->have < l->want || l->have_x < l->want_x)
 		return 0;
-	return store(l, l->kind == CACHE_RRSET ? NULL : owner, err, errlen);
+	return store(l, err, errlen);
 }
 
 int dump_load_line(struct dump_loader *l, const char *line, size_t len, char *err, size_t errlen)
@@ -578,8 +708,8 @@ int dump_load_line(struct dump_loader *l, const char *line, size_t len, char *er
 		return 0;
 	if (l->x == X_RR || l->x == X_SOA)
 		return record(l, err, errlen);
-	char *w[8];
-	size_t n = words(l->text, w, 7);
+	char *w[12];
+	size_t n = words(l->text, w, 11);
 	const char *want = l->x == X_START ? "START_RRSET_CACHE"
 			   : l->x == X_NEG_START ? "START_NEGATIVE_CACHE"
 			   : l->x == X_EOF ? "EOF" : NULL;

@@ -5,24 +5,34 @@
  * header comment per cache entry:
  *
  *     START_RRSET_CACHE
- *     ;rrset TTL COUNT RANK
+ *     ;rrset TTL COUNT RANK NEXTRA SEC
  *     OWNER TTL CLASS TYPE RDATA        (COUNT lines, one per record)
+ *     OWNER TTL CLASS TYPE RDATA        (NEXTRA lines: the records kept beside)
  *     END_RRSET_CACHE
  *     START_NEGATIVE_CACHE
- *     ;nxdomain OWNER CLASS TTL RANK NSOA
- *     ;nodata OWNER CLASS TYPE TTL RANK NSOA
+ *     ;nxdomain OWNER CLASS TTL RANK NSOA NEXTRA SEC
+ *     ;nodata OWNER CLASS TYPE TTL RANK NSOA NEXTRA SEC
  *     ZONE TTL CLASS SOA RDATA          (NSOA lines: 0 or 1, the proof)
+ *     OWNER TTL CLASS TYPE RDATA        (NEXTRA lines: the records kept beside)
  *     END_NEGATIVE_CACHE
  *     EOF
  *
- * RANK is glue, referral, nonauth or auth (cache.h). Only fresh entries are
+ * RANK is glue, referral, nonauth or auth (cache.h). NEXTRA (0..64) counts
+ * the records kept beside the entry (cache_entry_extra: RRSIGs, NSEC/NSEC3
+ * proofs, a DNAME), written with the entry's TTL (which they share; the
+ * loader ignores theirs) and of its class. SEC is the entry's DNSSEC
+ * status (enum cache_sec): unchecked, insecure, secure, bogus,
+ * bogus-expired, bogus-not-yet, bogus-nokey or bogus-nosig; the loader
+ * stores it with the entry (cache_put_*_judged) and keeps a bogus entry
+ * bogus_ttl seconds at most. A header without NEXTRA SEC (the format before
+ * statuses were kept) reads as "0 unchecked". Only fresh entries are
  * written. A record ldns does not read back to the same rdata (the cache
  * keeps rdata as it came, malformed for its type or not) is written in the
  * RFC 3597 form "OWNER TTL CLASS TYPEnnn \# LENGTH HEX", which the loader
  * reads itself. The loader is strict: every line is checked (section order, the
  * header's counts, every record of an RRset with the same owner, class and
- * type, TTLs 0..2147483647, lines of at most DUMP_LINE_MAX bytes, an RRset
- * of at most 65,535 bytes of rdata), the records go through ldns's parser,
+ * type, TTLs 0..2147483647, lines of at most DUMP_LINE_MAX bytes, an entry
+ * of at most 65,535 bytes of rdata with the records kept beside it), the records go through ldns's parser,
  * and the first fault stops the load with a message naming its line; what
  * was stored before it stays. A missing EOF line is such a fault (a dump cut
  * short). Empty lines and lines starting with '#' are skipped. */
@@ -53,10 +63,25 @@ struct dump_state {
 bool dump_part(struct cache *c, uint64_t now_ms, struct dump_state *st, size_t max_entries,
 	       dump_sink_fn sink, void *ud);
 
+/* One record as one line of text (no newline) that reads back to the same
+ * type, class and rdata, as the dump writes it: ldns's presentation format
+ * when ldns reads that back to the same rdata, else the RFC 3597 form
+ * "OWNER TTL CLASS TYPEnnn \# LENGTH HEX" (ldns prints some rdata, an
+ * SVCB/HTTPS record whose parameters do not parse for one, as text that
+ * reads back otherwise or not at all). malloc'd; NULL when out of memory. */
+char *dump_rr_text(const uint8_t *owner, uint16_t type, uint16_t rclass, uint32_t ttl,
+		   const uint8_t *rdata, uint16_t rdlen);
+
 struct dump_loader;
 
-/* A loader into c, at time now_ms; NULL when out of memory. */
-struct dump_loader *dump_loader_new(struct cache *c, uint64_t now_ms);
+/* A loader into c, at time now_ms; entries whose status is bogus are
+ * kept at most bogus_ttl seconds (val-bogus-ttl). NULL when out of memory. */
+struct dump_loader *dump_loader_new(struct cache *c, uint64_t now_ms, uint32_t bogus_ttl);
+/* Called after each entry the load stores, with its key (type
+ * CACHE_TYPE_NXDOMAIN for an NXDOMAIN): what the loader's user keeps
+ * beside the cache learns from it (the daemon: the aggressive-NSEC index). */
+typedef void (*dump_stored_fn)(void *ud, const uint8_t *owner, uint16_t type, uint16_t rclass);
+void dump_loader_on_store(struct dump_loader *l, dump_stored_fn fn, void *ud);
 /* One line (without its newline; NUL bytes are an error). 0, or -1 with
  * "line N: what" in err; after an error every further call fails. */
 int dump_load_line(struct dump_loader *l, const char *line, size_t len, char *err, size_t errlen);

@@ -38,6 +38,7 @@ static const char usage_text[] =
 	"  flush_zone NAME  the same as flush NAME\n"
 	"  flush_type NAME TYPE\n"
 	"                   drop the cached TYPE records of NAME (A, AAAA, MX, TYPE65, 65...)\n"
+	"  flush_bogus      drop every cached entry that failed DNSSEC validation\n"
 	"  dump_cache       write the cache's records to standard output (text; load_cache\n"
 	"                   reads it back)\n"
 	"  load_cache       read records in dump_cache's format from standard input into\n"
@@ -144,7 +145,8 @@ static void build_request(int argc, char **argv, char *req, size_t cap)
 	int n;
 	if (strcmp(cmd, "stop") == 0 || strcmp(cmd, "reload") == 0 ||
 	    strcmp(cmd, "status") == 0 || strcmp(cmd, "list_forwards") == 0 ||
-	    strcmp(cmd, "dump_cache") == 0 || strcmp(cmd, "load_cache") == 0) {
+	    strcmp(cmd, "dump_cache") == 0 || strcmp(cmd, "load_cache") == 0 ||
+	    strcmp(cmd, "flush_bogus") == 0) {
 		if (nargs != 0)
 			die(EXIT_USAGE, "%s takes no argument", cmd);
 		n = snprintf(req, cap, "%s\n", cmd);
@@ -229,9 +231,14 @@ static void build_request(int argc, char **argv, char *req, size_t cap)
 		n = snprintf(req, cap, "local_data");
 		for (int i = 1; i <= nargs && n >= 0 && (size_t)n < cap; i++) {
 			for (const char *c = argv[i]; *c; c++)
-				if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f)
 					die(EXIT_USAGE, "local_data: control character in the record");
+			int at = n;
 			n += snprintf(req + n, cap - (size_t)n, " %s", argv[i]);
+			/* tabs are blanks (list_local_data writes them): sent as spaces */
+			for (int k = at; k < n && (size_t)k < cap; k++)
+				if (req[k] == '\t')
+					req[k] = ' ';
 		}
 		if (n >= 0 && (size_t)n + 1 < cap)
 			n += snprintf(req + n, cap - (size_t)n, "\n");

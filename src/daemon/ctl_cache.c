@@ -6,6 +6,8 @@
 #include <stdlib.h>
 
 #include "cache/dump.h"
+#include "core/core.h"
+#include "core/synth.h"
 #include "daemon/ctl_verbs.h"
 #include "daemon/server.h"
 
@@ -57,6 +59,31 @@ struct load_job {
 	struct dump_loader *l;
 };
 
+/* A negative entry loaded as secure carries the NSEC records that proved
+ * it (validated when the dump's resolver judged it): they go to the
+ * aggressive-NSEC index as the validator's own would (RFC 8198), so that a
+ * loaded daemon synthesises what the dumped one did. */
+static void learn_loaded(void *ud, const uint8_t *owner, uint16_t type, uint16_t rclass)
+{
+	struct load_job *j = ud;
+	const struct core_env *env = server_env(j->s);
+	struct cache_entry e;
+	if (env->aggr == NULL || rclass != 1 /* IN */ ||
+	    !cache_get(env->cache, owner, type, rclass, server_now(j->s), &e) ||
+	    e.kind == CACHE_RRSET || e.sec != CACHE_SEC_SECURE || e.n_soa == 0 ||
+	    e.soa_owner == NULL)
+		return;
+	static struct core_rr rr[1 + CACHE_EXTRA_MAX];
+	size_t n = 0;
+	struct cache_rdata soa = cache_entry_soa(&e, 0);
+	rr[n++] = (struct core_rr){ e.soa_owner, WIRE_T_SOA, rclass, e.soa_ttl, soa.data, soa.len };
+	for (size_t i = 0; i < e.n_extra && n < sizeof(rr) / sizeof(rr[0]); i++) {
+		struct cache_rr x = cache_entry_extra(&e, i);
+		rr[n++] = (struct core_rr){ x.owner, x.type, rclass, e.ttl, x.rdata, x.rdlen };
+	}
+	synth_learn(env->aggr, e.soa_owner, rr, n, server_now(j->s));
+}
+
 static bool load_line(void *ud, const char *line, size_t len, struct control_out *o)
 {
 	struct load_job *j = ud;
@@ -91,11 +118,13 @@ void verb_load_cache(struct server *s, int argc, char **argv, struct control_out
 	(void)argc;
 	(void)argv;
 	struct load_job *j = calloc(1, sizeof(*j));
-	if (j == NULL || (j->l = dump_loader_new(server_cache(s), server_now(s))) == NULL) {
+	if (j == NULL || (j->l = dump_loader_new(server_cache(s), server_now(s),
+					 server_env(s)->opts->val_bogus_ttl)) == NULL) {
 		free(j);
 		control_out_error(o, "out of memory");
 		return;
 	}
 	j->s = s;
+	dump_loader_on_store(j->l, learn_loaded, j);
 	control_in_lines(o, load_line, load_end, load_free, j);
 }

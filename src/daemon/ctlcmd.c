@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache/aggr.h"
 #include "cache/cache.h"
 #include "daemon/ctl_local.h"
 #include "daemon/ctl_conf.h"
@@ -46,7 +47,9 @@ static void print_pool(struct server *s, struct control_out *o, bool json)
 /* flush NAME | flush all | flush_zone NAME: NAME and everything below it
  * (the packet caches end their answers through the flush generation);
  * flush_type NAME TYPE: one type at NAME (portcullis-ctl sends TYPE as
- * its number). */
+ * its number). The aggressive-NSEC index forgets the proofs that could
+ * answer for what was flushed, or a flushed name would still be answered
+ * NXDOMAIN/NODATA by synthesis. */
 static void do_flush(struct server *s, int argc, char **argv, struct control_out *o)
 {
 	bool by_type = strcmp(argv[0], "flush_type") == 0;
@@ -58,6 +61,8 @@ static void do_flush(struct server *s, int argc, char **argv, struct control_out
 	}
 	if (argc == 2 && strcmp(argv[0], "flush") == 0 && strcmp(argv[1], "all") == 0) {
 		cache_flush_all(s->cache);
+		if (s->aggr != NULL)
+			aggr_flush(s->aggr);
 		control_out_printf(o, "flushed all\n");
 		return;
 	}
@@ -68,6 +73,7 @@ static void do_flush(struct server *s, int argc, char **argv, struct control_out
 	}
 	wire_name_lower(name);
 	if (!by_type) {
+		aggr_flush_name(s->aggr, name);
 		control_out_printf(o, "flushed %zu entries\n", cache_flush_zone(s->cache, name));
 		return;
 	}
@@ -77,8 +83,19 @@ static void do_flush(struct server *s, int argc, char **argv, struct control_out
 		control_out_error(o, "flush_type: '%s' is not a type number (1..65535)", argv[2]);
 		return;
 	}
+	aggr_flush_at(s->aggr, name);
 	control_out_printf(o, "flushed %zu entries\n",
 			   cache_flush_type(s->cache, name, (uint16_t)type));
+}
+
+/* flush_bogus: every entry the validator judged bogus (Unbound's verb).
+ * The aggressive-NSEC index holds only records found secure: nothing of it
+ * is bogus. */
+static void verb_flush_bogus(struct server *s, int argc, char **argv, struct control_out *o)
+{
+	(void)argc;
+	(void)argv;
+	control_out_printf(o, "flushed %zu entries\n", cache_flush_bogus(s->cache));
 }
 
 /* stats [json] [reset]: every counter; with reset, the counters start
@@ -136,6 +153,7 @@ static const struct verb verbs[] = {
 	{ "flush", 1, 1, do_flush },
 	{ "flush_zone", 1, 1, do_flush },
 	{ "flush_type", 2, 2, do_flush },
+	{ "flush_bogus", 0, 0, verb_flush_bogus },
 	{ "dump_cache", 0, 0, verb_dump_cache },
 	{ "load_cache", 0, 0, verb_load_cache },
 	{ "lookup", 1, 1, verb_lookup },

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/dump.h"
 #include "core/hints.h"
 #include "daemon/config.h"
 #include "util/err.h"
@@ -190,43 +191,16 @@ int localconf_parse_zone(const char *text, uint8_t name[WIRE_NAME_MAX], enum lz_
 int localconf_rr_text(const uint8_t *owner, uint16_t type, uint32_t ttl, const uint8_t *rdata,
 		      uint16_t rdlen, char *out, size_t cap)
 {
-	size_t olen = wire_name_len(owner);
-	size_t len = olen + 10 + rdlen;
-	uint8_t *wire = malloc(len);
-	if (wire == NULL)
+	/* as the cache dump writes records: text that local-data reads back
+	 * to the same record (RFC 3597's form when ldns's own would not) */
+	char *s = dump_rr_text(owner, type, WIRE_C_IN, ttl, rdata, rdlen);
+	if (s == NULL)
 		return PC_ENOMEM;
-	memcpy(wire, owner, olen);
-	uint8_t *p = wire + olen;
-	p[0] = (uint8_t)(type >> 8);
-	p[1] = (uint8_t)type;
-	p[2] = 0;
-	p[3] = WIRE_C_IN;
-	p[4] = (uint8_t)(ttl >> 24);
-	p[5] = (uint8_t)(ttl >> 16);
-	p[6] = (uint8_t)(ttl >> 8);
-	p[7] = (uint8_t)ttl;
-	p[8] = (uint8_t)(rdlen >> 8);
-	p[9] = (uint8_t)rdlen;
-	memcpy(p + 10, rdata, rdlen);
-	ldns_rr *rr = NULL;
-	size_t pos = 0;
-	int rc = PC_EINVAL;
-	if (ldns_wire2rr(&rr, wire, len, &pos, LDNS_SECTION_ANSWER) == LDNS_STATUS_OK) {
-		char *s = ldns_rr2str(rr);
-		if (s != NULL) {
-			size_t n = strlen(s);
-			while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
-				n--;
-			if (n < cap) {
-				memcpy(out, s, n);
-				out[n] = '\0';
-				rc = 0;
-			}
-			free(s);
-		}
-	}
-	ldns_rr_free(rr);
-	free(wire);
+	size_t n = strlen(s);
+	int rc = n < cap ? 0 : PC_EINVAL;
+	if (rc == 0)
+		memcpy(out, s, n + 1);
+	free(s);
 	return rc;
 }
 

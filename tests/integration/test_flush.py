@@ -1,11 +1,17 @@
 """portcullis-ctl flush NAME / flush_zone NAME (NAME and everything below
-it), flush_type NAME TYPE (one type at NAME), and that neither the cache nor
-the readers' packet caches serve what was flushed."""
+it), flush_type NAME TYPE (one type at NAME), flush_bogus (every entry that
+failed validation), and that neither the cache, nor the readers' packet
+caches, nor the aggressive-NSEC index (RFC 8198 synthesis) answer for what
+was flushed."""
+
+import re
 
 import pytest
 
 from conftest import answer_rdata, rand_label
 from test_cache import upstream_queries_for
+from test_validate import (AD, NOERROR, NSEC, NXDOMAIN, SERVFAIL, ask, ede, has,
+                           upstream_total)
 
 import servers
 
@@ -104,3 +110,97 @@ def test_flush_bad_name_is_refused_by_the_daemon(resolver):
     res = resolver.ctl("flush_type", "a..b", "A")
     assert res.returncode == 1
     assert "not a domain name" in res.stderr
+
+
+# ----- DNSSEC: flush_bogus, and the aggressive-NSEC index (RFC 8198) -----
+
+BOGUS = (("www.expired.lab.", 7), ("www.tampered.lab.", 6), ("www.badds.lab.", 9),
+         ("www.nosig.lab.", 10))
+
+def test_flush_bogus_drops_bogus_entries_only(make_resolver):
+    """flush_bogus (Unbound's verb) drops every entry judged bogus: the next
+    question for bogus data goes upstream again (and is judged bogus
+    again), while secure and insecure entries stay cached."""
+    r = make_resolver()
+    for name, code in BOGUS:
+        resp = ask(r, name, do=True)
+        assert resp.rcode() == SERVFAIL and ede(resp) == [code], (name, resp)
+    assert ask(r, "www.sec13.lab.", do=True).flags & AD
+    assert ask(r, "www.alpha.lab.", do=True).rcode() == NOERROR
+    before = upstream_total(r)
+    for name, code in BOGUS:
+        resp = ask(r, name, do=True)
+        assert resp.rcode() == SERVFAIL and ede(resp) == [code], (name, resp)
+    assert upstream_total(r) == before, "the SERVFAILs came from the cache"
+
+    res = r.ctl("flush_bogus")
+    assert res.returncode == 0, res.stderr
+    m = re.fullmatch(r"flushed (\d+) entries\n", res.stdout)
+    assert m and int(m.group(1)) >= len(BOGUS), res.stdout
+    assert ask(r, "www.sec13.lab.", do=True).flags & AD
+    assert ask(r, "www.alpha.lab.", do=True).rcode() == NOERROR
+    assert upstream_total(r) == before, "secure and insecure entries were flushed too"
+    for name, code in BOGUS:
+        b = upstream_total(r)
+        resp = ask(r, name, do=True)
+        assert resp.rcode() == SERVFAIL and ede(resp) == [code], (name, resp)
+        assert upstream_total(r) > b, "%s: still cached after flush_bogus" % name
+    # the entries judged bogus again go; then nothing bogus is left
+    res = r.ctl("flush_bogus")
+    assert res.returncode == 0 and re.fullmatch(r"flushed \d+ entries\n", res.stdout), res
+    res = r.ctl("flush_bogus")
+    assert res.returncode == 0 and res.stdout == "flushed 0 entries\n", res
+    usage = r.ctl("flush_bogus", "x.lab.")
+    assert usage.returncode == 2 and len(usage.stderr.splitlines()) == 1, usage
+
+
+def learn_sec13_nsec(r):
+    """sec13.lab.'s NSEC records proving nx1 absent are validated and kept;
+    nz2 (the same span) is then answered by synthesis, with no upstream
+    query."""
+    resp = ask(r, "nx1.sec13.lab.", do=True)
+    assert resp.rcode() == NXDOMAIN and resp.flags & AD
+    before = upstream_total(r)
+    resp = ask(r, "nz2.sec13.lab.", do=True)
+    assert resp.rcode() == NXDOMAIN and resp.flags & AD and has(resp.authority, NSEC)
+    assert upstream_total(r) == before, "not answered by synthesis"
+
+
+@pytest.mark.parametrize("verb,arg", [("flush_zone", "sec13.lab."), ("flush", "sec13.lab."),
+                                      ("flush", "lab."), ("flush", "all")])
+def test_flush_clears_the_aggressive_nsec_index(make_resolver, verb, arg):
+    """A flushed zone is not answered NXDOMAIN by synthesis from its NSEC
+    records: the next name of the same span goes upstream."""
+    r = make_resolver()
+    learn_sec13_nsec(r)
+    res = r.ctl(verb, arg)
+    assert res.returncode == 0, res.stderr
+    before = upstream_total(r)
+    resp = ask(r, "nz3.sec13.lab.", do=True)
+    assert resp.rcode() == NXDOMAIN and resp.flags & AD
+    assert upstream_total(r) > before, "%s %s left the NSEC records to synthesis" % (verb, arg)
+
+
+def test_flush_type_and_name_below_the_zone_clear_their_proofs(make_resolver):
+    """flush_type NAME TYPE and flush NAME for a name inside a zone forget
+    the NSEC record that proved it absent (the next question for it goes
+    upstream), and flush of a name elsewhere leaves the zone's index be."""
+    r = make_resolver()
+    learn_sec13_nsec(r)
+    res = r.ctl("flush_type", "nz2.sec13.lab.", "A")
+    assert res.returncode == 0, res.stderr
+    before = upstream_total(r)
+    resp = ask(r, "nz2.sec13.lab.", do=True)
+    assert resp.rcode() == NXDOMAIN and resp.flags & AD
+    assert upstream_total(r) > before, "flush_type left nz2's proof to synthesis"
+
+    learn_sec13_nsec(r)
+    r.ctl("flush", "www.sec8.lab.")  # another zone: sec13's index stays
+    before = upstream_total(r)
+    assert ask(r, "nz4.sec13.lab.", do=True).rcode() == NXDOMAIN
+    assert upstream_total(r) == before, "a flush elsewhere emptied sec13.lab.'s index"
+    res = r.ctl("flush", "nz5.sec13.lab.")
+    assert res.returncode == 0, res.stderr
+    before = upstream_total(r)
+    assert ask(r, "x.nz5.sec13.lab.", do=True).rcode() == NXDOMAIN
+    assert upstream_total(r) > before, "flush nz5 left its proof to synthesis"

@@ -7,9 +7,13 @@ verbs; and that a local zone wins over what the cache got from upstream.
 Answers are read with the real dig (its status line, flags and sections),
 and with dnspython where a test needs the parsed message."""
 
+import socket
+import struct
 import subprocess
 
 import dns.flags
+import dns.message
+import dns.name
 import dns.rcode
 import pytest
 
@@ -360,3 +364,64 @@ def test_ctl_verbs_change_answers_and_flush_the_cache(make_resolver):
     assert c.returncode == 1 and "no local zone" in c.stderr, c
     c = r.ctl("local_zone", "onlyname")
     assert c.returncode == 2, c
+
+
+# ----- records listed as text that reads back ---------------------------------
+
+def raw_rdata(resolver, name, rdtype):
+    """The rdata bytes of the one answer record (read off the wire: an
+    HTTPS record whose parameters do not parse is still data)."""
+    q = dns.message.make_query(name, rdtype)   # no EDNS: no OPT after the answer
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(5)
+    try:
+        s.sendto(q.to_wire(), (resolver.listen, 53))
+        resp = s.recv(65535)
+    finally:
+        s.close()
+    assert resp[:2] == q.to_wire()[:2] and struct.unpack("!H", resp[6:8])[0] == 1, resp
+    at = 12 + len(dns.name.from_text(name).to_wire()) + 4
+    assert resp[at:at + 2] == b"\xc0\x0c", resp   # the owner: the question's name
+    rdlen = struct.unpack("!H", resp[at + 10:at + 12])[0]
+    return resp[at + 12:at + 12 + rdlen]
+
+
+# HTTPS records in RFC 3597 form whose parameters ldns's text would lose:
+# an alpn with an empty id (ldns writes "alpn=", which it does not read) and
+# a parameter cut short (ldns writes "1 . ", which reads as other rdata)
+ODD_HTTPS = [("h1.beta.net.", "0001 00 0001 0001 00"),
+             ("h2.beta.net.", "0001 00 0001 00")]
+
+
+def test_local_data_lists_as_text_that_reads_back(make_resolver):
+    lines = ['"%s 300 IN HTTPS \\# %d %s"' % (n, len(bytes.fromhex(h)), h) for n, h in ODD_HTTPS]
+    lines += ['"h3.beta.net. 300 IN HTTPS 1 . alpn=h2,h3"',
+              '"gen.beta.net. 300 IN TYPE65280 \\# 3 abcdef"']
+    r = make_resolver(local_data=lines)
+    names = [n for n, _ in ODD_HTTPS] + ["h3.beta.net.", "gen.beta.net."]
+    types = ["HTTPS"] * 3 + ["TYPE65280"]
+    wire = {n: raw_rdata(r, n, t) for n, t in zip(names, types)}
+    for n, h in ODD_HTTPS:
+        assert wire[n] == bytes.fromhex(h), (n, wire[n])
+
+    def listed():
+        out = r.ctl("list_local_data")
+        assert out.returncode == 0, out
+        return {l.split("\t")[0]: l for l in out.stdout.splitlines()
+                if l.split("\t")[0] in names}
+
+    first = listed()
+    assert sorted(first) == sorted(names), first
+    for n, h in ODD_HTTPS:   # ldns's text would not do: RFC 3597's form
+        assert first[n] == "%s\t300\tIN\tTYPE65\t\\# %d %s" % (
+            n, len(bytes.fromhex(h)), h.replace(" ", "")), first[n]
+    assert first["h3.beta.net."] == "h3.beta.net.\t300\tIN\tHTTPS\t1 . alpn=h2,h3", first
+    assert first["gen.beta.net."] == "gen.beta.net.\t300\tIN\tTYPE65280\t\\# 3 abcdef", first
+    # each line, given back to local_data, is the same record
+    for n in names:
+        assert r.ctl("local_data_remove", n).returncode == 0
+        c = r.ctl("local_data", first[n])
+        assert c.returncode == 0, (first[n], c)
+    assert listed() == first
+    for n, t in zip(names, types):
+        assert raw_rdata(r, n, t) == wire[n], n

@@ -446,6 +446,62 @@ static void synthesis(void **state)
 	aggr_free(a);
 }
 
+/* The control verbs' flushes: what was flushed from the cache must not be
+ * answered by synthesis, and what was not stays answerable. */
+static void flush_name_and_at(void **state)
+{
+	(void)state;
+	uint64_t now = 1000000;
+	struct aggr *a = filled(NULL, 300, now);
+	struct aggr_answer ans;
+	struct aggr_stats st;
+	aggr_stats(a, &st);
+	size_t all = st.records;
+	/* flush_type nope.nz.example. A: the record whose span holds it goes */
+	assert_int_equal(ask(a, "nope.nz.example.", WIRE_T_A, now, &ans), AGGR_NXDOMAIN);
+	aggr_flush_at(a, N("nope.nz.example."));
+	assert_int_equal(ask(a, "nope.nz.example.", WIRE_T_A, now, &ans), AGGR_MISS);
+	assert_int_equal(ask(a, "nope.nz.example.", WIRE_T_AAAA, now, &ans), AGGR_MISS);
+	aggr_stats(a, &st);
+	assert_int_equal(st.records, all - 1);
+	/* ... and the others answer still */
+	assert_int_equal(ask(a, "www.nz.example.", WIRE_T_MX, now, &ans), AGGR_NODATA);
+	assert_int_equal(ask(a, "zzz.nz.example.", WIRE_T_A, now, &ans), AGGR_NXDOMAIN);
+	/* flush_type www.nz.example. MX: www's own NSEC goes */
+	aggr_flush_at(a, N("www.nz.example."));
+	assert_int_equal(ask(a, "www.nz.example.", WIRE_T_MX, now, &ans), AGGR_MISS);
+	aggr_free(a);
+
+	/* flush_zone ent.nz.example. (an empty non-terminal): the records at
+	 * and below it and the one before it, whose span holds it */
+	a = filled(NULL, 300, now);
+	assert_int_equal(ask(a, "ent.nz.example.", WIRE_T_A, now, &ans), AGGR_NODATA);
+	assert_int_equal(ask(a, "q.y.ent.nz.example.", WIRE_T_A, now, &ans), AGGR_NXDOMAIN);
+	aggr_flush_name(a, N("ENT.nz.example."));
+	assert_int_equal(ask(a, "ent.nz.example.", WIRE_T_A, now, &ans), AGGR_MISS);
+	assert_int_equal(ask(a, "y.ent.nz.example.", WIRE_T_A, now, &ans), AGGR_MISS);
+	assert_int_equal(ask(a, "q.y.ent.nz.example.", WIRE_T_A, now, &ans), AGGR_MISS);
+	assert_int_equal(ask(a, "x.y.ent.nz.example.", WIRE_T_MX, now, &ans), AGGR_MISS);
+	aggr_stats(a, &st);
+	assert_int_equal(st.records, all - 2);
+	assert_int_equal(ask(a, "www.nz.example.", WIRE_T_MX, now, &ans), AGGR_NODATA);
+	/* a name of no zone held, or in a zone below none held: nothing goes */
+	aggr_flush_name(a, N("other.example."));
+	aggr_flush_name(a, N("www.other.example."));
+	aggr_flush_at(a, N("www.other.example."));
+	aggr_stats(a, &st);
+	assert_int_equal(st.records, all - 2);
+	/* flush_zone of the zone (or above it): all of it */
+	aggr_flush_name(a, N("nz.example."));
+	aggr_stats(a, &st);
+	assert_int_equal(st.records, 0);
+	assert_int_equal(st.zones, 0);
+	assert_int_equal(ask(a, "zzz.nz.example.", WIRE_T_A, now, &ans), AGGR_MISS);
+	aggr_flush_name(NULL, N("nz.example."));
+	aggr_flush_at(NULL, N("nz.example."));
+	aggr_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,6 +510,7 @@ int main(void)
 		cmocka_unit_test(expiry_and_budget),
 		cmocka_unit_test(synthesis),
 		cmocka_unit_test(two_versions),
+		cmocka_unit_test(flush_name_and_at),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -993,6 +993,70 @@ static void prefetch_with_extra_records(void **state)
 	cache_free(c);
 }
 
+/* load_cache's puts: the status stored with the entry in one step, a
+ * bogus one capped after the TTL clamps; flush_bogus drops those alone. */
+static void judged_puts_and_flush_bogus(void **state)
+{
+	(void)state;
+	struct cache *c = cache_new(&(struct cache_opts){ .cache_size = BIG, .cache_min_ttl = 3600,
+							 .cache_max_ttl = 86400,
+							 .cache_max_negative_ttl = 3600 });
+	assert_non_null(c);
+	struct cache_rdata rd = { A1, 4 };
+	struct nm sec = name("sec.lab."), bog = name("bog.lab."), nx = name("nx.lab."),
+		  un = name("un.lab."), z = name("lab.");
+	struct cache_judged js = { CACHE_SEC_SECURE, UINT32_MAX },
+			    jb = { CACHE_SEC_BOGUS_EXPIRED, 5 }, jn = { CACHE_SEC_BOGUS_NOSIG, 5 };
+	assert_int_equal(cache_put_rrset_judged(c, sec.b, WIRE_T_A, WIRE_C_IN, 300, &rd, 1, NULL, 0,
+						CACHE_RANK_AUTH, &js, T0), 0);
+	/* cache-min-ttl raises 300 to 3600; the cap of 5 s comes after it */
+	assert_int_equal(cache_put_rrset_judged(c, bog.b, WIRE_T_A, WIRE_C_IN, 300, &rd, 1, NULL, 0,
+						CACHE_RANK_AUTH, &jb, T0), 0);
+	struct cache_rdata soa = { SOA, sizeof(SOA) - 1 };
+	assert_int_equal(cache_put_negative_judged(c, CACHE_NXDOMAIN, nx.b, 0, WIRE_C_IN, 300, z.b,
+						   &soa, 1, NULL, 0, CACHE_RANK_AUTH, &jn, T0), 0);
+	assert_int_equal(put_a(c, "un.lab.", A2, 300, CACHE_RANK_AUTH, T0), 0);
+	struct cache_judged bad = { (enum cache_sec)8, 0 };
+	assert_int_equal(cache_put_rrset_judged(c, un.b, WIRE_T_A, WIRE_C_IN, 300, &rd, 1, NULL, 0,
+						CACHE_RANK_AUTH, &bad, T0), PC_EINVAL);
+	assert_int_equal(cache_put_rrset_judged(c, un.b, WIRE_T_A, WIRE_C_IN, 300, &rd, 1, NULL, 0,
+						CACHE_RANK_AUTH, NULL, T0), PC_EINVAL);
+	struct cache_entry e;
+	assert_true(get(c, "sec.lab.", WIRE_T_A, T0, &e));
+	assert_int_equal(e.sec, CACHE_SEC_SECURE);
+	assert_int_equal(e.ttl, 3600);
+	assert_true(get(c, "bog.lab.", WIRE_T_A, T0, &e));
+	assert_int_equal(e.sec, CACHE_SEC_BOGUS_EXPIRED);
+	assert_int_equal(e.ttl, 5);
+	assert_true(get(c, "nx.lab.", WIRE_T_AAAA, T0, &e));
+	assert_int_equal(e.kind, CACHE_NXDOMAIN);
+	assert_int_equal(e.sec, CACHE_SEC_BOGUS_NOSIG);
+	assert_int_equal(e.ttl, 5);
+	assert_true(get(c, "un.lab.", WIRE_T_A, T0, &e));
+	assert_int_equal(e.sec, CACHE_SEC_UNCHECKED);
+	/* a judged put whose TTL comes to 0 stores nothing and marks nothing */
+	struct cache_judged j0 = { CACHE_SEC_SECURE, 0 };
+	assert_int_equal(cache_put_rrset_judged(c, un.b, WIRE_T_A, WIRE_C_IN, 300, &rd, 1, NULL, 0,
+						CACHE_RANK_AUTH, &j0, T0), 0);
+	assert_true(get(c, "un.lab.", WIRE_T_A, T0, &e));
+	assert_int_equal(e.sec, CACHE_SEC_UNCHECKED);
+	assert_true(get(c, "bog.lab.", WIRE_T_A, T0 + 4999, &e));
+	assert_false(get(c, "bog.lab.", WIRE_T_A, T0 + 5000, &e));
+
+	assert_int_equal(cache_put_rrset_judged(c, bog.b, WIRE_T_A, WIRE_C_IN, 300, &rd, 1, NULL, 0,
+						CACHE_RANK_AUTH, &jb, T0), 0);
+	uint64_t gen = cache_flush_gen(c);
+	assert_int_equal(cache_flush_bogus(c), 2);
+	assert_true(cache_flush_gen(c) > gen);
+	assert_false(get(c, "bog.lab.", WIRE_T_A, T0, &e));
+	assert_false(get(c, "nx.lab.", WIRE_T_A, T0, &e));
+	assert_true(get(c, "sec.lab.", WIRE_T_A, T0, &e));
+	assert_true(get(c, "un.lab.", WIRE_T_A, T0, &e));
+	assert_int_equal(cache_flush_bogus(c), 0);
+	assert_int_equal(stats(c).entries, 2);
+	cache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1022,6 +1086,7 @@ int main(void)
 		cmocka_unit_test(prefetch_claimed_once_in_the_last_tenth),
 		cmocka_unit_test(extra_records_round_trip),
 		cmocka_unit_test(prefetch_with_extra_records),
+		cmocka_unit_test(judged_puts_and_flush_bogus),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
