@@ -19,14 +19,12 @@
  * at least with permit-small-holddown); no set, or one that does not
  * verify, is a failed probe (retried after the retry time). */
 #include <stdio.h>
-#include <stdlib.h>
 #include <time.h>
 
 #include "core/anchor.h"
 #include "daemon/anchorfile.h"
 #include "daemon/options.h"
 #include "daemon/server_int.h"
-#include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
 
