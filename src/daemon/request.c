@@ -288,9 +288,10 @@ void req_resolve(struct req_table *rq, struct creq *r)
 	uint64_t now = uv_now(rq->loop);
 	/* A refresh gives way: to one already on its way, to a full list; and
 	 * none is made once a reload has turned prefetch off (entries stored
-	 * before still claim theirs). */
-	if (r->background && r->done == NULL &&
-	    (!rq->cfg->prefetch || req_in_flight(rq, r) || rq->n >= rq->max)) {
+	 * before still claim theirs). An internal request gives way to a full
+	 * list (its owner hears of it: req_drop), never jostling a client. */
+	if (r->background && (rq->n >= rq->max ||
+			      (r->done == NULL && (!rq->cfg->prefetch || req_in_flight(rq, r))))) {
 		req_return(r);
 		return;
 	}

@@ -181,9 +181,9 @@ void req_prefetch(struct req_table *rq, bool resolver, const uint8_t *qname, uin
  * RFC 5011 probe's DNSKEY query), through the same path as a client's
  * miss: asked upstream even when the cache holds an answer, with CD when
  * cd (the answer as it came, with its RRSIGs, whatever the validator makes
- * of it), bounded like any request (num-queries-per-thread, jostle), and
- * not subject to prefetch. done(ud, ...) is called exactly once, possibly
- * before this returns. */
+ * of it), not subject to prefetch; when num-queries-per-thread requests
+ * are in flight it is not made (done gets NULL), no client is jostled for
+ * it. done(ud, ...) is called exactly once, possibly before this returns. */
 void req_internal(struct req_table *rq, const uint8_t *qname, uint16_t qtype, uint16_t qclass,
 		  bool cd, req_done_fn done, void *ud);
 /* Worker 0: write the answer a for r's client and send it (or keep it for
