@@ -11,7 +11,7 @@ if [ "${1:-}" = "--check" ]; then
 fi
 want="${1:-}"
 build="cmake make gcc pkg-config libuv1-dev libldns-dev libsystemd-dev libssl-dev"
-lab="nsd ldnsutils bind9-dnsutils knot-dnsutils python3-dnspython python3-pytest iproute2 util-linux"
+lab="nsd ldnsutils bind9-dnsutils knot-dnsutils python3-dnspython python3-cryptography python3-pytest iproute2 util-linux"
 case "$want" in
   build) pkgs="$build" ;;
   demo)  pkgs="$build $lab" ;;

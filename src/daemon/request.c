@@ -129,10 +129,21 @@ void req_respond(struct req_table *rq, struct creq *r, const struct core_answer 
 	r->answered = true;
 }
 
+/* An internal request's answer (or NULL) goes to its owner, once. */
+static void internal_done(struct creq *r, const struct core_answer *a)
+{
+	req_done_fn done = r->done;
+	r->done = NULL;
+	done(r->done_ud, r->qname, r->qtype, a);
+}
+
 /* Give r's client its answer a, once: none for a refresh or a client
- * answered already (expired data), unless the hook deals with it. */
+ * answered already (expired data), unless the hook deals with it. An
+ * internal request's owner gets a. */
 static void answer(struct req_table *rq, struct creq *r, const struct core_answer *a)
 {
+	if (r->done != NULL)
+		internal_done(r, a);
 	if (rq->hooks.answer != NULL && rq->hooks.answer(rq->hooks.ud, r, a))
 		return;
 	if (r->background || r->answered)
@@ -149,6 +160,8 @@ void req_finish(struct creq *r)
 
 void req_drop(struct creq *r)
 {
+	if (r->done != NULL)
+		internal_done(r, NULL); /* ended unresolved */
 	listen_client_release(&r->client);
 	free(r->answer);
 	r->answer = NULL;
@@ -275,8 +288,10 @@ void req_resolve(struct req_table *rq, struct creq *r)
 	uint64_t now = uv_now(rq->loop);
 	/* A refresh gives way: to one already on its way, to a full list; and
 	 * none is made once a reload has turned prefetch off (entries stored
-	 * before still claim theirs). */
-	if (r->background && (!rq->cfg->prefetch || req_in_flight(rq, r) || rq->n >= rq->max)) {
+	 * before still claim theirs). An internal request gives way to a full
+	 * list (its owner hears of it: req_drop), never jostling a client. */
+	if (r->background && (rq->n >= rq->max ||
+			      (r->done == NULL && (!rq->cfg->prefetch || req_in_flight(rq, r))))) {
 		req_return(r);
 		return;
 	}
@@ -290,7 +305,8 @@ void req_resolve(struct req_table *rq, struct creq *r)
 	}
 	if (r->background) {
 		core_req_set_refresh(r->core);
-		rq->refreshes++;
+		if (r->done == NULL)
+			rq->refreshes++;
 	}
 	core_req_set_cd(r->core, (r->flags & WIRE_F_CD) != 0);
 	r->started_ms = now;
@@ -334,6 +350,25 @@ void req_prefetch(struct req_table *rq, bool resolver, const uint8_t *qname, uin
 		req_resolve(rq, r);
 	else
 		req_inbox_post(rq->resolver, r);
+}
+
+void req_internal(struct req_table *rq, const uint8_t *qname, uint16_t qtype, uint16_t qclass,
+		  bool cd, req_done_fn done, void *ud)
+{
+	struct creq *r = req_get(rq);
+	if (r == NULL) {
+		done(ud, qname, qtype, NULL);
+		return;
+	}
+	r->home = rq->resolver;
+	r->background = true;
+	r->done = done;
+	r->done_ud = ud;
+	r->qtype = qtype;
+	r->qclass = qclass;
+	r->flags = cd ? WIRE_F_CD : 0;
+	wire_name_copy(r->qname, qname);
+	req_resolve(rq, r);
 }
 
 /* ---- the table ------------------------------------------------------------ */

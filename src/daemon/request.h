@@ -61,6 +61,12 @@ struct worker_stats {
 
 struct creq;
 
+/* The end of a request the daemon made for itself (req_internal): its
+ * answer a, or NULL when it was not resolved (out of memory, the request
+ * list full, stopping). Worker 0's loop thread, once per request. */
+typedef void (*req_done_fn)(void *ud, const uint8_t *qname, uint16_t qtype,
+			    const struct core_answer *a);
+
 /* Observation of the answers worker 0 writes for requests (metrics'
  * latency, log-replies, dnstap's client responses): called on worker 0's
  * loop thread with the answer just written (out, len) and its rcode, before
@@ -88,7 +94,9 @@ struct creq {
 	uint16_t id, flags, qtype, qclass, max_size;
 	bool edns;                   /* the client sent an OPT */
 	bool edns_do;                /* with the DO bit: DNSSEC records are given */
-	bool background;              /* no client: a refresh (prefetch) */
+	bool background;              /* no client: a refresh (prefetch) or internal */
+	req_done_fn done;             /* internal (req_internal): where the answer goes */
+	void *done_ud;
 	bool answered;                /* the client has had an answer (expired data)
 				       * while the resolution goes on */
 	uint8_t qname[WIRE_NAME_MAX]; /* as the client wrote it */
@@ -169,6 +177,15 @@ void req_resolve(struct req_table *rq, struct creq *r);
  * worker 0's loop thread. */
 void req_prefetch(struct req_table *rq, bool resolver, const uint8_t *qname, uint16_t qtype,
 		  uint16_t qclass);
+/* Worker 0's loop thread: resolve a question for the daemon itself (the
+ * RFC 5011 probe's DNSKEY query), through the same path as a client's
+ * miss: asked upstream even when the cache holds an answer, with CD when
+ * cd (the answer as it came, with its RRSIGs, whatever the validator makes
+ * of it), not subject to prefetch; when num-queries-per-thread requests
+ * are in flight it is not made (done gets NULL), no client is jostled for
+ * it. done(ud, ...) is called exactly once, possibly before this returns. */
+void req_internal(struct req_table *rq, const uint8_t *qname, uint16_t qtype, uint16_t qclass,
+		  bool cd, req_done_fn done, void *ud);
 /* Worker 0: write the answer a for r's client and send it (or keep it for
  * r's home worker), whatever the hooks say; marks r answered. */
 void req_respond(struct req_table *rq, struct creq *r, const struct core_answer *a);

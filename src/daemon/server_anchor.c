@@ -9,21 +9,22 @@
  * path.
  *
  * The same timer probes (RFC 5011 2.3): when an autotrust point's probe is
- * due and its DNSKEY RRset is in the cache (fetched by the validator or a
- * client, with its RRSIGs), the set is checked against the point's trusted
- * keys (anchor_tp_verify_dnskey) and fed to the state machine
- * (anchor_autotrust_feed); a set that does not verify is a failed probe
- * (retried sooner). The cache is read, nothing is sent: a point whose
- * DNSKEY set nobody asks for is not probed. */
+ * due, the daemon sends a DNSKEY query for its owner itself (an internal
+ * request through the normal resolution path, daemon/request.h), so that a
+ * resolver nobody asks anything still follows a rollover; the set that
+ * comes back is checked against the point's trusted keys
+ * (anchor_tp_verify_dnskey) and fed to the state machine
+ * (anchor_autotrust_feed), which schedules the next probe (the query
+ * interval: max(1 hour, min(15 days, TTL/2, signature expiry/2)), one second
+ * at least with permit-small-holddown); no set, or one that does not
+ * verify, is a failed probe (retried after the retry time). */
 #include <stdio.h>
-#include <stdlib.h>
 #include <time.h>
 
 #include "core/anchor.h"
 #include "daemon/anchorfile.h"
 #include "daemon/options.h"
 #include "daemon/server_int.h"
-#include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -72,19 +73,17 @@ int server_anchors_reload(struct server *s, const struct config *next, char *err
 #define PROBE_MAX_KEYS 64
 #define PROBE_SKEW 300 /* seconds of clock skew a signature window is widened by */
 
-/* One autotrust point's probe from the cache. */
-static void probe_one(struct server *s, struct anchor_set *set, const struct anchor_tp *tp,
-		      uint64_t now, struct core_answer *a)
+/* What a probe's DNSKEY query brought back for an autotrust point: the set
+ * is checked against the point's trusted keys and fed to RFC 5011's state
+ * machine; no set, or one that does not verify, is a failed probe (tried
+ * again after the retry time). */
+static void probe_answer(struct anchor_set *set, const struct anchor_tp *tp, uint64_t now,
+			 const struct core_answer *a)
 {
-	/* CD: the set as cached, whatever the validator made of it; the
-	 * probe checks it against the point's own keys below. */
-	if (!core_answer_from_cache(&s->env, tp->owner, WIRE_T_DNSKEY, WIRE_C_IN, true, clock_now_ms(),
-				    a))
-		return; /* not cached: no probe */
 	struct dnssec_rdata keys[PROBE_MAX_KEYS], sigs[PROBE_MAX_KEYS];
 	size_t nk = 0, ns = 0;
 	uint32_t ttl = UINT32_MAX;
-	for (size_t i = 0; i < a->n_an; i++) {
+	for (size_t i = 0; a != NULL && i < a->n_an; i++) {
 		const struct core_rr *rr = &a->an[i];
 		if (!wire_name_eq(rr->owner, tp->owner))
 			continue;
@@ -98,11 +97,16 @@ static void probe_one(struct server *s, struct anchor_set *set, const struct anc
 			sigs[ns++] = (struct dnssec_rdata){ rr->rdata, rr->rdlen };
 		}
 	}
-	if (nk == 0)
-		return;
 	char owner[WIRE_NAME_MAX * 4 + 2];
 	if (wire_name_to_text(tp->owner, owner, sizeof(owner)) < 0)
 		owner[0] = '\0';
+	if (nk == 0) {
+		log_warn("trust anchor %s: the DNSKEY query %s; RFC 5011 probe failed", owner,
+			 a == NULL ? "was not sent" : a->rcode != WIRE_RC_NOERROR ? "failed" :
+			 "found no DNSKEY set");
+		anchor_autotrust_failed(set, tp, now);
+		return;
+	}
 	enum dnssec_status st = anchor_tp_verify_dnskey(tp, keys, nk, sigs, ns, now, PROBE_SKEW);
 	if (st != DNSSEC_OK) {
 		log_warn("trust anchor %s: the DNSKEY set does not verify with a trusted key (%s); "
@@ -117,22 +121,65 @@ static void probe_one(struct server *s, struct anchor_set *set, const struct anc
 		log_debug("trust anchor %s: RFC 5011 probe of %zu keys", owner, nk);
 }
 
+/* The slot of the probe in flight for owner, or NULL. */
+static struct anchor_probe *probe_slot(struct server *s, const uint8_t *owner)
+{
+	for (size_t i = 0; i < ANCHOR_PROBES_MAX; i++)
+		if (s->anchor_probe[i].busy && wire_name_eq(s->anchor_probe[i].owner, owner))
+			return &s->anchor_probe[i];
+	return NULL;
+}
+
+/* A probe's DNSKEY query is over (a: its answer, or NULL). The set in
+ * force may have been replaced by a reload meanwhile: the answer goes to
+ * its point of the same owner, if it still has one. */
+static void on_probe_done(void *ud, const uint8_t *qname, uint16_t qtype, const struct core_answer *a)
+{
+	struct server *s = ud;
+	(void)qtype;
+	struct anchor_probe *slot = probe_slot(s, qname);
+	if (slot != NULL)
+		slot->busy = false;
+	struct anchor_set *set = s->env.opts ? s->env.opts->anchors : NULL;
+	if (s->stopping || set == NULL)
+		return;
+	const struct anchor_tp *tp;
+	for (size_t i = 0; (tp = anchor_set_point(set, i)) != NULL; i++)
+		if (tp->autotrust && wire_name_eq(tp->owner, qname)) {
+			probe_answer(set, tp, (uint64_t)time(NULL), a);
+			return;
+		}
+}
+
+/* RFC 5011 2.3, as Unbound's autotrust does it: when an autotrust point's
+ * probe is due (anchor_autotrust_probe_due: the query interval, or the
+ * retry time after a failure, since the last one), a DNSKEY query for its
+ * owner goes out through the normal resolution path, so that an idle
+ * resolver follows a rollover too. One query per point at a time. */
 static void probe(struct server *s)
 {
 	struct anchor_set *set = s->env.opts ? s->env.opts->anchors : NULL;
-	if (set == NULL)
+	if (set == NULL || s->stopping || !s->rq_on)
 		return;
 	uint64_t now = (uint64_t)time(NULL);
-	struct core_answer *a = NULL;
 	const struct anchor_tp *tp;
 	for (size_t i = 0; (tp = anchor_set_point(set, i)) != NULL; i++) {
-		if (!tp->autotrust || !anchor_autotrust_probe_due(set, tp, now))
+		if (!tp->autotrust || probe_slot(s, tp->owner) != NULL ||
+		    !anchor_autotrust_probe_due(set, tp, now))
 			continue;
-		if (a == NULL && (a = malloc(sizeof(*a))) == NULL)
-			return;
-		probe_one(s, set, tp, now, a);
+		struct anchor_probe *slot = NULL;
+		for (size_t j = 0; j < ANCHOR_PROBES_MAX && slot == NULL; j++)
+			if (!s->anchor_probe[j].busy)
+				slot = &s->anchor_probe[j];
+		if (slot == NULL)
+			return; /* the others wait for a free slot */
+		slot->busy = true;
+		wire_name_copy(slot->owner, tp->owner);
+		/* CD: the set as the zone serves it, whatever the validator
+		 * would make of it; probe_answer checks it against the
+		 * point's own keys. */
+		req_internal(&s->rq, tp->owner, WIRE_T_DNSKEY, WIRE_C_IN, true, on_probe_done, s);
 	}
-	free(a);
 }
 
 static void on_timer(uv_timer_t *t)

@@ -22,6 +22,13 @@
 
 struct dnstap;
 struct metrics;
+
+/* An RFC 5011 probe's DNSKEY query in flight (daemon/server_anchor.c). */
+#define ANCHOR_PROBES_MAX 8
+struct anchor_probe {
+	bool busy;
+	uint8_t owner[WIRE_NAME_MAX];
+};
 /* A configuration a reload replaced, freed once nobody can hold it
  * (daemon/reload.c). */
 struct retired_cfg {
@@ -97,6 +104,7 @@ struct server {
 	uint64_t anchor_failed;     /* the generation whose write failed (logged once) */
 	struct anchor_set *next_anchors; /* a reload's new set, for server_config_publish */
 	const struct anchor_set *anchor_followed; /* the set the counts above are of */
+	struct anchor_probe anchor_probe[ANCHOR_PROBES_MAX]; /* probes in flight */
 };
 
 /* daemon/reload.c. server_reload re-reads the configuration file and

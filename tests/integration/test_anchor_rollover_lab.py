@@ -7,10 +7,13 @@ it after the add hold-down, and drops the old one when it is revoked.
 
 And the resolver's side: with the hold-downs shortened (add-holddown,
 del-holddown, permit-small-holddown), an auto-trust-anchor-file that starts
-as the root KSK's DS follows the whole rollover (the daemon's RFC 5011
-probe reads the root's DNSKEY set from the cache, which the test fills by
-asking for it): the new key pending, then trusted, the old one revoked,
-removed, forgotten; every read of the file finds it whole."""
+as the root KSK's DS follows the whole rollover: the new key pending, then
+trusted, the old one revoked, removed, forgotten; every read of the file
+finds it whole. The daemon's RFC 5011 probe sends its own DNSKEY query at
+each probe time, so it follows the rollover with clients asking for the
+root's DNSKEY set, and with no client at all (the root's servers count the
+DNSKEY queries they get); without permit-small-holddown the probes are an
+hour apart at least (RFC 5011 2.3)."""
 
 import base64
 import os
@@ -126,20 +129,28 @@ def file_keys(path):
     return keys, ds
 
 
-def test_root_ksk_rollover_updates_the_anchor_file(make_resolver, lab, tmp_path):
+def start_auto(make_resolver, lab, tmp_path, **keys):
+    """A resolver whose only anchor is an auto-trust-anchor-file that starts
+    as the root KSK's DS; returns (resolver, file path)."""
     auto = tmp_path / "root.key"
-    shutil.copy(lab.trust_anchor, str(auto))  # the root KSK's DS: an initial anchor
-    r = make_resolver(trust_anchor_file=None, auto_trust_anchor_file='"%s"' % auto, add_holddown=3, del_holddown=3,
-                      permit_small_holddown="yes", cache_max_ttl=1, verbosity=2)
+    shutil.copy(lab.trust_anchor, str(auto))
+    r = make_resolver(trust_anchor_file=None, auto_trust_anchor_file='"%s"' % auto,
+                      verbosity=2, **keys)
+    return r, str(auto)
 
-    def probe_until(pred, what, timeout=30.0):
-        """Ask the resolver for the root's DNSKEY set (so the cache holds
-        it for the daemon's RFC 5011 probe) until pred(keys, ds) holds."""
+
+SHORT = dict(add_holddown=3, del_holddown=3, permit_small_holddown="yes", cache_max_ttl=1)
+
+
+def follow_rollover(lab, r, auto, poke):
+    """Walk the lab root's KSK through a rollover and wait, at each stage,
+    for the file to show it; poke() runs between reads of the file."""
+
+    def until(pred, what, timeout=30.0):
         deadline = time.monotonic() + timeout
         while True:
-            q = dns.message.make_query(".", "DNSKEY", want_dnssec=True)
-            dns.query.udp(q, r.listen, timeout=3)
-            keys, ds = file_keys(str(auto))
+            poke()
+            keys, ds = file_keys(auto)
             if pred(keys, ds):
                 return keys
             assert time.monotonic() < deadline, "%s: file has %s (DS: %s)\n%s" % (
@@ -149,28 +160,85 @@ def test_root_ksk_rollover_updates_the_anchor_file(make_resolver, lab, tmp_path)
     tags = None
     try:
         # the DS anchor becomes the KSK it names, VALID
-        keys = probe_until(lambda k, ds: not ds and list(k.values()) == [2], "initial")
+        keys = until(lambda k, ds: not ds and list(k.values()) == [2], "initial")
         (old,) = keys
         tags = lab.root_rollover("prepublish")
         assert tags["old"] == old
         new = tags["new"]
-        keys = probe_until(lambda k, ds: k.get(new) == 1, "new KSK pending")
+        keys = until(lambda k, ds: k.get(new) == 1, "new KSK pending")
         assert keys[old] == 2
         # after the (shortened) add hold-down and a second probe: trusted
         t0 = time.monotonic()
-        keys = probe_until(lambda k, ds: k.get(new) == 2, "new KSK valid")
+        keys = until(lambda k, ds: k.get(new) == 2, "new KSK valid")
         assert time.monotonic() - t0 >= 1.0, "the hold-down was not waited for"
         # the old KSK revoked (self-signed): REVOKED, then REMOVED after del-holddown
         tags = lab.root_rollover("revoke")
         rev = tags["revoked"]
-        keys = probe_until(lambda k, ds: k.get(rev) == 4, "old KSK revoked")
+        keys = until(lambda k, ds: k.get(rev) == 4, "old KSK revoked")
         assert keys[new] == 2
-        probe_until(lambda k, ds: k.get(rev) == 5, "old KSK removed")
+        until(lambda k, ds: k.get(rev) == 5, "old KSK removed")
         # gone from the zone: gone from the file
         lab.root_rollover("remove")
-        keys = probe_until(lambda k, ds: rev not in k, "old KSK forgotten")
+        keys = until(lambda k, ds: rev not in k, "old KSK forgotten")
         assert keys == {new: 2}
-        assert not os.path.exists(str(auto) + ".portcullis-tmp")
+        assert not os.path.exists(auto + ".portcullis-tmp")
     finally:
         if tags is not None:
             lab.root_rollover("restore")
+
+
+def test_root_ksk_rollover_updates_the_anchor_file(make_resolver, lab, tmp_path):
+    """Clients ask for the root's DNSKEY set all along."""
+    r, auto = start_auto(make_resolver, lab, tmp_path, **SHORT)
+
+    def ask():
+        q = dns.message.make_query(".", "DNSKEY", want_dnssec=True)
+        dns.query.udp(q, r.listen, timeout=3)
+
+    follow_rollover(lab, r, auto, ask)
+
+
+def test_idle_resolver_follows_the_rollover(make_resolver, lab, tmp_path):
+    """No client query at all: the probe's own DNSKEY queries (counted at
+    the root's servers) are what the file follows."""
+    before = lab.root_dnskey_queries() - lab.own_dnskey_queries
+    t0 = time.monotonic()
+    r, auto = start_auto(make_resolver, lab, tmp_path, **SHORT)
+    follow_rollover(lab, r, auto, lambda: None)
+    # less the lab's own checks of each stage (Lab.root_rollover)
+    sent = lab.root_dnskey_queries() - lab.own_dnskey_queries - before
+    elapsed = time.monotonic() - t0
+    print("idle resolver: %d DNSKEY queries in %.1f s" % (sent, elapsed))
+    # a probe for each stage at least; one a second at most (the query
+    # interval's floor with permit-small-holddown), and a retry each
+    assert sent >= 5, "the daemon sent %d DNSKEY queries" % sent
+    assert sent <= 2 * elapsed + 2, "%d DNSKEY queries in %.0f s" % (sent, elapsed)
+
+
+def probe_times(path):
+    with open(path) as f:
+        text = f.read()
+    got = {}
+    for key in ("last_queried", "next_probe_time", "query_interval"):
+        m = re.search(r"^;;%s: (\d+)" % key, text, re.M)
+        got[key] = int(m.group(1)) if m else None
+    return got
+
+
+def test_probe_interval_without_test_settings(make_resolver, lab, tmp_path):
+    """Default hold-downs: one DNSKEY query when the daemon starts, the next
+    an hour later at the earliest (RFC 5011 2.3's floor)."""
+    before = lab.root_dnskey_queries() - lab.own_dnskey_queries
+    r, auto = start_auto(make_resolver, lab, tmp_path)
+    deadline = time.monotonic() + 15
+    while True:
+        keys, ds = file_keys(auto)
+        if not ds and list(keys.values()) == [2]:
+            break
+        assert time.monotonic() < deadline, "no probe: %s\n%s" % (keys, r.stderr()[-3000:])
+        time.sleep(0.2)
+    t = probe_times(auto)
+    assert t["query_interval"] >= 3600, t
+    assert t["next_probe_time"] - t["last_queried"] >= 3600, t
+    time.sleep(4)  # four more timer ticks: no second probe
+    assert lab.root_dnskey_queries() - lab.own_dnskey_queries - before == 1

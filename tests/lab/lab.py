@@ -124,6 +124,8 @@ class Lab:
         self.root_dnskey = os.path.join(self.workdir, "root.dnskey")
         self.signed = {}  # zone -> signed zone file
         self.started = False
+        # DNSKEY queries root_rollover sent to the root's servers itself
+        self.own_dnskey_queries = 0
 
     # ----- configuration -----
     def nsd_conf(self, name, addr, zones):
@@ -155,9 +157,11 @@ class Lab:
         if name in NSD_COOKIES:
             lines += ["    answer-cookie: yes",
                       '    cookie-secret-file: "%s/cookiesecrets.txt"' % d]
+        # nsd-control over a local socket (no keys): Lab.nsd_stats
         lines += [
             "remote-control:",
-            "    control-enable: no",
+            "    control-enable: yes",
+            '    control-interface: "%s/nsd.sock"' % d,
         ]
         for zone, zfile in zones:
             lines += ["zone:",
@@ -242,6 +246,7 @@ class Lab:
         for _, addr in roots:
             while True:
                 r, _ = ask(addr, ".", dns.rdatatype.DNSKEY)
+                self.own_dnskey_queries += 1
                 ksks = set()
                 if r is not None:
                     for rrset in r.answer:
@@ -348,6 +353,29 @@ class Lab:
             self.started = False
 
     # ----- helpers for tests -----
+    def nsd_stats(self, name):
+        """The counters of the NSD instance NAME (e.g. "root-a"), as
+        nsd-control stats_noreset gives them: {"num.type.DNSKEY": 3, ...}."""
+        conf = os.path.join(self.workdir, "nsd", name, "nsd.conf")
+        r = subprocess.run(["nsd-control", "-c", conf, "stats_noreset"],
+                           capture_output=True, text=True, timeout=10)
+        if r.returncode != 0:
+            raise LabError("nsd-control stats of %s: %s" % (name, (r.stderr or r.stdout).strip()))
+        out = {}
+        for line in r.stdout.splitlines():
+            k, _, v = line.partition("=")
+            try:
+                out[k] = int(v)
+            except ValueError:
+                pass
+        return out
+
+    def root_dnskey_queries(self):
+        """DNSKEY queries the root's servers have answered since the start
+        (own_dnskey_queries of them from root_rollover)."""
+        return sum(self.nsd_stats(name).get("num.type.DNSKEY", 0)
+                   for name, _, zones in NSD if zones[0][0] == ".")
+
     def read_rnd_log(self):
         """Every complete line of the recorder's log, parsed."""
         with open(self.rnd_log) as f:

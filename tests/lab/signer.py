@@ -20,6 +20,23 @@ Signed zones under lab. (one NSD at SIGNED_ADDR serves them all):
   tampered.lab. 13            NSEC           bogus: www's A changed after signing
   badds.lab.    13            NSEC           bogus: the DS in lab. matches no key
   nosig.lab.    13            NSEC           bogus: every RRSIG stripped (DS in lab.)
+  keytrap.lab.  13            NSEC           bogus: KeyTrap (CVE-2023-50387), see below
+  nsec3heavy.lab. 13          NSEC3          secure: 150 iterations (the cap), 127-byte salt
+  nsec3many.lab. 13           NSEC3          insecure: 500 iterations, above RFC 9276's cap
+
+The attack zones. keytrap.lab.'s DNSKEY set (signed by its KSK, whose DS
+is in lab.) holds KEYTRAP_KEYS more ECDSA P-256 keys, genuine points on the
+curve, that all share one key tag: the tag is steered through the DNSKEY
+flags' reserved bits, which RFC 4034 2.1.1 says a validator ignores (so a
+validator must try every one of them). Each name trapN.keytrap.lab. (N in
+1..KEYTRAP_NAMES) has an A RRset with KEYTRAP_SIGS RRSIGs carrying that tag,
+inside their validity window, none of which verifies (random r and s): a
+validator without caps makes KEYTRAP_KEYS x KEYTRAP_SIGS verifications per
+RRset. nsec3heavy.lab. is the NSEC3 closest-encloser load (CVE-2023-50868):
+the most iterations a validator computes and a long salt (127 bytes: ldns
+1.8.3's signer aborts on longer ones), so that each name hashed costs 151
+SHA-1 runs over ~150 bytes; a deep NXDOMAIN name makes a validator hash
+every ancestor.
 
 alpha.lab. (and everything below it) stays unsigned: lab. delegates it
 without a DS, the lab's insecure delegation.
@@ -56,7 +73,16 @@ SIGNED = {
     "tampered": (13, "nsec", "tampered"),
     "badds": (13, "nsec", "badds"),
     "nosig": (13, "nsec", "nosig"),
+    "keytrap": (13, "nsec", "keytrap"),
+    "nsec3heavy": (13, "nsec3heavy", None),
+    "nsec3many": (13, "nsec3many", None),
 }
+
+KEYTRAP_KEYS = 160   # colliding DNSKEYs
+KEYTRAP_SIGS = 160   # failing RRSIGs per RRset
+KEYTRAP_NAMES = 24   # trap1 .. trapN
+NSEC3_HEAVY_ITER = 150   # core/dnssec.h DNSSEC_NSEC3_MAX_ITERATIONS: still computed
+NSEC3_MANY_ITER = 500    # above it: insecure (RFC 9276 3.2)
 
 ALG_NAMES = {8: "RSASHA256", 13: "ECDSAP256SHA256", 15: "ED25519"}
 
@@ -107,6 +133,10 @@ def sign(keydir, zone, src_text, out_path, alg, denial, times, keys=None):
         argv += ["-n", "-t", "0"]
         if denial == "optout":
             argv.append("-p")
+    elif denial == "nsec3heavy":
+        argv += ["-n", "-t", str(NSEC3_HEAVY_ITER), "-s", os.urandom(127).hex()]
+    elif denial == "nsec3many":
+        argv += ["-n", "-t", str(NSEC3_MANY_ITER), "-s", os.urandom(8).hex()]
     run(argv + [src] + list(keys), keydir)
     return keys[0]
 
@@ -149,6 +179,67 @@ def edit_signed(path, fault):
         f.write(text)
 
 
+def _word_sum(data):
+    """RFC 4034 appendix B's sum of 16-bit words, before the carry fold."""
+    acc = 0
+    for i, b in enumerate(data):
+        acc += b if i & 1 else b << 8
+    return acc
+
+
+def _fold(acc):
+    return (acc + ((acc >> 16) & 0xFFFF)) & 0xFFFF
+
+
+def colliding_keys(tag, n, alg=13):
+    """n DNSKEY rdatas (flags, public key bytes) of distinct, genuine ECDSA
+    P-256 keys whose key tag is tag. The tag is a sum over the rdata, flags
+    included: each fresh key gets the flags (ZONE set, REVOKE clear, some
+    of the reserved bits RFC 4034 2.1.1 tells a validator to ignore) that
+    bring its sum to tag; about one key in four has such flags."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    out = []
+    while len(out) < n:
+        pub = ec.generate_private_key(ec.SECP256R1()).public_key().public_numbers()
+        key = pub.x.to_bytes(32, "big") + pub.y.to_bytes(32, "big")
+        rest = _word_sum(bytes([3, alg]) + key)
+        for carry in (rest >> 16, (rest >> 16) + 1):
+            flags = (tag - rest - carry) & 0xFFFF
+            if (flags & 0x0100 and not flags & 0x0080 and flags not in (0x0100, 0x0101)
+                    and _fold(flags + rest) == tag):
+                out.append((flags, key))
+                break
+    return out
+
+
+def keytrap_zone(keydir, zone, out, times):
+    """Sign keytrap.lab. (see the module's doc) into out; returns its KSK."""
+    import base64
+    keys = (keygen(keydir, zone, 13, True), keygen(keydir, zone, 13, False))
+    real = {key_tag_of(keydir, k) for k in keys}
+    tag = next(t for t in iter(lambda: int.from_bytes(os.urandom(2), "big"), None)
+               if t not in real)
+    lines = [leaf_zone("keytrap")]
+    lines += ["trap%d 300 IN A 192.0.2.%d\n" % (i, i) for i in range(1, KEYTRAP_NAMES + 1)]
+    lines += ["@ 300 IN DNSKEY %d 3 13 %s\n" % (f, base64.b64encode(k).decode())
+              for f, k in colliding_keys(tag, KEYTRAP_KEYS)]
+    sign(keydir, zone, "".join(lines), out, 13, "nsec", times, keys)
+    # the trap names' genuine signatures go, failing ones with the shared tag come
+    genuine = re.compile(r"^trap\d+\.keytrap\.lab\.\s+\d+\s+IN\s+RRSIG\s+A\s")
+    with open(out) as f:
+        text = [l for l in f if not genuine.match(l)]
+    order = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551  # P-256's n
+    for i in range(1, KEYTRAP_NAMES + 1):
+        for _ in range(KEYTRAP_SIGS):
+            r, s = (1 + int.from_bytes(os.urandom(32), "big") % (order - 1) for _ in "rs")
+            sig = base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()
+            text.append("trap%d.%s 300 IN RRSIG A 13 3 300 %s %s %d %s %s\n"
+                        % (i, zone, times[1], times[0], tag, zone, sig))
+    with open(out, "w") as f:
+        f.writelines(text)
+    return keys[0]
+
+
 def utc(ts):
     return time.strftime("%Y%m%d%H%M%S", time.gmtime(ts))
 
@@ -169,6 +260,8 @@ def sign_lab(workdir):
         label, (alg, denial, fault) = item
         zone = "%s.lab." % label
         out = os.path.join(outdir, zone + "zone")
+        if fault == "keytrap":
+            return zone, out, ds_of(keydir, keytrap_zone(keydir, zone, out, good))
         ksk = sign(keydir, zone, leaf_zone(label), out, alg, denial,
                    old if fault == "expired" else good)
         if fault in ("tampered", "nosig"):
