@@ -88,10 +88,16 @@ BOGUS = [("www.tampered.lab.", 6), ("www.expired.lab.", 7), ("www.badds.lab.", 9
          ("www.nosig.lab.", 10)]
 
 
+# a record line of the dump: not an entry's header (";...") nor a section
+# marker (END_RRSET_CACHE, START_NEGATIVE_CACHE, ...), which follow the
+# last entry of a section
+RECORD = r"(?!(?:START|END)_[A-Z_]+\n|EOF\n)[^;\n][^\n]*\n"
+
+
 def entry_of(text, name, rdtype="A"):
     """The header line and records of the RRset entry NAME/RDTYPE in a dump."""
-    m = re.search(r"^(;rrset [^\n]*)\n((?:%s\s+\d+\s+IN\s+%s\s[^\n]*\n)+)((?:[^;\n][^\n]*\n)*)"
-                  % (re.escape(name), rdtype), text, re.M)
+    m = re.search((r"^(;rrset [^\n]*)\n((?:%s\s+\d+\s+IN\s+%s\s[^\n]*\n)+)"
+                   % (re.escape(name), rdtype)) + r"((?:" + RECORD + r")*)", text, re.M)
     assert m, "no entry for %s %s in the dump:\n%s" % (name, rdtype, text)
     return m.group(1).split(), m.group(2).splitlines(), m.group(3).splitlines()
 
@@ -121,7 +127,7 @@ def test_secure_and_bogus_entries_round_trip_with_rrsigs_and_status(make_resolve
     assert entry_of(text, "www.nosig.lab.")[0][5] == "bogus-nosig"
     assert entry_of(text, "sec13.lab.", "DNSKEY")[0][5] == "secure"
     m = re.search(r"^;nxdomain nx\.sec13\.lab\. IN \d+ auth 1 (\d+) secure\n"
-                  r"sec13\.lab\.\s+\d+\s+IN\s+SOA\s[^\n]*\n((?:[^;\n][^\n]*\n)*)", text, re.M)
+                  r"sec13\.lab\.\s+\d+\s+IN\s+SOA\s[^\n]*\n((?:" + RECORD + r")*)", text, re.M)
     assert m, text
     types = {l.split()[3] for l in m.group(2).splitlines()}
     assert int(m.group(1)) == len(m.group(2).splitlines()) and types == {"NSEC", "RRSIG"}, m.group(0)
