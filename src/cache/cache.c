@@ -1229,12 +1229,15 @@ size_t cache_flush_type(struct cache *c, const uint8_t *name, uint16_t type)
 	return flush_owner(c, name, false, type);
 }
 
-size_t cache_flush_bogus(struct cache *c)
+/* Drop every entry match() picks: an operator's flush, rare enough to
+ * visit every entry. */
+static size_t flush_matching(struct cache *c, bool (*match)(const struct centry *, const void *),
+			     const void *arg)
 {
 	size_t n = 0;
 	list_each(node, &c->lru) {
 		struct centry *e = lru_entry(node);
-		if (cache_sec_bogus(e_sec(e))) {
+		if (match(e, arg)) {
 			uint32_t h = e->hash;
 			writer_lock(c, h);
 			entry_drop(c, e);
@@ -1246,23 +1249,26 @@ size_t cache_flush_bogus(struct cache *c)
 	return n;
 }
 
+static bool entry_bogus(const struct centry *e, const void *unused)
+{
+	(void)unused;
+	return cache_sec_bogus(e_sec(e));
+}
+
+static bool entry_below(const struct centry *e, const void *name)
+{
+	return wire_name_in(e->data, name);
+}
+
+size_t cache_flush_bogus(struct cache *c)
+{
+	return flush_matching(c, entry_bogus, NULL);
+}
+
 size_t cache_flush_zone(struct cache *c, const uint8_t *name)
 {
 	uint8_t key[KEY_MAX];
 	if (!name || !name_lower_copy(key, name))
 		return 0;
-	/* A zone flush is an operator action, rare enough to visit every entry. */
-	size_t n = 0;
-	list_each(node, &c->lru) {
-		struct centry *e = lru_entry(node);
-		if (wire_name_in(e->data, key)) {
-			uint32_t h = e->hash;
-			writer_lock(c, h);
-			entry_drop(c, e);
-			writer_unlock(c, h);
-			n++;
-		}
-	}
-	flushed(c);
-	return n;
+	return flush_matching(c, entry_below, key);
 }
