@@ -23,30 +23,9 @@
 #include <string.h>
 
 #include "core/dnssec.h"
+#include "chunk.h"
 
 #define MAX_SET 32
-
-struct chunk {
-	const uint8_t *p;
-	size_t n;
-};
-
-static struct chunk take(const uint8_t **d, size_t *left)
-{
-	struct chunk c = { NULL, 0 };
-	if (*left < 2)
-		return c;
-	size_t n = (size_t)(*d)[0] << 8 | (*d)[1];
-	*d += 2;
-	*left -= 2;
-	if (n > *left)
-		n = *left;
-	c.p = *d;
-	c.n = n;
-	*d += n;
-	*left -= n;
-	return c;
-}
 
 static void inside(const uint8_t *p, size_t n, const uint8_t *base, size_t len)
 {

@@ -33,34 +33,10 @@
 #include "cache/aggr.h"
 #include "core/nsec.h"
 #include "wire/wire.h"
+#include "chunk.h"
 
 #define MAX_RR 48
 #define BUDGET 12 /* keeps each input cheap; iterations go to 150 */
-
-struct chunk {
-	const uint8_t *p;
-	size_t n;
-};
-
-static struct chunk take(const uint8_t **d, size_t *left)
-{
-	struct chunk c = { NULL, 0 };
-	if (*left < 2) {
-		*d += *left; /* a lone last byte is dropped */
-		*left = 0;
-		return c;
-	}
-	size_t n = (size_t)(*d)[0] << 8 | (*d)[1];
-	*d += 2;
-	*left -= 2;
-	if (n > *left)
-		n = *left;
-	c.p = *d;
-	c.n = n;
-	*d += n;
-	*left -= n;
-	return c;
-}
 
 /* A valid uncompressed name filling exactly the chunk into out. */
 static bool name_of(const uint8_t *p, size_t n, uint8_t out[WIRE_NAME_MAX])

@@ -37,30 +37,9 @@
 #include "core/nsec.h"
 #include "core/val.h"
 #include "wire/wire.h"
+#include "chunk.h"
 
 #define MAX_RECS 96
-
-struct chunk {
-	const uint8_t *p;
-	size_t n;
-};
-
-static struct chunk take(const uint8_t **d, size_t *left)
-{
-	struct chunk c = { NULL, 0 };
-	if (*left < 2)
-		return c;
-	size_t n = (size_t)(*d)[0] << 8 | (*d)[1];
-	*d += 2;
-	*left -= 2;
-	if (n > *left)
-		n = *left;
-	c.p = *d;
-	c.n = n;
-	*d += n;
-	*left -= n;
-	return c;
-}
 
 /* Is p (n bytes) exactly one uncompressed name? */
 static bool valid_name(const uint8_t *p, size_t n)
