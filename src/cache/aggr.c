@@ -669,38 +669,18 @@ static bool remove_range(struct aggr *a, struct azone *z, size_t lo, size_t hi)
 
 /* Canonical order puts a name's descendants right after it: the records
  * at or below name are one run of z->v, and the one just before the run
- * may be a record whose span holds name (when name has none of its own). */
-void aggr_flush_name(struct aggr *a, const uint8_t *name)
+ * may be a record whose span holds name (when name has none of its own).
+ * below: name's whole subtree (the zones held under it are flushed first,
+ * so the walk meets only zones at or above it); otherwise name alone. */
+static void flush_names(struct aggr *a, const uint8_t *name, bool below)
 {
 	if (a == NULL)
 		return;
 	uint8_t lo[WIRE_NAME_MAX];
 	wire_name_copy(lo, name);
 	wire_name_lower(lo);
-	aggr_flush_zone(a, lo);
-	unsigned nl = wire_name_labels(lo);
-	for (unsigned k = 1; k <= nl; k++) {
-		const uint8_t *anc = wire_name_strip(lo, k);
-		struct azone *z = zone_find(a, anc, name_hash(a, anc));
-		if (z == NULL)
-			continue;
-		long i = find_le(z, lo);
-		size_t first = i >= 0 && wire_name_eq(z->v[i]->owner, lo) ? (size_t)i : (size_t)(i + 1);
-		size_t end = first;
-		while (end < z->n && wire_name_in(z->v[end]->owner, lo))
-			end++;
-		bool before = i >= 0 && first == (size_t)(i + 1) && span_holds(z->v[i], lo);
-		remove_range(a, z, before ? (size_t)i : first, end);
-	}
-}
-
-void aggr_flush_at(struct aggr *a, const uint8_t *name)
-{
-	if (a == NULL)
-		return;
-	uint8_t lo[WIRE_NAME_MAX];
-	wire_name_copy(lo, name);
-	wire_name_lower(lo);
+	if (below)
+		aggr_flush_zone(a, lo);
 	unsigned nl = wire_name_labels(lo);
 	for (unsigned k = 0; k <= nl; k++) {
 		const uint8_t *anc = wire_name_strip(lo, k);
@@ -708,7 +688,22 @@ void aggr_flush_at(struct aggr *a, const uint8_t *name)
 		if (z == NULL)
 			continue;
 		long i = find_le(z, lo);
-		if (i >= 0 && (wire_name_eq(z->v[i]->owner, lo) || span_holds(z->v[i], lo)))
-			remove_range(a, z, (size_t)i, (size_t)i + 1);
+		bool at = i >= 0 && wire_name_eq(z->v[i]->owner, lo);
+		size_t first = at ? (size_t)i : (size_t)(i + 1);
+		size_t end = at ? first + 1 : first;
+		while (below && end < z->n && wire_name_in(z->v[end]->owner, lo))
+			end++;
+		bool before = i >= 0 && !at && span_holds(z->v[i], lo);
+		remove_range(a, z, before ? (size_t)i : first, end);
 	}
+}
+
+void aggr_flush_name(struct aggr *a, const uint8_t *name)
+{
+	flush_names(a, name, true);
+}
+
+void aggr_flush_at(struct aggr *a, const uint8_t *name)
+{
+	flush_names(a, name, false);
 }
