@@ -56,7 +56,7 @@ integration: $(ASAN_BUILD)/CMakeCache.txt
 		PC_BUILD=$(abspath $(ASAN_BUILD)) tests/lab/netns-run-root $(PY) -m pytest -q -p no:cacheprovider -m privileged tests/integration $(PYTEST_ARGS); \
 		rc=$$?; \
 		if [ $$rc = 77 ]; then echo "integration: the privileged tests (privilege drop) were NOT run (see above)"; \
-		elif [ $$rc = 5 ] && [ -n "$(PYTEST_ARGS)" ]; then echo "integration: PYTEST_ARGS selected no privileged test"; \
+		elif [ $$rc = 5 ] && [ "$(if $(strip $(PYTEST_ARGS)),set)" = set ]; then echo "integration: PYTEST_ARGS selected no privileged test"; \
 		elif [ $$rc != 0 ]; then exit $$rc; fi; \
 	else \
 		echo "integration: the privileged tests (privilege drop) were NOT run: they need root"; \
