@@ -1,6 +1,7 @@
 /* Answers from the cache, and the response written to a client. */
 #include <string.h>
 
+#include "core/dns64.h"
 #include "core/internal.h"
 #include "core/val.h"
 #include "util/err.h"
@@ -263,6 +264,39 @@ bool core_answer_from_cache(const struct core_env *env, const uint8_t *qname, ui
 	static _Thread_local uint64_t space[COPY_SPACE / sizeof(uint64_t)]; /* 8-byte aligned */
 	struct copy_space cs = { .buf = (uint8_t *)space, .cap = sizeof(space) };
 	return answer_walk(env, &cs, qname, qtype, qclass, cd, now, out);
+}
+
+bool core_answer_dns64(const struct core_env *env, const uint8_t *qname, uint16_t qclass,
+		       bool cd, uint64_t now, struct core_answer *out)
+{
+	static _Thread_local uint64_t space[COPY_SPACE / sizeof(uint64_t)];
+	static _Thread_local struct core_answer a;
+	static _Thread_local uint8_t store[CORE_MAX_ANSWER][16];
+	const struct dns64_opts *o = env->opts->dns64;
+	/* One copy space for both walks: the AAAA answer's records stay valid
+	 * while the A question is looked up. */
+	struct copy_space cs = { .buf = (uint8_t *)space, .cap = sizeof(space) };
+	if (!answer_walk(env, &cs, qname, WIRE_T_AAAA, qclass, cd, now, out))
+		return false;
+	if (o == NULL || qclass != WIRE_C_IN || !dns64_wants_a(o, qname, out))
+		return true;
+	if (!answer_walk(env, &cs, qname, WIRE_T_A, qclass, cd, now, &a))
+		return false; /* the resolver asks, and synthesises */
+	/* Either answer changes when either's entries do. */
+	out->prefetch |= a.prefetch;
+	if (a.fresh_ms < out->fresh_ms)
+		out->fresh_ms = a.fresh_ms;
+	if (a.rcode != WIRE_RC_SERVFAIL && !dns64_has_a(&a))
+		return true; /* nothing to make AAAA records from: the answer as it is */
+	if (a.rcode != WIRE_RC_SERVFAIL)
+		dns64_synth(o, &a, dns64_ttl_cap(out), store);
+	out->rcode = a.rcode;
+	out->ede = a.ede;
+	out->secure = false;
+	out->n_ns = 0;
+	out->n_an = a.n_an;
+	memcpy(out->an, a.an, a.n_an * sizeof(a.an[0]));
+	return true;
 }
 
 int core_answer_stale(const struct core_env *env, const uint8_t *qname, uint16_t qtype,

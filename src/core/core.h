@@ -51,6 +51,8 @@ struct core_zone {
 
 /* What the core is told by its owner (the daemon fills it from the
  * configuration: daemon/options.c); read-only while requests run. */
+struct dns64_opts;
+
 struct core_opts {
 	uint32_t cache_min_ttl, cache_max_ttl; /* clamp of the TTLs in answers */
 	uint32_t upstream_timeout;             /* ms, first try of an unknown server */
@@ -75,6 +77,8 @@ struct core_opts {
 	 * built in). Not const: RFC 5011 updates go through it
 	 * (anchor_autotrust_update), with the set's own locking. */
 	struct anchor_set *anchors;
+	/* DNS64 (core/dns64.h): AAAA answers made from A records; NULL: off. */
+	const struct dns64_opts *dns64;
 };
 
 struct core_env {
@@ -158,6 +162,15 @@ struct core_req;
 bool core_answer_from_cache(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
 			    uint16_t qclass, bool cd, uint64_t now_ms, struct core_answer *out);
 
+/* The same for an AAAA question with DNS64 on (opts->dns64, core/dns64.h;
+ * not for a client that set both CD and DO): when the AAAA answer calls for
+ * synthesis, the A answer is looked up in the cache too, and a hit gives
+ * the synthesised answer; an A question the cache cannot answer is a miss
+ * (the resolver asks it). out->prefetch says that the AAAA or the A
+ * entries claimed a refresh: the caller refreshes both questions. */
+bool core_answer_dns64(const struct core_env *env, const uint8_t *qname, uint16_t qclass,
+		       bool cd, uint64_t now_ms, struct core_answer *out);
+
 /* Serve-expired (worker 0, the cache's writer): the answer from the cache
  * where expired entries still kept count too, their TTLs set to reply_ttl.
  * Returns 0 when the cache cannot answer, 1 for an answer of fresh data
@@ -180,6 +193,12 @@ void core_req_set_refresh(struct core_req *req);
  * data is returned as it came, signed when DO) and never SERVFAIL for
  * being bogus. Call before the first core_req_next. */
 void core_req_set_cd(struct core_req *req, bool cd);
+
+/* DNS64 for this request (core/dns64.h), when opts->dns64 is set and the
+ * question is AAAA: synth is false for a client that set both CD and DO
+ * (RFC 6147 5.5), which gets the AAAA answer as it is. Call before the
+ * first core_req_next. */
+void core_req_set_dns64(struct core_req *req, bool synth);
 
 /* Advance: CORE_SEND fills *out with the next upstream query; CORE_DONE
  * means the answer is ready. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "core/dns64.h"
 #include "core/hints.h"
 #include "core/internal.h"
 #include "core/localzone.h"
@@ -84,6 +85,12 @@ struct core_req {
 	bool cd;       /* the client set CD: no validation */
 	bool need_val; /* frame 0 has its answer; the validator judges it next */
 	struct val_req *val; /* the validator's state, made when first needed */
+	/* DNS64 (core/dns64.h): the AAAA question is answered (D64_AAAA), then
+	 * perhaps the A question for synthesis (D64_A, the AAAA answer kept
+	 * aside with the cap on the new records' TTLs). */
+	enum { D64_OFF, D64_AAAA, D64_A } dns64;
+	uint32_t dns64_cap;
+	struct core_answer *dns64_aaaa;
 	uint8_t qname[WIRE_NAME_MAX]; /* the client's question (frame 0 follows CNAMEs) */
 	uint16_t qtype;
 	/* What a request in flight costs is what a flood of misses costs, so
@@ -976,6 +983,8 @@ struct core_req *core_req_new(const struct core_env *env, const uint8_t *qname, 
 	req->cd = false;
 	req->need_val = false;
 	req->val = NULL;
+	req->dns64 = D64_OFF;
+	req->dns64_aaaa = NULL;
 	wire_name_copy(req->qname, qname);
 	wire_name_lower(req->qname);
 	req->qtype = qtype;
@@ -1009,6 +1018,59 @@ void core_req_set_cd(struct core_req *req, bool cd)
 	req->cd = cd;
 }
 
+void core_req_set_dns64(struct core_req *req, bool synth)
+{
+	bool on = synth && req->env->opts->dns64 != NULL && req->qtype == WIRE_T_AAAA &&
+		  req->qclass == WIRE_C_IN;
+	req->dns64 = on ? D64_AAAA : D64_OFF;
+}
+
+/* DNS64, once frame 0's answer is final: after the AAAA question, ask the
+ * A question when the answer calls for it (true: the request goes on);
+ * after the A question, synthesise, or give back the AAAA answer when the
+ * A answer has nothing to synthesise from (a SERVFAIL stays a SERVFAIL). */
+static bool dns64_next(struct core_req *req)
+{
+	const struct dns64_opts *o = req->env->opts->dns64;
+	struct core_answer *a = req->ans;
+	if (req->dns64 == D64_AAAA) {
+		req->dns64 = D64_OFF;
+		if (a == NULL || !dns64_wants_a(o, req->qname, a))
+			return false;
+		req->dns64 = D64_A;
+		req->dns64_cap = dns64_ttl_cap(a);
+		req->dns64_aaaa = a;
+		req->ans = NULL;
+		req->rcode = WIRE_RC_SERVFAIL;
+		req->qtype = WIRE_T_A;
+		req->cnames = 0;
+		req->val = NULL;
+		req->need_val = false;
+		req->done = false;
+		req->depth = 0;
+		frame_init(req->frames[0], req->qname, WIRE_T_A);
+		return true;
+	}
+	if (req->dns64 == D64_A) {
+		req->dns64 = D64_OFF;
+		if (a == NULL || a->rcode == WIRE_RC_SERVFAIL)
+			return false;
+		if (!dns64_has_a(a)) {
+			req->ans = req->dns64_aaaa;
+			req->rcode = req->ans->rcode;
+			return false;
+		}
+		uint8_t (*store)[16] = arena_alloc(&req->arena, a->n_an * sizeof(*store));
+		if (store == NULL) {
+			req->ans = NULL; /* core_req_answer: SERVFAIL */
+			req->rcode = WIRE_RC_SERVFAIL;
+			return false;
+		}
+		dns64_synth(o, a, req->dns64_cap, store);
+	}
+	return false;
+}
+
 const struct core_answer *core_req_answer(const struct core_req *req)
 {
 	/* No answer made: the request ended without records, or the answer
@@ -1020,6 +1082,7 @@ const struct core_answer *core_req_answer(const struct core_req *req)
 
 enum core_status core_req_next(struct core_req *req, uint64_t now, struct core_send *out)
 {
+again:
 	while (!req->done) {
 		if (req->need_val && req->depth == 0 && !req->oom) {
 			validate_step(req, now);
@@ -1054,6 +1117,8 @@ enum core_status core_req_next(struct core_req *req, uint64_t now, struct core_s
 			continue;
 		}
 	}
+	if (req->dns64 != D64_OFF && dns64_next(req))
+		goto again;
 	return CORE_DONE;
 }
 

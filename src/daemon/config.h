@@ -121,8 +121,17 @@ struct config {
 	uint8_t caps_exempt[CONFIG_MAX_ZONES][256];      /* zones whose servers get no 0x20 (wire, lowercase) */
 	size_t n_caps_exempt;
 	/* DNSSEC validation (core/val.h) */
-	bool validate;                                   /* module-config: "validator iterator"
-							  * (default) or "iterator" (off) */
+	/* module-config: "validator iterator" (default) or "iterator" (no
+	 * validation), either with "dns64" in front (core/dns64.h) */
+	struct {
+		bool validate;
+		bool dns64;
+	} modules;
+	uint8_t dns64_prefix[16];                        /* dns64-prefix; default 64:ff9b::/96 */
+	unsigned dns64_plen;
+	bool dns64_synthall;                             /* synthesise over real AAAA records; default no */
+	uint8_t dns64_ignore_aaaa[CONFIG_MAX_ZONES][256]; /* names whose AAAA records count as absent */
+	size_t n_dns64_ignore_aaaa;
 	bool val_permissive_mode;                        /* bogus answered, without AD; default no */
 	uint32_t val_bogus_ttl;                          /* seconds bogus data is kept; default 60 */
 	uint32_t val_log_level;                          /* 0 quiet, 1 a line per bogus answer; default 0 */

@@ -65,7 +65,6 @@ const struct config_compat config_compat_keys[] = {
 	{ "response-ip", S, C_REFUSE, NULL, "response-ip actions are not available" },
 	{ "python-script", S, C_REFUSE, NULL, "the python module is not available" },
 	{ "dynlib-file", S, C_REFUSE, NULL, "the dynlib module is not available" },
-	{ "dns64-prefix", S, C_REFUSE, NULL, "DNS64 is not available" },
 	{ "port", S, C_REFUSE, "53", "give the port with each interface: (interface: ADDR@PORT)" },
 	{ "interface-action", S, C_REFUSE, NULL, "per-interface access control is not available" },
 	/* ---- features other parts of the project are adding ---- */

@@ -150,6 +150,8 @@ int k_username(struct parser *p, const char *v);
 int k_pool_range(struct parser *p, const char *v);
 int k_pool_exclude(struct parser *p, const char *v);
 int k_caps_exempt(struct parser *p, const char *v);
+int k_dns64_prefix(struct parser *p, const char *v);
+int k_dns64_ignore_aaaa(struct parser *p, const char *v);
 int k_trust_anchor(struct parser *p, const char *v);
 int k_trust_anchor_file(struct parser *p, const char *v);
 int k_auto_trust_anchor_file(struct parser *p, const char *v);

@@ -57,9 +57,10 @@ const struct config_key config_keys[] = {
 	{ "upstream-timeout", S, T_U32, FLD(upstream_timeout), .min = 1, .max = 60000, .def = "400",
 	  .doc = "ms to wait for an unknown server before trying again" },
 	/* ---- DNSSEC validation ---- */
-	{ "module-config", S, T_FN, FLD(validate), .fn = k_module_config, .def = "validator iterator",
+	{ "module-config", S, T_FN, FLD(modules), .fn = k_module_config, .def = "validator iterator",
 	  .flags = RESTART,
-	  .doc = "\"validator iterator\" validates (DNSSEC); \"iterator\" turns validation off" },
+	  .doc = "\"validator iterator\" validates (DNSSEC); \"iterator\" turns validation off; "
+		 "\"dns64\" in front turns DNS64 on" },
 	{ "val-permissive-mode", S, T_BOOL, FLD(val_permissive_mode), .def = "no",
 	  .doc = "answer bogus data (without AD) instead of SERVFAIL" },
 	{ "val-bogus-ttl", S, T_U32, FLD(val_bogus_ttl), .min = 0, .max = TTL_MAX, .def = "60",
@@ -70,6 +71,14 @@ const struct config_key config_keys[] = {
 	  .doc = "signatures missing below a trust anchor make data bogus, not insecure" },
 	{ "val-clean-additional", S, T_BOOL, FLD(val_clean_additional), .def = "yes",
 	  .doc = "accepted for Unbound's files: answers never carry unvalidated additional records" },
+	/* ---- DNS64 (core/dns64.h), on with module-config: "dns64 ..." ---- */
+	{ "dns64-prefix", S, T_FN, FLD(dns64_prefix), .fn = k_dns64_prefix, .def = "64:ff9b::/96",
+	  .doc = "the NAT64 prefix AAAA records are made in (RFC 6052: /32, /40, /48, /56, /64, /96)" },
+	{ "dns64-synthall", S, T_BOOL, FLD(dns64_synthall), .def = "no",
+	  .doc = "make AAAA records from A records even for names that have AAAA records" },
+	{ "dns64-ignore-aaaa", S, T_FN, LIST(dns64_ignore_aaaa, n_dns64_ignore_aaaa),
+	  .fn = k_dns64_ignore_aaaa,
+	  .doc = "name whose AAAA records are ignored, and made from its A records; repeatable" },
 	/* ---- cache ---- */
 	{ "cache-size", S, T_SIZE, FLD(cache_size), .min = 0, .max = UINT64_MAX, .def = "64m", .flags = RESTART,
 	  .doc = "byte budget of the cache" },

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/anchor.h"
+#include "core/dns64.h"
 #include "daemon/config_int.h"
 #include "util/err.h"
 #include "wire/wire.h"
@@ -358,25 +359,36 @@ int k_pool_exclude(struct parser *p, const char *v)
 	return 0;
 }
 
-int k_caps_exempt(struct parser *p, const char *v)
+/* A domain name added to a list of names (lowercase, each once). */
+static int name_list_add(struct parser *p, const char *v, uint8_t (*list)[256], size_t *n)
 {
 	SHOWBUF;
 	uint8_t name[WIRE_NAME_MAX];
 	if (wire_name_from_text(v, name) < 0)
 		return cfg_fail(p, "%s is not a domain name", SHOW(v));
 	wire_name_lower(name);
-	struct config *cfg = p->cfg;
-	for (size_t i = 0; i < cfg->n_caps_exempt; i++)
-		if (wire_name_eq(cfg->caps_exempt[i], name))
+	for (size_t i = 0; i < *n; i++)
+		if (wire_name_eq(list[i], name))
 			return 0;
-	if (cfg->n_caps_exempt >= CONFIG_MAX_ZONES)
+	if (*n >= CONFIG_MAX_ZONES)
 		return cfg_fail(p, "more than %d names (CONFIG_MAX_ZONES)", CONFIG_MAX_ZONES);
-	memcpy(cfg->caps_exempt[cfg->n_caps_exempt++], name, sizeof(name));
+	memcpy(list[(*n)++], name, sizeof(name));
 	return 0;
 }
 
+int k_caps_exempt(struct parser *p, const char *v)
+{
+	return name_list_add(p, v, p->cfg->caps_exempt, &p->cfg->n_caps_exempt);
+}
+
+int k_dns64_ignore_aaaa(struct parser *p, const char *v)
+{
+	return name_list_add(p, v, p->cfg->dns64_ignore_aaaa, &p->cfg->n_dns64_ignore_aaaa);
+}
+
 /* module-config: the validator in front of the iterator, or the iterator
- * alone (Unbound's module names; no other module exists here). */
+ * alone, either with dns64 in front (Unbound's module names and order; no
+ * other module exists here). */
 int k_module_config(struct parser *p, const char *v)
 {
 	SHOWBUF;
@@ -394,13 +406,28 @@ int k_module_config(struct parser *p, const char *v)
 	while (n > 0 && words[n - 1] == ' ')
 		n--;
 	words[n] = 0;
-	if (strcmp(words, "validator iterator") == 0)
-		p->cfg->validate = true;
-	else if (strcmp(words, "iterator") == 0)
-		p->cfg->validate = false;
+	const char *rest = words;
+	bool dns64 = strncmp(words, "dns64 ", 6) == 0;
+	if (dns64)
+		rest += 6;
+	if (strcmp(rest, "validator iterator") == 0)
+		p->cfg->modules.validate = true;
+	else if (strcmp(rest, "iterator") == 0)
+		p->cfg->modules.validate = false;
 	else
-		return cfg_fail(p, "%s: \"validator iterator\" or \"iterator\" (no dns64, subnetcache, "
-			       "respip or other modules here)", SHOW(v));
+		return cfg_fail(p, "%s: \"validator iterator\" or \"iterator\", either with \"dns64\" "
+			       "in front (no subnetcache, respip or other modules here)", SHOW(v));
+	p->cfg->modules.dns64 = dns64;
+	return 0;
+}
+
+/* dns64-prefix: an RFC 6052 prefix. */
+int k_dns64_prefix(struct parser *p, const char *v)
+{
+	SHOWBUF;
+	char why[128];
+	if (dns64_parse_prefix(v, p->cfg->dns64_prefix, &p->cfg->dns64_plen, why, sizeof(why)) != 0)
+		return cfg_fail(p, "%s: %s", SHOW(v), why);
 	return 0;
 }
 

@@ -16,6 +16,7 @@ _Static_assert(CONFIG_MAX_ZONES <= UP_MAX_CAPS_EXEMPT, "caps-exempt list");
 _Static_assert(CONFIG_MAX_ADDRS <= CORE_ZONE_MAX_ADDRS, "forward-addr / stub-addr list");
 _Static_assert(sizeof(((struct config_zone *)0)->name) >= WIRE_NAME_MAX, "zone name");
 _Static_assert(sizeof(((struct config *)0)->caps_exempt[0]) >= WIRE_NAME_MAX, "caps-exempt name");
+_Static_assert(CONFIG_MAX_ZONES <= DNS64_MAX_IGNORE, "dns64-ignore-aaaa list");
 
 static void copy_addr(struct sockaddr_len *dst, const struct config_addr *src)
 {
@@ -48,7 +49,7 @@ static void core_from(struct options *o, const struct config *cfg)
 	c->qname_minimisation = cfg->qname_minimisation;
 	c->harden_glue = cfg->harden_glue;
 	c->aggressive_nsec = cfg->aggressive_nsec;
-	c->validate = cfg->validate;
+	c->validate = cfg->modules.validate;
 	c->val_permissive = cfg->val_permissive_mode;
 	c->harden_dnssec_stripped = cfg->harden_dnssec_stripped;
 	c->val_bogus_ttl = cfg->val_bogus_ttl;
@@ -59,6 +60,13 @@ static void core_from(struct options *o, const struct config *cfg)
 	c->n_forward = cfg->n_forward;
 	c->stub = o->stub;
 	c->n_stub = cfg->n_stub;
+	memcpy(o->dns64.prefix, cfg->dns64_prefix, sizeof(o->dns64.prefix));
+	o->dns64.plen = cfg->dns64_plen;
+	o->dns64.synthall = cfg->dns64_synthall;
+	o->dns64.n_ignore = cfg->n_dns64_ignore_aaaa;
+	for (size_t i = 0; i < cfg->n_dns64_ignore_aaaa; i++)
+		memcpy(o->dns64.ignore[i], cfg->dns64_ignore_aaaa[i], WIRE_NAME_MAX);
+	c->dns64 = cfg->modules.dns64 ? &o->dns64 : NULL;
 }
 
 static void cache_from(struct cache_opts *c, const struct config *cfg)

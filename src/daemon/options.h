@@ -13,6 +13,7 @@
 
 #include "cache/cache.h"
 #include "core/core.h"
+#include "core/dns64.h"
 #include "daemon/config.h"
 #include "net/listen.h"
 #include "net/pool.h"
@@ -25,6 +26,7 @@ struct options {
 	struct listen_opts listen;
 	struct core_zone forward[CONFIG_MAX_ZONES];
 	struct core_zone stub[CONFIG_MAX_ZONES];
+	struct dns64_opts dns64; /* core.dns64 points here when module-config has dns64 */
 	/* The trust anchors core.anchors points at, when these options own
 	 * them (options_release frees them); NULL when they are shared from
 	 * the options they were carried over from. */

@@ -309,6 +309,8 @@ void req_resolve(struct req_table *rq, struct creq *r)
 			rq->refreshes++;
 	}
 	core_req_set_cd(r->core, (r->flags & WIRE_F_CD) != 0);
+	if (!r->background)
+		core_req_set_dns64(r->core, !((r->flags & WIRE_F_CD) && r->edns_do));
 	r->started_ms = now;
 	list_push_back(&rq->reqs, &r->link);
 	if (++rq->n > rq->peak)

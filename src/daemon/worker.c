@@ -268,16 +268,24 @@ static bool on_query(void *ud, const struct listen_client *c, const uint8_t *pkt
 	if (!admit_plain(m) && admit_local(x, cfg, c, pkt, len, max_size))
 		return false;
 	/* The time the listener read the query: one clock read per batch. */
-	if (core_answer_from_cache(env, m->qname, m->qtype, m->qclass, (m->flags & WIRE_F_CD) != 0,
-				   c->rx_ms, &x->cached)) {
+	bool cd = (m->flags & WIRE_F_CD) != 0;
+	/* DNS64 (core/dns64.h): an AAAA answer may be made from A records,
+	 * except for a client that validates itself (CD and DO). */
+	bool dns64 = m->qtype == WIRE_T_AAAA && env->opts->dns64 != NULL && !(cd && client_do(m));
+	if (dns64 ? core_answer_dns64(env, m->qname, m->qclass, cd, c->rx_ms, &x->cached)
+		  : core_answer_from_cache(env, m->qname, m->qtype, m->qclass, cd, c->rx_ms,
+					   &x->cached)) {
 		WSTAT_ADD(&x->stats, cache_hits, 1);
 		int n = respond(x, c, m->id, m->flags, m->qname, m->qtype, m->qclass,
 				m->has_edns ? cfg->edns_buffer_size : 0, client_do(m), max_size, &x->cached);
 		if (n > 0 && x->pc != NULL && !c->tcp)
 			pcache_keep(x->pc, pkt, len, x->out, (size_t)n, c->rx_ms, gen,
 				    x->cached.fresh_ms);
-		if (x->cached.prefetch)
+		if (x->cached.prefetch) {
 			req_prefetch(w->rq, resolver_thread, m->qname, m->qtype, m->qclass);
+			if (dns64)
+				req_prefetch(w->rq, resolver_thread, m->qname, WIRE_T_A, m->qclass);
+		}
 		return false;
 	}
 	struct lz_table *lz = env->local; /* one atomic load (a reload swaps it) */

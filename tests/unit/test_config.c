@@ -182,22 +182,47 @@ static void test_dnssec_keys(void **state)
 {
 	(void)state;
 	OK("server:\n verbosity: 1\n");
-	assert_true(cfg.validate); /* on by default */
+	assert_true(cfg.modules.validate); /* on by default */
 	assert_int_equal(cfg.val_bogus_ttl, 60);
 	assert_true(cfg.harden_dnssec_stripped);
 	assert_false(cfg.val_permissive_mode);
 	OK("server:\n module-config: \"iterator\"\n");
-	assert_false(cfg.validate);
+	assert_false(cfg.modules.validate);
 	OK("server:\n module-config: \"validator  iterator\"\n val-bogus-ttl: 5\n"
 	   " val-permissive-mode: yes\n harden-dnssec-stripped: no\n val-log-level: 2\n");
-	assert_true(cfg.validate);
+	assert_true(cfg.modules.validate);
 	assert_int_equal(cfg.val_bogus_ttl, 5);
 	assert_true(cfg.val_permissive_mode);
 	assert_false(cfg.harden_dnssec_stripped);
 	assert_int_equal(cfg.val_log_level, 2);
-	ERR("server:\n module-config: \"dns64 validator iterator\"\n",
-	    "x.conf:2: module-config: \"dns64 validator iterator\": \"validator iterator\" or "
+	ERR("server:\n module-config: \"subnetcache validator iterator\"\n",
+	    "x.conf:2: module-config: \"subnetcache validator iterator\": \"validator iterator\" or "
 	    "\"iterator\"");
+	ERR("server:\n module-config: \"validator dns64 iterator\"\n",
+	    "x.conf:2: module-config: ");
+	/* DNS64: off by default, the well-known prefix (RFC 6052 2.1) */
+	OK("server:\n verbosity: 1\n");
+	assert_false(cfg.modules.dns64);
+	assert_int_equal(cfg.dns64_plen, 96);
+	assert_int_equal(cfg.dns64_prefix[0], 0x00);
+	assert_int_equal(cfg.dns64_prefix[1], 0x64);
+	assert_int_equal(cfg.dns64_prefix[2], 0xff);
+	assert_int_equal(cfg.dns64_prefix[3], 0x9b);
+	OK("server:\n module-config: \"dns64 validator iterator\"\n dns64-prefix: 2001:db8::/32\n"
+	   " dns64-synthall: yes\n dns64-ignore-aaaa: WWW.Example.\n dns64-ignore-aaaa: www.example\n");
+	assert_true(cfg.modules.dns64);
+	assert_true(cfg.modules.validate);
+	assert_int_equal(cfg.dns64_plen, 32);
+	assert_true(cfg.dns64_synthall);
+	assert_int_equal(cfg.n_dns64_ignore_aaaa, 1); /* one name, lowercase */
+	assert_memory_equal(cfg.dns64_ignore_aaaa[0], "\3www\7example", 13);
+	OK("server:\n module-config: \"dns64  iterator\"\n");
+	assert_true(cfg.modules.dns64);
+	assert_false(cfg.modules.validate);
+	ERR("server:\n dns64-prefix: 64:ff9b::/72\n",
+	    "x.conf:2: dns64-prefix: \"64:ff9b::/72\": prefix length 72: RFC 6052 allows");
+	ERR("server:\n dns64-prefix: 10.0.0.0/8\n", "x.conf:2: dns64-prefix: ");
+	ERR("server:\n dns64-ignore-aaaa: bad..name\n", "x.conf:2: dns64-ignore-aaaa: ");
 	ERR("server:\n val-log-level: 3\n", "x.conf:2: val-log-level: ");
 	/* trust anchors: files (read at start), records (checked here), names */
 	OK("server:\n trust-anchor-file: /usr/share/dns/root.key\n"

@@ -307,7 +307,7 @@ static void test_debian_stock(void **state)
 	assert_int_equal(cfg.n_auto_trust_anchor_file, 1);
 	assert_string_equal(cfg.auto_trust_anchor_file[0], "/var/lib/unbound/root.key");
 	assert_string_equal(cfg.control_socket, "/run/unbound.ctl");
-	assert_true(cfg.validate);
+	assert_true(cfg.modules.validate);
 	/* Without that file the rest is accepted, the socket path mapped. */
 	char path[1024];
 	snprintf(path, sizeof(path), "%s/unbound.conf.d/root-auto-trust-anchor-file.conf", dir);
