@@ -104,7 +104,7 @@ const struct config_compat config_compat_keys[] = {
 	{ "outgoing-port-permit", S, C_IGNORE, NULL, "socket-pool-range sets the pool's ports" },
 	{ "outgoing-port-avoid", S, C_IGNORE, NULL, "use socket-pool-exclude" },
 	{ "outgoing-num-tcp", S, C_IGNORE, NULL, "upstream TCP is opened per need" },
-	{ "so-reuseport", S, C_IGNORE, NULL, "the workers always share their ports with SO_REUSEPORT" },
+	{ "so-reuseport", S, C_IGNORE, NULL, "the workers always share their ports (TCP with SO_REUSEPORT, UDP reading one socket in turns)" },
 	{ "interface-automatic", S, C_IGNORE, NULL,
 	  "a wildcard interface always answers from the address queried" },
 	{ "ip-freebind", S, C_IGNORE, NULL, "interfaces must exist at start-up" },

@@ -2,8 +2,8 @@
  *
  * UDP: one socket per interface, each with a reader thread of its own
  * (listen_udp_start) that hands the queries to the query callback on that
- * thread. Alone, a reader sleeps in recvmmsg on its socket; the readers of
- * sockets shared with listen_share take turns waiting on all of them.
+ * thread. Alone, a reader sleeps in recvmmsg on its socket; with
+ * listen_share, the readers of several workers read one socket in turns.
  * Answers given while a batch is being handled (cache hits) are collected
  * and sent with one sendmmsg when the batch is done; answers a loop thread
  * gives after listen_defer_start (worker 0's, after upstream) are held per
@@ -33,7 +33,8 @@
  * back. listen_respond() for a UDP client may be called by any
  * thread while the listeners are open (it only sends on the socket). With
  * reuseport, several struct listeners (one per thread) bind the same
- * addresses with SO_REUSEPORT and the kernel spreads clients over them. */
+ * addresses with SO_REUSEPORT: the kernel spreads TCP connections over
+ * them, and listen_share makes their UDP readers read one socket. */
 #ifndef PC_NET_LISTEN_H
 #define PC_NET_LISTEN_H
 
@@ -108,14 +109,13 @@ int listen_udp_start(struct listeners *l, size_t i, void *ud);
  * loop's thread with the reader's ud, never on both at once. Returns 0 or
  * PC_EIO. */
 int listen_udp_adaptive(struct listeners *l);
-/* With several workers: make the UDP sockets of l (a listeners opened with
- * reuseport and the same config as first) share their reading with
- * first's, socket i with socket i; call before either starts its readers.
- * The readers of shared sockets read all of them together (listen_udp.c
- * says how), so a query may reach the query callback on another socket's
- * reader, with that reader's ud; its answer goes out on the socket it came
- * in on. Closing any of them stops all their readers. Returns 0 or a
- * negative PC_E*. */
+/* With several workers: l's UDP readers (a listeners opened with reuseport
+ * and the same config as first) read first's sockets, socket i with socket
+ * i, and l's own UDP sockets are closed; call before either starts its
+ * readers. The readers of one socket take turns (listen_udp.c says how), so
+ * a query reaches the query callback on whichever reader read it, with that
+ * reader's ud. Closing any of them stops all their readers; the socket is
+ * closed with first's listener. Returns 0 or a negative PC_E*. */
 int listen_share(struct listeners *l, struct listeners *first);
 /* Before the readers start: after a UDP reader has sent the answers of a
  * read batch it calls fn with its ud (listen_udp_start's). For what is

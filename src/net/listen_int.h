@@ -28,7 +28,8 @@ struct udp_listener {
 	void *ud;            /* the reader's context, given to fn */
 	struct net_rx *rx;   /* the reader's receive scratch */
 	struct udp_tx *tx;   /* and its batch of answers */
-	struct udp_group *group; /* the sockets it shares reading with, or NULL */
+	struct udp_group *group; /* the readers it shares the socket with, or NULL */
+	bool borrowed;       /* fd is the group's socket, owned by its first member */
 	pthread_t reader;
 	bool wild;           /* bound to 0.0.0.0 or ::: answers need a source */
 	bool started;        /* the reader runs (under group->mu in a group) */
@@ -45,13 +46,13 @@ struct udp_listener {
 	unsigned win_wakes, win_handed; /* the current reading thread's window */
 };
 
-/* The SO_REUSEPORT sockets of one interface, one per worker, and their
- * reader threads, which read them together (see udp_group_reader). */
+/* The readers of one interface's UDP socket, one per worker: the first
+ * worker's socket, which every member reads (see udp_group_reader). */
 #define GROUP_MAX 64 /* num-threads' upper bound */
 struct udp_group {
 	pthread_mutex_t lead; /* held by the reader that waits or reads */
 	pthread_mutex_t mu;   /* members, refs, and setting stop */
-	int ep;               /* epoll instance holding every member's socket */
+	int fd;               /* the socket, the first member's */
 	struct udp_listener *member[GROUP_MAX];
 	unsigned n, refs;
 	atomic_bool stop;

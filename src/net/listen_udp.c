@@ -1,7 +1,7 @@
 /* listen_udp: the UDP client listeners and their reader threads (listen.h):
- * one reader per socket sleeping in recvmmsg, the readers of SO_REUSEPORT
- * sockets reading together (several workers), and adaptive reading, where
- * the loop's thread reads a socket while misses are common. */
+ * one reader per socket sleeping in recvmmsg, the readers of several workers
+ * reading one socket in turns, and adaptive reading, where the loop's thread
+ * reads a socket while misses are common. */
 #include "net/listen_int.h"
 
 #include <errno.h>
@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -215,26 +214,29 @@ static void *udp_reader(void *arg)
 	return NULL;
 }
 
-/* With several workers, the readers of one interface's SO_REUSEPORT sockets
- * read them together. At most one of them (the one holding the lead) waits,
- * in epoll on all the sockets, and it reads whichever is ready; the others
- * sleep on the lead. A reader that reads a full batch (a backlog) gives up
- * the lead before it answers the batch, so that another one reads on
- * meanwhile: under load every reader works, and at a moderate load one
- * reader answers for all. Each socket gets only its share of the queries,
- * so readers that each waited on their own socket found fewer queued per
- * wake-up: two workers woke twice as often as one for the same answers (at
- * 50,000 qps, 74,000 wake-ups against 38,000 per 150,000 answers), and each
- * wake-up costs about as much as a cache hit. A batch's answers go out on
- * the socket it came from; the reader's own context (counters, scratch)
- * serves every socket. */
+/* With several workers, the readers of one interface read one socket
+ * together, in turns: at most one of them (the one holding the lead) waits,
+ * in recvmmsg as a lone reader does, and the others sleep on the lead. A
+ * reader that reads a full batch (a backlog) gives up the lead before it
+ * answers the batch, so that another one reads on meanwhile: under load
+ * every reader works, and at a moderate load one reader answers for all,
+ * with the two system calls per wake-up of a lone reader.
+ *
+ * One socket rather than an SO_REUSEPORT socket per worker: the kernel
+ * spread queries over those, so a waiting reader had to watch all of them
+ * (an epoll_wait before every recvmmsg, three system calls per wake-up
+ * instead of two: about a tenth more CPU per cached answer at 50,000 qps
+ * than one worker), and readers that each waited on their own socket found
+ * fewer queued per wake-up and woke twice as often. Reading is one reader
+ * at a time either way. The reader's own context (counters, scratch)
+ * serves its batches; the answers go out on the socket. */
 static void *udp_group_reader(void *arg)
 {
 	struct udp_listener *self = arg;
 	struct udp_group *g = self->group;
-	struct udp_read rd = { .self = self };
-	struct epoll_event ev[GROUP_MAX];
+	struct udp_read rd = { .self = self, .fd = g->fd };
 	bool lead = false;
+	net_dgram_fn dgram = self->wild ? udp_dgram_dst : udp_dgram;
 	net_batch_fn done = batch_done_of(self);
 	listen_tx_swap(self->tx);
 	while (!atomic_load_explicit(&g->stop, memory_order_acquire)) {
@@ -243,27 +245,19 @@ static void *udp_group_reader(void *arg)
 			lead = true;
 			continue; /* stopped meanwhile? */
 		}
-		/* The plain system call, as in net/recv.c: not a cancellation
-		 * point. epoll_pwait with no mask, which every architecture has. */
-		int n = (int)syscall(SYS_epoll_pwait, g->ep, ev, GROUP_MAX, -1, NULL, (size_t)8);
-		if (n < 0 && errno != EINTR)
-			read_failed(errno);
-		for (int i = 0; i < n; i++) {
-			struct udp_listener *ul = ev[i].data.ptr;
-			int got = net_recv_take(self->rx, ul->fd);
-			if (got <= 0)
-				continue; /* another reader took them, or stopping */
-			if (got == NET_RECV_BATCH && lead) {
-				pthread_mutex_unlock(&g->lead);
-				lead = false;
-			}
-			rd.fd = ul->fd;
-			rd.now = 0;
-			self->tx->fd = ul->fd;
-			self->tx->plain_fd = ul->wild ? -1 : ul->fd;
-			net_recv_hand(self->rx, got, ul->wild ? udp_dgram_dst : udp_dgram,
-				      done, &rd);
+		int got = net_recv_take_wait(self->rx, g->fd);
+		if (got <= 0) {
+			/* 0 after shutdown (stopping); a signal; or a real error */
+			if (got < 0 && got != -EINTR && got != -EAGAIN)
+				read_failed(-got);
+			continue;
 		}
+		if (got == NET_RECV_BATCH) {
+			pthread_mutex_unlock(&g->lead);
+			lead = false;
+		}
+		rd.now = 0;
+		net_recv_hand(self->rx, got, dgram, done, &rd);
 	}
 	if (lead)
 		pthread_mutex_unlock(&g->lead);
@@ -271,13 +265,22 @@ static void *udp_group_reader(void *arg)
 	return NULL;
 }
 
+/* The first member brings the socket; a later one closes its own (bound
+ * with SO_REUSEPORT like the first, so the kernel would otherwise keep
+ * handing it a share of the queries) and reads and answers on the group's. */
 static int group_add(struct udp_group *g, struct udp_listener *ul)
 {
 	if (g->n == GROUP_MAX)
 		return PC_EINVAL;
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = ul };
-	if (epoll_ctl(g->ep, EPOLL_CTL_ADD, ul->fd, &ev) != 0)
-		return PC_EIO;
+	if (g->n == 0) {
+		g->fd = ul->fd;
+	} else if (ul->fd != g->fd) {
+		if (ul->wild)
+			srcaddr_wild_remove(ul->fd);
+		close(ul->fd);
+		ul->fd = g->fd;
+		ul->borrowed = true;
+	}
 	g->member[g->n++] = ul;
 	g->refs++;
 	ul->group = g;
@@ -295,16 +298,10 @@ int listen_share(struct listeners *l, struct listeners *first)
 			struct udp_group *g = calloc(1, sizeof(*g));
 			if (g == NULL)
 				return PC_ENOMEM;
-			g->ep = epoll_create1(EPOLL_CLOEXEC);
-			if (g->ep < 0) {
-				free(g);
-				return PC_EIO;
-			}
 			pthread_mutex_init(&g->lead, NULL);
 			pthread_mutex_init(&g->mu, NULL);
 			atomic_init(&g->stop, false);
 			if ((rc = group_add(g, a)) != 0) {
-				close(g->ep);
 				free(g);
 				return rc;
 			}
@@ -323,10 +320,9 @@ static void group_stop(struct udp_group *g)
 	pthread_mutex_lock(&g->mu);
 	if (!atomic_load_explicit(&g->stop, memory_order_relaxed)) {
 		atomic_store_explicit(&g->stop, true, memory_order_release);
-		/* Wakes the reader in epoll_wait; it hands the lead on, and so
+		/* Wakes the reader in recvmmsg; it hands the lead on, and so
 		 * each sleeper in turn finds the stop. */
-		for (unsigned i = 0; i < g->n; i++)
-			shutdown(g->member[i]->fd, SHUT_RD);
+		shutdown(g->fd, SHUT_RD);
 		for (unsigned i = 0; i < g->n; i++) {
 			if (g->member[i]->started) {
 				pthread_join(g->member[i]->reader, NULL);
@@ -346,7 +342,6 @@ static void group_leave(struct udp_listener *ul)
 	pthread_mutex_unlock(&g->mu);
 	if (!last)
 		return;
-	close(g->ep);
 	pthread_mutex_destroy(&g->lead);
 	pthread_mutex_destroy(&g->mu);
 	free(g);
@@ -510,9 +505,14 @@ void listen_udp_close(struct udp_listener *ul)
 	free(ul->tx);
 	ul->rx = NULL;
 	ul->tx = NULL;
-	if (ul->wild)
-		srcaddr_wild_remove(ul->fd);
-	close(ul->fd);
+	/* The group's socket goes with its first member, once every reader
+	 * has stopped (group_stop above). */
+	if (!ul->borrowed) {
+		if (ul->wild)
+			srcaddr_wild_remove(ul->fd);
+		close(ul->fd);
+	}
+	ul->borrowed = false;
 	if (ul->group != NULL)
 		group_leave(ul);
 }

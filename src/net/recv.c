@@ -174,6 +174,12 @@ int net_recv_take(struct net_rx *rx, int fd)
 	return n < 0 ? -errno : n;
 }
 
+int net_recv_take_wait(struct net_rx *rx, int fd)
+{
+	int n = rx_recvmmsg(rx, fd, MSG_WAITFORONE);
+	return n < 0 ? -errno : n;
+}
+
 void net_recv_hand(struct net_rx *rx, int n, net_dgram_fn fn, net_batch_fn end, void *ud)
 {
 	deliver(rx, n, fn, end, ud);

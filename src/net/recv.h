@@ -76,6 +76,9 @@ int net_recv_wait(struct net_rx *rx, int fd, net_dgram_fn fn, net_batch_fn end, 
  * waiting; returns the number or -errno, -EAGAIN when nothing is), then
  * hand those n datagrams out as net_recv_wait does. */
 int net_recv_take(struct net_rx *rx, int fd);
+/* The same, waiting for the first datagram on a blocking socket (0 once
+ * shutdown(fd, SHUT_RD) was called). */
+int net_recv_take_wait(struct net_rx *rx, int fd);
 void net_recv_hand(struct net_rx *rx, int n, net_dgram_fn fn, net_batch_fn end, void *ud);
 
 /* sendmmsg(2) as a plain system call. In a process with more than one

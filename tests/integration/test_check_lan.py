@@ -75,7 +75,7 @@ def test_typical_lan_unbound_conf_passes_check_with_its_ignored_keys(tmp_path):
     got = sorted(l for l in r.stderr.splitlines() if l.strip())
     want = sorted([
         "portcullis: %s:16: so-reuseport: warning: ignored: the workers always share their "
-        "ports with SO_REUSEPORT" % conf,
+        "ports (TCP with SO_REUSEPORT, UDP reading one socket in turns)" % conf,
         "portcullis: %s:17: msg-cache-size: warning: ignored: one cache; cache-size is its "
         "budget" % conf,
         "portcullis: %s:18: rrset-cache-size: warning: ignored: one cache; cache-size is its "

@@ -1,14 +1,15 @@
-"""num-threads: several workers, each with its own SO_REUSEPORT listeners,
-one shared cache, and one resolution worker that owns the one socket pool.
+"""num-threads: several workers, each with its own SO_REUSEPORT TCP
+listeners and a UDP reader, one shared cache, and one resolution worker
+that owns the one socket pool.
 
-The kernel spreads clients over the workers' sockets by a hash of the
-client's address and port, so these tests ask from many source ports (UDP)
-and on many connections (TCP) so that every socket gets some (with 2
-workers and 24 independent source ports, one socket missing out has odds
-of 2 ** -23), and the answers must be right whichever socket a query
-reached. The UDP readers of the workers read all those sockets
-together: one at a time while each read brings less than a full batch,
-all of them when a backlog builds up."""
+The UDP readers of the workers read one socket per address in turns: one at
+a time while each read brings less than a full batch, all of them when a
+backlog builds up. The kernel spreads TCP connections over the workers'
+listeners by a hash of the client's address and port, so these tests ask
+from many source ports (UDP) and on many connections (TCP), and the answers
+must be right whichever reader or listener a query reached (with 2 workers
+and 24 independent connections, one listener missing out has odds of
+2 ** -23)."""
 
 import os
 import signal
@@ -65,6 +66,20 @@ def test_two_workers_answer_hits_and_misses_udp(make_resolver):
     assert st["cache.misses"] == sum(st["worker.%d.cache.misses" % i] for i in range(2))
     assert st["answers.nxdomain"] == N_SOURCES
     assert st["answers.noerror"] == N_SOURCES
+
+
+def test_workers_read_one_udp_socket_per_address(make_resolver):
+    """One UDP socket per listening address whatever num-threads is: the
+    readers share it, so a reader waits in recvmmsg on it alone (an epoll
+    over one socket per worker cost a system call more per wake-up)."""
+    r = make_resolver(num_threads=3, do_ip6=False)
+    listeners = [s for s in udp_sockets(r.pid) if s[2] == 53]
+    assert len(listeners) == 1, listeners
+    assert r.stats()["threads"] == 3
+    want = zone_rdata("alpha.lab.", "www.alpha.lab.", "A")
+    for _ in range(8):
+        a = udp_from_fresh_port(r.listen, r.make_query("www.alpha.lab."))
+        assert answer_rdata(a, "www.alpha.lab.", "A") == want
 
 
 def burst(r, per_sock):
