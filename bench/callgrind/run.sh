@@ -27,7 +27,8 @@ if [ "${PC_IN_NETNS:-}" != 1 ]; then
 fi
 build=$(cd "${1:?usage: run.sh BUILD [N] [MODE...]}" && pwd)
 n=${2:-10000}
-shift 2 2>/dev/null || shift $#
+# (a shift past the end would end dash itself, whatever follows it)
+if [ $# -ge 2 ]; then shift 2; else shift $#; fi
 modes=${*:-off}
 py=/usr/bin/python3
 tmp=$(mktemp -d /tmp/portcullis-cg.XXXXXX)
