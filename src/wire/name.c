@@ -201,7 +201,9 @@ int wire_name_to_text(const uint8_t *name, char *out, size_t cap)
 			uint8_t c = name[n + i];
 			char tmp[5];
 			size_t tl;
-			if (c == '.' || c == '\\') {
+			/* master-file specials (RFC 1035 5.1): ';' would start a
+			 * comment and '"', '(' and ')' mean something to a reader */
+			if (c == '.' || c == '\\' || c == ';' || c == '"' || c == '(' || c == ')') {
 				tmp[0] = '\\';
 				tmp[1] = (char)c;
 				tl = 2;

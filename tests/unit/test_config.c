@@ -223,6 +223,12 @@ static void test_dnssec_keys(void **state)
 	    "x.conf:2: dns64-prefix: \"64:ff9b::/72\": prefix length 72: RFC 6052 allows");
 	ERR("server:\n dns64-prefix: 10.0.0.0/8\n", "x.conf:2: dns64-prefix: ");
 	ERR("server:\n dns64-ignore-aaaa: bad..name\n", "x.conf:2: dns64-ignore-aaaa: ");
+	/* a local zone's bad type is quoted without its control bytes (found
+	 * by fuzz_config: the type came back raw, 0x03 and all) */
+	ERR("server:\n local-zone: \"a.example.\" nodefa\xff\x03t\n",
+	    "x.conf:2: local-zone: unknown type \"nodefa\xff?t\"");
+	for (const char *c = err; *c; c++)
+		assert_false((unsigned char)*c < 0x20 || *c == 0x7f);
 	ERR("server:\n val-log-level: 3\n", "x.conf:2: val-log-level: ");
 	/* trust anchors: files (read at start), records (checked here), names */
 	OK("server:\n trust-anchor-file: /usr/share/dns/root.key\n"

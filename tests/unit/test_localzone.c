@@ -97,6 +97,9 @@ static void bad_records(void **state)
 	refused("", "empty");
 	refused("   ", "empty");
 	refused("www.example. A 999.1.1.1", "not a record");
+	/* RFC 3597 data that ldns takes but no SVCB record holds: it could not
+	 * be listed as text that reads back (found by fuzz_localdata) */
+	refused("x.example. TYPE64,29 \\# www/\x02\"e\t\t[[", "not valid for type 64");
 	refused("www.example. A", "not a record");
 	refused("www.example. NOSUCHTYPE 1", "not a record");
 	refused("www.example. CH A 192.0.2.1", "class must be IN");
