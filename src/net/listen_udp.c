@@ -223,13 +223,13 @@ static void *udp_reader(void *arg)
  * with the two system calls per wake-up of a lone reader.
  *
  * One socket rather than an SO_REUSEPORT socket per worker: the kernel
- * spread queries over those, so a waiting reader had to watch all of them
- * (an epoll_wait before every recvmmsg, three system calls per wake-up
- * instead of two: about a tenth more CPU per cached answer at 50,000 qps
- * than one worker), and readers that each waited on their own socket found
- * fewer queued per wake-up and woke twice as often. Reading is one reader
- * at a time either way. The reader's own context (counters, scratch)
- * serves its batches; the answers go out on the socket. */
+ * spread the clients over those, so a waiting reader had to watch all of
+ * them and then read and answer each apart (an epoll_wait, then a recvmmsg
+ * and a sendmmsg per socket: up to five system calls per wake-up where a
+ * lone reader makes two; 1.09x to 1.15x one worker's CPU per cached answer
+ * at 50,000 qps, 1.01x to 1.02x now: bench/resolvers/README.md). Reading is
+ * one reader at a time either way. The reader's own context (counters,
+ * scratch) serves its batches; the answers go out on the socket. */
 static void *udp_group_reader(void *arg)
 {
 	struct udp_listener *self = arg;
