@@ -16,30 +16,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-struct text {
-	char *buf;
-	size_t len, cap;
-};
-
-static int collect(void *ud, const char *s, size_t n)
-{
-	struct text *t = ud;
-	if (t->len + n + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 4096;
-		while (cap < t->len + n + 1)
-			cap *= 2;
-		char *b = realloc(t->buf, cap);
-		if (b == NULL)
-			abort();
-		t->buf = b;
-		t->cap = cap;
-	}
-	memcpy(t->buf + t->len, s, n);
-	t->len += n;
-	t->buf[t->len] = '\0';
-	return 0;
-}
-
 static void check_err(const char *err)
 {
 	if (strncmp(err, "line ", 5) != 0 || strchr(err, '\n'))
@@ -119,11 +95,11 @@ static char *entries_sorted(const char *dump)
 	return out;
 }
 
-static void dump_all(struct cache *c, struct text *t)
+static void dump_all(struct cache *c, struct dump_text *t)
 {
 	struct dump_state st = { 0 };
 	for (int i = 0; i < 100000; i++)
-		if (dump_part(c, T0, &st, 7, collect, t))
+		if (dump_part(c, T0, &st, 7, dump_text_sink, t))
 			return;
 	abort();
 }
@@ -135,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (c == NULL)
 		return 0;
 	load(c, (const char *)data, size);
-	struct text t = { 0 };
+	struct dump_text t = { 0 };
 	dump_all(c, &t);
 	struct cache_stats st;
 	cache_get_stats(c, &st);
@@ -149,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				(unsigned long long)st.entries, n, t.buf);
 			abort();
 		}
-		struct text t2 = { 0 };
+		struct dump_text t2 = { 0 };
 		dump_all(c2, &t2);
 		char *a = entries_sorted(t.buf), *b = entries_sorted(t2.buf);
 		if (strcmp(a, b) != 0) {

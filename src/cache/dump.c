@@ -159,14 +159,9 @@ static void put_extras(struct writer *w, const struct cache_entry *e)
 	}
 }
 
-struct textbuf {
-	char *buf;
-	size_t len, cap;
-};
-
-static int to_text(void *ud, const char *text, size_t len)
+int dump_text_sink(void *ud, const char *text, size_t len)
 {
-	struct textbuf *t = ud;
+	struct dump_text *t = ud;
 	if (t->len + len + 1 > t->cap) {
 		size_t cap = t->cap ? t->cap : 256;
 		while (cap < t->len + len + 1)
@@ -186,8 +181,8 @@ static int to_text(void *ud, const char *text, size_t len)
 char *dump_rr_text(const uint8_t *owner, uint16_t type, uint16_t rclass, uint32_t ttl,
 		   const uint8_t *rdata, uint16_t rdlen)
 {
-	struct textbuf t = { 0 };
-	struct writer w = { .sink = to_text, .ud = &t, .rdbuf = ldns_buffer_new(RDATA_MAX + 1) };
+	struct dump_text t = { 0 };
+	struct writer w = { .sink = dump_text_sink, .ud = &t, .rdbuf = ldns_buffer_new(RDATA_MAX + 1) };
 	if (w.rdbuf == NULL)
 		return NULL;
 	put_rr(&w, owner, type, rclass, ttl, rdata, rdlen);

@@ -50,6 +50,14 @@
 /* Where dump text goes: fn(ud, text, len); a nonzero return stops. */
 typedef int (*dump_sink_fn)(void *ud, const char *text, size_t len);
 
+/* A sink that collects the text in one growing NUL-terminated buffer
+ * (buf, malloc'd: the caller frees it); -1 when out of memory. */
+struct dump_text {
+	char *buf;
+	size_t len, cap;
+};
+int dump_text_sink(void *ud, const char *text, size_t len);
+
 /* A dump in parts (so that a large cache streams): state for dump_part. */
 struct dump_state {
 	int phase;    /* 0 header, 1 RRsets, 2 negative entries, 3 done */
