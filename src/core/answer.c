@@ -179,6 +179,9 @@ int core_cache_step(const struct core_env *env, const uint8_t *qname, uint16_t q
  * entries do not fit is treated as a miss, and the resolver (on the
  * writer thread) answers it from the cache instead. */
 #define COPY_SPACE (128u * 1024u)
+/* This thread's copy space (8-byte aligned), for core_answer_from_cache
+ * and core_answer_dns64: an answer lives until the thread's next call. */
+static _Thread_local uint64_t copy_buf[COPY_SPACE / sizeof(uint64_t)];
 
 /* What the statuses of an answer's entries make of it (validation on;
  * worst: UNCHECKED, the first bogus status, or SECURE): true to answer (out->secure, or SERVFAIL with the EDE), false to leave
@@ -261,21 +264,19 @@ static bool answer_walk(const struct core_env *env, struct copy_space *cs, const
 bool core_answer_from_cache(const struct core_env *env, const uint8_t *qname, uint16_t qtype,
 			    uint16_t qclass, bool cd, uint64_t now, struct core_answer *out)
 {
-	static _Thread_local uint64_t space[COPY_SPACE / sizeof(uint64_t)]; /* 8-byte aligned */
-	struct copy_space cs = { .buf = (uint8_t *)space, .cap = sizeof(space) };
+	struct copy_space cs = { .buf = (uint8_t *)copy_buf, .cap = sizeof(copy_buf) };
 	return answer_walk(env, &cs, qname, qtype, qclass, cd, now, out);
 }
 
 bool core_answer_dns64(const struct core_env *env, const uint8_t *qname, uint16_t qclass,
 		       bool cd, uint64_t now, struct core_answer *out)
 {
-	static _Thread_local uint64_t space[COPY_SPACE / sizeof(uint64_t)];
 	static _Thread_local struct core_answer a;
 	static _Thread_local uint8_t store[CORE_MAX_ANSWER][16];
 	const struct dns64_opts *o = env->opts->dns64;
 	/* One copy space for both walks: the AAAA answer's records stay valid
 	 * while the A question is looked up. */
-	struct copy_space cs = { .buf = (uint8_t *)space, .cap = sizeof(space) };
+	struct copy_space cs = { .buf = (uint8_t *)copy_buf, .cap = sizeof(copy_buf) };
 	if (!answer_walk(env, &cs, qname, WIRE_T_AAAA, qclass, cd, now, out))
 		return false;
 	if (o == NULL || qclass != WIRE_C_IN || !dns64_wants_a(o, qname, out))
